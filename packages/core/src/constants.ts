@@ -1,0 +1,83 @@
+// Wire constants of protocol version 1. Every value here is defined in SPEC.md.
+
+/** SPEC §3: the protocol versions this implementation speaks. */
+export const MIN_VERSION = 1;
+export const MAX_VERSION = 1;
+
+/** SPEC §3.1: "MPX\0", the first bytes of CHALLENGE and HELLO bodies. */
+export const MAGIC = Uint8Array.of(0x4d, 0x50, 0x58, 0x00);
+
+/** SPEC §4: every frame starts with a 12-byte header. */
+export const HEADER_SIZE = 12;
+
+/** SPEC §5: frame types. */
+export const FrameType = {
+  DATA: 0x00,
+  WINDOW: 0x01,
+  RESET: 0x02,
+  ACK: 0x03,
+  PING: 0x04,
+  PONG: 0x05,
+  CLOSE: 0x06,
+  CHALLENGE: 0x10,
+  HELLO: 0x11,
+  WELCOME: 0x12,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+/** SPEC §5.1: DATA flags. */
+export const DataFlags = { SYN: 0x01, FIN: 0x02 } as const;
+/** SPEC §5.6: CLOSE flags. */
+export const CloseFlags = { SESSION: 0x01 } as const;
+/** SPEC §3.2: HELLO flags. */
+export const HelloFlags = { RESUME: 0x01 } as const;
+/** SPEC §3.3: WELCOME flags. */
+export const WelcomeFlags = { CREATED: 0x01 } as const;
+
+/** SPEC §5: fixed body sizes. */
+export const DATA_PREFIX_SIZE = 8;
+export const WINDOW_BODY_SIZE = 8;
+export const RESET_BODY_SIZE = 12;
+export const ACK_BODY_SIZE = 8;
+export const PING_BODY_SIZE = 8;
+export const CLOSE_PREFIX_SIZE = 4;
+export const CLOSE_REASON_MAX = 256;
+export const CHALLENGE_BODY_SIZE = 24;
+export const HELLO_BODY_SIZE = 84;
+export const WELCOME_BODY_SIZE = 48;
+export const NONCE_SIZE = 16;
+export const SESSION_ID_SIZE = 16;
+export const MAC_SIZE = 32;
+
+/** SPEC §3.2: bounds of the `max frame` handshake field. */
+export const MIN_MAX_FRAME = 1024;
+export const MAX_MAX_FRAME = 0xffffff;
+
+/** SPEC §2: u64 values must stay exact doubles. */
+export const MAX_U64_VALUE = Number.MAX_SAFE_INTEGER;
+
+/** SPEC §6.1: stream ids are u32 and never reused. */
+export const MAX_STREAM_ID = 0xffffffff;
+
+/** SPEC §11: wire error codes carried by RESET and CLOSE. */
+export const WireCode = {
+  NO_ERROR: 0x00,
+  PROTOCOL: 0x01,
+  UNSUPPORTED_VERSION: 0x02,
+  UNKNOWN_FRAME_TYPE: 0x03,
+  FRAME_TOO_LARGE: 0x04,
+  FLOW_CONTROL: 0x05,
+  FINAL_SIZE: 0x06,
+  STREAM_STATE: 0x07,
+  AUTH_FAILED: 0x08,
+  SESSION_UNKNOWN: 0x09,
+  HANDSHAKE_TIMEOUT: 0x0a,
+  LIMIT_EXCEEDED: 0x0b,
+  IDLE_TIMEOUT: 0x0c,
+  CANCEL: 0x0d,
+  REFUSED: 0x0e,
+  SESSION_EXPIRED: 0x0f,
+  GOING_AWAY: 0x10,
+  INTERNAL: 0x11,
+} as const;
+export type WireCode = (typeof WireCode)[keyof typeof WireCode];

@@ -1,0 +1,96 @@
+// SPEC §5: the frames of the protocol as plain objects. The codec turns them
+// into bytes (encode.ts) and back (decode.ts).
+import type { FrameType } from './constants.js';
+
+export interface DataFrame {
+  readonly type: typeof FrameType.DATA;
+  readonly streamId: number;
+  readonly offset: number;
+  readonly syn: boolean;
+  readonly fin: boolean;
+  /** A view; the decoder does not copy payloads that sit within one chunk. */
+  readonly payload: Uint8Array;
+}
+
+export interface WindowFrame {
+  readonly type: typeof FrameType.WINDOW;
+  /** 0 for the session credit. */
+  readonly streamId: number;
+  readonly maxOffset: number;
+}
+
+export interface ResetFrame {
+  readonly type: typeof FrameType.RESET;
+  readonly streamId: number;
+  readonly code: number;
+  readonly finalSize: number;
+}
+
+export interface AckFrame {
+  readonly type: typeof FrameType.ACK;
+  readonly count: number;
+}
+
+export interface PingFrame {
+  readonly type: typeof FrameType.PING;
+  /** u64 as a bigint, echoed verbatim by PONG. */
+  readonly opaque: bigint;
+}
+
+export interface PongFrame {
+  readonly type: typeof FrameType.PONG;
+  readonly opaque: bigint;
+}
+
+export interface CloseFrame {
+  readonly type: typeof FrameType.CLOSE;
+  readonly session: boolean;
+  readonly code: number;
+  readonly reason: string;
+}
+
+export interface ChallengeFrame {
+  readonly type: typeof FrameType.CHALLENGE;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly nonce: Uint8Array;
+}
+
+export interface HelloFrame {
+  readonly type: typeof FrameType.HELLO;
+  readonly version: number;
+  readonly resume: boolean;
+  readonly weight: number;
+  readonly sessionId: Uint8Array;
+  readonly nonce: Uint8Array;
+  readonly streamWindow: number;
+  readonly sessionWindow: number;
+  readonly maxFrame: number;
+  readonly mac: Uint8Array;
+}
+
+export interface WelcomeFrame {
+  readonly type: typeof FrameType.WELCOME;
+  readonly created: boolean;
+  readonly streamWindow: number;
+  readonly sessionWindow: number;
+  readonly maxFrame: number;
+  readonly mac: Uint8Array;
+}
+
+export type Frame =
+  | DataFrame
+  | WindowFrame
+  | ResetFrame
+  | AckFrame
+  | PingFrame
+  | PongFrame
+  | CloseFrame
+  | ChallengeFrame
+  | HelloFrame
+  | WelcomeFrame;
+
+/** SPEC §5, column "counted": frames that are numbered, acknowledged and retransmitted. */
+export function isCounted(frame: Frame): frame is DataFrame | WindowFrame | ResetFrame {
+  return frame.type <= 0x02;
+}
