@@ -1,0 +1,296 @@
+// SPEC §6.5: the per-stream reorder buffer. DATA frames of one stream travel
+// on several carriers, so their payloads arrive out of order, and a frame
+// retransmitted after a carrier failure (SPEC §9) may arrive twice or overlap
+// bytes already here. This buffer puts the bytes back in stream order and
+// delivers each exactly once. SPEC §5.1: it also enforces the final size.
+//
+// No I/O, no clock. The design follows quic-go's frame_sorter and quinn's
+// assembler:
+//
+// - The bytes not yet received (at or above the read offset) are kept as a
+//   sorted list of gaps; the last gap is open-ended ([highest, ∞)). An insert
+//   only ever stores the parts of a payload that fall in a gap, so the first
+//   copy of a byte wins and stored pieces never overlap.
+// - Stored pieces are views (subarrays) in a Map keyed by their first offset,
+//   so the next in-order piece is found in O(1) and in-order streams never
+//   search or shift anything.
+// - The number of gaps is capped: a hostile peer that sends every other byte
+//   cannot make the gap list (and the cost of each insert) grow without bound.
+//
+//            readOffset                        highestReceived
+//                 v                                   v
+//   delivered ... |####|....|######|..|#########|.....|  ...  (open gap)
+//                 stored gap  stored gap  stored   gap
+//
+import { MAX_U64_VALUE, WireCode } from './constants.js';
+import { MpxError, MpxProtocolError } from './errors.js';
+
+/**
+ * Default cap on the number of gaps (holes below the highest buffered byte).
+ *
+ * Rationale: honest traffic striped over a few carriers creates one gap per
+ * carrier that is behind, a handful at most; quic-go caps its gap list at
+ * 1000 for the same reason. Each insert costs O(log gaps) plus, when it
+ * splits or fills a gap, a splice of the gap array, so 1024 keeps the worst
+ * case a few microseconds while never failing an honest peer.
+ */
+export const DEFAULT_MAX_GAPS = 1024;
+
+export interface ReorderBufferOptions {
+  /** Most gaps allowed at once; an insert that would create more is `PROTOCOL`. */
+  readonly maxGaps?: number;
+}
+
+/** A run of missing bytes `[start, end)`; the last gap has `end = Infinity`. */
+interface Gap {
+  start: number;
+  end: number;
+}
+
+export class ReorderBuffer {
+  readonly #maxGaps: number;
+  /** Sorted, disjoint, non-adjacent; always non-empty (the open-ended last gap). */
+  readonly #gaps: Gap[] = [{ start: 0, end: Infinity }];
+  /** Stored pieces by first offset; they never overlap and are never empty. */
+  readonly #chunks = new Map<number, Uint8Array>();
+  #readOffset = 0;
+  #buffered = 0;
+  #highestReceived = 0;
+  #finalSize: number | undefined = undefined;
+  #discarding = false;
+
+  constructor(options?: ReorderBufferOptions) {
+    const maxGaps = options?.maxGaps ?? DEFAULT_MAX_GAPS;
+    if (!Number.isSafeInteger(maxGaps) || maxGaps < 0) {
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `maxGaps must be a non-negative integer, got ${maxGaps}`);
+    }
+    this.#maxGaps = maxGaps;
+  }
+
+  /** Bytes delivered by `read()` so far: the offset of the next byte to deliver. */
+  get readOffset(): number {
+    return this.#readOffset;
+  }
+
+  /** Bytes held: the sum of the lengths of the stored views. */
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
+  /** The largest `offset + length` of any insert seen (0 initially). SPEC §7.1 counts this. */
+  get highestReceived(): number {
+    return this.#highestReceived;
+  }
+
+  /** The final size from a FIN or RESET, once known. */
+  get finalSize(): number | undefined {
+    return this.#finalSize;
+  }
+
+  /** SPEC §6.5: the end of the stream may be delivered (every byte below the final size was read). */
+  get isFinished(): boolean {
+    return this.#finalSize !== undefined && this.#readOffset === this.#finalSize;
+  }
+
+  /** `read()` would return bytes. */
+  get hasReadable(): boolean {
+    return this.#chunks.has(this.#readOffset);
+  }
+
+  /** Holes below the highest buffered byte (0 when the buffered bytes are contiguous from the read offset). */
+  get gapCount(): number {
+    return this.#gaps.length - 1;
+  }
+
+  /** `clear()` was called: further inserts are checked and counted but not stored. */
+  get isDiscarding(): boolean {
+    return this.#discarding;
+  }
+
+  /**
+   * Stores the bytes of `data`, the stream bytes starting at `offset`. Keeps
+   * views of `data` (subarrays where trimming needs them), never copies.
+   *
+   * Returns how many of these bytes were never received before; bytes below
+   * the read offset or already buffered are dropped and not counted. After
+   * `clear()` nothing is stored and 0 is returned.
+   *
+   * Throws `MpxProtocolError` with `FINAL_SIZE` when a byte lies at or beyond
+   * a known final size (SPEC §5.1), `PROTOCOL` when the insert would create
+   * more than `maxGaps` gaps or end beyond 2^53 (SPEC §2). A throwing insert
+   * changes nothing.
+   */
+  insert(offset: number, data: Uint8Array): number {
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `offset must be a non-negative integer, got ${offset}`);
+    }
+    const end = offset + data.length;
+    if (end > MAX_U64_VALUE) {
+      throw new MpxProtocolError(WireCode.PROTOCOL, `stream data ends at ${end}, beyond 2^53`);
+    }
+    if (this.#finalSize !== undefined && end > this.#finalSize) {
+      throw new MpxProtocolError(
+        WireCode.FINAL_SIZE,
+        `stream data [${offset}, ${end}) lies at or beyond the final size ${this.#finalSize}`,
+      );
+    }
+    if (this.#discarding || end <= this.#readOffset || data.length === 0) {
+      this.#noteReceived(end);
+      return 0;
+    }
+
+    //  Drop what was already delivered:
+    //
+    //    delivered  | readOffset
+    //    ###########|
+    //          [====|=======]   insert
+    //               [=======]   kept
+    let start = offset;
+    let bytes = data;
+    if (start < this.#readOffset) {
+      bytes = data.subarray(this.#readOffset - start);
+      start = this.#readOffset;
+    }
+
+    const gaps = this.#gaps;
+    const i = this.#firstGapEndingAfter(start);
+    const first = gaps[i]!;
+    if (first.start >= end) {
+      // Every byte is already buffered: a duplicate.
+      this.#noteReceived(end);
+      return 0;
+    }
+    let k = i;
+    while (k + 1 < gaps.length && gaps[k + 1]!.start < end) k++;
+    const last = gaps[k]!;
+    const keepLeft = first.start < start; // the first gap keeps [first.start, start)
+    const keepRight = end < last.end; // the last gap keeps [end, last.end)
+
+    //  Landing strictly inside one gap splits it in two:
+    //
+    //    ####|.............|####      one gap
+    //    ####|...[=====]...|####      insert
+    //    ####|...|#####|...|####      two gaps
+    const splits = i === k && keepLeft && keepRight;
+    if (splits && gaps.length - 1 >= this.#maxGaps) {
+      throw new MpxProtocolError(
+        WireCode.PROTOCOL,
+        `stream data [${start}, ${end}) would create more than ${this.#maxGaps} gaps in the reorder buffer`,
+      );
+    }
+    this.#noteReceived(end);
+
+    //  Store only the parts of the insert that fall in gaps (first copy wins):
+    //
+    //    ##|....|####|......|###|...    buffered (#) and gaps (.)
+    //        [==========][=====]        insert
+    //        [==]    [==]               stored pieces
+    let added = 0;
+    for (let j = i; j <= k; j++) {
+      const gap = gaps[j]!;
+      const s = Math.max(gap.start, start);
+      const e = Math.min(gap.end, end);
+      this.#chunks.set(s, bytes.subarray(s - start, e - start));
+      added += e - s;
+    }
+    this.#buffered += added;
+
+    if (splits) {
+      gaps.splice(i + 1, 0, { start: end, end: first.end });
+      first.end = start;
+      return added;
+    }
+    // Shrink the first and last gaps touched, and remove the ones filled.
+    let from = i;
+    let to = k + 1;
+    if (keepLeft) {
+      first.end = start;
+      from = i + 1;
+    }
+    if (keepRight) {
+      last.start = end;
+      to = k;
+    }
+    if (to > from) gaps.splice(from, to - from);
+    return added;
+  }
+
+  /**
+   * Records the final size from a FIN or a RESET. Throws `MpxProtocolError`
+   * with `FINAL_SIZE` when it differs from a final size already known, or
+   * when bytes at or beyond it were already received (SPEC §5.1).
+   */
+  setFinalSize(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `final size must be a non-negative integer, got ${size}`);
+    }
+    if (this.#finalSize !== undefined && this.#finalSize !== size) {
+      throw new MpxProtocolError(WireCode.FINAL_SIZE, `final size changed from ${this.#finalSize} to ${size}`);
+    }
+    if (this.#highestReceived > size) {
+      throw new MpxProtocolError(
+        WireCode.FINAL_SIZE,
+        `final size ${size} is below bytes already received (up to ${this.#highestReceived})`,
+      );
+    }
+    this.#finalSize = size;
+  }
+
+  /**
+   * The next in-order bytes (a view, at most `max` bytes when given), or null
+   * when the byte at the read offset has not arrived. Advances the read offset.
+   * Returns one stored piece (or its head) per call: contiguous pieces are not
+   * joined, so nothing is copied.
+   */
+  read(max?: number): Uint8Array | null {
+    if (max !== undefined && (!Number.isSafeInteger(max) || max < 1)) {
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `max must be a positive integer, got ${max}`);
+    }
+    const offset = this.#readOffset;
+    const chunk = this.#chunks.get(offset);
+    if (chunk === undefined) return null;
+    this.#chunks.delete(offset);
+    let out = chunk;
+    if (max !== undefined && max < chunk.length) {
+      out = chunk.subarray(0, max);
+      this.#chunks.set(offset + max, chunk.subarray(max));
+    }
+    this.#readOffset = offset + out.length;
+    this.#buffered -= out.length;
+    return out;
+  }
+
+  /**
+   * Drops every buffered byte (on reset, SPEC §6.4) and returns how many were
+   * dropped. From then on the buffer discards: inserts are still checked
+   * against the final size and raise `highestReceived`, but store nothing and
+   * return 0, so a caller's count of buffered bytes (sum of inserts' results
+   * minus reads minus clears) stays exact.
+   */
+  clear(): number {
+    const dropped = this.#buffered;
+    this.#chunks.clear();
+    this.#gaps.length = 0;
+    this.#gaps.push({ start: this.#readOffset, end: Infinity });
+    this.#buffered = 0;
+    this.#discarding = true;
+    return dropped;
+  }
+
+  #noteReceived(end: number): void {
+    if (end > this.#highestReceived) this.#highestReceived = end;
+  }
+
+  /** Index of the first gap with `end > offset`; exists since the last gap is open-ended. */
+  #firstGapEndingAfter(offset: number): number {
+    const gaps = this.#gaps;
+    let lo = 0;
+    let hi = gaps.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (gaps[mid]!.end > offset) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+}

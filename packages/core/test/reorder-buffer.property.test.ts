@@ -1,0 +1,242 @@
+// SPEC §6.5, §5.1: the reorder buffer checked against a plain model (one flag
+// per stream byte) under random inserts, reads, final sizes and clears.
+// Every fc.assert call has a fixed seed, so a failure replays exactly.
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { WireCode } from '../src/constants.js';
+import { MpxProtocolError } from '../src/errors.js';
+import { ReorderBuffer } from '../src/reorder-buffer.js';
+
+/** The slow, obviously right reorder buffer: a flag per byte offset. */
+class Model {
+  readonly received: boolean[] = [];
+  readOffset = 0;
+  highest = 0;
+  finalSize: number | undefined = undefined;
+  discarding = false;
+
+  constructor(readonly maxGaps: number) {}
+
+  get buffered(): number {
+    if (this.discarding) return 0;
+    let n = 0;
+    for (let o = this.readOffset; o < this.received.length; o++) if (this.received[o] === true) n++;
+    return n;
+  }
+
+  /** Runs of buffered bytes that do not start at the read offset: one gap below each. */
+  gapCount(received: readonly boolean[] = this.received): number {
+    if (this.discarding) return 0;
+    let gaps = 0;
+    for (let o = this.readOffset + 1; o < received.length; o++) {
+      if (received[o] === true && received[o - 1] !== true) gaps++;
+    }
+    return gaps;
+  }
+
+  /** The new-byte count, or the wire code the insert must fail with. */
+  insert(offset: number, length: number): number | { error: number } {
+    const end = offset + length;
+    if (this.finalSize !== undefined && end > this.finalSize) return { error: WireCode.FINAL_SIZE };
+    if (this.discarding) {
+      this.highest = Math.max(this.highest, end);
+      return 0;
+    }
+    const next = this.received.slice();
+    let added = 0;
+    for (let o = offset; o < end; o++) {
+      if (next[o] !== true) {
+        next[o] = true;
+        added++;
+      }
+    }
+    if (this.gapCount(next) > this.maxGaps) return { error: WireCode.PROTOCOL };
+    for (let o = offset; o < end; o++) this.received[o] = true;
+    this.highest = Math.max(this.highest, end);
+    return added;
+  }
+
+  /** How many bytes are readable at the read offset. */
+  readable(): number {
+    if (this.discarding) return 0;
+    let o = this.readOffset;
+    while (this.received[o] === true) o++;
+    return o - this.readOffset;
+  }
+
+  setFinalSize(size: number): number | undefined {
+    if (this.finalSize !== undefined && this.finalSize !== size) return WireCode.FINAL_SIZE;
+    if (this.highest > size) return WireCode.FINAL_SIZE;
+    this.finalSize = size;
+    return undefined;
+  }
+}
+
+function expectSameState(rb: ReorderBuffer, model: Model): void {
+  expect(rb.readOffset).toBe(model.readOffset);
+  expect(rb.bufferedBytes).toBe(model.buffered);
+  expect(rb.highestReceived).toBe(model.highest);
+  expect(rb.gapCount).toBe(model.gapCount());
+  expect(rb.hasReadable).toBe(model.readable() > 0);
+  expect(rb.finalSize).toBe(model.finalSize);
+  expect(rb.isFinished).toBe(model.finalSize !== undefined && model.readOffset === model.finalSize);
+}
+
+function wireCodeThrown(fn: () => unknown): number | undefined {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof MpxProtocolError) return err.wireCode;
+    throw err;
+  }
+  return undefined;
+}
+
+type Op =
+  | { kind: 'insert'; offset: number; length: number }
+  | { kind: 'read'; max: number | undefined }
+  | { kind: 'final'; size: number }
+  | { kind: 'clear' };
+
+function opArb(size: number): fc.Arbitrary<Op> {
+  return fc.oneof(
+    {
+      weight: 8,
+      arbitrary: fc
+        .record({ offset: fc.integer({ min: 0, max: size }), length: fc.integer({ min: 0, max: size }) })
+        .map(({ offset, length }): Op => ({ kind: 'insert', offset, length: Math.min(length, size - offset) })),
+    },
+    {
+      weight: 4,
+      arbitrary: fc
+        .option(fc.integer({ min: 1, max: size + 1 }), { nil: undefined })
+        .map((max): Op => ({ kind: 'read', max })),
+    },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: size }).map((s): Op => ({ kind: 'final', size: s })) },
+    { weight: 1, arbitrary: fc.constant<Op>({ kind: 'clear' }) },
+  );
+}
+
+describe('ReorderBuffer against a model', () => {
+  it('matches the model after every insert, read, final size and clear', () => {
+    const scenario = fc.uint8Array({ minLength: 1, maxLength: 120 }).chain((content) =>
+      fc.record({
+        content: fc.constant(content),
+        maxGaps: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant(1024)),
+        ops: fc.array(opArb(content.length), { maxLength: 60 }),
+      }),
+    );
+    fc.assert(
+      fc.property(scenario, ({ content, maxGaps, ops }) => {
+        const rb = new ReorderBuffer({ maxGaps });
+        const model = new Model(maxGaps);
+        for (const op of ops) {
+          switch (op.kind) {
+            case 'insert': {
+              const expected = model.insert(op.offset, op.length);
+              const data = content.subarray(op.offset, op.offset + op.length);
+              if (typeof expected === 'number') {
+                expect(rb.insert(op.offset, data)).toBe(expected);
+              } else {
+                expect(wireCodeThrown(() => rb.insert(op.offset, data))).toBe(expected.error);
+              }
+              break;
+            }
+            case 'read': {
+              const readable = model.readable();
+              const chunk = rb.read(op.max);
+              if (readable === 0) {
+                expect(chunk).toBeNull();
+              } else {
+                expect(chunk).not.toBeNull();
+                const n = chunk!.length;
+                expect(n).toBeGreaterThan(0);
+                expect(n).toBeLessThanOrEqual(Math.min(readable, op.max ?? Infinity));
+                expect(chunk).toEqual(content.subarray(model.readOffset, model.readOffset + n));
+                model.readOffset += n;
+              }
+              break;
+            }
+            case 'final': {
+              expect(wireCodeThrown(() => rb.setFinalSize(op.size))).toBe(model.setFinalSize(op.size));
+              break;
+            }
+            case 'clear': {
+              expect(rb.clear()).toBe(model.buffered);
+              model.discarding = true;
+              break;
+            }
+            default: {
+              const never: never = op;
+              throw new Error(`unknown op ${String(never)}`);
+            }
+          }
+          expectSameState(rb, model);
+          expect(model.gapCount()).toBeLessThanOrEqual(maxGaps);
+        }
+      }),
+      { seed: 0x6d7078, numRuns: 400 },
+    );
+  });
+
+  it('reassembles a stream cut into overlapping, duplicated pieces inserted in any order', () => {
+    const scenario = fc.uint8Array({ minLength: 0, maxLength: 300 }).chain((content) => {
+      const n = content.length;
+      // Cut points make a cover of [0, n); extra pieces overlap and duplicate it.
+      const cuts = fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, n - 1) }), { maxLength: 20 });
+      const extra = fc.array(
+        fc
+          .tuple(fc.integer({ min: 0, max: n }), fc.integer({ min: 0, max: n }))
+          .map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
+        { maxLength: 15 },
+      );
+      return fc.record({
+        content: fc.constant(content),
+        pieces: fc.tuple(cuts, extra).chain(([cutPoints, extraPieces]) => {
+          const points = [0, ...cutPoints.filter((c) => c < n).sort((a, b) => a - b), n];
+          const cover = points.slice(1).map((end, i) => [points[i]!, end] as const);
+          const all = [...cover, ...extraPieces, ...extraPieces.slice(0, 3)];
+          return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
+        }),
+        readAfter: fc.array(fc.option(fc.integer({ min: 1, max: 64 }), { nil: undefined }), { maxLength: 80 }),
+        finalAt: fc.nat(),
+      });
+    });
+    fc.assert(
+      fc.property(scenario, ({ content, pieces, readAfter, finalAt }) => {
+        const rb = new ReorderBuffer();
+        const model = new Model(1024);
+        const delivered: Uint8Array[] = [];
+        let newBytes = 0;
+        const finalIndex = pieces.length === 0 ? 0 : finalAt % pieces.length;
+        pieces.forEach(([start, end], i) => {
+          // The FIN may arrive before, among or after the data.
+          if (i === finalIndex) {
+            rb.setFinalSize(content.length);
+            model.setFinalSize(content.length);
+          }
+          const added = rb.insert(start, content.subarray(start, end));
+          expect(added).toBe(model.insert(start, end - start));
+          newBytes += added;
+          const max = readAfter[i];
+          if (max !== undefined) {
+            const chunk = rb.read(max);
+            if (chunk !== null) {
+              delivered.push(chunk);
+              model.readOffset += chunk.length;
+            }
+          }
+          expectSameState(rb, model);
+        });
+        if (pieces.length === 0) rb.setFinalSize(content.length);
+        for (let chunk = rb.read(); chunk !== null; chunk = rb.read()) delivered.push(chunk);
+        expect(Buffer.concat(delivered)).toEqual(Buffer.from(content));
+        expect(newBytes).toBe(content.length);
+        expect(rb.bufferedBytes).toBe(0);
+        expect(rb.gapCount).toBe(0);
+        expect(rb.isFinished).toBe(true);
+      }),
+      { seed: 20240611, numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,381 @@
+// SPEC §6.5, §5.1: behaviour of the per-stream reorder buffer. Diagrams show
+// stream offsets; `#` is buffered, `.` missing, `=` the insert under test.
+import { describe, it, expect } from 'vitest';
+import { WireCode } from '../src/constants.js';
+import { MpxError, MpxProtocolError } from '../src/errors.js';
+import { DEFAULT_MAX_GAPS, ReorderBuffer } from '../src/reorder-buffer.js';
+
+/** The stream's byte at `offset`: distinct enough to catch misplaced bytes. */
+function byteAt(offset: number): number {
+  return (offset * 31 + 7) & 0xff;
+}
+
+/** Stream bytes `[start, end)`. */
+function bytes(start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  for (let i = 0; i < out.length; i++) out[i] = byteAt(start + i);
+  return out;
+}
+
+/** Reads everything readable and returns it joined. */
+function drain(rb: ReorderBuffer): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let chunk = rb.read(); chunk !== null; chunk = rb.read()) parts.push(chunk);
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+function expectProtocolError(fn: () => unknown, wireCode: number): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(MpxProtocolError);
+  expect((caught as MpxProtocolError).wireCode).toBe(wireCode);
+}
+
+describe('ReorderBuffer', () => {
+  describe('in-order data', () => {
+    it('starts empty', () => {
+      const rb = new ReorderBuffer();
+      expect(rb.readOffset).toBe(0);
+      expect(rb.bufferedBytes).toBe(0);
+      expect(rb.highestReceived).toBe(0);
+      expect(rb.finalSize).toBeUndefined();
+      expect(rb.isFinished).toBe(false);
+      expect(rb.hasReadable).toBe(false);
+      expect(rb.gapCount).toBe(0);
+      expect(rb.read()).toBeNull();
+    });
+
+    it('delivers appended frames in order and counts every byte as new', () => {
+      const rb = new ReorderBuffer();
+      expect(rb.insert(0, bytes(0, 5))).toBe(5);
+      expect(rb.insert(5, bytes(5, 12))).toBe(7);
+      expect(rb.bufferedBytes).toBe(12);
+      expect(rb.highestReceived).toBe(12);
+      expect(rb.hasReadable).toBe(true);
+      expect(drain(rb)).toEqual(bytes(0, 12));
+      expect(rb.readOffset).toBe(12);
+      expect(rb.bufferedBytes).toBe(0);
+    });
+
+    it('returns views of the inserted data without copying', () => {
+      const rb = new ReorderBuffer();
+      const payload = bytes(0, 8);
+      rb.insert(0, payload);
+      const chunk = rb.read();
+      expect(chunk?.buffer).toBe(payload.buffer);
+      expect(chunk?.byteOffset).toBe(payload.byteOffset);
+    });
+
+    it('reads at most max bytes and keeps the rest for the next read', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, bytes(0, 10));
+      expect(rb.read(4)).toEqual(bytes(0, 4));
+      expect(rb.readOffset).toBe(4);
+      expect(rb.bufferedBytes).toBe(6);
+      expect(rb.read(100)).toEqual(bytes(4, 10));
+      expect(rb.read(1)).toBeNull();
+    });
+
+    it('rejects a read with a non-positive max', () => {
+      const rb = new ReorderBuffer();
+      expect(() => rb.read(0)).toThrow(MpxError);
+    });
+
+    it('ignores an empty insert', () => {
+      const rb = new ReorderBuffer();
+      expect(rb.insert(3, new Uint8Array(0))).toBe(0);
+      expect(rb.gapCount).toBe(0);
+      expect(rb.highestReceived).toBe(3);
+    });
+  });
+
+  describe('gaps', () => {
+    //   0    4    8
+    //   .....|####|      insert [4, 8): one gap below it
+    //   |====|           insert [0, 4): gap filled
+    it('holds data behind a gap until the gap is filled', () => {
+      const rb = new ReorderBuffer();
+      expect(rb.insert(4, bytes(4, 8))).toBe(4);
+      expect(rb.gapCount).toBe(1);
+      expect(rb.hasReadable).toBe(false);
+      expect(rb.read()).toBeNull();
+      expect(rb.insert(0, bytes(0, 4))).toBe(4);
+      expect(rb.gapCount).toBe(0);
+      expect(drain(rb)).toEqual(bytes(0, 8));
+    });
+
+    //   0   2   4   6   8   10
+    //   ####|...|###|...|###|
+    //       |===========|         insert [2, 8) fills both gaps
+    it('fills several gaps with one frame and stores only the missing parts', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, bytes(0, 2));
+      rb.insert(4, bytes(4, 6));
+      rb.insert(8, bytes(8, 10));
+      expect(rb.gapCount).toBe(2);
+      expect(rb.insert(2, bytes(2, 8))).toBe(4);
+      expect(rb.gapCount).toBe(0);
+      expect(rb.bufferedBytes).toBe(10);
+      expect(drain(rb)).toEqual(bytes(0, 10));
+    });
+
+    //   0       4   6       10
+    //   ........|###|.......|     gaps: [0,4) and [6,∞)
+    //             [=====]         insert [5, 9)
+    //   ........|#######|..       gaps: [0,4) and [9,∞)
+    it('extends a buffered range across the open end', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(4, bytes(4, 6));
+      expect(rb.insert(5, bytes(5, 9))).toBe(3);
+      expect(rb.gapCount).toBe(1);
+      expect(rb.highestReceived).toBe(9);
+      rb.insert(0, bytes(0, 4));
+      expect(drain(rb)).toEqual(bytes(0, 9));
+    });
+
+    //   0   2       6   8
+    //   ####|.......|###|         one gap [2, 6)
+    //         [===]               insert [3, 5) splits it
+    //   ####|.|###|.|###|         two gaps
+    it('splits a gap when a frame lands strictly inside it', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, bytes(0, 2));
+      rb.insert(6, bytes(6, 8));
+      expect(rb.gapCount).toBe(1);
+      expect(rb.insert(3, bytes(3, 5))).toBe(2);
+      expect(rb.gapCount).toBe(2);
+      expect(drain(rb)).toEqual(bytes(0, 2));
+      rb.insert(2, bytes(2, 3));
+      rb.insert(5, bytes(5, 6));
+      expect(drain(rb)).toEqual(bytes(2, 8));
+    });
+
+    it('caps the number of gaps with PROTOCOL and leaves the buffer unchanged', () => {
+      const rb = new ReorderBuffer({ maxGaps: 3 });
+      // ..#..#..#   three gaps
+      for (const offset of [2, 5, 8]) rb.insert(offset, bytes(offset, offset + 1));
+      expect(rb.gapCount).toBe(3);
+      // ..#..#..#..=  a fourth gap: refused
+      expectProtocolError(() => rb.insert(11, bytes(11, 12)), WireCode.PROTOCOL);
+      expect(rb.gapCount).toBe(3);
+      expect(rb.bufferedBytes).toBe(3);
+      expect(rb.highestReceived).toBe(9);
+      // Filling or extending never adds a gap, so it is still accepted.
+      expect(rb.insert(9, bytes(9, 12))).toBe(3);
+      expect(rb.insert(0, bytes(0, 2))).toBe(2);
+      expect(rb.gapCount).toBe(2);
+      expect(rb.insert(11, bytes(11, 20))).toBe(8);
+    });
+
+    it('allows 1024 gaps by default', () => {
+      const rb = new ReorderBuffer();
+      expect(DEFAULT_MAX_GAPS).toBe(1024);
+      for (let g = 0; g < DEFAULT_MAX_GAPS; g++) rb.insert(2 * g + 1, bytes(2 * g + 1, 2 * g + 2));
+      expect(rb.gapCount).toBe(DEFAULT_MAX_GAPS);
+      expectProtocolError(() => rb.insert(2 * DEFAULT_MAX_GAPS + 1, bytes(0, 1)), WireCode.PROTOCOL);
+    });
+  });
+
+  describe('duplicates and overlaps', () => {
+    //   0       4
+    //   |#######|
+    //   |=======|     the same frame again
+    it('drops a duplicate entirely and returns 0 new bytes', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, bytes(0, 4));
+      expect(rb.insert(0, bytes(0, 4))).toBe(0);
+      expect(rb.bufferedBytes).toBe(4);
+      expect(drain(rb)).toEqual(bytes(0, 4));
+    });
+
+    //   0   2   4   6
+    //   ....|#######|
+    //         [=]          insert [3, 4): inside buffered data
+    it('drops a frame that lies inside a buffered range', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(2, bytes(2, 6));
+      expect(rb.insert(3, bytes(3, 4))).toBe(0);
+      expect(rb.bufferedBytes).toBe(4);
+      expect(rb.gapCount).toBe(1);
+    });
+
+    //   0       4       8
+    //   |#######|
+    //       [=======]         insert [2, 6)
+    //           [===]         stored [4, 6)
+    it('trims a frame that overlaps the end of a buffered range', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, bytes(0, 4));
+      expect(rb.insert(2, bytes(2, 6))).toBe(2);
+      expect(rb.bufferedBytes).toBe(6);
+      expect(drain(rb)).toEqual(bytes(0, 6));
+    });
+
+    //   0   2       6
+    //   ....|#######|
+    //   [=======]             insert [0, 4)
+    //   [===]                 stored [0, 2)
+    it('trims a frame that overlaps the start of a buffered range', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(2, bytes(2, 6));
+      expect(rb.insert(0, bytes(0, 4))).toBe(2);
+      expect(rb.bufferedBytes).toBe(6);
+      expect(rb.gapCount).toBe(0);
+      expect(drain(rb)).toEqual(bytes(0, 6));
+    });
+
+    //   0   2   4   6   8
+    //   ....|###|.......
+    //   [===============]     insert [0, 8) covers the buffered range
+    //   [===]   [=======]     stored [0, 2) and [4, 8)
+    it('stores only the sides of a frame that covers a buffered range', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(2, bytes(2, 4));
+      expect(rb.insert(0, bytes(0, 8))).toBe(6);
+      expect(rb.bufferedBytes).toBe(8);
+      expect(rb.gapCount).toBe(0);
+      expect(drain(rb)).toEqual(bytes(0, 8));
+    });
+
+    it('keeps the first copy of a byte when a later copy differs', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, Uint8Array.of(1, 2, 3));
+      expect(rb.insert(1, Uint8Array.of(9, 9, 4))).toBe(1);
+      expect(drain(rb)).toEqual(Uint8Array.of(1, 2, 3, 4));
+    });
+
+    //   delivered   | readOffset = 4
+    //   ############|
+    //       [=======|===]     insert [2, 6)
+    //               [===]     stored [4, 6)
+    it('drops the part of a frame below the read offset', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, bytes(0, 4));
+      drain(rb);
+      expect(rb.insert(2, bytes(2, 6))).toBe(2);
+      expect(rb.insert(0, bytes(0, 4))).toBe(0);
+      expect(drain(rb)).toEqual(bytes(4, 6));
+    });
+
+    it('drops data delivered then retransmitted, but still counts its end as received', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, bytes(0, 4));
+      drain(rb);
+      expect(rb.insert(0, bytes(0, 4))).toBe(0);
+      expect(rb.bufferedBytes).toBe(0);
+      expect(rb.highestReceived).toBe(4);
+    });
+  });
+
+  describe('final size', () => {
+    it('delivers the end only after every byte below the final size arrived', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(6, bytes(6, 10));
+      rb.setFinalSize(10);
+      expect(rb.finalSize).toBe(10);
+      expect(rb.isFinished).toBe(false);
+      rb.insert(0, bytes(0, 3));
+      expect(drain(rb)).toEqual(bytes(0, 3));
+      expect(rb.isFinished).toBe(false);
+      rb.insert(3, bytes(3, 6));
+      expect(drain(rb)).toEqual(bytes(3, 10));
+      expect(rb.isFinished).toBe(true);
+    });
+
+    it('is finished at once for an empty stream with FIN', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, new Uint8Array(0));
+      rb.setFinalSize(0);
+      expect(rb.isFinished).toBe(true);
+    });
+
+    it('accepts data that ends exactly at the final size', () => {
+      const rb = new ReorderBuffer();
+      rb.setFinalSize(4);
+      expect(rb.insert(0, bytes(0, 4))).toBe(4);
+    });
+
+    it('rejects data past the final size with FINAL_SIZE', () => {
+      const rb = new ReorderBuffer();
+      rb.setFinalSize(4);
+      expectProtocolError(() => rb.insert(2, bytes(2, 5)), WireCode.FINAL_SIZE);
+      expectProtocolError(() => rb.insert(4, bytes(4, 5)), WireCode.FINAL_SIZE);
+      expect(rb.bufferedBytes).toBe(0);
+      expect(rb.highestReceived).toBe(0);
+    });
+
+    it('rejects a changed final size', () => {
+      const rb = new ReorderBuffer();
+      rb.setFinalSize(10);
+      rb.setFinalSize(10); // a repeated FIN is fine
+      expectProtocolError(() => rb.setFinalSize(11), WireCode.FINAL_SIZE);
+      expectProtocolError(() => rb.setFinalSize(9), WireCode.FINAL_SIZE);
+      expect(rb.finalSize).toBe(10);
+    });
+
+    it('rejects a final size below bytes already received', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(8, bytes(8, 12));
+      expectProtocolError(() => rb.setFinalSize(11), WireCode.FINAL_SIZE);
+      expect(rb.finalSize).toBeUndefined();
+      rb.setFinalSize(12);
+    });
+
+    it('rejects data that would end beyond 2^53 with PROTOCOL', () => {
+      const rb = new ReorderBuffer();
+      expectProtocolError(() => rb.insert(Number.MAX_SAFE_INTEGER, bytes(0, 2)), WireCode.PROTOCOL);
+    });
+  });
+
+  describe('clear', () => {
+    it('drops every buffered byte and returns the count', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, bytes(0, 3));
+      rb.insert(5, bytes(5, 9));
+      expect(rb.clear()).toBe(7);
+      expect(rb.bufferedBytes).toBe(0);
+      expect(rb.gapCount).toBe(0);
+      expect(rb.read()).toBeNull();
+      expect(rb.isDiscarding).toBe(true);
+    });
+
+    it('discards later data but still checks it against the final size', () => {
+      const rb = new ReorderBuffer();
+      rb.insert(0, bytes(0, 3));
+      rb.clear();
+      rb.setFinalSize(10);
+      expect(rb.insert(3, bytes(3, 10))).toBe(0);
+      expect(rb.bufferedBytes).toBe(0);
+      expect(rb.highestReceived).toBe(10);
+      expectProtocolError(() => rb.insert(10, bytes(10, 11)), WireCode.FINAL_SIZE);
+    });
+  });
+
+  describe('arguments', () => {
+    it('rejects a negative or fractional offset as a caller error', () => {
+      const rb = new ReorderBuffer();
+      expect(() => rb.insert(-1, bytes(0, 1))).toThrow(MpxError);
+      expect(() => rb.insert(1.5, bytes(0, 1))).toThrow(MpxError);
+      expect(() => new ReorderBuffer({ maxGaps: -1 })).toThrow(MpxError);
+    });
+  });
+
+  it('never builds a gap list for a long in-order stream read as it arrives', () => {
+    const rb = new ReorderBuffer();
+    const frame = new Uint8Array(16);
+    let total = 0;
+    let maxGaps = 0;
+    for (let offset = 0; offset < 50_000 * 16; offset += 16) {
+      total += rb.insert(offset, frame);
+      if (offset % 64 === 0) while (rb.read() !== null);
+      maxGaps = Math.max(maxGaps, rb.gapCount);
+    }
+    expect(total).toBe(50_000 * 16);
+    expect(maxGaps).toBe(0);
+    expect(rb.bufferedBytes + rb.readOffset).toBe(total);
+  });
+});
