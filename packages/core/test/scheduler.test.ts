@@ -1,0 +1,268 @@
+// SPEC §8: behaviour of the weighted fair carrier picker.
+import { describe, it, expect } from 'vitest';
+import { WeightedPicker } from '../src/scheduler.js';
+import { MpxError } from '../src/errors.js';
+
+const MAX_FRAME = 65536;
+
+/** Picks `n` frames of `size` bytes and returns the bytes each carrier got. */
+function run<C>(picker: WeightedPicker<C>, n: number, size: number): Map<C, number> {
+  const bytes = new Map<C, number>();
+  for (let i = 0; i < n; i++) {
+    const c = picker.pick(size);
+    if (c === undefined) throw new Error('no carrier picked');
+    bytes.set(c, (bytes.get(c) ?? 0) + size);
+  }
+  return bytes;
+}
+
+function sequence<C>(picker: WeightedPicker<C>, n: number, size: number): (C | undefined)[] {
+  return Array.from({ length: n }, () => picker.pick(size));
+}
+
+function expectCode(fn: () => unknown, code: string): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(MpxError);
+  expect((caught as MpxError).code).toBe(code);
+}
+
+describe('WeightedPicker', () => {
+  it('splits bytes 1:1:2:4 by weight', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 1);
+    p.add('c', 2);
+    p.add('d', 4);
+    const bytes = run(p, 8 * 1000, 1000);
+    expect(bytes.get('a')).toBe(1000 * 1000);
+    expect(bytes.get('b')).toBe(1000 * 1000);
+    expect(bytes.get('c')).toBe(2 * 1000 * 1000);
+    expect(bytes.get('d')).toBe(4 * 1000 * 1000);
+  });
+
+  it('splits bytes by weight when frame sizes differ', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 3);
+    const bytes = new Map<string, number>();
+    for (let i = 0; i < 4000; i++) {
+      const size = i % 2 === 0 ? 100 : 1500;
+      const c = p.pick(size) as string;
+      bytes.set(c, (bytes.get(c) ?? 0) + size);
+    }
+    const a = bytes.get('a') ?? 0;
+    const b = bytes.get('b') ?? 0;
+    // Off the exact 1:3 split by less than one frame per carrier.
+    expect(Math.abs(b - 3 * a)).toBeLessThanOrEqual(4 * 1500);
+  });
+
+  it('breaks ties by the order carriers were added', () => {
+    const p = new WeightedPicker<string>();
+    p.add('x', 1);
+    p.add('y', 1);
+    p.add('z', 1);
+    expect(sequence(p, 6, 10)).toEqual(['x', 'y', 'z', 'x', 'y', 'z']);
+  });
+
+  it('sends a weight-3 carrier three frames for each frame of a weight-1 carrier', () => {
+    const p = new WeightedPicker<string>();
+    p.add('slow', 1);
+    p.add('fast', 3);
+    const seq = sequence(p, 400, 1200);
+    expect(seq.filter((c) => c === 'fast')).toHaveLength(300);
+    // No run of 'fast' longer than its weight allows.
+    expect(seq.join(',')).not.toContain('fast,fast,fast,fast');
+  });
+
+  it('skips a carrier that is not writable', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 8);
+    p.setWritable('b', false);
+    expect(p.writableCount).toBe(1);
+    expect(sequence(p, 20, 500)).toEqual(Array(20).fill('a'));
+  });
+
+  it('returns undefined when none writable', () => {
+    const p = new WeightedPicker<string>();
+    expect(p.pick(100)).toBeUndefined();
+    p.add('a', 1);
+    p.add('b', 1);
+    p.setWritable('a', false);
+    p.setWritable('b', false);
+    expect(p.writableCount).toBe(0);
+    expect(p.size).toBe(2);
+    expect(p.pick(100)).toBeUndefined();
+  });
+
+  it('a carrier back from drain does not burst to catch up', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 1);
+    run(p, 10, MAX_FRAME);
+    p.setWritable('a', false);
+    run(p, 1000, MAX_FRAME); // all to 'b'
+    p.setWritable('a', true);
+    const next = sequence(p, 10, MAX_FRAME);
+    expect(next.filter((c) => c === 'a').length).toBeLessThanOrEqual(6);
+    expect(next.filter((c) => c === 'b').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a carrier back from drain while ahead keeps its lead (no fresh start)', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 1);
+    expect(p.pick(MAX_FRAME)).toBe('a'); // 'a' is now 64 KiB ahead
+    p.setWritable('a', false);
+    expect(p.pick(1024)).toBe('b');
+    p.setWritable('a', true);
+    // 'b' is owed 63 KiB: it takes the next 63 frames of 1 KiB.
+    expect(sequence(p, 63, 1024)).toEqual(Array(63).fill('b'));
+  });
+
+  it('a carrier back while all others are in drain does not burst when they return', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 1);
+    p.add('c', 1);
+    p.setWritable('a', false);
+    run(p, 1000, MAX_FRAME); // 'b' and 'c' move far ahead of 'a'
+    p.setWritable('b', false);
+    p.setWritable('c', false);
+    p.setWritable('a', true); // returns alone
+    p.setWritable('b', true);
+    p.setWritable('c', true);
+    const next = sequence(p, 30, MAX_FRAME);
+    for (const c of ['a', 'b', 'c']) expect(next.filter((x) => x === c)).toHaveLength(10);
+  });
+
+  it('a new carrier starts at the current virtual time', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 1);
+    run(p, 1000, MAX_FRAME);
+    p.add('c', 1);
+    expect(p.size).toBe(3);
+    expect(p.writableCount).toBe(3);
+    const bytes = run(p, 300, MAX_FRAME);
+    for (const c of ['a', 'b', 'c']) expect(bytes.get(c)).toBe(100 * MAX_FRAME);
+  });
+
+  it('removes a carrier and forgets it', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 1);
+    p.remove('a');
+    p.remove('unknown'); // ignored
+    expect(p.has('a')).toBe(false);
+    expect(p.has('b')).toBe(true);
+    expect(p.size).toBe(1);
+    expect(p.writableCount).toBe(1);
+    expect(sequence(p, 3, 10)).toEqual(['b', 'b', 'b']);
+    p.remove('b');
+    expect(p.size).toBe(0);
+    expect(p.writableCount).toBe(0);
+    expect(p.pick(10)).toBeUndefined();
+  });
+
+  it('a removed carrier added again starts at the current virtual time', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 1);
+    p.remove('a');
+    run(p, 500, MAX_FRAME);
+    p.add('a', 1);
+    const bytes = run(p, 200, MAX_FRAME);
+    expect(bytes.get('a')).toBe(100 * MAX_FRAME);
+    expect(bytes.get('b')).toBe(100 * MAX_FRAME);
+  });
+
+  it('follows a weight change from the next frame on', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 1);
+    run(p, 100, 1000);
+    p.setWeight('b', 4);
+    const bytes = run(p, 5000, 1000);
+    expect(bytes.get('a')).toBe(1000 * 1000);
+    expect(bytes.get('b')).toBe(4000 * 1000);
+  });
+
+  it('setWritable with the current state changes nothing', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 1);
+    expect(p.pick(MAX_FRAME)).toBe('a');
+    p.setWritable('a', true); // already writable: no reset of its lead
+    expect(p.pick(MAX_FRAME)).toBe('b');
+    p.setWritable('b', false);
+    p.setWritable('b', false);
+    expect(p.writableCount).toBe(1);
+  });
+
+  it('keeps the same pick pattern across a very long transfer (virtual times renormalised)', () => {
+    // 65535 = 3 * 5 * 17 * 257, so every charge is an exact integer and ties
+    // fall the same way before and after the shift.
+    const size = 65535;
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    p.add('b', 3);
+    p.add('idle', 5);
+    p.setWritable('idle', false); // far behind the others when it returns
+    const first = sequence(p, 8, size);
+    // 2^20 frames of 64 KiB: the smallest virtual time passes 2^32 (the
+    // renormalisation bound) three times.
+    for (let i = 0; i < 2 ** 20 - 16; i++) p.pick(size);
+    expect(sequence(p, 8, size)).toEqual(first);
+    p.setWritable('idle', true);
+    const bytes = run(p, 9000, size);
+    expect(bytes.get('a')).toBe(1000 * size);
+    expect(bytes.get('b')).toBe(3000 * size);
+    expect(bytes.get('idle')).toBe(5000 * size);
+  });
+
+  it('rejects weight 0', () => {
+    const p = new WeightedPicker<string>();
+    expectCode(() => p.add('a', 0), 'MPX_ERR_INVALID_ARGUMENT');
+    expect(p.has('a')).toBe(false);
+  });
+
+  it('rejects weights that are not integers in 1-65535', () => {
+    const p = new WeightedPicker<string>();
+    for (const w of [-1, 1.5, 65536, Number.NaN, Infinity]) expectCode(() => p.add('a', w), 'MPX_ERR_INVALID_ARGUMENT');
+    p.add('a', 65535);
+    p.add('b', 1);
+    expectCode(() => p.setWeight('a', 0), 'MPX_ERR_INVALID_ARGUMENT');
+    expect(p.size).toBe(2);
+  });
+
+  it('rejects adding a carrier twice and unknown carriers', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    expectCode(() => p.add('a', 2), 'MPX_ERR_INVALID_ARGUMENT');
+    expectCode(() => p.setWeight('zz', 2), 'MPX_ERR_INVALID_ARGUMENT');
+    expectCode(() => p.setWritable('zz', false), 'MPX_ERR_INVALID_ARGUMENT');
+  });
+
+  it('rejects a negative or non-finite frame size', () => {
+    const p = new WeightedPicker<string>();
+    p.add('a', 1);
+    expectCode(() => p.pick(-1), 'MPX_ERR_INVALID_ARGUMENT');
+    expectCode(() => p.pick(Number.NaN), 'MPX_ERR_INVALID_ARGUMENT');
+    expect(p.pick(0)).toBe('a');
+  });
+
+  it('uses object carriers as keys', () => {
+    const one = { id: 1 };
+    const two = { id: 2 };
+    const p = new WeightedPicker<object>();
+    p.add(one, 1);
+    p.add(two, 1);
+    expect(sequence(p, 4, 10)).toEqual([one, two, one, two]);
+  });
+});
