@@ -1,1 +1,20 @@
-export {};
+// @mpx/testkit: in-memory carriers with fault injection, the carrier
+// conformance suite, and seeded randomness for tests.
+export type { RandomSource } from './seeded-random.js';
+export { seededRandom, randomBytes, randomInt } from './seeded-random.js';
+export type { MemoryPair, MemoryPairOptions } from './memory-pair.js';
+export { createMemoryPair } from './memory-pair.js';
+export { connectionReset } from './memory-link.js';
+export type { CarrierPair, CarrierPairFactory, CarrierSuiteOptions } from './conformance.js';
+export { runCarrierSuite } from './conformance.js';
+export type { Digest } from './stream-helpers.js';
+export {
+  collectBytes,
+  digestOf,
+  randomSlices,
+  waitForClose,
+  waitForDrain,
+  watchErrors,
+  writeChunks,
+  writeRandom,
+} from './stream-helpers.js';
