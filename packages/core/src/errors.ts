@@ -24,6 +24,8 @@ export type MpxErrorCode =
   | 'MPX_ERR_CARRIER_CLOSED'
   | 'MPX_ERR_STREAM_IDS_EXHAUSTED'
   | 'MPX_ERR_INVALID_CONFIG'
+  | 'MPX_ERR_CONNECT_TIMEOUT'
+  | 'MPX_ERR_UPGRADE_REFUSED'
   | 'MPX_ERR_INVALID_ARGUMENT';
 
 /** Base class of every error mpx raises. */

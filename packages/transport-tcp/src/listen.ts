@@ -1,0 +1,138 @@
+// Accept TCP or TLS carriers (SPEC §1). Each accepted connection is handed to
+// `onCarrier` once it is usable: at once for TCP, after the handshake for TLS.
+//
+// Accepted sockets are half-open capable (`allowHalfOpen: true`), like dialled ones:
+// the carrier's owner calls end() after the peer's 'end'.
+//
+// Lifecycle (the listener never owns a carrier it has handed out):
+//   close()     stops accepting; carriers already handed out stay open (their
+//               owner, the session, closes them). Resolves once no longer listening.
+//   closeAll()  close() and destroy every carrier accepted by this listener that
+//               is still open. Resolves once all of them are closed.
+//
+// Events (the listener is an EventEmitter):
+//   'clientError' (err, info?)  a connection failed before it became a carrier
+//               (TLS handshake failure, reset during handshake) or `onCarrier`
+//               threw. Swallowed when nobody listens: it never crashes the process.
+//   'error' (err)   the listening socket failed after listen (e.g. EMFILE on accept).
+//               As for any EventEmitter, it throws when nobody listens.
+import { EventEmitter } from 'node:events';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { checkListenOptions, type TcpListenOptions } from './options.js';
+
+export interface CarrierInfo {
+  remoteAddress: string;
+  remotePort: number;
+}
+
+export interface CarrierListener {
+  /** The bound address; `host` is the address as bound (`::1`, `127.0.0.1`, `::`). */
+  readonly address: { host: string; port: number };
+  close(): Promise<void>;
+  closeAll(): Promise<void>;
+}
+
+export type OnCarrier = (carrier: Duplex, info: CarrierInfo) => void;
+
+export class TcpCarrierListener extends EventEmitter implements CarrierListener {
+  readonly address: { host: string; port: number };
+  readonly #server: net.Server;
+  readonly #open: Set<net.Socket>;
+  #closed = false;
+
+  /** @internal use listenTcp() */
+  constructor(server: net.Server, open: Set<net.Socket>) {
+    super();
+    this.#server = server;
+    this.#open = open;
+    const bound = server.address();
+    if (bound === null || typeof bound === 'string') throw new Error('server is not listening on TCP');
+    this.address = { host: bound.address, port: bound.port };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      // Stops listening now; the server's own 'close' waits for every
+      // connection, which is the carriers' owners' business, not ours.
+      this.#server.close();
+    }
+    return Promise.resolve();
+  }
+
+  async closeAll(): Promise<void> {
+    const waits = [...this.#open].map(
+      (socket) => new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.destroy();
+      }),
+    );
+    await this.close();
+    await Promise.all(waits);
+  }
+}
+
+export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier): Promise<TcpCarrierListener> {
+  let keepAliveMs: number;
+  try {
+    keepAliveMs = checkListenOptions(options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const open = new Set<net.Socket>();
+  let listener: TcpCarrierListener | undefined;
+
+  const emitClientError = (err: unknown, info?: CarrierInfo): void => {
+    listener?.emit('clientError', err, info);
+  };
+
+  const accept = (socket: net.Socket): void => {
+    const info: CarrierInfo = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 };
+    // Reset between accept and here, or a TLS handshake that finished after close().
+    if (socket.destroyed || listener?.closed === true) {
+      socket.destroy();
+      return;
+    }
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    socket.setNoDelay(true);
+    if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
+    try {
+      onCarrier(socket, info);
+    } catch (err) {
+      socket.destroy();
+      emitClientError(err, info);
+    }
+  };
+
+  const t = options.tls;
+  let server: net.Server;
+  if (t === undefined) {
+    server = net.createServer({ noDelay: true, allowHalfOpen: true }, accept);
+  } else {
+    server = tls.createServer(
+      { allowHalfOpen: true, cert: t.cert, key: t.key, ca: t.ca, requestCert: t.requestCert === true, rejectUnauthorized: t.requestCert === true },
+      accept,
+    );
+    // Handshake failures: tls.Server destroys the socket; we only report them.
+    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      emitClientError(err, { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 });
+    });
+  }
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: options.host, port: options.port, backlog: options.backlog }, () => {
+      server.removeListener('error', reject);
+      listener = new TcpCarrierListener(server, open);
+      server.on('error', (err: Error) => listener?.emit('error', err));
+      resolve(listener);
+    });
+  });
+}

@@ -1,0 +1,122 @@
+// dialTcp: resolves with a connected socket, rejects with a stable `code`.
+import * as net from 'node:net';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dialTcp, listenTcp, type CarrierListener } from '../src/index.js';
+import { rejectionOf } from './helpers.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A TCP server that accepts connections and never sends a byte (a stalled TLS handshake). */
+async function silentServer(): Promise<{ port: number; accepted: Promise<net.Socket> }> {
+  const sockets: net.Socket[] = [];
+  let onAccept: (socket: net.Socket) => void = () => {};
+  const accepted = new Promise<net.Socket>((resolve) => (onAccept = resolve));
+  const server = net.createServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => {});
+    socket.resume(); // reads and drops the ClientHello, answers nothing
+    onAccept(socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return { port: (server.address() as net.AddressInfo).port, accepted };
+}
+
+async function closedPort(host: string): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, host);
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+async function echoListener(host: string): Promise<CarrierListener> {
+  const listener = await listenTcp({ host, port: 0 }, (carrier) => carrier.pipe(carrier));
+  cleanups.push(() => listener.closeAll());
+  return listener;
+}
+
+describe('dialTcp', () => {
+  it('connects over IPv4 and carries bytes both ways', async () => {
+    const listener = await echoListener('127.0.0.1');
+    const socket = await dialTcp({ host: '127.0.0.1', port: listener.address.port });
+    cleanups.push(() => void socket.destroy());
+    socket.end('ping');
+    const [echoed] = await once(socket, 'data');
+    expect((echoed as Buffer).toString()).toBe('ping');
+    expect(socket.remoteAddress).toBe('127.0.0.1');
+  });
+
+  it('connects to an IPv6 literal, with or without brackets', async () => {
+    const listener = await echoListener('::1');
+    for (const host of ['::1', '[::1]']) {
+      const socket = await dialTcp({ host, port: listener.address.port });
+      cleanups.push(() => void socket.destroy());
+      expect(socket.remoteAddress).toBe('::1');
+      expect(socket.remoteFamily).toBe('IPv6');
+    }
+  });
+
+  it('connects to a host name (localhost)', async () => {
+    const listener = await echoListener('localhost');
+    const socket = await dialTcp({ host: 'localhost', port: listener.address.port });
+    cleanups.push(() => void socket.destroy());
+    expect(['127.0.0.1', '::1']).toContain(socket.remoteAddress);
+  });
+
+  it('keeps ECONNREFUSED on `code` when nothing listens', async () => {
+    const port = await closedPort('127.0.0.1');
+    const err = await rejectionOf(dialTcp({ host: '127.0.0.1', port }));
+    expect(err.code).toBe('ECONNREFUSED');
+  });
+
+  it('rejects with MPX_ERR_CONNECT_TIMEOUT when the TLS handshake never completes', async () => {
+    const { port, accepted } = await silentServer();
+    const dialing = dialTcp({ host: '127.0.0.1', port, tls: { servername: 'localhost' }, connectTimeoutMs: 100 });
+    const serverSide = await accepted;
+    const closedOnServer = once(serverSide, 'close');
+    const err = await rejectionOf(dialing);
+    expect(err.code).toBe('MPX_ERR_CONNECT_TIMEOUT');
+    await closedOnServer; // the client destroyed its socket
+  });
+
+  it('rejects with ABORT_ERR when the signal is already aborted', async () => {
+    const controller = new AbortController();
+    const reason = new Error('not needed any more');
+    controller.abort(reason);
+    const err = await rejectionOf(dialTcp({ host: '127.0.0.1', port: 9, signal: controller.signal }));
+    expect(err.code).toBe('ABORT_ERR');
+    expect(err.cause).toBe(reason);
+  });
+
+  it('rejects with ABORT_ERR when the signal aborts during the handshake', async () => {
+    const { port, accepted } = await silentServer();
+    const controller = new AbortController();
+    const dialing = dialTcp({ host: '127.0.0.1', port, tls: true, signal: controller.signal });
+    await accepted;
+    controller.abort();
+    const err = await rejectionOf(dialing);
+    expect(err.code).toBe('ABORT_ERR');
+  });
+
+  it.each([
+    ['an empty host', { host: '', port: 80 }],
+    ['port 0', { host: '127.0.0.1', port: 0 }],
+    ['port 65536', { host: '127.0.0.1', port: 65_536 }],
+    ['a negative connect timeout', { host: '127.0.0.1', port: 80, connectTimeoutMs: -1 }],
+    ['a fractional keep-alive', { host: '127.0.0.1', port: 80, keepAliveMs: 1.5 }],
+  ])('rejects %s with MPX_ERR_INVALID_ARGUMENT', async (_name, options) => {
+    const err = await rejectionOf(dialTcp(options));
+    expect(err.code).toBe('MPX_ERR_INVALID_ARGUMENT');
+  });
+});

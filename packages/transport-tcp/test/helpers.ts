@@ -1,0 +1,36 @@
+// Test-only helpers: the committed self-signed certificate (CN=localhost,
+// SAN localhost/127.0.0.1/::1, valid until 2126) and carrier pairs over loopback.
+import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import type { CarrierPair } from '@mpx/testkit';
+import { dialTcp, listenTcp, type TcpDialOptions, type TcpListenOptions } from '../src/index.js';
+
+const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+export const CERT = fixture('localhost-cert.pem');
+export const KEY = fixture('localhost-key.pem');
+/** A CA that did not sign CERT. */
+export const OTHER_CA = fixture('other-ca-cert.pem');
+
+/** Listen on `listen`, dial it with `dial`, and pair the dialled socket with the accepted one. */
+export async function tcpPair(
+  listen: Omit<TcpListenOptions, 'port'>,
+  dial: Omit<TcpDialOptions, 'port'>,
+): Promise<CarrierPair> {
+  let accept: (carrier: Duplex) => void = () => {};
+  const accepted = new Promise<Duplex>((resolve) => (accept = resolve));
+  const listener = await listenTcp({ ...listen, port: 0 }, (carrier) => accept(carrier));
+  const client = await dialTcp({ ...dial, port: listener.address.port });
+  const server = await accepted;
+  return { client, server, cleanup: () => listener.closeAll() };
+}
+
+/** Resolves with the error a promise rejects with; fails the test if it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error & { code?: string };
+  }
+  throw new Error('expected a rejection');
+}

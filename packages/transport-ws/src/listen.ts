@@ -1,0 +1,225 @@
+// Accept WebSocket carriers (SPEC §1) on one path, standalone (own HTTP or
+// HTTPS server) or attached to an existing http(s).Server.
+//
+// - permessage-deflate is never negotiated (see dial.ts).
+// - Upgrades on other paths get `404` and their socket is destroyed. When
+//   attached to a server that has other 'upgrade' listeners, upgrades on other
+//   paths are left to those listeners instead.
+// - Plain HTTP requests to a standalone listener get 426 on the path, 404 elsewhere.
+//
+// Lifecycle (the listener never owns a carrier it has handed out):
+//   close()     stops accepting (standalone: stops listening; attached: stops
+//               handling upgrades, the server itself stays open). Carriers
+//               already handed out stay open.
+//   closeAll()  close(), then closes every carrier still open with 1001 (going
+//               away); resolves once their WebSockets have closed.
+//
+// Events: 'clientError' (err, info?) for connections that failed before
+// becoming a carrier (TLS or HTTP parse errors on a standalone server) or when
+// `onCarrier` threw; never crashes the process. 'error' (err) for the
+// listening socket failing after listen.
+import { EventEmitter } from 'node:events';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import WebSocket, { WebSocketServer } from 'ws';
+import { MpxError } from '@mpx/core';
+import { CloseCode } from './close-codes.js';
+import { DEFAULT_KEEP_ALIVE_MS, type PemInput } from './dial.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, WebSocketDuplex } from './ws-duplex.js';
+
+export interface WebSocketListenOptions {
+  /** Address to bind when standalone. Default: Node's default (all interfaces). */
+  host?: string;
+  /** Port to bind when standalone; 0 for an ephemeral port. Default 0. */
+  port?: number;
+  /** The upgrade path. Default '/'. */
+  path?: string;
+  /** Attach to this server instead of creating one; close() leaves it open. */
+  server?: http.Server | https.Server;
+  /** Standalone only: serve wss:// with this certificate and key. */
+  tls?: { cert: PemInput; key: PemInput; ca?: PemInput | PemInput[]; requestCert?: boolean };
+  /** Largest message accepted from a client (ws closes with 1009 above it). Default 1 MiB. */
+  maxPayload?: number;
+  /** Largest message sent; must not exceed the clients' maxPayload. Default 1 MiB. */
+  maxMessageSize?: number;
+  /** TCP keep-alive initial delay on accepted sockets; 0 turns it off. Default 15000. */
+  keepAliveMs?: number;
+}
+
+export interface WebSocketCarrierInfo {
+  /** The TCP peer: behind a proxy or CDN, the proxy (see `headers`). */
+  remoteAddress: string;
+  remotePort: number;
+  /** The upgrade request's headers (`host`, `x-forwarded-for`, auth headers, ...). */
+  headers: IncomingHttpHeaders;
+}
+
+export type OnWebSocketCarrier = (carrier: WebSocketDuplex, info: WebSocketCarrierInfo) => void;
+
+export class WebSocketCarrierListener extends EventEmitter {
+  readonly #server: http.Server | https.Server;
+  readonly #attached: boolean;
+  readonly #detach: () => void;
+  readonly #open: Set<WebSocketDuplex>;
+  #closed = false;
+
+  /** @internal use listenWebSocket() */
+  constructor(server: http.Server | https.Server, attached: boolean, open: Set<WebSocketDuplex>, detach: () => void) {
+    super();
+    this.#server = server;
+    this.#attached = attached;
+    this.#open = open;
+    this.#detach = detach;
+  }
+
+  /** The server's bound address; port 0 while an attached server is not listening. */
+  get address(): { host: string; port: number } {
+    const bound = this.#server.address();
+    if (bound === null || typeof bound === 'string') return { host: '', port: 0 };
+    return { host: bound.address, port: bound.port };
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#detach();
+      if (!this.#attached) {
+        this.#server.close();
+        this.#server.closeIdleConnections();
+      }
+    }
+    return Promise.resolve();
+  }
+
+  async closeAll(): Promise<void> {
+    await this.close();
+    const waits = [...this.#open].map((carrier) => {
+      const { ws } = carrier;
+      if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.GOING_AWAY, 'MPX_ERR_GOING_AWAY');
+      });
+    });
+    await Promise.all(waits);
+  }
+}
+
+export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWebSocketCarrier): Promise<WebSocketCarrierListener> {
+  const path = options.path ?? '/';
+  const maxPayload = options.maxPayload ?? DEFAULT_MAX_MESSAGE_SIZE;
+  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+  try {
+    if (!path.startsWith('/')) invalid('path', path);
+    if (!Number.isInteger(maxPayload) || maxPayload <= 0) invalid('maxPayload', maxPayload);
+    if (!Number.isInteger(keepAliveMs) || keepAliveMs < 0) invalid('keepAliveMs', keepAliveMs);
+    if (options.server !== undefined && (options.tls !== undefined || options.port !== undefined)) {
+      invalid('server', 'an attached listener takes neither port nor tls');
+    }
+  } catch (err) {
+    return Promise.reject(err);
+  }
+
+  const attached = options.server !== undefined;
+  const server = options.server ?? createServer(options, path);
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload, clientTracking: false });
+  const open = new Set<WebSocketDuplex>();
+  let listener: WebSocketCarrierListener | undefined;
+  const carrierOptions = options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize };
+
+  const accept = (ws: WebSocket, req: IncomingMessage): void => {
+    const socket = req.socket;
+    const info: WebSocketCarrierInfo = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, headers: req.headers };
+    socket.setNoDelay(true);
+    if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
+    let carrier: WebSocketDuplex;
+    try {
+      carrier = new WebSocketDuplex(ws, carrierOptions);
+      open.add(carrier);
+      carrier.once('close', () => open.delete(carrier));
+      onCarrier(carrier, info);
+    } catch (err) {
+      ws.terminate();
+      listener?.emit('clientError', err, info);
+    }
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (pathOf(req.url) !== path) {
+      if (attached && server.listenerCount('upgrade') > 1) return; // another handler's path
+      refuse(socket, 404, 'Not Found');
+      return;
+    }
+    if (listener?.closed === true) {
+      refuse(socket, 503, 'Service Unavailable');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, accept);
+  };
+
+  server.on('upgrade', onUpgrade);
+  const detach = (): void => {
+    server.removeListener('upgrade', onUpgrade);
+    wss.close();
+  };
+
+  if (attached) {
+    listener = new WebSocketCarrierListener(server, true, open, detach);
+    return Promise.resolve(listener);
+  }
+  server.on('clientError', (err: Error, socket: Duplex) => {
+    socket.destroy();
+    listener?.emit('clientError', err, peerOf(socket));
+  });
+  server.on('tlsClientError', (err: Error, socket: Socket) => {
+    listener?.emit('clientError', err, peerOf(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: options.host, port: options.port ?? 0 }, () => {
+      server.removeListener('error', reject);
+      listener = new WebSocketCarrierListener(server, false, open, detach);
+      server.on('error', (err: Error) => listener?.emit('error', err));
+      resolve(listener);
+    });
+  });
+}
+
+function createServer(options: WebSocketListenOptions, path: string): http.Server | https.Server {
+  const onRequest = (req: IncomingMessage, res: http.ServerResponse): void => {
+    res.writeHead(pathOf(req.url) === path ? 426 : 404, { connection: 'close', 'content-length': '0' });
+    res.end();
+  };
+  const t = options.tls;
+  if (t === undefined) return http.createServer({ noDelay: true }, onRequest);
+  const requestCert = t.requestCert === true;
+  return https.createServer({ cert: t.cert, key: t.key, ca: t.ca, requestCert, rejectUnauthorized: requestCert, noDelay: true }, onRequest);
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.once('finish', () => socket.destroy());
+  socket.on('error', () => {});
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const query = raw.indexOf('?');
+  return query === -1 ? raw : raw.slice(0, query);
+}
+
+function peerOf(socket: Duplex): { remoteAddress: string; remotePort: number } {
+  const s = socket as Partial<Socket>;
+  return { remoteAddress: s.remoteAddress ?? '', remotePort: s.remotePort ?? 0 };
+}
+
+function invalid(field: string, value: unknown): never {
+  throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `invalid ${field}: ${String(value)}`);
+}

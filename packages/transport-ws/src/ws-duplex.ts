@@ -1,0 +1,197 @@
+// A Node Duplex over an open `ws` WebSocket: one mpx carrier (SPEC §1). The
+// byte stream travels in binary messages whose boundaries mean nothing; frames
+// (SPEC §4) may straddle messages and a message may hold many frames.
+//
+// Writes: `_writev` packs everything queued while the previous send was in
+// flight into messages of at most `maxMessageSize` bytes (see batch.ts), and
+// calls back from `ws.send`'s own callback, i.e. once ws has handed the bytes
+// to the socket. A slow peer therefore holds the write callback, the writable
+// buffer fills past `writableHighWaterMark`, `write()` returns false and
+// 'drain' follows: the same contract as a TCP socket (STYLE habit 7). No timer
+// ever polls `bufferedAmount`.
+//
+// Reads: each message's bytes are pushed as they come; when `push()` returns
+// false the WebSocket is paused (which stops reading its TCP socket) and
+// `_read()` resumes it.
+//
+// Half-close: a WebSocket has none, so the carrier adds it in band. An EMPTY
+// binary message means "end of my byte stream" (EOF); packMessages never
+// produces an empty message, so the marker is unambiguous. `end()` sends EOF
+// after every queued write went out; the peer's Duplex gets 'end' and can
+// still write back, exactly like a half-closed TCP socket. Once a side has
+// both sent and received EOF it closes the WebSocket with 1000, and both
+// Duplexes emit 'close'. Data after EOF is a protocol error.
+//
+// A WebSocket that closes without EOF (listener.closeAll() sends 1001, a peer
+// that terminated) ends the readable side too, and the writable side finishes:
+// writes still queued then fail with MPX_ERR_CARRIER_CLOSED. Close codes: see
+// close-codes.ts.
+import { Duplex } from 'node:stream';
+import WebSocket from 'ws';
+import { MpxError } from '@mpx/core';
+import { packMessages } from './batch.js';
+import { CloseCode, closeCodeFor, closeReasonFor, isCleanClose } from './close-codes.js';
+
+/** Rationale: a few 64 KiB frames (SPEC §12) per send, without buffering much per carrier. */
+export const DEFAULT_HIGH_WATER_MARK = 256 * 1024;
+/** Rationale: matches the receivers' default maxPayload, far below ws's 100 MiB default. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
+
+export interface WebSocketDuplexOptions {
+  /** Largest message sent; must not exceed the peer's `maxPayload`. Default 1 MiB. */
+  maxMessageSize?: number;
+  /** Default 256 KiB. */
+  writableHighWaterMark?: number;
+  /** Default 256 KiB. */
+  readableHighWaterMark?: number;
+}
+
+type WriteChunk = { chunk: Buffer; encoding: BufferEncoding };
+
+export class WebSocketDuplex extends Duplex {
+  /** The underlying WebSocket. Use it to read state, not to send or close. */
+  readonly ws: WebSocket;
+  /**
+   * The close code the WebSocket ended with, once it has closed. After a
+   * graceful end the Duplex may emit 'close' just before the close handshake
+   * finishes; `ws` emits its own 'close' then.
+   */
+  closeCode: number | undefined;
+  /** The close reason received with `closeCode`. */
+  closeReason = '';
+  readonly #maxMessageSize: number;
+  #eofSent = false;
+  #eofReceived = false;
+
+  constructor(ws: WebSocket, options: WebSocketDuplexOptions = {}) {
+    const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    if (!Number.isInteger(maxMessageSize) || maxMessageSize < 1) {
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `invalid maxMessageSize: ${String(maxMessageSize)}`);
+    }
+    if (ws.readyState !== WebSocket.OPEN) {
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', 'the WebSocket must be open');
+    }
+    super({
+      // Half-close is carried in band (EOF message), see above.
+      allowHalfOpen: true,
+      writableHighWaterMark: options.writableHighWaterMark ?? DEFAULT_HIGH_WATER_MARK,
+      readableHighWaterMark: options.readableHighWaterMark ?? DEFAULT_HIGH_WATER_MARK,
+    });
+    this.ws = ws;
+    this.#maxMessageSize = maxMessageSize;
+    ws.binaryType = 'nodebuffer';
+    ws.on('message', this.#onMessage);
+    ws.on('close', this.#onClose);
+    // Stays attached for the WebSocket's whole life: a late error must not crash the process.
+    ws.on('error', this.#onError);
+  }
+
+  #onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
+    if (this.destroyed) return;
+    if (!isBinary) {
+      this.ws.close(CloseCode.UNSUPPORTED_DATA, 'MPX_ERR_PROTOCOL');
+      this.destroy(new MpxError('MPX_ERR_PROTOCOL', 'text message on an mpx WebSocket carrier (binary only)'));
+      return;
+    }
+    const bytes = toBuffer(data);
+    if (this.#eofReceived) {
+      this.destroy(new MpxError('MPX_ERR_PROTOCOL', 'message after end of stream on an mpx WebSocket carrier'));
+    } else if (bytes.length === 0) {
+      this.#eofReceived = true;
+      this.push(null);
+      if (this.#eofSent) this.ws.close(CloseCode.NORMAL);
+    } else if (!this.push(bytes)) {
+      this.ws.pause();
+    }
+  };
+
+  #onClose = (code: number, reason: Buffer): void => {
+    this.closeCode = code;
+    this.closeReason = reason.toString();
+    if (this.destroyed) return;
+    if (isCleanClose(code)) {
+      // Nothing more can be sent or received: end both sides (queued writes fail).
+      this.push(null);
+      if (!this.writableEnded) this.end();
+    } else {
+      const why = this.closeReason === '' ? '' : ` (${this.closeReason})`;
+      this.destroy(new MpxError('MPX_ERR_CARRIER_CLOSED', `the peer closed the WebSocket with code ${code}${why}`));
+    }
+  };
+
+  #onError = (err: Error): void => {
+    // ws emits 'error' (e.g. WS_ERR_UNSUPPORTED_MESSAGE_LENGTH) and then closes
+    // the WebSocket itself with the matching code (1009, 1002, ...).
+    if (!this.destroyed) this.destroy(err);
+  };
+
+  override _read(): void {
+    if (this.ws.isPaused) this.ws.resume();
+  }
+
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this._writev([{ chunk, encoding }], callback);
+  }
+
+  override _writev(chunks: WriteChunk[], callback: (error?: Error | null) => void): void {
+    if (this.ws.readyState !== WebSocket.OPEN) {
+      callback(new MpxError('MPX_ERR_CARRIER_CLOSED', 'the WebSocket is closing or closed'));
+      return;
+    }
+    const messages = packMessages(
+      chunks.map((c) => c.chunk),
+      this.#maxMessageSize,
+    );
+    let pending = messages.length;
+    if (pending === 0) {
+      callback();
+      return;
+    }
+    let settled = false;
+    const onSent = (err?: Error): void => {
+      if (settled) return;
+      if (err !== undefined && err !== null) {
+        settled = true;
+        callback(err);
+      } else if (--pending === 0) {
+        settled = true;
+        callback();
+      }
+    };
+    for (const message of messages) this.ws.send(message, { binary: true }, onSent);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    // Every write callback has fired, so all data precedes the EOF message.
+    if (this.ws.readyState !== WebSocket.OPEN) {
+      callback();
+      return;
+    }
+    this.ws.send(EOF, { binary: true }, (err) => {
+      if (err !== undefined && err !== null) {
+        callback(err);
+        return;
+      }
+      this.#eofSent = true;
+      if (this.#eofReceived) this.ws.close(CloseCode.NORMAL);
+      callback();
+    });
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.ws.readyState === WebSocket.OPEN) {
+      if (err === null) this.ws.terminate();
+      else this.ws.close(closeCodeFor(err), closeReasonFor(err));
+    }
+    callback(err);
+  }
+}
+
+/** The in-band end-of-stream marker: an empty binary message. */
+const EOF = Buffer.alloc(0);
+
+function toBuffer(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

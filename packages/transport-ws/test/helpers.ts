@@ -1,0 +1,79 @@
+// Test-only helpers: the committed self-signed certificate (CN=localhost,
+// SAN localhost/127.0.0.1/::1, valid until 2126) and carrier pairs over loopback.
+import { readFileSync } from 'node:fs';
+import type { CarrierPair } from '@mpx/testkit';
+import {
+  dialWebSocket,
+  listenWebSocket,
+  type WebSocketCarrierInfo,
+  type WebSocketCarrierListener,
+  type WebSocketDialOptions,
+  type WebSocketDuplex,
+  type WebSocketListenOptions,
+} from '../src/index.js';
+
+const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+
+export const CERT = fixture('localhost-cert.pem');
+export const KEY = fixture('localhost-key.pem');
+/** A CA that did not sign CERT. */
+export const OTHER_CA = fixture('other-ca-cert.pem');
+
+export interface Accepted {
+  carrier: WebSocketDuplex;
+  info: WebSocketCarrierInfo;
+}
+
+/** A listener whose accepted carriers are taken in order with next(). */
+export async function acceptingListener(
+  options: WebSocketListenOptions,
+): Promise<{ listener: WebSocketCarrierListener; next: () => Promise<Accepted> }> {
+  const queue: Accepted[] = [];
+  const waiters: Array<(accepted: Accepted) => void> = [];
+  const listener = await listenWebSocket(options, (carrier, info) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter({ carrier, info });
+    else queue.push({ carrier, info });
+  });
+  const next = (): Promise<Accepted> => {
+    const ready = queue.shift();
+    return ready ? Promise.resolve(ready) : new Promise((resolve) => waiters.push(resolve));
+  };
+  return { listener, next };
+}
+
+/** `ws://host:port/path` for a listener (IPv6 literals in brackets). */
+export function urlOf(listener: WebSocketCarrierListener, path = '/', scheme = 'ws'): string {
+  const { host, port } = listener.address;
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}${path}`;
+}
+
+/** Listen, dial, and pair the dialled carrier with the accepted one. */
+export async function wsPair(
+  listen: WebSocketListenOptions,
+  dial: Omit<WebSocketDialOptions, 'url'> & { scheme?: string },
+  cleanupExtra?: () => Promise<void> | void,
+): Promise<CarrierPair> {
+  const { listener, next } = await acceptingListener(listen);
+  const { scheme, ...dialOptions } = dial;
+  const client = await dialWebSocket({ ...dialOptions, url: urlOf(listener, listen.path ?? '/', scheme) });
+  const { carrier: server } = await next();
+  return {
+    client,
+    server,
+    cleanup: async () => {
+      await listener.closeAll();
+      await cleanupExtra?.();
+    },
+  };
+}
+
+/** Resolves with the error a promise rejects with; fails the test if it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error & { code?: string };
+  }
+  throw new Error('expected a rejection');
+}

@@ -1,0 +1,257 @@
+// WebSocketDuplex against a raw `ws` peer: what goes on the wire (message
+// batching, the EOF marker, close codes) and how the carrier reacts to a peer.
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { MpxError } from '@mpx/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer, type ServerOptions } from 'ws';
+import { dialWebSocket, WebSocketDuplex } from '../src/index.js';
+import { acceptingListener, urlOf } from './helpers.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A plain ws server on 127.0.0.1: the peer the carrier talks to. */
+async function rawPeer(options: ServerOptions = {}): Promise<{ carrier: WebSocketDuplex; peer: WebSocket }> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...options });
+  await once(wss, 'listening');
+  cleanups.push(() => {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+  });
+  const connected = once(wss, 'connection') as Promise<[WebSocket]>;
+  const carrier = await dialWebSocket({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/` });
+  cleanups.push(() => void carrier.destroy());
+  carrier.on('error', () => {});
+  const [peer] = await connected;
+  return { carrier, peer };
+}
+
+/** The binary messages the peer receives before the EOF marker (an empty message). */
+function messagesUntilEof(peer: WebSocket): Promise<Buffer[]> {
+  const messages: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    peer.on('message', (data: Buffer, isBinary) => {
+      if (!isBinary) reject(new Error('text message on the wire'));
+      else if (data.length === 0) resolve(messages);
+      else messages.push(data);
+    });
+  });
+}
+
+function closeOf(peer: WebSocket): Promise<{ code: number; reason: string }> {
+  return (once(peer, 'close') as Promise<[number, Buffer]>).then(([code, reason]) => ({ code, reason: reason.toString() }));
+}
+
+describe('WebSocketDuplex writes', () => {
+  it('sends a corked header and payload as one binary message', async () => {
+    const { carrier, peer } = await rawPeer();
+    const received = messagesUntilEof(peer);
+    carrier.cork();
+    carrier.write(Buffer.from('0c0000000000000000000001', 'hex'));
+    carrier.write(Buffer.from('payload'));
+    carrier.uncork();
+    carrier.end();
+    expect(await received).toEqual([Buffer.concat([Buffer.from('0c0000000000000000000001', 'hex'), Buffer.from('payload')])]);
+  });
+
+  it('batches every write queued while a send is in flight into the next message', async () => {
+    const { carrier, peer } = await rawPeer();
+    const received = messagesUntilEof(peer);
+    const chunks = Array.from({ length: 100 }, (_, i) => Buffer.alloc(10, i));
+    for (const chunk of chunks) carrier.write(chunk);
+    carrier.end();
+    const messages = await received;
+    expect(messages.map((m) => m.length)).toEqual([10, 990]);
+    expect(Buffer.concat(messages)).toEqual(Buffer.concat(chunks));
+  });
+
+  it('cuts a large write into messages of at most maxMessageSize', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(wss, 'listening');
+    cleanups.push(() => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+    });
+    const connected = once(wss, 'connection') as Promise<[WebSocket]>;
+    const carrier = await dialWebSocket({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, maxMessageSize: 1 << 20 });
+    cleanups.push(() => void carrier.destroy());
+    const [peer] = await connected;
+    const received = messagesUntilEof(peer);
+    const data = Buffer.alloc(3.5 * (1 << 20), 0x5a);
+    carrier.end(data);
+    const messages = await received;
+    expect(messages.map((m) => m.length)).toEqual([1 << 20, 1 << 20, 1 << 20, 1 << 19]);
+    expect(Buffer.concat(messages).equals(data)).toBe(true);
+  });
+});
+
+describe('WebSocketDuplex half-close (EOF marker)', () => {
+  it('end() sends an empty message; the peer still writes back; both EOFs close the WebSocket with 1000', async () => {
+    const { carrier, peer } = await rawPeer();
+    const eof = messagesUntilEof(peer);
+    carrier.end();
+    await eof;
+    const read: Buffer[] = [];
+    carrier.on('data', (chunk: Buffer) => read.push(chunk));
+    const ended = once(carrier, 'end');
+    const carrierClosed = once(carrier, 'close');
+    const peerClosed = closeOf(peer);
+    peer.send(Buffer.from('reply'));
+    peer.send(Buffer.alloc(0));
+    await ended;
+    expect(Buffer.concat(read).toString()).toBe('reply');
+    expect((await peerClosed).code).toBe(1000);
+    await carrierClosed;
+    // The Duplex closes as soon as both sides are done; the close handshake may finish just after.
+    if (carrier.ws.readyState !== WebSocket.CLOSED) await once(carrier.ws, 'close');
+    expect(carrier.closeCode).toBe(1000);
+  });
+
+  it('fails with MPX_ERR_PROTOCOL on data after the peer EOF', async () => {
+    const { carrier, peer } = await rawPeer();
+    carrier.resume();
+    const failed = once(carrier, 'error');
+    peer.send(Buffer.alloc(0));
+    peer.send(Buffer.from('too late'));
+    const [err] = (await failed) as [MpxError];
+    expect(err.code).toBe('MPX_ERR_PROTOCOL');
+    expect((await closeOf(peer)).code).toBe(1008);
+  });
+});
+
+describe('WebSocketDuplex reads', () => {
+  it('rejects a text message with MPX_ERR_PROTOCOL and closes with 1003', async () => {
+    const { carrier, peer } = await rawPeer();
+    const failed = once(carrier, 'error');
+    const peerClosed = closeOf(peer);
+    peer.send('text is not allowed');
+    const [err] = (await failed) as [MpxError];
+    expect(err).toBeInstanceOf(MpxError);
+    expect(err.code).toBe('MPX_ERR_PROTOCOL');
+    expect(await peerClosed).toEqual({ code: 1003, reason: 'MPX_ERR_PROTOCOL' });
+  });
+
+  it('fails on a message above maxPayload and ws closes with 1009', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await once(wss, 'listening');
+    cleanups.push(() => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+    });
+    const connected = once(wss, 'connection') as Promise<[WebSocket]>;
+    const carrier = await dialWebSocket({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, maxPayload: 1024 });
+    const [peer] = await connected;
+    const failed = once(carrier, 'error');
+    const peerClosed = closeOf(peer);
+    peer.send(Buffer.alloc(1025));
+    const [err] = (await failed) as [Error & { code: string }];
+    expect(err.code).toBe('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH');
+    expect((await peerClosed).code).toBe(1009);
+  });
+
+  it('pauses the WebSocket while the reader is full and resumes it when read', async () => {
+    const { listener, next } = await acceptingListener({ host: '127.0.0.1' });
+    cleanups.push(() => listener.closeAll());
+    const client = await dialWebSocket({ url: urlOf(listener) });
+    cleanups.push(() => void client.destroy());
+    const { carrier: server } = await next();
+    const ws = server.ws;
+    let markPaused: () => void = () => {};
+    const paused = new Promise<void>((resolve) => (markPaused = resolve));
+    const pause = ws.pause.bind(ws);
+    ws.pause = () => {
+      pause();
+      markPaused();
+    };
+    let resumes = 0;
+    const resume = ws.resume.bind(ws);
+    ws.resume = () => {
+      resumes++;
+      resume();
+    };
+
+    const chunk = Buffer.alloc(64 * 1024, 0x42);
+    let written = 0;
+    let refused = 0;
+    let isPaused = false;
+    void paused.then(() => (isPaused = true));
+    while (!isPaused) {
+      if (written > 64 * 1024 * 1024) throw new Error('the reader never paused the WebSocket');
+      written += chunk.length;
+      if (!client.write(chunk)) {
+        refused++;
+        await Promise.race([once(client, 'drain'), paused]);
+      }
+    }
+    expect(refused).toBeGreaterThan(0);
+    expect(ws.isPaused).toBe(true);
+    expect(server.readableLength).toBeGreaterThanOrEqual(server.readableHighWaterMark);
+
+    let read = 0;
+    server.on('data', (data: Buffer) => (read += data.length));
+    client.end();
+    await once(server, 'end');
+    expect(read).toBe(written);
+    expect(resumes).toBeGreaterThan(0);
+  });
+});
+
+describe('WebSocketDuplex closing', () => {
+  it('ends cleanly when the peer closes with 1000 without EOF', async () => {
+    const { carrier, peer } = await rawPeer();
+    const errors: Error[] = [];
+    carrier.on('error', (err: Error) => errors.push(err));
+    carrier.resume();
+    const ended = once(carrier, 'end');
+    const closed = once(carrier, 'close');
+    peer.close(1000);
+    await ended;
+    await closed;
+    expect(errors).toEqual([]);
+    expect(carrier.closeCode).toBe(1000);
+  });
+
+  it('fails with MPX_ERR_CARRIER_CLOSED when the peer closes with 1011', async () => {
+    const { carrier, peer } = await rawPeer();
+    const failed = once(carrier, 'error');
+    peer.close(1011, 'boom');
+    const [err] = (await failed) as [MpxError];
+    expect(err.code).toBe('MPX_ERR_CARRIER_CLOSED');
+    expect(carrier.closeCode).toBe(1011);
+    expect(carrier.closeReason).toBe('boom');
+  });
+
+  it('destroy(err) closes with the code for the error and its stable code as reason', async () => {
+    const { carrier, peer } = await rawPeer();
+    const peerClosed = closeOf(peer);
+    carrier.destroy(new MpxError('MPX_ERR_AUTH_FAILED', 'bad mac'));
+    expect(await peerClosed).toEqual({ code: 1008, reason: 'MPX_ERR_AUTH_FAILED' });
+  });
+
+  it('destroy() without an error drops the connection (the peer sees 1006)', async () => {
+    const { carrier, peer } = await rawPeer();
+    const peerClosed = closeOf(peer);
+    carrier.destroy();
+    expect((await peerClosed).code).toBe(1006);
+  });
+
+  it('fails writes still queued when the WebSocket closes with MPX_ERR_CARRIER_CLOSED', async () => {
+    const { carrier, peer } = await rawPeer();
+    carrier.resume();
+    carrier.cork(); // holds the write in the Duplex buffer until the close ends the writable side
+    const written = new Promise<Error | null | undefined>((resolve) => carrier.write(Buffer.from('late'), resolve));
+    peer.close(1000);
+    const err = (await written) as MpxError;
+    expect(err.code).toBe('MPX_ERR_CARRIER_CLOSED');
+  });
+
+  it('refuses a WebSocket that is not open yet', () => {
+    const ws = new WebSocket('ws://127.0.0.1:9/');
+    ws.on('error', () => {});
+    expect(() => new WebSocketDuplex(ws)).toThrow(expect.objectContaining({ code: 'MPX_ERR_INVALID_ARGUMENT' }));
+    ws.terminate();
+  });
+});
