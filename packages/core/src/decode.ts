@@ -1,0 +1,384 @@
+// Incremental frame decoder, SPEC §3 (handshake bodies), §4 (header), §5 (frame types).
+//
+// A state loop (HEADER, BODY) over a queue of chunks, resuming where it stopped
+// (after websockets/ws lib/receiver.js). `consume(n)` returns a view when the
+// bytes lie in one chunk and copies only across chunk boundaries, so a DATA
+// payload that arrived in one chunk is handed out without a copy. The decoder
+// keeps views of pushed chunks: the caller must not reuse a chunk's memory.
+//
+// Checks run in this order, the first failure wins (test/reference-decoder.ts
+// follows the same order):
+//   header, as soon as its 12 bytes are queued (before any body byte is needed):
+//     1. type unknown                                   UNKNOWN_FRAME_TYPE
+//     2. reserved header bytes ≠ 0                      PROTOCOL
+//     3. flag bits the type does not define             PROTOCOL
+//     4. length > maxFrame                              FRAME_TOO_LARGE
+//     5. length wrong for the type                      PROTOCOL
+//     6. stream id 0 where ≠ 0 is needed, or vice versa PROTOCOL
+//     7. DATA with no payload and neither SYN nor FIN   PROTOCOL
+//   body, once all of it is queued: fields in offset order, all PROTOCOL.
+// Handshake order and version numbers are the session's concern (SPEC §3, §5).
+import {
+  ACK_BODY_SIZE,
+  CHALLENGE_BODY_SIZE,
+  CLOSE_PREFIX_SIZE,
+  CLOSE_REASON_MAX,
+  CloseFlags,
+  DATA_PREFIX_SIZE,
+  DataFlags,
+  FrameType,
+  HEADER_SIZE,
+  HELLO_BODY_SIZE,
+  HelloFlags,
+  MAC_SIZE,
+  MAGIC,
+  MAX_MAX_FRAME,
+  MAX_U64_VALUE,
+  MIN_MAX_FRAME,
+  NONCE_SIZE,
+  PING_BODY_SIZE,
+  RESET_BODY_SIZE,
+  SESSION_ID_SIZE,
+  WELCOME_BODY_SIZE,
+  WINDOW_BODY_SIZE,
+  WelcomeFlags,
+  WireCode,
+} from './constants.js';
+import { MpxError, MpxProtocolError } from './errors.js';
+import type { Frame } from './frame.js';
+
+const STATE_HEADER = 0;
+const STATE_BODY = 1;
+
+const TWO_32 = 2 ** 32;
+/** Largest body of a frame other than DATA (CLOSE with a full reason). */
+const MAX_CONTROL_BODY = CLOSE_PREFIX_SIZE + CLOSE_REASON_MAX;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const EMPTY: Uint8Array = Buffer.alloc(0);
+
+export interface FrameDecoderOptions {
+  /** Largest body length accepted (SPEC §4); a longer frame is FRAME_TOO_LARGE. */
+  readonly maxFrame: number;
+}
+
+export class FrameDecoder {
+  #maxFrame: number;
+  /** The queue: #chunks[#head] is the oldest chunk not fully consumed. */
+  readonly #chunks: Uint8Array[] = [];
+  #head = 0;
+  /** Read position in #chunks[#head]. */
+  #offset = 0;
+  /** Bytes in #chunks not yet consumed. */
+  #queued = 0;
+  #state = STATE_HEADER;
+  /** Set once next() has thrown; every later call throws it again. */
+  #failure: { readonly error: unknown } | undefined;
+  // The header of the frame in STATE_BODY.
+  #type = 0;
+  #flags = 0;
+  #length = 0;
+  #streamId = 0;
+  /** Holds a header or a control body that straddles chunks. */
+  readonly #scratch = Buffer.allocUnsafeSlow(Math.max(MAX_CONTROL_BODY, HELLO_BODY_SIZE));
+
+  constructor(options: FrameDecoderOptions) {
+    this.#maxFrame = checkMaxFrame(options.maxFrame);
+  }
+
+  get maxFrame(): number {
+    return this.#maxFrame;
+  }
+
+  /** Applies to headers read from now on; a frame whose header was already accepted is still read. */
+  set maxFrame(n: number) {
+    this.#maxFrame = checkMaxFrame(n);
+  }
+
+  /** Bytes pushed but not yet returned as frames (the header of a frame in progress included). */
+  get bufferedBytes(): number {
+    return this.#queued + (this.#state === STATE_BODY ? HEADER_SIZE : 0);
+  }
+
+  /** Queues bytes; parsing happens in next(). Throws the decoder's error once it has failed. */
+  push(chunk: Uint8Array): void {
+    if (this.#failure !== undefined) throw this.#failure.error;
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#queued += chunk.length;
+  }
+
+  /**
+   * The next complete frame, or null until more bytes are pushed. Throws
+   * MpxProtocolError on a violation; the decoder is then dead and every later
+   * call throws the same error.
+   */
+  next(): Frame | null {
+    if (this.#failure !== undefined) throw this.#failure.error;
+    try {
+      if (this.#state === STATE_HEADER) {
+        if (this.#queued < HEADER_SIZE) return null;
+        this.#readHeader();
+        this.#state = STATE_BODY;
+      }
+      if (this.#queued < this.#length) return null;
+      this.#state = STATE_HEADER;
+      return this.#readBody();
+    } catch (err) {
+      // Only MpxProtocolError is expected here; anything else is a bug and is rethrown as is.
+      this.#failure = { error: err };
+      this.#chunks.length = 0;
+      this.#head = 0;
+      this.#queued = 0;
+      this.#offset = 0;
+      this.#state = STATE_HEADER;
+      throw err;
+    }
+  }
+
+  // SPEC §4, checks 1–7 of the header comment.
+  #readHeader(): void {
+    const b = this.#consume(HEADER_SIZE, this.#scratch);
+    const type = b[0]!;
+    const flags = b[1]!;
+    const length = u32(b, 4);
+    const streamId = u32(b, 8);
+    const rule = RULES[type];
+    if (rule === undefined) {
+      throw new MpxProtocolError(WireCode.UNKNOWN_FRAME_TYPE, `unknown frame type 0x${type.toString(16)}`);
+    }
+    if (b[2] !== 0 || b[3] !== 0) throw protocol(`${rule.name}: reserved header bits set`);
+    if ((flags & ~rule.flags) !== 0) throw protocol(`${rule.name}: undefined flags 0x${flags.toString(16)}`);
+    if (length > this.#maxFrame) {
+      throw new MpxProtocolError(
+        WireCode.FRAME_TOO_LARGE,
+        `${rule.name}: length ${length} above max frame ${this.#maxFrame}`,
+      );
+    }
+    if (length < rule.min || length > rule.max) throw protocol(`${rule.name}: bad body length ${length}`);
+    if (rule.stream === 'nonzero' && streamId === 0) throw protocol(`${rule.name}: stream id 0`);
+    if (rule.stream === 'zero' && streamId !== 0) throw protocol(`${rule.name}: stream id ${streamId}, must be 0`);
+    if (type === FrameType.DATA && length === DATA_PREFIX_SIZE && flags === 0) {
+      throw protocol('DATA: empty payload without SYN or FIN');
+    }
+    this.#type = type;
+    this.#flags = flags;
+    this.#length = length;
+    this.#streamId = streamId;
+  }
+
+  // SPEC §3.1–§3.3, §5.1–§5.6: the body fields, in offset order.
+  #readBody(): Frame {
+    const type = this.#type;
+    if (type === FrameType.DATA) {
+      // The offset and the payload are consumed apart, so that the payload is a
+      // view whenever it alone lies within one chunk.
+      const offset = u64(this.#consume(DATA_PREFIX_SIZE, this.#scratch), 0, 'DATA offset');
+      const n = this.#length - DATA_PREFIX_SIZE;
+      if (offset + n > MAX_U64_VALUE) throw protocol('DATA: offset + length reaches 2^53');
+      const payload = n === 0 ? EMPTY : this.#consume(n, undefined);
+      return {
+        type: FrameType.DATA,
+        streamId: this.#streamId,
+        offset,
+        syn: (this.#flags & DataFlags.SYN) !== 0,
+        fin: (this.#flags & DataFlags.FIN) !== 0,
+        payload,
+      };
+    }
+    const b = this.#consume(this.#length, this.#scratch);
+    switch (type) {
+      case FrameType.WINDOW:
+        return { type, streamId: this.#streamId, maxOffset: u64(b, 0, 'WINDOW max offset') };
+      case FrameType.RESET:
+        return { type, streamId: this.#streamId, code: u32(b, 0), finalSize: u64(b, 4, 'RESET final size') };
+      case FrameType.ACK:
+        return { type, count: u64(b, 0, 'ACK count') };
+      case FrameType.PING:
+      case FrameType.PONG:
+        return { type, opaque: (BigInt(u32(b, 0)) << 32n) | BigInt(u32(b, 4)) };
+      case FrameType.CLOSE: {
+        let reason: string;
+        try {
+          reason = utf8.decode(b.subarray(CLOSE_PREFIX_SIZE));
+        } catch (err) {
+          throw protocol('CLOSE: reason is not valid UTF-8', err);
+        }
+        return { type, session: (this.#flags & CloseFlags.SESSION) !== 0, code: u32(b, 0), reason };
+      }
+      case FrameType.CHALLENGE:
+        checkMagic(b, 'CHALLENGE');
+        if (b[6] !== 0 || b[7] !== 0) throw protocol('CHALLENGE: reserved bytes set');
+        return { type, minVersion: b[4]!, maxVersion: b[5]!, nonce: copy(b, 8, NONCE_SIZE) };
+      case FrameType.HELLO: {
+        checkMagic(b, 'HELLO');
+        const flags = b[5]!;
+        if ((flags & ~HelloFlags.RESUME) !== 0) throw protocol(`HELLO: undefined flags 0x${flags.toString(16)}`);
+        const weight = (b[6]! << 8) | b[7]!;
+        if (weight === 0) throw protocol('HELLO: weight 0');
+        return {
+          type,
+          version: b[4]!,
+          resume: (flags & HelloFlags.RESUME) !== 0,
+          weight,
+          sessionId: copy(b, 8, SESSION_ID_SIZE),
+          nonce: copy(b, 24, NONCE_SIZE),
+          streamWindow: u32(b, 40),
+          sessionWindow: u32(b, 44),
+          maxFrame: maxFrameField(b, 48, 'HELLO'),
+          mac: copy(b, 52, MAC_SIZE),
+        };
+      }
+      case FrameType.WELCOME: {
+        const flags = b[0]!;
+        if ((flags & ~WelcomeFlags.CREATED) !== 0) {
+          throw protocol(`WELCOME: undefined flags 0x${flags.toString(16)}`);
+        }
+        if (b[1] !== 0 || b[2] !== 0 || b[3] !== 0) throw protocol('WELCOME: reserved bytes set');
+        return {
+          type,
+          created: (flags & WelcomeFlags.CREATED) !== 0,
+          streamWindow: u32(b, 4),
+          sessionWindow: u32(b, 8),
+          maxFrame: maxFrameField(b, 12, 'WELCOME'),
+          mac: copy(b, 16, MAC_SIZE),
+        };
+      }
+      default:
+        throw protocol(`decoder state holds type 0x${type.toString(16)}`); // #readHeader admits only known types
+    }
+  }
+
+  /**
+   * Takes `n` bytes (n ≥ 1, n ≤ #queued) off the queue: a view when they lie in
+   * the first chunk, else a copy into `scratch` (when given) or a new Buffer.
+   */
+  #consume(n: number, scratch: Buffer | undefined): Uint8Array {
+    this.#queued -= n;
+    const first = this.#chunks[this.#head]!;
+    if (first.length - this.#offset >= n) {
+      const view = first.subarray(this.#offset, this.#offset + n);
+      this.#advance(first, n);
+      return view;
+    }
+    const dst = scratch ?? Buffer.allocUnsafeSlow(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.#chunks[this.#head]!;
+      const take = Math.min(chunk.length - this.#offset, n - filled);
+      dst.set(take === chunk.length ? chunk : chunk.subarray(this.#offset, this.#offset + take), filled);
+      filled += take;
+      this.#advance(chunk, take);
+    }
+    return scratch === undefined ? dst : dst.subarray(0, n);
+  }
+
+  /** Moves the read position; drops a chunk once it is used up (O(1), compacting the array now and then). */
+  #advance(chunk: Uint8Array, n: number): void {
+    this.#offset += n;
+    if (this.#offset < chunk.length) return;
+    this.#offset = 0;
+    this.#chunks[this.#head++] = EMPTY; // release the chunk's memory
+    if (this.#head === this.#chunks.length) {
+      this.#chunks.length = 0;
+      this.#head = 0;
+    } else if (this.#head >= 1024 && this.#head * 2 >= this.#chunks.length) {
+      this.#chunks.splice(0, this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+/** Decodes a whole byte string; a trailing partial frame is PROTOCOL. For tests and tools. */
+export function decodeAll(bytes: Uint8Array, maxFrame: number): Frame[] {
+  const decoder = new FrameDecoder({ maxFrame });
+  decoder.push(bytes);
+  const frames: Frame[] = [];
+  for (let frame = decoder.next(); frame !== null; frame = decoder.next()) frames.push(frame);
+  if (decoder.bufferedBytes > 0) {
+    throw protocol(`truncated frame: ${decoder.bufferedBytes} bytes left over`);
+  }
+  return frames;
+}
+
+interface Rule {
+  readonly name: string;
+  /** Flag bits the type defines. */
+  readonly flags: number;
+  /** Bounds of the body length. */
+  readonly min: number;
+  readonly max: number;
+  readonly stream: 'nonzero' | 'zero' | 'any';
+}
+
+/** SPEC §5, the table of frame types. */
+const RULES: ReadonlyArray<Rule | undefined> = (() => {
+  const rules: Array<Rule | undefined> = [];
+  const fixed = (name: string, size: number, stream: Rule['stream']): Rule => ({
+    name,
+    flags: 0,
+    min: size,
+    max: size,
+    stream,
+  });
+  rules[FrameType.DATA] = {
+    name: 'DATA',
+    flags: DataFlags.SYN | DataFlags.FIN,
+    min: DATA_PREFIX_SIZE,
+    max: Infinity,
+    stream: 'nonzero',
+  };
+  rules[FrameType.WINDOW] = fixed('WINDOW', WINDOW_BODY_SIZE, 'any');
+  rules[FrameType.RESET] = fixed('RESET', RESET_BODY_SIZE, 'nonzero');
+  rules[FrameType.ACK] = fixed('ACK', ACK_BODY_SIZE, 'zero');
+  rules[FrameType.PING] = fixed('PING', PING_BODY_SIZE, 'zero');
+  rules[FrameType.PONG] = fixed('PONG', PING_BODY_SIZE, 'zero');
+  rules[FrameType.CLOSE] = {
+    name: 'CLOSE',
+    flags: CloseFlags.SESSION,
+    min: CLOSE_PREFIX_SIZE,
+    max: MAX_CONTROL_BODY,
+    stream: 'zero',
+  };
+  rules[FrameType.CHALLENGE] = fixed('CHALLENGE', CHALLENGE_BODY_SIZE, 'zero');
+  rules[FrameType.HELLO] = fixed('HELLO', HELLO_BODY_SIZE, 'zero');
+  rules[FrameType.WELCOME] = fixed('WELCOME', WELCOME_BODY_SIZE, 'zero');
+  return rules;
+})();
+
+function u32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+/** SPEC §2: a u64 offset or count must be below 2^53. */
+function u64(b: Uint8Array, at: number, what: string): number {
+  const hi = u32(b, at);
+  if (hi > 0x1fffff) throw protocol(`${what} is 2^53 or more`);
+  return hi * TWO_32 + u32(b, at + 4);
+}
+
+function maxFrameField(b: Uint8Array, at: number, what: string): number {
+  const v = u32(b, at);
+  if (v < MIN_MAX_FRAME || v > MAX_MAX_FRAME) throw protocol(`${what}: max frame ${v} out of range`);
+  return v;
+}
+
+function checkMagic(b: Uint8Array, what: string): void {
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (b[i] !== MAGIC[i]) throw protocol(`${what}: bad magic`);
+  }
+}
+
+function copy(b: Uint8Array, at: number, size: number): Uint8Array {
+  return new Uint8Array(b.subarray(at, at + size));
+}
+
+function protocol(message: string, cause?: unknown): MpxProtocolError {
+  return new MpxProtocolError(WireCode.PROTOCOL, message, cause === undefined ? undefined : { cause });
+}
+
+function checkMaxFrame(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+    throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `maxFrame must be a u32: ${n}`);
+  }
+  return n;
+}
