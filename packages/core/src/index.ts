@@ -1,1 +1,20 @@
-export {};
+// @mpx/core: the protocol core of mpx. See SPEC.md for the wire format.
+export * from './constants.js';
+export * from './errors.js';
+export type * from './frame.js';
+export { isCounted } from './frame.js';
+export { encodeFrame, encodedLength } from './encode.js';
+export { FrameDecoder } from './decode.js';
+export { ReorderBuffer } from './reorder-buffer.js';
+export { ReceiveWindow, SendCredit } from './flow-control.js';
+export { WeightedPicker, type CarrierPicker } from './scheduler.js';
+export { RoundRobin } from './round-robin.js';
+export { systemClock, type Clock, type Timer } from './clock.js';
+export { DEFAULTS, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
+export type { CarrierState, CarrierStats } from './carrier-link.js';
+export { Session, type SessionRole, type SessionStats } from './session.js';
+export { ClientSession, type AddCarrierOptions } from './client.js';
+export { MpxClient, type CarrierTarget, type MpxClientOptions, type MpxClientStats, type TargetStats } from './client-pool.js';
+export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { MpxServer, type AcceptInfo, type ServerOptions } from './server.js';
+export { MpxStream, type StreamStats } from './stream.js';

@@ -1,0 +1,279 @@
+// MpxClient: a client session plus the carriers it keeps. It dials each
+// target, redials lost carriers with backoff and jitter, rotates carriers past
+// a maximum age (make-before-break), and starts a new session when the server
+// has lost the old one.
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { WireCode } from './constants.js';
+import { backoffDelay } from './backoff.js';
+import type { CarrierStats } from './carrier-link.js';
+import { ClientSession } from './client.js';
+import type { Timer } from './clock.js';
+import { resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
+import { MpxError } from './errors.js';
+import type { SessionStats } from './session.js';
+import type { MpxStream } from './stream.js';
+
+export interface CarrierTarget {
+  /** Opens one connected carrier. Rejects on failure; honours `signal`. */
+  dial: (signal: AbortSignal) => Promise<Duplex>;
+  /** Scheduling weight, 1–65535 (SPEC §8). Default 1. */
+  weight?: number;
+  /** For logs and stats, e.g. "ws://host:80/path". */
+  label: string;
+  /** Carriers kept to this target. Default: `carriersPerTarget`. */
+  carriers?: number;
+}
+
+export interface MpxClientOptions extends SessionOptions {
+  targets: CarrierTarget[];
+  /** Carriers kept to each target unless the target says otherwise. Default 2. */
+  carriersPerTarget?: number;
+  /** First redial delay after a failure, ms (doubles per failure, with jitter). Default 200. */
+  backoffInitialMs?: number;
+  /** Longest redial delay, ms. Default 10000. */
+  backoffMaxMs?: number;
+  /** Replace a carrier older than this, ms, opening its successor first. 0 = never. */
+  maxCarrierAgeMs?: number;
+  /** Random source in [0, 1) for jitter. */
+  random?: () => number;
+}
+
+export interface TargetStats {
+  readonly label: string;
+  readonly weight: number;
+  readonly up: number;
+  readonly wanted: number;
+  readonly failures: number;
+}
+
+export interface MpxClientStats {
+  readonly session: SessionStats | undefined;
+  readonly targets: TargetStats[];
+}
+
+interface TargetState {
+  readonly target: CarrierTarget;
+  readonly weight: number;
+  readonly wanted: number;
+  /** Carrier ids that are up, with the time each came up. */
+  readonly up: Map<number, number>;
+  dialing: number;
+  failures: number;
+  retry: Timer | undefined;
+}
+
+/**
+ * Events:
+ * - `'carrierUp'` (label, stats: CarrierStats)
+ * - `'carrierDown'` (label, error?: MpxError)
+ * - `'dialError'` (label, error: Error, nextDelayMs: number)
+ * - `'session'` (session: ClientSession): a session started (the first, or a replacement)
+ * - `'sessionClose'` (error?: MpxError)
+ */
+export class MpxClient extends EventEmitter {
+  readonly options: ResolvedSessionOptions;
+  readonly #sessionOptions: SessionOptions;
+  readonly #targets: TargetState[];
+  readonly #backoff: { initialMs: number; maxMs: number; random: () => number };
+  readonly #maxAgeMs: number;
+  #session: ClientSession | undefined;
+  #aborter = new AbortController();
+  #started = false;
+  #closed = false;
+  #ageTimer: Timer | undefined;
+  #readyWaiters: Array<() => void> = [];
+
+  constructor(options: MpxClientOptions) {
+    super();
+    const { targets, carriersPerTarget, backoffInitialMs, backoffMaxMs, maxCarrierAgeMs, random, ...sessionOptions } = options;
+    if (targets.length === 0) throw new MpxError('MPX_ERR_INVALID_CONFIG', 'targets must name at least one carrier target');
+    this.#sessionOptions = sessionOptions;
+    this.options = resolveOptions(sessionOptions);
+    const perTarget = carriersPerTarget ?? 2;
+    this.#targets = targets.map((target) => {
+      const weight = target.weight ?? 1;
+      const wanted = target.carriers ?? perTarget;
+      if (!Number.isInteger(weight) || weight < 1 || weight > 0xffff) {
+        throw new MpxError('MPX_ERR_INVALID_CONFIG', `weight of ${target.label} must be an integer in [1, 65535]`);
+      }
+      if (!Number.isInteger(wanted) || wanted < 1 || wanted > 1024) {
+        throw new MpxError('MPX_ERR_INVALID_CONFIG', `carriers of ${target.label} must be an integer in [1, 1024]`);
+      }
+      return { target, weight, wanted, up: new Map(), dialing: 0, failures: 0, retry: undefined };
+    });
+    this.#backoff = { initialMs: backoffInitialMs ?? 200, maxMs: backoffMaxMs ?? 10_000, random: random ?? Math.random };
+    this.#maxAgeMs = maxCarrierAgeMs ?? 0;
+  }
+
+  /** The current session (undefined before start()). */
+  get session(): ClientSession | undefined {
+    return this.#session;
+  }
+
+  /** Starts dialling every target. */
+  start(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    this.#newSession();
+    if (this.#maxAgeMs > 0) this.#scheduleAgeCheck();
+  }
+
+  /** Resolves once at least one carrier is up; rejects after `timeoutMs`. */
+  ready(timeoutMs = 30_000): Promise<void> {
+    if ((this.#session?.carrierCount ?? 0) > 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = this.options.clock.setTimeout(() => {
+        this.#readyWaiters = this.#readyWaiters.filter((w) => w !== done);
+        reject(new MpxError('MPX_ERR_CARRIER_CLOSED', `no carrier came up within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (): void => {
+        this.options.clock.clearTimeout(timer);
+        resolve();
+      };
+      this.#readyWaiters.push(done);
+    });
+  }
+
+  /** Opens a stream on the current session; streams wait for carriers if none is up. */
+  openStream(): MpxStream {
+    if (this.#closed) throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the client is closed');
+    if (!this.#started) this.start();
+    if (this.#session === undefined || this.#session.closed) this.#newSession();
+    return (this.#session as ClientSession).openStream();
+  }
+
+  stats(): MpxClientStats {
+    return {
+      session: this.#session?.stats(),
+      targets: this.#targets.map((t) => ({
+        label: t.target.label,
+        weight: t.weight,
+        up: t.up.size,
+        wanted: t.wanted,
+        failures: t.failures,
+      })),
+    };
+  }
+
+  /** Stops dialling and closes the session. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#aborter.abort(new MpxError('MPX_ERR_SESSION_CLOSED', 'client closed'));
+    if (this.#ageTimer !== undefined) this.options.clock.clearTimeout(this.#ageTimer);
+    for (const t of this.#targets) if (t.retry !== undefined) this.options.clock.clearTimeout(t.retry);
+    this.#session?.close(WireCode.NO_ERROR, 'client closed');
+  }
+
+  #newSession(): void {
+    const session = new ClientSession(this.#sessionOptions);
+    this.#session = session;
+    for (const t of this.#targets) {
+      t.up.clear();
+      t.failures = 0;
+      if (t.retry !== undefined) this.options.clock.clearTimeout(t.retry);
+      t.retry = undefined;
+    }
+    session.on('carrierClose', (stats: CarrierStats, err?: MpxError) => {
+      for (const t of this.#targets) {
+        if (t.up.delete(stats.id)) {
+          this.emit('carrierDown', t.target.label, err);
+          if (this.#session === session) this.#fill(t);
+        }
+      }
+    });
+    session.once('close', (err?: MpxError) => {
+      this.emit('sessionClose', err);
+      if (this.#session === session && !this.#closed) {
+        // The session ended under us (expired, or closed by the server):
+        // start afresh so that new streams work again.
+        this.#session = undefined;
+        this.#newSession();
+      }
+    });
+    this.emit('session', session);
+    for (const t of this.#targets) this.#fill(t);
+  }
+
+  /** Dials until the target has the carriers it wants. */
+  #fill(t: TargetState): void {
+    if (this.#closed || t.retry !== undefined) return;
+    while (t.up.size + t.dialing < t.wanted) this.#dial(t);
+  }
+
+  #dial(t: TargetState, onUp?: () => void): void {
+    const session = this.#session as ClientSession;
+    t.dialing++;
+    const signal = this.#aborter.signal;
+    const attempt = async (): Promise<CarrierStats> => {
+      const carrier = await t.target.dial(signal);
+      if (this.#closed || session.closed) {
+        carrier.destroy();
+        throw new MpxError('MPX_ERR_SESSION_CLOSED', 'session closed while dialling');
+      }
+      return session.addCarrier(carrier, { weight: t.weight, label: t.target.label });
+    };
+    attempt().then(
+      (stats) => {
+        t.dialing--;
+        if (session !== this.#session) {
+          this.#fill(t); // a dial of a session that has since been replaced
+          return;
+        }
+        t.failures = 0;
+        t.up.set(stats.id, this.options.clock.now());
+        this.emit('carrierUp', t.target.label, stats);
+        const waiters = this.#readyWaiters;
+        this.#readyWaiters = [];
+        for (const w of waiters) w();
+        onUp?.();
+      },
+      (err: unknown) => {
+        t.dialing--;
+        if (this.#closed) return;
+        if (session !== this.#session) {
+          this.#fill(t);
+          return;
+        }
+        const error = err instanceof Error ? err : new Error(String(err));
+        if (error instanceof MpxError && error.wireCode === WireCode.SESSION_UNKNOWN) {
+          // SPEC §3.2: the server lost this session (it restarted). Its
+          // streams cannot be resumed; fail them and start a new session.
+          session.close(WireCode.SESSION_UNKNOWN, 'the server no longer holds this session');
+          return;
+        }
+        t.failures++;
+        const delay = backoffDelay(t.failures, this.#backoff);
+        this.emit('dialError', t.target.label, error, delay);
+        t.retry = this.options.clock.setTimeout(() => {
+          t.retry = undefined;
+          this.#fill(t);
+        }, delay);
+      },
+    );
+  }
+
+  /** Make-before-break rotation of carriers older than maxCarrierAgeMs. */
+  #scheduleAgeCheck(): void {
+    const every = Math.max(100, Math.min(this.#maxAgeMs / 4, 5_000));
+    this.#ageTimer = this.options.clock.setTimeout(() => {
+      this.#ageTimer = undefined;
+      if (this.#closed) return;
+      const now = this.options.clock.now();
+      const session = this.#session;
+      for (const t of this.#targets) {
+        for (const [id, since] of t.up) {
+          if (now - since < this.#maxAgeMs || session === undefined) continue;
+          // Keep the old carrier counted until its successor is up.
+          t.up.set(id, Number.POSITIVE_INFINITY);
+          this.#dial(t, () => {
+            t.up.delete(id);
+            session.retireCarrier(id);
+          });
+        }
+      }
+      this.#scheduleAgeCheck();
+    }, every);
+  }
+}

@@ -1,0 +1,53 @@
+// The client side of a session: it names the session and hands in carriers
+// (SPEC §3). Carriers may be of any kind and mixed, each with a weight.
+import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { SESSION_ID_SIZE } from './constants.js';
+import { CarrierLink, type CarrierStats } from './carrier-link.js';
+import { resolveOptions, type SessionOptions } from './config.js';
+import { MpxError } from './errors.js';
+import { clientHandshake } from './handshake.js';
+import { Session } from './session.js';
+
+export interface AddCarrierOptions {
+  /** Scheduling weight, 1–65535 (SPEC §8). Default 1. */
+  weight?: number;
+  /** A name for logs and stats, e.g. the address dialled. */
+  label?: string;
+}
+
+export class ClientSession extends Session {
+  #joined = false;
+
+  constructor(options: SessionOptions = {}) {
+    super('client', randomBytes(SESSION_ID_SIZE), resolveOptions(options));
+  }
+
+  /**
+   * Runs the handshake on `carrier` and adds it to the session. Resolves with
+   * the carrier's stats once it carries frames; rejects (and closes the
+   * carrier) when the handshake fails.
+   */
+  async addCarrier(carrier: Duplex, options: AddCarrierOptions = {}): Promise<CarrierStats> {
+    const weight = options.weight ?? 1;
+    if (!Number.isInteger(weight) || weight < 1 || weight > 0xffff) {
+      carrier.destroy();
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `weight must be an integer in [1, 65535], got ${String(weight)}`);
+    }
+    if (this.closed) {
+      carrier.destroy();
+      throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the session is closed');
+    }
+    const link = new CarrierLink(carrier, {
+      maxFrame: this.options.maxFrame,
+      writeBuffer: this.options.carrierWriteBuffer,
+      ...(options.label === undefined ? {} : { label: options.label }),
+    });
+    link.weight = weight;
+    await clientHandshake(link, { sessionId: this.id, resume: this.#joined, weight }, this.options, ({ peer }) => {
+      this.#joined = true;
+      this.attachCarrier(link, peer);
+    });
+    return link.stats();
+  }
+}

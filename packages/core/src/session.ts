@@ -1,0 +1,540 @@
+// A session (SPEC §1): the streams and carriers two peers share. It dispatches
+// incoming frames, enforces flow control (SPEC §7) and runs the send loop that
+// spreads frames over carriers by weight (SPEC §8).
+import { EventEmitter } from 'node:events';
+import { FrameType, MAX_STREAM_ID, MAX_U64_VALUE, WireCode } from './constants.js';
+import type { CarrierLink, CarrierStats } from './carrier-link.js';
+import type { Timer } from './clock.js';
+import type { ResolvedSessionOptions } from './config.js';
+import { MpxError, MpxProtocolError, localCodeOf, wireCodeName, wireCodeOf, type MpxErrorCode } from './errors.js';
+import { ReceiveWindow, SendCredit } from './flow-control.js';
+import type { DataFrame, Frame, ResetFrame, WindowFrame } from './frame.js';
+import type { PeerParams } from './handshake.js';
+import { RoundRobin } from './round-robin.js';
+import { WeightedPicker } from './scheduler.js';
+import { MpxStream, type StreamHost, type StreamStats } from './stream.js';
+
+export type SessionRole = 'client' | 'server';
+
+export interface SessionStats {
+  readonly id: string;
+  readonly role: SessionRole;
+  readonly state: 'open' | 'closed';
+  readonly streams: number;
+  readonly streamsOpened: number;
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+  readonly framesSent: number;
+  readonly framesReceived: number;
+  readonly carriers: CarrierStats[];
+}
+
+/** Frames are counted in SPEC §9; control frames leave before data (SPEC §8). */
+type ControlFrame = WindowFrame | ResetFrame;
+
+const DATA_OVERHEAD = 20;
+
+/**
+ * Events:
+ * - `'stream'` (stream: MpxStream): the peer opened a stream.
+ * - `'carrier'` (stats: CarrierStats): a carrier joined after its handshake.
+ * - `'carrierClose'` (stats: CarrierStats, error?: MpxError): a carrier left.
+ * - `'close'` (error?: MpxError): the session ended; every stream is gone.
+ */
+export class Session extends EventEmitter implements StreamHost {
+  readonly role: SessionRole;
+  readonly id: Uint8Array;
+  readonly options: ResolvedSessionOptions;
+
+  #peer: PeerParams | undefined;
+  #maxPayload: number;
+  readonly #carriers = new Set<CarrierLink>();
+  readonly #picker = new WeightedPicker<CarrierLink>();
+  readonly #streams = new Map<number, MpxStream>();
+  #nextLocalId: number;
+  #nextPeerId: number;
+  #liveStreams = 0;
+  #streamsOpened = 0;
+
+  #sendSession = new SendCredit(0);
+  readonly #recvSession: ReceiveWindow;
+  #sessionReceived = 0;
+
+  readonly #control: ControlFrame[] = [];
+  readonly #windowUpdates = new Map<number, number>();
+  readonly #dataQueue = new RoundRobin<MpxStream>();
+  readonly #sessionBlocked = new Set<MpxStream>();
+  #flushScheduled = false;
+  #closed = false;
+  #graceTimer: Timer | undefined;
+
+  #bytesSent = 0;
+  #bytesReceived = 0;
+  #framesSent = 0;
+  #framesReceived = 0;
+
+  constructor(role: SessionRole, id: Uint8Array, options: ResolvedSessionOptions) {
+    super();
+    this.role = role;
+    this.id = id;
+    this.options = options;
+    this.#nextLocalId = role === 'client' ? 1 : 2;
+    this.#nextPeerId = role === 'client' ? 2 : 1;
+    this.#recvSession = new ReceiveWindow(options.sessionWindow);
+    this.#maxPayload = options.maxPayload;
+  }
+
+  get streamSendBuffer(): number {
+    return this.options.streamSendBuffer;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The session id as 32 hex digits, for logs. */
+  get idHex(): string {
+    return Buffer.from(this.id).toString('hex');
+  }
+
+  get carrierCount(): number {
+    return this.#carriers.size;
+  }
+
+  get streamCount(): number {
+    return this.#liveStreams;
+  }
+
+  // ---- streams ----
+
+  /** Opens a stream (SPEC §6.2); bytes written at once ride in the SYN frame. */
+  openStream(): MpxStream {
+    if (this.#closed) throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the session is closed');
+    const id = this.#nextLocalId;
+    if (id > MAX_STREAM_ID) {
+      throw new MpxError('MPX_ERR_STREAM_IDS_EXHAUSTED', 'this session has used all its stream ids; open a new session');
+    }
+    this.#nextLocalId += 2;
+    const stream = this.#createStream(id, true);
+    this.wakeSender(stream);
+    return stream;
+  }
+
+  #createStream(id: number, local: boolean): MpxStream {
+    const stream = new MpxStream(id, this, this.#peer?.streamWindow ?? 0, this.options.streamWindow, local);
+    this.#streams.set(id, stream);
+    this.#liveStreams++;
+    this.#streamsOpened++;
+    return stream;
+  }
+
+  /** SPEC §6.1, §6.2: find the stream a frame names, opening peer streams implicitly. */
+  #lookup(id: number): MpxStream | undefined {
+    const peerParity = this.role === 'client' ? 0 : 1;
+    if (id % 2 !== peerParity) {
+      if (id >= this.#nextLocalId) {
+        throw new MpxProtocolError(WireCode.STREAM_STATE, `frame for stream ${id}, which this side never opened`);
+      }
+      return this.#streams.get(id);
+    }
+    if (id >= this.#nextPeerId) {
+      const opening = (id - this.#nextPeerId) / 2 + 1;
+      if (opening > this.options.maxStreams) {
+        throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `stream ${id} would open ${opening} streams at once`);
+      }
+      for (let next = this.#nextPeerId; next <= id; next += 2) {
+        const stream = this.#createStream(next, false);
+        if (this.#liveStreams > this.options.maxStreams) {
+          this.#resetStream(stream, WireCode.LIMIT_EXCEEDED);
+          stream.destroy(new MpxError('MPX_ERR_LIMIT_EXCEEDED', `more than ${this.options.maxStreams} open streams`));
+        } else {
+          this.emit('stream', stream);
+        }
+      }
+      this.#nextPeerId = id + 2;
+    }
+    return this.#streams.get(id);
+  }
+
+  #forget(stream: MpxStream): void {
+    if (this.#streams.get(stream.id) !== stream) return;
+    this.#streams.delete(stream.id);
+    this.#liveStreams--;
+    this.#dataQueue.delete(stream);
+    this.#sessionBlocked.delete(stream);
+    this.#windowUpdates.delete(stream.id);
+  }
+
+  // ---- StreamHost ----
+
+  wakeSender(stream: MpxStream): void {
+    if (this.#closed) return;
+    this.#dataQueue.push(stream);
+    this.#scheduleFlush();
+  }
+
+  released(stream: MpxStream, n: number): void {
+    stream.releasedBytes += n;
+    if (stream.reorder.finalSize === undefined) {
+      const max = stream.recvWindow.onConsume(n);
+      if (max !== null) this.#windowUpdates.set(stream.id, max);
+    }
+    this.#releaseSession(n);
+    if (stream.cleanlyClosed) this.#forget(stream);
+  }
+
+  destroyed(stream: MpxStream, err: Error | null): void {
+    if (stream.cleanlyClosed || this.#closed) {
+      this.#forget(stream);
+      return;
+    }
+    if (!stream.resetSent) this.#resetStream(stream, err === null ? WireCode.CANCEL : wireCodeOf(err));
+    // SPEC §6.4: forget once RESET is sent and the peer's final size is known.
+    if (stream.resetReceived || stream.reorder.finalSize !== undefined) this.#forget(stream);
+  }
+
+  /** Sends RESET for a stream and releases what it held (SPEC §6.4, §7.2). */
+  #resetStream(stream: MpxStream, code: number): void {
+    stream.resetSent = true;
+    stream.dropQueued();
+    this.#dataQueue.delete(stream);
+    this.#sessionBlocked.delete(stream);
+    this.#windowUpdates.delete(stream.id);
+    this.#control.push({ type: FrameType.RESET, streamId: stream.id, code, finalSize: stream.sendOffset });
+    const dropped = stream.reorder.highestReceived - stream.releasedBytes;
+    stream.reorder.clear();
+    if (dropped > 0) {
+      stream.releasedBytes += dropped;
+      this.#releaseSession(dropped);
+    }
+    this.#scheduleFlush();
+  }
+
+  #releaseSession(n: number): void {
+    const max = this.#recvSession.onConsume(n);
+    if (max !== null) {
+      this.#windowUpdates.set(0, max);
+      this.#scheduleFlush();
+    } else if (this.#windowUpdates.size > 0) {
+      this.#scheduleFlush();
+    }
+  }
+
+  // ---- carriers ----
+
+  /** Adds a carrier whose handshake is done (called by client.ts / server.ts). */
+  attachCarrier(link: CarrierLink, peer: PeerParams): void {
+    if (this.#closed) {
+      link.close(WireCode.SESSION_EXPIRED, 'session closed', true);
+      return;
+    }
+    if (this.#peer === undefined) this.#adoptPeer(peer);
+    if (this.#graceTimer !== undefined) {
+      this.options.clock.clearTimeout(this.#graceTimer);
+      this.#graceTimer = undefined;
+    }
+    this.#carriers.add(link);
+    this.#picker.add(link, link.weight);
+    link.onFrame = (frame) => this.#onFrame(link, frame);
+    link.on('drain', () => {
+      if (this.#picker.has(link)) this.#picker.setWritable(link, true);
+      this.#scheduleFlush();
+    });
+    link.once('close', (err?: MpxError) => this.#onCarrierClose(link, err));
+    this.emit('carrier', link.stats());
+    this.#scheduleFlush();
+  }
+
+  #adoptPeer(peer: PeerParams): void {
+    this.#peer = peer;
+    this.#maxPayload = Math.min(this.options.maxPayload, peer.maxFrame - 8);
+    this.#sendSession.update(peer.sessionWindow);
+    for (const stream of this.#streams.values()) {
+      stream.sendCredit.update(peer.streamWindow);
+      if (stream.queuedBytes > 0) this.#dataQueue.push(stream);
+    }
+  }
+
+  #onCarrierClose(link: CarrierLink, err: MpxError | undefined): void {
+    this.#carriers.delete(link);
+    if (this.#picker.has(link)) this.#picker.remove(link);
+    this.emit('carrierClose', link.stats(), err);
+    if (err?.code === 'MPX_ERR_SESSION_CLOSED' && !this.#closed) {
+      this.#terminate(err, false);
+    } else if (this.#carriers.size === 0 && !this.#closed && this.#graceTimer === undefined) {
+      // A total outage: streams wait for carriers to come back (SPEC §9),
+      // for at most the grace period.
+      this.#graceTimer = this.options.clock.setTimeout(() => {
+        this.#graceTimer = undefined;
+        if (this.#carriers.size > 0 || this.#closed) return;
+        this.#terminate(
+          new MpxError('MPX_ERR_SESSION_EXPIRED', `no carrier came back within ${this.options.graceMs} ms`, {
+            wireCode: WireCode.SESSION_EXPIRED,
+          }),
+          false,
+        );
+      }, this.options.graceMs);
+    }
+  }
+
+  /**
+   * Retires a carrier gracefully (SPEC §10.2): no new frames go to it, then
+   * CLOSE with NO_ERROR. Used for make-before-break rotation.
+   */
+  retireCarrier(id: number): boolean {
+    for (const link of this.#carriers) {
+      if (link.id !== id) continue;
+      if (this.#picker.has(link)) this.#picker.remove(link);
+      link.close(WireCode.NO_ERROR, 'retired');
+      return true;
+    }
+    return false;
+  }
+
+  carrierStats(): CarrierStats[] {
+    return [...this.#carriers].map((c) => c.stats());
+  }
+
+  stats(): SessionStats {
+    return {
+      id: this.idHex,
+      role: this.role,
+      state: this.#closed ? 'closed' : 'open',
+      streams: this.#liveStreams,
+      streamsOpened: this.#streamsOpened,
+      bytesSent: this.#bytesSent,
+      bytesReceived: this.#bytesReceived,
+      framesSent: this.#framesSent,
+      framesReceived: this.#framesReceived,
+      carriers: this.carrierStats(),
+    };
+  }
+
+  streamStats(): StreamStats[] {
+    return [...this.#streams.values()].map((s) => s.stats());
+  }
+
+  // ---- receiving (SPEC §5) ----
+
+  #onFrame(link: CarrierLink, frame: Frame): void {
+    if (this.#closed) return;
+    this.#framesReceived++;
+    switch (frame.type) {
+      case FrameType.DATA:
+        this.#onData(frame);
+        return;
+      case FrameType.WINDOW:
+        this.#onWindow(frame);
+        return;
+      case FrameType.RESET:
+        this.#onReset(frame);
+        return;
+      case FrameType.ACK:
+        // SPEC §9: acknowledgements are used by retransmission; nothing to do here yet.
+        return;
+      case FrameType.PING:
+        link.send({ type: FrameType.PONG, opaque: frame.opaque });
+        return;
+      case FrameType.PONG:
+        return;
+      case FrameType.CLOSE: {
+        // The carrier link hands over only CLOSE with SESSION (SPEC §10.1).
+        const reason = frame.reason ? ` (${frame.reason})` : '';
+        this.#terminate(
+          new MpxError(sessionCloseCode(frame.code), `peer closed the session: ${wireCodeName(frame.code)}${reason}`, {
+            wireCode: frame.code,
+          }),
+          false,
+        );
+        return;
+      }
+      case FrameType.CHALLENGE:
+      case FrameType.HELLO:
+      case FrameType.WELCOME:
+        throw new MpxProtocolError(WireCode.PROTOCOL, 'handshake frame after the handshake');
+      default: {
+        const never: never = frame;
+        throw new MpxProtocolError(WireCode.UNKNOWN_FRAME_TYPE, `unknown frame ${String(never)}`);
+      }
+    }
+  }
+
+  #onData(frame: DataFrame): void {
+    const stream = this.#lookup(frame.streamId);
+    if (stream === undefined) return; // a closed stream: a duplicate (SPEC §6.3)
+    const n = frame.payload.byteLength;
+    const end = frame.offset + n;
+    if (end > MAX_U64_VALUE) throw new MpxProtocolError(WireCode.PROTOCOL, 'DATA ends beyond 2^53');
+    const finalSize = stream.reorder.finalSize;
+    if (finalSize !== undefined && (end > finalSize || (frame.fin && end !== finalSize))) {
+      throw new MpxProtocolError(WireCode.FINAL_SIZE, `stream ${stream.id}: data up to ${end} against final size ${finalSize}`);
+    }
+    if (frame.fin && stream.reorder.highestReceived > end) {
+      throw new MpxProtocolError(WireCode.FINAL_SIZE, `stream ${stream.id}: FIN at ${end} below bytes already received`);
+    }
+    if (end > stream.recvWindow.advertised) {
+      throw new MpxProtocolError(WireCode.FLOW_CONTROL, `stream ${stream.id}: data up to ${end} beyond credit ${stream.recvWindow.advertised}`);
+    }
+    const growth = Math.max(0, end - stream.reorder.highestReceived);
+    if (this.#sessionReceived + growth > this.#recvSession.advertised) {
+      throw new MpxProtocolError(WireCode.FLOW_CONTROL, `session data beyond credit ${this.#recvSession.advertised}`);
+    }
+    this.#sessionReceived += growth;
+    this.#recvSession.onReceive(this.#sessionReceived);
+    stream.recvWindow.onReceive(end);
+    if (stream.resetSent) {
+      // Tombstone (SPEC §6.4): account the bytes, keep nothing.
+      if (growth > 0) {
+        stream.releasedBytes += growth;
+        this.#releaseSession(growth);
+      }
+      if (frame.fin) this.#forget(stream);
+      return;
+    }
+    this.#bytesReceived += stream.reorder.insert(frame.offset, frame.payload);
+    if (frame.fin) stream.reorder.setFinalSize(end);
+    stream.deliver();
+  }
+
+  #onWindow(frame: WindowFrame): void {
+    if (frame.streamId === 0) {
+      if (this.#sendSession.update(frame.maxOffset)) {
+        for (const stream of this.#sessionBlocked) this.#dataQueue.push(stream);
+        this.#sessionBlocked.clear();
+        this.#scheduleFlush();
+      }
+      return;
+    }
+    const stream = this.#lookup(frame.streamId);
+    if (stream !== undefined && stream.sendCredit.update(frame.maxOffset) && stream.queuedBytes > 0) {
+      this.wakeSender(stream);
+    }
+  }
+
+  #onReset(frame: ResetFrame): void {
+    const stream = this.#lookup(frame.streamId);
+    if (stream === undefined || stream.resetReceived) return;
+    const final = frame.finalSize;
+    const known = stream.reorder.finalSize;
+    if ((known !== undefined && known !== final) || final < stream.reorder.highestReceived) {
+      throw new MpxProtocolError(WireCode.FINAL_SIZE, `stream ${stream.id}: RESET final size ${final} contradicts data received`);
+    }
+    if (final > stream.recvWindow.advertised) {
+      throw new MpxProtocolError(WireCode.FLOW_CONTROL, `stream ${stream.id}: RESET final size ${final} beyond credit`);
+    }
+    const growth = final - stream.reorder.highestReceived;
+    if (this.#sessionReceived + growth > this.#recvSession.advertised) {
+      throw new MpxProtocolError(WireCode.FLOW_CONTROL, 'session data beyond credit');
+    }
+    this.#sessionReceived += growth;
+    this.#recvSession.onReceive(this.#sessionReceived);
+    stream.resetReceived = true;
+    const unreleased = final - stream.releasedBytes;
+    stream.releasedBytes = final;
+    stream.reorder.clear();
+    if (!stream.resetSent) this.#resetStream(stream, frame.code);
+    if (unreleased > 0) this.#releaseSession(unreleased);
+    this.#forget(stream);
+    if (!stream.destroyed) {
+      stream.destroy(
+        new MpxError(localCodeOf(frame.code, 'MPX_ERR_STREAM_RESET'), `stream ${stream.id} reset by peer: ${wireCodeName(frame.code)}`, {
+          wireCode: frame.code,
+        }),
+      );
+    }
+  }
+
+  // ---- sending (SPEC §8) ----
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#closed) return;
+    this.#flushScheduled = true;
+    queueMicrotask(this.#flush);
+  }
+
+  #flush = (): void => {
+    this.#flushScheduled = false;
+    if (this.#closed) return;
+    for (;;) {
+      if (this.#control.length > 0 || this.#windowUpdates.size > 0) {
+        if (!this.#sendControl()) return;
+        continue;
+      }
+      const stream = this.#dataQueue.shift();
+      if (stream === undefined) return;
+      const sessionCredit = this.#sendSession.available;
+      const n = stream.nextPayload(sessionCredit, this.#maxPayload);
+      if (n < 0) {
+        if (stream.blockedOnSession(sessionCredit)) this.#sessionBlocked.add(stream);
+        continue;
+      }
+      const link = this.#picker.pick(n + DATA_OVERHEAD);
+      if (link === undefined) {
+        this.#dataQueue.push(stream);
+        return;
+      }
+      const frame = stream.takeFrame(n);
+      this.#sendSession.charge(n);
+      this.#bytesSent += n;
+      this.#write(link, frame);
+      if (stream.nextPayload(this.#sendSession.available, this.#maxPayload) >= 0) this.#dataQueue.push(stream);
+      else if (stream.blockedOnSession(this.#sendSession.available)) this.#sessionBlocked.add(stream);
+    }
+  };
+
+  /** Sends one control frame; false when no carrier can take it now. */
+  #sendControl(): boolean {
+    const link = this.#picker.pick(DATA_OVERHEAD);
+    if (link === undefined) return false;
+    const reset = this.#control.shift();
+    if (reset !== undefined) {
+      this.#write(link, reset);
+      return true;
+    }
+    for (const [streamId, maxOffset] of this.#windowUpdates) {
+      this.#windowUpdates.delete(streamId);
+      this.#write(link, { type: FrameType.WINDOW, streamId, maxOffset });
+      break;
+    }
+    return true;
+  }
+
+  #write(link: CarrierLink, frame: Frame): void {
+    this.#framesSent++;
+    if (!link.send(frame)) this.#picker.setWritable(link, false);
+  }
+
+  // ---- closing (SPEC §10) ----
+
+  /** Ends the session: CLOSE with SESSION on every carrier, every stream fails. */
+  close(code: number = WireCode.NO_ERROR, reason = ''): void {
+    if (this.#closed) return;
+    const err = new MpxError(sessionCloseCode(code), `session closed locally${reason ? `: ${reason}` : ''}`, { wireCode: code });
+    for (const link of this.#carriers) link.close(code, reason, true);
+    this.#terminate(err, true);
+  }
+
+  #terminate(err: MpxError, local: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#graceTimer !== undefined) this.options.clock.clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+    if (!local) for (const link of this.#carriers) link.close(WireCode.NO_ERROR, '', false);
+    const streams = [...this.#streams.values()];
+    this.#streams.clear();
+    this.#liveStreams = 0;
+    // A local close is the application's own doing, like socket.destroy():
+    // streams end without an error. A close from the peer aborts them with one.
+    for (const stream of streams) {
+      if (!stream.destroyed && !stream.cleanlyClosed) stream.destroy(local ? undefined : err);
+    }
+    this.emit('close', err.wireCode === WireCode.NO_ERROR ? undefined : err);
+  }
+}
+
+
+/** SPEC §11: the local code a stream sees when its session closes with `wireCode`. */
+function sessionCloseCode(wireCode: number): MpxErrorCode {
+  const code = localCodeOf(wireCode, 'MPX_ERR_SESSION_CLOSED');
+  return code === 'MPX_ERR_PROTOCOL' ? 'MPX_ERR_SESSION_CLOSED' : code;
+}

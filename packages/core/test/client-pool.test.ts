@@ -1,0 +1,117 @@
+// MpxClient: keeping carriers up, redialling with backoff, renewing a session
+// the server lost, and the grace period of a total outage (SPEC §9, §3.2).
+import type { Duplex } from 'node:stream';
+import { createMemoryPair, seededRandom, type MemoryPair } from '@mpx/testkit';
+import { describe, expect, it } from 'vitest';
+import { MpxClient, type MpxClientOptions } from '../src/client-pool.js';
+import { MpxServer } from '../src/server.js';
+import { digestOf, eventually, patternBytes, sha256, writeAll } from './harness.js';
+
+/** A "network": each dial makes a memory pair whose far end the current server accepts. */
+function network() {
+  const net = {
+    server: new MpxServer({ graceMs: 60_000 }),
+    pairs: [] as MemoryPair[],
+    refuse: false,
+    dials: 0,
+    dial: async (): Promise<Duplex> => {
+      net.dials++;
+      if (net.refuse) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      const pair = createMemoryPair();
+      net.pairs.push(pair);
+      net.server.accept(pair.b);
+      return pair.a;
+    },
+  };
+  return net;
+}
+
+function makeClient(net: ReturnType<typeof network>, extra: Partial<MpxClientOptions> = {}): MpxClient {
+  return new MpxClient({
+    targets: [
+      { label: 'a', dial: net.dial, weight: 1 },
+      { label: 'b', dial: net.dial, weight: 3 },
+    ],
+    carriersPerTarget: 2,
+    backoffInitialMs: 5,
+    backoffMaxMs: 50,
+    random: seededRandom(7),
+    ...extra,
+  });
+}
+
+async function echoOnce(client: MpxClient, server: MpxServer, bytes = 200_000): Promise<void> {
+  server.removeAllListeners('stream');
+  server.on('stream', (s) => s.pipe(s));
+  const s = client.openStream();
+  const data = patternBytes(bytes, bytes);
+  const [back] = await Promise.all([digestOf(s), writeAll(s, data)]);
+  expect(back).toEqual({ bytes, sha256: sha256(data) });
+}
+
+describe('MpxClient', () => {
+  it('keeps the wanted carriers per target, with their weights', async () => {
+    const net = network();
+    const client = makeClient(net);
+    client.start();
+    await client.ready();
+    await eventually(() => client.stats().targets.every((t) => t.up === t.wanted));
+    const weights = client.session!.carrierStats().map((c) => c.weight).sort();
+    expect(weights).toEqual([1, 1, 3, 3]);
+    await echoOnce(client, net.server);
+    await client.close();
+  });
+
+  it('redials a lost carrier, with backoff while dials fail', async () => {
+    const net = network();
+    const client = makeClient(net);
+    const errors: number[] = [];
+    client.on('dialError', (_label: string, _err: Error, delay: number) => errors.push(delay));
+    client.start();
+    await eventually(() => client.stats().targets.every((t) => t.up === t.wanted));
+    net.refuse = true;
+    net.pairs[0]!.kill();
+    await eventually(() => errors.length >= 3);
+    expect(client.stats().targets.reduce((n, t) => n + t.up, 0)).toBe(3);
+    net.refuse = false;
+    await eventually(() => client.stats().targets.every((t) => t.up === t.wanted));
+    // Delays grow (with jitter) up to the ceiling.
+    expect(Math.max(...errors)).toBeLessThanOrEqual(50);
+    expect(errors[2]!).toBeGreaterThanOrEqual(errors[0]! / 2);
+    await echoOnce(client, net.server);
+    await client.close();
+  });
+
+  it('starts a new session when the server lost the old one (restart)', async () => {
+    const net = network();
+    const client = makeClient(net);
+    const sessions: unknown[] = [];
+    client.on('session', (s) => sessions.push(s));
+    client.start();
+    await client.ready();
+    const first = client.session;
+    // The server restarts: every carrier drops, and the new server knows nothing.
+    net.server.close();
+    net.server = new MpxServer();
+    for (const p of [...net.pairs]) p.kill();
+    await eventually(() => client.session !== first && (client.session?.carrierCount ?? 0) > 0);
+    expect(sessions.length).toBeGreaterThanOrEqual(2);
+    await echoOnce(client, net.server);
+    await client.close();
+  });
+
+  it('fails streams with MPX_ERR_SESSION_EXPIRED when no carrier returns within the grace period', async () => {
+    const net = network();
+    const client = makeClient(net, { graceMs: 50, backoffInitialMs: 1000, backoffMaxMs: 1000 });
+    client.start();
+    await client.ready();
+    net.server.on('stream', () => {});
+    const s = client.openStream();
+    s.write('pending');
+    const failed = new Promise<Error>((resolve) => s.once('error', resolve));
+    net.refuse = true;
+    for (const p of [...net.pairs]) p.kill();
+    expect(await failed).toMatchObject({ code: 'MPX_ERR_SESSION_EXPIRED' });
+    await client.close();
+  });
+});
