@@ -1,13 +1,17 @@
 // One carrier as the session sees it: a Duplex plus its decoder, its write
-// batching and its backpressure state (STYLE §7). The handshake (handshake.ts)
-// and then the session read frames from it through `onFrame`.
+// batching and its backpressure state (STYLE §7), its acknowledgements
+// (SPEC §9) and its liveness and path estimates (SPEC §5.5, §8). The handshake
+// (handshake.ts) and then the session read frames from it through `onFrame`.
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { CloseFlags, FrameType, WireCode } from './constants.js';
+import type { Clock, Timer } from './clock.js';
+import { FrameType, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { encodeFrame } from './encode.js';
 import { MpxError, wireCodeName } from './errors.js';
-import type { Frame } from './frame.js';
+import { isCounted, type Frame } from './frame.js';
+import { PathEstimator } from './path-estimator.js';
+import { SentFrames } from './sent-frames.js';
 
 export type CarrierState = 'handshake' | 'open' | 'closing' | 'closed';
 
@@ -21,30 +25,51 @@ export interface CarrierStats {
   readonly framesIn: number;
   readonly framesOut: number;
   readonly writable: boolean;
+  /** Smoothed round-trip time, ms (from PING/PONG and ACK samples). */
+  readonly rttMs: number | undefined;
+  /** Encoded bytes sent and not yet acknowledged. */
+  readonly unackedBytes: number;
+  /** Frames of this carrier that were sent again on another carrier. */
+  readonly retransmits: number;
 }
 
 export interface CarrierLinkOptions {
   readonly maxFrame: number;
   /** Bytes in the Duplex's write buffer above which the carrier counts as full. */
   readonly writeBuffer: number;
+  /** Most unacknowledged bytes, whatever the path estimate allows. */
+  readonly maxInFlight: number;
+  /** Send PING this often, ms. */
+  readonly pingIntervalMs: number;
+  /** Declare the carrier dead after hearing nothing this long, ms. */
+  readonly deadAfterMs: number;
+  readonly clock: Clock;
   readonly label?: string;
 }
 
 let nextCarrierId = 1;
 
 /**
- * Events: `'drain'` when a full carrier can take frames again; `'close'`
- * (error?: MpxError) once, when the carrier is gone for whatever reason.
+ * Events:
+ * - `'drain'`: a full carrier can take frames again;
+ * - `'ack'`: the peer acknowledged frames on this carrier;
+ * - `'tick'`: the liveness timer ran (every ping interval);
+ * - `'close'` (error?: MpxError): once, when the carrier is gone.
  */
 export class CarrierLink extends EventEmitter {
   readonly id = nextCarrierId++;
   readonly label: string;
   weight = 1;
-  /** Receives every decoded frame; replaced when the handshake hands over. */
+  /** Frames of this carrier sent again elsewhere (counted by the session). */
+  retransmits = 0;
+  /** Receives decoded frames other than ACK, PING and PONG (handled here). */
   onFrame: (frame: Frame) => void = () => {};
 
-  #socket: Duplex;
-  #decoder: FrameDecoder;
+  readonly estimator = new PathEstimator();
+  readonly #options: CarrierLinkOptions;
+  readonly #socket: Duplex;
+  readonly #decoder: FrameDecoder;
+  readonly #sent = new SentFrames();
   #state: CarrierState = 'handshake';
   #writeBuffer: number;
   #corked = false;
@@ -56,13 +81,24 @@ export class CarrierLink extends EventEmitter {
   #closeError: MpxError | undefined;
   /** Set once a frame failed to decode: the rest of the byte stream is meaningless. */
   #readFailed = false;
+  // SPEC §9, receiver side.
+  #countedIn = 0;
+  #ackedIn = 0;
+  #ackScheduled = false;
+  // Liveness.
+  #lastHeard: number;
+  #tick: Timer | undefined;
+  #pingSeq = 0n;
+  #pingSentAt = new Map<bigint, number>();
 
   constructor(socket: Duplex, options: CarrierLinkOptions) {
     super();
+    this.#options = options;
     this.#socket = socket;
     this.label = options.label ?? `carrier-${this.id}`;
     this.#decoder = new FrameDecoder({ maxFrame: options.maxFrame });
     this.#writeBuffer = Math.max(options.writeBuffer, socket.writableHighWaterMark);
+    this.#lastHeard = options.clock.now();
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
     socket.on('error', this.#onError);
@@ -80,9 +116,22 @@ export class CarrierLink extends EventEmitter {
     return this.#state === 'open' && !this.#full;
   }
 
-  /** Marks the handshake done: from now on frames go to the session. */
+  get unackedBytes(): number {
+    return this.#sent.bytes;
+  }
+
+  /** When the oldest unacknowledged frame was sent, if any. */
+  oldestUnackedAt(): number | undefined {
+    return this.#sent.oldestSentAt();
+  }
+
+  /** Marks the handshake done: from now on frames go to the session, and pings start. */
   open(): void {
-    if (this.#state === 'handshake') this.#state = 'open';
+    if (this.#state !== 'handshake') return;
+    this.#state = 'open';
+    this.#full = false;
+    this.#updateFull();
+    this.#scheduleTick();
   }
 
   /**
@@ -98,18 +147,32 @@ export class CarrierLink extends EventEmitter {
       this.#socket.cork();
       process.nextTick(this.#uncork);
     }
+    let size = 0;
     for (const chunk of chunks) {
       this.#socket.write(chunk);
-      this.#bytesOut += chunk.byteLength;
+      size += chunk.byteLength;
     }
+    this.#bytesOut += size;
     this.#framesOut++;
-    if (this.#socket.writableLength >= this.#writeBuffer) this.#full = true;
+    if (isCounted(frame)) this.#sent.push(frame, size, this.#options.clock.now());
+    this.#updateFull();
     return !this.#full;
+  }
+
+  /** Removes every unacknowledged frame, to be sent again elsewhere (SPEC §9). */
+  takeUnacked(): Frame[] {
+    return this.#sent.takeAll();
+  }
+
+  /** Up to `maxBytes` of the oldest unacknowledged frames not yet copied elsewhere. */
+  duplicateOldest(maxBytes: number): Frame[] {
+    return this.#sent.duplicateOldest(maxBytes);
   }
 
   /** Sends CLOSE (SPEC §5.6) and ends the carrier gracefully. */
   close(code: number = WireCode.NO_ERROR, reason = '', session = false): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
+    this.#flushAck();
     this.send({ type: FrameType.CLOSE, session, code, reason });
     this.#state = 'closing';
     if (code !== WireCode.NO_ERROR && this.#closeError === undefined) {
@@ -117,11 +180,7 @@ export class CarrierLink extends EventEmitter {
         wireCode: code,
       });
     }
-    this.#socket.end();
-    // A peer that never reads must not keep a closing carrier alive.
-    const timer = setTimeout(() => this.#socket.destroy(), 2000);
-    timer.unref();
-    this.#socket.once('close', () => clearTimeout(timer));
+    this.#endSoon();
   }
 
   /** A carrier error (SPEC §10.2): tell the peer why, then close. */
@@ -151,7 +210,18 @@ export class CarrierLink extends EventEmitter {
       framesIn: this.#framesIn,
       framesOut: this.#framesOut,
       writable: this.writable,
+      rttMs: this.estimator.srtt,
+      unackedBytes: this.#sent.bytes,
+      retransmits: this.retransmits,
     };
+  }
+
+  /** Full when the socket buffer is deep or the path estimate caps what may be in flight (SPEC §8). */
+  #updateFull(): void {
+    const wasFull = this.#full;
+    const cap = this.estimator.inflightCap(this.#options.clock.now(), this.#options.maxInFlight);
+    this.#full = this.#state !== 'open' || this.#socket.writableLength >= this.#writeBuffer || this.#sent.bytes >= cap;
+    if (wasFull && !this.#full) this.emit('drain');
   }
 
   #uncork = (): void => {
@@ -161,21 +231,16 @@ export class CarrierLink extends EventEmitter {
 
   #onData = (chunk: Buffer): void => {
     this.#bytesIn += chunk.byteLength;
+    this.#lastHeard = this.#options.clock.now();
     if (this.#state === 'closed' || this.#readFailed) return;
     this.#decoder.push(chunk);
     try {
       for (;;) {
         if ((this.#state as CarrierState) === 'closed') return;
         const frame = this.#decoder.next();
-        if (frame === null) return;
+        if (frame === null) break;
         this.#framesIn++;
-        if (frame.type === FrameType.CLOSE) {
-          this.#onPeerClose(frame.code, frame.reason, frame.session);
-          if (frame.session) this.onFrame(frame);
-          return;
-        }
-        if (this.#state === 'closing' && frame.type !== FrameType.ACK) continue;
-        this.onFrame(frame);
+        this.#onFrame(frame);
       }
     } catch (err) {
       this.#readFailed = true;
@@ -185,7 +250,80 @@ export class CarrierLink extends EventEmitter {
         this.fail(new MpxError('MPX_ERR_INTERNAL', `internal error while reading a frame: ${String(err)}`, { cause: err, wireCode: WireCode.INTERNAL }));
       }
     }
+    if (this.#countedIn > this.#ackedIn && !this.#ackScheduled) {
+      // SPEC §9: one cumulative ACK per turn of the event loop at most.
+      this.#ackScheduled = true;
+      setImmediate(this.#flushAck);
+    }
   };
+
+  #onFrame(frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.ACK: {
+        if (this.#state === 'handshake') break;
+        const before = this.#sent.bytes;
+        const { bytes, newestSentAt } = this.#sent.ack(frame.count);
+        const now = this.#options.clock.now();
+        if (newestSentAt !== undefined) this.estimator.onRttSample(now - newestSentAt);
+        this.estimator.onAcked(bytes, now, before - bytes > 0 || before >= MIN_BUSY_BYTES);
+        this.#updateFull();
+        this.emit('ack');
+        return;
+      }
+      case FrameType.PING:
+        if (this.#state === 'handshake') break;
+        this.send({ type: FrameType.PONG, opaque: frame.opaque });
+        return;
+      case FrameType.PONG: {
+        const sentAt = this.#pingSentAt.get(frame.opaque);
+        if (sentAt !== undefined) {
+          this.#pingSentAt.delete(frame.opaque);
+          this.estimator.onRttSample(this.#options.clock.now() - sentAt);
+        }
+        return;
+      }
+      case FrameType.CLOSE:
+        this.#onPeerClose(frame.code, frame.reason, frame.session);
+        if (frame.session) this.onFrame(frame);
+        return;
+      default:
+        break;
+    }
+    // Frames that arrive while closing were sent before the peer's CLOSE:
+    // they are delivered and acknowledged like any other.
+    if (isCounted(frame)) this.#countedIn++;
+    this.onFrame(frame);
+  }
+
+  #flushAck = (): void => {
+    this.#ackScheduled = false;
+    if (this.#countedIn === this.#ackedIn || this.#state === 'closed' || this.#socket.writableEnded) return;
+    this.#ackedIn = this.#countedIn;
+    this.send({ type: FrameType.ACK, count: this.#countedIn });
+  };
+
+  #scheduleTick(): void {
+    const { clock, pingIntervalMs } = this.#options;
+    this.#tick = clock.setTimeout(() => {
+      this.#tick = undefined;
+      if (this.#state !== 'open') return;
+      const now = clock.now();
+      if (now - this.#lastHeard > this.#options.deadAfterMs) {
+        // A blackholed path: the socket is open but nothing arrives.
+        this.#closeError ??= new MpxError('MPX_ERR_IDLE_TIMEOUT', `heard nothing for ${Math.round(now - this.#lastHeard)} ms`, {
+          wireCode: WireCode.IDLE_TIMEOUT,
+        });
+        this.#socket.destroy();
+        return;
+      }
+      const opaque = this.#pingSeq++;
+      this.#pingSentAt.set(opaque, now);
+      if (this.#pingSentAt.size > 8) this.#pingSentAt.delete(this.#pingSentAt.keys().next().value as bigint);
+      this.send({ type: FrameType.PING, opaque });
+      this.emit('tick');
+      this.#scheduleTick();
+    }, pingIntervalMs);
+  }
 
   #onPeerClose(code: number, reason: string, session: boolean): void {
     if (code !== WireCode.NO_ERROR || session) {
@@ -195,7 +333,15 @@ export class CarrierLink extends EventEmitter {
         { wireCode: code },
       );
     }
+    // Acknowledge what arrived before the CLOSE, so the peer need not resend it.
+    this.#flushAck();
     this.#state = 'closing';
+    this.#full = true;
+    this.#endSoon();
+  }
+
+  /** Ends our side; a peer that never ends its side is cut off after a while. */
+  #endSoon(): void {
     this.#socket.end();
     const timer = setTimeout(() => this.#socket.destroy(), 2000);
     timer.unref();
@@ -203,11 +349,7 @@ export class CarrierLink extends EventEmitter {
   }
 
   #onDrain = (): void => {
-    if (!this.#full) return;
-    if (this.#socket.writableLength < this.#writeBuffer) {
-      this.#full = false;
-      this.emit('drain');
-    }
+    if (this.#full) this.#updateFull();
   };
 
   #onError = (err: Error): void => {
@@ -216,7 +358,10 @@ export class CarrierLink extends EventEmitter {
 
   #onEnd = (): void => {
     // The peer ended its side: nothing more will arrive. Finish ours too.
-    if (this.#state !== 'closed') this.#state = 'closing';
+    if (this.#state !== 'closed') {
+      this.#state = 'closing';
+      this.#full = true;
+    }
     this.#socket.end();
   };
 
@@ -224,7 +369,10 @@ export class CarrierLink extends EventEmitter {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#full = true;
+    if (this.#tick !== undefined) this.#options.clock.clearTimeout(this.#tick);
     this.emit('close', this.#closeError);
   };
 }
 
+/** Unacked bytes above which a carrier counts as busy for rate sampling. */
+const MIN_BUSY_BYTES = 64 * 1024;

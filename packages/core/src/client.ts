@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { SESSION_ID_SIZE } from './constants.js';
 import { CarrierLink, type CarrierStats } from './carrier-link.js';
-import { resolveOptions, type SessionOptions } from './config.js';
+import { linkOptions, resolveOptions, type SessionOptions } from './config.js';
 import { MpxError } from './errors.js';
 import { clientHandshake } from './handshake.js';
 import { Session } from './session.js';
@@ -38,11 +38,7 @@ export class ClientSession extends Session {
       carrier.destroy();
       throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the session is closed');
     }
-    const link = new CarrierLink(carrier, {
-      maxFrame: this.options.maxFrame,
-      writeBuffer: this.options.carrierWriteBuffer,
-      ...(options.label === undefined ? {} : { label: options.label }),
-    });
+    const link = new CarrierLink(carrier, linkOptions(this.options, options.label));
     link.weight = weight;
     await clientHandshake(link, { sessionId: this.id, resume: this.#joined, weight }, this.options, ({ peer }) => {
       this.#joined = true;

@@ -2,6 +2,7 @@
 import { MAX_MAX_FRAME, MIN_MAX_FRAME } from './constants.js';
 import { MpxError } from './errors.js';
 import { systemClock, type Clock } from './clock.js';
+import type { CarrierLinkOptions } from './carrier-link.js';
 
 export interface SessionOptions {
   /** Pre-shared key (SPEC §3.4); empty or absent means no authentication. */
@@ -25,6 +26,12 @@ export interface SessionOptions {
   carrierWriteBuffer?: number;
   /** Milliseconds a carrier may take to complete its handshake. */
   handshakeTimeoutMs?: number;
+  /** Most bytes unacknowledged on one carrier, whatever its path estimate allows. */
+  maxInFlight?: number;
+  /** PING every carrier this often, ms (liveness and RTT). */
+  pingIntervalMs?: number;
+  /** A carrier that hears nothing this long is declared dead, ms. */
+  deadAfterMs?: number;
   /**
    * Milliseconds a session outlives the loss of its last carrier (a total
    * outage); its streams then fail with MPX_ERR_SESSION_EXPIRED.
@@ -43,6 +50,9 @@ export interface ResolvedSessionOptions {
   readonly streamSendBuffer: number;
   readonly carrierWriteBuffer: number;
   readonly handshakeTimeoutMs: number;
+  readonly maxInFlight: number;
+  readonly pingIntervalMs: number;
+  readonly deadAfterMs: number;
   readonly graceMs: number;
   readonly clock: Clock;
 }
@@ -61,6 +71,13 @@ export const DEFAULTS = {
   streamSendBuffer: 256 * 1024,
   carrierWriteBuffer: 512 * 1024,
   handshakeTimeoutMs: 10_000,
+  // Rationale: 16 MiB covers a 1 Gbit/s path at 100 ms; the path estimate
+  // usually caps a carrier far lower (two bandwidth-delay products).
+  maxInFlight: 16 * 1024 * 1024,
+  pingIntervalMs: 1_000,
+  // Rationale: four missed pings; a blackholed CDN edge is noticed in
+  // seconds, while a busy path still answers well within that.
+  deadAfterMs: 4_000,
   graceMs: 30_000,
 } as const;
 
@@ -84,7 +101,23 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedSessionOpt
     streamSendBuffer: check('streamSendBuffer', options.streamSendBuffer ?? DEFAULTS.streamSendBuffer, 0, 2 ** 31),
     carrierWriteBuffer: check('carrierWriteBuffer', options.carrierWriteBuffer ?? DEFAULTS.carrierWriteBuffer, 1024, 2 ** 31),
     handshakeTimeoutMs: check('handshakeTimeoutMs', options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs, 1, 2 ** 31),
+    maxInFlight: check('maxInFlight', options.maxInFlight ?? DEFAULTS.maxInFlight, 64 * 1024, 2 ** 31),
+    pingIntervalMs: check('pingIntervalMs', options.pingIntervalMs ?? DEFAULTS.pingIntervalMs, 10, 2 ** 31),
+    deadAfterMs: check('deadAfterMs', options.deadAfterMs ?? DEFAULTS.deadAfterMs, 20, 2 ** 31),
     graceMs: check('graceMs', options.graceMs ?? DEFAULTS.graceMs, 0, 2 ** 31),
     clock: options.clock ?? systemClock,
+  };
+}
+
+/** The options of one carrier link, from the session's. */
+export function linkOptions(options: ResolvedSessionOptions, label: string | undefined): CarrierLinkOptions {
+  return {
+    maxFrame: options.maxFrame,
+    writeBuffer: options.carrierWriteBuffer,
+    maxInFlight: options.maxInFlight,
+    pingIntervalMs: options.pingIntervalMs,
+    deadAfterMs: options.deadAfterMs,
+    clock: options.clock,
+    ...(label === undefined ? {} : { label }),
   };
 }

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { WireCode } from './constants.js';
 import { CarrierLink } from './carrier-link.js';
-import { resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
+import { linkOptions, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 import { MpxError, MpxProtocolError } from './errors.js';
 import type { HelloFrame } from './frame.js';
 import { serverHandshake } from './handshake.js';
@@ -53,11 +53,7 @@ export class MpxServer extends EventEmitter {
       carrier.destroy();
       return;
     }
-    const link = new CarrierLink(carrier, {
-      maxFrame: this.options.maxFrame,
-      writeBuffer: this.options.carrierWriteBuffer,
-      ...(info.remote === undefined ? {} : { label: info.remote }),
-    });
+    const link = new CarrierLink(carrier, linkOptions(this.options, info.remote));
     let session: Session | undefined;
     serverHandshake(
       link,

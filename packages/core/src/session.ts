@@ -26,6 +26,8 @@ export interface SessionStats {
   readonly bytesReceived: number;
   readonly framesSent: number;
   readonly framesReceived: number;
+  /** Frames sent again: from lost carriers, or copies of lagging ones (SPEC §9). */
+  readonly retransmits: number;
   readonly carriers: CarrierStats[];
 }
 
@@ -33,6 +35,10 @@ export interface SessionStats {
 type ControlFrame = WindowFrame | ResetFrame;
 
 const DATA_OVERHEAD = 20;
+/** Slack above the expected round trip before a carrier counts as lagging, ms. */
+const LAG_MARGIN_MS = 100;
+/** Bytes copied off a lagging carrier at a time. */
+const LAG_COPY_BYTES = 256 * 1024;
 
 /**
  * Events:
@@ -61,6 +67,10 @@ export class Session extends EventEmitter implements StreamHost {
   #sessionReceived = 0;
 
   readonly #control: ControlFrame[] = [];
+  /** SPEC §9: frames to send again (from a lost carrier, or copies of lagging ones). */
+  #retransmit: Frame[] = [];
+  #retransmitHead = 0;
+  #retransmitBytes = 0;
   readonly #windowUpdates = new Map<number, number>();
   readonly #dataQueue = new RoundRobin<MpxStream>();
   readonly #sessionBlocked = new Set<MpxStream>();
@@ -72,6 +82,7 @@ export class Session extends EventEmitter implements StreamHost {
   #bytesReceived = 0;
   #framesSent = 0;
   #framesReceived = 0;
+  #retransmitted = 0;
 
   constructor(role: SessionRole, id: Uint8Array, options: ResolvedSessionOptions) {
     super();
@@ -240,6 +251,11 @@ export class Session extends EventEmitter implements StreamHost {
       if (this.#picker.has(link)) this.#picker.setWritable(link, true);
       this.#scheduleFlush();
     });
+    link.on('ack', () => {
+      this.#relieveLagging();
+      this.#scheduleFlush();
+    });
+    link.on('tick', () => this.#relieveLagging());
     link.once('close', (err?: MpxError) => this.#onCarrierClose(link, err));
     this.emit('carrier', link.stats());
     this.#scheduleFlush();
@@ -258,6 +274,10 @@ export class Session extends EventEmitter implements StreamHost {
   #onCarrierClose(link: CarrierLink, err: MpxError | undefined): void {
     this.#carriers.delete(link);
     if (this.#picker.has(link)) this.#picker.remove(link);
+    // SPEC §9: what the peer did not acknowledge goes out again elsewhere.
+    const lost = link.takeUnacked();
+    link.retransmits += lost.length;
+    this.#queueRetransmit(lost);
     this.emit('carrierClose', link.stats(), err);
     if (err?.code === 'MPX_ERR_SESSION_CLOSED' && !this.#closed) {
       this.#terminate(err, false);
@@ -275,6 +295,48 @@ export class Session extends EventEmitter implements StreamHost {
         );
       }, this.options.graceMs);
     }
+  }
+
+  #queueRetransmit(frames: Frame[]): void {
+    if (frames.length === 0 || this.#closed) return;
+    for (const f of frames) {
+      this.#retransmit.push(f);
+      this.#retransmitBytes += frameSize(f);
+    }
+    this.#scheduleFlush();
+  }
+
+  /**
+   * SPEC §8: a carrier whose oldest unacknowledged frame is much older than
+   * its round trip is stalled or badly queued; in-order delivery may be
+   * waiting on it. Copy its oldest frames to the other carriers; the receiver
+   * keeps whichever copy arrives first.
+   */
+  #relieveLagging(): void {
+    if (this.#carriers.size < 2 || this.#closed) return;
+    const now = this.options.clock.now();
+    let fastest = Number.POSITIVE_INFINITY;
+    for (const link of this.#carriers) fastest = Math.min(fastest, link.estimator.srtt ?? Number.POSITIVE_INFINITY);
+    if (!Number.isFinite(fastest)) return;
+    for (const link of this.#carriers) {
+      const oldest = link.oldestUnackedAt();
+      if (oldest === undefined || link.state !== 'open') continue;
+      const srtt = link.estimator.srtt ?? fastest;
+      const threshold = Math.max(2 * srtt + 4 * link.estimator.rttvar, 4 * fastest) + LAG_MARGIN_MS;
+      if (now - oldest <= threshold) continue;
+      const healthy = [...this.#carriers].some((other) => other !== link && other.state === 'open' && !this.#isLagging(other, now, fastest));
+      if (!healthy) continue;
+      const copies = link.duplicateOldest(LAG_COPY_BYTES);
+      link.retransmits += copies.length;
+      this.#queueRetransmit(copies);
+    }
+  }
+
+  #isLagging(link: CarrierLink, now: number, fastest: number): boolean {
+    const oldest = link.oldestUnackedAt();
+    if (oldest === undefined) return false;
+    const srtt = link.estimator.srtt ?? fastest;
+    return now - oldest > Math.max(2 * srtt + 4 * link.estimator.rttvar, 4 * fastest) + LAG_MARGIN_MS;
   }
 
   /**
@@ -306,6 +368,7 @@ export class Session extends EventEmitter implements StreamHost {
       bytesReceived: this.#bytesReceived,
       framesSent: this.#framesSent,
       framesReceived: this.#framesReceived,
+      retransmits: this.#retransmitted,
       carriers: this.carrierStats(),
     };
   }
@@ -330,12 +393,9 @@ export class Session extends EventEmitter implements StreamHost {
         this.#onReset(frame);
         return;
       case FrameType.ACK:
-        // SPEC §9: acknowledgements are used by retransmission; nothing to do here yet.
-        return;
       case FrameType.PING:
-        link.send({ type: FrameType.PONG, opaque: frame.opaque });
-        return;
       case FrameType.PONG:
+        // Carrier-level frames, handled by the carrier link itself.
         return;
       case FrameType.CLOSE: {
         // The carrier link hands over only CLOSE with SESSION (SPEC §10.1).
@@ -460,6 +520,13 @@ export class Session extends EventEmitter implements StreamHost {
         if (!this.#sendControl()) return;
         continue;
       }
+      if (this.#retransmitHead < this.#retransmit.length) {
+        if (!this.#sendRetransmit()) return;
+        continue;
+      }
+      // SPEC §9: bytes kept for retransmission count toward the session's
+      // memory cap; past it, only what is already owed goes out.
+      if (this.#sendBuffered() >= this.options.sessionWindow) return;
       const stream = this.#dataQueue.shift();
       if (stream === undefined) return;
       const sessionCredit = this.#sendSession.available;
@@ -481,6 +548,29 @@ export class Session extends EventEmitter implements StreamHost {
       else if (stream.blockedOnSession(this.#sendSession.available)) this.#sessionBlocked.add(stream);
     }
   };
+
+  #sendBuffered(): number {
+    let bytes = this.#retransmitBytes;
+    for (const link of this.#carriers) bytes += link.unackedBytes;
+    return bytes;
+  }
+
+  /** Sends one frame again (SPEC §9); false when no carrier can take it now. */
+  #sendRetransmit(): boolean {
+    const frame = this.#retransmit[this.#retransmitHead] as Frame;
+    const size = frameSize(frame);
+    const link = this.#picker.pick(size);
+    if (link === undefined) return false;
+    this.#retransmitHead++;
+    this.#retransmitBytes -= size;
+    if (this.#retransmitHead === this.#retransmit.length) {
+      this.#retransmit = [];
+      this.#retransmitHead = 0;
+    }
+    this.#retransmitted++;
+    this.#write(link, frame);
+    return true;
+  }
 
   /** Sends one control frame; false when no carrier can take it now. */
   #sendControl(): boolean {
@@ -517,6 +607,9 @@ export class Session extends EventEmitter implements StreamHost {
   #terminate(err: MpxError, local: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#retransmit = [];
+    this.#retransmitHead = 0;
+    this.#retransmitBytes = 0;
     if (this.#graceTimer !== undefined) this.options.clock.clearTimeout(this.#graceTimer);
     this.#graceTimer = undefined;
     if (!local) for (const link of this.#carriers) link.close(WireCode.NO_ERROR, '', false);
@@ -537,4 +630,9 @@ export class Session extends EventEmitter implements StreamHost {
 function sessionCloseCode(wireCode: number): MpxErrorCode {
   const code = localCodeOf(wireCode, 'MPX_ERR_SESSION_CLOSED');
   return code === 'MPX_ERR_PROTOCOL' ? 'MPX_ERR_SESSION_CLOSED' : code;
+}
+
+/** Encoded size of a frame the session schedules. */
+function frameSize(frame: Frame): number {
+  return frame.type === FrameType.DATA ? frame.payload.byteLength + DATA_OVERHEAD : DATA_OVERHEAD;
 }

@@ -114,4 +114,51 @@ describe('MpxClient', () => {
     expect(await failed).toMatchObject({ code: 'MPX_ERR_SESSION_EXPIRED' });
     await client.close();
   });
+
+  it('streams survive a total outage: carriers come back, nothing lost, nothing doubled', async () => {
+    const net = network();
+    const client = makeClient(net, { backoffInitialMs: 20, backoffMaxMs: 100 });
+    client.start();
+    await eventually(() => client.stats().targets.every((t) => t.up === t.wanted));
+    net.server.on('stream', (s) => s.pipe(s));
+    const s = client.openStream();
+    const data = patternBytes(77, 6 * 1024 * 1024);
+    const echoed = digestOf(s);
+    let seen = 0;
+    let cut = false;
+    s.on('data', (chunk: Buffer) => {
+      seen += chunk.byteLength;
+      if (!cut && seen > 2 * 1024 * 1024) {
+        cut = true;
+        net.refuse = true;
+        for (const p of [...net.pairs]) p.kill();
+        // The path comes back after a while.
+        setTimeout(() => (net.refuse = false), 500);
+      }
+    });
+    await writeAll(s, data);
+    expect(await echoed).toEqual({ bytes: data.byteLength, sha256: sha256(data) });
+    expect(cut).toBe(true);
+    expect(client.session!.stats().retransmits).toBeGreaterThan(0);
+    await client.close();
+  });
+
+  it('after the grace period both sides fail their streams and release the session', async () => {
+    const net = network();
+    net.server = new MpxServer({ graceMs: 100 });
+    const client = makeClient(net, { graceMs: 100, backoffInitialMs: 5_000, backoffMaxMs: 5_000 });
+    client.start();
+    await client.ready();
+    const serverFailed = new Promise<Error>((resolve) => net.server.on('stream', (st) => st.once('error', resolve)));
+    const s = client.openStream();
+    s.write('hello');
+    const clientFailed = new Promise<Error>((resolve) => s.once('error', resolve));
+    await eventually(() => [...net.server.sessions.values()].some((x) => x.streamCount === 1));
+    net.refuse = true;
+    for (const p of [...net.pairs]) p.kill();
+    expect(await clientFailed).toMatchObject({ code: 'MPX_ERR_SESSION_EXPIRED' });
+    expect(await serverFailed).toMatchObject({ code: 'MPX_ERR_SESSION_EXPIRED' });
+    await eventually(() => net.server.sessions.size === 0);
+    await client.close();
+  });
 });

@@ -1,0 +1,98 @@
+// Per-carrier path estimates for adaptive scheduling (SPEC §8): a smoothed
+// round-trip time and a delivery rate, from which the carrier's in-flight cap
+// follows. I/O-free: every method takes the time from the caller.
+
+/** Smallest in-flight cap, bytes. Rationale: below this a fresh carrier could not probe its rate. */
+export const MIN_INFLIGHT_CAP = 256 * 1024;
+/** How long a delivery-rate maximum is remembered, ms. */
+const RATE_WINDOW_MS = 2_000;
+/** Shortest interval over which a delivery-rate sample is taken, ms. */
+const MIN_SAMPLE_MS = 10;
+
+export class PathEstimator {
+  #srtt: number | undefined;
+  #rttvar = 0;
+  #minRtt = Number.POSITIVE_INFINITY;
+  /** Delivery-rate samples (bytes/ms) with their time, for a windowed max. */
+  #rates: Array<{ at: number; rate: number }> = [];
+  #sampleStart: number | undefined;
+  #sampleBytes = 0;
+
+  /** Smoothed RTT in ms (RFC 6298 weights), undefined before the first sample. */
+  get srtt(): number | undefined {
+    return this.#srtt;
+  }
+
+  get rttvar(): number {
+    return this.#rttvar;
+  }
+
+  get minRtt(): number | undefined {
+    return Number.isFinite(this.#minRtt) ? this.#minRtt : undefined;
+  }
+
+  /** Bytes per ms: the largest delivery rate seen over the last two seconds, or undefined. */
+  rate(now: number): number | undefined {
+    this.#expire(now);
+    let best: number | undefined;
+    for (const r of this.#rates) if (best === undefined || r.rate > best) best = r.rate;
+    return best;
+  }
+
+  onRttSample(ms: number): void {
+    if (!(ms >= 0)) return;
+    this.#minRtt = Math.min(this.#minRtt, ms);
+    if (this.#srtt === undefined) {
+      this.#srtt = ms;
+      this.#rttvar = ms / 2;
+    } else {
+      this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - ms);
+      this.#srtt = 0.875 * this.#srtt + 0.125 * ms;
+    }
+  }
+
+  /**
+   * `bytes` were acknowledged at `now`. Samples are taken over at least one
+   * smoothed RTT (or MIN_SAMPLE_MS) so that bursts of ACKs do not inflate the rate.
+   * `busy` says whether the carrier had data in flight throughout; samples
+   * taken while it idled would understate its rate and are dropped.
+   */
+  onAcked(bytes: number, now: number, busy: boolean): void {
+    if (!busy) {
+      this.#sampleStart = undefined;
+      this.#sampleBytes = 0;
+      return;
+    }
+    if (this.#sampleStart === undefined) {
+      this.#sampleStart = now;
+      this.#sampleBytes = 0;
+      return;
+    }
+    this.#sampleBytes += bytes;
+    const elapsed = now - this.#sampleStart;
+    if (elapsed >= Math.max(MIN_SAMPLE_MS, this.#srtt ?? 0)) {
+      this.#rates.push({ at: now, rate: this.#sampleBytes / elapsed });
+      this.#sampleStart = now;
+      this.#sampleBytes = 0;
+      this.#expire(now);
+    }
+  }
+
+  /**
+   * Bytes this carrier may have unacknowledged: twice its bandwidth-delay
+   * product. Rationale: one BDP keeps the path full; the second absorbs ACK
+   * delay and rate changes, while deeper queues would only add latency and
+   * make the stream wait on this carrier for in-order delivery.
+   */
+  inflightCap(now: number, ceiling: number): number {
+    const rate = this.rate(now);
+    const rtt = this.#srtt;
+    if (rate === undefined || rtt === undefined) return ceiling;
+    const bdp = rate * (rtt + 4 * this.#rttvar);
+    return Math.min(ceiling, Math.max(MIN_INFLIGHT_CAP, Math.ceil(2 * bdp)));
+  }
+
+  #expire(now: number): void {
+    while (this.#rates.length > 0 && now - (this.#rates[0] as { at: number }).at > RATE_WINDOW_MS) this.#rates.shift();
+  }
+}

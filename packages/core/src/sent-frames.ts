@@ -1,0 +1,106 @@
+// SPEC §9, sender side: the counted frames sent on one carrier and not yet
+// acknowledged, in order. I/O-free; times come from the caller.
+import { WireCode } from './constants.js';
+import { MpxProtocolError } from './errors.js';
+import type { Frame } from './frame.js';
+
+interface Entry {
+  readonly frame: Frame;
+  readonly size: number;
+  readonly sentAt: number;
+  /** A copy already went out on another carrier (SPEC §8, head-of-line relief). */
+  duplicated: boolean;
+}
+
+export class SentFrames {
+  #entries: Entry[] = [];
+  #head = 0;
+  #sent = 0;
+  #acked = 0;
+  #bytes = 0;
+
+  /** Counted frames sent so far on this carrier. */
+  get sent(): number {
+    return this.#sent;
+  }
+
+  /** Counted frames the peer has acknowledged. */
+  get acked(): number {
+    return this.#acked;
+  }
+
+  /** Bytes (encoded) sent and not yet acknowledged. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get pending(): number {
+    return this.#sent - this.#acked;
+  }
+
+  push(frame: Frame, size: number, now: number): void {
+    this.#entries.push({ frame, size, sentAt: now, duplicated: false });
+    this.#sent++;
+    this.#bytes += size;
+  }
+
+  /**
+   * The peer has received `count` counted frames. Returns the bytes newly
+   * acknowledged and when the newest of them was sent (an RTT sample).
+   * An ACK for frames never sent is `PROTOCOL`; an older ACK is ignored.
+   */
+  ack(count: number): { bytes: number; newestSentAt: number | undefined } {
+    if (count > this.#sent) {
+      throw new MpxProtocolError(WireCode.PROTOCOL, `ACK of ${count} frames, but only ${this.#sent} were sent on this carrier`);
+    }
+    let bytes = 0;
+    let newestSentAt: number | undefined;
+    while (this.#acked < count) {
+      const entry = this.#entries[this.#head] as Entry;
+      this.#entries[this.#head] = undefined as unknown as Entry;
+      this.#head++;
+      this.#acked++;
+      bytes += entry.size;
+      newestSentAt = entry.sentAt;
+    }
+    this.#bytes -= bytes;
+    if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
+    }
+    return { bytes, newestSentAt };
+  }
+
+  /** When the oldest unacknowledged frame was sent, or undefined if none. */
+  oldestSentAt(): number | undefined {
+    return this.#head < this.#entries.length ? (this.#entries[this.#head] as Entry).sentAt : undefined;
+  }
+
+  /** Removes and returns every unacknowledged frame, oldest first (the carrier is gone). */
+  takeAll(): Frame[] {
+    const frames: Frame[] = [];
+    for (let i = this.#head; i < this.#entries.length; i++) frames.push((this.#entries[i] as Entry).frame);
+    this.#entries = [];
+    this.#head = 0;
+    this.#bytes = 0;
+    this.#acked = this.#sent;
+    return frames;
+  }
+
+  /**
+   * Returns up to `maxBytes` of the oldest unacknowledged frames that were not
+   * duplicated yet, and marks them: copies to send on another carrier.
+   */
+  duplicateOldest(maxBytes: number): Frame[] {
+    const frames: Frame[] = [];
+    let bytes = 0;
+    for (let i = this.#head; i < this.#entries.length && bytes < maxBytes; i++) {
+      const entry = this.#entries[i] as Entry;
+      if (entry.duplicated) continue;
+      entry.duplicated = true;
+      frames.push(entry.frame);
+      bytes += entry.size;
+    }
+    return frames;
+  }
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { MIN_INFLIGHT_CAP, PathEstimator } from '../src/path-estimator.js';
+
+describe('PathEstimator', () => {
+  it('smooths RTT samples like RFC 6298', () => {
+    const e = new PathEstimator();
+    e.onRttSample(100);
+    expect(e.srtt).toBe(100);
+    expect(e.rttvar).toBe(50);
+    e.onRttSample(200);
+    expect(e.srtt).toBeCloseTo(112.5);
+    expect(e.rttvar).toBeCloseTo(62.5);
+    expect(e.minRtt).toBe(100);
+  });
+
+  it('measures the delivery rate over at least one RTT and keeps the windowed maximum', () => {
+    const e = new PathEstimator();
+    e.onRttSample(50);
+    e.onAcked(0, 0, true); // starts a sample
+    e.onAcked(100_000, 25, true); // too short to close the sample
+    e.onAcked(100_000, 50, true); // 200 kB in 50 ms
+    expect(e.rate(50)).toBeCloseTo(4000);
+    e.onAcked(50_000, 100, true); // 50 kB in 50 ms: lower, the max stays
+    expect(e.rate(100)).toBeCloseTo(4000);
+    expect(e.rate(5000)).toBeUndefined(); // forgotten after the window
+  });
+
+  it('drops samples taken while the carrier idled', () => {
+    const e = new PathEstimator();
+    e.onRttSample(10);
+    e.onAcked(0, 0, true);
+    e.onAcked(1000, 100, false);
+    e.onAcked(1000, 200, true);
+    expect(e.rate(200)).toBeUndefined();
+  });
+
+  it('caps in-flight bytes at two bandwidth-delay products, within [MIN_INFLIGHT_CAP, ceiling]', () => {
+    const e = new PathEstimator();
+    expect(e.inflightCap(0, 1 << 24)).toBe(1 << 24); // nothing known yet
+    for (let i = 0; i < 20; i++) e.onRttSample(100);
+    e.onAcked(0, 0, true);
+    e.onAcked(1_000_000, 100, true); // 10 kB/ms = 10 MB/s
+    const cap = e.inflightCap(100, 1 << 24);
+    expect(cap).toBeGreaterThanOrEqual(2 * 10_000 * 100);
+    expect(cap).toBeLessThan(4 * 10_000 * 100);
+    expect(e.inflightCap(100, 1_000_000)).toBe(1_000_000);
+    const slow = new PathEstimator();
+    slow.onRttSample(1);
+    slow.onAcked(0, 0, true);
+    slow.onAcked(10, 10, true);
+    expect(slow.inflightCap(10, 1 << 24)).toBe(MIN_INFLIGHT_CAP);
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { FrameType } from '../src/constants.js';
+import type { Frame } from '../src/frame.js';
+import { SentFrames } from '../src/sent-frames.js';
+
+const win = (n: number): Frame => ({ type: FrameType.WINDOW, streamId: 1, maxOffset: n });
+
+describe('SentFrames (SPEC §9, sender side)', () => {
+  it('releases frames by cumulative count and reports the newest send time', () => {
+    const q = new SentFrames();
+    q.push(win(1), 20, 10);
+    q.push(win(2), 20, 11);
+    q.push(win(3), 20, 12);
+    expect(q.bytes).toBe(60);
+    expect(q.ack(2)).toEqual({ bytes: 40, newestSentAt: 11 });
+    expect(q.pending).toBe(1);
+    expect(q.oldestSentAt()).toBe(12);
+  });
+
+  it('ignores an older ACK and rejects an ACK of frames never sent', () => {
+    const q = new SentFrames();
+    q.push(win(1), 20, 0);
+    q.ack(1);
+    expect(q.ack(0)).toEqual({ bytes: 0, newestSentAt: undefined });
+    expect(() => q.ack(5)).toThrow(expect.objectContaining({ code: 'MPX_ERR_PROTOCOL' }));
+  });
+
+  it('hands every unacknowledged frame over when the carrier is lost', () => {
+    const q = new SentFrames();
+    for (let i = 0; i < 5; i++) q.push(win(i), 20, i);
+    q.ack(2);
+    expect(q.takeAll()).toEqual([win(2), win(3), win(4)]);
+    expect(q.bytes).toBe(0);
+    expect(q.oldestSentAt()).toBeUndefined();
+  });
+
+  it('copies the oldest frames once each for head-of-line relief', () => {
+    const q = new SentFrames();
+    for (let i = 0; i < 4; i++) q.push(win(i), 100, i);
+    expect(q.duplicateOldest(150)).toEqual([win(0), win(1)]);
+    expect(q.duplicateOldest(1000)).toEqual([win(2), win(3)]);
+    expect(q.duplicateOldest(1000)).toEqual([]);
+    expect(q.pending).toBe(4); // copies do not count as acknowledged
+  });
+});
