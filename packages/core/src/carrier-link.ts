@@ -99,6 +99,10 @@ export class CarrierLink extends EventEmitter {
     this.#decoder = new FrameDecoder({ maxFrame: options.maxFrame });
     this.#writeBuffer = Math.max(options.writeBuffer, socket.writableHighWaterMark);
     this.#lastHeard = options.clock.now();
+    // Frames are batched by cork()/uncork() already; Nagle's algorithm would
+    // only hold back small frames (ACK, WINDOW) behind the peer's delayed ACK.
+    const nodelay = socket as Duplex & { setNoDelay?: (noDelay: boolean) => unknown };
+    if (typeof nodelay.setNoDelay === 'function') nodelay.setNoDelay(true);
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
     socket.on('error', this.#onError);
@@ -264,7 +268,7 @@ export class CarrierLink extends EventEmitter {
         const before = this.#sent.bytes;
         const { bytes, newestSentAt } = this.#sent.ack(frame.count);
         const now = this.#options.clock.now();
-        if (newestSentAt !== undefined) this.estimator.onRttSample(now - newestSentAt);
+        if (newestSentAt !== undefined) this.estimator.onRttSample(now - newestSentAt, now);
         this.estimator.onAcked(bytes, now, before - bytes > 0 || before >= MIN_BUSY_BYTES);
         this.#updateFull();
         this.emit('ack');
@@ -278,7 +282,8 @@ export class CarrierLink extends EventEmitter {
         const sentAt = this.#pingSentAt.get(frame.opaque);
         if (sentAt !== undefined) {
           this.#pingSentAt.delete(frame.opaque);
-          this.estimator.onRttSample(this.#options.clock.now() - sentAt);
+          const now = this.#options.clock.now();
+          this.estimator.onRttSample(now - sentAt, now);
         }
         return;
       }

@@ -4,15 +4,20 @@
 
 /** Smallest in-flight cap, bytes. Rationale: below this a fresh carrier could not probe its rate. */
 export const MIN_INFLIGHT_CAP = 256 * 1024;
+/** Allowance for the receiver's delayed ACK (one event-loop turn), ms. */
+const ACK_DELAY_MS = 2;
 /** How long a delivery-rate maximum is remembered, ms. */
 const RATE_WINDOW_MS = 2_000;
 /** Shortest interval over which a delivery-rate sample is taken, ms. */
 const MIN_SAMPLE_MS = 10;
+/** How long the minimum RTT is trusted before it is measured afresh, ms. */
+const MIN_RTT_WINDOW_MS = 10_000;
 
 export class PathEstimator {
   #srtt: number | undefined;
   #rttvar = 0;
   #minRtt = Number.POSITIVE_INFINITY;
+  #minRttAt = 0;
   /** Delivery-rate samples (bytes/ms) with their time, for a windowed max. */
   #rates: Array<{ at: number; rate: number }> = [];
   #sampleStart: number | undefined;
@@ -39,9 +44,12 @@ export class PathEstimator {
     return best;
   }
 
-  onRttSample(ms: number): void {
+  onRttSample(ms: number, now = 0): void {
     if (!(ms >= 0)) return;
-    this.#minRtt = Math.min(this.#minRtt, ms);
+    if (ms <= this.#minRtt || now - this.#minRttAt > MIN_RTT_WINDOW_MS) {
+      this.#minRtt = ms;
+      this.#minRttAt = now;
+    }
     if (this.#srtt === undefined) {
       this.#srtt = ms;
       this.#rttvar = ms / 2;
@@ -80,15 +88,20 @@ export class PathEstimator {
 
   /**
    * Bytes this carrier may have unacknowledged: twice its bandwidth-delay
-   * product. Rationale: one BDP keeps the path full; the second absorbs ACK
-   * delay and rate changes, while deeper queues would only add latency and
-   * make the stream wait on this carrier for in-order delivery.
+   * product, where the delay is the path's minimum RTT (over the last ten
+   * seconds) and the bandwidth its best recent delivery rate.
+   *
+   * Rationale: one BDP keeps the path full; the second absorbs ACK delay and
+   * rate changes. Deeper queues would only add latency and make the stream
+   * wait on this carrier for in-order delivery. The minimum RTT, not the
+   * smoothed one, is used because the smoothed RTT grows with our own queue:
+   * a cap derived from it would feed on itself (bufferbloat).
    */
   inflightCap(now: number, ceiling: number): number {
     const rate = this.rate(now);
-    const rtt = this.#srtt;
+    const rtt = this.minRtt;
     if (rate === undefined || rtt === undefined) return ceiling;
-    const bdp = rate * (rtt + 4 * this.#rttvar);
+    const bdp = rate * (rtt + ACK_DELAY_MS);
     return Math.min(ceiling, Math.max(MIN_INFLIGHT_CAP, Math.ceil(2 * bdp)));
   }
 
