@@ -267,10 +267,9 @@ export class MpxClient extends EventEmitter {
           if (now - since < this.#maxAgeMs || session === undefined) continue;
           // Keep the old carrier counted until its successor is up.
           t.up.set(id, Number.POSITIVE_INFINITY);
-          this.#dial(t, () => {
-            t.up.delete(id);
-            session.retireCarrier(id);
-          });
+          // Once the successor is up, retire the old one; it stays counted
+          // until it has closed, so no extra carrier is dialled meanwhile.
+          this.#dial(t, () => session.retireCarrier(id));
         }
       }
       this.#scheduleAgeCheck();

@@ -161,4 +161,31 @@ describe('MpxClient', () => {
     await eventually(() => net.server.sessions.size === 0);
     await client.close();
   });
+
+  it('replaces carriers past their maximum age, opening the successor first (make-before-break)', async () => {
+    const net = network();
+    const client = makeClient(net, { maxCarrierAgeMs: 150 });
+    client.start();
+    await eventually(() => client.stats().targets.every((t) => t.up === t.wanted));
+    const firstIds = new Set(client.session!.carrierStats().map((c) => c.id));
+    const downs: Array<string | undefined> = [];
+    client.on('carrierDown', (_label: string, err?: { code: string }) => downs.push(err?.code));
+    net.server.on('stream', (st) => st.pipe(st));
+    // A transfer runs across the rotation and loses nothing.
+    const s = client.openStream();
+    const data = patternBytes(99, 8 * 1024 * 1024);
+    const echoed = digestOf(s);
+    for (let off = 0; off < data.byteLength; off += 256 * 1024) {
+      if (!s.write(data.subarray(off, off + 256 * 1024))) await new Promise((r) => s.once('drain', r));
+      // Spread the transfer over the rotation.
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    s.end();
+    await eventually(() => client.session!.carrierStats().every((c) => !firstIds.has(c.id)));
+    expect(await echoed).toEqual({ bytes: data.byteLength, sha256: sha256(data) });
+    // Old carriers left gracefully (no error), and the pool never dropped below what it wants.
+    expect(downs.length).toBeGreaterThanOrEqual(4);
+    expect(downs.every((code) => code === undefined)).toBe(true);
+    await client.close();
+  });
 });
