@@ -1,1 +1,171 @@
-export {};
+#!/usr/bin/env node
+// mpx-tunnel: the command line (yargs wiring only). Commands live in
+// server-command.ts, client-command.ts and relay-command.ts; flags become
+// checked settings in config.ts; fregie/mpx spellings are mapped in compat.ts.
+// Exit codes: 0 normal end (also after SIGINT/SIGTERM), 1 runtime failure, 2 usage error.
+import { readFileSync } from 'node:fs';
+import yargs from 'yargs';
+import type { Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runClient } from './client-command.js';
+import { normalizeArgv } from './compat.js';
+import { clientConfig, commonConfig, relayConfig, serverConfig, type CommonConfig, type RawArgs } from './config.js';
+import { ExitCode, UsageError } from './errors.js';
+import { LOG_LEVELS, describeError, type Logger } from './log.js';
+import { runRelay } from './relay-command.js';
+import { runServer } from './server-command.js';
+import { exitOnSignals, type RunningCommand } from './shutdown.js';
+
+type Command = 'server' | 'client' | 'relay';
+
+const EXAMPLES: Array<[string, string]> = [
+  ['$0 server --listen 0.0.0.0:5512 --target 127.0.0.1:8488 --key-file /etc/mpx.key', 'server: carriers in on TCP 5512, streams out to 127.0.0.1:8488'],
+  ['$0 client --listen 127.0.0.1:5513 --server "a.example:5512|1,b.example:6666|2" -p 4 --key-file mpx.key', 'client: 4 carriers to each server, b gets twice the share'],
+  ['$0 -listen 0.0.0.0:5512 -target 127.0.0.1:8488', 'fregie/mpx spelling (also LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR)'],
+  ['$0 -listen 0.0.0.0:5513 -server "a:5512|1,b:6666|2" -p 4', 'fregie/mpx spelling, client'],
+  ['$0 server --listen ws://127.0.0.1:8080/mpx --target 127.0.0.1:8488', 'server behind a CDN / reverse proxy that forwards WebSocket /mpx to 8080'],
+  ['$0 client --listen 127.0.0.1:5513 --server wss://203.0.113.7/mpx --ws-host tunnel.example.com', 'WebSocket over a CDN: dial its IP, ask for the virtual host'],
+  ['$0 server --listen tls://0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --target 127.0.0.1:8488', 'TLS carriers'],
+  ['$0 client --listen 127.0.0.1:5513 --server "tls://vpn.example.com:443,tcp://198.51.100.2:5512|2"', 'mixed TLS and TCP carriers'],
+  ['$0 relay --listen 0.0.0.0:6666 --to 10.0.0.1:5512', 'on a second host/IP: forward carriers to the real server (replaces the iptables recipe)'],
+];
+
+function commonOptions(y: Argv): Argv {
+  return y
+    .option('key', { type: 'string', describe: 'pre-shared key; every carrier must prove it (default: $MPX_KEY)', group: 'Authentication:' })
+    .option('key-file', { type: 'string', describe: 'read the pre-shared key from this file', group: 'Authentication:' })
+    .conflicts('key', 'key-file')
+    .option('tls-cert', { type: 'string', describe: 'PEM certificate: tls:// and wss:// listeners (client: client certificate)', group: 'TLS and WebSocket:' })
+    .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert', group: 'TLS and WebSocket:' })
+    .option('tls-ca', { type: 'string', describe: 'PEM CA: client trusts it; server requires client certificates from it', group: 'TLS and WebSocket:' })
+    .option('insecure', { type: 'boolean', describe: 'client: accept any server certificate (self-signed tests only)', group: 'TLS and WebSocket:' })
+    .option('sni', { type: 'string', describe: 'client: TLS server name (default: --ws-host, else the host)', group: 'TLS and WebSocket:' })
+    .option('ws-host', { type: 'string', describe: 'client: Host header for ws:// and wss:// (CDN virtual host)', group: 'TLS and WebSocket:' })
+    .option('header', { type: 'string', array: true, describe: 'client: extra WebSocket request header "Name: value" (repeatable)', group: 'TLS and WebSocket:' })
+    .option('connect-timeout', { type: 'number', default: 10, describe: 'seconds to connect a carrier (client, relay) or the target (server)' })
+    .option('drain-timeout', { type: 'number', default: 5, describe: 'seconds open connections get to finish after SIGINT/SIGTERM' })
+    .option('grace', { type: 'number', describe: 'seconds a session (and its open connections) outlives the loss of every carrier (default 30)' })
+    .option('stats', { type: 'number', describe: 'log per-carrier throughput, RTT, weight and retransmissions every N seconds', group: 'Observability:' })
+    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://host:port/metrics', group: 'Observability:' })
+    .option('log-level', { choices: LOG_LEVELS as unknown as string[], describe: 'log level (default info)', group: 'Observability:' })
+    .option('verbose', { alias: 'v', type: 'count', describe: '-v debug (streams), -vv trace', group: 'Observability:' })
+    .option('pprof', { type: 'boolean', hidden: true });
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface Selected {
+  command: Command;
+  args: RawArgs;
+}
+
+async function parse(argv: string[]): Promise<Selected | undefined> {
+  let selected: Selected | undefined;
+  const select = (command: Command) => (args: unknown): void => {
+    selected = { command, args: args as RawArgs };
+  };
+  let parser = yargs(argv)
+    .scriptName('mpx-tunnel')
+    .usage('$0 <command> [options]\n\nmpx-tunnel carries many TCP connections over a pool of TCP, TLS and WebSocket carriers to one or more servers.\n\n<addr>: host:port | tcp://host:port | tls://host:port | ws://host[:port]/path | wss://host[:port]/path ([::1]:port for IPv6)')
+    .command('server', 'accept carriers on --listen, forward every stream to --target', (y) =>
+      commonOptions(y)
+        .option('listen', { type: 'string', array: true, demandOption: true, describe: '<addr> to accept carriers on (repeatable, schemes may be mixed)' })
+        .option('target', { type: 'string', demandOption: true, describe: 'host:port each stream is forwarded to' }),
+      select('server'),
+    )
+    .command('client', 'accept TCP on --listen, carry each connection to the servers', (y) =>
+      commonOptions(y)
+        .option('listen', { type: 'string', demandOption: true, describe: 'host:port to accept local TCP connections on' })
+        .option('server', { alias: 's', type: 'string', array: true, demandOption: true, describe: '"<addr>|<weight>,<addr>|<weight>" (weight 1–65535, default 1)' })
+        .option('carriers', { alias: 'p', type: 'number', default: 2, describe: 'carriers kept to each server address' })
+        .option('max-carrier-age', { type: 'number', default: 0, describe: 'replace carriers older than N seconds, new one first (0 = never)' }),
+      select('client'),
+    )
+    .command('relay', 'forward carriers from --listen to --to byte for byte (second IP / port)', (y) =>
+      commonOptions(y)
+        .option('listen', { type: 'string', array: true, demandOption: true, describe: '<addr> to accept carriers on (repeatable)' })
+        .option('to', { type: 'string', demandOption: true, describe: '<addr> of the real server' }),
+      select('relay'),
+    )
+    .demandCommand(1, 'choose a command: server, client or relay')
+    .recommendCommands()
+    .strict()
+    .fail((msg: string | null, err: Error | undefined) => {
+      if (err instanceof UsageError) throw err;
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): keep one line.
+      throw new UsageError('MPX_TUNNEL_ERR_USAGE', (msg ?? err?.message ?? 'invalid arguments').replace(/:?\s*\n\s*/g, ': '));
+    })
+    .exitProcess(false)
+    .help()
+    .alias('help', 'h')
+    .version(version())
+    .wrap(Math.min(120, process.stdout.columns ?? 120))
+    .epilogue('Environment: MPX_KEY (pre-shared key); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.');
+  for (const [command, description] of EXAMPLES) parser = parser.example(command, description);
+  await parser.parseAsync();
+  return selected;
+}
+
+async function start(selected: Selected, common: CommonConfig, legacyNote: string | undefined): Promise<RunningCommand> {
+  const { log } = common;
+  switch (selected.command) {
+    case 'server': {
+      const config = serverConfig(common, selected.args);
+      if (legacyNote !== undefined) log.info(legacyNote);
+      return runServer(config);
+    }
+    case 'client': {
+      const config = clientConfig(common, selected.args);
+      if (legacyNote !== undefined) log.info(legacyNote);
+      return runClient(config);
+    }
+    case 'relay': {
+      const config = relayConfig(common, selected.args);
+      return runRelay(config);
+    }
+    default: {
+      const never: never = selected.command;
+      throw new Error(`unknown command ${String(never)}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  // A reader that went away (EPIPE) must not crash or spin the tunnel: logging simply stops.
+  process.stdout.on('error', () => {});
+  const normalized = normalizeArgv(hideBin(process.argv), process.env);
+  const legacyNote =
+    normalized.legacy === undefined
+      ? undefined
+      : `fregie/mpx-style ${normalized.legacy.fromEnv ? 'environment' : 'arguments'}: running as ${normalized.legacy.mode}`;
+  let log: Logger | undefined;
+  try {
+    const selected = await parse(normalized.argv);
+    if (selected === undefined) return; // --help or --version was printed
+    const common = commonConfig(selected.args, process.env);
+    const logger = common.log;
+    log = logger;
+    const running = await start(selected, common, legacyNote);
+    process.on('uncaughtException', (err) => logger.error(`unexpected error (kept running): ${describeError(err)}`));
+    process.on('unhandledRejection', (err) => logger.error(`unexpected rejection (kept running): ${describeError(err)}`));
+    exitOnSignals(() => running.stop(), logger);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`mpx-tunnel: ${err.message} (see mpx-tunnel --help)\n`);
+      process.exit(ExitCode.USAGE);
+    }
+    const line = `cannot start: ${describeError(err)}`;
+    if (log !== undefined) log.error(line);
+    else process.stderr.write(`mpx-tunnel: ${line}\n`);
+    process.exit(ExitCode.FAILURE);
+  }
+}
+
+void main();

@@ -1,0 +1,161 @@
+// `mpx-tunnel client`: keep -p carriers to every --server address (MpxClient
+// redials with backoff), accept local TCP connections on --listen, and give
+// each one an mpx stream (SPEC §6), piped both ways with half-close.
+import * as net from 'node:net';
+import { MpxClient, WireCode, type CarrierStats, type ClientSession, type MpxError, type MpxStream } from '@mpx/core';
+import { formatAddress, hostPort } from './address.js';
+import { carrierDialer } from './carriers.js';
+import type { ClientConfig } from './config.js';
+import { describeError } from './log.js';
+import { startObservers } from './metrics.js';
+import { abortSocket, splice, type Side } from './pipe.js';
+import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
+import { CarrierBook, Traffic, type TunnelView } from './stats.js';
+
+function isAuthFailure(err: unknown): boolean {
+  const e = err as Partial<MpxError> | undefined;
+  return e?.code === 'MPX_ERR_AUTH_FAILED' || e?.wireCode === WireCode.AUTH_FAILED;
+}
+
+export async function runClient(config: ClientConfig): Promise<RunningCommand> {
+  const { log } = config;
+  const traffic = new Traffic();
+  const book = new CarrierBook();
+  const connections = new Connections();
+  const client = new MpxClient({
+    ...(config.key === undefined ? {} : { key: config.key }),
+    ...(config.graceMs === undefined ? {} : { graceMs: config.graceMs }),
+    targets: config.servers.map((address) => ({
+      label: formatAddress(address),
+      weight: address.weight,
+      dial: carrierDialer(address, config.transport),
+    })),
+    carriersPerTarget: config.carriersPerServer,
+    maxCarrierAgeMs: config.maxCarrierAgeMs,
+  });
+  /** The last dial error logged per target, so that a failing target logs once per cause at warn. */
+  const lastDialError = new Map<string, string>();
+
+  client.on('carrierUp', (label: string, stats: CarrierStats) => {
+    lastDialError.delete(label);
+    log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight})`);
+  });
+  client.on('carrierDown', (label: string, err?: MpxError) => {
+    log.info(`carrier to ${label} down${err === undefined ? '' : `: ${describeError(err)}`}`);
+  });
+  client.on('dialError', (label: string, err: Error, nextDelayMs: number) => {
+    const why = isAuthFailure(err) ? 'authentication failed (the server does not accept this --key)' : describeError(err);
+    const line = `cannot open a carrier to ${label}: ${why}; retrying in ${nextDelayMs} ms`;
+    if (lastDialError.get(label) === why) {
+      log.debug(line);
+    } else {
+      lastDialError.set(label, why);
+      log.warn(line);
+    }
+  });
+  client.on('session', (session: ClientSession) => {
+    log.info(`session ${session.idHex.slice(0, 8)} started`);
+    session.on('carrierClose', (stats: CarrierStats) => book.closed(stats.label, stats));
+  });
+  client.on('sessionClose', (err?: MpxError) => {
+    if (err === undefined) log.info('session closed');
+    else log.warn(`session closed: ${describeError(err)}; open connections through it were reset`);
+  });
+
+  const local = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => onConnection(socket));
+  local.on('error', (err) => log.error(`local listener: ${describeError(err)}`));
+
+  function onConnection(socket: net.Socket): void {
+    const from = hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    socket.on('error', () => {}); // reported through splice below
+    let stream: MpxStream;
+    try {
+      stream = client.openStream();
+    } catch (err) {
+      log.warn(`connection from ${from} dropped: ${describeError(err)}`);
+      socket.destroy();
+      return;
+    }
+    const name = `${from} (stream ${stream.id})`;
+    log.debug(`connection from ${name} opened`);
+    const done = connections.add(() => {
+      abortSocket(socket);
+      stream.destroy();
+    });
+    splice(socket, stream, {
+      onBytes: (direction, n) => {
+        if (direction === 'aToB') traffic.bytesOut += n;
+        else traffic.bytesIn += n;
+      },
+      abort: (other, err, failed: Side) => {
+        if (failed === 'a') {
+          other.destroy(); // the local application went away: RESET the stream
+        } else if ((err as Partial<MpxError> | undefined)?.code === 'MPX_ERR_STREAM_REFUSED') {
+          closeGently(socket);
+        } else {
+          abortSocket(socket);
+        }
+      },
+    }).then((result) => {
+      done();
+      const err = result.error as Partial<MpxError> | undefined;
+      const counts = `${result.aToB} bytes sent, ${result.bToA} received`;
+      if (result.errorSide === 'b' && err?.code === 'MPX_ERR_STREAM_REFUSED') {
+        log.info(`connection from ${name} closed: the server could not connect to its target (stream refused)`);
+      } else if (result.errorSide === 'b') {
+        log.info(`connection from ${name} reset: ${describeError(result.error)} (${counts})`);
+      } else if (result.error !== undefined) {
+        log.debug(`connection from ${name} closed by the application: ${describeError(result.error)} (${counts})`);
+      } else {
+        log.debug(`connection from ${name} closed (${counts})`);
+      }
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    local.once('error', reject);
+    const host = config.listen.host === '' ? undefined : config.listen.host;
+    local.listen({ host, port: config.listen.port }, () => {
+      local.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = local.address() as net.AddressInfo;
+  log.info(`listening on ${hostPort(bound.address, bound.port)}`);
+  client.start();
+  log.info(`connecting to ${config.servers.map((s) => `${formatAddress(s)} (weight ${s.weight})`).join(', ')} with ${config.carriersPerServer} carriers each`);
+
+  const view: TunnelView = {
+    liveCarriers: () => (client.stats().session?.carriers ?? []).map((stats) => ({ group: stats.label, stats })),
+    streams: () => client.session?.streamCount ?? 0,
+    sessions: () => (client.session !== undefined && !client.session.closed ? 1 : 0),
+  };
+  const stopObservers = await startObservers(config, view, book, traffic);
+
+  return {
+    async stop() {
+      local.close(); // stops accepting; its callback would wait for every connection
+      if (connections.size > 0) log.info(`waiting up to ${config.drainTimeoutMs} ms for ${connections.size} open connections`);
+      const aborted = await connections.drain(config.drainTimeoutMs);
+      if (aborted > 0) log.info(`aborted ${aborted} connections still open after the drain timeout`);
+      const session = client.session;
+      await client.close();
+      await stopObservers();
+      // Let the CLOSE frames leave before the process exits (bounded).
+      await waitUntil(() => (session?.carrierCount ?? 0) === 0, 1000);
+    },
+  };
+}
+
+/**
+ * Ends a local connection with a FIN rather than a RST, reading and
+ * discarding what the application still sends, and destroys it if the
+ * application does not close its side within two seconds.
+ */
+function closeGently(socket: net.Socket): void {
+  socket.resume();
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), 2000);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+}

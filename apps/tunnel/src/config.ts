@@ -1,0 +1,195 @@
+// From parsed flags to checked settings: addresses parsed, files read, units
+// converted, ranges checked. Every problem is a UsageError (exit code 2)
+// naming the flag.
+import { readFileSync } from 'node:fs';
+import { formatAddress, parseAddress, parseServerList, type Address, type WeightedAddress } from './address.js';
+import type { TransportOptions } from './carriers.js';
+import { UsageError } from './errors.js';
+import { createLogger, resolveLogLevel, type Logger } from './log.js';
+
+/** The flags as yargs hands them over (camel-case keys). */
+export interface RawArgs {
+  listen?: string | string[];
+  target?: string;
+  server?: string | string[];
+  carriers?: number;
+  to?: string;
+  key?: string;
+  keyFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  insecure?: boolean;
+  sni?: string;
+  wsHost?: string;
+  header?: string | string[];
+  connectTimeout?: number;
+  drainTimeout?: number;
+  maxCarrierAge?: number;
+  grace?: number;
+  stats?: number;
+  metrics?: string;
+  logLevel?: string;
+  verbose?: number;
+  pprof?: boolean;
+}
+
+export interface CommonConfig {
+  readonly log: Logger;
+  /** Pre-shared key (SPEC §3.4); undefined means no authentication. */
+  readonly key: string | Buffer | undefined;
+  readonly transport: TransportOptions;
+  readonly connectTimeoutMs: number;
+  readonly drainTimeoutMs: number;
+  /** How long a session outlives the loss of all its carriers; undefined = the core's default. */
+  readonly graceMs: number | undefined;
+  readonly statsSeconds: number | undefined;
+  readonly metrics: { host: string; port: number } | undefined;
+}
+
+export interface ServerConfig extends CommonConfig {
+  readonly listen: Address[];
+  readonly target: Address;
+}
+
+export interface ClientConfig extends CommonConfig {
+  readonly listen: Address;
+  readonly servers: WeightedAddress[];
+  readonly carriersPerServer: number;
+  readonly maxCarrierAgeMs: number;
+}
+
+export interface RelayConfig extends CommonConfig {
+  readonly listen: Address[];
+  readonly to: Address;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function list(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+function optionError(message: string): UsageError {
+  return new UsageError('MPX_TUNNEL_ERR_OPTION', message);
+}
+
+function seconds(flag: string, value: number | undefined, fallback: number, min: number): number {
+  const s = value ?? fallback;
+  if (typeof s !== 'number' || !Number.isFinite(s) || s < min) {
+    throw optionError(`--${flag} must be a number of seconds${min > 0 ? ' above 0' : ''}, got ${String(value)}`);
+  }
+  return Math.round(s * 1000);
+}
+
+function readFile(flag: string, path: string | undefined): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new UsageError('MPX_TUNNEL_ERR_FILE', `cannot read --${flag} file '${path}': ${code}`, { cause: err });
+  }
+}
+
+/** --key, else --key-file (trailing newline dropped), else MPX_KEY; an empty key is refused. */
+export function resolveKey(args: RawArgs, env: Env): string | Buffer | undefined {
+  if (args.key !== undefined) {
+    if (String(args.key) === '') throw optionError('--key is empty');
+    return String(args.key);
+  }
+  const file = readFile('key-file', args.keyFile);
+  if (file !== undefined) {
+    let end = file.length;
+    while (end > 0 && (file[end - 1] === 0x0a || file[end - 1] === 0x0d)) end--;
+    if (end === 0) throw optionError(`--key-file '${args.keyFile ?? ''}' is empty`);
+    return file.subarray(0, end);
+  }
+  const fromEnv = env['MPX_KEY'];
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+/** "Name: value" → [name, value]; the name must be an HTTP token. */
+export function parseHeader(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  const name = colon === -1 ? '' : text.slice(0, colon).trim();
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw optionError(`--header '${text}' must look like "Name: value"`);
+  return [name, text.slice(colon + 1).trim()];
+}
+
+function tcpOnly(flag: string, text: string, listen: boolean): Address {
+  const address = parseAddress(text, { listen });
+  if (address.scheme !== 'tcp') throw optionError(`--${flag} takes host:port, not ${formatAddress(address)}`);
+  return address;
+}
+
+export function commonConfig(args: RawArgs, env: Env, logWrite?: (line: string) => void): CommonConfig {
+  const log = createLogger({ level: resolveLogLevel(args.logLevel, args.verbose ?? 0), ...(logWrite === undefined ? {} : { write: logWrite }) });
+  const connectTimeoutMs = seconds('connect-timeout', args.connectTimeout, 10, 0.001);
+  const headers: Record<string, string> = {};
+  for (const h of list(args.header)) {
+    const [name, value] = parseHeader(h);
+    headers[name] = value;
+  }
+  const tlsCert = readFile('tls-cert', args.tlsCert);
+  const tlsKey = readFile('tls-key', args.tlsKey);
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw optionError('--tls-cert and --tls-key go together');
+  const tlsCa = readFile('tls-ca', args.tlsCa);
+  const transport: TransportOptions = {
+    insecure: args.insecure === true,
+    headers,
+    connectTimeoutMs,
+    ...(tlsCert === undefined ? {} : { tlsCert }),
+    ...(tlsKey === undefined ? {} : { tlsKey }),
+    ...(tlsCa === undefined ? {} : { tlsCa }),
+    ...(args.sni === undefined ? {} : { sni: String(args.sni) }),
+    ...(args.wsHost === undefined ? {} : { wsHost: String(args.wsHost) }),
+  };
+  let statsSeconds: number | undefined;
+  if (args.stats !== undefined) statsSeconds = seconds('stats', args.stats, 0, 0.001) / 1000;
+  const metrics = args.metrics === undefined ? undefined : tcpOnly('metrics', String(args.metrics), true);
+  if (args.pprof === true) log.warn('-pprof is accepted for fregie/mpx compatibility and ignored; use --metrics');
+  return {
+    log,
+    key: resolveKey(args, env),
+    transport,
+    connectTimeoutMs,
+    drainTimeoutMs: seconds('drain-timeout', args.drainTimeout, 5, 0),
+    graceMs: args.grace === undefined ? undefined : seconds('grace', args.grace, 0, 0),
+    statsSeconds,
+    metrics: metrics === undefined ? undefined : { host: metrics.host, port: metrics.port },
+  };
+}
+
+function listenList(args: RawArgs): Address[] {
+  const texts = list(args.listen).flatMap((l) => l.split(',')).filter((l) => l.trim() !== '');
+  if (texts.length === 0) throw optionError('--listen is required');
+  return texts.map((t) => parseAddress(t, { listen: true }));
+}
+
+export function serverConfig(common: CommonConfig, args: RawArgs): ServerConfig {
+  if (args.target === undefined || String(args.target) === '') throw optionError('--target is required');
+  return { ...common, listen: listenList(args), target: tcpOnly('target', String(args.target), false) };
+}
+
+export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig {
+  const listens = list(args.listen);
+  if (listens.length !== 1) throw optionError(`the client takes exactly one --listen host:port, got ${listens.length}`);
+  const carriers = args.carriers ?? 2;
+  if (!Number.isInteger(carriers) || carriers < 1 || carriers > 1024) {
+    throw optionError(`-p (carriers per server address) must be an integer from 1 to 1024, got ${String(args.carriers)}`);
+  }
+  return {
+    ...common,
+    listen: tcpOnly('listen', listens[0] as string, true),
+    servers: parseServerList(list(args.server)),
+    carriersPerServer: carriers,
+    maxCarrierAgeMs: seconds('max-carrier-age', args.maxCarrierAge, 0, 0),
+  };
+}
+
+export function relayConfig(common: CommonConfig, args: RawArgs): RelayConfig {
+  if (args.to === undefined || String(args.to) === '') throw optionError('--to is required');
+  return { ...common, listen: listenList(args), to: parseAddress(String(args.to)) };
+}

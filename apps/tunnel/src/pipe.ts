@@ -1,0 +1,107 @@
+// Bidirectional piping with half-close preserved: when one side ends, the
+// other side's writable is ended (FIN for a socket, FIN frame for an mpx
+// stream) while the opposite direction keeps flowing, as `shutdown(SHUT_WR)`
+// does. Backpressure is Node's pipe(). Both sides must be half-open capable
+// (`allowHalfOpen: true`). No idle timeout: an idle connection stays up.
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+export type Side = 'a' | 'b';
+
+export interface SpliceResult {
+  /** Bytes read from a and handed to b, and the reverse. */
+  readonly aToB: number;
+  readonly bToA: number;
+  /** The first error either side raised, and which side it was. */
+  readonly error?: Error;
+  readonly errorSide?: Side;
+}
+
+export interface SpliceOptions {
+  /** Called for every chunk, for live byte counters. */
+  onBytes?: (direction: 'aToB' | 'bToA', n: number) => void;
+  /**
+   * How to tear down `other` after `failed` raised `err` or closed before
+   * finishing both directions. Default: other.destroy(). `other` is no
+   * longer piped anywhere (and paused): an abort that ends it gracefully
+   * should resume() it so that it can see the peer's end and close.
+   */
+  abort?: (other: Duplex, err: Error | undefined, failed: Side) => void;
+}
+
+/** Pipes a ⇄ b until both have closed; never rejects. */
+export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promise<SpliceResult> {
+  const abort = options.abort ?? ((other: Duplex) => other.destroy());
+  return new Promise((resolve) => {
+    let aToB = 0;
+    let bToA = 0;
+    let error: Error | undefined;
+    let errorSide: Side | undefined;
+    let closed = 0;
+
+    const count = (direction: 'aToB' | 'bToA') => (chunk: Buffer): void => {
+      if (direction === 'aToB') aToB += chunk.length;
+      else bToA += chunk.length;
+      options.onBytes?.(direction, chunk.length);
+    };
+    const onError = (side: Side) => (err: Error): void => {
+      if (error === undefined) {
+        error = err;
+        errorSide = side;
+      }
+      const other = side === 'a' ? b : a;
+      if (!other.destroyed) abort(other, err, side);
+    };
+    const onClose = (side: Side) => (): void => {
+      const self = side === 'a' ? a : b;
+      const other = side === 'a' ? b : a;
+      // Closed without finishing both directions (destroyed, reset): the other
+      // side cannot complete either. A clean close leaves the other to finish.
+      const clean = self.readableEnded && self.writableFinished;
+      if (!clean && !other.destroyed && (side !== errorSide || error === undefined)) abort(other, error, side);
+      if (++closed === 2) {
+        resolve({ aToB, bToA, ...(error === undefined ? {} : { error, errorSide: errorSide as Side }) });
+      }
+    };
+
+    a.on('error', onError('a'));
+    b.on('error', onError('b'));
+    for (const [side, s] of [['a', a], ['b', b]] as const) {
+      if (closeEmitted(s)) queueMicrotask(onClose(side));
+      else s.once('close', onClose(side));
+    }
+    a.on('data', count('aToB'));
+    b.on('data', count('bToA'));
+    a.pipe(b);
+    b.pipe(a);
+  });
+}
+
+interface StreamStates {
+  _readableState?: { closeEmitted?: boolean };
+  _writableState?: { closeEmitted?: boolean };
+}
+
+/** True once 'close' has been emitted (a listener added now would never run). */
+function closeEmitted(stream: Duplex): boolean {
+  const states = stream as unknown as StreamStates;
+  return states._readableState?.closeEmitted === true || states._writableState?.closeEmitted === true;
+}
+
+/**
+ * Aborts a TCP connection the way the far end's abort arrived: with a RST
+ * (`resetAndDestroy`), so that the application sees a reset, not a clean EOF.
+ * Falls back to destroy() for anything that is not a connected TCP socket.
+ */
+export function abortSocket(socket: Duplex): void {
+  if (socket.destroyed) return;
+  if (socket instanceof Socket && !socket.connecting) {
+    try {
+      socket.resetAndDestroy();
+      return;
+    } catch {
+      // not a TCP handle (e.g. a pipe): destroy below
+    }
+  }
+  socket.destroy();
+}

@@ -1,0 +1,173 @@
+// `mpx-tunnel server`: accept carriers on every --listen address into one
+// MpxServer (SPEC §3: sessions grouped by id), and for each stream a client
+// opens, dial --target and pipe both ways. A target that refuses or times out
+// gets the stream refused (SPEC §6.4, RESET with REFUSED) and a log line.
+import * as net from 'node:net';
+import { MpxError, MpxServer, WireCode, type CarrierStats, type MpxStream, type Session } from '@mpx/core';
+import { formatAddress, hostPort, isLoopback } from './address.js';
+import { listenCarriers, type CarrierListenerHandle } from './carriers.js';
+import type { ServerConfig } from './config.js';
+import { describeError } from './log.js';
+import { startObservers } from './metrics.js';
+import { abortSocket, splice } from './pipe.js';
+import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
+import { CarrierBook, Traffic, type LiveCarrier, type TunnelView } from './stats.js';
+
+export async function runServer(config: ServerConfig): Promise<RunningCommand> {
+  const { log } = config;
+  const server = new MpxServer({
+    ...(config.key === undefined ? {} : { key: config.key }),
+    ...(config.graceMs === undefined ? {} : { graceMs: config.graceMs }),
+  });
+  const traffic = new Traffic();
+  const book = new CarrierBook();
+  const connections = new Connections();
+  /** Carrier label (its remote address) → the listen address it came in on. */
+  const groupOf = new Map<string, string>();
+  const targetLabel = hostPort(config.target.host, config.target.port);
+  let stopping = false;
+  let carriersUp = 0;
+
+  server.on('session', (session: Session) => {
+    const sid = session.idHex.slice(0, 8);
+    log.info(`session ${sid} created`);
+    session.on('carrier', (stats: CarrierStats) => {
+      carriersUp++;
+      log.info(`carrier #${stats.id} from ${stats.label} up (session ${sid}, weight ${stats.weight})`);
+    });
+    session.on('carrierClose', (stats: CarrierStats, err?: MpxError) => {
+      carriersUp--;
+      book.closed(groupOf.get(stats.label) ?? stats.label, stats);
+      groupOf.delete(stats.label);
+      log.info(`carrier #${stats.id} from ${stats.label} down (session ${sid})${err === undefined ? '' : `: ${describeError(err)}`}`);
+    });
+    session.once('close', (err?: MpxError) => {
+      log.info(`session ${sid} closed${err === undefined ? '' : `: ${describeError(err)}`}`);
+    });
+  });
+  server.on('carrierError', (err: MpxError, info: { remote?: string }) => {
+    const remote = info.remote ?? '?';
+    groupOf.delete(remote);
+    if (err.code === 'MPX_ERR_AUTH_FAILED' || err.wireCode === WireCode.AUTH_FAILED) {
+      log.warn(`carrier from ${remote} refused: authentication failed (the client's --key does not match)`);
+    } else {
+      log.info(`carrier from ${remote} failed its handshake: ${describeError(err)}`);
+    }
+  });
+  server.on('stream', (stream: MpxStream, session: Session) => {
+    const name = `${session.idHex.slice(0, 8)}/${stream.id}`;
+    if (stopping) {
+      stream.on('error', () => {});
+      stream.destroy(new MpxError('MPX_ERR_STREAM_REFUSED', 'server shutting down', { wireCode: WireCode.REFUSED }));
+      log.debug(`stream ${name} refused: shutting down`);
+      return;
+    }
+    forward(stream, name);
+  });
+
+  function forward(stream: MpxStream, name: string): void {
+    log.debug(`stream ${name} opened, connecting to ${targetLabel}`);
+    const socket = net.connect({ host: config.target.host, port: config.target.port, allowHalfOpen: true, noDelay: true });
+    let connected = false;
+    let settled = false;
+    const done = connections.add(() => {
+      stream.destroy();
+      abortSocket(socket);
+    });
+    const refuse = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      log.warn(`stream ${name} refused: cannot connect to target ${targetLabel}: ${why}`);
+      stream.destroy(new MpxError('MPX_ERR_STREAM_REFUSED', `target ${targetLabel}: ${why}`, { wireCode: WireCode.REFUSED }));
+      done();
+    };
+    const timer = setTimeout(() => refuse(`timed out after ${config.connectTimeoutMs} ms`), config.connectTimeoutMs);
+    const onEarlyError = (err: Error): void => {
+      if (!connected) refuse(describeError(err));
+    };
+    const onEarlyStreamClose = (): void => {
+      if (connected || settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      log.debug(`stream ${name} closed before the target answered`);
+      done();
+    };
+    stream.on('error', (err: Error) => log.debug(`stream ${name}: ${describeError(err)}`));
+    stream.once('close', onEarlyStreamClose);
+    socket.once('error', onEarlyError);
+    socket.once('connect', () => {
+      if (settled) return;
+      connected = true;
+      clearTimeout(timer);
+      socket.off('error', onEarlyError);
+      stream.off('close', onEarlyStreamClose);
+      log.trace(`stream ${name} connected to ${targetLabel}`);
+      splice(stream, socket, {
+        onBytes: (direction, n) => {
+          if (direction === 'aToB') traffic.bytesIn += n;
+          else traffic.bytesOut += n;
+        },
+        abort: (other) => (other === socket ? abortSocket(socket) : other.destroy()),
+      }).then((result) => {
+        done();
+        const why = result.error === undefined ? '' : ` (${result.errorSide === 'a' ? 'tunnel' : 'target'}: ${describeError(result.error)})`;
+        log.debug(`stream ${name} closed: ${result.aToB} bytes to the target, ${result.bToA} from it${why}`);
+      });
+    });
+  }
+
+  const listeners: CarrierListenerHandle[] = [];
+  try {
+    for (const address of config.listen) {
+      const listener = await listenCarriers(address, config.transport, {
+        onCarrier: (carrier, remote) => {
+          groupOf.set(remote, listener.label);
+          server.accept(carrier, { remote });
+        },
+        onClientError: (err, remote) => log.info(`connection from ${remote ?? '?'} on ${listener.label} failed: ${describeError(err)}`),
+        onError: (err) => log.error(`listener ${listener.label}: ${describeError(err)}`),
+      });
+      listeners.push(listener);
+      log.info(`listening on ${listener.label}`);
+    }
+  } catch (err) {
+    for (const l of listeners) await l.close();
+    throw err;
+  }
+  log.info(`forwarding streams to ${targetLabel}`);
+  if (config.key === undefined) {
+    const exposed = config.listen.filter((a) => !isLoopback(a.host)).map(formatAddress);
+    if (exposed.length > 0) {
+      log.warn(`no --key set: anyone who can reach ${exposed.join(', ')} can use this tunnel to reach ${targetLabel}; set --key, --key-file or MPX_KEY`);
+    }
+  }
+
+  const view: TunnelView = {
+    liveCarriers: () => {
+      const out: LiveCarrier[] = [];
+      for (const session of server.sessions.values()) {
+        for (const stats of session.carrierStats()) out.push({ group: groupOf.get(stats.label) ?? stats.label, stats });
+      }
+      return out;
+    },
+    streams: () => [...server.sessions.values()].reduce((n, s) => n + s.streamCount, 0),
+    sessions: () => server.sessions.size,
+  };
+  const stopObservers = await startObservers(config, view, book, traffic);
+
+  return {
+    async stop() {
+      stopping = true;
+      await Promise.all(listeners.map((l) => l.close()));
+      if (connections.size > 0) log.info(`waiting up to ${config.drainTimeoutMs} ms for ${connections.size} open streams`);
+      const aborted = await connections.drain(config.drainTimeoutMs);
+      if (aborted > 0) log.info(`aborted ${aborted} streams still open after the drain timeout`);
+      server.close(WireCode.GOING_AWAY, 'server shutting down');
+      await stopObservers();
+      await waitUntil(() => carriersUp <= 0, 1000);
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// Counters shared by --stats and --metrics: bytes through the tunnel, carrier
+// totals that survive the carriers (so counters never go down), and the
+// periodic --stats lines with per-carrier throughput since the last print.
+import type { Logger } from './log.js';
+
+/** The part of core's CarrierStats used here; RTT and retransmissions (SPEC §9) when the core reports them. */
+export interface CarrierSample {
+  readonly id: number;
+  readonly label: string;
+  readonly weight: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly rttMs?: number | undefined;
+  readonly retransmits?: number | undefined;
+}
+
+/** A live carrier and the group it is counted under (client: target label; server: listen address). */
+export interface LiveCarrier {
+  readonly group: string;
+  readonly stats: CarrierSample;
+}
+
+/** What the server or client command exposes to --stats and --metrics. */
+export interface TunnelView {
+  liveCarriers(): LiveCarrier[];
+  streams(): number;
+  sessions(): number;
+}
+
+/** Application bytes through the tunnel: `in` arrived from the mpx peer, `out` was sent to it. */
+export class Traffic {
+  bytesIn = 0;
+  bytesOut = 0;
+}
+
+export interface GroupTotals {
+  readonly group: string;
+  readonly up: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  /** Mean RTT over the group's live carriers that report one. */
+  readonly rttMs?: number;
+  readonly retransmits?: number;
+}
+
+/** Totals per carrier group, closed carriers included. */
+export class CarrierBook {
+  readonly #closed = new Map<string, { bytesIn: number; bytesOut: number; retransmits?: number }>();
+
+  /** Adds a closed carrier's final counters to its group. */
+  closed(group: string, stats: CarrierSample): void {
+    const totals = this.#closed.get(group) ?? { bytesIn: 0, bytesOut: 0 };
+    totals.bytesIn += stats.bytesIn;
+    totals.bytesOut += stats.bytesOut;
+    if (stats.retransmits !== undefined) totals.retransmits = (totals.retransmits ?? 0) + stats.retransmits;
+    this.#closed.set(group, totals);
+  }
+
+  totals(live: readonly LiveCarrier[]): GroupTotals[] {
+    const groups = new Map<string, { up: number; bytesIn: number; bytesOut: number; rtt: number[]; retransmits?: number }>();
+    for (const [group, t] of this.#closed) {
+      groups.set(group, { up: 0, bytesIn: t.bytesIn, bytesOut: t.bytesOut, rtt: [], ...(t.retransmits === undefined ? {} : { retransmits: t.retransmits }) });
+    }
+    for (const { group, stats } of live) {
+      const g = groups.get(group) ?? { up: 0, bytesIn: 0, bytesOut: 0, rtt: [] };
+      g.up++;
+      g.bytesIn += stats.bytesIn;
+      g.bytesOut += stats.bytesOut;
+      if (stats.rttMs !== undefined) g.rtt.push(stats.rttMs);
+      if (stats.retransmits !== undefined) g.retransmits = (g.retransmits ?? 0) + stats.retransmits;
+      groups.set(group, g);
+    }
+    return [...groups].map(([group, g]) => ({
+      group,
+      up: g.up,
+      bytesIn: g.bytesIn,
+      bytesOut: g.bytesOut,
+      ...(g.rtt.length === 0 ? {} : { rttMs: g.rtt.reduce((a, b) => a + b, 0) / g.rtt.length }),
+      ...(g.retransmits === undefined ? {} : { retransmits: g.retransmits }),
+    }));
+  }
+}
+
+/** 1234567 → "1.23 MB/s" (SI units, like iperf's bytes). */
+export function formatRate(bytesPerSecond: number): string {
+  const units = ['B/s', 'kB/s', 'MB/s', 'GB/s'];
+  let value = bytesPerSecond;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? Math.round(value) : value.toFixed(2)} ${units[unit]}`;
+}
+
+/**
+ * Builds the --stats lines: one per live carrier (throughput since the last
+ * call, weight, RTT and retransmissions when the core reports them) and a
+ * summary line.
+ */
+export class StatsReporter {
+  readonly #view: TunnelView;
+  readonly #traffic: Traffic;
+  readonly #now: () => number;
+  #last: number;
+  #lastIn = 0;
+  #lastOut = 0;
+  #prev = new Map<number, { bytesIn: number; bytesOut: number }>();
+
+  constructor(view: TunnelView, traffic: Traffic, now: () => number = Date.now) {
+    this.#view = view;
+    this.#traffic = traffic;
+    this.#now = now;
+    this.#last = now();
+  }
+
+  lines(): string[] {
+    const now = this.#now();
+    const seconds = Math.max(now - this.#last, 1) / 1000;
+    this.#last = now;
+    const live = this.#view.liveCarriers();
+    const next = new Map<number, { bytesIn: number; bytesOut: number }>();
+    const out: string[] = [];
+    for (const { stats } of live) {
+      const before = this.#prev.get(stats.id) ?? { bytesIn: 0, bytesOut: 0 };
+      next.set(stats.id, { bytesIn: stats.bytesIn, bytesOut: stats.bytesOut });
+      const parts = [
+        `in ${formatRate((stats.bytesIn - before.bytesIn) / seconds)}`,
+        `out ${formatRate((stats.bytesOut - before.bytesOut) / seconds)}`,
+        `weight ${stats.weight}`,
+      ];
+      if (stats.rttMs !== undefined) parts.push(`rtt ${stats.rttMs.toFixed(1)} ms`);
+      if (stats.retransmits !== undefined) parts.push(`retransmits ${stats.retransmits}`);
+      out.push(`stats carrier #${stats.id} ${stats.label}: ${parts.join(', ')}`);
+    }
+    this.#prev = next;
+    const { bytesIn, bytesOut } = this.#traffic;
+    out.push(
+      `stats total: ${live.length} carriers, ${this.#view.streams()} streams, ${this.#view.sessions()} sessions, ` +
+        `in ${formatRate((bytesIn - this.#lastIn) / seconds)}, out ${formatRate((bytesOut - this.#lastOut) / seconds)}`,
+    );
+    this.#lastIn = bytesIn;
+    this.#lastOut = bytesOut;
+    return out;
+  }
+
+  /** Logs the lines every `seconds` at info level; returns a stop function. */
+  start(seconds: number, log: Logger): () => void {
+    const timer = setInterval(() => {
+      for (const line of this.lines()) log.info(line);
+    }, seconds * 1000);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+}

@@ -1,0 +1,178 @@
+// The command line as users meet it: argument errors, fregie/mpx spelling and
+// environment, a target that refuses, signals, --metrics and --stats.
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closedPort, connect, echoThrough, killAll, runToExit, startEcho, Tunnel, type EchoServer } from './helpers.js';
+
+const SERVER_PORT = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/;
+const CLIENT_PORT = /listening on 127\.0\.0\.1:(\d+)/;
+
+let echo: EchoServer | undefined;
+
+afterEach(async () => {
+  await killAll();
+  await echo?.close();
+  echo = undefined;
+});
+
+describe('argument errors', () => {
+  it.each([
+    [[], /choose a command: server, client or relay/],
+    [['server', '--listen', '127.0.0.1:0'], /Missing required argument: target/],
+    [['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--bogus'], /Unknown argument: bogus/],
+    [['server', '--listen', 'http://x:1', '--target', '127.0.0.1:1'], /invalid address 'http:\/\/x:1': unsupported scheme 'http'/],
+    [['server', '--listen', 'tls://127.0.0.1:0', '--target', '127.0.0.1:1'], /needs --tls-cert and --tls-key/],
+    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1|0'], /invalid weight '0' in 'a:1\|0'/],
+    [['client', '--listen', '127.0.0.1:0', '--server', '::1:5512'], /IPv6 address must be written in brackets/],
+    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '-p', 'many'], /-p \(carriers per server address\) must be an integer/],
+    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--key', 'x', '--key-file', 'f'], /Arguments key and key-file are mutually exclusive/],
+    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--tls-ca', '/nonexistent/ca.pem'], /cannot read --tls-ca file '\/nonexistent\/ca.pem': ENOENT/],
+    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--log-level', 'loud'], /Invalid values: Argument: log-level, Given: "loud"/],
+    [['relay', '--listen', '127.0.0.1:0'], /Missing required argument: to/],
+  ])('%j exits 2 with one clear line', async (args, message) => {
+    const { code, stderr } = await runToExit(args);
+    expect(code).toBe(2);
+    expect(stderr.split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^mpx-tunnel: /);
+    expect(stderr).toMatch(message);
+  });
+
+  it('prints help with examples and exits 0', async () => {
+    const { code, stdout } = await runToExit(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Examples:');
+    expect(stdout).toContain('-listen 0.0.0.0:5512 -target 127.0.0.1:8488');
+    expect(stdout).toContain('relay --listen');
+    const sub = await runToExit(['client', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toMatch(/--server, -s|-s, --server/);
+    expect(sub.stdout).toContain('--ws-host');
+  });
+
+  it('exits 1 with a log line when the listen address is taken', async () => {
+    echo = await startEcho();
+    const { code, stderr } = await runToExit(['server', '--listen', `127.0.0.1:${echo.port}`, '--target', '127.0.0.1:1']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/ERROR cannot start: .*EADDRINUSE/);
+  });
+});
+
+describe('fregie/mpx compatibility', () => {
+  it('runs server and client from the single-dash flags', async () => {
+    echo = await startEcho();
+    const server = new Tunnel(['-listen', '127.0.0.1:0', '-target', `127.0.0.1:${echo.port}`]);
+    const serverPort = await server.port(SERVER_PORT);
+    await server.waitFor(/fregie\/mpx-style arguments: running as server/);
+    const client = new Tunnel(['-listen', '127.0.0.1:0', '-server', `127.0.0.1:${serverPort}|1,127.0.0.1:${serverPort}|2`, '-p', '3']);
+    const port = await client.port(CLIENT_PORT);
+    await client.waitFor(/running as client/);
+    await client.waitForCount(/carrier #\d+ to tcp:\/\/127\.0\.0\.1:\d+ up/, 6);
+    const { sent, received } = await echoThrough(port, 1024 * 1024, 5001);
+    expect(received).toEqual(sent);
+  });
+
+  it("runs from LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR and CONCURRENT_NUM like fregie/mpx's Docker image", async () => {
+    echo = await startEcho();
+    const server = new Tunnel([], { LISTEN_ADDR: '127.0.0.1:0', TARGET_ADDR: `127.0.0.1:${echo.port}`, SERVER_ADDR: '' });
+    const serverPort = await server.port(SERVER_PORT);
+    await server.waitFor(/fregie\/mpx-style environment: running as server/);
+    const client = new Tunnel([], { LISTEN_ADDR: '127.0.0.1:0', SERVER_ADDR: `127.0.0.1:${serverPort}|2`, CONCURRENT_NUM: '3' });
+    const port = await client.port(CLIENT_PORT);
+    await client.waitFor(/with 3 carriers each/);
+    const { sent, received } = await echoThrough(port, 1024 * 1024, 5002);
+    expect(received).toEqual(sent);
+  });
+
+  it("accepts the Docker entrypoint's -flag=value form with empty values", async () => {
+    echo = await startEcho();
+    const server = new Tunnel(['-listen=127.0.0.1:0', '-server=', `-target=127.0.0.1:${echo.port}`, '-p=4']);
+    const serverPort = await server.port(SERVER_PORT);
+    const client = new Tunnel(['-listen=127.0.0.1:0', `-server=127.0.0.1:${serverPort}`, '-target=', '-p=1']);
+    const port = await client.port(CLIENT_PORT);
+    const { sent, received } = await echoThrough(port, 64 * 1024, 5003);
+    expect(received).toEqual(sent);
+  });
+});
+
+describe('runtime behaviour', () => {
+  it('closes the client connection cleanly with a log line when the target refuses', async () => {
+    const target = await closedPort();
+    const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${target}`]);
+    const serverPort = await server.port(SERVER_PORT);
+    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`]);
+    const socket = await connect(await client.port(CLIENT_PORT));
+    const errors: Error[] = [];
+    socket.on('error', (err) => errors.push(err));
+    socket.write('hello?');
+    socket.resume();
+    await once(socket, 'end'); // a FIN, not a reset
+    socket.end();
+    await once(socket, 'close');
+    expect(errors).toEqual([]);
+    await server.waitFor(new RegExp(`WARN  stream \\w+/1 refused: cannot connect to target 127\\.0\\.0\\.1:${target}: ECONNREFUSED$`));
+    await client.waitFor(/INFO  connection from 127\.0\.0\.1:\d+ \(stream 1\) closed: the server could not connect to its target \(stream refused\)/);
+  });
+
+  it('exits 0 on SIGTERM after draining, aborting what outlives --drain-timeout', async () => {
+    echo = await startEcho();
+    const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`]);
+    const serverPort = await server.port(SERVER_PORT);
+    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`, '--drain-timeout', '0.5']);
+    const port = await client.port(CLIENT_PORT);
+    const idle = await connect(port);
+    const idleErrors: NodeJS.ErrnoException[] = [];
+    idle.on('error', (err) => idleErrors.push(err));
+    const idleClosed = new Promise((resolve) => idle.once('close', resolve));
+    idle.write('x');
+    await once(idle, 'data');
+
+    expect(await client.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(client.log).toMatch(/received SIGTERM, shutting down/);
+    expect(client.log).toMatch(/aborted 1 connections still open after the drain timeout/);
+    await idleClosed;
+    expect(idleErrors.map((e) => e.code)).toEqual(['ECONNRESET']); // aborted, not ended as if complete
+    expect(await server.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    expect(server.log).toMatch(/received SIGINT, shutting down/);
+  });
+
+  it('keeps working and exits 0 when whoever read its stderr has gone (EPIPE)', async () => {
+    const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:9', '-vv']);
+    const port = await server.port(SERVER_PORT);
+    server.child.stderr?.destroy();
+    for (let i = 0; i < 3; i++) {
+      const socket = await connect(port); // not mpx: each one makes the server log a line
+      socket.on('error', () => {});
+      socket.resume();
+      socket.end('GET / HTTP/1.1\r\n\r\n');
+      await new Promise((resolve) => socket.once('close', resolve));
+    }
+    expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+
+  it('serves Prometheus metrics and prints --stats lines', async () => {
+    echo = await startEcho();
+    const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--metrics', '127.0.0.1:0']);
+    const serverPort = await server.port(SERVER_PORT);
+    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}|3`, '--metrics', '127.0.0.1:0', '--stats', '0.2']);
+    const port = await client.port(CLIENT_PORT);
+    const url = (await client.waitFor(/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
+    await echoThrough(port, 100_000, 6001);
+
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toMatch(/^mpx_carriers 2$/m);
+    expect(text).toMatch(new RegExp(`^mpx_carrier_bytes_total\\{direction="out",carrier="tcp://127\\.0\\.0\\.1:${serverPort}"\\} \\d+$`, 'm'));
+    expect(text).toMatch(/^mpx_bytes_total\{direction="out"\} 100000$/m);
+    expect(text).toMatch(/^mpx_bytes_total\{direction="in"\} 100000$/m);
+    expect(text).toMatch(/^mpx_sessions 1$/m);
+    expect((await fetch(url.replace('/metrics', '/other'))).status).toBe(404);
+
+    const serverUrl = (await server.waitFor(/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
+    expect(await (await fetch(serverUrl)).text()).toMatch(/^mpx_bytes_total\{direction="in"\} 100000$/m);
+
+    await client.waitFor(/INFO  stats carrier #\d+ tcp:\/\/127\.0\.0\.1:\d+: in .+\/s, out .+\/s, weight 3/);
+    await client.waitFor(/INFO  stats total: 2 carriers, \d+ streams, 1 sessions/);
+  });
+});

@@ -1,0 +1,99 @@
+// Flags to settings: keys, headers, TLS files, units and the errors that name the flag.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clientConfig, commonConfig, parseHeader, relayConfig, resolveKey, serverConfig, type RawArgs } from '../src/config.js';
+import { UsageError } from '../src/errors.js';
+import { fixture } from './helpers.js';
+
+const quiet = (): void => {};
+const common = (args: RawArgs = {}, env = {}) => commonConfig(args, env, quiet);
+
+function usageError(fn: () => unknown): UsageError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof UsageError) return err;
+    throw err;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('resolveKey', () => {
+  it('prefers --key, then --key-file without its trailing newline, then MPX_KEY', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpx-key-'));
+    const file = join(dir, 'k');
+    writeFileSync(file, 'from file\r\n');
+    expect(resolveKey({ key: 'flag' }, { MPX_KEY: 'env' })).toBe('flag');
+    expect(resolveKey({ keyFile: file }, { MPX_KEY: 'env' })).toEqual(Buffer.from('from file'));
+    expect(resolveKey({}, { MPX_KEY: 'env' })).toBe('env');
+    expect(resolveKey({}, { MPX_KEY: '' })).toBeUndefined();
+  });
+
+  it('refuses an empty key and an unreadable key file', () => {
+    expect(usageError(() => resolveKey({ key: '' }, {})).message).toBe('--key is empty');
+    expect(usageError(() => resolveKey({ keyFile: '/nonexistent/key' }, {})).code).toBe('MPX_TUNNEL_ERR_FILE');
+  });
+});
+
+describe('parseHeader', () => {
+  it('splits "Name: value" at the first colon', () => {
+    expect(parseHeader('Authorization: Bearer a:b')).toEqual(['Authorization', 'Bearer a:b']);
+  });
+
+  it.each(['no colon', ': value', 'Bad Name: v'])('refuses %j', (text) => {
+    expect(usageError(() => parseHeader(text)).code).toBe('MPX_TUNNEL_ERR_OPTION');
+  });
+});
+
+describe('commonConfig', () => {
+  it('converts seconds to milliseconds and applies defaults', () => {
+    const c = common({ connectTimeout: 2.5, stats: 10 });
+    expect([c.connectTimeoutMs, c.drainTimeoutMs, c.graceMs, c.statsSeconds, c.metrics, c.key]).toEqual([2500, 5000, undefined, 10, undefined, undefined]);
+    expect(common({ grace: 0.5 }).graceMs).toBe(500);
+  });
+
+  it('reads TLS files, headers and the WebSocket Host override', () => {
+    const c = common({
+      tlsCert: fixture('localhost-cert.pem'),
+      tlsKey: fixture('localhost-key.pem'),
+      wsHost: 'cdn.example.com',
+      header: ['X-A: 1', 'X-B: 2'],
+      insecure: true,
+    });
+    expect(c.transport.tlsCert?.toString()).toMatch(/BEGIN CERTIFICATE/);
+    expect(c.transport).toMatchObject({ wsHost: 'cdn.example.com', headers: { 'X-A': '1', 'X-B': '2' }, insecure: true });
+  });
+
+  it('names the bad flag', () => {
+    expect(usageError(() => common({ tlsCert: fixture('localhost-cert.pem') })).message).toBe('--tls-cert and --tls-key go together');
+    expect(usageError(() => common({ connectTimeout: 0 })).message).toMatch(/--connect-timeout must be a number of seconds above 0/);
+    expect(usageError(() => common({ metrics: 'ws://h:1/x' })).message).toMatch(/--metrics takes host:port/);
+  });
+});
+
+describe('command settings', () => {
+  it('server: several --listen (also comma-separated) and a TCP --target', () => {
+    const c = serverConfig(common(), { listen: ['tcp://0.0.0.0:1,ws://:2/x', 'tls://[::]:3'], target: '127.0.0.1:8488' });
+    expect(c.listen.map((a) => [a.scheme, a.host, a.port])).toEqual([
+      ['tcp', '0.0.0.0', 1],
+      ['ws', '', 2],
+      ['tls', '::', 3],
+    ]);
+    expect(usageError(() => serverConfig(common(), { listen: ':1', target: 'ws://h/x' })).message).toMatch(/--target takes host:port/);
+  });
+
+  it('client: one --listen, the weighted server list, -p and carrier age', () => {
+    const c = clientConfig(common(), { listen: '127.0.0.1:5513', server: ['a:1|2', 'ws://b/x'], carriers: 4, maxCarrierAge: 60 });
+    expect(c.servers.map((s) => s.weight)).toEqual([2, 1]);
+    expect([c.carriersPerServer, c.maxCarrierAgeMs]).toEqual([4, 60_000]);
+    expect(usageError(() => clientConfig(common(), { listen: [':1', ':2'], server: 'a:1' })).message).toMatch(/exactly one --listen/);
+    expect(usageError(() => clientConfig(common(), { listen: ':1', server: 'a:1', carriers: 0 })).message).toMatch(/-p/);
+  });
+
+  it('relay: any address to any address', () => {
+    const c = relayConfig(common(), { listen: ':6666', to: 'wss://h/x' });
+    expect([c.listen[0]?.port, c.to.scheme]).toEqual([6666, 'wss']);
+  });
+});

@@ -1,0 +1,187 @@
+// End-to-end helpers: `node dist/cli.js` as a child process whose stderr log
+// lines can be awaited, a counting echo server as the target, and clients
+// that push bytes through the tunnel and hash what comes back.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import * as net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { collectBytes, digestOf, randomBytes, randomSlices, seededRandom, writeChunks, type Digest } from '@mpx/testkit';
+
+export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+const running = new Set<Tunnel>();
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** One mpx-tunnel process; its stderr is kept as lines. */
+export class Tunnel {
+  readonly child: ChildProcess;
+  readonly lines: string[] = [];
+  stdout = '';
+  readonly exited: Promise<Exit>;
+  #waiters = new Set<() => void>();
+  #partial = '';
+
+  constructor(args: readonly string[], env: Record<string, string | undefined> = {}) {
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env['PATH'], ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.add(this);
+    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      const parts = (this.#partial + chunk).split('\n');
+      this.#partial = parts.pop() ?? '';
+      this.lines.push(...parts);
+      for (const wake of this.#waiters) wake();
+    });
+    this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
+    this.exited = new Promise((resolve) => {
+      this.child.once('close', (code, signal) => {
+        running.delete(this);
+        if (this.#partial !== '') this.lines.push(this.#partial);
+        for (const wake of this.#waiters) wake();
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get log(): string {
+    return this.lines.join('\n');
+  }
+
+  get done(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  /** Resolves with the first line (already seen or future) matching `pattern`; rejects on exit or after `timeoutMs`. */
+  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
+    let found: RegExpExecArray | null = null;
+    await this.#until(() => {
+      for (const line of this.lines) if ((found = pattern.exec(line)) !== null) return true;
+      return false;
+    }, `a line matching ${String(pattern)}`, timeoutMs);
+    return found as unknown as RegExpExecArray;
+  }
+
+  /** Resolves once `n` lines match `pattern`. */
+  async waitForCount(pattern: RegExp, n: number, timeoutMs = 15_000): Promise<void> {
+    await this.#until(() => this.count(pattern) >= n, `${n} lines matching ${String(pattern)}`, timeoutMs);
+  }
+
+  #until(done: () => boolean, what: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (done()) finish(undefined);
+        else if (this.done) finish(new Error(`mpx-tunnel exited before logging ${what}:\n${this.log}`));
+      };
+      const timer = setTimeout(() => finish(new Error(`no ${what} within ${timeoutMs} ms:\n${this.log}`)), timeoutMs);
+      const finish = (err: Error | undefined): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        if (err !== undefined) reject(err);
+        else resolve();
+      };
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  /** The port from the `listening on ...` line whose address matches `scheme` (tcp lines of the client have none). */
+  async port(pattern = /listening on (?:tcp:\/\/)?127\.0\.0\.1:(\d+)/): Promise<number> {
+    const m = await this.waitFor(pattern);
+    return Number(m[1]);
+  }
+
+  count(pattern: RegExp): number {
+    return this.lines.filter((line) => pattern.test(line)).length;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<Exit> {
+    if (!this.done) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+/** Kills every process still running (afterEach). */
+export async function killAll(): Promise<void> {
+  const left = [...running];
+  for (const t of left) if (!t.done) t.child.kill('SIGKILL');
+  await Promise.all(left.map((t) => t.exited));
+}
+
+/** Runs mpx-tunnel to completion (for argument errors). */
+export async function runToExit(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<Exit & { stderr: string; stdout: string }> {
+  const t = new Tunnel(args, env);
+  const exit = await t.exited;
+  return { ...exit, stderr: t.lines.join('\n'), stdout: t.stdout };
+}
+
+export interface EchoServer {
+  readonly port: number;
+  /** Connections accepted so far. */
+  readonly accepts: number;
+  close(): Promise<void>;
+}
+
+/** A target that echoes every byte and ends after its peer ended (half-close). */
+export async function startEcho(): Promise<EchoServer> {
+  const sockets = new Set<net.Socket>();
+  let accepts = 0;
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
+    accepts++;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.pipe(socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    get accepts() {
+      return accepts;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function connect(port: number): Promise<net.Socket> {
+  const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+  await once(socket, 'connect');
+  return socket;
+}
+
+/**
+ * Sends `size` seeded random bytes to an echo through the tunnel at `port`,
+ * ends, and returns the digests of what was sent and what came back.
+ */
+export async function echoThrough(port: number, size: number, seed: number): Promise<{ sent: Digest; received: Digest }> {
+  const random = seededRandom(seed);
+  const data = randomBytes(random, size);
+  const socket = await connect(port);
+  const received = collectBytes(socket);
+  await writeChunks(socket, randomSlices(random, data, 256 * 1024));
+  socket.end();
+  const result = await received;
+  socket.destroy();
+  return { sent: digestOf(data), received: result };
+}

@@ -1,0 +1,55 @@
+// Log lines, level selection, error descriptions, and the drain of open connections.
+import { describe, expect, it } from 'vitest';
+import { createLogger, describeError, resolveLogLevel } from '../src/log.js';
+import { Connections } from '../src/shutdown.js';
+
+describe('logger', () => {
+  it('writes one line per event with ISO time and level, filtered by level', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', write: (line) => lines.push(line), now: () => Date.UTC(2025, 0, 2, 3, 4, 5, 6) });
+    log.info('carrier up');
+    log.warn('two\nlines');
+    log.debug('hidden');
+    expect(lines).toEqual(['2025-01-02T03:04:05.006Z INFO  carrier up\n', '2025-01-02T03:04:05.006Z WARN  two lines\n']);
+    expect(log.enabled('debug')).toBe(false);
+  });
+
+  it('takes -v as debug, -vv as trace, and --log-level over both', () => {
+    expect([resolveLogLevel(undefined, 0), resolveLogLevel(undefined, 1), resolveLogLevel(undefined, 3)]).toEqual(['info', 'debug', 'trace']);
+    expect(resolveLogLevel('error', 2)).toBe('error');
+  });
+
+  it('describes errors by code: system errors by their code alone', () => {
+    const sys = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', syscall: 'connect' });
+    expect(describeError(sys)).toBe('ECONNREFUSED');
+    expect(describeError(Object.assign(new Error('bad mac'), { code: 'MPX_ERR_AUTH_FAILED' }))).toBe('MPX_ERR_AUTH_FAILED: bad mac');
+    expect(describeError(new Error('plain'))).toBe('plain');
+    expect(describeError('text')).toBe('text');
+  });
+});
+
+describe('Connections', () => {
+  it('drains at once when nothing is open', async () => {
+    expect(await new Connections().drain(10_000)).toBe(0);
+  });
+
+  it('resolves when the last connection closes within the timeout', async () => {
+    const connections = new Connections();
+    const aborted: number[] = [];
+    const closeA = connections.add(() => aborted.push(1));
+    const closeB = connections.add(() => aborted.push(2));
+    const drained = connections.drain(10_000);
+    closeA();
+    closeB();
+    expect(await drained).toBe(0);
+    expect(aborted).toEqual([]);
+  });
+
+  it('aborts what is still open after the timeout', async () => {
+    const connections = new Connections();
+    const aborted: number[] = [];
+    connections.add(() => aborted.push(1));
+    expect(await connections.drain(1)).toBe(1);
+    expect(aborted).toEqual([1]);
+  });
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // The end-to-end tests spawn `node dist/cli.js`: build it first.
+    globalSetup: ['test/global-setup.ts'],
+    // Each end-to-end test runs three processes pushing tens of MiB; running
+    // files one at a time keeps them from starving each other on small machines.
+    fileParallelism: false,
+    testTimeout: 60_000,
+    hookTimeout: 30_000,
+  },
+});
