@@ -5,9 +5,9 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Clock, Timer } from './clock.js';
-import { FrameType, WireCode } from './constants.js';
+import { FrameType, MIN_MAX_FRAME, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
-import { encodeFrame } from './encode.js';
+import { encodeFrame, encodedLength } from './encode.js';
 import { MpxError, wireCodeName } from './errors.js';
 import { isCounted, type Frame } from './frame.js';
 import { PathEstimator } from './path-estimator.js';
@@ -74,6 +74,8 @@ export class CarrierLink extends EventEmitter {
   #writeBuffer: number;
   #corked = false;
   #full = false;
+  /** Bytes written since the socket buffer was last below #writeBuffer. */
+  #overflow = 0;
   #bytesIn = 0;
   #bytesOut = 0;
   #framesIn = 0;
@@ -96,7 +98,10 @@ export class CarrierLink extends EventEmitter {
     this.#options = options;
     this.#socket = socket;
     this.label = options.label ?? `carrier-${this.id}`;
-    this.#decoder = new FrameDecoder({ maxFrame: options.maxFrame });
+    // Handshake frames are small (SPEC §3): until the carrier opens, a frame
+    // above the smallest max frame any peer accepts is FRAME_TOO_LARGE, so a
+    // stranger cannot make the decoder hold 64 KiB (in many small chunks).
+    this.#decoder = new FrameDecoder({ maxFrame: Math.min(options.maxFrame, MIN_MAX_FRAME) });
     this.#writeBuffer = Math.max(options.writeBuffer, socket.writableHighWaterMark);
     this.#lastHeard = options.clock.now();
     // Frames are batched by cork()/uncork() already; Nagle's algorithm would
@@ -133,6 +138,7 @@ export class CarrierLink extends EventEmitter {
   open(): void {
     if (this.#state !== 'handshake') return;
     this.#state = 'open';
+    this.#decoder.maxFrame = this.#options.maxFrame;
     this.#full = false;
     this.#updateFull();
     this.#scheduleTick();
@@ -144,8 +150,18 @@ export class CarrierLink extends EventEmitter {
    * (STYLE §4). Returns false when the carrier is now full.
    */
   send(frame: Frame): boolean {
-    if (this.#state === 'closed' || this.#socket.destroyed) return false;
+    if (this.#state === 'closed') return false;
+    if (this.#socket.destroyed || this.#socket.writableEnded) {
+      // The transport is going (its 'close' event may come a tick later, and
+      // writing after end() would destroy it, losing the CLOSE in flight).
+      // Nothing is written, but a counted frame is kept with the
+      // unacknowledged ones, so that it goes out again elsewhere (SPEC §9).
+      if (isCounted(frame)) this.#sent.push(frame, encodedLength(frame), this.#options.clock.now());
+      this.#full = true;
+      return false;
+    }
     const chunks = encodeFrame(frame);
+    const deep = this.#socket.writableLength >= this.#writeBuffer;
     if (!this.#corked) {
       this.#corked = true;
       this.#socket.cork();
@@ -159,6 +175,20 @@ export class CarrierLink extends EventEmitter {
     this.#bytesOut += size;
     this.#framesOut++;
     if (isCounted(frame)) this.#sent.push(frame, size, this.#options.clock.now());
+    if (!deep) {
+      this.#overflow = 0;
+    } else if ((this.#overflow += size) > this.#writeBuffer) {
+      // The session holds frames back from a full carrier, but PONG, ACK,
+      // PING and CLOSE answer the peer whatever the buffer holds. A peer that
+      // sends and never reads would make them pile up without bound (a PING
+      // flood): past one more write buffer of them, drop the carrier.
+      this.destroy(
+        new MpxError('MPX_ERR_LIMIT_EXCEEDED', `the peer reads nothing: ${this.#socket.writableLength} bytes wait to be written`, {
+          wireCode: WireCode.LIMIT_EXCEEDED,
+        }),
+      );
+      return false;
+    }
     this.#updateFull();
     return !this.#full;
   }
@@ -179,6 +209,7 @@ export class CarrierLink extends EventEmitter {
     this.#flushAck();
     this.send({ type: FrameType.CLOSE, session, code, reason });
     this.#state = 'closing';
+    this.#full = true;
     if (code !== WireCode.NO_ERROR && this.#closeError === undefined) {
       this.#closeError = new MpxError('MPX_ERR_CARRIER_CLOSED', `carrier closed locally: ${wireCodeName(code)} ${reason}`.trim(), {
         wireCode: code,

@@ -240,7 +240,12 @@ export class MpxClient extends EventEmitter {
         if (error instanceof MpxError && error.wireCode === WireCode.SESSION_UNKNOWN) {
           // SPEC §3.2: the server lost this session (it restarted). Its
           // streams cannot be resumed; fail them and start a new session.
-          session.close(WireCode.SESSION_UNKNOWN, 'the server no longer holds this session');
+          session.abort(
+            new MpxError('MPX_ERR_SESSION_UNKNOWN', 'the server no longer holds this session (it restarted?)', {
+              wireCode: WireCode.SESSION_UNKNOWN,
+              cause: error,
+            }),
+          );
           return;
         }
         t.failures++;

@@ -37,6 +37,11 @@ export interface SessionOptions {
    * outage); its streams then fail with MPX_ERR_SESSION_EXPIRED.
    */
   graceMs?: number;
+  /**
+   * Reset a stream with IDLE_TIMEOUT once no DATA has moved on it, in either
+   * direction, for this long, ms. 0 (the default) never does.
+   */
+  streamIdleTimeoutMs?: number;
   clock?: Clock;
 }
 
@@ -54,6 +59,7 @@ export interface ResolvedSessionOptions {
   readonly pingIntervalMs: number;
   readonly deadAfterMs: number;
   readonly graceMs: number;
+  readonly streamIdleTimeoutMs: number;
   readonly clock: Clock;
 }
 
@@ -79,6 +85,9 @@ export const DEFAULTS = {
   // seconds, while a busy path still answers well within that.
   deadAfterMs: 4_000,
   graceMs: 30_000,
+  // Rationale: off. A tunnel carries SSH sessions and long polls that may be
+  // silent for hours; cutting them is the application's choice.
+  streamIdleTimeoutMs: 0,
 } as const;
 
 function check(field: string, value: number, min: number, max: number): number {
@@ -105,6 +114,7 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedSessionOpt
     pingIntervalMs: check('pingIntervalMs', options.pingIntervalMs ?? DEFAULTS.pingIntervalMs, 10, 2 ** 31),
     deadAfterMs: check('deadAfterMs', options.deadAfterMs ?? DEFAULTS.deadAfterMs, 20, 2 ** 31),
     graceMs: check('graceMs', options.graceMs ?? DEFAULTS.graceMs, 0, 2 ** 31),
+    streamIdleTimeoutMs: check('streamIdleTimeoutMs', options.streamIdleTimeoutMs ?? DEFAULTS.streamIdleTimeoutMs, 0, 2 ** 31),
     clock: options.clock ?? systemClock,
   };
 }

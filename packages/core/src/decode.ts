@@ -54,6 +54,15 @@ const TWO_32 = 2 ** 32;
 /** Largest body of a frame other than DATA (CLOSE with a full reason). */
 const MAX_CONTROL_BODY = CLOSE_PREFIX_SIZE + CLOSE_REASON_MAX;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Queued chunks above which the queue is joined into one buffer.
+ *
+ * Rationale: each queued chunk costs an object of about 100 bytes whatever
+ * its size, so a peer trickling a 64 KiB frame in 1-byte pieces would make
+ * it cost 6 MiB. Honest chunks are large (a frame spans a few); the join
+ * copies at most one frame, once per this many chunks.
+ */
+const MAX_QUEUED_CHUNKS = 64;
 const EMPTY: Uint8Array = Buffer.alloc(0);
 
 export interface FrameDecoderOptions {
@@ -105,6 +114,23 @@ export class FrameDecoder {
     if (chunk.length === 0) return;
     this.#chunks.push(chunk);
     this.#queued += chunk.length;
+    if (this.#chunks.length - this.#head > MAX_QUEUED_CHUNKS) this.#join();
+  }
+
+  /** Copies the unconsumed bytes of every queued chunk into one buffer (see MAX_QUEUED_CHUNKS). */
+  #join(): void {
+    const all = Buffer.allocUnsafeSlow(this.#queued);
+    let at = 0;
+    for (let i = this.#head; i < this.#chunks.length; i++) {
+      const chunk = this.#chunks[i]!;
+      const part = i === this.#head ? chunk.subarray(this.#offset) : chunk;
+      all.set(part, at);
+      at += part.length;
+    }
+    this.#chunks.length = 0;
+    this.#chunks.push(all);
+    this.#head = 0;
+    this.#offset = 0;
   }
 
   /**

@@ -16,6 +16,10 @@
 //   search or shift anything.
 // - The number of gaps is capped: a hostile peer that sends every other byte
 //   cannot make the gap list (and the cost of each insert) grow without bound.
+// - Memory accounting counts what pieces cost, not only their bytes (issue 6):
+//   a piece that pins a much larger buffer is copied, and small neighbouring
+//   pieces are joined, so that memory stays close to `bufferedBytes` whatever
+//   the sizes and chunking of the peer's frames.
 //
 //            readOffset                        highestReceived
 //                 v                                   v
@@ -36,6 +40,30 @@ import { MpxError, MpxProtocolError } from './errors.js';
  */
 export const DEFAULT_MAX_GAPS = 1024;
 
+/**
+ * A stored piece that keeps alive a buffer more than this many times its own
+ * size is copied.
+ *
+ * Rationale: a view pins the whole chunk it came in. A peer could send 1-byte
+ * DATA frames each sharing a 64 KiB read with a duplicate frame (which takes
+ * no credit) and pin 64 KiB per byte of credit. Honest DATA frames of 16 KiB
+ * in 64 KiB socket reads have a ratio of at most 4 and stay views.
+ */
+const PIN_RATIO = 4;
+
+/**
+ * Neighbouring pieces are joined (copied into one) while the result stays
+ * within this many bytes.
+ *
+ * Rationale: each stored piece costs an object and a map entry, about 150
+ * bytes, so a peer sending 1-byte frames to a paused reader would make each
+ * byte of credit cost 150. With joining, two neighbouring pieces always hold
+ * more than this together, so a run of buffered bytes costs at most one piece
+ * per JOIN_MAX / 2 bytes (under 8% overhead), and a join copies at most
+ * JOIN_MAX bytes.
+ */
+const JOIN_MAX = 4096;
+
 export interface ReorderBufferOptions {
   /** Most gaps allowed at once; an insert that would create more is `PROTOCOL`. */
   readonly maxGaps?: number;
@@ -53,6 +81,8 @@ export class ReorderBuffer {
   readonly #gaps: Gap[] = [{ start: 0, end: Infinity }];
   /** Stored pieces by first offset; they never overlap and are never empty. */
   readonly #chunks = new Map<number, Uint8Array>();
+  /** The first offset of each stored piece, by its end offset (to find a piece's left neighbour). */
+  readonly #starts = new Map<number, number>();
   #readOffset = 0;
   #buffered = 0;
   #highestReceived = 0;
@@ -109,7 +139,9 @@ export class ReorderBuffer {
 
   /**
    * Stores the bytes of `data`, the stream bytes starting at `offset`. Keeps
-   * views of `data` (subarrays where trimming needs them), never copies.
+   * views of `data` (subarrays where trimming needs them); copies only a
+   * piece that would pin a much larger buffer, or small pieces joined with a
+   * stored neighbour (see PIN_RATIO and JOIN_MAX).
    *
    * Returns how many of these bytes were never received before; bytes below
    * the read offset or already buffered are dropped and not counted. After
@@ -190,7 +222,7 @@ export class ReorderBuffer {
       const gap = gaps[j]!;
       const s = Math.max(gap.start, start);
       const e = Math.min(gap.end, end);
-      this.#chunks.set(s, bytes.subarray(s - start, e - start));
+      this.#store(s, bytes.subarray(s - start, e - start));
       added += e - s;
     }
     this.#buffered += added;
@@ -254,6 +286,9 @@ export class ReorderBuffer {
     if (max !== undefined && max < chunk.length) {
       out = chunk.subarray(0, max);
       this.#chunks.set(offset + max, chunk.subarray(max));
+      this.#starts.set(offset + chunk.length, offset + max);
+    } else {
+      this.#starts.delete(offset + chunk.length);
     }
     this.#readOffset = offset + out.length;
     this.#buffered -= out.length;
@@ -270,11 +305,58 @@ export class ReorderBuffer {
   clear(): number {
     const dropped = this.#buffered;
     this.#chunks.clear();
+    this.#starts.clear();
     this.#gaps.length = 0;
     this.#gaps.push({ start: this.#readOffset, end: Infinity });
     this.#buffered = 0;
     this.#discarding = true;
     return dropped;
+  }
+
+  /** Stored pieces (for tests of the memory bound). */
+  get pieceCount(): number {
+    return this.#chunks.size;
+  }
+
+  /**
+   * Stores `piece` at stream offset `at` (it fills part of a gap), joined with
+   * its stored neighbours while the result stays within JOIN_MAX, else as a
+   * view unless it pins a buffer more than PIN_RATIO times its size.
+   */
+  #store(at: number, piece: Uint8Array): void {
+    let start = at;
+    let end = at + piece.length;
+    let size = piece.length;
+    const leftStart = this.#starts.get(at);
+    const left = leftStart === undefined ? undefined : this.#chunks.get(leftStart);
+    const right = this.#chunks.get(end);
+    const joinLeft = left !== undefined && left.length + size <= JOIN_MAX;
+    if (joinLeft) size += left.length;
+    const joinRight = right !== undefined && right.length + size <= JOIN_MAX;
+    if (joinRight) size += right.length;
+    let stored = piece;
+    if (joinLeft || joinRight) {
+      stored = new Uint8Array(size);
+      let pos = 0;
+      if (joinLeft) {
+        stored.set(left, 0);
+        pos = left.length;
+        this.#chunks.delete(leftStart as number);
+        this.#starts.delete(at);
+        start = leftStart as number;
+      }
+      stored.set(piece, pos);
+      if (joinRight) {
+        stored.set(right, pos + piece.length);
+        this.#chunks.delete(end);
+        end += right.length;
+        this.#starts.delete(end);
+      }
+    } else if (piece.buffer.byteLength > PIN_RATIO * piece.length) {
+      stored = new Uint8Array(piece); // a copy (Buffer#slice would be a view)
+    }
+    this.#chunks.set(start, stored);
+    this.#starts.set(end, start);
   }
 
   #noteReceived(end: number): void {

@@ -16,6 +16,11 @@ export interface ServerOptions extends SessionOptions {
   maxSessions?: number;
   /** Carriers per session; a carrier beyond it is refused. */
   maxCarriersPerSession?: number;
+  /**
+   * Carriers in their handshake at once; a carrier beyond it is refused at
+   * once with LIMIT_EXCEEDED (a flood of connections that never finish).
+   */
+  maxPendingHandshakes?: number;
 }
 
 export interface AcceptInfo {
@@ -33,7 +38,9 @@ export class MpxServer extends EventEmitter {
   readonly options: ResolvedSessionOptions;
   readonly #maxSessions: number;
   readonly #maxCarriers: number;
+  readonly #maxPending: number;
   readonly #sessions = new Map<string, Session>();
+  #pending = 0;
   #closed = false;
 
   constructor(options: ServerOptions = {}) {
@@ -41,10 +48,25 @@ export class MpxServer extends EventEmitter {
     this.options = resolveOptions(options);
     this.#maxSessions = options.maxSessions ?? 10_000;
     this.#maxCarriers = options.maxCarriersPerSession ?? 64;
+    this.#maxPending = options.maxPendingHandshakes ?? 4096;
+    for (const [field, value] of [
+      ['maxSessions', this.#maxSessions],
+      ['maxCarriersPerSession', this.#maxCarriers],
+      ['maxPendingHandshakes', this.#maxPending],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw new MpxError('MPX_ERR_INVALID_CONFIG', `${field} must be a positive integer, got ${String(value)}`);
+      }
+    }
   }
 
   get sessions(): ReadonlyMap<string, Session> {
     return this.#sessions;
+  }
+
+  /** Carriers accepted whose handshake has not finished yet. */
+  get pendingHandshakes(): number {
+    return this.#pending;
   }
 
   /** Takes a freshly accepted carrier (any Duplex) and runs the handshake on it. */
@@ -54,6 +76,13 @@ export class MpxServer extends EventEmitter {
       return;
     }
     const link = new CarrierLink(carrier, linkOptions(this.options, info.remote));
+    if (this.#pending >= this.#maxPending) {
+      const error = new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `${this.#pending} handshakes already in progress`);
+      link.close(error.wireCode, error.message);
+      this.emit('carrierError', error, info);
+      return;
+    }
+    this.#pending++;
     let session: Session | undefined;
     serverHandshake(
       link,
@@ -64,14 +93,19 @@ export class MpxServer extends EventEmitter {
         link.weight = hello.weight;
         return { created: found.created };
       },
-      ({ peer }) => session?.attachCarrier(link, peer),
+      ({ peer }) => {
+        this.#pending--;
+        session?.attachCarrier(link, peer);
+      },
     ).catch((err: unknown) => {
+      this.#pending--;
       const error = err instanceof MpxError ? err : new MpxError('MPX_ERR_INTERNAL', String(err), { cause: err });
       this.emit('carrierError', error, info);
     });
   }
 
   #admit(hello: HelloFrame): { session: Session; created: boolean } {
+    if (this.#closed) throw new MpxProtocolError(WireCode.GOING_AWAY, 'the server is shutting down');
     const key = Buffer.from(hello.sessionId).toString('hex');
     const existing = this.#sessions.get(key);
     if (existing !== undefined && !existing.closed) {

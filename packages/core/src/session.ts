@@ -39,12 +39,21 @@ const DATA_OVERHEAD = 20;
 const LAG_MARGIN_MS = 100;
 /** Bytes copied off a lagging carrier at a time. */
 const LAG_COPY_BYTES = 256 * 1024;
+/**
+ * Peer streams tracked beyond `maxStreams` (refused or reset ones waiting for
+ * the peer's RESET) before further opens are a carrier error.
+ * Rationale: an honest peer answers each RESET within a round trip, so only
+ * opens racing those answers ever wait; at least this many, or `maxStreams`.
+ */
+const TOMBSTONE_SLACK = 1024;
 
 /**
  * Events:
  * - `'stream'` (stream: MpxStream): the peer opened a stream.
  * - `'carrier'` (stats: CarrierStats): a carrier joined after its handshake.
  * - `'carrierClose'` (stats: CarrierStats, error?: MpxError): a carrier left.
+ * - `'streamRefused'` (error: MpxError): a peer stream was reset with
+ *   LIMIT_EXCEEDED because `maxStreams` streams are open (SPEC §6.2), for logs.
  * - `'close'` (error?: MpxError): the session ended; every stream is gone.
  */
 export class Session extends EventEmitter implements StreamHost {
@@ -60,6 +69,8 @@ export class Session extends EventEmitter implements StreamHost {
   #nextLocalId: number;
   #nextPeerId: number;
   #liveStreams = 0;
+  /** Peer-initiated streams in #streams, open or waiting for the peer's RESET (SPEC §6.4). */
+  #peerStreams = 0;
   #streamsOpened = 0;
 
   #sendSession = new SendCredit(0);
@@ -134,7 +145,12 @@ export class Session extends EventEmitter implements StreamHost {
   #createStream(id: number, local: boolean): MpxStream {
     const stream = new MpxStream(id, this, this.#peer?.streamWindow ?? 0, this.options.streamWindow, local);
     this.#streams.set(id, stream);
+    if (this.options.streamIdleTimeoutMs > 0) {
+      stream.lastActive = this.options.clock.now();
+      this.#armIdle(stream, this.options.streamIdleTimeoutMs);
+    }
     this.#liveStreams++;
+    if (!local) this.#peerStreams++;
     this.#streamsOpened++;
     return stream;
   }
@@ -153,11 +169,28 @@ export class Session extends EventEmitter implements StreamHost {
       if (opening > this.options.maxStreams) {
         throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `stream ${id} would open ${opening} streams at once`);
       }
+      // Refused streams wait as tombstones for the peer's RESET (SPEC §6.4).
+      // A peer that never sends it must not grow the map without bound.
+      if (this.#peerStreams + opening > this.#trackCap) {
+        throw new MpxProtocolError(
+          WireCode.LIMIT_EXCEEDED,
+          `stream ${id}: ${this.#peerStreams} peer streams are open or await the peer's RESET`,
+        );
+      }
       for (let next = this.#nextPeerId; next <= id; next += 2) {
         const stream = this.#createStream(next, false);
         if (this.#liveStreams > this.options.maxStreams) {
+          // SPEC §6.2: refused. The stream never reached the application, so
+          // it is destroyed without an error: nobody listens for one, and an
+          // unhandled 'error' event would crash the process.
           this.#resetStream(stream, WireCode.LIMIT_EXCEEDED);
-          stream.destroy(new MpxError('MPX_ERR_LIMIT_EXCEEDED', `more than ${this.options.maxStreams} open streams`));
+          stream.destroy();
+          this.emit(
+            'streamRefused',
+            new MpxError('MPX_ERR_LIMIT_EXCEEDED', `stream ${next} refused: ${this.options.maxStreams} streams are open`, {
+              wireCode: WireCode.LIMIT_EXCEEDED,
+            }),
+          );
         } else {
           this.emit('stream', stream);
         }
@@ -167,10 +200,44 @@ export class Session extends EventEmitter implements StreamHost {
     return this.#streams.get(id);
   }
 
+  /** Most peer streams tracked, and most RESET replies queued (see TOMBSTONE_SLACK). */
+  get #trackCap(): number {
+    return this.options.maxStreams + Math.max(this.options.maxStreams, TOMBSTONE_SLACK);
+  }
+
+  /**
+   * The idle timer of a stream (streamIdleTimeoutMs): activity only moves
+   * `lastActive`; the timer, when it fires early, waits for the remainder.
+   */
+  #armIdle(stream: MpxStream, delay: number): void {
+    stream.idleTimer = this.options.clock.setTimeout(() => {
+      stream.idleTimer = undefined;
+      if (this.#closed || stream.destroyed || this.#streams.get(stream.id) !== stream) return;
+      const timeout = this.options.streamIdleTimeoutMs;
+      const idle = this.options.clock.now() - stream.lastActive;
+      if (idle < timeout) {
+        this.#armIdle(stream, timeout - idle);
+        return;
+      }
+      // Both sides see IDLE_TIMEOUT: this one in the error, the peer in RESET.
+      stream.destroy(
+        new MpxError('MPX_ERR_IDLE_TIMEOUT', `stream ${stream.id} idle for ${Math.round(idle)} ms`, { wireCode: WireCode.IDLE_TIMEOUT }),
+      );
+    }, delay);
+  }
+
+  #disarmIdle(stream: MpxStream): void {
+    if (stream.idleTimer === undefined) return;
+    this.options.clock.clearTimeout(stream.idleTimer);
+    stream.idleTimer = undefined;
+  }
+
   #forget(stream: MpxStream): void {
+    this.#disarmIdle(stream);
     if (this.#streams.get(stream.id) !== stream) return;
     this.#streams.delete(stream.id);
     this.#liveStreams--;
+    if (stream.id % 2 === (this.role === 'client' ? 0 : 1)) this.#peerStreams--;
     this.#dataQueue.delete(stream);
     this.#sessionBlocked.delete(stream);
     this.#windowUpdates.delete(stream.id);
@@ -195,6 +262,7 @@ export class Session extends EventEmitter implements StreamHost {
   }
 
   destroyed(stream: MpxStream, err: Error | null): void {
+    this.#disarmIdle(stream);
     if (stream.cleanlyClosed || this.#closed) {
       this.#forget(stream);
       return;
@@ -451,6 +519,7 @@ export class Session extends EventEmitter implements StreamHost {
       if (frame.fin) this.#forget(stream);
       return;
     }
+    if (stream.idleTimer !== undefined) stream.lastActive = this.options.clock.now();
     this.#bytesReceived += stream.reorder.insert(frame.offset, frame.payload);
     if (frame.fin) stream.reorder.setFinalSize(end);
     stream.deliver();
@@ -474,6 +543,11 @@ export class Session extends EventEmitter implements StreamHost {
   #onReset(frame: ResetFrame): void {
     const stream = this.#lookup(frame.streamId);
     if (stream === undefined || stream.resetReceived) return;
+    if (!stream.resetSent && this.#control.length >= this.#trackCap) {
+      // Each RESET needs a RESET back (SPEC §6.4). A peer that floods RESETs
+      // and reads nothing would queue replies without bound.
+      throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `${this.#control.length} RESET replies wait to be sent`);
+    }
     const final = frame.finalSize;
     const known = stream.reorder.finalSize;
     if ((known !== undefined && known !== final) || final < stream.reorder.highestReceived) {
@@ -541,6 +615,7 @@ export class Session extends EventEmitter implements StreamHost {
         return;
       }
       const frame = stream.takeFrame(n);
+      if (stream.idleTimer !== undefined) stream.lastActive = this.options.clock.now();
       this.#sendSession.charge(n);
       this.#bytesSent += n;
       this.#write(link, frame);
@@ -604,6 +679,18 @@ export class Session extends EventEmitter implements StreamHost {
     this.#terminate(err, true);
   }
 
+  /**
+   * Ends the session because of `err` (its wire code goes in CLOSE): unlike
+   * close(), which is the application's own doing, every open stream fails
+   * with `err`. Used when the server has lost the session (SPEC §3.2).
+   */
+  abort(err: MpxError): void {
+    if (this.#closed) return;
+    const code = err.wireCode ?? WireCode.INTERNAL;
+    for (const link of this.#carriers) link.close(code, err.message.slice(0, 200), true);
+    this.#terminate(err, false);
+  }
+
   #terminate(err: MpxError, local: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -616,9 +703,11 @@ export class Session extends EventEmitter implements StreamHost {
     const streams = [...this.#streams.values()];
     this.#streams.clear();
     this.#liveStreams = 0;
+    this.#peerStreams = 0;
     // A local close is the application's own doing, like socket.destroy():
     // streams end without an error. A close from the peer aborts them with one.
     for (const stream of streams) {
+      this.#disarmIdle(stream);
       if (!stream.destroyed && !stream.cleanlyClosed) stream.destroy(local ? undefined : err);
     }
     this.emit('close', err.wireCode === WireCode.NO_ERROR ? undefined : err);

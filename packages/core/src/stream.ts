@@ -2,6 +2,7 @@
 // with end(), abort with destroy(), backpressure on write(), in-order reads.
 // The session owns the wire; the stream owns its buffers and credit.
 import { Duplex } from 'node:stream';
+import type { Timer } from './clock.js';
 import { FrameType } from './constants.js';
 import { MpxError } from './errors.js';
 import { ReceiveWindow, SendCredit } from './flow-control.js';
@@ -54,6 +55,9 @@ export class MpxStream extends Duplex {
 
   resetSent = false;
   resetReceived = false;
+  /** Owned by the session: when DATA last moved, and the idle timer (streamIdleTimeoutMs). */
+  lastActive = 0;
+  idleTimer: Timer | undefined;
 
   constructor(id: number, host: StreamHost, sendWindow: number, recvWindow: number, locallyOpened: boolean) {
     super({ allowHalfOpen: true, highWaterMark: 64 * 1024 });

@@ -1,6 +1,6 @@
 // Issue 2, item 7 and item 2: stats as plain objects, events as carriers join
 // and leave, and carriers of different kinds mixed in one session.
-import net from 'node:net';
+import { connect as netConnect, createServer, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { CarrierStats } from '../src/carrier-link.js';
@@ -48,12 +48,12 @@ describe('stats and events', () => {
 
   it('takes carriers of different kinds in one session: a TCP socket and an in-memory pair', async () => {
     const server = new MpxServer();
-    const listener = net.createServer((sock) => server.accept(sock)).listen(0, '127.0.0.1');
+    const listener = createServer((sock) => server.accept(sock)).listen(0, '127.0.0.1');
     await once(listener, 'listening');
-    const { port } = listener.address() as net.AddressInfo;
+    const { port } = listener.address() as AddressInfo;
     const h = await connect({ serverInstance: server, weights: [1] });
     const client: ClientSession = h.client;
-    const socket = net.connect(port, '127.0.0.1');
+    const socket = netConnect(port, '127.0.0.1');
     await once(socket, 'connect');
     await client.addCarrier(socket, { weight: 1, label: 'tcp' });
     expect(h.serverSession.carrierCount).toBe(2);
