@@ -89,6 +89,8 @@ export class CarrierLink extends EventEmitter {
   #ackScheduled = false;
   // Liveness.
   #lastHeard: number;
+  /** When a PONG last arrived (or the carrier opened). */
+  #lastPong = 0;
   #tick: Timer | undefined;
   #pingSeq = 0n;
   #pingSentAt = new Map<bigint, number>();
@@ -138,6 +140,7 @@ export class CarrierLink extends EventEmitter {
   open(): void {
     if (this.#state !== 'handshake') return;
     this.#state = 'open';
+    this.#lastPong = this.#options.clock.now();
     this.#decoder.maxFrame = this.#options.maxFrame;
     this.#full = false;
     this.#updateFull();
@@ -312,6 +315,7 @@ export class CarrierLink extends EventEmitter {
       case FrameType.PONG: {
         const sentAt = this.#pingSentAt.get(frame.opaque);
         if (sentAt !== undefined) {
+          this.#lastPong = this.#options.clock.now();
           this.#pingSentAt.delete(frame.opaque);
           const now = this.#options.clock.now();
           this.estimator.onRttSample(now - sentAt, now);
@@ -344,11 +348,9 @@ export class CarrierLink extends EventEmitter {
       this.#tick = undefined;
       if (this.#state !== 'open') return;
       const now = clock.now();
-      if (now - this.#lastHeard > this.#options.deadAfterMs) {
-        // A blackholed path: the socket is open but nothing arrives.
-        this.#closeError ??= new MpxError('MPX_ERR_IDLE_TIMEOUT', `heard nothing for ${Math.round(now - this.#lastHeard)} ms`, {
-          wireCode: WireCode.IDLE_TIMEOUT,
-        });
+      const silence = this.#deadReason(now);
+      if (silence !== undefined) {
+        this.#closeError ??= new MpxError('MPX_ERR_IDLE_TIMEOUT', silence, { wireCode: WireCode.IDLE_TIMEOUT });
         this.#socket.destroy();
         return;
       }
@@ -359,6 +361,20 @@ export class CarrierLink extends EventEmitter {
       this.emit('tick');
       this.#scheduleTick();
     }, pingIntervalMs);
+  }
+
+  /**
+   * SPEC §9, liveness: why the carrier is dead, if it is. Either nothing at
+   * all arrives (a blackholed path), or the peer's frames arrive but ours do
+   * not reach it (a one-way blackhole): no PONG and no ACK for too long.
+   */
+  #deadReason(now: number): string | undefined {
+    const limit = this.#options.deadAfterMs;
+    if (now - this.#lastHeard > limit) return `heard nothing for ${Math.round(now - this.#lastHeard)} ms`;
+    if (now - this.#lastPong > limit) return `no PONG for ${Math.round(now - this.#lastPong)} ms`;
+    const oldest = this.#sent.oldestSentAt();
+    if (oldest !== undefined && now - oldest > limit) return `no acknowledgement for ${Math.round(now - oldest)} ms`;
+    return undefined;
   }
 
   #onPeerClose(code: number, reason: string, session: boolean): void {

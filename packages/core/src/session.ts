@@ -12,6 +12,8 @@ import type { DataFrame, Frame, ResetFrame, WindowFrame } from './frame.js';
 import type { PeerParams } from './handshake.js';
 import { RoundRobin } from './round-robin.js';
 import { WeightedPicker } from './scheduler.js';
+import { IdleWatch } from './idle-watch.js';
+import { laggingCarriers } from './lag.js';
 import { MpxStream, type StreamHost, type StreamStats } from './stream.js';
 
 export type SessionRole = 'client' | 'server';
@@ -35,8 +37,6 @@ export interface SessionStats {
 type ControlFrame = WindowFrame | ResetFrame;
 
 const DATA_OVERHEAD = 20;
-/** Slack above the expected round trip before a carrier counts as lagging, ms. */
-const LAG_MARGIN_MS = 100;
 /** Bytes copied off a lagging carrier at a time. */
 const LAG_COPY_BYTES = 256 * 1024;
 /**
@@ -139,6 +139,7 @@ export class Session extends EventEmitter implements StreamHost {
     this.#nextLocalId += 2;
     const stream = this.#createStream(id, true);
     this.wakeSender(stream);
+    if (this.#carriers.size === 0) this.#armGrace();
     return stream;
   }
 
@@ -146,8 +147,14 @@ export class Session extends EventEmitter implements StreamHost {
     const stream = new MpxStream(id, this, this.#peer?.streamWindow ?? 0, this.options.streamWindow, local);
     this.#streams.set(id, stream);
     if (this.options.streamIdleTimeoutMs > 0) {
-      stream.lastActive = this.options.clock.now();
-      this.#armIdle(stream, this.options.streamIdleTimeoutMs);
+      stream.idle = new IdleWatch(this.options.clock, this.options.streamIdleTimeoutMs, (idle) => {
+        stream.idle = undefined;
+        if (this.#closed || stream.destroyed || this.#streams.get(stream.id) !== stream) return;
+        // Both sides see IDLE_TIMEOUT: this one in the error, the peer in RESET.
+        stream.destroy(
+          new MpxError('MPX_ERR_IDLE_TIMEOUT', `stream ${stream.id} idle for ${Math.round(idle)} ms`, { wireCode: WireCode.IDLE_TIMEOUT }),
+        );
+      });
     }
     this.#liveStreams++;
     if (!local) this.#peerStreams++;
@@ -205,31 +212,9 @@ export class Session extends EventEmitter implements StreamHost {
     return this.options.maxStreams + Math.max(this.options.maxStreams, TOMBSTONE_SLACK);
   }
 
-  /**
-   * The idle timer of a stream (streamIdleTimeoutMs): activity only moves
-   * `lastActive`; the timer, when it fires early, waits for the remainder.
-   */
-  #armIdle(stream: MpxStream, delay: number): void {
-    stream.idleTimer = this.options.clock.setTimeout(() => {
-      stream.idleTimer = undefined;
-      if (this.#closed || stream.destroyed || this.#streams.get(stream.id) !== stream) return;
-      const timeout = this.options.streamIdleTimeoutMs;
-      const idle = this.options.clock.now() - stream.lastActive;
-      if (idle < timeout) {
-        this.#armIdle(stream, timeout - idle);
-        return;
-      }
-      // Both sides see IDLE_TIMEOUT: this one in the error, the peer in RESET.
-      stream.destroy(
-        new MpxError('MPX_ERR_IDLE_TIMEOUT', `stream ${stream.id} idle for ${Math.round(idle)} ms`, { wireCode: WireCode.IDLE_TIMEOUT }),
-      );
-    }, delay);
-  }
-
   #disarmIdle(stream: MpxStream): void {
-    if (stream.idleTimer === undefined) return;
-    this.options.clock.clearTimeout(stream.idleTimer);
-    stream.idleTimer = undefined;
+    stream.idle?.stop();
+    stream.idle = undefined;
   }
 
   #forget(stream: MpxStream): void {
@@ -349,19 +334,9 @@ export class Session extends EventEmitter implements StreamHost {
     this.emit('carrierClose', link.stats(), err);
     if (err?.code === 'MPX_ERR_SESSION_CLOSED' && !this.#closed) {
       this.#terminate(err, false);
-    } else if (this.#carriers.size === 0 && !this.#closed && this.#graceTimer === undefined) {
-      // A total outage: streams wait for carriers to come back (SPEC §9),
-      // for at most the grace period.
-      this.#graceTimer = this.options.clock.setTimeout(() => {
-        this.#graceTimer = undefined;
-        if (this.#carriers.size > 0 || this.#closed) return;
-        this.#terminate(
-          new MpxError('MPX_ERR_SESSION_EXPIRED', `no carrier came back within ${this.options.graceMs} ms`, {
-            wireCode: WireCode.SESSION_EXPIRED,
-          }),
-          false,
-        );
-      }, this.options.graceMs);
+    } else if (this.#carriers.size === 0) {
+      // A total outage: streams wait for carriers to come back (SPEC §9).
+      this.#armGrace();
     }
   }
 
@@ -375,36 +350,32 @@ export class Session extends EventEmitter implements StreamHost {
   }
 
   /**
-   * SPEC §8: a carrier whose oldest unacknowledged frame is much older than
-   * its round trip is stalled or badly queued; in-order delivery may be
-   * waiting on it. Copy its oldest frames to the other carriers; the receiver
-   * keeps whichever copy arrives first.
+   * SPEC §9: without carriers, the session waits at most the grace period
+   * for one; then its streams fail with SESSION_EXPIRED. Armed when the last
+   * carrier goes, and when a stream is opened before any carrier came.
    */
+  #armGrace(): void {
+    if (this.#closed || this.#graceTimer !== undefined) return;
+    this.#graceTimer = this.options.clock.setTimeout(() => {
+      this.#graceTimer = undefined;
+      if (this.#carriers.size > 0 || this.#closed) return;
+      this.#terminate(
+        new MpxError('MPX_ERR_SESSION_EXPIRED', `no carrier came (back) within ${this.options.graceMs} ms`, {
+          wireCode: WireCode.SESSION_EXPIRED,
+        }),
+        false,
+      );
+    }, this.options.graceMs);
+  }
+
+  /** SPEC §8, head-of-line relief: copy a lagging carrier's oldest frames to the others. */
   #relieveLagging(): void {
     if (this.#carriers.size < 2 || this.#closed) return;
-    const now = this.options.clock.now();
-    let fastest = Number.POSITIVE_INFINITY;
-    for (const link of this.#carriers) fastest = Math.min(fastest, link.estimator.srtt ?? Number.POSITIVE_INFINITY);
-    if (!Number.isFinite(fastest)) return;
-    for (const link of this.#carriers) {
-      const oldest = link.oldestUnackedAt();
-      if (oldest === undefined || link.state !== 'open') continue;
-      const srtt = link.estimator.srtt ?? fastest;
-      const threshold = Math.max(2 * srtt + 4 * link.estimator.rttvar, 4 * fastest) + LAG_MARGIN_MS;
-      if (now - oldest <= threshold) continue;
-      const healthy = [...this.#carriers].some((other) => other !== link && other.state === 'open' && !this.#isLagging(other, now, fastest));
-      if (!healthy) continue;
+    for (const link of laggingCarriers(this.#carriers, this.options.clock.now())) {
       const copies = link.duplicateOldest(LAG_COPY_BYTES);
       link.retransmits += copies.length;
       this.#queueRetransmit(copies);
     }
-  }
-
-  #isLagging(link: CarrierLink, now: number, fastest: number): boolean {
-    const oldest = link.oldestUnackedAt();
-    if (oldest === undefined) return false;
-    const srtt = link.estimator.srtt ?? fastest;
-    return now - oldest > Math.max(2 * srtt + 4 * link.estimator.rttvar, 4 * fastest) + LAG_MARGIN_MS;
   }
 
   /**
@@ -519,7 +490,7 @@ export class Session extends EventEmitter implements StreamHost {
       if (frame.fin) this.#forget(stream);
       return;
     }
-    if (stream.idleTimer !== undefined) stream.lastActive = this.options.clock.now();
+    stream.idle?.touch();
     this.#bytesReceived += stream.reorder.insert(frame.offset, frame.payload);
     if (frame.fin) stream.reorder.setFinalSize(end);
     stream.deliver();
@@ -615,7 +586,7 @@ export class Session extends EventEmitter implements StreamHost {
         return;
       }
       const frame = stream.takeFrame(n);
-      if (stream.idleTimer !== undefined) stream.lastActive = this.options.clock.now();
+      stream.idle?.touch();
       this.#sendSession.charge(n);
       this.#bytesSent += n;
       this.#write(link, frame);

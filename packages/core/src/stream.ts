@@ -2,11 +2,11 @@
 // with end(), abort with destroy(), backpressure on write(), in-order reads.
 // The session owns the wire; the stream owns its buffers and credit.
 import { Duplex } from 'node:stream';
-import type { Timer } from './clock.js';
 import { FrameType } from './constants.js';
 import { MpxError } from './errors.js';
 import { ReceiveWindow, SendCredit } from './flow-control.js';
 import type { DataFrame } from './frame.js';
+import type { IdleWatch } from './idle-watch.js';
 import { ReorderBuffer } from './reorder-buffer.js';
 
 /** What a stream needs from its session. */
@@ -55,9 +55,8 @@ export class MpxStream extends Duplex {
 
   resetSent = false;
   resetReceived = false;
-  /** Owned by the session: when DATA last moved, and the idle timer (streamIdleTimeoutMs). */
-  lastActive = 0;
-  idleTimer: Timer | undefined;
+  /** Owned by the session: the idle timer (streamIdleTimeoutMs), if on. */
+  idle: IdleWatch | undefined;
 
   constructor(id: number, host: StreamHost, sendWindow: number, recvWindow: number, locallyOpened: boolean) {
     super({ allowHalfOpen: true, highWaterMark: 64 * 1024 });
