@@ -1,0 +1,161 @@
+// What scenarios share: the context (quick mode, iperf3 or not, the target
+// process), emulated paths, an mpx rig (server, netem paths, client whose
+// every carrier address is one path), and throughput runs (iperf3, or the
+// built-in source/sink when iperf3 is missing).
+
+import { startPaths } from '@mpx/netem';
+import type { Path, PathOptions } from '@mpx/netem';
+import { patternSha256 } from './data.js';
+import { runIperfClient, startIperfServer } from './iperf.js';
+import { startTunnelClient, startTunnelServer, stopAll } from './procs.js';
+import type { Child, TunnelClient, TunnelServer } from './procs.js';
+import type { Recorder } from './results.js';
+import { download, upload } from './transfer.js';
+import { CarrierWatch } from './tunnel-stats.js';
+
+export interface Context {
+  quick: boolean;
+  /** iperf3 is usable. */
+  iperf: boolean;
+  /** Port of the shared bench target process (sink/source/echo). */
+  targetPort: number;
+  log(line: string): void;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  run(ctx: Context, rec: Recorder): Promise<void>;
+}
+
+/** A path's emulation, without its target. */
+export type PathSpec = Omit<PathOptions, 'target'>;
+
+export function pathsTo(port: number, specs: readonly PathSpec[]): Promise<Path[]> {
+  return startPaths(specs.map((s) => ({ ...s, target: { host: '127.0.0.1', port } })));
+}
+
+export interface MpxRig {
+  server: TunnelServer;
+  client: TunnelClient;
+  paths: Path[];
+  /** The client's --stats lines, when asked for. */
+  watch: CarrierWatch;
+  /** Local port of the mpx client: connect here. */
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface RigOptions {
+  targetPort: number;
+  /** One netem path per carrier address; none: the client dials the server directly. */
+  paths?: readonly PathSpec[];
+  /** Weight per address (default 1 each). */
+  weights?: readonly number[];
+  /** -p (default 1). */
+  carriers?: number;
+  stats?: number;
+  clientExtra?: string[];
+  serverExtra?: string[];
+}
+
+export async function startRig(o: RigOptions): Promise<MpxRig> {
+  const server = await startTunnelServer(o.targetPort, { extra: o.serverExtra ?? [] });
+  const port = server.ports[0] as number;
+  let paths: Path[] = [];
+  let client: TunnelClient | undefined;
+  try {
+    paths = o.paths === undefined ? [] : await pathsTo(port, o.paths);
+    const addresses = paths.length === 0 ? [`127.0.0.1:${port}`] : paths.map((p) => p.address);
+    const servers = addresses.map((a, i) => `${a}|${o.weights?.[i] ?? 1}`).join(',');
+    client = await startTunnelClient({ servers, carriers: o.carriers ?? 1, ...(o.stats === undefined ? {} : { stats: o.stats }), extra: o.clientExtra ?? [] });
+  } catch (err) {
+    await Promise.all(paths.map((p) => p.close()));
+    await stopAll([server.child, client?.child]);
+    throw err;
+  }
+  const watch = new CarrierWatch();
+  client.child.onLine((l) => watch.add(l));
+  const c = client;
+  return {
+    server,
+    client: c,
+    paths,
+    watch,
+    port: c.port,
+    async stop() {
+      await stopAll([c.child, server.child]);
+      await Promise.all(paths.map((p) => p.close()));
+    },
+  };
+}
+
+/** Where throughput runs send to: an iperf3 server per scenario, or the bench target. */
+export interface ThroughputSink {
+  port: number;
+  tool: 'iperf3' | 'built-in';
+  child?: Child;
+  stop(): Promise<void>;
+}
+
+export async function startThroughputSink(ctx: Context): Promise<ThroughputSink> {
+  if (!ctx.iperf) return { port: ctx.targetPort, tool: 'built-in', stop: async () => {} };
+  const { child, port } = await startIperfServer();
+  return { port, tool: 'iperf3', child, stop: () => child.stop() };
+}
+
+export interface Throughput {
+  bytesPerSecond: number;
+  bytes: number;
+  seconds: number;
+  /** iperf3 only: the client's 1-s intervals in bytes/s, omitted ones included (receiver side for downloads). */
+  intervals?: number[];
+}
+
+/** Seconds left out at the start of every iperf3 run, plain and mpx alike (slow start, pool warm-up). */
+export const OMIT_SECONDS = 2;
+
+/**
+ * One stream through `port` for `seconds` after `omit` seconds left out
+ * (iperf3 -t -O; the receiver's byte count), upload or download. The built-in
+ * fallback moves `fallbackRate × (omit + seconds)` verified bytes and times
+ * them end to end, start-up included.
+ */
+export async function measureThroughput(sink: ThroughputSink, port: number, dir: 'up' | 'down', seconds: number, omit: number, fallbackRate: number): Promise<Throughput> {
+  if (sink.tool === 'iperf3') {
+    const r = await runIperfClient({ port, seconds, reverse: dir === 'down', omit });
+    return { bytesPerSecond: r.bytesPerSecond, bytes: r.bytes, seconds: r.seconds, intervals: r.intervals.map((i) => i.bytesPerSecond) };
+  }
+  const length = Math.max(1e6, Math.round(fallbackRate * (seconds + omit)));
+  const seed = 1000 + Math.round(seconds);
+  const r = dir === 'up' ? await upload({ port, id: 1, seed, length }) : await download({ port, id: 1, seed, length, expectedSha256: patternSha256(seed, length) });
+  if (!r.ok) throw new Error(`built-in ${dir}load failed: ${r.error ?? 'unknown'}`);
+  const s = (r.doneAt - r.startAt) / 1000;
+  return { bytesPerSecond: r.bytes / s, bytes: r.bytes, seconds: s };
+}
+
+/** Bytes each path carried in one direction since `before` (from netem stats). */
+export function pathBytes(paths: readonly Path[], dir: 'up' | 'down'): number[] {
+  return paths.map((p) => (dir === 'up' ? p.stats().bytesUp : p.stats().bytesDown));
+}
+
+export function diff(after: readonly number[], before: readonly number[]): number[] {
+  return after.map((a, i) => a - (before[i] ?? 0));
+}
+
+/** Shares of a total, e.g. [0.33, 0.67]. */
+export function shares(values: readonly number[]): number[] {
+  const total = values.reduce((a, b) => a + b, 0);
+  return values.map((v) => (total === 0 ? 0 : v / total));
+}
+
+/**
+ * A note when the receiver's first seconds (left out of the measurement) ran
+ * below 0.9 of `capacity`: how the pool warmed up. Null otherwise.
+ */
+export function startupNote(label: string, intervals: readonly number[] | undefined, omit: number, capacity: number): string | null {
+  const first = (intervals ?? []).slice(0, omit);
+  if (first.length === 0 || first.every((v) => v >= 0.9 * capacity)) return null;
+  const mbits = (intervals ?? []).slice(0, omit + 2).map((v) => ((v * 8) / 1e6).toFixed(0));
+  return `${label}: start-up, receiver's first 1-s intervals ${mbits.join(', ')} Mbit/s of ${((capacity * 8) / 1e6).toFixed(0)} (the first ${omit} s are left out of the measurement)`;
+}

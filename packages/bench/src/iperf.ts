@@ -1,0 +1,137 @@
+// iperf3 as the traffic tool for throughput scenarios: installed on demand
+// (Debian package), a one-off server per test, a client with JSON output.
+
+import { execFile, execSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Child } from './procs.js';
+
+export interface IperfAvailability {
+  available: boolean;
+  note: string;
+}
+
+/** `command -v iperf3 || (apt-get update && apt-get install -y iperf3)`. */
+export function ensureIperf3(log: (line: string) => void): IperfAvailability {
+  const has = (): boolean => {
+    try {
+      execSync('command -v iperf3', { stdio: 'ignore', shell: '/bin/sh' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (has()) return { available: true, note: 'iperf3 found' };
+  log('iperf3 not found: apt-get install -y iperf3 …');
+  try {
+    execSync('(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y iperf3) >/dev/null 2>&1', { stdio: 'ignore', shell: '/bin/sh', timeout: 180_000 });
+  } catch {
+    // fall through
+  }
+  if (has()) return { available: true, note: 'iperf3 installed with apt-get' };
+  return { available: false, note: 'iperf3 could not be installed: throughput measured with the built-in source/sink instead' };
+}
+
+export function iperfVersion(): string {
+  try {
+    return execSync('iperf3 --version', { encoding: 'utf8', shell: '/bin/sh' }).split('\n')[0]?.trim() ?? 'iperf3';
+  } catch {
+    return 'iperf3';
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (bound and released; the caller binds it next). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `iperf3 -s` on a free port (serves one test after another); resolves once it listens. */
+export async function startIperfServer(): Promise<{ child: Child; port: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const child = new Child('iperf3 server', 'iperf3', ['-s', '--forceflush', '-B', '127.0.0.1', '-p', String(port)]);
+    try {
+      await child.waitFor(/Server listening/, 1, 5000);
+      return { child, port };
+    } catch (err) {
+      await child.stop();
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+export interface IperfResult {
+  /** Bytes the receiving side counted (after the omitted seconds). */
+  bytes: number;
+  seconds: number;
+  /** Receiver's bytes per second. */
+  bytesPerSecond: number;
+  /** TCP retransmissions the sender's kernel saw (loopback: usually 0). */
+  retransmits: number | null;
+  /** The iperf3 client's 1-s intervals (receiver side with -R, sender side without): bytes/s, omitted or not. */
+  intervals: Array<{ bytesPerSecond: number; omitted: boolean }>;
+}
+
+/** Extracts the receiver's totals from `iperf3 -J` output; throws with iperf3's error text. */
+export function parseIperfJson(text: string): IperfResult {
+  const j = JSON.parse(text) as {
+    error?: string;
+    end?: { sum_received?: { bytes?: number; seconds?: number; bits_per_second?: number }; sum_sent?: { retransmits?: number } };
+    intervals?: Array<{ sum?: { bits_per_second?: number; omitted?: boolean } }>;
+  };
+  if (typeof j.error === 'string') throw new Error(`iperf3: ${j.error}`);
+  const r = j.end?.sum_received;
+  if (r === undefined || typeof r.bytes !== 'number' || typeof r.seconds !== 'number' || typeof r.bits_per_second !== 'number') {
+    throw new Error('iperf3: no end.sum_received in the JSON output');
+  }
+  const retransmits = j.end?.sum_sent?.retransmits;
+  const intervals = (j.intervals ?? []).map((i) => ({ bytesPerSecond: (i.sum?.bits_per_second ?? NaN) / 8, omitted: i.sum?.omitted === true }));
+  return { bytes: r.bytes, seconds: r.seconds, bytesPerSecond: r.bits_per_second / 8, retransmits: typeof retransmits === 'number' ? retransmits : null, intervals };
+}
+
+export interface IperfClientOptions {
+  port: number;
+  seconds: number;
+  /** -R: the server sends (download through the tunnel). */
+  reverse: boolean;
+  /** -O: seconds omitted at the start (slow start). */
+  omit: number;
+}
+
+/**
+ * Runs `iperf3 -c 127.0.0.1 -p port -t s [-R] [-O n] -J`; while the server is
+ * still busy finishing the previous test (its streams closing through the
+ * tunnel), retries every 300 ms for up to 10 s.
+ */
+export async function runIperfClient(o: IperfClientOptions): Promise<IperfResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await runIperfOnce(o);
+    } catch (err) {
+      if (!(err instanceof Error && /busy/.test(err.message)) || attempt >= 33) throw err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+function runIperfOnce(o: IperfClientOptions): Promise<IperfResult> {
+  const args = ['-c', '127.0.0.1', '-p', String(o.port), '-t', String(o.seconds), '-J', '--connect-timeout', '5000'];
+  if (o.omit > 0) args.push('-O', String(o.omit));
+  if (o.reverse) args.push('-R');
+  return new Promise((resolve, reject) => {
+    execFile('iperf3', args, { timeout: (o.seconds + o.omit + 20) * 1000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+      try {
+        resolve(parseIperfJson(stdout));
+      } catch (parseErr) {
+        reject(err ?? parseErr);
+      }
+    });
+  });
+}

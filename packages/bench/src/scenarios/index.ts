@@ -1,0 +1,11 @@
+// Every scenario of `pnpm bench`, in the order they run.
+import type { Scenario } from '../harness.js';
+import { aggregation } from './aggregation.js';
+import { failover, outage, stall } from './faults.js';
+import { manyStreams } from './many-streams.js';
+import { openLatency } from './open-latency.js';
+import { rawLoopback } from './raw-loopback.js';
+import { slowReader } from './slow-reader.js';
+import { uneven } from './uneven.js';
+
+export const SCENARIOS: readonly Scenario[] = [aggregation, uneven, failover, stall, outage, openLatency, manyStreams, rawLoopback, slowReader];

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatMbit, formatMBps, formatMiB, formatMs, formatPercent, formatRatio, mbit, median, quantile } from '../src/format.js';
+
+describe('units', () => {
+  it('converts Mbit/s to bytes/s and back', () => {
+    expect(mbit(20)).toBe(2.5e6);
+    expect(formatMbit(mbit(79.84))).toBe('79.8 Mbit/s');
+    expect(formatMbit(mbit(250))).toBe('250 Mbit/s');
+  });
+
+  it('formats sizes, rates, durations, ratios', () => {
+    expect(formatBytes(48e6)).toBe('48.0 MB');
+    expect(formatBytes(1.5e9)).toBe('1.50 GB');
+    expect(formatBytes(512e3)).toBe('512 kB');
+    expect(formatBytes(12)).toBe('12 B');
+    expect(formatMiB(18 * 1048576)).toBe('18 MiB');
+    expect(formatMiB(6.3 * 1048576)).toBe('6.3 MiB');
+    expect(formatMBps(842e6)).toBe('842 MB/s');
+    expect(formatMs(0.823)).toBe('0.82 ms');
+    expect(formatMs(23.44)).toBe('23.4 ms');
+    expect(formatMs(412.4)).toBe('412 ms');
+    expect(formatMs(4210)).toBe('4.21 s');
+    expect(formatRatio(0.9512)).toBe('0.95');
+    expect(formatPercent(0.3)).toBe('30%');
+  });
+});
+
+describe('median and quantile', () => {
+  it('interpolate between sorted values', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(quantile([10, 20, 30, 40, 50], 0.9)).toBe(46);
+    expect(quantile([5], 0.9)).toBe(5);
+  });
+
+  it('are NaN for no values', () => {
+    expect(median([])).toBeNaN();
+  });
+});

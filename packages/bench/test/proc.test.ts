@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { parseStat, parseStatus, readCpuSeconds, readMemory } from '../src/proc.js';
+
+const STATUS = `Name:\tnode
+Umask:\t0022
+State:\tS (sleeping)
+VmPeak:\t 1234567 kB
+VmHWM:\t  102400 kB
+VmRSS:\t   81920 kB
+Threads:\t11
+`;
+
+describe('parseStatus', () => {
+  it('reads VmRSS and VmHWM in bytes', () => {
+    expect(parseStatus(STATUS)).toEqual({ rss: 81920 * 1024, hwm: 102400 * 1024 });
+  });
+
+  it('is null when a field is missing (kernel threads have no Vm lines)', () => {
+    expect(parseStatus('Name:\tkthreadd\nState:\tS\n')).toBeNull();
+    expect(parseStatus('VmRSS:\t 10 kB\n')).toBeNull();
+  });
+});
+
+describe('parseStat', () => {
+  it('reads utime and stime (fields 14 and 15)', () => {
+    const line = '4242 (node) S 1 4242 4242 0 -1 4194304 9000 0 0 0 1234 567 0 0 20 0 11 0 1000 1000000 20000 18446744073709551615';
+    expect(parseStat(line)).toEqual({ utime: 1234, stime: 567 });
+  });
+
+  it('counts fields after the last parenthesis, so names with spaces and parentheses work', () => {
+    const line = '77 (my (odd) name) R 1 77 77 0 -1 0 0 0 0 0 10 20 0 0 20 0 1 0 5 100 10';
+    expect(parseStat(line)).toEqual({ utime: 10, stime: 20 });
+  });
+
+  it('is null for malformed text', () => {
+    expect(parseStat('no parenthesis here')).toBeNull();
+    expect(parseStat('1 (x) S 1 2')).toBeNull();
+  });
+});
+
+describe('readers', () => {
+  it('read this process from /proc, and return null for a process that does not exist', () => {
+    const mem = readMemory(process.pid);
+    expect(mem?.rss).toBeGreaterThan(0);
+    expect(mem!.hwm).toBeGreaterThanOrEqual(mem!.rss);
+    expect(readCpuSeconds(process.pid)).toBeGreaterThanOrEqual(0);
+    expect(readMemory(2 ** 22 + 1)).toBeNull();
+    expect(readCpuSeconds(2 ** 22 + 1)).toBeNull();
+  });
+});
