@@ -14,7 +14,6 @@ import { TUNNEL_CLI, startTargetProcess, tunnelBuilt } from './procs.js';
 import { Recorder, fileStamp, renderResults, summaryCounts, writeJson } from './results.js';
 import type { ScenarioResult } from './results.js';
 import { SCENARIOS } from './scenarios/index.js';
-import { installNoDelayDefault } from './nodelay.js';
 import { colours } from './table.js';
 
 const USAGE = `usage: pnpm bench [--] [scenario …] [--quick] [--json <file>] [--list]
@@ -44,7 +43,6 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: ${TUNNEL_CLI} is missing; run \`pnpm build\` (or \`pnpm --filter mpx-tunnel build\`) first\n`);
     return 1;
   }
-  installNoDelayDefault();
   const log = (line: string): void => void process.stdout.write(`${c.dim(`  · ${line}`)}\n`);
   const iperf = ensureIperf3(log);
   const started = new Date();
@@ -57,7 +55,6 @@ async function main(): Promise<number> {
     tool: iperf.available ? iperfVersion() : 'built-in source/sink',
     quick: args.quick,
     loadAverageAtStart: loadavg(),
-    netemNoDelay: 'TCP_NODELAY set on the emulator sockets by the bench (nodelay.ts)',
     liveness: { pingIntervalMs: DEFAULTS.pingIntervalMs, deadAfterMs: DEFAULTS.deadAfterMs, graceMs: DEFAULTS.graceMs, note: 'mpx-tunnel defaults (--ping-interval 1s, --dead-after 4s, --grace 30s; the bench does not override them)' },
   };
   process.stdout.write(`${c.bold('mpx bench')} — ${args.scenarios.join(', ')}${args.quick ? ' (quick)' : ''}\n`);

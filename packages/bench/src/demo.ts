@@ -10,7 +10,6 @@ import { formatBytes, formatMbit, formatMs, mbit } from './format.js';
 import { wallNow } from './gaps.js';
 import { pathsTo, startRig } from './harness.js';
 import type { MpxRig } from './harness.js';
-import { installNoDelayDefault } from './nodelay.js';
 import { TUNNEL_CLI, startTargetProcess, tunnelBuilt } from './procs.js';
 import { bar, colours, renderTable } from './table.js';
 import { download } from './transfer.js';
@@ -110,7 +109,6 @@ async function main(): Promise<number> {
     process.stderr.write(`demo: ${TUNNEL_CLI} is missing; run \`pnpm build\` first\n`);
     return 1;
   }
-  installNoDelayDefault();
   out(c.bold(`mpx demo: one download over ${CARRIERS} emulated paths, each TCP connection capped at ${CAP_MBIT} Mbit/s (RTT ${2 * DELAY_MS} ms)`));
   out(c.dim('A single TCP connection gets one cap; mpx stripes one stream over four carriers and puts it back in order.'));
   out();

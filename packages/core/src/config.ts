@@ -81,9 +81,11 @@ export const DEFAULTS = {
   // usually caps a carrier far lower (two bandwidth-delay products).
   maxInFlight: 16 * 1024 * 1024,
   pingIntervalMs: 1_000,
-  // Rationale: four missed pings; a blackholed CDN edge is noticed in
-  // seconds, while a busy path still answers well within that.
-  deadAfterMs: 4_000,
+  // Rationale: six missed pings. A blackholed CDN edge is noticed in
+  // seconds (and before that, frames stuck on it are copied to the other
+  // carriers, SPEC §8), while a path that is down for a few seconds and comes
+  // back keeps its carriers and resumes at once, without redialling.
+  deadAfterMs: 6_000,
   graceMs: 30_000,
   // Rationale: off. A tunnel carries SSH sessions and long polls that may be
   // silent for hours; cutting them is the application's choice.

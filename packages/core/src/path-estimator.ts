@@ -100,7 +100,10 @@ export class PathEstimator {
   inflightCap(now: number, ceiling: number): number {
     const rate = this.rate(now);
     const rtt = this.minRtt;
-    if (rate === undefined || rtt === undefined) return ceiling;
+    // Nothing measured yet (a new carrier, or idle for a while): start small
+    // and let the measured rate open the cap, as TCP's slow start does. Each
+    // rate sample taken at the cap can double it while the path keeps up.
+    if (rate === undefined || rtt === undefined) return Math.min(ceiling, MIN_INFLIGHT_CAP);
     const bdp = rate * (rtt + ACK_DELAY_MS);
     return Math.min(ceiling, Math.max(MIN_INFLIGHT_CAP, Math.ceil(2 * bdp)));
   }

@@ -54,7 +54,7 @@ describe('PathEstimator', () => {
 
   it('caps in-flight bytes at two bandwidth-delay products, within [MIN_INFLIGHT_CAP, ceiling]', () => {
     const e = new PathEstimator();
-    expect(e.inflightCap(0, 1 << 24)).toBe(1 << 24); // nothing known yet
+    expect(e.inflightCap(0, 1 << 24)).toBe(MIN_INFLIGHT_CAP); // nothing known yet: start small
     for (let i = 0; i < 20; i++) e.onRttSample(100);
     e.onAcked(0, 0, true);
     e.onAcked(1_000_000, 100, true); // 10 kB/ms = 10 MB/s

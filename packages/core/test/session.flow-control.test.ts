@@ -55,17 +55,13 @@ describe('flow control', () => {
       return s;
     });
     await eventually(() => peers.length === 6);
-    // Let the senders run until nothing moves any more.
-    let last = -1;
-    await eventually(() => {
-      const now = writers.reduce((sum, s) => sum + s.stats().bytesSent, 0);
-      const settled = now === last && now > 0;
-      last = now;
-      return settled;
-    });
-    const received = peers.reduce((sum, s) => sum + s.stats().bytesReceived, 0);
-    expect(received).toBeLessThanOrEqual(sessionWindow);
-    expect(received).toBeGreaterThan(sessionWindow / 2);
+    const received = (): number => peers.reduce((sum, s) => sum + s.stats().bytesReceived, 0);
+    // The senders fill the session window...
+    await eventually(() => received() >= sessionWindow * 0.9);
+    // ...and however long they go on, never pass it.
+    for (let i = 0; i < 500; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(received()).toBeLessThanOrEqual(sessionWindow);
+    expect(writers.reduce((sum, s) => sum + s.stats().bytesSent, 0)).toBeLessThanOrEqual(sessionWindow);
     h.close();
   });
 

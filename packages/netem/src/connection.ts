@@ -108,7 +108,7 @@ export class Connection {
   #maybeConnect(): void {
     if (this.#state !== 'setup' || !this.#setupElapsed || this.#upstream || this.#link.isDown()) return;
     const { host, port } = this.#link.target;
-    const u = connect({ host, port, allowHalfOpen: true });
+    const u = connect({ host, port, allowHalfOpen: true, noDelay: true });
     this.#upstream = u;
     u.pause();
     u.on('error', (err: Error) => {

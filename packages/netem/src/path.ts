@@ -99,7 +99,9 @@ export class Path extends EventEmitter {
 
   static async start(options: PathOptions): Promise<Path> {
     checkOptions(options);
-    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    // noDelay: an emulated path adds its own delay; Nagle's algorithm would add
+    // another ~40 ms to small writes behind the peer's delayed ACK.
+    const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
     const host = options.listenHost ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
