@@ -11,6 +11,7 @@ import { runClient } from './client-command.js';
 import { normalizeArgv } from './compat.js';
 import { clientConfig, commonConfig, relayConfig, serverConfig, type CommonConfig, type RawArgs } from './config.js';
 import { ExitCode, UsageError } from './errors.js';
+import { LIMIT_DEFAULTS_TEXT } from './limits.js';
 import { LOG_LEVELS, describeError, type Logger } from './log.js';
 import { runRelay } from './relay-command.js';
 import { runServer } from './server-command.js';
@@ -42,14 +43,44 @@ function commonOptions(y: Argv): Argv {
     .option('sni', { type: 'string', describe: 'client: TLS server name (default: --ws-host, else the host)', group: 'TLS and WebSocket:' })
     .option('ws-host', { type: 'string', describe: 'client: Host header for ws:// and wss:// (CDN virtual host)', group: 'TLS and WebSocket:' })
     .option('header', { type: 'string', array: true, describe: 'client: extra WebSocket request header "Name: value" (repeatable)', group: 'TLS and WebSocket:' })
-    .option('connect-timeout', { type: 'number', default: 10, describe: 'seconds to connect a carrier (client, relay) or the target (server)' })
-    .option('drain-timeout', { type: 'number', default: 5, describe: 'seconds open connections get to finish after SIGINT/SIGTERM' })
-    .option('grace', { type: 'number', describe: 'seconds a session (and its open connections) outlives the loss of every carrier (default 30)' })
-    .option('stats', { type: 'number', describe: 'log per-carrier throughput, RTT, weight and retransmissions every N seconds', group: 'Observability:' })
+    .option('connect-timeout', { type: 'string', default: '10', describe: 'time to connect a carrier (client, relay) or the target (server), e.g. 10, 2.5s, 500ms' })
+    .option('drain-timeout', { type: 'string', default: '5', describe: 'time open connections get to finish after SIGINT/SIGTERM' })
+    .option('grace', { type: 'string', describe: 'how long a session (and its open connections) outlives the loss of every carrier (default 30 s)' })
+    .option('stats', { type: 'string', describe: 'log per-carrier throughput, RTT, weight and retransmissions every N seconds', group: 'Observability:' })
     .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://host:port/metrics', group: 'Observability:' })
     .option('log-level', { choices: LOG_LEVELS as unknown as string[], describe: 'log level (default info)', group: 'Observability:' })
     .option('verbose', { alias: 'v', type: 'count', describe: '-v debug (streams), -vv trace', group: 'Observability:' })
     .option('pprof', { type: 'boolean', hidden: true });
+}
+
+const LIMITS = 'Limits (sizes: 65536, 64KiB, 8MiB; times: 10, 2.5s, 500ms):';
+
+/** Limits of a session, on both ends of the tunnel (SPEC §12). */
+function sessionLimitOptions(y: Argv): Argv {
+  const d = LIMIT_DEFAULTS_TEXT;
+  const opt = (describe: string, defaultDescription: string) => ({ type: 'string' as const, requiresArg: true, describe, defaultDescription, group: LIMITS });
+  return y
+    .option('handshake-timeout', opt('a carrier that has not finished its handshake by then is closed (HANDSHAKE_TIMEOUT)', d.handshakeTimeout))
+    .option('max-frame', opt('largest frame body accepted from the peer (FRAME_TOO_LARGE beyond)', d.maxFrame))
+    .option('session-window', opt('bytes buffered per session: credit for all its streams together', d.sessionWindow))
+    .option('stream-window', opt('bytes buffered per stream: credit for one stream', d.streamWindow))
+    .option(
+      'stream-idle-timeout',
+      opt('reset a connection after this long with no data either way (IDLE_TIMEOUT); 0 = never. Unlike fregie/mpx, which cuts any connection idle for 10 s, off by default', d.streamIdleTimeout),
+    )
+    .option('ping-interval', opt('ping every carrier this often (liveness and RTT)', d.pingInterval))
+    .option('dead-after', opt('drop a carrier that has been silent this long (must exceed --ping-interval)', d.deadAfter));
+}
+
+/** What a server allows its clients. */
+function serverLimitOptions(y: Argv): Argv {
+  const d = LIMIT_DEFAULTS_TEXT;
+  const opt = (describe: string, defaultDescription: string) => ({ type: 'string' as const, requiresArg: true, describe, defaultDescription, group: LIMITS });
+  return sessionLimitOptions(y)
+    .option('max-sessions', opt('sessions (clients) held at once; a carrier that would start one more is refused (LIMIT_EXCEEDED)', d.maxSessions))
+    .option('max-carriers-per-session', opt('carriers one session may have; further ones are refused (LIMIT_EXCEEDED)', d.maxCarriersPerSession))
+    .option('max-pending-handshakes', opt('carriers in their handshake at once; further ones are refused at once (LIMIT_EXCEEDED)', d.maxPendingHandshakes))
+    .option('max-streams', opt("connections one session may have open at once; further ones are refused (LIMIT_EXCEEDED) and the client's connection closed", d.maxStreams));
 }
 
 function version(): string {
@@ -75,17 +106,17 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     .scriptName('mpx-tunnel')
     .usage('$0 <command> [options]\n\nmpx-tunnel carries many TCP connections over a pool of TCP, TLS and WebSocket carriers to one or more servers.\n\n<addr>: host:port | tcp://host:port | tls://host:port | ws://host[:port]/path | wss://host[:port]/path ([::1]:port for IPv6)')
     .command('server', 'accept carriers on --listen, forward every stream to --target', (y) =>
-      commonOptions(y)
+      serverLimitOptions(commonOptions(y))
         .option('listen', { type: 'string', array: true, demandOption: true, describe: '<addr> to accept carriers on (repeatable, schemes may be mixed)' })
         .option('target', { type: 'string', demandOption: true, describe: 'host:port each stream is forwarded to' }),
       select('server'),
     )
     .command('client', 'accept TCP on --listen, carry each connection to the servers', (y) =>
-      commonOptions(y)
+      sessionLimitOptions(commonOptions(y))
         .option('listen', { type: 'string', demandOption: true, describe: 'host:port to accept local TCP connections on' })
         .option('server', { alias: 's', type: 'string', array: true, demandOption: true, describe: '"<addr>|<weight>,<addr>|<weight>" (weight 1–65535, default 1)' })
         .option('carriers', { alias: 'p', type: 'number', default: 2, describe: 'carriers kept to each server address' })
-        .option('max-carrier-age', { type: 'number', default: 0, describe: 'replace carriers older than N seconds, new one first (0 = never)' }),
+        .option('max-carrier-age', { type: 'string', default: '0', describe: 'replace carriers older than this, new one first (0 = never)' }),
       select('client'),
     )
     .command('relay', 'forward carriers from --listen to --to byte for byte (second IP / port)', (y) =>

@@ -1,11 +1,14 @@
 // `mpx-tunnel client`: keep -p carriers to every --server address (MpxClient
 // redials with backoff), accept local TCP connections on --listen, and give
-// each one an mpx stream (SPEC §6), piped both ways with half-close.
+// each one an mpx stream (SPEC §6), piped both ways with half-close. A stream
+// the server refuses (its target failed, or --max-streams, SPEC §6.2) closes
+// the local connection with a FIN and a log line saying why.
 import * as net from 'node:net';
 import { MpxClient, WireCode, type CarrierStats, type ClientSession, type MpxError, type MpxStream } from '@mpx/core';
 import { formatAddress, hostPort } from './address.js';
 import { carrierDialer } from './carriers.js';
 import type { ClientConfig } from './config.js';
+import { limitHint } from './limits.js';
 import { describeError } from './log.js';
 import { startObservers } from './metrics.js';
 import { abortSocket, splice, type Side } from './pipe.js';
@@ -23,6 +26,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   const book = new CarrierBook();
   const connections = new Connections();
   const client = new MpxClient({
+    ...config.limits,
     ...(config.key === undefined ? {} : { key: config.key }),
     ...(config.graceMs === undefined ? {} : { graceMs: config.graceMs }),
     targets: config.servers.map((address) => ({
@@ -41,10 +45,12 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight})`);
   });
   client.on('carrierDown', (label: string, err?: MpxError) => {
-    log.info(`carrier to ${label} down${err === undefined ? '' : `: ${describeError(err)}`}`);
+    log.info(`carrier to ${label} down${err === undefined ? '' : `: ${describeError(err)}${limitHint(err.code, 'carrier')}`}`);
   });
   client.on('dialError', (label: string, err: Error, nextDelayMs: number) => {
-    const why = isAuthFailure(err) ? 'authentication failed (the server does not accept this --key)' : describeError(err);
+    const why = isAuthFailure(err)
+      ? 'authentication failed (the server does not accept this --key)'
+      : `${describeError(err)}${limitHint((err as Partial<MpxError>).code, 'carrier')}`;
     const line = `cannot open a carrier to ${label}: ${why}; retrying in ${nextDelayMs} ms`;
     if (lastDialError.get(label) === why) {
       log.debug(line);
@@ -90,7 +96,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       abort: (other, err, failed: Side) => {
         if (failed === 'a') {
           other.destroy(); // the local application went away: RESET the stream
-        } else if ((err as Partial<MpxError> | undefined)?.code === 'MPX_ERR_STREAM_REFUSED') {
+        } else if (isRefusal(err)) {
           closeGently(socket);
         } else {
           abortSocket(socket);
@@ -102,8 +108,10 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       const counts = `${result.aToB} bytes sent, ${result.bToA} received`;
       if (result.errorSide === 'b' && err?.code === 'MPX_ERR_STREAM_REFUSED') {
         log.info(`connection from ${name} closed: the server could not connect to its target (stream refused)`);
+      } else if (result.errorSide === 'b' && err?.code === 'MPX_ERR_LIMIT_EXCEEDED') {
+        log.warn(`connection from ${name} closed: the server refused the stream, it holds its limit of open streams (LIMIT_EXCEEDED, server --max-streams)`);
       } else if (result.errorSide === 'b') {
-        log.info(`connection from ${name} reset: ${describeError(result.error)} (${counts})`);
+        log.info(`connection from ${name} reset: ${describeError(result.error)}${limitHint(err?.code, 'stream')} (${counts})`);
       } else if (result.error !== undefined) {
         log.debug(`connection from ${name} closed by the application: ${describeError(result.error)} (${counts})`);
       } else {
@@ -145,6 +153,16 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       await waitUntil(() => (session?.carrierCount ?? 0) === 0, 1000);
     },
   };
+}
+
+/**
+ * A stream the server never served: its target refused (REFUSED) or it was
+ * over the server's --max-streams (LIMIT_EXCEEDED, SPEC §6.2). No byte of it
+ * reached the target, so the application gets a FIN, as from a closed port.
+ */
+function isRefusal(err: unknown): boolean {
+  const code = (err as Partial<MpxError> | undefined)?.code;
+  return code === 'MPX_ERR_STREAM_REFUSED' || code === 'MPX_ERR_LIMIT_EXCEEDED';
 }
 
 /**

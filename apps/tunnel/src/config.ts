@@ -1,14 +1,16 @@
 // From parsed flags to checked settings: addresses parsed, files read, units
-// converted, ranges checked. Every problem is a UsageError (exit code 2)
-// naming the flag.
+// converted (units.ts), ranges checked, limits resolved (limits.ts). Every
+// problem is a UsageError (exit code 2) naming the flag.
 import { readFileSync } from 'node:fs';
 import { formatAddress, parseAddress, parseServerList, type Address, type WeightedAddress } from './address.js';
 import type { TransportOptions } from './carriers.js';
 import { UsageError } from './errors.js';
+import { serverLimits, sessionLimits, type RawLimitArgs, type ServerLimits, type SessionLimits } from './limits.js';
 import { createLogger, resolveLogLevel, type Logger } from './log.js';
+import { parseDuration } from './units.js';
 
-/** The flags as yargs hands them over (camel-case keys). */
-export interface RawArgs {
+/** The flags as yargs hands them over (camel-case keys); durations may carry a unit ("500ms"). */
+export interface RawArgs extends RawLimitArgs {
   listen?: string | string[];
   target?: string;
   server?: string | string[];
@@ -23,11 +25,11 @@ export interface RawArgs {
   sni?: string;
   wsHost?: string;
   header?: string | string[];
-  connectTimeout?: number;
-  drainTimeout?: number;
-  maxCarrierAge?: number;
-  grace?: number;
-  stats?: number;
+  connectTimeout?: string | number;
+  drainTimeout?: string | number;
+  maxCarrierAge?: string | number;
+  grace?: string | number;
+  stats?: string | number;
   metrics?: string;
   logLevel?: string;
   verbose?: number;
@@ -50,6 +52,7 @@ export interface CommonConfig {
 export interface ServerConfig extends CommonConfig {
   readonly listen: Address[];
   readonly target: Address;
+  readonly limits: ServerLimits;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -57,6 +60,7 @@ export interface ClientConfig extends CommonConfig {
   readonly servers: WeightedAddress[];
   readonly carriersPerServer: number;
   readonly maxCarrierAgeMs: number;
+  readonly limits: SessionLimits;
 }
 
 export interface RelayConfig extends CommonConfig {
@@ -75,12 +79,9 @@ function optionError(message: string): UsageError {
   return new UsageError('MPX_TUNNEL_ERR_OPTION', message);
 }
 
-function seconds(flag: string, value: number | undefined, fallback: number, min: number): number {
-  const s = value ?? fallback;
-  if (typeof s !== 'number' || !Number.isFinite(s) || s < min) {
-    throw optionError(`--${flag} must be a number of seconds${min > 0 ? ' above 0' : ''}, got ${String(value)}`);
-  }
-  return Math.round(s * 1000);
+/** A duration flag in milliseconds: `value` (seconds, or with a unit), else `fallback` seconds; at least `minMs`. */
+function seconds(flag: string, value: string | number | undefined, fallback: number, minMs: number): number {
+  return parseDuration(flag, value ?? fallback, { min: minMs, max: 2 ** 31 });
 }
 
 function readFile(flag: string, path: string | undefined): Buffer | undefined {
@@ -126,7 +127,7 @@ function tcpOnly(flag: string, text: string, listen: boolean): Address {
 
 export function commonConfig(args: RawArgs, env: Env, logWrite?: (line: string) => void): CommonConfig {
   const log = createLogger({ level: resolveLogLevel(args.logLevel, args.verbose ?? 0), ...(logWrite === undefined ? {} : { write: logWrite }) });
-  const connectTimeoutMs = seconds('connect-timeout', args.connectTimeout, 10, 0.001);
+  const connectTimeoutMs = seconds('connect-timeout', args.connectTimeout, 10, 1);
   const headers: Record<string, string> = {};
   for (const h of list(args.header)) {
     const [name, value] = parseHeader(h);
@@ -147,7 +148,7 @@ export function commonConfig(args: RawArgs, env: Env, logWrite?: (line: string) 
     ...(args.wsHost === undefined ? {} : { wsHost: String(args.wsHost) }),
   };
   let statsSeconds: number | undefined;
-  if (args.stats !== undefined) statsSeconds = seconds('stats', args.stats, 0, 0.001) / 1000;
+  if (args.stats !== undefined) statsSeconds = seconds('stats', args.stats, 0, 1) / 1000;
   const metrics = args.metrics === undefined ? undefined : tcpOnly('metrics', String(args.metrics), true);
   if (args.pprof === true) log.warn('-pprof is accepted for fregie/mpx compatibility and ignored; use --metrics');
   return {
@@ -170,7 +171,7 @@ function listenList(args: RawArgs): Address[] {
 
 export function serverConfig(common: CommonConfig, args: RawArgs): ServerConfig {
   if (args.target === undefined || String(args.target) === '') throw optionError('--target is required');
-  return { ...common, listen: listenList(args), target: tcpOnly('target', String(args.target), false) };
+  return { ...common, listen: listenList(args), target: tcpOnly('target', String(args.target), false), limits: serverLimits(args) };
 }
 
 export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig {
@@ -186,6 +187,7 @@ export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig 
     servers: parseServerList(list(args.server)),
     carriersPerServer: carriers,
     maxCarrierAgeMs: seconds('max-carrier-age', args.maxCarrierAge, 0, 0),
+    limits: sessionLimits(args),
   };
 }
 

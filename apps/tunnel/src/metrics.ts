@@ -7,6 +7,8 @@
 //   mpx_streams                                    gauge   open streams
 //   mpx_sessions                                   gauge   open sessions
 //   mpx_bytes_total{direction}                     counter application bytes through the tunnel
+//   mpx_carriers_refused_total{reason}             counter server: carriers refused in the handshake, by error code
+//   mpx_streams_refused_total{reason}              counter server: streams refused at --max-streams, by error code
 //
 // `carrier` is the carrier group: on the client the --server address, on the
 // server the --listen address the carrier came in on.
@@ -14,7 +16,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostPort } from './address.js';
 import type { CommonConfig } from './config.js';
-import { StatsReporter, type CarrierBook, type GroupTotals, type TunnelView, type Traffic } from './stats.js';
+import { StatsReporter, type CarrierBook, type GroupTotals, type Refusals, type TunnelView, type Traffic } from './stats.js';
 
 export interface MetricsSnapshot {
   readonly carriers: number;
@@ -23,6 +25,8 @@ export interface MetricsSnapshot {
   readonly sessions: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** Server only. */
+  readonly refusals?: Refusals;
 }
 
 export function snapshotOf(view: TunnelView, book: CarrierBook, traffic: Traffic): MetricsSnapshot {
@@ -34,6 +38,7 @@ export function snapshotOf(view: TunnelView, book: CarrierBook, traffic: Traffic
     sessions: view.sessions(),
     bytesIn: traffic.bytesIn,
     bytesOut: traffic.bytesOut,
+    ...(view.refusals === undefined ? {} : { refusals: view.refusals() }),
   };
 }
 
@@ -85,6 +90,10 @@ export function renderMetrics(s: MetricsSnapshot): string {
       [{ direction: 'in' }, s.bytesIn],
       [{ direction: 'out' }, s.bytesOut],
     ]),
+    s.refusals === undefined
+      ? ''
+      : family('mpx_carriers_refused_total', 'counter', 'Carriers refused in their handshake, by error code.', [...s.refusals.carriers].map(([reason, n]) => [{ reason }, n])) +
+        family('mpx_streams_refused_total', 'counter', 'Streams refused at the open-stream limit, by error code.', [...s.refusals.streams].map(([reason, n]) => [{ reason }, n])),
   ].join('');
 }
 

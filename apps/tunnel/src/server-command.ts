@@ -2,23 +2,30 @@
 // MpxServer (SPEC §3: sessions grouped by id), and for each stream a client
 // opens, dial --target and pipe both ways. A target that refuses or times out
 // gets the stream refused (SPEC §6.4, RESET with REFUSED) and a log line.
+// Limits (limits.ts) go to the core; refusals a stranger can cause at will
+// (failed handshakes, streams beyond --max-streams) are logged rate-limited.
 import * as net from 'node:net';
 import { MpxError, MpxServer, WireCode, type CarrierStats, type MpxStream, type Session } from '@mpx/core';
 import { formatAddress, hostPort, isLoopback } from './address.js';
 import { listenCarriers, type CarrierListenerHandle } from './carriers.js';
 import type { ServerConfig } from './config.js';
-import { describeError } from './log.js';
+import { limitHint } from './limits.js';
+import { describeError, type LogLevel } from './log.js';
 import { startObservers } from './metrics.js';
 import { abortSocket, splice } from './pipe.js';
+import { RateLimitedLog, remoteHost } from './rate-limit.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
-import { CarrierBook, Traffic, type LiveCarrier, type TunnelView } from './stats.js';
+import { CarrierBook, Refusals, Traffic, type LiveCarrier, type TunnelView } from './stats.js';
 
 export async function runServer(config: ServerConfig): Promise<RunningCommand> {
   const { log } = config;
   const server = new MpxServer({
+    ...config.limits,
     ...(config.key === undefined ? {} : { key: config.key }),
     ...(config.graceMs === undefined ? {} : { graceMs: config.graceMs }),
   });
+  const refusedLog = new RateLimitedLog(log);
+  const refusals = new Refusals();
   const traffic = new Traffic();
   const book = new CarrierBook();
   const connections = new Connections();
@@ -39,7 +46,16 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       carriersUp--;
       book.closed(groupOf.get(stats.label) ?? stats.label, stats);
       groupOf.delete(stats.label);
-      log.info(`carrier #${stats.id} from ${stats.label} down (session ${sid})${err === undefined ? '' : `: ${describeError(err)}`}`);
+      log.info(`carrier #${stats.id} from ${stats.label} down (session ${sid})${err === undefined ? '' : `: ${describeError(err)}${limitHint(err.code, 'carrier')}`}`);
+    });
+    session.on('streamRefused', (err: MpxError) => {
+      refusals.add('streams', err.code);
+      refusedLog.log(
+        'warn',
+        `streamRefused ${session.idHex}`,
+        `streams of session ${sid} refused (${err.code})`,
+        `session ${sid}: ${describeError(err)} (--max-streams ${config.limits.maxStreams}); the client closes that connection`,
+      );
     });
     session.once('close', (err?: MpxError) => {
       log.info(`session ${sid} closed${err === undefined ? '' : `: ${describeError(err)}`}`);
@@ -48,11 +64,12 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
   server.on('carrierError', (err: MpxError, info: { remote?: string }) => {
     const remote = info.remote ?? '?';
     groupOf.delete(remote);
-    if (err.code === 'MPX_ERR_AUTH_FAILED' || err.wireCode === WireCode.AUTH_FAILED) {
-      log.warn(`carrier from ${remote} refused: authentication failed (the client's --key does not match)`);
-    } else {
-      log.info(`carrier from ${remote} failed its handshake: ${describeError(err)}`);
-    }
+    const host = remoteHost(remote);
+    const auth = err.code === 'MPX_ERR_AUTH_FAILED' || err.wireCode === WireCode.AUTH_FAILED;
+    const level: LogLevel = auth || err.code === 'MPX_ERR_LIMIT_EXCEEDED' ? 'warn' : 'info';
+    const why = auth ? "authentication failed (the client's --key does not match)" : `${describeError(err)}${limitHint(err.code, 'carrier')}`;
+    refusals.add('carriers', err.code);
+    refusedLog.log(level, `carrierError ${err.code} ${host}`, `carriers from ${host} refused (${err.code})`, `carrier from ${remote} refused: ${why}`);
   });
   server.on('stream', (stream: MpxStream, session: Session) => {
     const name = `${session.idHex.slice(0, 8)}/${stream.id}`;
@@ -113,8 +130,14 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
         abort: (other) => (other === socket ? abortSocket(socket) : other.destroy()),
       }).then((result) => {
         done();
+        const counts = `${result.aToB} bytes to the target, ${result.bToA} from it`;
+        const code = (result.error as Partial<MpxError> | undefined)?.code;
+        if (result.errorSide === 'a' && code === 'MPX_ERR_IDLE_TIMEOUT') {
+          log.info(`stream ${name} reset: no data either way for ${config.limits.streamIdleTimeoutMs / 1000} s (--stream-idle-timeout) (${counts})`);
+          return;
+        }
         const why = result.error === undefined ? '' : ` (${result.errorSide === 'a' ? 'tunnel' : 'target'}: ${describeError(result.error)})`;
-        log.debug(`stream ${name} closed: ${result.aToB} bytes to the target, ${result.bToA} from it${why}`);
+        log.debug(`stream ${name} closed: ${counts}${why}`);
       });
     });
   }
@@ -127,7 +150,17 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
           groupOf.set(remote, listener.label);
           server.accept(carrier, { remote });
         },
-        onClientError: (err, remote) => log.info(`connection from ${remote ?? '?'} on ${listener.label} failed: ${describeError(err)}`),
+        onClientError: (err, remote) => {
+          const host = remoteHost(remote ?? '?');
+          const code = (err as { code?: unknown } | undefined)?.code;
+          const reason = typeof code === 'string' ? code : 'error';
+          refusedLog.log(
+            'info',
+            `clientError ${reason} ${host} ${listener.label}`,
+            `connections from ${host} on ${listener.label} failed (${reason})`,
+            `connection from ${remote ?? '?'} on ${listener.label} failed: ${describeError(err)}`,
+          );
+        },
         onError: (err) => log.error(`listener ${listener.label}: ${describeError(err)}`),
       });
       listeners.push(listener);
@@ -155,6 +188,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     },
     streams: () => [...server.sessions.values()].reduce((n, s) => n + s.streamCount, 0),
     sessions: () => server.sessions.size,
+    refusals: () => refusals,
   };
   const stopObservers = await startObservers(config, view, book, traffic);
 
@@ -166,6 +200,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       const aborted = await connections.drain(config.drainTimeoutMs);
       if (aborted > 0) log.info(`aborted ${aborted} streams still open after the drain timeout`);
       server.close(WireCode.GOING_AWAY, 'server shutting down');
+      refusedLog.flush();
       await stopObservers();
       await waitUntil(() => carriersUp <= 0, 1000);
     },

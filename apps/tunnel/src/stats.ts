@@ -25,6 +25,22 @@ export interface TunnelView {
   liveCarriers(): LiveCarrier[];
   streams(): number;
   sessions(): number;
+  /** Server: refused carriers and streams (absent on the client). */
+  refusals?(): Refusals;
+}
+
+/**
+ * Carriers refused in their handshake and streams refused at --max-streams,
+ * counted by error code: every event, where the logs are rate-limited.
+ */
+export class Refusals {
+  readonly carriers = new Map<string, number>();
+  readonly streams = new Map<string, number>();
+
+  add(kind: 'carriers' | 'streams', code: string): void {
+    const counts = this[kind];
+    counts.set(code, (counts.get(code) ?? 0) + 1);
+  }
 }
 
 /** Application bytes through the tunnel: `in` arrived from the mpx peer, `out` was sent to it. */

@@ -29,6 +29,13 @@ describe('argument errors', () => {
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--tls-ca', '/nonexistent/ca.pem'], /cannot read --tls-ca file '\/nonexistent\/ca.pem': ENOENT/],
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--log-level', 'loud'], /Invalid values: Argument: log-level, Given: "loud"/],
     [['relay', '--listen', '127.0.0.1:0'], /Missing required argument: to/],
+    [['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--max-streams', '0'], /--max-streams must be a whole number from 1 to 2147483647, got '0'/],
+    [['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--max-frame'], /Not enough arguments following: max-frame/],
+    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--session-window', '64 parsecs'], /--session-window must be a whole number of bytes .* got '64 parsecs'/],
+    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--stream-idle-timeout', 'soon'], /--stream-idle-timeout must be a duration from 0/],
+    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--dead-after', '500ms'], /--dead-after \(500ms\) must be longer than --ping-interval \(1s\)/],
+    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--max-sessions', '5'], /Unknown arguments?: max-sessions/],
+    [['relay', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:1', '--handshake-timeout', '1s'], /Unknown arguments?: handshake-timeout/],
   ])('%j exits 2 with one clear line', async (args, message) => {
     const { code, stderr } = await runToExit(args);
     expect(code).toBe(2);
@@ -47,6 +54,12 @@ describe('argument errors', () => {
     expect(sub.code).toBe(0);
     expect(sub.stdout).toMatch(/--server, -s|-s, --server/);
     expect(sub.stdout).toContain('--ws-host');
+    expect(sub.stdout).toMatch(/--session-window .*\[default: \d+[KMG]iB\]/);
+    const server = await runToExit(['server', '--help']);
+    for (const flag of ['--max-sessions', '--max-carriers-per-session', '--max-streams', '--max-pending-handshakes', '--handshake-timeout', '--max-frame', '--stream-window', '--stream-idle-timeout', '--ping-interval', '--dead-after']) {
+      expect(server.stdout).toContain(flag);
+    }
+    expect(server.stdout).toContain('Unlike fregie/mpx, which cuts any connection idle for 10 s, off by default');
   });
 
   it('exits 1 with a log line when the listen address is taken', async () => {

@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULTS } from '@mpx/core';
 import { describe, expect, it } from 'vitest';
 import { clientConfig, commonConfig, parseHeader, relayConfig, resolveKey, serverConfig, type RawArgs } from '../src/config.js';
 import { UsageError } from '../src/errors.js';
@@ -49,9 +50,11 @@ describe('parseHeader', () => {
 
 describe('commonConfig', () => {
   it('converts seconds to milliseconds and applies defaults', () => {
-    const c = common({ connectTimeout: 2.5, stats: 10 });
+    const c = common({ connectTimeout: 2.5, stats: '10s' });
     expect([c.connectTimeoutMs, c.drainTimeoutMs, c.graceMs, c.statsSeconds, c.metrics, c.key]).toEqual([2500, 5000, undefined, 10, undefined, undefined]);
     expect(common({ grace: 0.5 }).graceMs).toBe(500);
+    expect(common({ grace: '750ms', drainTimeout: '2' }).graceMs).toBe(750);
+    expect(common({ drainTimeout: '2' }).drainTimeoutMs).toBe(2000);
   });
 
   it('reads TLS files, headers and the WebSocket Host override', () => {
@@ -68,7 +71,7 @@ describe('commonConfig', () => {
 
   it('names the bad flag', () => {
     expect(usageError(() => common({ tlsCert: fixture('localhost-cert.pem') })).message).toBe('--tls-cert and --tls-key go together');
-    expect(usageError(() => common({ connectTimeout: 0 })).message).toMatch(/--connect-timeout must be a number of seconds above 0/);
+    expect(usageError(() => common({ connectTimeout: 0 })).message).toMatch(/--connect-timeout must be a duration from 1ms/);
     expect(usageError(() => common({ metrics: 'ws://h:1/x' })).message).toMatch(/--metrics takes host:port/);
   });
 });
@@ -88,6 +91,20 @@ describe('command settings', () => {
     const c = clientConfig(common(), { listen: '127.0.0.1:5513', server: ['a:1|2', 'ws://b/x'], carriers: 4, maxCarrierAge: 60 });
     expect(c.servers.map((s) => s.weight)).toEqual([2, 1]);
     expect([c.carriersPerServer, c.maxCarrierAgeMs]).toEqual([4, 60_000]);
+    // The core's defaults unless a flag says otherwise.
+    expect(c.limits).toEqual({
+      handshakeTimeoutMs: DEFAULTS.handshakeTimeoutMs,
+      maxFrame: DEFAULTS.maxFrame,
+      streamWindow: DEFAULTS.streamWindow,
+      sessionWindow: DEFAULTS.sessionWindow,
+      streamIdleTimeoutMs: 0,
+      pingIntervalMs: DEFAULTS.pingIntervalMs,
+      deadAfterMs: DEFAULTS.deadAfterMs,
+    });
+    expect(clientConfig(common(), { listen: ':1', server: 'a:1', streamWindow: '1MiB', deadAfter: '10s' }).limits).toMatchObject({
+      streamWindow: 1024 * 1024,
+      deadAfterMs: 10_000,
+    });
     expect(usageError(() => clientConfig(common(), { listen: [':1', ':2'], server: 'a:1' })).message).toMatch(/exactly one --listen/);
     expect(usageError(() => clientConfig(common(), { listen: ':1', server: 'a:1', carriers: 0 })).message).toMatch(/-p/);
   });

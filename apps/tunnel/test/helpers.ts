@@ -170,15 +170,28 @@ export async function connect(port: number): Promise<net.Socket> {
   return socket;
 }
 
+export interface EchoOptions {
+  /** Called with the running total of bytes that came back. */
+  readonly onReceived?: (total: number) => void;
+  /** Called with the socket once connected. */
+  readonly onSocket?: (socket: net.Socket) => void;
+}
+
 /**
  * Sends `size` seeded random bytes to an echo through the tunnel at `port`,
  * ends, and returns the digests of what was sent and what came back.
  */
-export async function echoThrough(port: number, size: number, seed: number): Promise<{ sent: Digest; received: Digest }> {
+export async function echoThrough(port: number, size: number, seed: number, options: EchoOptions = {}): Promise<{ sent: Digest; received: Digest }> {
   const random = seededRandom(seed);
   const data = randomBytes(random, size);
   const socket = await connect(port);
+  options.onSocket?.(socket);
   const received = collectBytes(socket);
+  const { onReceived } = options;
+  if (onReceived !== undefined) {
+    let total = 0;
+    socket.on('data', (chunk: Buffer) => onReceived((total += chunk.length)));
+  }
   await writeChunks(socket, randomSlices(random, data, 256 * 1024));
   socket.end();
   const result = await received;

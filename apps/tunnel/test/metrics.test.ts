@@ -1,7 +1,7 @@
 // Prometheus text format, the carrier totals behind it, and the --stats lines.
 import { describe, expect, it } from 'vitest';
 import { escapeLabel, renderMetrics, snapshotOf } from '../src/metrics.js';
-import { CarrierBook, StatsReporter, Traffic, formatRate, type CarrierSample, type LiveCarrier, type TunnelView } from '../src/stats.js';
+import { CarrierBook, Refusals, StatsReporter, Traffic, formatRate, type CarrierSample, type LiveCarrier, type TunnelView } from '../src/stats.js';
 
 function carrier(id: number, label: string, bytesIn: number, bytesOut: number, extra: Partial<CarrierSample> = {}): CarrierSample {
   return { id, label, weight: 1, bytesIn, bytesOut, ...extra };
@@ -61,6 +61,21 @@ describe('renderMetrics', () => {
     expect(text).not.toContain('mpx_carrier_rtt_seconds');
     expect(text).not.toContain('mpx_retransmits_total');
     expect(text).toContain('# TYPE mpx_carrier_bytes_total counter\n');
+  });
+
+  it('counts refused carriers and streams by error code on the server only', () => {
+    const refusals = new Refusals();
+    refusals.add('carriers', 'MPX_ERR_AUTH_FAILED');
+    refusals.add('carriers', 'MPX_ERR_AUTH_FAILED');
+    refusals.add('carriers', 'MPX_ERR_HANDSHAKE_TIMEOUT');
+    refusals.add('streams', 'MPX_ERR_LIMIT_EXCEEDED');
+    const base = { carriers: 0, groups: [], streams: 0, sessions: 0, bytesIn: 0, bytesOut: 0 };
+    const text = renderMetrics({ ...base, refusals });
+    expect(text).toContain('# TYPE mpx_carriers_refused_total counter\n');
+    expect(text).toMatch(/^mpx_carriers_refused_total\{reason="MPX_ERR_AUTH_FAILED"\} 2$/m);
+    expect(text).toMatch(/^mpx_carriers_refused_total\{reason="MPX_ERR_HANDSHAKE_TIMEOUT"\} 1$/m);
+    expect(text).toMatch(/^mpx_streams_refused_total\{reason="MPX_ERR_LIMIT_EXCEEDED"\} 1$/m);
+    expect(renderMetrics(base)).not.toContain('refused');
   });
 
   it('escapes backslash, double quote and newline in label values', () => {
