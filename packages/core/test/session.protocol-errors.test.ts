@@ -5,34 +5,18 @@ import { FrameType, WireCode } from '../src/constants.js';
 import type { WelcomeFrame } from '../src/frame.js';
 import { MpxServer } from '../src/server.js';
 import { connect, digestOf, eventually, nextStream, patternBytes, sha256, writeAll } from './harness.js';
+import { dataBytes, header } from './hardening.helpers.js';
 import { rawClient } from './raw-peer.js';
-
-function header(type: number, flags: number, length: number, streamId: number, reserved = 0): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeUInt8(type, 0);
-  b.writeUInt8(flags, 1);
-  b.writeUInt16BE(reserved, 2);
-  b.writeUInt32BE(length, 4);
-  b.writeUInt32BE(streamId, 8);
-  return b;
-}
-
-function dataFrame(streamId: number, offset: number, payload: Buffer, flags = 0): Buffer {
-  const off = Buffer.alloc(8);
-  off.writeUInt32BE(Math.floor(offset / 2 ** 32), 0);
-  off.writeUInt32BE(offset % 2 ** 32, 4);
-  return Buffer.concat([header(FrameType.DATA, flags, 8 + payload.byteLength, streamId), off, payload]);
-}
 
 const cases: Array<[string, number, () => Buffer]> = [
   ['an unknown frame type', WireCode.UNKNOWN_FRAME_TYPE, () => header(0x7f, 0, 0, 0)],
   ['a length above max frame, before its body arrives', WireCode.FRAME_TOO_LARGE, () => header(FrameType.DATA, 0, 0x00ffffff, 1)],
   ['reserved header bits', WireCode.PROTOCOL, () => Buffer.concat([header(FrameType.PING, 0, 8, 0, 1), Buffer.alloc(8)])],
   ['undefined flag bits', WireCode.PROTOCOL, () => Buffer.concat([header(FrameType.WINDOW, 0x80, 8, 0), Buffer.alloc(8)])],
-  ['DATA beyond the granted credit', WireCode.FLOW_CONTROL, () => dataFrame(1, 1024 * 1024 * 1024, Buffer.from('x'), 0x01)],
+  ['DATA beyond the granted credit', WireCode.FLOW_CONTROL, () => dataBytes(1, 1024 * 1024 * 1024, Buffer.from('x'), 0x01)],
   ['a handshake frame after the handshake', WireCode.PROTOCOL, () => Buffer.concat([header(FrameType.CHALLENGE, 0, 24, 0), Buffer.from('4d505800010100000000000000000000000000000000000000', 'hex').subarray(0, 24)])],
-  ['DATA for a server stream the server never opened', WireCode.STREAM_STATE, () => dataFrame(1_000_000, 0, Buffer.from('x'), 0x01)],
-  ['a stream id 0 on DATA', WireCode.PROTOCOL, () => dataFrame(0, 0, Buffer.from('x'))],
+  ['DATA for a server stream the server never opened', WireCode.STREAM_STATE, () => dataBytes(1_000_000, 0, Buffer.from('x'), 0x01)],
+  ['a stream id 0 on DATA', WireCode.PROTOCOL, () => dataBytes(0, 0, Buffer.from('x'))],
 ];
 
 describe('malformed frames', () => {
