@@ -1,20 +1,12 @@
 // Limit flags → core options (SessionOptions, ServerOptions), with the core's
 // defaults (SPEC §12), range checks that name the flag (exit code 2 instead of
 // a failed start), and the hints log lines add when a limit was hit.
-import { DEFAULTS, MAX_MAX_FRAME, MIN_MAX_FRAME, type MpxErrorCode } from '@mpx/core';
+import { DEFAULTS, MAX_MAX_FRAME, MIN_MAX_FRAME, SERVER_DEFAULTS, type MpxErrorCode } from '@mpx/core';
 import { UsageError } from './errors.js';
 import { formatBytes, formatDuration, parseBytes, parseDuration } from './units.js';
 
-/**
- * Defaults of MpxServer's own limits (packages/core/src/server.ts; the core
- * does not export them). The CLI always passes explicit values, so these are
- * what `mpx-tunnel server` uses.
- */
-export const SERVER_DEFAULTS = {
-  maxSessions: 10_000,
-  maxCarriersPerSession: 64,
-  maxPendingHandshakes: 4096,
-} as const;
+/** Defaults of MpxServer's own limits, from the core. */
+export { SERVER_DEFAULTS };
 
 /** The flags as yargs hands them over: strings from the command line, numbers from tests. */
 export interface RawLimitArgs {

@@ -16,5 +16,5 @@ export { Session, type SessionRole, type SessionStats } from './session.js';
 export { ClientSession, type AddCarrierOptions } from './client.js';
 export { MpxClient, type CarrierTarget, type MpxClientOptions, type MpxClientStats, type TargetStats } from './client-pool.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
-export { MpxServer, type AcceptInfo, type ServerOptions } from './server.js';
+export { MpxServer, SERVER_DEFAULTS, type AcceptInfo, type ServerOptions } from './server.js';
 export { MpxStream, type StreamStats } from './stream.js';

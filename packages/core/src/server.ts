@@ -11,6 +11,13 @@ import { serverHandshake } from './handshake.js';
 import { Session } from './session.js';
 import type { MpxStream } from './stream.js';
 
+/** Defaults of the server-only limits (README, SECURITY.md). */
+export const SERVER_DEFAULTS = {
+  maxSessions: 10_000,
+  maxCarriersPerSession: 64,
+  maxPendingHandshakes: 4096,
+} as const;
+
 export interface ServerOptions extends SessionOptions {
   /** Sessions held at once; a carrier that would create one more is refused. */
   maxSessions?: number;
@@ -46,9 +53,9 @@ export class MpxServer extends EventEmitter {
   constructor(options: ServerOptions = {}) {
     super();
     this.options = resolveOptions(options);
-    this.#maxSessions = options.maxSessions ?? 10_000;
-    this.#maxCarriers = options.maxCarriersPerSession ?? 64;
-    this.#maxPending = options.maxPendingHandshakes ?? 4096;
+    this.#maxSessions = options.maxSessions ?? SERVER_DEFAULTS.maxSessions;
+    this.#maxCarriers = options.maxCarriersPerSession ?? SERVER_DEFAULTS.maxCarriersPerSession;
+    this.#maxPending = options.maxPendingHandshakes ?? SERVER_DEFAULTS.maxPendingHandshakes;
     for (const [field, value] of [
       ['maxSessions', this.#maxSessions],
       ['maxCarriersPerSession', this.#maxCarriers],
