@@ -191,6 +191,9 @@ async function fuzzOnce(port: number, fuzz: Case): Promise<Outcome> {
 
 // ---- the test ----
 
+// MPX_SOAK_SCALE > 1 makes the run longer (the benchmark suite's `soak`).
+const CONNECTIONS = 240 * Math.max(1, Number(process.env.MPX_SOAK_SCALE ?? 1));
+
 describe('fuzzing a live server port', () => {
   const uncaught: unknown[] = [];
   const onUncaught = (err: unknown): void => {
@@ -203,7 +206,7 @@ describe('fuzzing a live server port', () => {
     process.off('uncaughtException', onUncaught);
   });
 
-  it('withstands 240 hostile connections while a legitimate session keeps transferring verified bytes', async () => {
+  it(`withstands ${CONNECTIONS} hostile connections while a legitimate session keeps transferring verified bytes`, async () => {
     const server = new MpxServer({ key: KEY, handshakeTimeoutMs: 300, graceMs: 100, maxStreams: 256 });
     const carrierErrors: MpxError[] = [];
     server.on('carrierError', (e: MpxError) => carrierErrors.push(e));
@@ -241,7 +244,7 @@ describe('fuzzing a live server port', () => {
       }
     })();
 
-    const cases = fc.sample(caseArb, { seed: 0xf022_5e4f, numRuns: 240 });
+    const cases = fc.sample(caseArb, { seed: 0xf022_5e4f, numRuns: CONNECTIONS });
     const outcomes: Outcome[] = [];
     let heapMid = 0;
     for (let i = 0; i < cases.length; i += 20) {

@@ -6,6 +6,7 @@ import { manyStreams } from './many-streams.js';
 import { openLatency } from './open-latency.js';
 import { rawLoopback } from './raw-loopback.js';
 import { slowReader } from './slow-reader.js';
+import { soak } from './soak.js';
 import { uneven } from './uneven.js';
 
-export const SCENARIOS: readonly Scenario[] = [aggregation, uneven, failover, stall, outage, openLatency, manyStreams, rawLoopback, slowReader];
+export const SCENARIOS: readonly Scenario[] = [aggregation, uneven, failover, stall, outage, openLatency, manyStreams, rawLoopback, slowReader, soak];
