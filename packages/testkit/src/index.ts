@@ -18,3 +18,4 @@ export {
   writeChunks,
   writeRandom,
 } from './stream-helpers.js';
+export { silentServer, type SilentServer } from './silent-server.js';

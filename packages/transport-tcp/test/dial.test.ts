@@ -1,6 +1,7 @@
 // dialTcp: resolves with a connected socket, rejects with a stable `code`.
 import * as net from 'node:net';
 import { once } from 'node:events';
+import { silentServer as startSilentServer, type SilentServer } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialTcp, listenTcp, type CarrierListener } from '../src/index.js';
 import { rejectionOf } from './helpers.js';
@@ -10,24 +11,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A TCP server that accepts connections and never sends a byte (a stalled TLS handshake). */
-async function silentServer(): Promise<{ port: number; accepted: Promise<net.Socket> }> {
-  const sockets: net.Socket[] = [];
-  let onAccept: (socket: net.Socket) => void = () => {};
-  const accepted = new Promise<net.Socket>((resolve) => (onAccept = resolve));
-  const server = net.createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => {});
-    socket.resume(); // reads and drops the ClientHello, answers nothing
-    onAccept(socket);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return { port: (server.address() as net.AddressInfo).port, accepted };
+/** A server that never answers, closed after each test. */
+async function silentServer(): Promise<SilentServer> {
+  const server = await startSilentServer();
+  cleanups.push(() => server.close());
+  return server;
 }
 
 async function closedPort(host: string): Promise<number> {

@@ -1,6 +1,7 @@
 // dialWebSocket: what the upgrade request carries, and stable error codes.
 import { once } from 'node:events';
 import * as net from 'node:net';
+import { silentServer as startSilentServer, type SilentServer } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { dialWebSocket, WebSocketUpgradeError, type WebSocketCarrierListener, type WebSocketListenOptions } from '../src/index.js';
@@ -23,24 +24,11 @@ async function dial(...args: Parameters<typeof dialWebSocket>) {
   return carrier;
 }
 
-/** A TCP server that accepts and never answers (a stalled upgrade). */
-async function silentServer(): Promise<{ port: number; accepted: Promise<net.Socket> }> {
-  const sockets: net.Socket[] = [];
-  let onAccept: (socket: net.Socket) => void = () => {};
-  const accepted = new Promise<net.Socket>((resolve) => (onAccept = resolve));
-  const server = net.createServer((socket) => {
-    sockets.push(socket);
-    socket.on('error', () => {});
-    socket.resume();
-    onAccept(socket);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(() => {
-    for (const socket of sockets) socket.destroy();
-    server.close();
-  });
-  return { port: (server.address() as net.AddressInfo).port, accepted };
+/** A server that never answers, closed after each test. */
+async function silentServer(): Promise<SilentServer> {
+  const server = await startSilentServer();
+  cleanups.push(() => server.close());
+  return server;
 }
 
 describe('dialWebSocket', () => {
