@@ -1,17 +1,7 @@
 // <addr> parsing: every scheme, IPv6, defaults, weights, and the errors.
 import { describe, expect, it } from 'vitest';
 import { formatAddress, isLoopback, parseAddress, parseServerList, parseWeightedAddress } from '../src/address.js';
-import { UsageError } from '../src/errors.js';
-
-function errorOf(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UsageError) return err;
-    throw err;
-  }
-  throw new Error('expected a UsageError');
-}
+import { usageErrorOf } from './usage-error.js';
 
 describe('parseAddress', () => {
   it('reads host:port as TCP (the fregie/mpx spelling)', () => {
@@ -42,8 +32,8 @@ describe('parseAddress', () => {
   it('accepts an empty host and port 0 only for listening', () => {
     expect(parseAddress(':5512', { listen: true })).toEqual({ scheme: 'tcp', host: '', port: 5512, path: '' });
     expect(parseAddress('127.0.0.1:0', { listen: true }).port).toBe(0);
-    expect(errorOf(() => parseAddress(':5512')).message).toMatch(/host is missing/);
-    expect(errorOf(() => parseAddress('127.0.0.1:0')).message).toMatch(/out of range \(1–65535\)/);
+    expect(usageErrorOf(() => parseAddress(':5512')).message).toMatch(/host is missing/);
+    expect(usageErrorOf(() => parseAddress('127.0.0.1:0')).message).toMatch(/out of range \(1–65535\)/);
   });
 
   it.each([
@@ -63,7 +53,7 @@ describe('parseAddress', () => {
     ['user@h:1', /user information/],
     ['ws://h/a b', /white space/],
   ])('rejects %j with a message naming the problem', (text, why) => {
-    const err = errorOf(() => parseAddress(text));
+    const err = usageErrorOf(() => parseAddress(text));
     expect(err.code).toBe('MPX_TUNNEL_ERR_ADDRESS');
     expect(err.message).toMatch(why);
   });
@@ -76,7 +66,7 @@ describe('parseWeightedAddress', () => {
   });
 
   it.each(['a:1|0', 'a:1|65536', 'a:1|x', 'a:1|', 'a:1|1.5'])('rejects the weight in %j', (text) => {
-    expect(errorOf(() => parseWeightedAddress(text)).code).toBe('MPX_TUNNEL_ERR_WEIGHT');
+    expect(usageErrorOf(() => parseWeightedAddress(text)).code).toBe('MPX_TUNNEL_ERR_WEIGHT');
   });
 });
 
@@ -100,7 +90,7 @@ describe('parseServerList', () => {
   });
 
   it('rejects an empty list', () => {
-    expect(errorOf(() => parseServerList(' , ')).message).toMatch(/server list is empty/);
+    expect(usageErrorOf(() => parseServerList(' , ')).message).toMatch(/server list is empty/);
   });
 });
 

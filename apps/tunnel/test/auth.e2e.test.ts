@@ -4,10 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
+import { connect, echoThrough, killAll, startEcho, Tunnel, type EchoServer, CLIENT_PORT, SERVER_PORT } from './helpers.js';
 
-const SERVER_PORT = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/;
-const CLIENT_PORT = /listening on 127\.0\.0\.1:(\d+)/;
 
 let echo: EchoServer | undefined;
 

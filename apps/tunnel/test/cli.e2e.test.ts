@@ -2,10 +2,8 @@
 // environment, a target that refuses, signals, --metrics and --stats.
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { closedPort, connect, echoThrough, killAll, runToExit, startEcho, Tunnel, type EchoServer } from './helpers.js';
+import { closedPort, connect, echoThrough, killAll, runToExit, startEcho, Tunnel, type EchoServer, CLIENT_PORT, SERVER_PORT } from './helpers.js';
 
-const SERVER_PORT = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/;
-const CLIENT_PORT = /listening on 127\.0\.0\.1:(\d+)/;
 
 let echo: EchoServer | undefined;
 

@@ -5,21 +5,11 @@ import { join } from 'node:path';
 import { DEFAULTS } from '@mpx/core';
 import { describe, expect, it } from 'vitest';
 import { clientConfig, commonConfig, parseHeader, relayConfig, resolveKey, serverConfig, type RawArgs } from '../src/config.js';
-import { UsageError } from '../src/errors.js';
 import { fixture } from './helpers.js';
+import { usageErrorOf } from './usage-error.js';
 
 const quiet = (): void => {};
 const common = (args: RawArgs = {}, env = {}) => commonConfig(args, env, quiet);
-
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UsageError) return err;
-    throw err;
-  }
-  throw new Error('expected a UsageError');
-}
 
 describe('resolveKey', () => {
   it('prefers --key, then --key-file without its trailing newline, then MPX_KEY', () => {
@@ -33,8 +23,8 @@ describe('resolveKey', () => {
   });
 
   it('refuses an empty key and an unreadable key file', () => {
-    expect(usageError(() => resolveKey({ key: '' }, {})).message).toBe('--key is empty');
-    expect(usageError(() => resolveKey({ keyFile: '/nonexistent/key' }, {})).code).toBe('MPX_TUNNEL_ERR_FILE');
+    expect(usageErrorOf(() => resolveKey({ key: '' }, {})).message).toBe('--key is empty');
+    expect(usageErrorOf(() => resolveKey({ keyFile: '/nonexistent/key' }, {})).code).toBe('MPX_TUNNEL_ERR_FILE');
   });
 });
 
@@ -44,7 +34,7 @@ describe('parseHeader', () => {
   });
 
   it.each(['no colon', ': value', 'Bad Name: v'])('refuses %j', (text) => {
-    expect(usageError(() => parseHeader(text)).code).toBe('MPX_TUNNEL_ERR_OPTION');
+    expect(usageErrorOf(() => parseHeader(text)).code).toBe('MPX_TUNNEL_ERR_OPTION');
   });
 });
 
@@ -70,9 +60,9 @@ describe('commonConfig', () => {
   });
 
   it('names the bad flag', () => {
-    expect(usageError(() => common({ tlsCert: fixture('localhost-cert.pem') })).message).toBe('--tls-cert and --tls-key go together');
-    expect(usageError(() => common({ connectTimeout: 0 })).message).toMatch(/--connect-timeout must be a duration from 1ms/);
-    expect(usageError(() => common({ metrics: 'ws://h:1/x' })).message).toMatch(/--metrics takes host:port/);
+    expect(usageErrorOf(() => common({ tlsCert: fixture('localhost-cert.pem') })).message).toBe('--tls-cert and --tls-key go together');
+    expect(usageErrorOf(() => common({ connectTimeout: 0 })).message).toMatch(/--connect-timeout must be a duration from 1ms/);
+    expect(usageErrorOf(() => common({ metrics: 'ws://h:1/x' })).message).toMatch(/--metrics takes host:port/);
   });
 });
 
@@ -84,7 +74,7 @@ describe('command settings', () => {
       ['ws', '', 2],
       ['tls', '::', 3],
     ]);
-    expect(usageError(() => serverConfig(common(), { listen: ':1', target: 'ws://h/x' })).message).toMatch(/--target takes host:port/);
+    expect(usageErrorOf(() => serverConfig(common(), { listen: ':1', target: 'ws://h/x' })).message).toMatch(/--target takes host:port/);
   });
 
   it('client: one --listen, the weighted server list, -p and carrier age', () => {
@@ -105,8 +95,8 @@ describe('command settings', () => {
       streamWindow: 1024 * 1024,
       deadAfterMs: 10_000,
     });
-    expect(usageError(() => clientConfig(common(), { listen: [':1', ':2'], server: 'a:1' })).message).toMatch(/exactly one --listen/);
-    expect(usageError(() => clientConfig(common(), { listen: ':1', server: 'a:1', carriers: 0 })).message).toMatch(/-p/);
+    expect(usageErrorOf(() => clientConfig(common(), { listen: [':1', ':2'], server: 'a:1' })).message).toMatch(/exactly one --listen/);
+    expect(usageErrorOf(() => clientConfig(common(), { listen: ':1', server: 'a:1', carriers: 0 })).message).toMatch(/-p/);
   });
 
   it('relay: any address to any address', () => {

@@ -7,6 +7,10 @@ import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { collectBytes, digestOf, randomBytes, randomSlices, seededRandom, writeChunks, type Digest } from '@mpx/testkit';
 
+/** The log lines that give the ports a server (TCP carriers) and a client listen on. */
+export const SERVER_PORT = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/;
+export const CLIENT_PORT = /listening on 127\.0\.0\.1:(\d+)/;
+
 export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 

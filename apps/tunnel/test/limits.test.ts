@@ -2,19 +2,12 @@
 // before the core sees them, and the flag hints added to log lines.
 import { DEFAULTS } from '@mpx/core';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/errors.js';
 import { LIMIT_DEFAULTS_TEXT, SERVER_DEFAULTS, limitHint, parseCount, serverLimits, sessionLimits } from '../src/limits.js';
 import { formatBytes, formatDuration } from '../src/units.js';
+import { usageErrorOf } from './usage-error.js';
 
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UsageError && err.code === 'MPX_TUNNEL_ERR_OPTION') return err.message;
-    throw err;
-  }
-  throw new Error('expected a UsageError');
-}
+/** The message of the MPX_TUNNEL_ERR_OPTION error `fn` throws. */
+const message = (fn: () => unknown): string => usageErrorOf(fn, 'MPX_TUNNEL_ERR_OPTION').message;
 
 describe('serverLimits', () => {
   it("uses the core's defaults when no flag is given", () => {

@@ -1,19 +1,12 @@
 // Sizes and durations with unit suffixes, and the errors that name the flag.
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/errors.js';
 import { formatBytes, formatDuration, parseBytes, parseDuration } from '../src/units.js';
+import { usageErrorOf } from './usage-error.js';
+
+/** The message of the MPX_TUNNEL_ERR_OPTION error `fn` throws. */
+const message = (fn: () => unknown): string => usageErrorOf(fn, 'MPX_TUNNEL_ERR_OPTION').message;
 
 const ANY = { min: 0, max: Number.MAX_SAFE_INTEGER };
-
-function message(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof UsageError && err.code === 'MPX_TUNNEL_ERR_OPTION') return err.message;
-    throw err;
-  }
-  throw new Error('expected a UsageError');
-}
 
 describe('parseBytes', () => {
   it.each([
