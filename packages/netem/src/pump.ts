@@ -23,6 +23,15 @@ import { DelayLine } from './delay-line.js';
 import { wakeGrain, type BucketWaiter, type SharedBucket } from './shared-bucket.js';
 import { TokenBucket, defaultBurst } from './token-bucket.js';
 
+/**
+ * Entries due within this slack of the head are released with it. Node timers
+ * have millisecond resolution and fire a few tenths of a millisecond late, so
+ * without it bytes that arrived a fraction of a millisecond after the head
+ * (a frame header and its payload in two reads, say) would wait for a timer
+ * of their own and pay up to another millisecond.
+ */
+const RELEASE_SLACK_MS = 0.5;
+
 /** What a pump needs from its path. */
 export interface PumpLink {
   readonly now: () => number;
@@ -168,7 +177,7 @@ export class Pump implements BucketWaiter {
     const now = this.#link.now();
     let corked = false;
     while (!this.#dstBlocked) {
-      const e = this.#line.shiftDue(now);
+      const e = this.#line.shiftDue(now + RELEASE_SLACK_MS);
       if (e === undefined) break;
       if (!corked) {
         this.#dst.cork();
@@ -239,7 +248,7 @@ export class Pump implements BucketWaiter {
     this.#ownTimer = setTimeout(() => {
       this.#ownTimer = null;
       this.run();
-    }, Math.max(1, Math.ceil(ms)));
+    }, Math.max(1, Math.round(ms)));
   }
 
   #armLine(ms: number): void {
@@ -247,7 +256,7 @@ export class Pump implements BucketWaiter {
     this.#lineTimer = setTimeout(() => {
       this.#lineTimer = null;
       this.run();
-    }, Math.max(1, Math.ceil(ms)));
+    }, Math.max(1, Math.round(ms)));
   }
 
   #clearOwnTimer(): void {
