@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { Clock, Timer } from './clock.js';
-import { FrameType, MIN_MAX_FRAME, WireCode } from './constants.js';
+import { FrameType, MAX_ACK_DELAY_MS, MIN_MAX_FRAME, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { encodeFrame, encodedLength } from './encode.js';
 import { MpxError, wireCodeName } from './errors.js';
@@ -87,6 +87,8 @@ export class CarrierLink extends EventEmitter {
   #countedIn = 0;
   #ackedIn = 0;
   #ackScheduled = false;
+  /** The delayed ACK for a lone unacknowledged frame (SPEC §9). */
+  #ackTimer: Timer | undefined;
   // Liveness.
   #lastHeard: number;
   /** When a PONG last arrived (or the carrier opened). */
@@ -163,6 +165,8 @@ export class CarrierLink extends EventEmitter {
       this.#full = true;
       return false;
     }
+    // SPEC §9: a pending ACK rides along with whatever goes out (same write).
+    if (frame.type !== FrameType.ACK && this.#countedIn > this.#ackedIn && this.#state === 'open') this.#flushAck();
     const chunks = encodeFrame(frame);
     const deep = this.#socket.writableLength >= this.#writeBuffer;
     if (!this.#corked) {
@@ -288,10 +292,15 @@ export class CarrierLink extends EventEmitter {
         this.fail(new MpxError('MPX_ERR_INTERNAL', `internal error while reading a frame: ${String(err)}`, { cause: err, wireCode: WireCode.INTERNAL }));
       }
     }
-    if (this.#countedIn > this.#ackedIn && !this.#ackScheduled) {
+    const unacked = this.#countedIn - this.#ackedIn;
+    if (unacked >= 2 && !this.#ackScheduled) {
       // SPEC §9: one cumulative ACK per turn of the event loop at most.
       this.#ackScheduled = true;
       setImmediate(this.#flushAck);
+    } else if (unacked === 1 && this.#ackTimer === undefined) {
+      // A lone frame (interactive traffic): its ACK waits for a frame to ride
+      // along with, a second frame, or MAX_ACK_DELAY_MS, whichever is first.
+      this.#ackTimer = this.#options.clock.setTimeout(this.#flushAck, MAX_ACK_DELAY_MS);
     }
   };
 
@@ -300,9 +309,11 @@ export class CarrierLink extends EventEmitter {
       case FrameType.ACK: {
         if (this.#state === 'handshake') break;
         const before = this.#sent.bytes;
-        const { bytes, newestSentAt } = this.#sent.ack(frame.count);
+        const { bytes, frames, newestSentAt } = this.#sent.ack(frame.count);
         const now = this.#options.clock.now();
-        if (newestSentAt !== undefined) this.estimator.onRttSample(now - newestSentAt, now);
+        // An ACK of a lone frame may have waited up to MAX_ACK_DELAY_MS for
+        // company (SPEC §9): only ACKs of two or more frames are prompt.
+        if (newestSentAt !== undefined && frames >= 2) this.estimator.onRttSample(now - newestSentAt, now);
         this.estimator.onAcked(bytes, now, before - bytes > 0 || before >= MIN_BUSY_BYTES);
         this.#updateFull();
         this.emit('ack');
@@ -337,10 +348,17 @@ export class CarrierLink extends EventEmitter {
 
   #flushAck = (): void => {
     this.#ackScheduled = false;
+    this.#clearAckTimer();
     if (this.#countedIn === this.#ackedIn || this.#state === 'closed' || this.#socket.writableEnded) return;
     this.#ackedIn = this.#countedIn;
     this.send({ type: FrameType.ACK, count: this.#countedIn });
   };
+
+  #clearAckTimer(): void {
+    if (this.#ackTimer === undefined) return;
+    this.#options.clock.clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+  }
 
   #scheduleTick(): void {
     const { clock, pingIntervalMs } = this.#options;
@@ -422,6 +440,7 @@ export class CarrierLink extends EventEmitter {
     this.#state = 'closed';
     this.#full = true;
     if (this.#tick !== undefined) this.#options.clock.clearTimeout(this.#tick);
+    this.#clearAckTimer();
     this.emit('close', this.#closeError);
   };
 }

@@ -51,6 +51,13 @@ export const MAC_SIZE = 32;
 
 /** SPEC §3.2: bounds of the `max frame` handshake field. */
 export const MIN_MAX_FRAME = 1024;
+
+/**
+ * SPEC §9: an ACK is sent in the turn that brings the second unacknowledged
+ * counted frame, with any other frame sent on the carrier, or at the latest
+ * this long after the first unacknowledged one arrived, ms.
+ */
+export const MAX_ACK_DELAY_MS = 5;
 export const MAX_MAX_FRAME = 0xffffff;
 
 /** SPEC §2: u64 values must stay exact doubles. */

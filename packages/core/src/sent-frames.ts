@@ -45,15 +45,17 @@ export class SentFrames {
   }
 
   /**
-   * The peer has received `count` counted frames. Returns the bytes newly
-   * acknowledged and when the newest of them was sent (an RTT sample).
+   * The peer has received `count` counted frames. Returns the bytes and the
+   * number of frames newly acknowledged, and when the newest of them was sent
+   * (an RTT sample).
    * An ACK for frames never sent is `PROTOCOL`; an older ACK is ignored.
    */
-  ack(count: number): { bytes: number; newestSentAt: number | undefined } {
+  ack(count: number): { bytes: number; frames: number; newestSentAt: number | undefined } {
     if (count > this.#sent) {
       throw new MpxProtocolError(WireCode.PROTOCOL, `ACK of ${count} frames, but only ${this.#sent} were sent on this carrier`);
     }
     let bytes = 0;
+    const frames = Math.max(0, count - this.#acked);
     let newestSentAt: number | undefined;
     while (this.#acked < count) {
       const entry = this.#entries[this.#head] as Entry;
@@ -68,7 +70,7 @@ export class SentFrames {
       this.#entries = this.#entries.slice(this.#head);
       this.#head = 0;
     }
-    return { bytes, newestSentAt };
+    return { bytes, frames, newestSentAt };
   }
 
   /** When the oldest unacknowledged frame was sent, or undefined if none. */

@@ -2,7 +2,7 @@
 // clear wire code (SPEC §11), the server an event to log, and leaves the other
 // sessions on the same server alone. SPEC §3, §4, §6.2, §7, §12.
 import { describe, expect, it } from 'vitest';
-import { FrameType, WireCode } from '../src/constants.js';
+import { FrameType, MAX_ACK_DELAY_MS, WireCode } from '../src/constants.js';
 import { DEFAULTS } from '../src/config.js';
 import { MpxError } from '../src/errors.js';
 import type { ResetFrame, WelcomeFrame } from '../src/frame.js';
@@ -225,6 +225,13 @@ describe('limits: frames, streams, memory', () => {
   });
 });
 
+/** Lets delayed ACKs (SPEC §9) fire and land, so that only other timers stay pending. */
+async function settleAcks(clock: ManualClock): Promise<void> {
+  await turn();
+  clock.advance(MAX_ACK_DELAY_MS);
+  await turn();
+}
+
 function resetOf(streamId: number): Uint8Array {
   const b = Buffer.alloc(24);
   header(FrameType.RESET, 0, 12, streamId).copy(b, 0);
@@ -276,6 +283,7 @@ describe('limits: idle stream timeout (streamIdleTimeoutMs)', () => {
     const s = h.client.openStream();
     s.write('x');
     const peer = await accepted;
+    await settleAcks(clock);
     expect(clock.pending).toBe(timersBefore);
     clock.advance(3_600_000);
     await turn();
@@ -292,11 +300,13 @@ describe('limits: idle stream timeout (streamIdleTimeoutMs)', () => {
     const s = h.client.openStream();
     s.end('bye');
     const peer = await accepted;
+    await settleAcks(clock);
     expect(clock.pending).toBe(timersBefore + 1);
     await digestOf(peer);
     peer.end();
     await digestOf(s);
     await eventually(() => h.client.streamCount === 0);
+    await settleAcks(clock);
     expect(clock.pending).toBe(timersBefore);
     h.close();
   });

@@ -12,7 +12,7 @@ describe('SentFrames (SPEC §9, sender side)', () => {
     q.push(win(2), 20, 11);
     q.push(win(3), 20, 12);
     expect(q.bytes).toBe(60);
-    expect(q.ack(2)).toEqual({ bytes: 40, newestSentAt: 11 });
+    expect(q.ack(2)).toEqual({ bytes: 40, frames: 2, newestSentAt: 11 });
     expect(q.pending).toBe(1);
     expect(q.oldestSentAt()).toBe(12);
   });
@@ -21,7 +21,7 @@ describe('SentFrames (SPEC §9, sender side)', () => {
     const q = new SentFrames();
     q.push(win(1), 20, 0);
     q.ack(1);
-    expect(q.ack(0)).toEqual({ bytes: 0, newestSentAt: undefined });
+    expect(q.ack(0)).toEqual({ bytes: 0, frames: 0, newestSentAt: undefined });
     expect(() => q.ack(5)).toThrow(expect.objectContaining({ code: 'MPX_ERR_PROTOCOL' }));
   });
 
