@@ -24,13 +24,16 @@ import { wakeGrain, type BucketWaiter, type SharedBucket } from './shared-bucket
 import { TokenBucket, defaultBurst } from './token-bucket.js';
 
 /**
- * Entries due within this slack of the head are released with it. Node timers
- * have millisecond resolution and fire a few tenths of a millisecond late, so
- * without it bytes that arrived a fraction of a millisecond after the head
- * (a frame header and its payload in two reads, say) would wait for a timer
- * of their own and pay up to another millisecond.
+ * Entries due within this slack of now are released when the line timer
+ * fires. Node timers count from the event loop's cached millisecond clock, so
+ * a timer can fire up to a millisecond before the exact due time as well as a
+ * few tenths after it; without the slack an early fire would re-arm for
+ * another millisecond or more, and bytes that arrived a fraction of a
+ * millisecond after the head (a frame header and its payload in two reads,
+ * say) would wait for a timer of their own. With it, each direction's delay
+ * stays within about a millisecond of the asked value, either side.
  */
-const RELEASE_SLACK_MS = 0.5;
+const RELEASE_SLACK_MS = 1;
 
 /** What a pump needs from its path. */
 export interface PumpLink {
