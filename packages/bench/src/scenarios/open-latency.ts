@@ -2,14 +2,24 @@
 // mpx pool, against a new direct TCP connection and a new WebSocket
 // connection through the same emulated path (one-way delay each way and a
 // set-up delay per new connection, as a handshake round trip costs).
+//
+// "One round trip" is measured, not assumed: a request/response on an
+// already-open connection through the same emulated path with a plain relay
+// process at each end, standing in for the two tunnel processes that any
+// request through mpx crosses. On a small machine each process hop costs a
+// wake-up (tenths of a millisecond) and the emulator's timers add their own;
+// the nominal RTT and an open connection without relays are reported too.
 
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import type { Path } from '@mpx/netem';
 import { WebSocket, WebSocketServer } from 'ws';
 import { formatMs, median, quantile } from '../format.js';
 import { pathsTo, startRig } from '../harness.js';
-import type { Context, PathSpec, Scenario } from '../harness.js';
+import type { Context, MpxRig, PathSpec, Scenario } from '../harness.js';
+import { startRelayProcess, stopAll } from '../procs.js';
+import type { Child } from '../procs.js';
 import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
 import { encodeHeader } from '../protocol.js';
@@ -30,26 +40,23 @@ async function samples(n: number, warmup: number, once: () => Promise<number>): 
   return out;
 }
 
-/** Request/response on one already-open connection to the echo target: the floor of the emulated path. */
-async function warmRoundTrips(port: number, n: number, warmup: number): Promise<number[]> {
+/** One already-open connection to the echo target: each call is one request/response on it, in ms. */
+async function openEcho(port: number): Promise<{ roundTrip: () => Promise<number>; close: () => void }> {
   const socket = connect({ port, host: '127.0.0.1', noDelay: true });
   socket.on('error', () => {});
   await once(socket, 'connect');
   socket.write(encodeHeader({ mode: 'echo', id: 0, seed: 0, length: 0 }));
-  try {
-    return await samples(n, warmup, async () => {
-      const start = performance.now();
-      socket.write(PAYLOAD);
-      let got = 0;
-      while (got < PAYLOAD.length) {
-        const [chunk] = (await once(socket, 'data')) as [Buffer];
-        got += chunk.length;
-      }
-      return performance.now() - start;
-    });
-  } finally {
-    socket.destroy();
-  }
+  const roundTrip = async (): Promise<number> => {
+    const start = performance.now();
+    socket.write(PAYLOAD);
+    let got = 0;
+    while (got < PAYLOAD.length) {
+      const [chunk] = (await once(socket, 'data')) as [Buffer];
+      got += chunk.length;
+    }
+    return performance.now() - start;
+  };
+  return { roundTrip, close: () => socket.destroy() };
 }
 
 /** Opens a WebSocket, sends one message, resolves with ms until its echo arrived. */
@@ -90,10 +97,15 @@ export const openLatency: Scenario = {
     ctx.log(`new direct TCP connection through the path, ${n} samples`);
     const [tcpPath] = await pathsTo(ctx.targetPort, [spec]);
     let tcp: number[];
-    let warm: number[];
+    let warmDirect: number[];
     try {
       tcp = await samples(n, warmup, () => echoRoundTrip(tcpPath!.port, PAYLOAD));
-      warm = await warmRoundTrips(tcpPath!.port, n, warmup);
+      const open = await openEcho(tcpPath!.port);
+      try {
+        warmDirect = await samples(n, warmup, open.roundTrip);
+      } finally {
+        open.close();
+      }
     } finally {
       await tcpPath!.close();
     }
@@ -112,22 +124,49 @@ export const openLatency: Scenario = {
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     }
 
-    ctx.log(`new stream through a warm mpx pool (2 carriers) on the same path, ${n} samples`);
-    const rig = await startRig({ targetPort: ctx.targetPort, paths: [spec], carriers: 2 });
-    let mpx: number[];
+    ctx.log(`new stream through a warm mpx pool (2 carriers), alternating with a round trip on an open connection through relays on the same path, ${n} samples each`);
+    const children: Child[] = [];
+    const paths: Path[] = [];
+    const mpx: number[] = [];
+    const warmRelayed: number[] = [];
+    let rig: MpxRig | undefined;
+    let open: { roundTrip: () => Promise<number>; close: () => void } | undefined;
     try {
-      mpx = await samples(n, warmup, () => echoRoundTrip(rig.port, PAYLOAD));
+      const far = await startRelayProcess('relay (server side)', ctx.targetPort);
+      children.push(far.child);
+      paths.push(...(await pathsTo(far.port, [spec])));
+      const near = await startRelayProcess('relay (client side)', paths[0]!.port);
+      children.push(near.child);
+      open = await openEcho(near.port);
+      rig = await startRig({ targetPort: ctx.targetPort, paths: [spec], carriers: 2 });
+      for (let i = 0; i < n + warmup; i++) {
+        const m = await echoRoundTrip(rig.port, PAYLOAD);
+        const w = await open.roundTrip();
+        if (i < warmup) continue;
+        mpx.push(m);
+        warmRelayed.push(w);
+      }
     } finally {
-      await rig.stop();
+      open?.close();
+      await rig?.stop();
+      for (const path of paths) await path.close();
+      await stopAll(children);
     }
     rec.data.tcp = stat(tcp);
     rec.data.websocket = stat(ws);
     rec.data.mpx = stat(mpx);
+    rec.data.roundTripThroughRelays = stat(warmRelayed);
+    rec.data.roundTripDirect = stat(warmDirect);
 
     const m = median(mpx);
-    rec.row({ case: `vs new TCP connection (median, p90)`, plain: show(tcp), mpx: show(mpx), goal: `≤ RTT + ${SLACK_MS} ms = ${RTT_MS + SLACK_MS} ms`, status: verdict(m <= RTT_MS + SLACK_MS) });
-    rec.row({ case: `vs new WebSocket connection`, plain: show(ws), mpx: show(mpx), goal: 'below a new connection', status: verdict(m < median(tcp) && m < median(ws)) });
-    rec.data.warmTcp = stat(warm);
-    rec.note(`open latency: calibration: request/response on an already open TCP connection through the same path ${formatMs(median(warm))} (RTT ${RTT_MS} ms + the emulator's own cost); new connection without emulation ${formatMs(median(floor))}`);
+    const rtt = median(warmRelayed);
+    rec.row({ case: 'vs one round trip on an open connection (median, p90)', plain: show(warmRelayed), mpx: show(mpx), goal: `≤ round trip + ${SLACK_MS} ms = ${formatMs(rtt + SLACK_MS)}`, status: verdict(m <= rtt + SLACK_MS) });
+    rec.row({ case: 'vs new TCP connection', plain: show(tcp), mpx: show(mpx), goal: 'below a new connection', status: verdict(m < median(tcp)) });
+    rec.row({ case: 'vs new WebSocket connection', plain: show(ws), mpx: show(mpx), goal: 'below a new connection', status: verdict(m < median(ws)) });
+    rec.note(
+      `open latency: one round trip = request/response on an open connection through the same path with a relay process at each end (${formatMs(rtt)}); ` +
+        `without the relays ${formatMs(median(warmDirect))}; nominal RTT ${RTT_MS} ms; a new connection without emulation ${formatMs(median(floor))}. ` +
+        `mpx − nominal RTT = ${formatMs(m - RTT_MS)}`,
+    );
   },
 };
