@@ -11,6 +11,7 @@ import { runClient } from './client-command.js';
 import { normalizeArgv } from './compat.js';
 import { clientConfig, commonConfig, relayConfig, serverConfig, type CommonConfig, type RawArgs } from './config.js';
 import { ExitCode, UsageError } from './errors.js';
+import { reserveHeapBallast } from './heap-ballast.js';
 import { LIMIT_DEFAULTS_TEXT } from './limits.js';
 import { LOG_LEVELS, describeError, type Logger } from './log.js';
 import { runRelay } from './relay-command.js';
@@ -182,6 +183,8 @@ async function main(): Promise<void> {
     if (selected === undefined) return; // --help or --version was printed
     const common = commonConfig(selected.args, process.env);
     const logger = common.log;
+    // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-ballast.ts).
+    reserveHeapBallast();
     log = logger;
     const running = await start(selected, common, legacyNote);
     process.on('uncaughtException', (err) => logger.error(`unexpected error (kept running): ${describeError(err)}`));
