@@ -139,7 +139,7 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     .alias('help', 'h')
     .version(version())
     .wrap(Math.min(120, process.stdout.columns ?? 120))
-    .epilogue('Environment: MPX_KEY (pre-shared key); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.');
+    .epilogue('Environment: MPX_KEY (pre-shared key); MPX_HEAP_BALLAST_MB (V8 heap ballast, default 32, 0 = off); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.');
   for (const [command, description] of EXAMPLES) parser = parser.example(command, description);
   await parser.parseAsync();
   return selected;
@@ -184,7 +184,8 @@ async function main(): Promise<void> {
     const common = commonConfig(selected.args, process.env);
     const logger = common.log;
     // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-ballast.ts).
-    reserveHeapBallast();
+    const ballastMb = reserveHeapBallast();
+    logger.debug(ballastMb > 0 ? `heap ballast ${ballastMb} MiB (MPX_HEAP_BALLAST_MB)` : 'heap ballast off (MPX_HEAP_BALLAST_MB=0)');
     log = logger;
     const running = await start(selected, common, legacyNote);
     process.on('uncaughtException', (err) => logger.error(`unexpected error (kept running): ${describeError(err)}`));

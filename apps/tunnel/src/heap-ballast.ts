@@ -29,12 +29,17 @@ export const DEFAULT_HEAP_BALLAST_MB = 32;
 
 let ballast: number[] | undefined;
 
+/** The ballast size `MPX_HEAP_BALLAST_MB` asks for, in MiB: default when unset or not a number ≥ 0, at most 1024. */
+export function ballastMegabytes(env: NodeJS.ProcessEnv): number {
+  const raw = env.MPX_HEAP_BALLAST_MB;
+  const parsed = raw === undefined || raw.trim() === '' ? DEFAULT_HEAP_BALLAST_MB : Number(raw);
+  return Number.isFinite(parsed) && parsed >= 0 ? Math.min(parsed, 1024) : DEFAULT_HEAP_BALLAST_MB;
+}
+
 /** Allocates the ballast once (see above); returns its size in MiB. */
 export function reserveHeapBallast(env: NodeJS.ProcessEnv = process.env): number {
   if (ballast !== undefined) return (ballast.length * 8) / (1024 * 1024);
-  const raw = env.MPX_HEAP_BALLAST_MB;
-  const parsed = raw === undefined || raw.trim() === '' ? DEFAULT_HEAP_BALLAST_MB : Number(raw);
-  const mb = Number.isFinite(parsed) && parsed >= 0 ? Math.min(parsed, 1024) : DEFAULT_HEAP_BALLAST_MB;
+  const mb = ballastMegabytes(env);
   if (mb === 0) return 0;
   ballast = new Array<number>(Math.floor((mb * 1024 * 1024) / 8)).fill(0.5);
   return mb;
