@@ -11,7 +11,7 @@ import { runClient } from './client-command.js';
 import { normalizeArgv } from './compat.js';
 import { clientConfig, commonConfig, relayConfig, serverConfig, type CommonConfig, type RawArgs } from './config.js';
 import { ExitCode, UsageError } from './errors.js';
-import { reserveHeapBallast } from './heap-ballast.js';
+import { HeapBallast, ballastMegabytes } from './heap-ballast.js';
 import { LIMIT_DEFAULTS_TEXT } from './limits.js';
 import { LOG_LEVELS, describeError, type Logger } from './log.js';
 import { runRelay } from './relay-command.js';
@@ -139,7 +139,7 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     .alias('help', 'h')
     .version(version())
     .wrap(Math.min(120, process.stdout.columns ?? 120))
-    .epilogue('Environment: MPX_KEY (pre-shared key); MPX_HEAP_BALLAST_MB (V8 heap ballast, default 32, 0 = off); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.');
+    .epilogue('Environment: MPX_KEY (pre-shared key); MPX_HEAP_BALLAST_MB (most V8 heap ballast in MiB, default 128, 0 = off); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.');
   for (const [command, description] of EXAMPLES) parser = parser.example(command, description);
   await parser.parseAsync();
   return selected;
@@ -184,8 +184,9 @@ async function main(): Promise<void> {
     const common = commonConfig(selected.args, process.env);
     const logger = common.log;
     // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-ballast.ts).
-    const ballastMb = reserveHeapBallast();
-    logger.debug(ballastMb > 0 ? `heap ballast ${ballastMb} MiB (MPX_HEAP_BALLAST_MB)` : 'heap ballast off (MPX_HEAP_BALLAST_MB=0)');
+    const ballast = new HeapBallast(ballastMegabytes(process.env));
+    ballast.start((mb, gcs) => logger.debug(`heap ballast grown to ${mb} MiB: ${gcs} full garbage collections within a second`));
+    logger.debug(ballast.sizeMb > 0 ? `heap ballast ${ballast.sizeMb} MiB (MPX_HEAP_BALLAST_MB)` : 'heap ballast off (MPX_HEAP_BALLAST_MB=0)');
     log = logger;
     const running = await start(selected, common, legacyNote);
     process.on('uncaughtException', (err) => logger.error(`unexpected error (kept running): ${describeError(err)}`));

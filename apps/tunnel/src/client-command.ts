@@ -11,7 +11,7 @@ import type { ClientConfig } from './config.js';
 import { limitHint } from './limits.js';
 import { describeError } from './log.js';
 import { startObservers } from './metrics.js';
-import { abortSocket, splice, type Side } from './pipe.js';
+import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Traffic, type TunnelView } from './stats.js';
 
@@ -68,7 +68,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     else log.warn(`session closed: ${describeError(err)}; open connections through it were reset`);
   });
 
-  const local = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => onConnection(socket));
+  const local = net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_WRITE_BUFFER }, (socket) => onConnection(socket));
   local.on('error', (err) => log.error(`local listener: ${describeError(err)}`));
 
   function onConnection(socket: net.Socket): void {

@@ -22,25 +22,93 @@
 // elements, and it sits in large-object space, so it is never copied.
 // Measured on loopback (1 GiB, 1 and 2 carriers): Mark-Compacts per GB from
 // ~30 to ~0, CPU from ~4.1 to ~2.9 s/GB. The cost is its size in resident
-// memory. `MPX_HEAP_BALLAST_MB` overrides the size (0 turns it off).
+// memory.
+//
+// How much is enough depends on the traffic (V8 starts marking once the room
+// left below the limit is smaller than the young generation, which itself
+// grows with the allocation rate), and a process that once fell into the
+// loop stays in it. So the ballast starts at 32 MiB and grows by 32 MiB, up
+// to `MPX_HEAP_BALLAST_MB` (default 128; 0 turns it off), whenever full
+// collections come back to back (GC_BURST within GC_WINDOW_MS): a bigger
+// live heap makes the next Mark-Compact set a higher limit, which ends the
+// loop. A tunnel that never moves much keeps 32 MiB.
 
-/** Rationale: 16 MiB left the 2-carrier server in the loop in about half the runs, 32 MiB in one of seven. */
-export const DEFAULT_HEAP_BALLAST_MB = 32;
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 
-let ballast: number[] | undefined;
+/** The ceiling when MPX_HEAP_BALLAST_MB is unset, MiB. */
+export const DEFAULT_HEAP_BALLAST_MB = 128;
+/** Size at start and of each growth step, MiB. Rationale: 32 MiB ends the loop for one busy stream in most runs. */
+export const BALLAST_STEP_MB = 32;
+/** Full collections within GC_WINDOW_MS that count as a loop. Rationale: a healthy busy tunnel has about none. */
+export const GC_BURST = 5;
+export const GC_WINDOW_MS = 1000;
 
-/** The ballast size `MPX_HEAP_BALLAST_MB` asks for, in MiB: default when unset or not a number ≥ 0, at most 1024. */
+/** The ceiling `MPX_HEAP_BALLAST_MB` asks for, in MiB: default when unset or not a number ≥ 0, at most 1024. */
 export function ballastMegabytes(env: NodeJS.ProcessEnv): number {
   const raw = env.MPX_HEAP_BALLAST_MB;
   const parsed = raw === undefined || raw.trim() === '' ? DEFAULT_HEAP_BALLAST_MB : Number(raw);
   return Number.isFinite(parsed) && parsed >= 0 ? Math.min(parsed, 1024) : DEFAULT_HEAP_BALLAST_MB;
 }
 
-/** Allocates the ballast once (see above); returns its size in MiB. */
-export function reserveHeapBallast(env: NodeJS.ProcessEnv = process.env): number {
-  if (ballast !== undefined) return (ballast.length * 8) / (1024 * 1024);
-  const mb = ballastMegabytes(env);
-  if (mb === 0) return 0;
-  ballast = new Array<number>(Math.floor((mb * 1024 * 1024) / 8)).fill(0.5);
-  return mb;
+/** Says when full collections come back to back: GC_BURST of them within GC_WINDOW_MS. I/O-free. */
+export class GcBurstDetector {
+  #times: number[] = [];
+
+  constructor(
+    readonly burst = GC_BURST,
+    readonly windowMs = GC_WINDOW_MS,
+  ) {}
+
+  /** A full collection ended at `now` (ms); true when it completes a burst (the count starts over). */
+  onFullGc(now: number): boolean {
+    this.#times.push(now);
+    while (this.#times.length > 0 && now - (this.#times[0] as number) > this.windowMs) this.#times.shift();
+    if (this.#times.length < this.burst) return false;
+    this.#times = [];
+    return true;
+  }
+}
+
+/** The ballast: chunks of unboxed doubles, held for the life of the process. */
+export class HeapBallast {
+  readonly #chunks: number[][] = [];
+  readonly #maxMb: number;
+  /** BALLAST_STEP_MB, or the whole ceiling when that is smaller. */
+  readonly #stepMb: number;
+  #observer: PerformanceObserver | undefined;
+
+  constructor(maxMb: number) {
+    this.#maxMb = maxMb;
+    this.#stepMb = Math.min(BALLAST_STEP_MB, maxMb);
+  }
+
+  get sizeMb(): number {
+    return this.#chunks.length * this.#stepMb;
+  }
+
+  /** Takes the first step and watches full collections; `onGrow` hears each later step. */
+  start(onGrow: (sizeMb: number, fullGcs: number) => void = () => {}): void {
+    if (!this.#grow()) return;
+    const detector = new GcBurstDetector();
+    this.#observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+        if (kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
+        if (detector.onFullGc(entry.startTime + entry.duration) && this.#grow()) onGrow(this.sizeMb, detector.burst);
+      }
+      if (this.sizeMb + this.#stepMb > this.#maxMb) this.stop(); // nothing left to add
+    });
+    this.#observer.observe({ entryTypes: ['gc'] });
+  }
+
+  stop(): void {
+    this.#observer?.disconnect();
+    this.#observer = undefined;
+  }
+
+  #grow(): boolean {
+    if (this.#stepMb <= 0 || this.sizeMb + this.#stepMb > this.#maxMb) return false;
+    this.#chunks.push(new Array<number>(Math.floor((this.#stepMb * 1024 * 1024) / 8)).fill(0.5));
+    return true;
+  }
 }

@@ -8,6 +8,15 @@ import type { Duplex } from 'node:stream';
 
 export type Side = 'a' | 'b';
 
+/**
+ * Write buffer of the tunnel's local sockets (the application's and the
+ * target's), bytes. Rationale: Node's default of 16 KiB is one stream frame,
+ * so pipe() would pause after every payload and batchWrites() below could
+ * never gather more than one; 256 KiB lets a read's worth of frames (and
+ * more) leave in one writev.
+ */
+export const SOCKET_WRITE_BUFFER = 256 * 1024;
+
 export interface SpliceResult {
   /** Bytes read from a and handed to b, and the reverse. */
   readonly aToB: number;
@@ -72,8 +81,31 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
     }
     a.on('data', count('aToB'));
     b.on('data', count('bToA'));
+    batchWrites(a, b);
+    batchWrites(b, a);
     a.pipe(b);
     b.pipe(a);
+  });
+}
+
+/**
+ * Chunks that `from` emits within one tick reach `to` in one write: an mpx
+ * stream delivers a frame's payload at a time (16 KiB), and a socket write
+ * per payload would cost a system call each. Corked, they leave as one
+ * writev when the tick ends. Listens before pipe() so that the cork comes
+ * first.
+ */
+function batchWrites(from: Duplex, to: Duplex): void {
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    to.uncork();
+  };
+  from.on('data', () => {
+    if (corked || to.destroyed) return;
+    corked = true;
+    to.cork();
+    process.nextTick(uncork);
   });
 }
 

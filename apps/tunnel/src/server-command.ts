@@ -12,7 +12,7 @@ import type { ServerConfig } from './config.js';
 import { limitHint } from './limits.js';
 import { describeError, type LogLevel } from './log.js';
 import { startObservers } from './metrics.js';
-import { abortSocket, splice } from './pipe.js';
+import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Refusals, Traffic, type LiveCarrier, type TunnelView } from './stats.js';
@@ -84,7 +84,9 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
 
   function forward(stream: MpxStream, name: string): void {
     log.debug(`stream ${name} opened, connecting to ${targetLabel}`);
-    const socket = net.connect({ host: config.target.host, port: config.target.port, allowHalfOpen: true, noDelay: true });
+    // writableHighWaterMark reaches the Duplex at run time; @types/node's NetConnectOpts omits it.
+    const options = { host: config.target.host, port: config.target.port, allowHalfOpen: true, noDelay: true, writableHighWaterMark: SOCKET_WRITE_BUFFER };
+    const socket = net.connect(options as net.NetConnectOpts);
     let connected = false;
     let settled = false;
     const done = connections.add(() => {

@@ -1,6 +1,6 @@
 // splice(): both directions, half-close preserved, failures tear down the other side.
 import { once } from 'node:events';
-import type { Duplex } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import { createMemoryPair, waitForClose, watchErrors } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { splice } from '../src/pipe.js';
@@ -76,5 +76,29 @@ describe('splice', () => {
     const result = await splice(near.b, far.a);
     expect(result.error).toBeUndefined();
     expect(far.a.destroyed).toBe(true);
+  });
+
+  it('hands chunks read within one tick to the other side in one write', async () => {
+    const source = new PassThrough();
+    const writes: number[] = [];
+    const sink = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        writes.push(1);
+        cb();
+      },
+      writev(chunks, cb) {
+        writes.push(chunks.length);
+        cb();
+      },
+    });
+    const done = splice(source, sink);
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 4; i++) source.write(Buffer.alloc(1024, i));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([4]);
+    source.destroy();
+    sink.destroy();
+    await done;
   });
 });
