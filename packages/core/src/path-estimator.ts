@@ -4,7 +4,7 @@
 
 /** Smallest in-flight cap, bytes. Rationale: below this a fresh carrier could not probe its rate. */
 export const MIN_INFLIGHT_CAP = 256 * 1024;
-/** Allowance for the receiver's delayed ACK (one event-loop turn), ms. */
+/** Allowance for a busy receiver acknowledging once per event-loop turn (SPEC §9), ms. */
 const ACK_DELAY_MS = 2;
 /** How long a delivery-rate maximum is remembered, ms. */
 const RATE_WINDOW_MS = 2_000;
