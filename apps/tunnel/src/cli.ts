@@ -184,9 +184,10 @@ async function main(): Promise<void> {
     const common = commonConfig(selected.args, process.env);
     const logger = common.log;
     // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-ballast.ts).
-    const ballast = new HeapBallast(ballastMegabytes(process.env));
+    // A relay only pipes sockets and never falls into it.
+    const ballast = new HeapBallast(selected.command === 'relay' ? 0 : ballastMegabytes(process.env));
     ballast.start((mb, gcs) => logger.debug(`heap ballast grown to ${mb} MiB: ${gcs} full garbage collections within a second`));
-    logger.debug(ballast.sizeMb > 0 ? `heap ballast ${ballast.sizeMb} MiB (MPX_HEAP_BALLAST_MB)` : 'heap ballast off (MPX_HEAP_BALLAST_MB=0)');
+    logger.debug(ballast.sizeMb > 0 ? `heap ballast ${ballast.sizeMb} MiB (MPX_HEAP_BALLAST_MB)` : 'heap ballast off');
     log = logger;
     const running = await start(selected, common, legacyNote);
     process.on('uncaughtException', (err) => logger.error(`unexpected error (kept running): ${describeError(err)}`));
