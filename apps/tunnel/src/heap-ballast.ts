@@ -88,7 +88,7 @@ export class HeapBallast {
 
   /** Takes the first step and watches full collections; `onGrow` hears each later step. */
   start(onGrow: (sizeMb: number, fullGcs: number) => void = () => {}): void {
-    if (!this.#grow()) return;
+    if (!this.#grow() || this.#atCeiling()) return;
     const detector = new GcBurstDetector();
     this.#observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
@@ -96,7 +96,7 @@ export class HeapBallast {
         if (kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
         if (detector.onFullGc(entry.startTime + entry.duration) && this.#grow()) onGrow(this.sizeMb, detector.burst);
       }
-      if (this.sizeMb + this.#stepMb > this.#maxMb) this.stop(); // nothing left to add
+      if (this.#atCeiling()) this.stop(); // nothing left to add
     });
     this.#observer.observe({ entryTypes: ['gc'] });
   }
@@ -106,8 +106,13 @@ export class HeapBallast {
     this.#observer = undefined;
   }
 
+  /** No further step fits under the ceiling. */
+  #atCeiling(): boolean {
+    return this.#stepMb <= 0 || this.sizeMb + this.#stepMb > this.#maxMb;
+  }
+
   #grow(): boolean {
-    if (this.#stepMb <= 0 || this.sizeMb + this.#stepMb > this.#maxMb) return false;
+    if (this.#atCeiling()) return false;
     this.#chunks.push(new Array<number>(Math.floor((this.#stepMb * 1024 * 1024) / 8)).fill(0.5));
     return true;
   }
