@@ -69,7 +69,14 @@ export class GcBurstDetector {
   }
 }
 
-/** The ballast: chunks of unboxed doubles, held for the life of the process. */
+/**
+ * Ballasts started and not released. The process holds nothing else that
+ * points at its ballast once the GC watch stops (at the ceiling), and a
+ * collected ballast puts the process straight back into the loop.
+ */
+const held = new Set<HeapBallast>();
+
+/** The ballast: chunks of unboxed doubles, held for the life of the process (or until `release`). */
 export class HeapBallast {
   readonly #chunks: number[][] = [];
   readonly #maxMb: number;
@@ -88,7 +95,9 @@ export class HeapBallast {
 
   /** Takes the first step and watches full collections; `onGrow` hears each later step. */
   start(onGrow: (sizeMb: number, fullGcs: number) => void = () => {}): void {
-    if (!this.#grow() || this.#atCeiling()) return;
+    if (!this.#grow()) return;
+    held.add(this);
+    if (this.#atCeiling()) return;
     const detector = new GcBurstDetector();
     this.#observer = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
@@ -101,9 +110,17 @@ export class HeapBallast {
     this.#observer.observe({ entryTypes: ['gc'] });
   }
 
+  /** Stops growing; what is there stays held. */
   stop(): void {
     this.#observer?.disconnect();
     this.#observer = undefined;
+  }
+
+  /** Stops growing and lets the ballast go. */
+  release(): void {
+    this.stop();
+    this.#chunks.length = 0;
+    held.delete(this);
   }
 
   /** No further step fits under the ceiling. */

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { BALLAST_STEP_MB, DEFAULT_HEAP_BALLAST_MB, GC_BURST, GC_WINDOW_MS, GcBurstDetector, HeapBallast, ballastMegabytes } from '../src/heap-ballast.js';
 
@@ -40,7 +42,7 @@ describe('HeapBallast', () => {
     const on = new HeapBallast(DEFAULT_HEAP_BALLAST_MB);
     on.start();
     expect(on.sizeMb).toBe(BALLAST_STEP_MB);
-    on.stop();
+    on.release();
     const off = new HeapBallast(0);
     off.start();
     expect(off.sizeMb).toBe(0);
@@ -50,6 +52,27 @@ describe('HeapBallast', () => {
     const small = new HeapBallast(8);
     small.start();
     expect(small.sizeMb).toBe(8);
-    small.stop();
+    small.release();
+  });
+
+  it('outlives every reference to it until released, even after growth stops', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const refs = (() => {
+      const atCeiling = new HeapBallast(BALLAST_STEP_MB); // a single step: no GC watch at all
+      atCeiling.start();
+      const stopped = new HeapBallast(DEFAULT_HEAP_BALLAST_MB);
+      stopped.start();
+      stopped.stop();
+      return [new WeakRef(atCeiling), new WeakRef(stopped)];
+    })();
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setImmediate(r));
+    }
+    const alive = refs.map((r) => r.deref());
+    expect(alive.map((b) => b?.sizeMb)).toEqual([BALLAST_STEP_MB, BALLAST_STEP_MB]);
+    for (const b of alive) b?.release();
+    expect(alive.map((b) => b?.sizeMb)).toEqual([0, 0]);
   });
 });
