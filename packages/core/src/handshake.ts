@@ -82,6 +82,7 @@ export function clientHandshake(
   onOpen?: (result: ClientHandshakeResult) => void,
 ): Promise<ClientHandshakeResult> {
   let sent: Omit<HelloFrame, 'type'> | undefined;
+  let sentAt = 0;
   return drive<ClientHandshakeResult>(link, options, (frame, settle) => {
     if (sent === undefined) {
       if (frame.type !== FrameType.CHALLENGE) throw unexpected(frame, 'CHALLENGE');
@@ -104,6 +105,7 @@ export function clientHandshake(
       };
       sent = { ...body, mac: helloMac(options.key, frame, body) };
       link.send({ type: FrameType.HELLO, ...sent });
+      sentAt = options.clock.now();
       return;
     }
     if (frame.type !== FrameType.WELCOME) throw unexpected(frame, 'WELCOME');
@@ -111,6 +113,9 @@ export function clientHandshake(
     if (!macEqual(expected, frame.mac)) {
       throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the server did not prove it holds the key (WELCOME mac mismatch)');
     }
+    // SPEC §9: the path's round trip before any data queues on it.
+    const now = options.clock.now();
+    link.estimator.onRttSample(now - sentAt, now);
     link.open();
     settle({
       peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame },
@@ -141,6 +146,7 @@ export function serverHandshake(
     maxVersion: MAX_VERSION,
     nonce: randomBytes(NONCE_SIZE),
   };
+  let sentAt = 0;
   const result = drive<ServerHandshakeResult>(link, options, (frame, settle) => {
     if (frame.type !== FrameType.HELLO) throw unexpected(frame, 'HELLO');
     if (frame.version < MIN_VERSION || frame.version > MAX_VERSION) {
@@ -149,6 +155,9 @@ export function serverHandshake(
     if (!macEqual(helloMac(options.key, challenge, frame), frame.mac)) {
       throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the client did not prove it holds the key (HELLO mac mismatch)');
     }
+    // SPEC §9: the path's round trip before any data queues on it.
+    const now = options.clock.now();
+    link.estimator.onRttSample(now - sentAt, now);
     const { created } = admit(frame);
     const body = {
       created,
@@ -161,5 +170,6 @@ export function serverHandshake(
     settle({ hello: frame, peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame } });
   }, onOpen);
   link.send(challenge);
+  sentAt = options.clock.now();
   return result;
 }

@@ -18,6 +18,9 @@ export class PathEstimator {
   #rttvar = 0;
   #minRtt = Number.POSITIVE_INFINITY;
   #minRttAt = 0;
+  /** The smallest sample since #minRtt was taken: the minimum once #minRtt expires. */
+  #nextMinRtt = Number.POSITIVE_INFINITY;
+  #nextMinRttAt = 0;
   /** Delivery-rate samples (bytes/ms) with their time, for a windowed max. */
   #rates: Array<{ at: number; rate: number }> = [];
   #sampleStart: number | undefined;
@@ -44,11 +47,26 @@ export class PathEstimator {
     return best;
   }
 
+  /**
+   * A round-trip sample of `ms` taken at `now`. The minimum is windowed: one
+   * older than MIN_RTT_WINDOW_MS gives way to the smallest sample seen since
+   * it was taken (not to whichever sample comes next, which under load is
+   * inflated by the queues and would let the cap feed on itself).
+   */
   onRttSample(ms: number, now = 0): void {
     if (!(ms >= 0)) return;
-    if (ms <= this.#minRtt || now - this.#minRttAt > MIN_RTT_WINDOW_MS) {
+    if (ms <= this.#minRtt) {
       this.#minRtt = ms;
       this.#minRttAt = now;
+      this.#nextMinRtt = Number.POSITIVE_INFINITY;
+    } else if (ms <= this.#nextMinRtt) {
+      this.#nextMinRtt = ms;
+      this.#nextMinRttAt = now;
+    }
+    if (now - this.#minRttAt > MIN_RTT_WINDOW_MS) {
+      this.#minRtt = this.#nextMinRtt;
+      this.#minRttAt = this.#nextMinRttAt;
+      this.#nextMinRtt = Number.POSITIVE_INFINITY;
     }
     if (this.#srtt === undefined) {
       this.#srtt = ms;

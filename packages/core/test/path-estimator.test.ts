@@ -43,6 +43,18 @@ describe('PathEstimator', () => {
     expect(e.minRtt).toBe(80);
   });
 
+  it('replaces an expired minimum with the smallest sample since, not the next one', () => {
+    const e = new PathEstimator();
+    e.onRttSample(10, 0);
+    e.onRttSample(300, 4_000);
+    e.onRttSample(50, 8_000); // the path got slower: the best seen since
+    e.onRttSample(400, 12_000); // a queued sample when the old minimum expires
+    expect(e.minRtt).toBe(50);
+    e.onRttSample(450, 15_000);
+    e.onRttSample(420, 19_000);
+    expect(e.minRtt).toBe(420); // 50 expired at 18 s; 420 is the best since
+  });
+
   it('drops samples taken while the carrier idled', () => {
     const e = new PathEstimator();
     e.onRttSample(10);

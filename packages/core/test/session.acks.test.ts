@@ -3,12 +3,13 @@
 // second frame or for a frame of ours to ride along with.
 import { describe, expect, it } from 'vitest';
 import { FrameType, MAX_ACK_DELAY_MS } from '../src/constants.js';
-import type { DataFrame } from '../src/frame.js';
+import type { ChallengeFrame, DataFrame, WelcomeFrame } from '../src/frame.js';
 import { MpxServer } from '../src/server.js';
 import type { Session } from '../src/session.js';
 import type { MpxStream } from '../src/stream.js';
 import { eventually } from './harness.js';
 import { ManualClock, dataBytes, framesOf, joinedRawPeer, turn } from './hardening.helpers.js';
+import { rawClient } from './raw-peer.js';
 
 async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await turn();
@@ -90,13 +91,14 @@ describe('ACK timing (SPEC §9)', () => {
     peer.sendRaw(dataBytes(1, 0, Buffer.from('x'), 0x01));
     await turns(5);
     const rtt = (): number | undefined => session?.carrierStats()[0]?.rttMs;
+    const handshakeRtt = rtt() as number; // the handshake's sample (0 on the manual clock)
 
     streams[0]!.write('a'); // one frame (with our pending ACK riding along)
     await peer.waitFor((f): f is DataFrame => f.type === FrameType.DATA);
     clock.advance(40); // a peer's delayed ACK of a lone frame
     peer.send({ type: FrameType.ACK, count: 1 });
     await turns(5);
-    expect(rtt()).toBeUndefined();
+    expect(rtt()).toBe(handshakeRtt);
 
     streams[0]!.write('b');
     await turns(2);
@@ -105,7 +107,21 @@ describe('ACK timing (SPEC §9)', () => {
     clock.advance(7);
     peer.send({ type: FrameType.ACK, count: 3 });
     await turns(5);
-    expect(rtt()).toBe(7);
+    expect(rtt()).toBe(0.875 * handshakeRtt + 0.125 * 7); // RFC 6298 smoothing of the 7 ms sample
+    server.close();
+  });
+
+  it('takes the handshake as the first RTT sample: CHALLENGE to HELLO at the server', async () => {
+    const clock = new ManualClock();
+    const server = serverWith(clock);
+    let session: Session | undefined;
+    server.on('session', (s: Session) => (session = s));
+    const { peer } = rawClient(server);
+    await peer.waitFor((f): f is ChallengeFrame => f.type === FrameType.CHALLENGE);
+    clock.advance(30); // the path's round trip, before any data queues on it
+    await peer.hello();
+    await peer.waitFor((f): f is WelcomeFrame => f.type === FrameType.WELCOME);
+    expect(session?.carrierStats()[0]?.rttMs).toBe(30);
     server.close();
   });
 });
