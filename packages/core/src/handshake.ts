@@ -70,6 +70,12 @@ function drive<T>(
   });
 }
 
+/** SPEC §9: the handshake's round trip, taken before any data queues on the carrier, is its first RTT sample. */
+function sampleRtt(link: CarrierLink, options: ResolvedSessionOptions, sentAt: number): void {
+  const now = options.clock.now();
+  link.estimator.onRttSample(now - sentAt, now);
+}
+
 function unexpected(frame: Frame, wanted: string): MpxProtocolError {
   return new MpxProtocolError(WireCode.PROTOCOL, `expected ${wanted} during the handshake, got frame type 0x${frame.type.toString(16)}`);
 }
@@ -113,9 +119,7 @@ export function clientHandshake(
     if (!macEqual(expected, frame.mac)) {
       throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the server did not prove it holds the key (WELCOME mac mismatch)');
     }
-    // SPEC §9: the path's round trip before any data queues on it.
-    const now = options.clock.now();
-    link.estimator.onRttSample(now - sentAt, now);
+    sampleRtt(link, options, sentAt);
     link.open();
     settle({
       peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame },
@@ -155,9 +159,7 @@ export function serverHandshake(
     if (!macEqual(helloMac(options.key, challenge, frame), frame.mac)) {
       throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the client did not prove it holds the key (HELLO mac mismatch)');
     }
-    // SPEC §9: the path's round trip before any data queues on it.
-    const now = options.clock.now();
-    link.estimator.onRttSample(now - sentAt, now);
+    sampleRtt(link, options, sentAt);
     const { created } = admit(frame);
     const body = {
       created,
