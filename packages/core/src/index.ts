@@ -5,7 +5,7 @@ export type * from './frame.js';
 export { isCounted } from './frame.js';
 export { encodeFrame, encodedLength } from './encode.js';
 export { FrameDecoder } from './decode.js';
-export { ReorderBuffer } from './reorder-buffer.js';
+export { GapBudget, ReorderBuffer, type ReorderBufferOptions } from './reorder-buffer.js';
 export { ReceiveWindow, SendCredit } from './flow-control.js';
 export { WeightedPicker, type CarrierPicker } from './scheduler.js';
 export { RoundRobin } from './round-robin.js';

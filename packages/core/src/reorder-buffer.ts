@@ -16,6 +16,9 @@
 //   search or shift anything.
 // - The number of gaps is capped: a hostile peer that sends every other byte
 //   cannot make the gap list (and the cost of each insert) grow without bound.
+//   Each gap also holds a piece of its own, so gaps are what a fragmenting
+//   peer makes us pay for: a session's buffers share a GapBudget that charges
+//   every gap GAP_CHARGE bytes of the session window (issue 11, SPEC §7.3).
 // - Memory accounting counts what pieces cost, not only their bytes (issue 6):
 //   a piece that pins a much larger buffer is copied, and small neighbouring
 //   pieces are joined, so that memory stays close to `bufferedBytes` whatever
@@ -64,9 +67,64 @@ const PIN_RATIO = 4;
  */
 const JOIN_MAX = 4096;
 
+/**
+ * Bytes of the session window each gap (hole in a reorder buffer) is charged.
+ *
+ * Rationale: a gap costs a piece of its own (a copied Uint8Array), two map
+ * entries and a gap record, about 350 bytes measured in Node 20 (1-byte
+ * gapped DATA frames, test/hardening.memory.test.ts); 1 KiB is that with room
+ * to spare and keeps the bookkeeping a session can be made to hold to about a
+ * third of its window. Honest traffic makes at most one gap per frame in
+ * flight: a full window of 16 KiB frames is 1/16 of the budget.
+ */
+export const GAP_CHARGE = 1024;
+
+/** SPEC §7.3: the gaps all reorder buffers of a session with this receive window may hold. */
+export function sessionGapLimit(sessionWindow: number): number {
+  return Math.max(DEFAULT_MAX_GAPS, Math.floor(sessionWindow / GAP_CHARGE));
+}
+
+/**
+ * Gaps shared by the reorder buffers of one session (SPEC §7.3). A buffer
+ * takes one when an insert splits a gap and gives them back as gaps fill or
+ * when it is cleared, so `used` is the sum of the buffers' `gapCount`.
+ */
+export class GapBudget {
+  readonly max: number;
+  #used = 0;
+
+  constructor(max: number) {
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `max must be a non-negative integer, got ${max}`);
+    }
+    this.max = max;
+  }
+
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Charges one new gap; throws `MpxProtocolError` with `LIMIT_EXCEEDED` (charging nothing) when none is left. */
+  take(what: string): void {
+    if (this.#used >= this.max) {
+      throw new MpxProtocolError(
+        WireCode.LIMIT_EXCEEDED,
+        `${what} would create more than ${this.max} gaps in the session's reorder buffers`,
+      );
+    }
+    this.#used++;
+  }
+
+  give(n: number): void {
+    this.#used -= n;
+  }
+}
+
 export interface ReorderBufferOptions {
   /** Most gaps allowed at once; an insert that would create more is `PROTOCOL`. */
   readonly maxGaps?: number;
+  /** Shared with the other buffers of the session; an insert that would exceed it is `LIMIT_EXCEEDED`. */
+  readonly budget?: GapBudget;
 }
 
 /** A run of missing bytes `[start, end)`; the last gap has `end = Infinity`. */
@@ -77,6 +135,7 @@ interface Gap {
 
 export class ReorderBuffer {
   readonly #maxGaps: number;
+  readonly #budget: GapBudget | undefined;
   /** Sorted, disjoint, non-adjacent; always non-empty (the open-ended last gap). */
   readonly #gaps: Gap[] = [{ start: 0, end: Infinity }];
   /** Stored pieces by first offset; they never overlap and are never empty. */
@@ -95,6 +154,7 @@ export class ReorderBuffer {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `maxGaps must be a non-negative integer, got ${maxGaps}`);
     }
     this.#maxGaps = maxGaps;
+    this.#budget = options?.budget;
   }
 
   /** Bytes delivered by `read()` so far: the offset of the next byte to deliver. */
@@ -149,7 +209,8 @@ export class ReorderBuffer {
    *
    * Throws `MpxProtocolError` with `FINAL_SIZE` when a byte lies at or beyond
    * a known final size (SPEC §5.1), `PROTOCOL` when the insert would create
-   * more than `maxGaps` gaps or end beyond 2^53 (SPEC §2). A throwing insert
+   * more than `maxGaps` gaps or end beyond 2^53 (SPEC §2), `LIMIT_EXCEEDED`
+   * when the shared budget has no gap left (SPEC §7.3). A throwing insert
    * changes nothing.
    */
   insert(offset: number, data: Uint8Array): number {
@@ -210,6 +271,7 @@ export class ReorderBuffer {
         `stream data [${start}, ${end}) would create more than ${this.#maxGaps} gaps in the reorder buffer`,
       );
     }
+    if (splits) this.#budget?.take(`stream data [${start}, ${end})`);
     this.#noteReceived(end);
 
     //  Store only the parts of the insert that fall in gaps (first copy wins):
@@ -243,7 +305,10 @@ export class ReorderBuffer {
       last.start = end;
       to = k;
     }
-    if (to > from) gaps.splice(from, to - from);
+    if (to > from) {
+      gaps.splice(from, to - from);
+      this.#budget?.give(to - from);
+    }
     return added;
   }
 
@@ -304,6 +369,7 @@ export class ReorderBuffer {
    */
   clear(): number {
     const dropped = this.#buffered;
+    this.#budget?.give(this.gapCount);
     this.#chunks.clear();
     this.#starts.clear();
     this.#gaps.length = 0;

@@ -14,6 +14,7 @@ import { RoundRobin } from './round-robin.js';
 import { WeightedPicker } from './scheduler.js';
 import { IdleWatch } from './idle-watch.js';
 import { laggingCarriers } from './lag.js';
+import { GapBudget, sessionGapLimit } from './reorder-buffer.js';
 import { MpxStream, type StreamHost, type StreamStats } from './stream.js';
 
 export type SessionRole = 'client' | 'server';
@@ -60,6 +61,8 @@ export class Session extends EventEmitter implements StreamHost {
   readonly role: SessionRole;
   readonly id: Uint8Array;
   readonly options: ResolvedSessionOptions;
+  /** SPEC §7.3: gaps all streams' reorder buffers may hold together (StreamHost). */
+  readonly reorderGaps: GapBudget;
 
   #peer: PeerParams | undefined;
   #maxPayload: number;
@@ -103,6 +106,7 @@ export class Session extends EventEmitter implements StreamHost {
     this.#nextLocalId = role === 'client' ? 1 : 2;
     this.#nextPeerId = role === 'client' ? 2 : 1;
     this.#recvSession = new ReceiveWindow(options.sessionWindow);
+    this.reorderGaps = new GapBudget(sessionGapLimit(options.sessionWindow));
     this.#maxPayload = options.maxPayload;
   }
 
@@ -220,6 +224,8 @@ export class Session extends EventEmitter implements StreamHost {
   #forget(stream: MpxStream): void {
     this.#disarmIdle(stream);
     if (this.#streams.get(stream.id) !== stream) return;
+    // Its gaps go back to the session's budget (nothing is left to read from them).
+    if (stream.reorder.gapCount > 0) stream.reorder.clear();
     this.#streams.delete(stream.id);
     this.#liveStreams--;
     if (stream.id % 2 === (this.role === 'client' ? 0 : 1)) this.#peerStreams--;

@@ -7,11 +7,13 @@ import { MpxError } from './errors.js';
 import { ReceiveWindow, SendCredit } from './flow-control.js';
 import type { DataFrame } from './frame.js';
 import type { IdleWatch } from './idle-watch.js';
-import { ReorderBuffer } from './reorder-buffer.js';
+import { ReorderBuffer, type GapBudget } from './reorder-buffer.js';
 
 /** What a stream needs from its session. */
 export interface StreamHost {
   readonly streamSendBuffer: number;
+  /** The gaps the session's reorder buffers share (SPEC §7.3). */
+  readonly reorderGaps: GapBudget;
   /** The stream has something to send (data, SYN or FIN). */
   wakeSender(stream: MpxStream): void;
   /** The application took `n` bytes: return credit (SPEC §7). */
@@ -45,7 +47,7 @@ export class MpxStream extends Duplex {
   #finalCallback: ((err?: Error | null) => void) | null = null;
 
   // Receive side.
-  readonly reorder = new ReorderBuffer();
+  readonly reorder: ReorderBuffer;
   readonly recvWindow: ReceiveWindow;
   /** Bytes counted as released for session credit (read, or dropped). */
   releasedBytes = 0;
@@ -64,6 +66,7 @@ export class MpxStream extends Duplex {
     this.#host = host;
     this.sendCredit = new SendCredit(sendWindow);
     this.recvWindow = new ReceiveWindow(recvWindow);
+    this.reorder = new ReorderBuffer({ budget: host.reorderGaps });
     // A peer-opened stream needs no SYN from us (SPEC §6.2).
     this.#synSent = !locallyOpened;
   }

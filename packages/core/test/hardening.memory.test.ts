@@ -4,13 +4,15 @@
 // chunks) stays close to them.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FrameType } from '../src/constants.js';
+import { FrameType, WireCode } from '../src/constants.js';
+import type { MpxError } from '../src/errors.js';
 import { FrameDecoder } from '../src/decode.js';
 import { ReorderBuffer } from '../src/reorder-buffer.js';
 import { MpxServer } from '../src/server.js';
+import type { Session } from '../src/session.js';
 import type { MpxStream } from '../src/stream.js';
 import { eventually } from './harness.js';
-import { dataBytes, heapAfterGc, joinedRawPeer, turn } from './hardening.helpers.js';
+import { dataBytes, heapAfterGc, joinedRawPeer, resetBytes, turn } from './hardening.helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -150,6 +152,66 @@ describe('session: a peer cannot make a byte of credit cost much more than a byt
     await eventually(() => b.stats().bytesReceived === 1001);
     // Before the fix: 1000 pieces of one byte pinned 60 MB of reads.
     expect(arrayBuffersAfterGc() - arrays).toBeLessThan(4 * MiB);
+    server.close();
+  });
+});
+
+describe('session: a peer cannot fragment the reorder buffers without bound (issue 11, point 2)', () => {
+  it('closes the carrier with LIMIT_EXCEEDED once 1-byte gapped DATA frames fill the session gap budget; memory stays under the bound', async () => {
+    const server = new MpxServer(); // default session window: 64 MiB, so at most 65 536 gaps (SPEC §12)
+    const sessionGaps = 65_536;
+    const closed: Array<MpxError | undefined> = [];
+    server.on('session', (s: Session) => s.on('carrierClose', (_stats: unknown, err?: MpxError) => closed.push(err)));
+    server.on('stream', (s: MpxStream) => s.on('error', () => {})); // nobody reads
+    const { peer, pair } = await joinedRawPeer(server);
+    const heap = heapAfterGc();
+    const arrays = arrayBuffersAfterGc();
+    const one = Buffer.from('g');
+    // 200 streams × 1000 one-byte frames, every other byte: 200 000 gaps wanted,
+    // about 400 KB of credit, far inside every window. Before the bound this
+    // held every one of them, about 350 bytes each (70 MB measured).
+    for (let s = 0; s < 200 && !pair.b.destroyed; s++) {
+      const id = 1 + 2 * s;
+      const batch: Buffer[] = [dataBytes(id, 0, one, 0x01)];
+      for (let k = 1; k <= 1000; k++) batch.push(dataBytes(id, 2 * k, one));
+      peer.sendRaw(Buffer.concat(batch));
+      await turn();
+    }
+    await eventually(() => closed.length === 1);
+    expect(closed[0]).toMatchObject({ code: 'MPX_ERR_LIMIT_EXCEEDED', wireCode: WireCode.LIMIT_EXCEEDED });
+    const session = [...server.sessions.values()][0]!;
+    expect(session.reorderGaps.used).toBe(sessionGaps);
+    expect(session.streamStats().length).toBeLessThan(70); // the flood stopped at the 66th stream
+    // SECURITY.md: a gap costs about 350 bytes (charged 1 KiB), and the session
+    // holds at most sessionWindow / 1 KiB of them; the streams add a few KB each.
+    const held = heapAfterGc() - heap + (arrayBuffersAfterGc() - arrays);
+    expect(held).toBeLessThan(sessionGaps * 512 + 70 * 16 * 1024);
+    server.close();
+  });
+});
+
+describe('session: gaps go back to the session budget', () => {
+  it('when the peer resets a stream with gaps, and when the application destroys one', async () => {
+    const server = new MpxServer();
+    const streams: MpxStream[] = [];
+    server.on('stream', (s: MpxStream) => {
+      s.on('error', () => {});
+      streams.push(s);
+    });
+    const { peer } = await joinedRawPeer(server);
+    const one = Buffer.from('g');
+    for (const id of [1, 3]) {
+      const batch: Buffer[] = [dataBytes(id, 0, one, 0x01)];
+      for (let k = 1; k <= 10; k++) batch.push(dataBytes(id, 2 * k, one));
+      peer.sendRaw(Buffer.concat(batch));
+    }
+    await eventually(() => streams.length === 2 && streams[1]!.stats().bytesReceived === 21);
+    const session = [...server.sessions.values()][0]!;
+    expect(session.reorderGaps.used).toBe(20);
+    peer.sendRaw(resetBytes(1, WireCode.CANCEL, 21));
+    await eventually(() => session.reorderGaps.used === 10);
+    streams[1]!.destroy();
+    await eventually(() => session.reorderGaps.used === 0);
     server.close();
   });
 });

@@ -5,7 +5,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { WireCode } from '../src/constants.js';
 import { MpxProtocolError } from '../src/errors.js';
-import { ReorderBuffer } from '../src/reorder-buffer.js';
+import { GapBudget, ReorderBuffer } from '../src/reorder-buffer.js';
 
 /** The slow, obviously right reorder buffer: a flag per byte offset. */
 class Model {
@@ -34,8 +34,11 @@ class Model {
     return gaps;
   }
 
-  /** The new-byte count, or the wire code the insert must fail with. */
-  insert(offset: number, length: number): number | { error: number } {
+  /**
+   * The new-byte count, or the wire code the insert must fail with.
+   * `gapRoom`: how many gaps a shared budget still allows (SPEC §7.3).
+   */
+  insert(offset: number, length: number, gapRoom = Infinity): number | { error: number } {
     const end = offset + length;
     if (this.finalSize !== undefined && end > this.finalSize) return { error: WireCode.FINAL_SIZE };
     if (this.discarding) {
@@ -51,6 +54,7 @@ class Model {
       }
     }
     if (this.gapCount(next) > this.maxGaps) return { error: WireCode.PROTOCOL };
+    if (this.gapCount(next) > this.gapCount() + gapRoom) return { error: WireCode.LIMIT_EXCEEDED };
     for (let o = offset; o < end; o++) this.received[o] = true;
     this.highest = Math.max(this.highest, end);
     return added;
@@ -176,6 +180,46 @@ describe('ReorderBuffer against a model', () => {
         }
       }),
       { seed: 0x6d7078, numRuns: 400 },
+    );
+  });
+
+  it('shares one gap budget between buffers: its use is the sum of their gaps, and a gap beyond it is LIMIT_EXCEEDED', () => {
+    const scenario = fc.uint8Array({ minLength: 1, maxLength: 80 }).chain((content) =>
+      fc.record({
+        content: fc.constant(content),
+        budget: fc.integer({ min: 0, max: 6 }),
+        ops: fc.array(fc.record({ which: fc.integer({ min: 0, max: 2 }), op: opArb(content.length) }), { maxLength: 80 }),
+      }),
+    );
+    fc.assert(
+      fc.property(scenario, ({ content, budget, ops }) => {
+        const shared = new GapBudget(budget);
+        const rbs = [0, 1, 2].map(() => new ReorderBuffer({ maxGaps: 4, budget: shared }));
+        const models = [0, 1, 2].map(() => new Model(4));
+        for (const { which, op } of ops) {
+          const rb = rbs[which]!;
+          const model = models[which]!;
+          const used = models.reduce((sum, m) => sum + m.gapCount(), 0);
+          if (op.kind === 'insert') {
+            const expected = model.insert(op.offset, op.length, budget - used);
+            const data = content.subarray(op.offset, op.offset + op.length);
+            if (typeof expected === 'number') expect(rb.insert(op.offset, data)).toBe(expected);
+            else expect(wireCodeThrown(() => rb.insert(op.offset, data))).toBe(expected.error);
+          } else if (op.kind === 'read') {
+            const chunk = rb.read(op.max);
+            if (chunk !== null) model.readOffset += chunk.length;
+          } else if (op.kind === 'final') {
+            expect(wireCodeThrown(() => rb.setFinalSize(op.size))).toBe(model.setFinalSize(op.size));
+          } else {
+            expect(rb.clear()).toBe(model.buffered);
+            model.discarding = true;
+          }
+          expectSameState(rb, model);
+          expect(shared.used).toBe(rbs.reduce((sum, r) => sum + r.gapCount, 0));
+          expect(shared.used).toBeLessThanOrEqual(budget);
+        }
+      }),
+      { seed: 0x67617073, numRuns: 300 },
     );
   });
 

@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { WireCode } from '../src/constants.js';
 import { MpxError, MpxProtocolError } from '../src/errors.js';
-import { DEFAULT_MAX_GAPS, ReorderBuffer } from '../src/reorder-buffer.js';
+import { DEFAULT_MAX_GAPS, GAP_CHARGE, GapBudget, ReorderBuffer, sessionGapLimit } from '../src/reorder-buffer.js';
 
 /** The stream's byte at `offset`: distinct enough to catch misplaced bytes. */
 function byteAt(offset: number): number {
@@ -177,6 +177,61 @@ describe('ReorderBuffer', () => {
       for (let g = 0; g < DEFAULT_MAX_GAPS; g++) rb.insert(2 * g + 1, bytes(2 * g + 1, 2 * g + 2));
       expect(rb.gapCount).toBe(DEFAULT_MAX_GAPS);
       expectProtocolError(() => rb.insert(2 * DEFAULT_MAX_GAPS + 1, bytes(0, 1)), WireCode.PROTOCOL);
+    });
+  });
+
+  describe('gaps shared by the buffers of a session (SPEC §7.3)', () => {
+    it('refuses a gap beyond the shared budget with LIMIT_EXCEEDED, whichever buffer asks, and changes nothing', () => {
+      const budget = new GapBudget(3);
+      const a = new ReorderBuffer({ budget });
+      const b = new ReorderBuffer({ budget });
+      // a: .#.#   b: .#   three gaps in all
+      a.insert(1, bytes(1, 2));
+      a.insert(3, bytes(3, 4));
+      b.insert(1, bytes(1, 2));
+      expect(budget.used).toBe(3);
+      expectProtocolError(() => b.insert(3, bytes(3, 4)), WireCode.LIMIT_EXCEEDED);
+      expectProtocolError(() => a.insert(5, bytes(5, 6)), WireCode.LIMIT_EXCEEDED);
+      expect([a.gapCount, b.gapCount, budget.used]).toEqual([2, 1, 3]);
+      expect([a.bufferedBytes, b.bufferedBytes, b.highestReceived]).toEqual([2, 1, 2]);
+      // Extending a run adds no gap, so it is still accepted.
+      expect(b.insert(2, bytes(2, 6))).toBe(4);
+    });
+
+    it('gives gaps back as they fill and when a buffer is cleared', () => {
+      const budget = new GapBudget(4);
+      const a = new ReorderBuffer({ budget });
+      const b = new ReorderBuffer({ budget });
+      for (const offset of [1, 3, 5]) a.insert(offset, bytes(offset, offset + 1));
+      b.insert(1, bytes(1, 2));
+      expect(budget.used).toBe(4);
+      // a: .#.#.#  ->  ######   one insert fills all three gaps
+      a.insert(0, bytes(0, 6));
+      expect(budget.used).toBe(1);
+      expect(drain(a)).toEqual(bytes(0, 6));
+      b.clear();
+      expect(budget.used).toBe(0);
+    });
+
+    it('holds at most DEFAULT_MAX_GAPS, or one gap per GAP_CHARGE bytes of the session window', () => {
+      expect(GAP_CHARGE).toBe(1024);
+      expect(sessionGapLimit(64 * 1024 * 1024)).toBe(65_536);
+      expect(sessionGapLimit(1024)).toBe(DEFAULT_MAX_GAPS);
+    });
+
+    it('keeps a full session window of 16 KiB frames over four carriers, one behind, far inside the budget', () => {
+      // Eight streams of 8 MiB fill the 64 MiB session window; every fourth
+      // frame of each (the slow carrier's) arrives after the others.
+      const budget = new GapBudget(sessionGapLimit(64 * 1024 * 1024));
+      const streams = Array.from({ length: 8 }, () => new ReorderBuffer({ budget }));
+      const frame = new Uint8Array(16 * 1024);
+      const frames = (8 * 1024 * 1024) / frame.length;
+      for (const rb of streams) for (let f = 0; f < frames; f++) if (f % 4 !== 0) rb.insert(f * frame.length, frame);
+      expect(budget.used).toBe((8 * frames) / 4);
+      expect(budget.used).toBe(budget.max / 64);
+      for (const rb of streams) for (let f = 0; f < frames; f += 4) rb.insert(f * frame.length, frame);
+      expect(budget.used).toBe(0);
+      expect(streams.every((rb) => rb.bufferedBytes === 8 * 1024 * 1024)).toBe(true);
     });
   });
 
