@@ -35,7 +35,7 @@ const EXAMPLES: Array<[string, string]> = [
 function commonOptions(y: Argv): Argv {
   return y
     .option('key', { type: 'string', describe: 'pre-shared key; every carrier must prove it (default: $MPX_KEY)', group: 'Authentication:' })
-    .option('key-file', { type: 'string', describe: 'read the pre-shared key from this file', group: 'Authentication:' })
+    .option('key-file', { type: 'string', describe: 'read the pre-shared key from this regular file (at most 4 KiB; a trailing newline is dropped)', group: 'Authentication:' })
     .conflicts('key', 'key-file')
     .option('tls-cert', { type: 'string', describe: 'PEM certificate: tls:// and wss:// listeners (client: client certificate)', group: 'TLS and WebSocket:' })
     .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert', group: 'TLS and WebSocket:' })

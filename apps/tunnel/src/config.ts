@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { formatAddress, parseAddress, parseServerList, type Address, type WeightedAddress } from './address.js';
 import type { TransportOptions } from './carriers.js';
 import { UsageError } from './errors.js';
+import { cannotRead, MAX_KEY_FILE_BYTES, readSmallRegularFile } from './key-file.js';
 import { serverLimits, sessionLimits, type RawLimitArgs, type ServerLimits, type SessionLimits } from './limits.js';
 import { createLogger, resolveLogLevel, type Logger } from './log.js';
 import { parseDuration } from './units.js';
@@ -89,18 +90,20 @@ function readFile(flag: string, path: string | undefined): Buffer | undefined {
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    throw new UsageError('MPX_TUNNEL_ERR_FILE', `cannot read --${flag} file '${path}': ${code}`, { cause: err });
+    throw cannotRead(flag, path, err);
   }
 }
 
-/** --key, else --key-file (trailing newline dropped), else MPX_KEY; an empty key is refused. */
+/**
+ * --key, else --key-file (a regular file of at most MAX_KEY_FILE_BYTES, trailing
+ * newline dropped), else MPX_KEY; an empty key is refused.
+ */
 export function resolveKey(args: RawArgs, env: Env): string | Buffer | undefined {
   if (args.key !== undefined) {
     if (String(args.key) === '') throw optionError('--key is empty');
     return String(args.key);
   }
-  const file = readFile('key-file', args.keyFile);
+  const file = args.keyFile === undefined ? undefined : readSmallRegularFile('key-file', String(args.keyFile), MAX_KEY_FILE_BYTES);
   if (file !== undefined) {
     let end = file.length;
     while (end > 0 && (file[end - 1] === 0x0a || file[end - 1] === 0x0d)) end--;

@@ -1,6 +1,10 @@
 // The command line as users meet it: argument errors, fregie/mpx spelling and
 // environment, a target that refuses, signals, --metrics and --stats.
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closedPort, connect, echoThrough, killAll, runToExit, startEcho, Tunnel, type EchoServer, CLIENT_PORT, SERVER_PORT } from './helpers.js';
 
@@ -25,6 +29,7 @@ describe('argument errors', () => {
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '-p', 'many'], /-p \(carriers per server address\) must be an integer/],
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--key', 'x', '--key-file', 'f'], /Arguments key and key-file are mutually exclusive/],
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--tls-ca', '/nonexistent/ca.pem'], /cannot read --tls-ca file '\/nonexistent\/ca.pem': ENOENT/],
+    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--key-file', '/dev/zero'], /--key-file file '\/dev\/zero' is a character device; it must be a regular file of at most 4096 bytes/],
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--log-level', 'loud'], /Invalid values: Argument: log-level, Given: "loud"/],
     [['relay', '--listen', '127.0.0.1:0'], /Missing required argument: to/],
     [['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--max-streams', '0'], /--max-streams must be a whole number from 1 to 2147483647, got '0'/],
@@ -40,6 +45,14 @@ describe('argument errors', () => {
     expect(stderr.split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^mpx-tunnel: /);
     expect(stderr).toMatch(message);
+  });
+
+  it('exits 2 with one line at once for a --key-file that is a named pipe with no writer', async () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), 'mpx-key-')), 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const { code, stderr } = await runToExit(['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--key-file', fifo]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`mpx-tunnel: --key-file file '${fifo}' is a named pipe; it must be a regular file of at most 4096 bytes (see mpx-tunnel --help)`);
   });
 
   it('prints help with examples and exits 0', async () => {

@@ -1,10 +1,12 @@
 // Flags to settings: keys, headers, TLS files, units and the errors that name the flag.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS } from '@mpx/core';
 import { describe, expect, it } from 'vitest';
 import { clientConfig, commonConfig, parseHeader, relayConfig, resolveKey, serverConfig, type RawArgs } from '../src/config.js';
+import { MAX_KEY_FILE_BYTES } from '../src/key-file.js';
 import { fixture } from './helpers.js';
 import { usageErrorOf } from './usage-error.js';
 
@@ -25,6 +27,34 @@ describe('resolveKey', () => {
   it('refuses an empty key and an unreadable key file', () => {
     expect(usageErrorOf(() => resolveKey({ key: '' }, {})).message).toBe('--key is empty');
     expect(usageErrorOf(() => resolveKey({ keyFile: '/nonexistent/key' }, {})).code).toBe('MPX_TUNNEL_ERR_FILE');
+  });
+
+  it('refuses a named pipe with no writer at once instead of waiting for one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpx-key-'));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(usageErrorOf(() => resolveKey({ keyFile: fifo }, {}), 'MPX_TUNNEL_ERR_FILE').message).toBe(
+      `--key-file file '${fifo}' is a named pipe; it must be a regular file of at most ${MAX_KEY_FILE_BYTES} bytes`,
+    );
+  });
+
+  it.each([
+    ['/dev/zero', 'a character device'],
+    [tmpdir(), 'a directory'],
+  ])('refuses %s (%s) without reading it', (path, kind) => {
+    expect(usageErrorOf(() => resolveKey({ keyFile: path }, {}), 'MPX_TUNNEL_ERR_FILE').message).toContain(`is ${kind};`);
+  });
+
+  it('reads a key file of exactly the limit and refuses one byte more', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mpx-key-'));
+    const atLimit = join(dir, 'at-limit');
+    const over = join(dir, 'over');
+    writeFileSync(atLimit, 'k'.repeat(MAX_KEY_FILE_BYTES));
+    writeFileSync(over, 'k'.repeat(MAX_KEY_FILE_BYTES + 1));
+    expect(resolveKey({ keyFile: atLimit }, {})).toEqual(Buffer.from('k'.repeat(MAX_KEY_FILE_BYTES)));
+    expect(usageErrorOf(() => resolveKey({ keyFile: over }, {}), 'MPX_TUNNEL_ERR_FILE').message).toBe(
+      `--key-file file '${over}' has ${MAX_KEY_FILE_BYTES + 1} bytes; it must be a regular file of at most ${MAX_KEY_FILE_BYTES} bytes`,
+    );
   });
 });
 

@@ -5,6 +5,8 @@ export type * from './frame.js';
 export { isCounted } from './frame.js';
 export { encodeFrame, encodedLength } from './encode.js';
 export { FrameDecoder } from './decode.js';
+/** For tools that speak the handshake by hand (the bench's abusive peers). */
+export { helloMac } from './auth.js';
 export { GapBudget, ReorderBuffer, type ReorderBufferOptions } from './reorder-buffer.js';
 export { ReceiveWindow, SendCredit } from './flow-control.js';
 export { WeightedPicker, type CarrierPicker } from './scheduler.js';

@@ -1,5 +1,6 @@
 // Every scenario of `pnpm bench`, in the order they run.
 import type { Scenario } from '../harness.js';
+import { abuse } from './abuse.js';
 import { aggregation } from './aggregation.js';
 import { failover, outage, stall } from './faults.js';
 import { manyStreams } from './many-streams.js';
@@ -9,4 +10,4 @@ import { slowReader } from './slow-reader.js';
 import { soak } from './soak.js';
 import { uneven } from './uneven.js';
 
-export const SCENARIOS: readonly Scenario[] = [aggregation, uneven, failover, stall, outage, openLatency, manyStreams, rawLoopback, slowReader, soak];
+export const SCENARIOS: readonly Scenario[] = [aggregation, uneven, failover, stall, outage, openLatency, manyStreams, rawLoopback, slowReader, soak, abuse];
