@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { FrameType, MAX_VERSION, MIN_VERSION, NONCE_SIZE, WireCode } from './constants.js';
 import { chooseVersion, helloMac, macEqual, welcomeMac } from './auth.js';
+import { NO_HOST } from './carrier-api.js';
 import type { CarrierLink } from './carrier-link.js';
 import type { ResolvedSessionOptions } from './config.js';
 import { MpxError, MpxProtocolError } from './errors.js';
@@ -40,14 +41,13 @@ function drive<T>(
       if (done) return;
       done = true;
       clock.clearTimeout(timer);
-      link.off('close', onClose);
+      link.setHost(NO_HOST);
       if (err !== undefined) {
         link.fail(err);
         reject(err);
       } else {
         // Hand the carrier over synchronously: frames that follow in the same
-        // chunk must reach the session, not this handshake.
-        link.onFrame = () => {};
+        // chunk must reach the session (its host, set by onOpen), not this handshake.
         onOpen?.(value as T);
         resolve(value as T);
       }
@@ -55,18 +55,20 @@ function drive<T>(
     const timer = clock.setTimeout(() => {
       finish(new MpxProtocolError(WireCode.HANDSHAKE_TIMEOUT, `handshake not finished within ${options.handshakeTimeoutMs} ms`));
     }, options.handshakeTimeoutMs);
-    const onClose = (err?: MpxError): void => {
-      finish(err ?? new MpxError('MPX_ERR_CARRIER_CLOSED', 'carrier closed during the handshake'));
-    };
-    link.on('close', onClose);
-    link.onFrame = (frame) => {
-      if (done) return;
-      try {
-        step(frame, (value) => finish(undefined, value));
-      } catch (err) {
-        finish(err instanceof MpxError ? err : new MpxError('MPX_ERR_INTERNAL', String(err), { cause: err, wireCode: WireCode.INTERNAL }));
-      }
-    };
+    link.setHost({
+      ...NO_HOST,
+      onClose: (_link, err) => {
+        finish(err ?? new MpxError('MPX_ERR_CARRIER_CLOSED', 'carrier closed during the handshake'));
+      },
+      onFrame: (_link, frame) => {
+        if (done) return;
+        try {
+          step(frame, (value) => finish(undefined, value));
+        } catch (err) {
+          finish(err instanceof MpxError ? err : new MpxError('MPX_ERR_INTERNAL', String(err), { cause: err, wireCode: WireCode.INTERNAL }));
+        }
+      },
+    });
   });
 }
 

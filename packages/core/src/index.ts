@@ -9,7 +9,7 @@ export { FrameDecoder } from './decode.js';
 export { helloMac } from './auth.js';
 export { GapBudget, ReorderBuffer, type ReorderBufferOptions } from './reorder-buffer.js';
 export { ReceiveWindow, SendCredit } from './flow-control.js';
-export { WeightedPicker, type CarrierPicker } from './scheduler.js';
+export { WeightedPicker, type CarrierPicker, type PickableCarrier } from './scheduler.js';
 export { RoundRobin } from './round-robin.js';
 export { systemClock, type Clock, type Timer } from './clock.js';
 export { DEFAULTS, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';

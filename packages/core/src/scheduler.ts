@@ -1,6 +1,7 @@
-// SPEC §8: the carrier picker. Weighted fair queueing on bytes over opaque
-// carrier keys; no I/O, no clock. The session tells it which carriers can take
-// a frame without waiting for drain and asks it where the next frame goes.
+// SPEC §8: the carrier picker. Weighted fair queueing on bytes; no I/O, no
+// clock. It reads from each carrier whether it can take a frame without
+// waiting for drain (`carrier.writable`) and tells the session where the next
+// frame goes.
 import { MpxError } from './errors.js';
 
 /** SPEC §3.2, §8: a carrier's scheduling weight is an integer in 1–65535. */
@@ -17,22 +18,26 @@ export const MAX_CARRIER_WEIGHT = 0xffff;
  */
 const RENORMALISE_ABOVE = 2 ** 32;
 
+/** What the picker needs of a carrier: whether it can take a frame now (false while it waits for drain). */
+export interface PickableCarrier {
+  readonly writable: boolean;
+}
+
 /**
  * Chooses the carrier for each frame. Implementations must be deterministic;
  * a later adaptive picker (RTT or in-flight aware) implements the same shape.
  */
-export interface CarrierPicker<C> {
-  /** A new carrier joins as writable, at the virtual time of the others (SPEC §8). */
+export interface CarrierPicker<C extends PickableCarrier> {
+  /** A new carrier joins at the virtual time of the writable others (SPEC §8). */
   add(carrier: C, weight: number): void;
   /** Forgets a carrier; unknown carriers are ignored. */
   remove(carrier: C): void;
   setWeight(carrier: C, weight: number): void;
-  /** `false` while the carrier waits for drain; `true` when it may take frames again. */
-  setWritable(carrier: C, writable: boolean): void;
-  /** The carrier for a frame of `size` bytes, charged for it; `undefined` if none is writable. */
+  /** The writable carrier for a frame of `size` bytes, charged for it; `undefined` if none is writable. */
   pick(size: number): C | undefined;
   /** Number of carriers known, writable or not. */
   readonly size: number;
+  /** Number of carriers writable now. */
   readonly writableCount: number;
   has(carrier: C): boolean;
 }
@@ -40,7 +45,8 @@ export interface CarrierPicker<C> {
 interface Entry<C> {
   readonly carrier: C;
   weight: number;
-  writable: boolean;
+  /** `carrier.writable` when the picker last looked (see observe()). */
+  seen: boolean;
   /** Virtual time: bytes charged so far divided by the weight, plus offsets from joining. */
   v: number;
 }
@@ -69,15 +75,18 @@ interface Entry<C> {
  * other carrier j carries at most w_j · (F / w_min + F / w_A) bytes (no
  * starvation).
  *
+ * Leaving and returning are seen when the picker looks at `carrier.writable`:
+ * at each pick, or when observe() is called. A carrier that left and came
+ * back between two looks did not miss a pick, so it keeps its `v`.
+ *
  * Rationale: a linear scan per pick. Sessions have few carriers (≤ 64), and a
  * scan over a small array beats a heap whose keys (`v + size / w`) change with
  * every frame size.
  */
-export class WeightedPicker<C> implements CarrierPicker<C> {
+export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<C> {
   /** Insertion order, which breaks ties. */
   private entries: Entry<C>[] = [];
   private readonly byCarrier = new Map<C, Entry<C>>();
-  private writable = 0;
   /** The smallest `v` among writable carriers, as last seen; never decreases between renormalisations. */
   private floor = 0;
 
@@ -86,7 +95,9 @@ export class WeightedPicker<C> implements CarrierPicker<C> {
   }
 
   get writableCount(): number {
-    return this.writable;
+    let n = 0;
+    for (const e of this.entries) if (e.carrier.writable) n++;
+    return n;
   }
 
   has(carrier: C): boolean {
@@ -98,19 +109,15 @@ export class WeightedPicker<C> implements CarrierPicker<C> {
     if (this.byCarrier.has(carrier)) {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', 'carrier already added to the picker');
     }
-    const entry: Entry<C> = { carrier, weight, writable: true, v: this.startTime(undefined) };
+    const entry: Entry<C> = { carrier, weight, seen: carrier.writable, v: this.startTime(undefined) };
     this.entries.push(entry);
     this.byCarrier.set(carrier, entry);
-    this.writable++;
   }
 
   remove(carrier: C): void {
     const entry = this.byCarrier.get(carrier);
     if (entry === undefined) return;
-    if (entry.writable) {
-      this.raiseFloor();
-      this.writable--;
-    }
+    if (entry.seen) this.raiseFloor();
     this.byCarrier.delete(carrier);
     this.entries.splice(this.entries.indexOf(entry), 1);
   }
@@ -120,17 +127,21 @@ export class WeightedPicker<C> implements CarrierPicker<C> {
     this.entryOf(carrier).weight = weight;
   }
 
-  setWritable(carrier: C, writable: boolean): void {
-    const entry = this.entryOf(carrier);
-    if (entry.writable === writable) return;
-    if (writable) {
-      entry.v = Math.max(entry.v, this.startTime(entry));
-      entry.writable = true;
-      this.writable++;
-    } else {
-      this.raiseFloor();
-      entry.writable = false;
-      this.writable--;
+  /**
+   * Looks at every carrier's `writable` now, in the order they were added: a
+   * carrier that left raises `floor` first; one that returned starts at no
+   * less than the writable others (or `floor`). pick() does this first.
+   */
+  observe(): void {
+    for (const entry of this.entries) {
+      const writable = entry.carrier.writable;
+      if (entry.seen === writable) continue;
+      if (writable) {
+        entry.v = Math.max(entry.v, this.startTime(entry));
+      } else {
+        this.raiseFloor();
+      }
+      entry.seen = writable;
     }
   }
 
@@ -138,10 +149,11 @@ export class WeightedPicker<C> implements CarrierPicker<C> {
     if (!Number.isFinite(size) || size < 0) {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `frame size must be a finite number >= 0, got ${size}`);
     }
+    this.observe();
     let best: Entry<C> | undefined;
     let bestFinish = Infinity;
     for (const e of this.entries) {
-      if (!e.writable) continue;
+      if (!e.seen) continue;
       const finish = e.v + size / e.weight;
       if (finish < bestFinish) {
         best = e;
@@ -164,13 +176,13 @@ export class WeightedPicker<C> implements CarrierPicker<C> {
   /** The smallest `v` of the writable carriers other than `self`, or `floor` if there are none. */
   private startTime(self: Entry<C> | undefined): number {
     let min = Infinity;
-    for (const e of this.entries) if (e.writable && e !== self && e.v < min) min = e.v;
+    for (const e of this.entries) if (e.seen && e !== self && e.v < min) min = e.v;
     return min === Infinity ? this.floor : min;
   }
 
   private raiseFloor(): void {
     let min = Infinity;
-    for (const e of this.entries) if (e.writable && e.v < min) min = e.v;
+    for (const e of this.entries) if (e.seen && e.v < min) min = e.v;
     if (min !== Infinity && min > this.floor) this.floor = min;
   }
 

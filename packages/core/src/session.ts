@@ -3,7 +3,7 @@
 // spreads frames over carriers by weight (SPEC §8).
 import { EventEmitter } from 'node:events';
 import { FrameType, MAX_STREAM_ID, MAX_U64_VALUE, WireCode } from './constants.js';
-import type { CarrierLink, CarrierStats } from './carrier-link.js';
+import type { CarrierHost, CarrierLink, CarrierStats } from './carrier-link.js';
 import type { Timer } from './clock.js';
 import type { ResolvedSessionOptions } from './config.js';
 import { MpxError, MpxProtocolError, localCodeOf, wireCodeName, wireCodeOf, type MpxErrorCode } from './errors.js';
@@ -305,20 +305,22 @@ export class Session extends EventEmitter implements StreamHost {
     }
     this.#carriers.add(link);
     this.#picker.add(link, link.weight);
-    link.onFrame = (frame) => this.#onFrame(link, frame);
-    link.on('drain', () => {
-      if (this.#picker.has(link)) this.#picker.setWritable(link, true);
-      this.#scheduleFlush();
-    });
-    link.on('ack', () => {
-      this.#relieveLagging();
-      this.#scheduleFlush();
-    });
-    link.on('tick', () => this.#relieveLagging());
-    link.once('close', (err?: MpxError) => this.#onCarrierClose(link, err));
+    link.setHost(this.#carrierHost);
     this.emit('carrier', link.stats());
     this.#scheduleFlush();
   }
+
+  /** How every carrier of this session reports to it (the picker reads `link.writable` itself). */
+  readonly #carrierHost: CarrierHost = {
+    onFrame: (link, frame) => this.#onFrame(link, frame),
+    onDrain: () => this.#scheduleFlush(),
+    onAck: () => {
+      this.#relieveLagging();
+      this.#scheduleFlush();
+    },
+    onTick: () => this.#relieveLagging(),
+    onClose: (link, err) => this.#onCarrierClose(link, err),
+  };
 
   #adoptPeer(peer: PeerParams): void {
     this.#peer = peer;
@@ -643,7 +645,7 @@ export class Session extends EventEmitter implements StreamHost {
 
   #write(link: CarrierLink, frame: Frame): void {
     this.#framesSent++;
-    if (!link.send(frame)) this.#picker.setWritable(link, false);
+    link.send(frame);
   }
 
   // ---- closing (SPEC §10) ----

@@ -42,18 +42,34 @@ const sizeModeArb = fc.constantFrom<SizeMode>('uniform', 'max', 'mixed');
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
+/** Carrier `i` as the picker sees it: its index, and the flag the picker reads. */
+interface Carrier {
+  readonly i: number;
+  writable: boolean;
+}
+
+/** A picker over one writable carrier per weight, carrier `i` with `weights[i]`. */
+function pickerOf(weights: readonly number[]): { p: WeightedPicker<Carrier>; carriers: Carrier[] } {
+  const p = new WeightedPicker<Carrier>();
+  const carriers = weights.map((w, i) => {
+    const c = { i, writable: true };
+    p.add(c, w);
+    return c;
+  });
+  return { p, carriers };
+}
+
 describe('WeightedPicker properties', () => {
   it('gives each carrier its weight share of bytes within 5% over 20,000 picks', () => {
     fc.assert(
       fc.property(weightsArb, sizeModeArb, fc.integer(), (weights, mode, seed) => {
-        const p = new WeightedPicker<number>();
-        weights.forEach((w, i) => p.add(i, w));
+        const { p } = pickerOf(weights);
         const nextSize = sizer(mode, prng(seed));
         const bytes = weights.map(() => 0);
         let total = 0;
         for (let n = 0; n < 20_000; n++) {
           const size = nextSize();
-          const c = p.pick(size);
+          const c = p.pick(size)?.i;
           if (c === undefined) return false;
           bytes[c] = (bytes[c] ?? 0) + size;
           total += size;
@@ -86,18 +102,17 @@ describe('WeightedPicker properties', () => {
   ): void {
     const rand = prng(seed);
     const nextSize = sizer(mode, rand);
-    const p = new WeightedPicker<number>();
-    weights.forEach((w, i) => p.add(i, w));
+    const { p, carriers } = pickerOf(weights);
     const writable = weights.map(() => true);
     for (let n = 0; n < steps; n++) {
       if (rand() < toggleRate) {
         const i = Math.floor(rand() * weights.length);
         writable[i] = !writable[i];
-        p.setWritable(i, writable[i] ?? false);
+        (carriers[i] as Carrier).writable = writable[i] ?? false;
         observer.onToggle(i, writable[i] ?? false);
       }
       const size = nextSize();
-      const c = p.pick(size);
+      const c = p.pick(size)?.i;
       if ((c === undefined) !== !writable.includes(true)) throw new Error(`step ${n}: pick gave ${c}`);
       if (c !== undefined) {
         if (writable[c] !== true) throw new Error(`step ${n}: picked carrier ${c} that is in drain`);
@@ -188,24 +203,23 @@ describe('WeightedPicker properties', () => {
     fc.assert(
       fc.property(weightsArb, fc.integer(), (weights, seed) => {
         const rand = prng(seed);
-        const p = new WeightedPicker<number>();
-        weights.forEach((w, i) => p.add(i, w));
+        const { p, carriers } = pickerOf(weights);
         // A burst of random drains, ending with everyone writable.
         const writable = weights.map(() => true);
         for (let n = 0; n < 2000; n++) {
           const i = Math.floor(rand() * weights.length);
           if (rand() < 0.05) {
             writable[i] = !writable[i];
-            p.setWritable(i, writable[i] ?? false);
+            (carriers[i] as Carrier).writable = writable[i] ?? false;
           }
           p.pick(1 + Math.floor(rand() * MAX_FRAME));
         }
-        weights.forEach((_, i) => p.setWritable(i, true));
+        for (const c of carriers) c.writable = true;
         const bytes = weights.map(() => 0);
         let total = 0;
         for (let n = 0; n < 20_000; n++) {
           const size = 1 + Math.floor(rand() * MAX_FRAME);
-          const c = p.pick(size) as number;
+          const c = (p.pick(size) as Carrier).i;
           bytes[c] = (bytes[c] ?? 0) + size;
           total += size;
         }

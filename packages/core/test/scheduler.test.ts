@@ -5,9 +5,67 @@ import { MpxError } from '../src/errors.js';
 
 const MAX_FRAME = 65536;
 
+/** A carrier as the picker sees it: a name for the expectations, and the flag the picker reads. */
+class Carrier {
+  writable = true;
+  constructor(readonly name: string) {}
+}
+
+/** The picker over carriers known by name, so that expectations read as names. */
+class NamedPicker {
+  readonly picker = new WeightedPicker<Carrier>();
+  readonly #carriers = new Map<string, Carrier>();
+
+  carrier(name: string): Carrier {
+    let c = this.#carriers.get(name);
+    if (c === undefined) {
+      c = new Carrier(name);
+      this.#carriers.set(name, c);
+    }
+    return c;
+  }
+
+  get size(): number {
+    return this.picker.size;
+  }
+
+  get writableCount(): number {
+    return this.picker.writableCount;
+  }
+
+  add(name: string, weight: number): void {
+    this.picker.add(this.carrier(name), weight);
+  }
+
+  remove(name: string): void {
+    this.picker.remove(this.carrier(name));
+  }
+
+  has(name: string): boolean {
+    return this.picker.has(this.carrier(name));
+  }
+
+  setWeight(name: string, weight: number): void {
+    this.picker.setWeight(this.carrier(name), weight);
+  }
+
+  /** The carrier drains or fills; the picker sees it at its next look. */
+  setWritable(name: string, writable: boolean): void {
+    this.carrier(name).writable = writable;
+  }
+
+  observe(): void {
+    this.picker.observe();
+  }
+
+  pick(size: number): string | undefined {
+    return this.picker.pick(size)?.name;
+  }
+}
+
 /** Picks `n` frames of `size` bytes and returns the bytes each carrier got. */
-function run<C>(picker: WeightedPicker<C>, n: number, size: number): Map<C, number> {
-  const bytes = new Map<C, number>();
+function run(picker: NamedPicker, n: number, size: number): Map<string, number> {
+  const bytes = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const c = picker.pick(size);
     if (c === undefined) throw new Error('no carrier picked');
@@ -16,7 +74,7 @@ function run<C>(picker: WeightedPicker<C>, n: number, size: number): Map<C, numb
   return bytes;
 }
 
-function sequence<C>(picker: WeightedPicker<C>, n: number, size: number): (C | undefined)[] {
+function sequence(picker: NamedPicker, n: number, size: number): (string | undefined)[] {
   return Array.from({ length: n }, () => picker.pick(size));
 }
 
@@ -33,7 +91,7 @@ function expectCode(fn: () => unknown, code: string): void {
 
 describe('WeightedPicker', () => {
   it('splits bytes 1:1:2:4 by weight', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 1);
     p.add('c', 2);
@@ -46,7 +104,7 @@ describe('WeightedPicker', () => {
   });
 
   it('splits bytes by weight when frame sizes differ', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 3);
     const bytes = new Map<string, number>();
@@ -62,7 +120,7 @@ describe('WeightedPicker', () => {
   });
 
   it('breaks ties by the order carriers were added', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('x', 1);
     p.add('y', 1);
     p.add('z', 1);
@@ -70,7 +128,7 @@ describe('WeightedPicker', () => {
   });
 
   it('sends a weight-3 carrier three frames for each frame of a weight-1 carrier', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('slow', 1);
     p.add('fast', 3);
     const seq = sequence(p, 400, 1200);
@@ -80,7 +138,7 @@ describe('WeightedPicker', () => {
   });
 
   it('skips a carrier that is not writable', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 8);
     p.setWritable('b', false);
@@ -89,7 +147,7 @@ describe('WeightedPicker', () => {
   });
 
   it('returns undefined when none writable', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     expect(p.pick(100)).toBeUndefined();
     p.add('a', 1);
     p.add('b', 1);
@@ -101,7 +159,7 @@ describe('WeightedPicker', () => {
   });
 
   it('a carrier back from drain does not burst to catch up', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 1);
     run(p, 10, MAX_FRAME);
@@ -114,7 +172,7 @@ describe('WeightedPicker', () => {
   });
 
   it('a carrier back from drain while ahead keeps its lead (no fresh start)', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 1);
     expect(p.pick(MAX_FRAME)).toBe('a'); // 'a' is now 64 KiB ahead
@@ -126,7 +184,7 @@ describe('WeightedPicker', () => {
   });
 
   it('a carrier back while all others are in drain does not burst when they return', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 1);
     p.add('c', 1);
@@ -134,7 +192,9 @@ describe('WeightedPicker', () => {
     run(p, 1000, MAX_FRAME); // 'b' and 'c' move far ahead of 'a'
     p.setWritable('b', false);
     p.setWritable('c', false);
+    p.observe(); // the picker looks while none is writable
     p.setWritable('a', true); // returns alone
+    p.observe();
     p.setWritable('b', true);
     p.setWritable('c', true);
     const next = sequence(p, 30, MAX_FRAME);
@@ -142,7 +202,7 @@ describe('WeightedPicker', () => {
   });
 
   it('a new carrier starts at the current virtual time', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 1);
     run(p, 1000, MAX_FRAME);
@@ -154,7 +214,7 @@ describe('WeightedPicker', () => {
   });
 
   it('removes a carrier and forgets it', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 1);
     p.remove('a');
@@ -171,7 +231,7 @@ describe('WeightedPicker', () => {
   });
 
   it('a removed carrier added again starts at the current virtual time', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 1);
     p.remove('a');
@@ -183,7 +243,7 @@ describe('WeightedPicker', () => {
   });
 
   it('follows a weight change from the next frame on', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 1);
     run(p, 100, 1000);
@@ -193,15 +253,17 @@ describe('WeightedPicker', () => {
     expect(bytes.get('b')).toBe(4000 * 1000);
   });
 
-  it('setWritable with the current state changes nothing', () => {
-    const p = new WeightedPicker<string>();
+  it('a carrier whose writability did not change keeps its virtual time', () => {
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 1);
     expect(p.pick(MAX_FRAME)).toBe('a');
     p.setWritable('a', true); // already writable: no reset of its lead
     expect(p.pick(MAX_FRAME)).toBe('b');
     p.setWritable('b', false);
+    p.observe();
     p.setWritable('b', false);
+    p.observe();
     expect(p.writableCount).toBe(1);
   });
 
@@ -209,7 +271,7 @@ describe('WeightedPicker', () => {
     // 65535 = 3 * 5 * 17 * 257, so every charge is an exact integer and ties
     // fall the same way before and after the shift.
     const size = 65535;
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     p.add('b', 3);
     p.add('idle', 5);
@@ -227,13 +289,13 @@ describe('WeightedPicker', () => {
   });
 
   it('rejects weight 0', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     expectCode(() => p.add('a', 0), 'MPX_ERR_INVALID_ARGUMENT');
     expect(p.has('a')).toBe(false);
   });
 
   it('rejects weights that are not integers in 1-65535', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     for (const w of [-1, 1.5, 65536, Number.NaN, Infinity]) expectCode(() => p.add('a', w), 'MPX_ERR_INVALID_ARGUMENT');
     p.add('a', 65535);
     p.add('b', 1);
@@ -242,15 +304,14 @@ describe('WeightedPicker', () => {
   });
 
   it('rejects adding a carrier twice and unknown carriers', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     expectCode(() => p.add('a', 2), 'MPX_ERR_INVALID_ARGUMENT');
     expectCode(() => p.setWeight('zz', 2), 'MPX_ERR_INVALID_ARGUMENT');
-    expectCode(() => p.setWritable('zz', false), 'MPX_ERR_INVALID_ARGUMENT');
   });
 
   it('rejects a negative or non-finite frame size', () => {
-    const p = new WeightedPicker<string>();
+    const p = new NamedPicker();
     p.add('a', 1);
     expectCode(() => p.pick(-1), 'MPX_ERR_INVALID_ARGUMENT');
     expectCode(() => p.pick(Number.NaN), 'MPX_ERR_INVALID_ARGUMENT');
@@ -258,11 +319,36 @@ describe('WeightedPicker', () => {
   });
 
   it('uses object carriers as keys', () => {
-    const one = { id: 1 };
-    const two = { id: 2 };
-    const p = new WeightedPicker<object>();
+    const one = { id: 1, writable: true };
+    const two = { id: 2, writable: true };
+    const p = new WeightedPicker<typeof one>();
     p.add(one, 1);
     p.add(two, 1);
-    expect(sequence(p, 4, 10)).toEqual([one, two, one, two]);
+    expect(Array.from({ length: 4 }, () => p.pick(10))).toEqual([one, two, one, two]);
+  });
+
+  it('reads writability from the carrier at each pick, without being told', () => {
+    const one = { id: 1, writable: true };
+    const two = { id: 2, writable: true };
+    const p = new WeightedPicker<typeof one>();
+    p.add(one, 1);
+    p.add(two, 1);
+    one.writable = false;
+    expect(p.writableCount).toBe(1);
+    expect(Array.from({ length: 3 }, () => p.pick(10))).toEqual([two, two, two]);
+    two.writable = false;
+    expect(p.pick(10)).toBeUndefined();
+    one.writable = true;
+    expect(p.pick(10)).toBe(one);
+  });
+
+  it('a carrier that drained and came back between two picks keeps its virtual time', () => {
+    const p = new NamedPicker();
+    p.add('a', 1);
+    p.add('b', 1);
+    expect(p.pick(MAX_FRAME)).toBe('a'); // 'a' is 64 KiB ahead, 'b' is behind
+    p.setWritable('b', false);
+    p.setWritable('b', true); // no pick saw it leave: it missed nothing
+    expect(sequence(p, 2, MAX_FRAME)).toEqual(['b', 'a']);
   });
 });

@@ -10,6 +10,7 @@
 // It throws on the first corrupted or failed stream.
 import type { Duplex } from 'node:stream';
 import { createMemoryPair, randomInt, seededRandom, type MemoryPair } from '@mpx/testkit';
+import { END_TIMEOUT_MS } from '../src/carrier-link.js';
 import { MpxClient } from '../src/client-pool.js';
 import { MpxServer } from '../src/server.js';
 import type { MpxStream } from '../src/stream.js';
@@ -202,6 +203,10 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   server.close();
   await eventually(() => activeTimeouts() <= timeoutsBefore, o.timeoutMs);
   const durationMs = performance.now() - started;
+  // A carrier whose side ended holds its end timer (carrier-link.ts,
+  // END_TIMEOUT_MS) until its transport closes, which may be a moment after
+  // the peer's. A leaked timer never goes: it still shows in `leftover`.
+  await eventually(() => clientClock.pending === 0 && serverClock.pending === 0, END_TIMEOUT_MS * 2).catch(() => {});
   pairs.clear();
   runs.length = 0;
   return {

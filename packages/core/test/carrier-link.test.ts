@@ -1,0 +1,74 @@
+// The carrier link's I/O shell over an in-memory pair: the explicit handoff
+// from one host to the next, and its end timer on the injected clock.
+import type { Duplex } from 'node:stream';
+import { createMemoryPair } from '@mpx/testkit';
+import { describe, expect, it } from 'vitest';
+import { NO_HOST, type CarrierHost } from '../src/carrier-api.js';
+import { CarrierLink, END_TIMEOUT_MS } from '../src/carrier-link.js';
+import { FrameType, NONCE_SIZE } from '../src/constants.js';
+import { encodeFrame } from '../src/encode.js';
+import type { Frame } from '../src/frame.js';
+import { ManualClock, turn } from './hardening.helpers.js';
+
+function linkOn(clock: ManualClock): { link: CarrierLink; peer: Duplex } {
+  const { a, b } = createMemoryPair();
+  b.on('error', () => {});
+  // Pings and liveness are pushed far out so that only the timers under test run.
+  const link = new CarrierLink(a, {
+    maxFrame: 65536,
+    writeBuffer: 65536,
+    maxInFlight: 1 << 24,
+    pingIntervalMs: 3_600_000,
+    deadAfterMs: 7_200_000,
+    clock,
+  });
+  return { link, peer: b };
+}
+
+function recordingHost(frames: Frame[], closes: unknown[] = []): CarrierHost {
+  return { ...NO_HOST, onFrame: (_link, frame) => frames.push(frame), onClose: (_link, err) => closes.push(err) };
+}
+
+const challenge = (): Frame => ({ type: FrameType.CHALLENGE, minVersion: 1, maxVersion: 1, nonce: new Uint8Array(NONCE_SIZE) });
+
+function write(peer: Duplex, frame: Frame): void {
+  for (const chunk of encodeFrame(frame)) peer.write(chunk);
+}
+
+describe('CarrierLink', () => {
+  it('reports frames to the host set last, and to no earlier one', async () => {
+    const clock = new ManualClock();
+    const { link, peer } = linkOn(clock);
+    const first: Frame[] = [];
+    const second: Frame[] = [];
+    link.setHost(recordingHost(first));
+    write(peer, challenge());
+    await turn();
+    expect(first.map((f) => f.type)).toEqual([FrameType.CHALLENGE]);
+    link.setHost(recordingHost(second));
+    write(peer, challenge());
+    await turn();
+    expect(first).toHaveLength(1);
+    expect(second.map((f) => f.type)).toEqual([FrameType.CHALLENGE]);
+    link.destroy();
+  });
+
+  it('cuts off a peer that never ends its side END_TIMEOUT_MS after ours ended, on the injected clock', async () => {
+    const clock = new ManualClock();
+    const { link } = linkOn(clock);
+    const closes: unknown[] = [];
+    link.setHost(recordingHost([], closes));
+    link.close();
+    await turn();
+    expect(clock.pending).toBe(1);
+    clock.advance(END_TIMEOUT_MS - 1);
+    await turn();
+    expect(closes).toHaveLength(0);
+    expect(link.state).toBe('closing');
+    clock.advance(1);
+    await turn();
+    expect(link.state).toBe('closed');
+    expect(closes).toEqual([undefined]);
+    expect(clock.pending).toBe(0);
+  });
+});
