@@ -30,8 +30,9 @@ export class Tunnel {
   #waiters = new Set<() => void>();
   #partial = '';
 
-  constructor(args: readonly string[], env: Record<string, string | undefined> = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], {
+  /** `command`: an installed `mpx-tunnel` executable to run instead of `node dist/cli.js`. */
+  constructor(args: readonly string[], env: Record<string, string | undefined> = {}, command?: string) {
+    this.child = spawn(command ?? process.execPath, command === undefined ? [CLI, ...args] : args, {
       env: { PATH: process.env['PATH'], ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
