@@ -30,10 +30,26 @@ const EXAMPLES: Array<[string, string]> = [
   ['$0 server --listen tls://0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --target 127.0.0.1:8488', 'TLS carriers'],
   ['$0 client --listen 127.0.0.1:5513 --server "tls://vpn.example.com:443,tcp://198.51.100.2:5512|2"', 'mixed TLS and TCP carriers'],
   ['$0 relay --listen 0.0.0.0:6666 --to 10.0.0.1:5512', 'on a second host/IP: forward carriers to the real server (replaces the iptables recipe)'],
+  ['$0 server --config /etc/mpx/server.json --log-level warn', 'every flag from a JSON file (see "Config file" below); flags given here win'],
 ];
+
+/** Shown under --help: a config file is the long flag names as keys. */
+const CONFIG_EXAMPLE = `Config file (--config FILE): a JSON object with any flag by its long name; command-line flags override it, and it is checked like flags (exit code 2). Paths in it are relative to the working directory. Example for a server:
+  {
+    "listen": ["0.0.0.0:5512", "ws://0.0.0.0:8080/mpx"],
+    "target": "127.0.0.1:8488",
+    "key-file": "/etc/mpx/key",
+    "metrics": "127.0.0.1:9090",
+    "max-sessions": "64"
+  }`;
+
+/** The end of every --help page (main and per command). */
+const EPILOGUE = `${CONFIG_EXAMPLE}\n\nEnvironment: MPX_KEY (pre-shared key); MPX_HEAP_BALLAST_MB (most V8 heap ballast in MiB, default 128, 0 = off); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.`;
 
 function commonOptions(y: Argv): Argv {
   return y
+    .epilogue(EPILOGUE)
+    .config('config', 'JSON file with any of these flags by their long names, e.g. {"listen": ["0.0.0.0:5512"], "key-file": "/etc/mpx.key"}; flags given on the command line win')
     .option('key', { type: 'string', describe: 'pre-shared key; every carrier must prove it (default: $MPX_KEY)', group: 'Authentication:' })
     .option('key-file', { type: 'string', describe: 'read the pre-shared key from this file', group: 'Authentication:' })
     .conflicts('key', 'key-file')
@@ -139,7 +155,7 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     .alias('help', 'h')
     .version(version())
     .wrap(Math.min(120, process.stdout.columns ?? 120))
-    .epilogue('Environment: MPX_KEY (pre-shared key); MPX_HEAP_BALLAST_MB (most V8 heap ballast in MiB, default 128, 0 = off); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.');
+    .epilogue(EPILOGUE);
   for (const [command, description] of EXAMPLES) parser = parser.example(command, description);
   await parser.parseAsync();
   return selected;
