@@ -64,7 +64,7 @@ function commonOptions(y: Argv): Argv {
     .option('drain-timeout', { type: 'string', default: '5', describe: 'time open connections get to finish after SIGINT/SIGTERM' })
     .option('grace', { type: 'string', describe: 'how long a session (and its open connections) outlives the loss of every carrier (default 30 s)' })
     .option('stats', { type: 'string', describe: 'log per-carrier throughput, RTT, weight and retransmissions every N seconds', group: 'Observability:' })
-    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://host:port/metrics', group: 'Observability:' })
+    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://host:port/metrics and a live page of sessions and carriers at http://host:port/ (keep it on loopback or behind a firewall)', group: 'Observability:' })
     .option('log-level', { choices: LOG_LEVELS as unknown as string[], describe: 'log level (default info)', group: 'Observability:' })
     .option('verbose', { alias: 'v', type: 'count', describe: '-v debug (streams), -vv trace', group: 'Observability:' })
     .option('pprof', { type: 'boolean', hidden: true });
