@@ -16,7 +16,7 @@ import { LIMIT_DEFAULTS_TEXT } from './limits.js';
 import { LOG_LEVELS, describeError, type Logger } from './log.js';
 import { runRelay } from './relay-command.js';
 import { runServer } from './server-command.js';
-import { exitOnSignals, type RunningCommand } from './shutdown.js';
+import { exitOnSignals, ignoreHangup, type RunningCommand } from './shutdown.js';
 
 type Command = 'server' | 'client' | 'relay';
 
@@ -205,6 +205,7 @@ async function main(): Promise<void> {
     ballast.start((mb, gcs) => logger.debug(`heap ballast grown to ${mb} MiB: ${gcs} full garbage collections within a second`));
     logger.debug(ballast.sizeMb > 0 ? `heap ballast ${ballast.sizeMb} MiB (MPX_HEAP_BALLAST_MB)` : 'heap ballast off');
     log = logger;
+    ignoreHangup(logger);
     const running = await start(selected, common, legacyNote);
     process.on('uncaughtException', (err) => logger.error(`unexpected error (kept running): ${describeError(err)}`));
     process.on('unhandledRejection', (err) => logger.error(`unexpected rejection (kept running): ${describeError(err)}`));

@@ -4,28 +4,16 @@
 // is kept in test-results/live-page.png. Without chromium on PATH the browser
 // part is left out with a warning; the page, the chart library and /state are
 // checked over HTTP either way.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveState } from '../src/live-page.js';
-import { CLIENT_PORT, echoThrough, killAll, SERVER_PORT, startEcho, Tunnel, type EchoServer } from './helpers.js';
+import { CLIENT_PORT, echoThrough, killAll, onPath, SERVER_PORT, startEcho, Tunnel, type EchoServer } from './helpers.js';
 
 const run = promisify(execFile);
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
-
-/** The first Chromium-like browser on PATH, or undefined. */
-function findChromium(): string | undefined {
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-    try {
-      return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
-    } catch {
-      // not this one
-    }
-  }
-  return undefined;
-}
 
 /** Headless Chromium with `args` on `url`; the page's timers run on virtual time, so the budget passes in well under a second of waiting. */
 async function chromium(browser: string, url: string, args: string[]): Promise<string> {
@@ -73,7 +61,7 @@ describe('the live page', () => {
       expect(state.carriers.map((c) => c.weight).sort()).toEqual([1, 1, 3, 3]);
       expect(state.carriers.every((c) => c.state === 'open' && c.session === state.carriers[0]?.session && c.inFlight !== null)).toBe(true);
 
-      const browser = findChromium();
+      const browser = onPath('chromium', 'chromium-browser', 'google-chrome');
       if (browser === undefined) {
         console.warn('\n*** live page: NO BROWSER CHECK: chromium is not on PATH (apt-get install -y chromium); checked the page over HTTP only ***\n');
         return;
