@@ -6,6 +6,7 @@
 import type { Traffic, TunnelView } from './stats.js';
 
 export interface LiveCarrierRow {
+  /** The session's id, first 8 hex digits. */
   readonly session: string;
   readonly id: number;
   readonly address: string;
@@ -38,7 +39,8 @@ export function liveState(view: TunnelView, traffic: Traffic, now: () => number 
     bytesIn: traffic.bytesIn,
     bytesOut: traffic.bytesOut,
     carriers: view.liveCarriers().map(({ group, session, stats }) => ({
-      session: session ?? '',
+      // The first 8 hex digits, as in the logs: without a key the full id would let a stranger join the session (SPEC §3.2).
+      session: (session ?? '').slice(0, 8),
       id: stats.id,
       address: stats.label,
       group,
@@ -129,7 +131,7 @@ function renderTable(state, perCarrier) {
   for (const [session, carriers] of bySession) {
     const head = document.createElement('tr');
     head.className = 'session';
-    cell(head, 'session ' + (session ? session.slice(0, 8) : '?') + ' · ' + carriers.length + ' carriers').colSpan = 9;
+    cell(head, 'session ' + (session || '?') + ' · ' + carriers.length + ' carriers').colSpan = 9;
     body.appendChild(head);
     for (const c of carriers) {
       const row = document.createElement('tr');

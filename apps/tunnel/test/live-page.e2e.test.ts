@@ -60,6 +60,7 @@ describe('the live page', () => {
       expect(state.carriers).toHaveLength(4);
       expect(state.carriers.map((c) => c.weight).sort()).toEqual([1, 1, 3, 3]);
       expect(state.carriers.every((c) => c.state === 'open' && c.session === state.carriers[0]?.session && c.inFlight !== null)).toBe(true);
+      expect(state.carriers[0]?.session).toMatch(/^[0-9a-f]{8}$/); // never the full id
 
       const browser = onPath('chromium', 'chromium-browser', 'google-chrome');
       if (browser === undefined) {
