@@ -1,6 +1,7 @@
 // Prometheus metrics (prom-client, read back by parsing the exposition text),
 // the carrier totals behind them, and the --stats lines.
 import { describe, expect, it } from 'vitest';
+import { liveState } from '../src/live-page.js';
 import { snapshotOf, TunnelMetrics, type MetricsSnapshot } from '../src/metrics.js';
 import { parseExposition, valueOf, type Family } from './exposition.js';
 import { CarrierBook, Refusals, StatsReporter, Traffic, formatRate, type CarrierSample, type LiveCarrier, type TunnelView } from '../src/stats.js';
@@ -161,5 +162,31 @@ describe('StatsReporter', () => {
 
   it('formats rates in SI units', () => {
     expect([999, 1000, 1_234_567, 5e9].map(formatRate)).toEqual(['999 B/s', '1.00 kB/s', '1.23 MB/s', '5.00 GB/s']);
+  });
+});
+
+describe('liveState', () => {
+  it('gives one row per carrier with its session cut to 8 hex digits, and null for figures the core does not report', () => {
+    const traffic = new Traffic();
+    traffic.bytesOut = 7;
+    const view = viewOf(
+      [
+        { group: 'g', session: '0123456789abcdef0123456789abcdef', stats: carrier(1, 'tcp://a:1', 10, 20, { weight: 2, state: 'open', rttMs: 3.5, unackedBytes: 100, retransmits: 1 }) },
+        { group: 'g', stats: carrier(2, 'tcp://a:1', 0, 0) },
+      ],
+      3,
+      1,
+    );
+    expect(liveState(view, traffic, () => 1234)).toEqual({
+      time: 1234,
+      sessions: 1,
+      streams: 3,
+      bytesIn: 0,
+      bytesOut: 7,
+      carriers: [
+        { session: '01234567', id: 1, address: 'tcp://a:1', group: 'g', weight: 2, state: 'open', rttMs: 3.5, inFlight: 100, retransmits: 1, bytesIn: 10, bytesOut: 20 },
+        { session: '', id: 2, address: 'tcp://a:1', group: 'g', weight: 1, state: 'open', rttMs: null, inFlight: null, retransmits: null, bytesIn: 0, bytesOut: 0 },
+      ],
+    });
   });
 });
