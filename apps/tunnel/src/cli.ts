@@ -16,7 +16,7 @@ import { LIMIT_DEFAULTS_TEXT } from './limits.js';
 import { LOG_LEVELS, describeError, type Logger } from './log.js';
 import { runRelay } from './relay-command.js';
 import { runServer } from './server-command.js';
-import { exitOnSignals, type RunningCommand } from './shutdown.js';
+import { exitOnSignals, ignoreHangup, type RunningCommand } from './shutdown.js';
 
 type Command = 'server' | 'client' | 'relay';
 
@@ -30,10 +30,26 @@ const EXAMPLES: Array<[string, string]> = [
   ['$0 server --listen tls://0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --target 127.0.0.1:8488', 'TLS carriers'],
   ['$0 client --listen 127.0.0.1:5513 --server "tls://vpn.example.com:443,tcp://198.51.100.2:5512|2"', 'mixed TLS and TCP carriers'],
   ['$0 relay --listen 0.0.0.0:6666 --to 10.0.0.1:5512', 'on a second host/IP: forward carriers to the real server (replaces the iptables recipe)'],
+  ['$0 server --config /etc/mpx/server.json --log-level warn', 'every flag from a JSON file (see "Config file" below); flags given here win'],
 ];
+
+/** Shown under --help: a config file is the long flag names as keys. */
+const CONFIG_EXAMPLE = `Config file (--config FILE): a JSON object with any flag by its long name; command-line flags override it, and it is checked like flags (exit code 2). Paths in it are relative to the working directory. Example for a server:
+  {
+    "listen": ["0.0.0.0:5512", "ws://0.0.0.0:8080/mpx"],
+    "target": "127.0.0.1:8488",
+    "key-file": "/etc/mpx/key",
+    "metrics": "127.0.0.1:9090",
+    "max-sessions": "64"
+  }`;
+
+/** The end of every --help page (main and per command). */
+const EPILOGUE = `${CONFIG_EXAMPLE}\n\nEnvironment: MPX_KEY (pre-shared key); MPX_HEAP_BALLAST_MB (most V8 heap ballast in MiB, default 128, 0 = off); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.`;
 
 function commonOptions(y: Argv): Argv {
   return y
+    .epilogue(EPILOGUE)
+    .config('config', 'JSON file with any of these flags by their long names, e.g. {"listen": ["0.0.0.0:5512"], "key-file": "/etc/mpx.key"}; flags given on the command line win')
     .option('key', { type: 'string', describe: 'pre-shared key; every carrier must prove it (default: $MPX_KEY)', group: 'Authentication:' })
     .option('key-file', { type: 'string', describe: 'read the pre-shared key from this regular file (at most 4 KiB; a trailing newline is dropped)', group: 'Authentication:' })
     .conflicts('key', 'key-file')
@@ -48,7 +64,7 @@ function commonOptions(y: Argv): Argv {
     .option('drain-timeout', { type: 'string', default: '5', describe: 'time open connections get to finish after SIGINT/SIGTERM' })
     .option('grace', { type: 'string', describe: 'how long a session (and its open connections) outlives the loss of every carrier (default 30 s)' })
     .option('stats', { type: 'string', describe: 'log per-carrier throughput, RTT, weight and retransmissions every N seconds', group: 'Observability:' })
-    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://host:port/metrics', group: 'Observability:' })
+    .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://host:port/metrics and a live page of sessions and carriers at http://host:port/ (keep it on loopback or behind a firewall)', group: 'Observability:' })
     .option('log-level', { choices: LOG_LEVELS as unknown as string[], describe: 'log level (default info)', group: 'Observability:' })
     .option('verbose', { alias: 'v', type: 'count', describe: '-v debug (streams), -vv trace', group: 'Observability:' })
     .option('pprof', { type: 'boolean', hidden: true });
@@ -139,7 +155,7 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     .alias('help', 'h')
     .version(version())
     .wrap(Math.min(120, process.stdout.columns ?? 120))
-    .epilogue('Environment: MPX_KEY (pre-shared key); MPX_HEAP_BALLAST_MB (most V8 heap ballast in MiB, default 128, 0 = off); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.');
+    .epilogue(EPILOGUE);
   for (const [command, description] of EXAMPLES) parser = parser.example(command, description);
   await parser.parseAsync();
   return selected;
@@ -189,6 +205,7 @@ async function main(): Promise<void> {
     ballast.start((mb, gcs) => logger.debug(`heap ballast grown to ${mb} MiB: ${gcs} full garbage collections within a second`));
     logger.debug(ballast.sizeMb > 0 ? `heap ballast ${ballast.sizeMb} MiB (MPX_HEAP_BALLAST_MB)` : 'heap ballast off');
     log = logger;
+    ignoreHangup(logger);
     const running = await start(selected, common, legacyNote);
     process.on('uncaughtException', (err) => logger.error(`unexpected error (kept running): ${describeError(err)}`));
     process.on('unhandledRejection', (err) => logger.error(`unexpected rejection (kept running): ${describeError(err)}`));

@@ -134,7 +134,10 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   log.info(`connecting to ${config.servers.map((s) => `${formatAddress(s)} (weight ${s.weight})`).join(', ')} with ${config.carriersPerServer} carriers each`);
 
   const view: TunnelView = {
-    liveCarriers: () => (client.stats().session?.carriers ?? []).map((stats) => ({ group: stats.label, stats })),
+    liveCarriers: () => {
+      const session = client.stats().session;
+      return (session?.carriers ?? []).map((stats) => ({ group: stats.label, session: session?.id, stats }));
+    },
     streams: () => client.session?.streamCount ?? 0,
     sessions: () => (client.session !== undefined && !client.session.closed ? 1 : 0),
   };

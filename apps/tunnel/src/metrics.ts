@@ -1,4 +1,5 @@
-// --metrics: Prometheus text exposition format 0.0.4 at GET /metrics.
+// --metrics: Prometheus text exposition format at GET /metrics, written by
+// prom-client. The tunnel's own families:
 //
 //   mpx_carriers                                   gauge   open carriers
 //   mpx_carrier_bytes_total{direction,carrier}     counter carrier bytes (frames included), in/out
@@ -10,13 +11,16 @@
 //   mpx_carriers_refused_total{reason}             counter server: carriers refused in the handshake, by error code
 //   mpx_streams_refused_total{reason}              counter server: streams refused at --max-streams, by error code
 //
-// `carrier` is the carrier group: on the client the --server address, on the
-// server the --listen address the carrier came in on.
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { hostPort } from './address.js';
+// plus prom-client's default process metrics (process_cpu_seconds_total,
+// process_resident_memory_bytes, nodejs_eventloop_lag_seconds,
+// nodejs_gc_duration_seconds, ...). `carrier` is the carrier group: on the
+// client the --server address, on the server the --listen address the carrier
+// came in on.
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { CommonConfig } from './config.js';
+import { liveState } from './live-page.js';
 import { StatsReporter, type CarrierBook, type GroupTotals, type Refusals, type TunnelView, type Traffic } from './stats.js';
+import { startWebServer, type WebServer } from './web.js';
 
 export interface MetricsSnapshot {
   readonly carriers: number;
@@ -42,111 +46,90 @@ export function snapshotOf(view: TunnelView, book: CarrierBook, traffic: Traffic
   };
 }
 
-/** Label values escape backslash, double quote and newline. */
-export function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
+/** The samples of one family, read from the scrape's snapshot. */
+type Samples<L extends string> = (s: MetricsSnapshot) => Array<[Partial<Record<L, string>>, number]>;
 
-type Sample = readonly [labels: Readonly<Record<string, string>>, value: number];
+/**
+ * A registry whose tunnel families read one snapshot per scrape: `metrics()`
+ * takes it, then every family's `collect` reads it, so the families of one
+ * scrape agree with each other. Counters are set from totals that never go
+ * down (CarrierBook keeps closed carriers' bytes).
+ */
+export class TunnelMetrics {
+  readonly registry = new Registry();
+  readonly #snapshot: () => MetricsSnapshot;
+  #current: MetricsSnapshot | undefined;
 
-function family(name: string, type: 'gauge' | 'counter', help: string, samples: readonly Sample[]): string {
-  let text = `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
-  for (const [labels, value] of samples) {
-    const pairs = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-    text += `${name}${pairs.length === 0 ? '' : `{${pairs.join(',')}}`} ${formatValue(value)}\n`;
-  }
-  return text;
-}
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? '+Inf' : '-Inf';
-  return String(value);
-}
-
-export function renderMetrics(s: MetricsSnapshot): string {
-  const withRtt = s.groups.filter((g) => g.rttMs !== undefined);
-  const withRetransmits = s.groups.filter((g) => g.retransmits !== undefined);
-  return [
-    family('mpx_carriers', 'gauge', 'Open carriers.', [[{}, s.carriers]]),
-    family(
-      'mpx_carrier_bytes_total',
-      'counter',
-      'Bytes carried by carriers, framing included.',
-      s.groups.flatMap((g): Sample[] => [
+  /** `defaults`: also collect prom-client's process metrics (off in unit tests, which compare exact text). */
+  constructor(snapshot: () => MetricsSnapshot, options: { defaults: boolean; refusals: boolean }) {
+    this.#snapshot = snapshot;
+    if (options.defaults) collectDefaultMetrics({ register: this.registry });
+    const registers = [this.registry];
+    const now = (): MetricsSnapshot => this.#current ?? this.#snapshot();
+    const family = <L extends string>(kind: 'counter' | 'gauge', name: string, help: string, labelNames: readonly L[], samples: Samples<L>): void => {
+      const refill = (reset: () => void, put: (labels: Partial<Record<L, string>>, value: number) => void): void => {
+        reset();
+        for (const [labels, value] of samples(now())) put(labels, value);
+      };
+      const config = { name, help, labelNames, registers };
+      if (kind === 'counter') new Counter<L>({ ...config, collect() { refill(() => this.reset(), (l, v) => this.inc(l, v)); } });
+      else new Gauge<L>({ ...config, collect() { refill(() => this.reset(), (l, v) => this.set(l, v)); } });
+    };
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], samples: Samples<L>): void => family('counter', name, help, labelNames, samples);
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], samples: Samples<L>): void => family('gauge', name, help, labelNames, samples);
+    gauge('mpx_carriers', 'Open carriers.', [], (s) => [[{}, s.carriers]]);
+    counter('mpx_carrier_bytes_total', 'Bytes carried by carriers, framing included.', ['direction', 'carrier'], (s) =>
+      s.groups.flatMap((g): Array<[Record<'direction' | 'carrier', string>, number]> => [
         [{ direction: 'in', carrier: g.group }, g.bytesIn],
         [{ direction: 'out', carrier: g.group }, g.bytesOut],
       ]),
-    ),
-    withRtt.length === 0
-      ? ''
-      : family('mpx_carrier_rtt_seconds', 'gauge', 'Mean round-trip time of the open carriers.', withRtt.map((g) => [{ carrier: g.group }, (g.rttMs as number) / 1000])),
-    withRetransmits.length === 0
-      ? ''
-      : family('mpx_retransmits_total', 'counter', 'Frames retransmitted.', withRetransmits.map((g) => [{ carrier: g.group }, g.retransmits as number])),
-    family('mpx_streams', 'gauge', 'Open streams.', [[{}, s.streams]]),
-    family('mpx_sessions', 'gauge', 'Open sessions.', [[{}, s.sessions]]),
-    family('mpx_bytes_total', 'counter', 'Application bytes through the tunnel (in: from the mpx peer, out: to it).', [
+    );
+    gauge('mpx_carrier_rtt_seconds', 'Mean round-trip time of the open carriers.', ['carrier'], (s) =>
+      s.groups.flatMap((g): Array<[Record<'carrier', string>, number]> => (g.rttMs === undefined ? [] : [[{ carrier: g.group }, g.rttMs / 1000]])),
+    );
+    counter('mpx_retransmits_total', 'Frames retransmitted.', ['carrier'], (s) =>
+      s.groups.flatMap((g): Array<[Record<'carrier', string>, number]> => (g.retransmits === undefined ? [] : [[{ carrier: g.group }, g.retransmits]])),
+    );
+    gauge('mpx_streams', 'Open streams.', [], (s) => [[{}, s.streams]]);
+    gauge('mpx_sessions', 'Open sessions.', [], (s) => [[{}, s.sessions]]);
+    counter('mpx_bytes_total', 'Application bytes through the tunnel (in: from the mpx peer, out: to it).', ['direction'], (s) => [
       [{ direction: 'in' }, s.bytesIn],
       [{ direction: 'out' }, s.bytesOut],
-    ]),
-    s.refusals === undefined
-      ? ''
-      : family('mpx_carriers_refused_total', 'counter', 'Carriers refused in their handshake, by error code.', [...s.refusals.carriers].map(([reason, n]) => [{ reason }, n])) +
-        family('mpx_streams_refused_total', 'counter', 'Streams refused at the open-stream limit, by error code.', [...s.refusals.streams].map(([reason, n]) => [{ reason }, n])),
-  ].join('');
-}
-
-export interface MetricsServer {
-  /** `http://host:port/metrics` with the bound port. */
-  readonly url: string;
-  close(): Promise<void>;
-}
-
-export function startMetricsServer(host: string, port: number, snapshot: () => MetricsSnapshot): Promise<MetricsServer> {
-  const server = http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics') {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; try /metrics\n');
-      return;
+    ]);
+    if (options.refusals) {
+      const byReason = (kind: 'carriers' | 'streams') => (s: MetricsSnapshot): Array<[Record<'reason', string>, number]> =>
+        [...(s.refusals?.[kind] ?? [])].map(([reason, n]) => [{ reason }, n]);
+      counter('mpx_carriers_refused_total', 'Carriers refused in their handshake, by error code.', ['reason'], byReason('carriers'));
+      counter('mpx_streams_refused_total', 'Streams refused at the open-stream limit, by error code.', ['reason'], byReason('streams'));
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD' }).end();
-      return;
+  }
+
+  /** The exposition text of one scrape. */
+  async metrics(): Promise<string> {
+    this.#current = this.#snapshot();
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.#current = undefined;
     }
-    const body = renderMetrics(snapshot());
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  });
-  server.on('clientError', (_err, socket) => socket.destroy());
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: host === '' ? undefined : host, port }, () => {
-      server.removeListener('error', reject);
-      server.on('error', () => {});
-      const bound = server.address() as AddressInfo;
-      resolve({
-        url: `http://${hostPort(bound.address, bound.port)}/metrics`,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-          }),
-      });
-    });
-  });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
 }
 
-/** Starts --stats and --metrics as configured; returns a function that stops both. */
+/** Starts --stats and --metrics (with the live page) as configured; returns a function that stops both. */
 export async function startObservers(config: CommonConfig, view: TunnelView, book: CarrierBook, traffic: Traffic): Promise<() => Promise<void>> {
   const stopStats = config.statsSeconds === undefined ? () => {} : new StatsReporter(view, traffic).start(config.statsSeconds, config.log);
-  let metrics: MetricsServer | undefined;
+  let web: WebServer | undefined;
   if (config.metrics !== undefined) {
-    metrics = await startMetricsServer(config.metrics.host, config.metrics.port, () => snapshotOf(view, book, traffic));
-    config.log.info(`metrics on ${metrics.url}`);
+    const metrics = new TunnelMetrics(() => snapshotOf(view, book, traffic), { defaults: true, refusals: view.refusals !== undefined });
+    web = await startWebServer(config.metrics.host, config.metrics.port, { metrics, state: () => liveState(view, traffic) });
+    config.log.info(`metrics on ${web.url}metrics, live page on ${web.url}`);
   }
   return async () => {
     stopStats();
-    await metrics?.close();
+    await web?.close();
   };
 }

@@ -184,7 +184,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     liveCarriers: () => {
       const out: LiveCarrier[] = [];
       for (const session of server.sessions.values()) {
-        for (const stats of session.carrierStats()) out.push({ group: groupOf.get(stats.label) ?? stats.label, stats });
+        for (const stats of session.carrierStats()) out.push({ group: groupOf.get(stats.label) ?? stats.label, session: session.idHex, stats });
       }
       return out;
     },

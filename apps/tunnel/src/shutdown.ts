@@ -1,6 +1,7 @@
 // Graceful exit on SIGINT/SIGTERM: the command stops accepting, open
 // connections get --drain-timeout to finish on their own, the rest are
-// aborted, then the process exits 0. A second signal exits at once.
+// aborted, then the process exits 0. A second signal exits at once. SIGHUP is
+// logged and ignored.
 import type { Logger } from './log.js';
 
 /** A started command. */
@@ -92,4 +93,13 @@ export function exitOnSignals(stop: (signal: NodeJS.Signals) => Promise<void>, l
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+/**
+ * Settings and the key are read once, at start, and logs go to stderr: on
+ * SIGHUP there is nothing to reload or reopen. Say so rather than die (Node's
+ * default). Installed before the command starts, so that no SIGHUP is fatal.
+ */
+export function ignoreHangup(log: Logger): void {
+  process.on('SIGHUP', () => log.info('received SIGHUP: ignored; settings and the key are read only at start (restart to apply changes) and logs go to stderr, so nothing is reopened'));
 }

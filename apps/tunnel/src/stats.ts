@@ -12,11 +12,17 @@ export interface CarrierSample {
   readonly bytesOut: number;
   readonly rttMs?: number | undefined;
   readonly retransmits?: number | undefined;
+  /** `handshake`, `open`, `closing` (core's CarrierState). */
+  readonly state?: string | undefined;
+  /** Bytes sent and not yet acknowledged. */
+  readonly unackedBytes?: number | undefined;
 }
 
 /** A live carrier and the group it is counted under (client: target label; server: listen address). */
 export interface LiveCarrier {
   readonly group: string;
+  /** The session's id (hex), for the live page. */
+  readonly session?: string | undefined;
   readonly stats: CarrierSample;
 }
 

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseExposition, valueOf } from './exposition.js';
 import { closedPort, connect, echoThrough, killAll, runToExit, startEcho, Tunnel, type EchoServer, CLIENT_PORT, SERVER_PORT } from './helpers.js';
 
 
@@ -185,16 +186,20 @@ describe('runtime behaviour', () => {
     const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const text = await response.text();
-    expect(text).toMatch(/^mpx_carriers 2$/m);
-    expect(text).toMatch(new RegExp(`^mpx_carrier_bytes_total\\{direction="out",carrier="tcp://127\\.0\\.0\\.1:${serverPort}"\\} \\d+$`, 'm'));
-    expect(text).toMatch(/^mpx_bytes_total\{direction="out"\} 100000$/m);
-    expect(text).toMatch(/^mpx_bytes_total\{direction="in"\} 100000$/m);
-    expect(text).toMatch(/^mpx_sessions 1$/m);
+    const families = parseExposition(await response.text());
+    expect(valueOf(families, 'mpx_carriers')).toBe(2);
+    expect(valueOf(families, 'mpx_carrier_bytes_total', { direction: 'out', carrier: `tcp://127.0.0.1:${serverPort}` })).toBeGreaterThan(100_000);
+    expect(valueOf(families, 'mpx_bytes_total', { direction: 'out' })).toBe(100_000);
+    expect(valueOf(families, 'mpx_bytes_total', { direction: 'in' })).toBe(100_000);
+    expect(valueOf(families, 'mpx_sessions')).toBe(1);
+    expect(valueOf(families, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(valueOf(families, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(families.get('nodejs_eventloop_lag_seconds')?.type).toBe('gauge');
+    expect(families.get('nodejs_gc_duration_seconds')?.type).toBe('histogram');
     expect((await fetch(url.replace('/metrics', '/other'))).status).toBe(404);
 
     const serverUrl = (await server.waitFor(/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
-    expect(await (await fetch(serverUrl)).text()).toMatch(/^mpx_bytes_total\{direction="in"\} 100000$/m);
+    expect(valueOf(parseExposition(await (await fetch(serverUrl)).text()), 'mpx_bytes_total', { direction: 'in' })).toBe(100_000);
 
     await client.waitFor(/INFO  stats carrier #\d+ tcp:\/\/127\.0\.0\.1:\d+: in .+\/s, out .+\/s, weight 3/);
     await client.waitFor(/INFO  stats total: 2 carriers, \d+ streams, 1 sessions/);

@@ -1,6 +1,9 @@
-// Prometheus text format, the carrier totals behind it, and the --stats lines.
+// Prometheus metrics (prom-client, read back by parsing the exposition text),
+// the carrier totals behind them, and the --stats lines.
 import { describe, expect, it } from 'vitest';
-import { escapeLabel, renderMetrics, snapshotOf } from '../src/metrics.js';
+import { liveState } from '../src/live-page.js';
+import { snapshotOf, TunnelMetrics, type MetricsSnapshot } from '../src/metrics.js';
+import { parseExposition, valueOf, type Family } from './exposition.js';
 import { CarrierBook, Refusals, StatsReporter, Traffic, formatRate, type CarrierSample, type LiveCarrier, type TunnelView } from '../src/stats.js';
 
 function carrier(id: number, label: string, bytesIn: number, bytesOut: number, extra: Partial<CarrierSample> = {}): CarrierSample {
@@ -11,9 +14,16 @@ function viewOf(live: LiveCarrier[], streams = 0, sessions = 0): TunnelView {
   return { liveCarriers: () => live, streams: () => streams, sessions: () => sessions };
 }
 
-describe('renderMetrics', () => {
-  it('renders every family with HELP, TYPE and labelled samples', () => {
-    const text = renderMetrics({
+const EMPTY: MetricsSnapshot = { carriers: 0, groups: [], streams: 0, sessions: 0, bytesIn: 0, bytesOut: 0 };
+
+/** Scrapes a registry fed by `snapshot` (without prom-client's process metrics) and parses the text. */
+async function scrape(snapshot: MetricsSnapshot, options = { defaults: false, refusals: false }): Promise<Map<string, Family>> {
+  return parseExposition(await new TunnelMetrics(() => snapshot, options).metrics());
+}
+
+describe('TunnelMetrics', () => {
+  it('exposes every tunnel family with HELP, TYPE and labelled samples', async () => {
+    const families = await scrape({
       carriers: 3,
       groups: [
         { group: 'tcp://a:1', up: 2, bytesIn: 100, bytesOut: 200, rttMs: 12.5, retransmits: 4 },
@@ -24,62 +34,82 @@ describe('renderMetrics', () => {
       bytesIn: 1000,
       bytesOut: 2000,
     });
-    expect(text).toBe(
-      [
-        '# HELP mpx_carriers Open carriers.',
-        '# TYPE mpx_carriers gauge',
-        'mpx_carriers 3',
-        '# HELP mpx_carrier_bytes_total Bytes carried by carriers, framing included.',
-        '# TYPE mpx_carrier_bytes_total counter',
-        'mpx_carrier_bytes_total{direction="in",carrier="tcp://a:1"} 100',
-        'mpx_carrier_bytes_total{direction="out",carrier="tcp://a:1"} 200',
-        'mpx_carrier_bytes_total{direction="in",carrier="ws://b:80/x"} 5',
-        'mpx_carrier_bytes_total{direction="out",carrier="ws://b:80/x"} 6',
-        '# HELP mpx_carrier_rtt_seconds Mean round-trip time of the open carriers.',
-        '# TYPE mpx_carrier_rtt_seconds gauge',
-        'mpx_carrier_rtt_seconds{carrier="tcp://a:1"} 0.0125',
-        '# HELP mpx_retransmits_total Frames retransmitted.',
-        '# TYPE mpx_retransmits_total counter',
-        'mpx_retransmits_total{carrier="tcp://a:1"} 4',
-        '# HELP mpx_streams Open streams.',
-        '# TYPE mpx_streams gauge',
-        'mpx_streams 7',
-        '# HELP mpx_sessions Open sessions.',
-        '# TYPE mpx_sessions gauge',
-        'mpx_sessions 1',
-        '# HELP mpx_bytes_total Application bytes through the tunnel (in: from the mpx peer, out: to it).',
-        '# TYPE mpx_bytes_total counter',
-        'mpx_bytes_total{direction="in"} 1000',
-        'mpx_bytes_total{direction="out"} 2000',
-        '',
-      ].join('\n'),
-    );
+    expect([...families.values()].map((f) => [f.name, f.type])).toEqual([
+      ['mpx_carriers', 'gauge'],
+      ['mpx_carrier_bytes_total', 'counter'],
+      ['mpx_carrier_rtt_seconds', 'gauge'],
+      ['mpx_retransmits_total', 'counter'],
+      ['mpx_streams', 'gauge'],
+      ['mpx_sessions', 'gauge'],
+      ['mpx_bytes_total', 'counter'],
+    ]);
+    expect(families.get('mpx_carrier_bytes_total')?.help).toBe('Bytes carried by carriers, framing included.');
+    expect(families.get('mpx_carrier_bytes_total')?.samples).toEqual([
+      { name: 'mpx_carrier_bytes_total', labels: { direction: 'in', carrier: 'tcp://a:1' }, value: 100 },
+      { name: 'mpx_carrier_bytes_total', labels: { direction: 'out', carrier: 'tcp://a:1' }, value: 200 },
+      { name: 'mpx_carrier_bytes_total', labels: { direction: 'in', carrier: 'ws://b:80/x' }, value: 5 },
+      { name: 'mpx_carrier_bytes_total', labels: { direction: 'out', carrier: 'ws://b:80/x' }, value: 6 },
+    ]);
+    expect(families.get('mpx_carrier_rtt_seconds')?.samples).toEqual([{ name: 'mpx_carrier_rtt_seconds', labels: { carrier: 'tcp://a:1' }, value: 0.0125 }]);
+    expect(families.get('mpx_retransmits_total')?.samples).toEqual([{ name: 'mpx_retransmits_total', labels: { carrier: 'tcp://a:1' }, value: 4 }]);
+    expect(valueOf(families, 'mpx_carriers')).toBe(3);
+    expect(valueOf(families, 'mpx_streams')).toBe(7);
+    expect(valueOf(families, 'mpx_sessions')).toBe(1);
+    expect(valueOf(families, 'mpx_bytes_total', { direction: 'in' })).toBe(1000);
+    expect(valueOf(families, 'mpx_bytes_total', { direction: 'out' })).toBe(2000);
   });
 
-  it('leaves out RTT and retransmissions when no carrier reports them', () => {
-    const text = renderMetrics({ carriers: 0, groups: [], streams: 0, sessions: 0, bytesIn: 0, bytesOut: 0 });
-    expect(text).not.toContain('mpx_carrier_rtt_seconds');
-    expect(text).not.toContain('mpx_retransmits_total');
-    expect(text).toContain('# TYPE mpx_carrier_bytes_total counter\n');
+  it('has no RTT or retransmission samples when no carrier reports them', async () => {
+    const families = await scrape(EMPTY);
+    expect(families.get('mpx_carrier_rtt_seconds')?.samples ?? []).toEqual([]);
+    expect(families.get('mpx_retransmits_total')?.samples ?? []).toEqual([]);
+    expect(families.get('mpx_carrier_bytes_total')?.type).toBe('counter');
   });
 
-  it('counts refused carriers and streams by error code on the server only', () => {
+  it('drops the samples of a group that is gone at the next scrape', async () => {
+    let snapshot: MetricsSnapshot = { ...EMPTY, groups: [{ group: 'g', up: 1, bytesIn: 1, bytesOut: 1, rttMs: 5 }] };
+    const metrics = new TunnelMetrics(() => snapshot, { defaults: false, refusals: false });
+    expect(valueOf(parseExposition(await metrics.metrics()), 'mpx_carrier_rtt_seconds', { carrier: 'g' })).toBe(0.005);
+    snapshot = { ...snapshot, groups: [{ group: 'g', up: 0, bytesIn: 1, bytesOut: 1 }] };
+    expect(valueOf(parseExposition(await metrics.metrics()), 'mpx_carrier_rtt_seconds', { carrier: 'g' })).toBeUndefined();
+  });
+
+  it('counts refused carriers and streams by error code on the server only', async () => {
     const refusals = new Refusals();
     refusals.add('carriers', 'MPX_ERR_AUTH_FAILED');
     refusals.add('carriers', 'MPX_ERR_AUTH_FAILED');
     refusals.add('carriers', 'MPX_ERR_HANDSHAKE_TIMEOUT');
     refusals.add('streams', 'MPX_ERR_LIMIT_EXCEEDED');
-    const base = { carriers: 0, groups: [], streams: 0, sessions: 0, bytesIn: 0, bytesOut: 0 };
-    const text = renderMetrics({ ...base, refusals });
-    expect(text).toContain('# TYPE mpx_carriers_refused_total counter\n');
-    expect(text).toMatch(/^mpx_carriers_refused_total\{reason="MPX_ERR_AUTH_FAILED"\} 2$/m);
-    expect(text).toMatch(/^mpx_carriers_refused_total\{reason="MPX_ERR_HANDSHAKE_TIMEOUT"\} 1$/m);
-    expect(text).toMatch(/^mpx_streams_refused_total\{reason="MPX_ERR_LIMIT_EXCEEDED"\} 1$/m);
-    expect(renderMetrics(base)).not.toContain('refused');
+    const families = await scrape({ ...EMPTY, refusals }, { defaults: false, refusals: true });
+    expect(families.get('mpx_carriers_refused_total')?.type).toBe('counter');
+    expect(valueOf(families, 'mpx_carriers_refused_total', { reason: 'MPX_ERR_AUTH_FAILED' })).toBe(2);
+    expect(valueOf(families, 'mpx_carriers_refused_total', { reason: 'MPX_ERR_HANDSHAKE_TIMEOUT' })).toBe(1);
+    expect(valueOf(families, 'mpx_streams_refused_total', { reason: 'MPX_ERR_LIMIT_EXCEEDED' })).toBe(1);
+    expect([...(await scrape(EMPTY)).keys()].filter((name) => name.includes('refused'))).toEqual([]);
   });
 
-  it('escapes backslash, double quote and newline in label values', () => {
-    expect(escapeLabel('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
+  it('escapes backslash, double quote and newline in label values so they read back unchanged', async () => {
+    const group = 'ws://h/a\\b"c\nd';
+    const families = await scrape({ ...EMPTY, groups: [{ group, up: 1, bytesIn: 9, bytesOut: 0 }] });
+    expect(valueOf(families, 'mpx_carrier_bytes_total', { direction: 'in', carrier: group })).toBe(9);
+  });
+
+  it("adds prom-client's process metrics: CPU, resident memory, event-loop lag, garbage collection", async () => {
+    const families = await scrape(EMPTY, { defaults: true, refusals: false });
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds']) {
+      expect(families.get(name)?.type, name).toMatch(/^(counter|gauge|histogram)$/);
+    }
+    expect(valueOf(families, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it('takes one snapshot per scrape, shared by every family', async () => {
+    let calls = 0;
+    const metrics = new TunnelMetrics(() => {
+      calls++;
+      return EMPTY;
+    }, { defaults: false, refusals: true });
+    await metrics.metrics();
+    expect(calls).toBe(1);
   });
 });
 
@@ -132,5 +162,31 @@ describe('StatsReporter', () => {
 
   it('formats rates in SI units', () => {
     expect([999, 1000, 1_234_567, 5e9].map(formatRate)).toEqual(['999 B/s', '1.00 kB/s', '1.23 MB/s', '5.00 GB/s']);
+  });
+});
+
+describe('liveState', () => {
+  it('gives one row per carrier with its session cut to 8 hex digits, and null for figures the core does not report', () => {
+    const traffic = new Traffic();
+    traffic.bytesOut = 7;
+    const view = viewOf(
+      [
+        { group: 'g', session: '0123456789abcdef0123456789abcdef', stats: carrier(1, 'tcp://a:1', 10, 20, { weight: 2, state: 'open', rttMs: 3.5, unackedBytes: 100, retransmits: 1 }) },
+        { group: 'g', stats: carrier(2, 'tcp://a:1', 0, 0) },
+      ],
+      3,
+      1,
+    );
+    expect(liveState(view, traffic, () => 1234)).toEqual({
+      time: 1234,
+      sessions: 1,
+      streams: 3,
+      bytesIn: 0,
+      bytesOut: 7,
+      carriers: [
+        { session: '01234567', id: 1, address: 'tcp://a:1', group: 'g', weight: 2, state: 'open', rttMs: 3.5, inFlight: 100, retransmits: 1, bytesIn: 10, bytesOut: 20 },
+        { session: '', id: 2, address: 'tcp://a:1', group: 'g', weight: 1, state: 'open', rttMs: null, inFlight: null, retransmits: null, bytesIn: 0, bytesOut: 0 },
+      ],
+    });
   });
 });
