@@ -1,7 +1,7 @@
 // End-to-end helpers: `node dist/cli.js` as a child process whose stderr log
 // lines can be awaited, a counting echo server as the target, and clients
 // that push bytes through the tunnel and hash what comes back.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -205,13 +205,4 @@ export async function echoThrough(port: number, size: number, seed: number, opti
 }
 
 /** The path of the first of `names` found on PATH, or undefined (for tests that need a system tool). */
-export function onPath(...names: string[]): string | undefined {
-  for (const name of names) {
-    try {
-      return execFileSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' }).trim();
-    } catch {
-      // not installed under this name
-    }
-  }
-  return undefined;
-}
+export { onPath } from '@mpx/testkit';

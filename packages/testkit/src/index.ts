@@ -19,3 +19,4 @@ export {
   writeRandom,
 } from './stream-helpers.js';
 export { silentServer, type SilentServer } from './silent-server.js';
+export { ensureProgram, onPath, type ProgramFound, type ProgramWanted } from './programs.js';
