@@ -1,11 +1,8 @@
 // SPEC §8: the carrier picker. Weighted fair queueing on bytes over opaque
 // carrier keys; no I/O, no clock. The session tells it which carriers can take
 // a frame without waiting for drain and asks it where the next frame goes.
+import { checkWeight } from './bounds.js';
 import { MpxError } from './errors.js';
-
-/** SPEC §3.2, §8: a carrier's scheduling weight is an integer in 1–65535. */
-export const MIN_CARRIER_WEIGHT = 1;
-export const MAX_CARRIER_WEIGHT = 0xffff;
 
 /**
  * Rationale: virtual times only matter relative to each other, so once the
@@ -94,7 +91,7 @@ export class WeightedPicker<C> implements CarrierPicker<C> {
   }
 
   add(carrier: C, weight: number): void {
-    checkWeight(weight);
+    checkWeight(weight, 'carrier weight');
     if (this.byCarrier.has(carrier)) {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', 'carrier already added to the picker');
     }
@@ -116,7 +113,7 @@ export class WeightedPicker<C> implements CarrierPicker<C> {
   }
 
   setWeight(carrier: C, weight: number): void {
-    checkWeight(weight);
+    checkWeight(weight, 'carrier weight');
     this.entryOf(carrier).weight = weight;
   }
 
@@ -183,14 +180,5 @@ export class WeightedPicker<C> implements CarrierPicker<C> {
     const shift = this.floor;
     for (const e of this.entries) e.v = Math.max(e.v, shift) - shift;
     this.floor = 0;
-  }
-}
-
-function checkWeight(weight: number): void {
-  if (!Number.isInteger(weight) || weight < MIN_CARRIER_WEIGHT || weight > MAX_CARRIER_WEIGHT) {
-    throw new MpxError(
-      'MPX_ERR_INVALID_ARGUMENT',
-      `carrier weight must be an integer in ${MIN_CARRIER_WEIGHT}-${MAX_CARRIER_WEIGHT}, got ${weight}`,
-    );
   }
 }
