@@ -133,7 +133,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       }).then((result) => {
         done();
         const counts = `${result.aToB} bytes to the target, ${result.bToA} from it`;
-        const code = (result.error as Partial<MpxError> | undefined)?.code;
+        const code = MpxError.codeOf(result.error);
         if (result.errorSide === 'a' && code === 'MPX_ERR_IDLE_TIMEOUT') {
           log.info(`stream ${name} reset: no data either way for ${config.limits.streamIdleTimeoutMs / 1000} s (--stream-idle-timeout) (${counts})`);
           return;

@@ -6,28 +6,29 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { WireCode } from './constants.js';
 import { backoffDelay } from './backoff.js';
+import { CLIENT_BOUNDS, WEIGHT_BOUND, checkOption, checkWeight, resolveOption } from './bounds.js';
 import type { CarrierStats } from './carrier-link.js';
 import { ClientSession } from './client.js';
 import type { Timer } from './clock.js';
 import { resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
-import { MpxError } from './errors.js';
+import { MpxConfigError, MpxError } from './errors.js';
 import type { SessionStats } from './session.js';
 import type { MpxStream } from './stream.js';
 
 export interface CarrierTarget {
   /** Opens one connected carrier. Rejects on failure; honours `signal`. */
   dial: (signal: AbortSignal) => Promise<Duplex>;
-  /** Scheduling weight, 1–65535 (SPEC §8). Default 1. */
+  /** Scheduling weight, WEIGHT_BOUND: 1–65535 (SPEC §8). Default 1. */
   weight?: number;
   /** For logs and stats, e.g. "ws://host:80/path". */
   label: string;
-  /** Carriers kept to this target. Default: `carriersPerTarget`. */
+  /** Carriers kept to this target, 1–1024 (CLIENT_BOUNDS). Default: `carriersPerTarget`. */
   carriers?: number;
 }
 
 export interface MpxClientOptions extends SessionOptions {
   targets: CarrierTarget[];
-  /** Carriers kept to each target unless the target says otherwise. Default 2. */
+  /** Carriers kept to each target unless the target says otherwise, 1–1024 (CLIENT_BOUNDS). Default 2. */
   carriersPerTarget?: number;
   /** First redial delay after a failure, ms (doubles per failure, with jitter). Default 200. */
   backoffInitialMs?: number;
@@ -87,23 +88,17 @@ export class MpxClient extends EventEmitter {
   constructor(options: MpxClientOptions) {
     super();
     const { targets, carriersPerTarget, backoffInitialMs, backoffMaxMs, maxCarrierAgeMs, random, ...sessionOptions } = options;
-    if (targets.length === 0) throw new MpxError('MPX_ERR_INVALID_CONFIG', 'targets must name at least one carrier target');
+    if (targets.length === 0) throw new MpxConfigError(['targets'], 'targets must name at least one carrier target');
     this.#sessionOptions = sessionOptions;
     this.options = resolveOptions(sessionOptions);
-    const perTarget = carriersPerTarget ?? 2;
+    const perTarget = resolveOption(CLIENT_BOUNDS, 'carriersPerTarget', carriersPerTarget);
     this.#targets = targets.map((target) => {
-      const weight = target.weight ?? 1;
-      const wanted = target.carriers ?? perTarget;
-      if (!Number.isInteger(weight) || weight < 1 || weight > 0xffff) {
-        throw new MpxError('MPX_ERR_INVALID_CONFIG', `weight of ${target.label} must be an integer in [1, 65535]`);
-      }
-      if (!Number.isInteger(wanted) || wanted < 1 || wanted > 1024) {
-        throw new MpxError('MPX_ERR_INVALID_CONFIG', `carriers of ${target.label} must be an integer in [1, 1024]`);
-      }
+      const weight = checkWeight(target.weight ?? WEIGHT_BOUND.default, `weight of ${target.label}`, 'MPX_ERR_INVALID_CONFIG');
+      const wanted = checkOption(`carriers of ${target.label}`, CLIENT_BOUNDS.carriersPerTarget, target.carriers ?? perTarget);
       return { target, weight, wanted, up: new Map(), dialing: 0, failures: 0, retry: undefined };
     });
     this.#backoff = { initialMs: backoffInitialMs ?? 200, maxMs: backoffMaxMs ?? 10_000, random: random ?? Math.random };
-    this.#maxAgeMs = maxCarrierAgeMs ?? 0;
+    this.#maxAgeMs = resolveOption(CLIENT_BOUNDS, 'maxCarrierAgeMs', maxCarrierAgeMs);
   }
 
   /** The current session (undefined before start()). */

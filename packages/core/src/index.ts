@@ -12,6 +12,19 @@ export { ReceiveWindow, SendCredit } from './flow-control.js';
 export { WeightedPicker, type CarrierPicker, type PickableCarrier } from './scheduler.js';
 export { RoundRobin } from './round-robin.js';
 export { systemClock, type Clock, type Timer } from './clock.js';
+export {
+  CLIENT_BOUNDS,
+  SERVER_BOUNDS,
+  SESSION_BOUNDS,
+  SESSION_RULES,
+  WEIGHT_BOUND,
+  checkOption,
+  checkWeight,
+  inBounds,
+  type Bound,
+  type OptionRule,
+  type SessionBoundName,
+} from './bounds.js';
 export { DEFAULTS, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 export type { CarrierState, CarrierStats } from './carrier-link.js';
 export { Session, type SessionRole, type SessionStats } from './session.js';

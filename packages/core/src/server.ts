@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { WireCode } from './constants.js';
+import { SERVER_BOUNDS, defaultsOf, resolveOption } from './bounds.js';
 import { CarrierLink } from './carrier-link.js';
 import { linkOptions, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 import { MpxError, MpxProtocolError } from './errors.js';
@@ -11,12 +12,8 @@ import { serverHandshake } from './handshake.js';
 import { Session } from './session.js';
 import type { MpxStream } from './stream.js';
 
-/** Defaults of the server-only limits (README, SECURITY.md). */
-export const SERVER_DEFAULTS = {
-  maxSessions: 10_000,
-  maxCarriersPerSession: 64,
-  maxPendingHandshakes: 4096,
-} as const;
+/** Defaults of the server-only limits (README, SECURITY.md), from SERVER_BOUNDS. */
+export const SERVER_DEFAULTS = defaultsOf(SERVER_BOUNDS);
 
 export interface ServerOptions extends SessionOptions {
   /** Sessions held at once; a carrier that would create one more is refused. */
@@ -53,18 +50,9 @@ export class MpxServer extends EventEmitter {
   constructor(options: ServerOptions = {}) {
     super();
     this.options = resolveOptions(options);
-    this.#maxSessions = options.maxSessions ?? SERVER_DEFAULTS.maxSessions;
-    this.#maxCarriers = options.maxCarriersPerSession ?? SERVER_DEFAULTS.maxCarriersPerSession;
-    this.#maxPending = options.maxPendingHandshakes ?? SERVER_DEFAULTS.maxPendingHandshakes;
-    for (const [field, value] of [
-      ['maxSessions', this.#maxSessions],
-      ['maxCarriersPerSession', this.#maxCarriers],
-      ['maxPendingHandshakes', this.#maxPending],
-    ] as const) {
-      if (!Number.isInteger(value) || value < 1) {
-        throw new MpxError('MPX_ERR_INVALID_CONFIG', `${field} must be a positive integer, got ${String(value)}`);
-      }
-    }
+    this.#maxSessions = resolveOption(SERVER_BOUNDS, 'maxSessions', options.maxSessions);
+    this.#maxCarriers = resolveOption(SERVER_BOUNDS, 'maxCarriersPerSession', options.maxCarriersPerSession);
+    this.#maxPending = resolveOption(SERVER_BOUNDS, 'maxPendingHandshakes', options.maxPendingHandshakes);
   }
 
   get sessions(): ReadonlyMap<string, Session> {
