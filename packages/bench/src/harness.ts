@@ -11,7 +11,6 @@ import { startTunnelClient, startTunnelServer, stopAll } from './procs.js';
 import type { Child, TunnelClient, TunnelServer } from './procs.js';
 import type { Recorder } from './results.js';
 import { download, upload } from './transfer.js';
-import { CarrierWatch } from './tunnel-stats.js';
 
 export interface Context {
   quick: boolean;
@@ -39,8 +38,6 @@ export interface MpxRig {
   server: TunnelServer;
   client: TunnelClient;
   paths: Path[];
-  /** The client's --stats lines, when asked for. */
-  watch: CarrierWatch;
   /** Local port of the mpx client: connect here. */
   port: number;
   stop(): Promise<void>;
@@ -54,7 +51,6 @@ export interface RigOptions {
   weights?: readonly number[];
   /** -p (default 1). */
   carriers?: number;
-  stats?: number;
   clientExtra?: string[];
   serverExtra?: string[];
 }
@@ -68,20 +64,17 @@ export async function startRig(o: RigOptions): Promise<MpxRig> {
     paths = o.paths === undefined ? [] : await pathsTo(port, o.paths);
     const addresses = paths.length === 0 ? [`127.0.0.1:${port}`] : paths.map((p) => p.address);
     const servers = addresses.map((a, i) => `${a}|${o.weights?.[i] ?? 1}`).join(',');
-    client = await startTunnelClient({ servers, carriers: o.carriers ?? 1, ...(o.stats === undefined ? {} : { stats: o.stats }), extra: o.clientExtra ?? [] });
+    client = await startTunnelClient({ servers, carriers: o.carriers ?? 1, extra: o.clientExtra ?? [] });
   } catch (err) {
     await Promise.all(paths.map((p) => p.close()));
     await stopAll([server.child, client?.child]);
     throw err;
   }
-  const watch = new CarrierWatch();
-  client.child.onLine((l) => watch.add(l));
   const c = client;
   return {
     server,
     client: c,
     paths,
-    watch,
     port: c.port,
     async stop() {
       await stopAll([c.child, server.child]);
