@@ -61,7 +61,7 @@ function sessionLimitOptions(y: Argv): Argv {
   const d = LIMIT_DEFAULTS_TEXT;
   const opt = (describe: string, defaultDescription: string) => ({ type: 'string' as const, requiresArg: true, describe, defaultDescription, group: LIMITS });
   return y
-    .option('handshake-timeout', opt('a carrier that has not finished its handshake by then is closed (HANDSHAKE_TIMEOUT)', d.handshakeTimeout))
+    .option('handshake-timeout', opt('a carrier that has not finished its handshake by then is closed (HANDSHAKE_TIMEOUT); on the server counted from the TCP accept, TLS and WebSocket upgrade included', d.handshakeTimeout))
     .option('max-frame', opt('largest frame body accepted from the peer (FRAME_TOO_LARGE beyond)', d.maxFrame))
     .option('session-window', opt('bytes buffered per session: credit for all its streams together', d.sessionWindow))
     .option('stream-window', opt('bytes buffered per stream: credit for one stream', d.streamWindow))
@@ -80,7 +80,7 @@ function serverLimitOptions(y: Argv): Argv {
   return sessionLimitOptions(y)
     .option('max-sessions', opt('sessions (clients) held at once; a carrier that would start one more is refused (LIMIT_EXCEEDED)', d.maxSessions))
     .option('max-carriers-per-session', opt('carriers one session may have; further ones are refused (LIMIT_EXCEEDED)', d.maxCarriersPerSession))
-    .option('max-pending-handshakes', opt('carriers in their handshake at once; further ones are refused at once (LIMIT_EXCEEDED)', d.maxPendingHandshakes))
+    .option('max-pending-handshakes', opt('connections before login at once (TCP, TLS or WebSocket, from accept to the end of the handshake); further ones are closed at once', d.maxPendingHandshakes))
     .option('max-streams', opt("connections one session may have open at once; further ones are refused (LIMIT_EXCEEDED) and the client's connection closed", d.maxStreams));
 }
 

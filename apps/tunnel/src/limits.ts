@@ -1,7 +1,7 @@
 // Limit flags → core options (SessionOptions, ServerOptions), with the core's
 // defaults (SPEC §12), range checks that name the flag (exit code 2 instead of
 // a failed start), and the hints log lines add when a limit was hit.
-import { DEFAULTS, MAX_MAX_FRAME, MIN_MAX_FRAME, SERVER_DEFAULTS, type MpxErrorCode } from '@mpx/core';
+import { DEFAULTS, MAX_MAX_FRAME, MIN_MAX_FRAME, SERVER_DEFAULTS, type MpxErrorCode, type MpxLimit } from '@mpx/core';
 import { UsageError } from './errors.js';
 import { formatBytes, formatDuration, parseBytes, parseDuration } from './units.js';
 
@@ -100,13 +100,23 @@ export function serverLimits(args: RawLimitArgs): ServerLimits {
   };
 }
 
+/** The flag of each limit the core names on its errors (MpxError.limit). */
+const LIMIT_HINTS: Readonly<Record<MpxLimit, string>> = {
+  maxSessions: ' (--max-sessions)',
+  maxCarriersPerSession: ' (--max-carriers-per-session)',
+  maxPendingHandshakes: ' (--max-pending-handshakes)',
+  handshakeFrame: ` (handshake frames are limited to ${formatBytes(MIN_MAX_FRAME)}, whatever --max-frame says)`,
+};
+
 /**
- * The flags behind an error code, for log lines (" (--max-frame)"), or ''.
- * `on` says what the error closed: a carrier's IDLE_TIMEOUT is liveness, a
- * stream's is --stream-idle-timeout.
+ * The flags behind an error, for log lines (" (--max-frame)"), or ''. A
+ * local limit the core names (`limit`) gives its own flag; otherwise the
+ * code decides. `on` says what the error closed: a carrier's IDLE_TIMEOUT
+ * is liveness, a stream's is --stream-idle-timeout.
  */
-export function limitHint(code: MpxErrorCode | string | undefined, on: 'carrier' | 'stream'): string {
-  switch (code) {
+export function limitHint(err: { code?: MpxErrorCode | string; limit?: MpxLimit | undefined } | undefined, on: 'carrier' | 'stream'): string {
+  if (err?.limit !== undefined) return LIMIT_HINTS[err.limit];
+  switch (err?.code) {
     case 'MPX_ERR_LIMIT_EXCEEDED':
       return on === 'stream' ? ' (--max-streams)' : ' (--max-sessions, --max-carriers-per-session, --max-pending-handshakes)';
     case 'MPX_ERR_HANDSHAKE_TIMEOUT':

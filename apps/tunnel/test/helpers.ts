@@ -30,8 +30,13 @@ export class Tunnel {
   #waiters = new Set<() => void>();
   #partial = '';
 
-  constructor(args: readonly string[], env: Record<string, string | undefined> = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], {
+  /** `nofile`: run under `ulimit -n nofile` (soft and hard limit on open descriptors). */
+  constructor(args: readonly string[], env: Record<string, string | undefined> = {}, limits: { nofile?: number } = {}) {
+    const [command, argv] =
+      limits.nofile === undefined
+        ? [process.execPath, [CLI, ...args]]
+        : ['/bin/sh', ['-c', `ulimit -n ${limits.nofile} && exec "$0" "$@"`, process.execPath, CLI, ...args]];
+    this.child = spawn(command, argv, {
       env: { PATH: process.env['PATH'], ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
