@@ -2,6 +2,7 @@
 // ordered byte stream): dial functions for the client and the relay, and
 // listeners for the server and the relay, over @mpx/transport-tcp (tcp, tls)
 // and @mpx/transport-ws (ws, wss).
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { dialTcp, listenTcp } from '@mpx/transport-tcp';
 import { dialWebSocket, listenWebSocket } from '@mpx/transport-ws';
@@ -70,7 +71,13 @@ export interface CarrierListenerHandle {
 }
 
 export interface ListenHooks {
-  onCarrier: (carrier: Duplex, remote: string) => void;
+  /**
+   * A TCP connection was accepted, before TLS or the WebSocket upgrade:
+   * false refuses it (destroyed at once). Default: every one is let in.
+   */
+  onConnection?: (connection: Socket, remote: string) => boolean;
+  /** `connection`: the accepted TCP connection under the carrier (the one onConnection saw). */
+  onCarrier: (carrier: Duplex, remote: string, connection: Socket) => void;
   /** A connection that failed before it became a carrier (TLS handshake, bad upgrade). */
   onClientError: (err: unknown, remote: string | undefined) => void;
   /** The listening socket failed after it was bound. */
@@ -89,6 +96,8 @@ export async function listenCarriers(address: Address, options: TransportOptions
   const host = address.host === '' ? undefined : address.host;
   const remoteOf = (info: { remoteAddress: string; remotePort: number } | undefined): string | undefined =>
     info === undefined ? undefined : hostPort(info.remoteAddress, info.remotePort);
+  const { onConnection } = hooks;
+  const gate = onConnection === undefined ? {} : { onConnection: (c: Socket) => onConnection(c, hostPort(c.remoteAddress ?? '?', c.remotePort ?? 0)) };
   const tls =
     address.scheme === 'tls' || address.scheme === 'wss'
       ? {
@@ -99,8 +108,8 @@ export async function listenCarriers(address: Address, options: TransportOptions
       : undefined;
 
   if (address.scheme === 'tcp' || address.scheme === 'tls') {
-    const listener = await listenTcp({ host, port: address.port, ...(tls === undefined ? {} : { tls }) }, (carrier, info) =>
-      hooks.onCarrier(carrier, remoteOf(info) ?? '?'),
+    const listener = await listenTcp({ host, port: address.port, ...gate, ...(tls === undefined ? {} : { tls }) }, (carrier, info) =>
+      hooks.onCarrier(carrier, remoteOf(info) ?? '?', info.connection),
     );
     listener.on('clientError', (err: unknown, info?: { remoteAddress: string; remotePort: number }) => hooks.onClientError(err, remoteOf(info)));
     listener.on('error', hooks.onError);
@@ -109,11 +118,11 @@ export async function listenCarriers(address: Address, options: TransportOptions
   }
 
   const listener = await listenWebSocket(
-    { host, port: address.port, path: address.path, ...(tls === undefined ? {} : { tls }) },
+    { host, port: address.port, path: address.path, ...gate, ...(tls === undefined ? {} : { tls }) },
     (carrier, info) => {
       const forwarded = info.headers['x-forwarded-for'];
       const via = typeof forwarded === 'string' && forwarded !== '' ? ` (for ${forwarded})` : '';
-      hooks.onCarrier(carrier, `${remoteOf(info) ?? '?'}${via}`);
+      hooks.onCarrier(carrier, `${remoteOf(info) ?? '?'}${via}`, info.connection);
     },
   );
   listener.on('clientError', (err: unknown, info?: { remoteAddress: string; remotePort: number }) => hooks.onClientError(err, remoteOf(info)));

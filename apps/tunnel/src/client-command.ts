@@ -44,12 +44,12 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight})`);
   });
   client.on('carrierDown', (label: string, err?: MpxError) => {
-    log.info(`carrier to ${label} down${err === undefined ? '' : `: ${describeError(err)}${limitHint(err.code, 'carrier')}`}`);
+    log.info(`carrier to ${label} down${err === undefined ? '' : `: ${describeError(err)}${limitHint(err, 'carrier')}`}`);
   });
   client.on('dialError', (label: string, err: Error, nextDelayMs: number) => {
     const why = isAuthFailure(err)
       ? 'authentication failed (the server does not accept this --key)'
-      : `${describeError(err)}${limitHint(MpxError.codeOf(err), 'carrier')}`;
+      : `${describeError(err)}${limitHint(err, 'carrier')}`;
     const line = `cannot open a carrier to ${label}: ${why}; retrying in ${nextDelayMs} ms`;
     if (lastDialError.get(label) === why) {
       log.debug(line);
@@ -110,7 +110,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       } else if (result.errorSide === 'b' && code === 'MPX_ERR_LIMIT_EXCEEDED') {
         log.warn(`connection from ${name} closed: the server refused the stream, it holds its limit of open streams (LIMIT_EXCEEDED, server --max-streams)`);
       } else if (result.errorSide === 'b') {
-        log.info(`connection from ${name} reset: ${describeError(result.error)}${limitHint(code, 'stream')} (${counts})`);
+        log.info(`connection from ${name} reset: ${describeError(result.error)}${limitHint(result.error, 'stream')} (${counts})`);
       } else if (result.error !== undefined) {
         log.debug(`connection from ${name} closed by the application: ${describeError(result.error)} (${counts})`);
       } else {

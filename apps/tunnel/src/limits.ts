@@ -6,13 +6,16 @@
 // limit was hit.
 import {
   MpxConfigError,
+  MpxError,
   SERVER_BOUNDS,
   SERVER_DEFAULTS,
   SESSION_BOUNDS,
   SESSION_RULES,
   resolveOptions,
   type Bound,
+  MIN_MAX_FRAME,
   type MpxErrorCode,
+  type MpxLimit,
 } from '@mpx/core';
 import { UsageError } from './errors.js';
 import { formatBytes, formatDuration, parseBytes, parseDuration, type Range } from './units.js';
@@ -69,7 +72,7 @@ function limitFlag<F extends keyof typeof SESSION_BOUNDS | keyof typeof SERVER_B
 
 /** Limits of a session, on both ends of the tunnel (SPEC §12), in --help order. */
 export const SESSION_LIMIT_FLAGS: ReadonlyArray<LimitFlag<keyof SessionLimits>> = [
-  limitFlag('handshakeTimeout', 'handshakeTimeoutMs', 'a carrier that has not finished its handshake by then is closed (HANDSHAKE_TIMEOUT)'),
+  limitFlag('handshakeTimeout', 'handshakeTimeoutMs', 'a carrier that has not finished its handshake by then is closed (HANDSHAKE_TIMEOUT); on the server counted from the TCP accept, TLS and WebSocket upgrade included'),
   limitFlag('maxFrame', 'maxFrame', 'largest frame body accepted from the peer (FRAME_TOO_LARGE beyond)'),
   limitFlag('sessionWindow', 'sessionWindow', 'bytes buffered per session: credit for all its streams together'),
   limitFlag('streamWindow', 'streamWindow', 'bytes buffered per stream: credit for one stream'),
@@ -86,7 +89,7 @@ export const SESSION_LIMIT_FLAGS: ReadonlyArray<LimitFlag<keyof SessionLimits>> 
 export const SERVER_LIMIT_FLAGS: ReadonlyArray<LimitFlag<Exclude<keyof ServerLimits, keyof SessionLimits>>> = [
   limitFlag('maxSessions', 'maxSessions', 'sessions (clients) held at once; a carrier that would start one more is refused (LIMIT_EXCEEDED)'),
   limitFlag('maxCarriersPerSession', 'maxCarriersPerSession', 'carriers one session may have; further ones are refused (LIMIT_EXCEEDED)'),
-  limitFlag('maxPendingHandshakes', 'maxPendingHandshakes', 'carriers in their handshake at once; further ones are refused at once (LIMIT_EXCEEDED)'),
+  limitFlag('maxPendingHandshakes', 'maxPendingHandshakes', 'connections before login at once (TCP, TLS or WebSocket, from accept to the end of the handshake); further ones are closed at once'),
   limitFlag('maxStreams', 'maxStreams', "connections one session may have open at once; further ones are refused (LIMIT_EXCEEDED) and the client's connection closed"),
 ];
 
@@ -204,13 +207,24 @@ export function serverLimits(args: RawLimitArgs): ServerLimits {
   return { ...sessionLimits(args), ...parseLimits(SERVER_LIMIT_FLAGS, args) };
 }
 
+/** The flag of each limit the core names on its errors (MpxError.limit). */
+const LIMIT_HINTS: Readonly<Record<MpxLimit, string>> = {
+  maxSessions: ' (--max-sessions)',
+  maxCarriersPerSession: ' (--max-carriers-per-session)',
+  maxPendingHandshakes: ' (--max-pending-handshakes)',
+  handshakeFrame: ` (handshake frames are limited to ${formatBytes(MIN_MAX_FRAME)}, whatever --max-frame says)`,
+};
+
 /**
- * The flags behind an error code, for log lines (" (--max-frame)"), or ''.
- * `on` says what the error closed: a carrier's IDLE_TIMEOUT is liveness, a
- * stream's is --stream-idle-timeout.
+ * The flags behind an error, for log lines (" (--max-frame)"), or ''. A
+ * local limit the core names (`limit`) gives its own flag; otherwise the
+ * code decides. `on` says what the error closed: a carrier's IDLE_TIMEOUT
+ * is liveness, a stream's is --stream-idle-timeout.
  */
-export function limitHint(code: MpxErrorCode | string | undefined, on: 'carrier' | 'stream'): string {
-  switch (code) {
+export function limitHint(error: unknown, on: 'carrier' | 'stream'): string {
+  const err = MpxError.isMpxError(error) ? error : undefined;
+  if (err?.limit !== undefined) return LIMIT_HINTS[err.limit];
+  switch (err?.code) {
     case 'MPX_ERR_LIMIT_EXCEEDED':
       return on === 'stream' ? ' (--max-streams)' : ' (--max-sessions, --max-carriers-per-session, --max-pending-handshakes)';
     case 'MPX_ERR_HANDSHAKE_TIMEOUT':

@@ -4,11 +4,15 @@
 // gets the stream refused (SPEC §6.4, RESET with REFUSED) and a log line.
 // Limits (limits.ts) go to the core; refusals a stranger can cause at will
 // (failed handshakes, streams beyond --max-streams) are logged rate-limited.
+// Before login: every connection counts against --max-pending-handshakes and
+// --handshake-timeout from its TCP accept (MpxServer.admitConnection), and
+// none is let in while descriptors are within their reserve (descriptors.ts).
 import * as net from 'node:net';
 import { MpxError, MpxServer, WireCode, type CarrierStats, type MpxStream, type Session } from '@mpx/core';
 import { formatAddress, hostPort, isLoopback } from './address.js';
 import { listenCarriers, type CarrierListenerHandle } from './carriers.js';
 import type { ServerConfig } from './config.js';
+import { DescriptorHeadroom } from './descriptors.js';
 import { limitHint } from './limits.js';
 import { describeError, type LogLevel } from './log.js';
 import { startObservers } from './metrics.js';
@@ -25,6 +29,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     ...(config.graceMs === undefined ? {} : { graceMs: config.graceMs }),
   });
   const refusedLog = new RateLimitedLog(log);
+  const headroom = new DescriptorHeadroom();
   const refusals = new Refusals();
   const traffic = new Traffic();
   const book = new CarrierBook();
@@ -46,7 +51,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       carriersUp--;
       book.closed(groupOf.get(stats.label) ?? stats.label, stats);
       groupOf.delete(stats.label);
-      log.info(`carrier #${stats.id} from ${stats.label} down (session ${sid})${err === undefined ? '' : `: ${describeError(err)}${limitHint(err.code, 'carrier')}`}`);
+      log.info(`carrier #${stats.id} from ${stats.label} down (session ${sid})${err === undefined ? '' : `: ${describeError(err)}${limitHint(err, 'carrier')}`}`);
     });
     session.on('streamRefused', (err: MpxError) => {
       refusals.add('streams', err.code);
@@ -67,7 +72,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     const host = remoteHost(remote);
     const auth = err.code === 'MPX_ERR_AUTH_FAILED' || err.wireCode === WireCode.AUTH_FAILED;
     const level: LogLevel = auth || err.code === 'MPX_ERR_LIMIT_EXCEEDED' ? 'warn' : 'info';
-    const why = auth ? "authentication failed (the client's --key does not match)" : `${describeError(err)}${limitHint(err.code, 'carrier')}`;
+    const why = auth ? "authentication failed (the client's --key does not match)" : `${describeError(err)}${limitHint(err, 'carrier')}`;
     refusals.add('carriers', err.code);
     refusedLog.log(level, `carrierError ${err.code} ${host}`, `carriers from ${host} refused (${err.code})`, `carrier from ${remote} refused: ${why}`);
   });
@@ -148,9 +153,20 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
   try {
     for (const address of config.listen) {
       const listener = await listenCarriers(address, config.transport, {
-        onCarrier: (carrier, remote) => {
+        onConnection: (connection, remote) => {
+          if (headroom.allows()) return server.admitConnection(connection, { remote });
+          refusals.add('carriers', 'MPX_TUNNEL_ERR_DESCRIPTORS');
+          refusedLog.log(
+            'warn',
+            'descriptors',
+            'connections refused to keep descriptors for target connections (MPX_TUNNEL_ERR_DESCRIPTORS)',
+            `connection from ${remote} refused: ${headroom.open} of ${headroom.limit ?? '?'} file descriptors open, the last ${headroom.reserve} are kept for target connections of existing sessions (raise ulimit -n)`,
+          );
+          return false;
+        },
+        onCarrier: (carrier, remote, connection) => {
           groupOf.set(remote, listener.label);
-          server.accept(carrier, { remote });
+          server.accept(carrier, { remote, connection });
         },
         onClientError: (err, remote) => {
           const host = remoteHost(remote ?? '?');

@@ -30,9 +30,15 @@ export class Tunnel {
   #waiters = new Set<() => void>();
   #partial = '';
 
-  /** `command`: an installed `mpx-tunnel` executable to run instead of `node dist/cli.js`. */
-  constructor(args: readonly string[], env: Record<string, string | undefined> = {}, command?: string) {
-    this.child = spawn(command ?? process.execPath, command === undefined ? [CLI, ...args] : args, {
+  /**
+   * `command`: an installed `mpx-tunnel` executable to run instead of `node dist/cli.js`;
+   * `nofile`: run under `ulimit -n nofile` (soft and hard limit on open descriptors).
+   */
+  constructor(args: readonly string[], env: Record<string, string | undefined> = {}, how: { command?: string; nofile?: number } = {}) {
+    const argv = how.command === undefined ? [process.execPath, CLI, ...args] : [how.command, ...args];
+    const [command, rest] =
+      how.nofile === undefined ? [argv[0] as string, argv.slice(1)] : ['/bin/sh', ['-c', `ulimit -n ${how.nofile} && exec "$0" "$@"`, ...argv]];
+    this.child = spawn(command, rest, {
       env: { PATH: process.env['PATH'], ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

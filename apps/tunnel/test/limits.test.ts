@@ -1,6 +1,7 @@
 // Limit flags → core options: the core's defaults, units, ranges checked
 // before the core sees them, and the flag hints added to log lines.
-import { DEFAULTS, MpxConfigError, SERVER_BOUNDS, SESSION_BOUNDS, SESSION_RULES } from '@mpx/core';
+import { PassThrough } from 'node:stream';
+import { DEFAULTS, MpxConfigError, MpxError, MpxProtocolError, MpxServer, SERVER_BOUNDS, SESSION_BOUNDS, SESSION_RULES, WireCode, type MpxErrorCode } from '@mpx/core';
 import { describe, expect, it } from 'vitest';
 import {
   LIMIT_DEFAULTS_TEXT,
@@ -191,13 +192,34 @@ describe('help and hints', () => {
   });
 
   it('names the flags behind a limit error code', () => {
-    expect(limitHint('MPX_ERR_LIMIT_EXCEEDED', 'stream')).toBe(' (--max-streams)');
-    expect(limitHint('MPX_ERR_LIMIT_EXCEEDED', 'carrier')).toMatch(/--max-sessions, --max-carriers-per-session, --max-pending-handshakes/);
-    expect(limitHint('MPX_ERR_IDLE_TIMEOUT', 'stream')).toBe(' (--stream-idle-timeout)');
-    expect(limitHint('MPX_ERR_IDLE_TIMEOUT', 'carrier')).toBe(' (nothing heard for --dead-after)');
-    expect(limitHint('MPX_ERR_FRAME_TOO_LARGE', 'carrier')).toBe(' (--max-frame)');
-    expect(limitHint('MPX_ERR_HANDSHAKE_TIMEOUT', 'carrier')).toBe(' (--handshake-timeout)');
-    expect(limitHint('MPX_ERR_AUTH_FAILED', 'carrier')).toBe('');
+    const hint = (code: string, on: 'carrier' | 'stream'): string => limitHint(new MpxError(code as MpxErrorCode, 'test'), on);
+    expect(hint('MPX_ERR_LIMIT_EXCEEDED', 'stream')).toBe(' (--max-streams)');
+    // Received from the server: one of its limits, which one the wire does not say.
+    expect(hint('MPX_ERR_LIMIT_EXCEEDED', 'carrier')).toMatch(/--max-sessions, --max-carriers-per-session, --max-pending-handshakes/);
+    expect(hint('MPX_ERR_IDLE_TIMEOUT', 'stream')).toBe(' (--stream-idle-timeout)');
+    expect(hint('MPX_ERR_IDLE_TIMEOUT', 'carrier')).toBe(' (nothing heard for --dead-after)');
+    expect(hint('MPX_ERR_FRAME_TOO_LARGE', 'carrier')).toBe(' (--max-frame)');
+    expect(hint('MPX_ERR_HANDSHAKE_TIMEOUT', 'carrier')).toBe(' (--handshake-timeout)');
+    expect(hint('MPX_ERR_AUTH_FAILED', 'carrier')).toBe('');
     expect(limitHint(undefined, 'stream')).toBe('');
+  });
+
+  it('names only the flag of the limit the core says was hit', () => {
+    const refusals: MpxError[] = [];
+    const server = new MpxServer({ maxPendingHandshakes: 1 });
+    server.on('carrierError', (err: MpxError) => refusals.push(err));
+    const [held, refused] = [new PassThrough(), new PassThrough()];
+    server.admitConnection(held);
+    server.admitConnection(refused);
+    expect(refusals).toHaveLength(1);
+    expect(limitHint(refusals[0], 'carrier')).toBe(' (--max-pending-handshakes)');
+    server.close();
+    held.destroy();
+    const tooBig = new MpxProtocolError(WireCode.FRAME_TOO_LARGE, 'HELLO: length 2000 above max frame 1024', { limit: 'handshakeFrame' });
+    expect(limitHint(tooBig, 'carrier')).toBe(' (handshake frames are limited to 1KiB, whatever --max-frame says)');
+    for (const limit of ['maxSessions', 'maxCarriersPerSession'] as const) {
+      const err = new MpxProtocolError(WireCode.LIMIT_EXCEEDED, 'refused', { limit });
+      expect(limitHint(err, 'carrier')).toBe(limit === 'maxSessions' ? ' (--max-sessions)' : ' (--max-carriers-per-session)');
+    }
   });
 });

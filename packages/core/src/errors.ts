@@ -41,17 +41,33 @@ function hasBrand(value: unknown, brand: symbol): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
 
+/**
+ * The bound a local limit error hit: an option of ServerOptions or
+ * SessionOptions, or `handshakeFrame`, the fixed frame size limit until the
+ * handshake is done (SPEC §3). Errors received from the peer carry none.
+ */
+export type MpxLimit = 'maxSessions' | 'maxCarriersPerSession' | 'maxPendingHandshakes' | 'handshakeFrame';
+
+export interface MpxErrorOptions {
+  cause?: unknown;
+  wireCode?: number;
+  limit?: MpxLimit;
+}
+
 /** Base class of every error mpx raises. */
 export class MpxError extends Error {
   readonly code: MpxErrorCode;
   /** The wire code (SPEC §11) sent or received with this error, if any. */
   readonly wireCode: number | undefined;
+  /** Which local limit was hit, for LIMIT_EXCEEDED and FRAME_TOO_LARGE raised here. */
+  readonly limit: MpxLimit | undefined;
 
-  constructor(code: MpxErrorCode, message: string, options?: { cause?: unknown; wireCode?: number }) {
+  constructor(code: MpxErrorCode, message: string, options?: MpxErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MpxError';
     this.code = code;
     this.wireCode = options?.wireCode;
+    this.limit = options?.limit;
   }
 
   /** True for an error mpx raised (any copy of @mpx/core): classify it by `code`, never by its message. */
@@ -73,7 +89,7 @@ Object.defineProperty(MpxError.prototype, MPX_ERROR, { value: true });
 export class MpxProtocolError extends MpxError {
   declare readonly wireCode: number;
 
-  constructor(wireCode: number, message: string, options?: { cause?: unknown }) {
+  constructor(wireCode: number, message: string, options?: Omit<MpxErrorOptions, 'wireCode'>) {
     super(localCodeOf(wireCode, 'MPX_ERR_PROTOCOL'), message, { ...options, wireCode });
     this.name = 'MpxProtocolError';
   }

@@ -159,7 +159,7 @@ describe('checkWeight (WEIGHT_BOUND)', () => {
   });
 
   it('is the check of the picker, ClientSession.addCarrier and MpxClient targets', () => {
-    expect(MpxError.codeOf(thrown(() => new WeightedPicker<string>().add('a', 65536)))).toBe('MPX_ERR_INVALID_ARGUMENT');
+    expect(MpxError.codeOf(thrown(() => new WeightedPicker<{ writable: boolean }>().add({ writable: true }, 65536)))).toBe('MPX_ERR_INVALID_ARGUMENT');
     const dial = (): Promise<PassThrough> => Promise.resolve(new PassThrough());
     expect(configError(() => new MpxClient({ targets: [{ label: 'a', dial, weight: 0 }] })).fields).toEqual(['weight of a']);
   });
@@ -202,7 +202,7 @@ describe('the error brand', () => {
 
   it('brands the prototype, not each error: errors keep their own properties', () => {
     const err = new MpxError('MPX_ERR_INTERNAL', 'x');
-    expect(Object.keys(err).sort()).toEqual(['code', 'name', 'wireCode']);
+    expect(Object.keys(err).sort()).toEqual(['code', 'limit', 'name', 'wireCode']);
     expect(Object.getOwnPropertySymbols(err)).toEqual([]);
   });
 });

@@ -10,6 +10,10 @@
 //   closeAll()  close() and destroy every carrier accepted by this listener that
 //               is still open. Resolves once all of them are closed.
 //
+// Before login: `options.onConnection` sees each connection at TCP accept,
+// before its TLS handshake, and `info.connection` names it again when it
+// becomes a carrier (see connections.ts).
+//
 // Events (the listener is an EventEmitter):
 //   'clientError' (err, info?)  a connection failed before it became a carrier
 //               (TLS handshake failure, reset during handshake) or `onCarrier`
@@ -20,11 +24,14 @@ import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { trackConnections, type ConnectionOf } from './connections.js';
 import { checkListenOptions, type TcpListenOptions } from './options.js';
 
 export interface CarrierInfo {
   remoteAddress: string;
   remotePort: number;
+  /** The accepted TCP connection: the carrier itself, or the socket under its TLS. */
+  connection: net.Socket;
 }
 
 export interface CarrierListener {
@@ -92,8 +99,9 @@ export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier): Prom
     listener?.emit('clientError', err, info);
   };
 
+  let connectionOf: ConnectionOf = (socket) => socket;
   const accept = (socket: net.Socket): void => {
-    const info: CarrierInfo = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 };
+    const info: CarrierInfo = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, connection: connectionOf(socket) };
     // Reset between accept and here, or a TLS handshake that finished after close().
     if (socket.destroyed || listener?.closed === true) {
       socket.destroy();
@@ -122,9 +130,10 @@ export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier): Prom
     );
     // Handshake failures: tls.Server destroys the socket; we only report them.
     server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
-      emitClientError(err, { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 });
+      emitClientError(err, { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, connection: connectionOf(socket) });
     });
   }
+  connectionOf = trackConnections(server, options.onConnection);
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);

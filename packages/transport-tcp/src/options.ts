@@ -2,6 +2,7 @@
 // the bad field. A carrier is "one reliable, ordered byte stream" (SPEC §1).
 import { isIP } from 'node:net';
 import { MpxError } from '@mpx/core';
+import type { OnConnection } from './connections.js';
 
 /** Rationale: a dead path should fail fast enough for the pool to try another carrier. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -53,6 +54,11 @@ export interface TcpListenOptions {
   backlog?: number;
   /** TCP keep-alive initial delay on accepted sockets; 0 turns it off. Default 15000. */
   keepAliveMs?: number;
+  /**
+   * Called at TCP accept, before the TLS handshake; false refuses the
+   * connection (destroyed at once). The carrier's `info.connection` is it.
+   */
+  onConnection?: OnConnection;
 }
 
 export interface ResolvedDialOptions {

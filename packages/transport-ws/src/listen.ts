@@ -14,6 +14,11 @@
 //   closeAll()  close(), then closes every carrier still open with 1001 (going
 //               away); resolves once their WebSockets have closed.
 //
+// Before login: a standalone listener's `onConnection` sees each connection
+// at TCP accept, before TLS and before the HTTP request, and `info.connection`
+// names it again when it becomes a carrier, so a server can bound every stage
+// before its own handshake (MpxServer.admitConnection).
+//
 // Events: 'clientError' (err, info?) for connections that failed before
 // becoming a carrier (TLS or HTTP parse errors on a standalone server) or when
 // `onCarrier` threw; never crashes the process. 'error' (err) for the
@@ -26,6 +31,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { MpxError } from '@mpx/core';
+import { trackConnections, type ConnectionOf, type OnConnection } from '@mpx/transport-tcp';
 import { CloseCode } from './close-codes.js';
 import { DEFAULT_KEEP_ALIVE_MS, type PemInput } from './dial.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, WebSocketDuplex } from './ws-duplex.js';
@@ -47,6 +53,11 @@ export interface WebSocketListenOptions {
   maxMessageSize?: number;
   /** TCP keep-alive initial delay on accepted sockets; 0 turns it off. Default 15000. */
   keepAliveMs?: number;
+  /**
+   * Standalone only: called at TCP accept, before TLS and the HTTP request;
+   * false refuses the connection (destroyed at once).
+   */
+  onConnection?: OnConnection;
 }
 
 export interface WebSocketCarrierInfo {
@@ -55,6 +66,8 @@ export interface WebSocketCarrierInfo {
   remotePort: number;
   /** The upgrade request's headers (`host`, `x-forwarded-for`, auth headers, ...). */
   headers: IncomingHttpHeaders;
+  /** The accepted TCP connection under the WebSocket (under its TLS for wss). */
+  connection: Socket;
 }
 
 export type OnWebSocketCarrier = (carrier: WebSocketDuplex, info: WebSocketCarrierInfo) => void;
@@ -120,8 +133,8 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
     if (!path.startsWith('/')) invalid('path', path);
     if (!Number.isInteger(maxPayload) || maxPayload <= 0) invalid('maxPayload', maxPayload);
     if (!Number.isInteger(keepAliveMs) || keepAliveMs < 0) invalid('keepAliveMs', keepAliveMs);
-    if (options.server !== undefined && (options.tls !== undefined || options.port !== undefined)) {
-      invalid('server', 'an attached listener takes neither port nor tls');
+    if (options.server !== undefined && (options.tls !== undefined || options.port !== undefined || options.onConnection !== undefined)) {
+      invalid('server', 'an attached listener takes neither port, tls nor onConnection');
     }
   } catch (err) {
     return Promise.reject(err);
@@ -133,10 +146,16 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
   const open = new Set<WebSocketDuplex>();
   let listener: WebSocketCarrierListener | undefined;
   const carrierOptions = options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize };
+  const connectionOf: ConnectionOf = attached ? (socket) => socket : trackConnections(server, options.onConnection);
 
   const accept = (ws: WebSocket, req: IncomingMessage): void => {
     const socket = req.socket;
-    const info: WebSocketCarrierInfo = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, headers: req.headers };
+    const info: WebSocketCarrierInfo = {
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      headers: req.headers,
+      connection: connectionOf(socket),
+    };
     socket.setNoDelay(true);
     if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
     let carrier: WebSocketDuplex;
