@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { profileFlags } from './profile-flags.js';
 import { fetchMetrics, pollMetrics, type TunnelMetrics } from './tunnel-metrics.js';
 
 const live = new Set<Child>();
@@ -113,9 +114,9 @@ export class Child {
   }
 }
 
-/** Runs `node <script> args` (the same Node as the bench). */
+/** Runs `node <script> args` (the same Node as the bench; with --cpu-prof under profile.ts). */
 export function spawnNode(name: string, script: string, args: readonly string[]): Child {
-  return new Child(name, process.execPath, [script, ...args]);
+  return new Child(name, process.execPath, [...profileFlags(name, args), script, ...args]);
 }
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));

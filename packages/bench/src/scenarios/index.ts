@@ -3,11 +3,13 @@ import type { Scenario } from '../harness.js';
 import { abuse } from './abuse.js';
 import { aggregation } from './aggregation.js';
 import { failover, outage, stall } from './faults.js';
+import { iperfCarriers } from './iperf-carriers.js';
 import { manyStreams } from './many-streams.js';
 import { openLatency } from './open-latency.js';
 import { rawLoopback } from './raw-loopback.js';
+import { realClients } from './real-clients.js';
 import { slowReader } from './slow-reader.js';
 import { soak } from './soak.js';
 import { uneven } from './uneven.js';
 
-export const SCENARIOS: readonly Scenario[] = [aggregation, uneven, failover, stall, outage, openLatency, manyStreams, rawLoopback, slowReader, soak, abuse];
+export const SCENARIOS: readonly Scenario[] = [aggregation, uneven, failover, stall, outage, openLatency, manyStreams, rawLoopback, iperfCarriers, realClients, slowReader, soak, abuse];
