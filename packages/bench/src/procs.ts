@@ -190,7 +190,7 @@ export async function startTunnelClient(o: TunnelClientOptions): Promise<TunnelC
   const args = ['client', '--listen', '127.0.0.1:0', '--server', o.servers, '-p', String(o.carriers), '--metrics', '127.0.0.1:0', '--log-level', 'info', ...(o.extra ?? [])];
   const child = spawnNode('mpx client', TUNNEL_CLI, args);
   const [listening] = await child.waitFor(/listening on (\S+)/);
-  const [metrics] = await child.waitFor(/metrics on (\S+)/);
+  const [metrics] = await child.waitFor(/metrics on ([^\s,]+)/);
   const metricsUrl = metrics?.[1] ?? '';
   const expect = o.expectCarriers ?? o.servers.split(',').length * o.carriers;
   const exited = child.exited.then((code) => new Error(`${child.name}: exited (${code}) before ${expect} carriers were up; last output:\n  ${child.lines.slice(-8).join('\n  ')}`));
