@@ -18,8 +18,9 @@ export interface SessionOptions {
   /** Open peer-initiated streams allowed at once (SPEC §6.2). */
   maxStreams?: number;
   /**
-   * Bytes a stream buffers from its writer before `write()` reports
-   * backpressure, on top of the Duplex's own high-water mark.
+   * Bytes a stream queues from its writer, beyond what the peer's credit
+   * covers, before `write()` reports backpressure (SPEC §7.3). Bytes the
+   * credit covers may queue past it, up to the session's send credit.
    */
   streamSendBuffer?: number;
   /** Bytes queued in a carrier's write buffer before it is skipped until 'drain'. */
@@ -74,7 +75,10 @@ export const DEFAULTS = {
   // per-frame overhead (20 bytes) near 0.1%.
   maxPayload: 16384,
   maxStreams: 65536,
-  streamSendBuffer: 256 * 1024,
+  // Rationale: one payload. A peer that stops granting credit then makes a
+  // stream hold this plus the writer's last chunk; while credit lasts, the
+  // queue may grow past it (SPEC §7.3), so bulk transfers keep their speed.
+  streamSendBuffer: 16 * 1024,
   carrierWriteBuffer: 512 * 1024,
   handshakeTimeoutMs: 10_000,
   // Rationale: 16 MiB covers a 1 Gbit/s path at 100 ms; the path estimate
