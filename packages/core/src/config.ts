@@ -18,8 +18,9 @@ export interface SessionOptions {
   /** Open peer-initiated streams allowed at once (SPEC §6.2). */
   maxStreams?: number;
   /**
-   * Bytes a stream buffers from its writer before `write()` reports
-   * backpressure, on top of the Duplex's own high-water mark.
+   * Bytes a stream queues from its writer, beyond what the peer's credit
+   * covers, before `write()` reports backpressure (SPEC §7.4). Bytes the
+   * credit covers may queue past it, up to the session's send credit.
    */
   streamSendBuffer?: number;
   /** Bytes queued in a carrier's write buffer before it is skipped until 'drain'. */
