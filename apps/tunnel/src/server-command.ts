@@ -7,8 +7,9 @@
 // Before login: every connection counts against --max-pending-handshakes and
 // --handshake-timeout from its TCP accept (MpxServer.admitConnection), and
 // none is let in while descriptors are within their reserve (descriptors.ts).
-import * as net from 'node:net';
+import type * as net from 'node:net';
 import { MpxError, MpxServer, WireCode, type CarrierStats, type MpxStream, type Session } from '@mpx/core';
+import { dialTcp } from '@mpx/transport-tcp';
 import { formatAddress, hostPort, isLoopback } from './address.js';
 import { listenCarriers, type CarrierListenerHandle } from './carriers.js';
 import type { ServerConfig } from './config.js';
@@ -89,45 +90,48 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
 
   function forward(stream: MpxStream, name: string): void {
     log.debug(`stream ${name} opened, connecting to ${targetLabel}`);
-    // writableHighWaterMark reaches the Duplex at run time; @types/node's NetConnectOpts omits it.
-    const options = { host: config.target.host, port: config.target.port, allowHalfOpen: true, noDelay: true, writableHighWaterMark: SOCKET_WRITE_BUFFER };
-    const socket = net.connect(options as net.NetConnectOpts);
-    let connected = false;
-    let settled = false;
+    // The TCP dialer's deadline and abort (MPX_ERR_CONNECT_TIMEOUT, ABORT_ERR), as
+    // for the relay's carriers; half-open and TCP_NODELAY come with it. No
+    // keep-alive: the target is usually near, and the stream has its own idle timeout.
+    const aborter = new AbortController();
+    let socket: net.Socket | undefined;
     const done = connections.add(() => {
       stream.destroy();
-      abortSocket(socket);
+      aborter.abort();
+      if (socket !== undefined) abortSocket(socket);
     });
-    const refuse = (why: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      log.warn(`stream ${name} refused: cannot connect to target ${targetLabel}: ${why}`);
-      stream.destroy(new MpxError('MPX_ERR_STREAM_REFUSED', `target ${targetLabel}: ${why}`, { wireCode: WireCode.REFUSED }));
-      done();
-    };
-    const timer = setTimeout(() => refuse(`timed out after ${config.connectTimeoutMs} ms`), config.connectTimeoutMs);
-    const onEarlyError = (err: Error): void => {
-      if (!connected) refuse(describeError(err));
-    };
-    const onEarlyStreamClose = (): void => {
-      if (connected || settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      log.debug(`stream ${name} closed before the target answered`);
-      done();
-    };
+    const onEarlyStreamClose = (): void => aborter.abort();
     stream.on('error', (err: Error) => log.debug(`stream ${name}: ${describeError(err)}`));
     stream.once('close', onEarlyStreamClose);
-    socket.once('error', onEarlyError);
-    socket.once('connect', () => {
-      if (settled) return;
-      connected = true;
-      clearTimeout(timer);
-      socket.off('error', onEarlyError);
+    const target = {
+      host: config.target.host,
+      port: config.target.port,
+      connectTimeoutMs: config.connectTimeoutMs,
+      keepAliveMs: 0,
+      writableHighWaterMark: SOCKET_WRITE_BUFFER,
+      signal: aborter.signal,
+    };
+    dialTcp(target).then(onConnected, (err: unknown) => {
       stream.off('close', onEarlyStreamClose);
+      done();
+      if (aborter.signal.aborted) {
+        log.debug(`stream ${name} closed before the target answered`);
+        return;
+      }
+      const why = MpxError.codeOf(err) === 'MPX_ERR_CONNECT_TIMEOUT' ? `timed out after ${config.connectTimeoutMs} ms` : describeError(err);
+      log.warn(`stream ${name} refused: cannot connect to target ${targetLabel}: ${why}`);
+      stream.destroy(new MpxError('MPX_ERR_STREAM_REFUSED', `target ${targetLabel}: ${why}`, { wireCode: WireCode.REFUSED }));
+    });
+
+    function onConnected(connected: net.Socket): void {
+      stream.off('close', onEarlyStreamClose);
+      if (stream.destroyed) {
+        connected.destroy();
+        log.debug(`stream ${name} closed before the target answered`);
+        done();
+        return;
+      }
+      socket = connected;
       log.trace(`stream ${name} connected to ${targetLabel}`);
       splice(stream, socket, {
         onBytes: (direction, n) => {
@@ -146,7 +150,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
         const why = result.error === undefined ? '' : ` (${result.errorSide === 'a' ? 'tunnel' : 'target'}: ${describeError(result.error)})`;
         log.debug(`stream ${name} closed: ${counts}${why}`);
       });
-    });
+    }
   }
 
   const listeners: CarrierListenerHandle[] = [];

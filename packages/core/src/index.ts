@@ -33,3 +33,4 @@ export { MpxClient, type CarrierTarget, type MpxClientOptions, type MpxClientSta
 export { backoffDelay, type BackoffOptions } from './backoff.js';
 export { MpxServer, SERVER_DEFAULTS, type AcceptInfo, type ServerOptions } from './server.js';
 export { MpxStream, type StreamStats } from './stream.js';
+export type * from './transport.js';

@@ -4,12 +4,9 @@
 // connection here, not only once it has become a carrier, or a flood of
 // connections that never finish their TLS handshake or upgrade goes uncounted.
 import type * as net from 'node:net';
+import type { OnConnection } from '@mpx/core';
 
-/**
- * Called for each accepted TCP connection, before anything is read from it.
- * Return false to refuse it: it is destroyed at once.
- */
-export type OnConnection = (connection: net.Socket) => boolean;
+export type { OnConnection } from '@mpx/core';
 
 /** Finds the accepted TCP connection under a carrier's socket (the socket itself, or the one under its TLS). */
 export type ConnectionOf = (socket: net.Socket) => net.Socket;
