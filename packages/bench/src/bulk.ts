@@ -1,10 +1,13 @@
 // Open-ended bulk streams for time-bounded scenarios: a download from the
 // bench source or an upload to its sink that runs until stopped, counting the
 // bytes the application received (download) or handed to the socket
-// (upload; in steady state the same rate, as every buffer on the way is
-// bounded), with a delivery timeline (gaps, first arrival after a moment).
+// (upload), with a delivery timeline (gaps, first arrival after a moment).
+// An upload's socket count runs ahead of delivery while the tunnel's buffers
+// fill (seconds, with deep queues), so rates of uploads are read from the
+// paths instead (deliveredBytes).
 
 import { connect } from 'node:net';
+import type { Path } from '@mpx/netem';
 import type { Socket } from 'node:net';
 import { Pattern } from './data.js';
 import { DeliveryTimeline, wallNow } from './gaps.js';
@@ -56,6 +59,17 @@ export function startBulk(port: number, dir: 'up' | 'down', seed: number): Bulk 
     error: () => error,
     stop: () => void socket.destroy(),
   };
+}
+
+/**
+ * Bytes the bulk stream got across so far: a download's bytes at the
+ * receiver; for an upload, the bytes that crossed the paths' caps upwards
+ * (mpx framing and any retransmission included, a fraction of a percent
+ * when nothing is lost), since the sink's count is not visible live.
+ */
+export function deliveredBytes(bulk: Bulk, paths: readonly Path[]): () => number {
+  if (bulk.dir === 'down') return () => bulk.bytes();
+  return () => paths.reduce((n, p) => n + p.stats().bytesUp, 0);
 }
 
 /**

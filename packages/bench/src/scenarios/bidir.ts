@@ -1,11 +1,12 @@
 // bidir (issue 14, goal 4): one bulk stream each way at once over four paths
 // capped 20 Mbit/s in total each (deep queues), for 60 s (15 s with
 // --quick). Measured: each direction's rate in every 1-s window after the
-// ramp-up; the lowest window counts. Three fresh tunnels (one with --quick);
+// ramp-up (down at the receiver, up through the paths: see deliveredBytes);
+// the lowest window counts. Three fresh tunnels (one with --quick);
 // the worst run counts.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RateSampler, startBulk, worstOf } from '../bulk.js';
+import { RateSampler, deliveredBytes, startBulk, worstOf } from '../bulk.js';
 import { formatMbit, formatRatio, mbit } from '../format.js';
 import { wallNow } from '../gaps.js';
 import { bottleneck, withRig } from '../harness.js';
@@ -34,7 +35,8 @@ async function runOnce(ctx: Context, seed: number, rampMs: number, runMs: number
     const up = startBulk(rig.port, 'up', seed + 1);
     const sampler = new RateSampler();
     const t0 = wallNow();
-    sampler.start(() => [down.bytes(), up.bytes()]);
+    const upBytes = deliveredBytes(up, rig.paths);
+    sampler.start(() => [down.bytes(), upBytes()]);
     try {
       await sleep(rampMs + runMs);
     } finally {

@@ -3,7 +3,8 @@
 // connections reset, new ones refused — and comes back. Measured: how long
 // after the paths came back the first byte arrived at the downloader. Three
 // fresh tunnels (one with --quick) each go through every outage; the worst
-// run counts.
+// run counts. Also recorded: when the client logged its first carrier up
+// after the return (redial wait + handshake, as seen on the client's stdout).
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBulk, worstOf } from '../bulk.js';
@@ -29,6 +30,8 @@ const RESUME_TIMEOUT_MS = 30_000;
 interface OutageRun {
   /** ms from the paths' return to the first byte, per outage (Infinity: none within the timeout). */
   resumeMs: number[];
+  /** ms from the paths' return to the client's first "carrier … up" line, per outage. */
+  carrierUpMs: number[];
   error: string | undefined;
 }
 
@@ -36,6 +39,11 @@ async function runOnce(ctx: Context, seed: number): Promise<OutageRun> {
   return withRig({ targetPort: ctx.targetPort, paths: Array.from({ length: PATHS }, () => bottleneck(CAP_MBIT, DELAY_MS)), carriers: CARRIERS }, async (rig) => {
     const bulk = startBulk(rig.port, 'down', seed);
     const resumeMs: number[] = [];
+    const carrierUpMs: number[] = [];
+    const ups: number[] = [];
+    rig.client.child.onLine((l) => {
+      if (/carrier #\d+ to \S+ up/.test(l)) ups.push(wallNow());
+    });
     try {
       await sleep(FLOW_MS);
       for (const ms of OUTAGES_MS) {
@@ -47,14 +55,15 @@ async function runOnce(ctx: Context, seed: number): Promise<OutageRun> {
         for (let i = 0; i < RESUME_TIMEOUT_MS / 10 && bulk.bytes() === before && bulk.error() === undefined; i++) await sleep(10);
         const resumed = bulk.bytes() > before;
         resumeMs.push(resumed ? resumedAfter(bulk.timeline.summary().gaps, upAt) : Infinity);
-        ctx.log(`outage of ${formatMs(ms)}: first byte ${resumed ? `${formatMs(resumeMs.at(-1)!)} after the paths came back` : `not within ${formatMs(RESUME_TIMEOUT_MS)}`}`);
+        carrierUpMs.push((ups.find((t) => t >= upAt) ?? Infinity) - upAt);
+        ctx.log(`outage of ${formatMs(ms)}: first byte ${resumed ? `${formatMs(resumeMs.at(-1)!)} after the paths came back` : `not within ${formatMs(RESUME_TIMEOUT_MS)}`}, first carrier up after ${formatMs(carrierUpMs.at(-1)!)}`);
         if (!resumed) break;
         await sleep(FLOW_MS);
       }
     } finally {
       bulk.stop();
     }
-    return { resumeMs, error: bulk.error() };
+    return { resumeMs, carrierUpMs, error: bulk.error() };
   });
 }
 

@@ -2,12 +2,13 @@
 // connection on a path shares its cap, a deep queue in front of it), 1, 2, 4
 // and 8 carriers per path, weights 1:1 over 30 + 30 Mbit/s and 1:2 over
 // 20 + 40 Mbit/s, one bulk stream each way in turn. Measured: the stream's
-// rate over MEASURE seconds after a ramp-up, as a share of the sum of caps.
+// rate over MEASURE seconds after a ramp-up (downloads at the receiver,
+// uploads through the paths: see deliveredBytes), as a share of the sum of caps.
 // Each measurement runs three times on fresh tunnels (once with --quick); the
 // worst counts.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startBulk, worstOf } from '../bulk.js';
+import { deliveredBytes, startBulk, worstOf } from '../bulk.js';
 import { formatMbit, formatRatio, mbit } from '../format.js';
 import { wallNow } from '../gaps.js';
 import { bottleneck, withRig } from '../harness.js';
@@ -42,11 +43,12 @@ async function runPool(ctx: Context, pool: number, split: (typeof SPLITS)[number
     const out: Measurement[] = [];
     for (const dir of DIRS) {
       const bulk = startBulk(rig.port, dir, seed);
+      const bytes = deliveredBytes(bulk, rig.paths);
       try {
         await sleep(rampMs);
-        const [b0, t0] = [bulk.bytes(), wallNow()];
+        const [b0, t0] = [bytes(), wallNow()];
         await sleep(measureMs);
-        const rate = ((bulk.bytes() - b0) * 1000) / (wallNow() - t0);
+        const rate = ((bytes() - b0) * 1000) / (wallNow() - t0);
         out.push({ pool, split: split.name, dir, bytesPerSecond: rate, ratio: rate / sum });
         ctx.log(`${pool} carriers per path, ${split.name}, ${dir}: ${formatMbit(rate)} = ${formatRatio(rate / sum)} of ${formatMbit(sum)}`);
       } finally {
