@@ -32,6 +32,8 @@ interface OutageRun {
   resumeMs: number[];
   /** ms from the paths' return to the client's first "carrier … up" line, per outage. */
   carrierUpMs: number[];
+  /** ms from the paths' return to each of the first four "carrier … up" lines, per outage. */
+  carriersUpMs: number[][];
   error: string | undefined;
 }
 
@@ -40,6 +42,7 @@ async function runOnce(ctx: Context, seed: number): Promise<OutageRun> {
     const bulk = startBulk(rig.port, 'down', seed);
     const resumeMs: number[] = [];
     const carrierUpMs: number[] = [];
+    const carriersUpMs: number[][] = [];
     const ups: number[] = [];
     rig.client.child.onLine((l) => {
       if (/carrier #\d+ to \S+ up/.test(l)) ups.push(wallNow());
@@ -55,15 +58,17 @@ async function runOnce(ctx: Context, seed: number): Promise<OutageRun> {
         for (let i = 0; i < RESUME_TIMEOUT_MS / 10 && bulk.bytes() === before && bulk.error() === undefined; i++) await sleep(10);
         const resumed = bulk.bytes() > before;
         resumeMs.push(resumed ? resumedAfter(bulk.timeline.summary().gaps, upAt) : Infinity);
-        carrierUpMs.push((ups.find((t) => t >= upAt) ?? Infinity) - upAt);
-        ctx.log(`outage of ${formatMs(ms)}: first byte ${resumed ? `${formatMs(resumeMs.at(-1)!)} after the paths came back` : `not within ${formatMs(RESUME_TIMEOUT_MS)}`}, first carrier up after ${formatMs(carrierUpMs.at(-1)!)}`);
+        await sleep(300); // let the other carriers come up before reading the log's times
+        carriersUpMs.push(ups.filter((t) => t >= upAt).slice(0, 4).map((t) => Math.round(t - upAt)));
+        carrierUpMs.push(carriersUpMs.at(-1)?.[0] ?? Infinity);
+        ctx.log(`outage of ${formatMs(ms)}: first byte ${resumed ? `${formatMs(resumeMs.at(-1)!)} after the paths came back` : `not within ${formatMs(RESUME_TIMEOUT_MS)}`}, carriers up after ${carriersUpMs.at(-1)!.join(', ')} ms`);
         if (!resumed) break;
-        await sleep(FLOW_MS);
+        await sleep(FLOW_MS - 300);
       }
     } finally {
       bulk.stop();
     }
-    return { resumeMs, carrierUpMs, error: bulk.error() };
+    return { resumeMs, carrierUpMs, carriersUpMs, error: bulk.error() };
   });
 }
 
