@@ -6,6 +6,7 @@
 import { startPaths } from '@mpx/netem';
 import type { Path, PathOptions } from '@mpx/netem';
 import { patternSha256 } from './data.js';
+import { mbit } from './format.js';
 import { runIperfClient, startIperfServer } from './iperf.js';
 import { startTunnelClient, startTunnelServer, stopAll } from './procs.js';
 import type { Child, TunnelClient, TunnelServer } from './procs.js';
@@ -151,4 +152,26 @@ export function startupNote(label: string, intervals: readonly number[] | undefi
   if (first.length === 0 || first.every((v) => v >= 0.9 * capacity)) return null;
   const mbits = (intervals ?? []).slice(0, omit + 2).map((v) => ((v * 8) / 1e6).toFixed(0));
   return `${label}: start-up, receiver's first 1-s intervals ${mbits.join(', ')} Mbit/s of ${((capacity * 8) / 1e6).toFixed(0)} (the first ${omit} s are left out of the measurement)`;
+}
+
+/** Queue in front of a `bottleneck` cap, in round trips of its delay (4 × RTT = 4 BDP: a deep buffer). */
+export const BOTTLENECK_QUEUE_RTTS = 4;
+
+/**
+ * A path capped `rateMbit` in total (every connection on it shares the cap)
+ * with a deep queue in front of the cap, as a home router or a cellular link:
+ * BOTTLENECK_QUEUE_RTTS round trips of the rate.
+ */
+export function bottleneck(rateMbit: number, delayMs: number): PathSpec {
+  return { pathRate: mbit(rateMbit), delayMs, pathQueue: { ms: BOTTLENECK_QUEUE_RTTS * 2 * delayMs } };
+}
+
+/** Starts a rig, runs `fn` with it, and stops it whatever happens. */
+export async function withRig<T>(o: RigOptions, fn: (rig: MpxRig) => Promise<T>): Promise<T> {
+  const rig = await startRig(o);
+  try {
+    return await fn(rig);
+  } finally {
+    await rig.stop();
+  }
 }
