@@ -18,6 +18,7 @@ import { limitHint } from './limits.js';
 import { describeError, type LogLevel } from './log.js';
 import { startObservers } from './metrics.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
+import { SocketReader } from './socket-reader.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Refusals, Traffic, type LiveCarrier, type TunnelView } from './stats.js';
@@ -103,7 +104,12 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     const onEarlyStreamClose = (): void => aborter.abort();
     stream.on('error', (err: Error) => log.debug(`stream ${name}: ${describeError(err)}`));
     stream.once('close', onEarlyStreamClose);
+    // Target bytes are read into a reused buffer and stop as soon as the
+    // stream pushes back (socket-reader.ts): a stream costs its send queue
+    // plus one read, however much the target sends.
+    const reader = new SocketReader();
     const target = {
+      onread: reader.onread,
       host: config.target.host,
       port: config.target.port,
       connectTimeoutMs: config.connectTimeoutMs,
@@ -139,6 +145,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
           else traffic.bytesOut += n;
         },
         abort: (other) => (other === socket ? abortSocket(socket) : other.destroy()),
+        bReader: reader,
       }).then((result) => {
         done();
         const counts = `${result.aToB} bytes to the target, ${result.bToA} from it`;

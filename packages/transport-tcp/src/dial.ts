@@ -21,13 +21,19 @@ export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSo
   } catch (err) {
     return Promise.reject(err);
   }
-  const { host, port, connectTimeoutMs, keepAliveMs, signal, writableHighWaterMark } = resolved;
+  const { host, port, connectTimeoutMs, keepAliveMs, signal, writableHighWaterMark, onread } = resolved;
   if (signal?.aborted === true) return Promise.reject(abortError(signal));
 
   return new Promise((resolve, reject) => {
     const t = resolved.tls;
     // writableHighWaterMark reaches the Duplex at run time; @types/node's NetConnectOpts omits it.
-    const plain = { host, port, allowHalfOpen: true, ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }) };
+    const plain = {
+      host,
+      port,
+      allowHalfOpen: true,
+      ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }),
+      ...(onread === undefined ? {} : { onread }),
+    };
     const socket = t === undefined ? net.connect(plain as net.NetConnectOpts) : tls.connect(tlsOptions(host, port, t));
     const readyEvent = t === undefined ? 'connect' : 'secureConnect';
     const settle = guardDial(`connect to ${host}:${port}`, connectTimeoutMs, signal, fail);
