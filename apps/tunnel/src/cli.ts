@@ -12,7 +12,7 @@ import { runClient } from './client-command.js';
 import { normalizeArgv } from './compat.js';
 import { clientConfig, commonConfig, relayConfig, serverConfig, type CommonConfig, type RawArgs } from './config.js';
 import { ExitCode, UsageError } from './errors.js';
-import { HeapBallast, ballastMegabytes } from './heap-ballast.js';
+import { setHeapGrowth } from './heap-growth.js';
 import { LIMIT_DEFAULTS_TEXT, SERVER_LIMIT_FLAGS, SESSION_LIMIT_FLAGS, flagName, helpText, type LimitFlag } from './limits.js';
 import { LOG_LEVELS, describeError, type Logger } from './log.js';
 import { runRelay } from './relay-command.js';
@@ -45,7 +45,7 @@ const CONFIG_EXAMPLE = `Config file (--config FILE): a JSON object with any flag
   }`;
 
 /** The end of every --help page (main and per command). */
-const EPILOGUE = `${CONFIG_EXAMPLE}\n\nEnvironment: MPX_KEY (pre-shared key); MPX_HEAP_BALLAST_MB (most V8 heap ballast in MiB, default 128, 0 = off); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.`;
+const EPILOGUE = `${CONFIG_EXAMPLE}\n\nEnvironment: MPX_KEY (pre-shared key); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.`;
 
 function commonOptions(y: Argv): Argv {
   return y
@@ -197,11 +197,9 @@ async function main(): Promise<void> {
     if (selected === undefined) return; // --help or --version was printed
     const common = commonConfig(selected.args, process.env);
     const logger = common.log;
-    // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-ballast.ts).
-    // A relay only pipes sockets and never falls into it.
-    const ballast = new HeapBallast(selected.command === 'relay' ? 0 : ballastMegabytes(process.env));
-    ballast.start((mb, gcs) => logger.debug(`heap ballast grown to ${mb} MiB: ${gcs} full garbage collections within a second`));
-    logger.debug(ballast.sizeMb > 0 ? `heap ballast ${ballast.sizeMb} MiB (MPX_HEAP_BALLAST_MB)` : 'heap ballast off');
+    // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-growth.ts).
+    const heapFlag = setHeapGrowth();
+    logger.debug(heapFlag === undefined ? 'V8 heap growth: as set in NODE_OPTIONS or node flags' : `V8 heap growth: ${heapFlag}`);
     log = logger;
     ignoreHangup(logger);
     const running = await start(selected, common, legacyNote);
