@@ -8,10 +8,12 @@
 //
 // IPv6 literals go in brackets (`[::1]:5512`). A listen address may leave the
 // host out (`:5512`, all interfaces). In a --server list each entry may end in
-// `|weight` (1–65535, default 1), entries are separated by commas, and the
-// schemes may be mixed: "tls://a:443|2,ws://b/mpx|1,c:5512".
+// `|weight` (1–65535, default 1) and further options (server-entry.ts:
+// `|from=<ip>`, `|backup`, `|up`, `|down`), entries are separated by commas,
+// and the schemes may be mixed: "tls://a:443|2,ws://b/mpx|1,c:5512".
 import { isIP } from 'node:net';
 import { UsageError } from './errors.js';
+import { parseServerEntry, type ServerEntry } from './server-entry.js';
 
 export type Scheme = 'tcp' | 'tls' | 'ws' | 'wss';
 
@@ -106,21 +108,26 @@ export function parseAddress(text: string, options: ParseOptions = {}): Address 
 export function parseWeightedAddress(text: string, options: ParseOptions = {}): WeightedAddress {
   const bar = text.lastIndexOf('|');
   if (bar === -1) return { ...parseAddress(text, options), weight: 1 };
-  const weightText = text.slice(bar + 1).trim();
-  if (!/^\d+$/.test(weightText) || Number(weightText) < 1 || Number(weightText) > MAX_WEIGHT) {
-    throw new UsageError('MPX_TUNNEL_ERR_WEIGHT', `invalid weight '${weightText}' in '${text}': use an integer from 1 to ${MAX_WEIGHT}`);
+  return { ...parseAddress(text.slice(0, bar), options), weight: parseWeight(text.slice(bar + 1), text) };
+}
+
+/** A `|weight` value of the entry `text`. */
+export function parseWeight(weightText: string, text: string): number {
+  const trimmed = weightText.trim();
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || Number(trimmed) > MAX_WEIGHT) {
+    throw new UsageError('MPX_TUNNEL_ERR_WEIGHT', `invalid weight '${trimmed}' in '${text}': use an integer from 1 to ${MAX_WEIGHT}`);
   }
-  return { ...parseAddress(text.slice(0, bar), options), weight: Number(weightText) };
+  return Number(trimmed);
 }
 
 /**
- * Parses a --server list: comma-separated `addr|weight` entries (empty
- * entries, e.g. from a trailing comma, are skipped). Several --server flags
- * are joined. Throws when no address is left.
+ * Parses a --server list: comma-separated entries `addr|weight|option…`
+ * (server-entry.ts; empty entries, e.g. from a trailing comma, are skipped).
+ * Several --server flags are joined. Throws when no address is left.
  */
-export function parseServerList(lists: string | readonly string[]): WeightedAddress[] {
+export function parseServerList(lists: string | readonly string[]): ServerEntry[] {
   const entries = (typeof lists === 'string' ? [lists] : lists).flatMap((list) => list.split(','));
-  const out = entries.filter((entry) => entry.trim() !== '').map((entry) => parseWeightedAddress(entry));
+  const out = entries.filter((entry) => entry.trim() !== '').map((entry) => parseServerEntry(entry));
   if (out.length === 0) throw new UsageError('MPX_TUNNEL_ERR_ADDRESS', 'the server list is empty');
   return out;
 }

@@ -28,14 +28,16 @@ export interface TransportOptions {
 
 export type DialCarrier = (signal: AbortSignal) => Promise<Duplex>;
 
-export function carrierDialer(address: Address, options: TransportOptions): DialCarrier {
+/** `localAddress`: the IP the carriers leave from (a --server entry's `from=`); undefined: the OS's choice. */
+export function carrierDialer(address: Address, options: TransportOptions, localAddress?: string): DialCarrier {
   const { scheme, host, port } = address;
   const timeout = options.connectTimeoutMs;
+  const local = localAddress === undefined ? {} : { localAddress };
   switch (scheme) {
     case 'tcp':
-      return (signal) => dialTcp({ host, port, connectTimeoutMs: timeout, signal });
+      return (signal) => dialTcp({ host, port, connectTimeoutMs: timeout, signal, ...local });
     case 'tls':
-      return (signal) => dialTcp({ host, port, connectTimeoutMs: timeout, signal, tls: tlsClient(options, options.sni) });
+      return (signal) => dialTcp({ host, port, connectTimeoutMs: timeout, signal, ...local, tls: tlsClient(options, options.sni) });
     case 'ws':
     case 'wss': {
       const url = formatAddress(address);
@@ -43,7 +45,7 @@ export function carrierDialer(address: Address, options: TransportOptions): Dial
       if (options.wsHost !== undefined) headers['Host'] = options.wsHost;
       const servername = scheme === 'wss' ? (options.sni ?? options.wsHost) : undefined;
       return (signal) =>
-        dialWebSocket({ url, headers, connectTimeoutMs: timeout, signal, ...(scheme === 'wss' ? tlsClient(options, servername) : {}) });
+        dialWebSocket({ url, headers, connectTimeoutMs: timeout, signal, ...local, ...(scheme === 'wss' ? tlsClient(options, servername) : {}) });
     }
     default: {
       const never: never = scheme;

@@ -11,6 +11,7 @@ import type { ClientConfig } from './config.js';
 import { limitHint } from './limits.js';
 import { describeError } from './log.js';
 import { startObservers } from './metrics.js';
+import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Traffic, type TunnelView } from './stats.js';
@@ -22,6 +23,7 @@ function isAuthFailure(err: unknown): boolean {
 
 export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   const { log } = config;
+  await checkLocalAddresses(config.servers);
   const traffic = new Traffic();
   const book = new CarrierBook();
   const connections = new Connections();
@@ -29,10 +31,10 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     ...config.limits,
     ...(config.key === undefined ? {} : { key: config.key }),
     ...(config.graceMs === undefined ? {} : { graceMs: config.graceMs }),
-    targets: config.servers.map((address) => ({
-      label: formatAddress(address),
-      weight: address.weight,
-      dial: carrierDialer(address, config.transport),
+    targets: config.servers.map((entry) => ({
+      label: entryLabel(entry),
+      weight: entry.weight,
+      dial: carrierDialer(entry, config.transport, entry.from),
     })),
     carriersPerTarget: config.carriersPerServer,
     maxCarrierAgeMs: config.maxCarrierAgeMs,
@@ -131,7 +133,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   const bound = local.address() as net.AddressInfo;
   log.info(`listening on ${hostPort(bound.address, bound.port)}`);
   client.start();
-  log.info(`connecting to ${config.servers.map((s) => `${formatAddress(s)} (weight ${s.weight})`).join(', ')} with ${config.carriersPerServer} carriers each`);
+  log.info(`connecting to ${config.servers.map((s) => `${formatAddress(s)} (${describeEntry(s)})`).join(', ')} with ${config.carriersPerServer} carriers each`);
 
   const view: TunnelView = {
     liveCarriers: () => {

@@ -2,12 +2,13 @@
 // converted (units.ts), ranges checked, limits resolved (limits.ts). Every
 // problem is a UsageError (exit code 2) naming the flag.
 import { readFileSync } from 'node:fs';
-import { formatAddress, parseAddress, parseServerList, type Address, type WeightedAddress } from './address.js';
+import { formatAddress, parseAddress, parseServerList, type Address } from './address.js';
 import type { TransportOptions } from './carriers.js';
 import { UsageError } from './errors.js';
 import { cannotRead, MAX_KEY_FILE_BYTES, readSmallRegularFile } from './key-file.js';
 import { serverLimits, sessionLimits, type RawLimitArgs, type ServerLimits, type SessionLimits } from './limits.js';
 import { createLogger, resolveLogLevel, type Logger } from './log.js';
+import type { ServerEntry } from './server-entry.js';
 import { parseDuration } from './units.js';
 
 /** The flags as yargs hands them over (camel-case keys); durations may carry a unit ("500ms"). */
@@ -58,7 +59,7 @@ export interface ServerConfig extends CommonConfig {
 
 export interface ClientConfig extends CommonConfig {
   readonly listen: Address;
-  readonly servers: WeightedAddress[];
+  readonly servers: ServerEntry[];
   readonly carriersPerServer: number;
   readonly maxCarrierAgeMs: number;
   readonly limits: SessionLimits;

@@ -20,12 +20,14 @@ export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSo
   } catch (err) {
     return Promise.reject(err);
   }
-  const { host, port, connectTimeoutMs, keepAliveMs, signal } = resolved;
+  const { host, port, connectTimeoutMs, keepAliveMs, localAddress, signal } = resolved;
+  // The name is resolved in the local address's family, so that the two match.
+  const local = localAddress === undefined ? {} : { localAddress, family: net.isIP(localAddress) };
   if (signal?.aborted === true) return Promise.reject(abortError(signal));
 
   return new Promise((resolve, reject) => {
     const t = resolved.tls;
-    const socket = t === undefined ? net.connect({ host, port, allowHalfOpen: true }) : tls.connect(tlsOptions(host, port, t));
+    const socket = t === undefined ? net.connect({ host, port, allowHalfOpen: true, ...local }) : tls.connect({ ...tlsOptions(host, port, t), ...local });
     const readyEvent = t === undefined ? 'connect' : 'secureConnect';
 
     const timer = setTimeout(() => {

@@ -32,6 +32,8 @@ export interface TcpDialOptions {
   connectTimeoutMs?: number;
   /** TCP keep-alive initial delay; 0 turns keep-alive off. Default 15000. */
   keepAliveMs?: number;
+  /** Local address to connect from (an IP literal of this host): the egress interface. Default: the OS's choice. */
+  localAddress?: string;
   signal?: AbortSignal;
 }
 
@@ -61,6 +63,7 @@ export interface ResolvedDialOptions {
   tls: TlsClientOptions | undefined;
   connectTimeoutMs: number;
   keepAliveMs: number;
+  localAddress: string | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -73,7 +76,9 @@ export function resolveDialOptions(options: TcpDialOptions): ResolvedDialOptions
   const tls = options.tls === true ? {} : options.tls === false || options.tls === undefined ? undefined : options.tls;
   // IPv6 literals come without brackets; strip them if a caller copied them from a URL.
   const host = options.host.startsWith('[') && options.host.endsWith(']') ? options.host.slice(1, -1) : options.host;
-  return { host, port: options.port, tls, connectTimeoutMs, keepAliveMs, signal: options.signal };
+  const { localAddress } = options;
+  if (localAddress !== undefined && isIP(localAddress) === 0) invalid('localAddress', localAddress);
+  return { host, port: options.port, tls, connectTimeoutMs, keepAliveMs, localAddress, signal: options.signal };
 }
 
 export function checkListenOptions(options: TcpListenOptions): number {

@@ -10,6 +10,7 @@
 // compressed or encrypted, and compression would add latency and memory per carrier.
 // ws sets TCP_NODELAY on the socket itself (`setSocket`); we set keep-alive.
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import WebSocket from 'ws';
 import { MpxError } from '@mpx/core';
 import { DEFAULT_MAX_MESSAGE_SIZE, WebSocketDuplex } from './ws-duplex.js';
@@ -41,6 +42,8 @@ export interface WebSocketDialOptions {
   maxPayload?: number;
   /** Largest message sent; must not exceed the server's maxPayload. Default 1 MiB. */
   maxMessageSize?: number;
+  /** Local address to connect from (an IP literal of this host): the egress interface. Default: the OS's choice. */
+  localAddress?: string;
   signal?: AbortSignal;
 }
 
@@ -82,6 +85,11 @@ export function dialWebSocket(options: WebSocketDialOptions): Promise<WebSocketD
     if (options.ca !== undefined) clientOptions.ca = options.ca;
     if (options.cert !== undefined) clientOptions.cert = options.cert;
     if (options.key !== undefined) clientOptions.key = options.key;
+    // ws hands unknown options to http(s).request, which binds the socket to localAddress.
+    // The name is resolved in the local address's family, so that the two match.
+    if (options.localAddress !== undefined) {
+      Object.assign(clientOptions, { localAddress: options.localAddress, family: isIP(options.localAddress) });
+    }
     const ws = new WebSocket(options.url, clientOptions);
     let settled = false;
 
