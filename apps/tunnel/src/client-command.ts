@@ -14,7 +14,7 @@ import { startObservers } from './metrics.js';
 import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
-import { CarrierBook, Traffic, type TunnelView } from './stats.js';
+import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
 function isAuthFailure(err: unknown): boolean {
   const e = err as Partial<MpxError> | undefined;
@@ -35,6 +35,8 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       label: entryLabel(entry),
       weight: entry.weight,
       dial: carrierDialer(entry, config.transport, entry.from),
+      role: entry.role,
+      direction: entry.direction,
     })),
     carriersPerTarget: config.carriersPerServer,
     maxCarrierAgeMs: config.maxCarrierAgeMs,
@@ -44,7 +46,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
 
   client.on('carrierUp', (label: string, stats: CarrierStats) => {
     lastDialError.delete(label);
-    log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight})`);
+    log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight}${carrierUse(stats)})`);
   });
   client.on('carrierDown', (label: string, err?: MpxError) => {
     log.info(`carrier to ${label} down${err === undefined ? '' : `: ${describeError(err)}${limitHint(err.code, 'carrier')}`}`);

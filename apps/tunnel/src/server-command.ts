@@ -15,7 +15,7 @@ import { startObservers } from './metrics.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
-import { CarrierBook, Refusals, Traffic, type LiveCarrier, type TunnelView } from './stats.js';
+import { CarrierBook, Refusals, Traffic, carrierUse, type LiveCarrier, type TunnelView } from './stats.js';
 
 export async function runServer(config: ServerConfig): Promise<RunningCommand> {
   const { log } = config;
@@ -40,7 +40,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     log.info(`session ${sid} created`);
     session.on('carrier', (stats: CarrierStats) => {
       carriersUp++;
-      log.info(`carrier #${stats.id} from ${stats.label} up (session ${sid}, weight ${stats.weight})`);
+      log.info(`carrier #${stats.id} from ${stats.label} up (session ${sid}, weight ${stats.weight}${carrierUse(stats)})`);
     });
     session.on('carrierClose', (stats: CarrierStats, err?: MpxError) => {
       carriersUp--;

@@ -30,6 +30,22 @@ describe('egress addresses (from=)', () => {
     expect(client.count(/carrier #\d+ to tcp:\/\/127\.0\.0\.1:\d+ from 127\.0\.0\.3 up/)).toBe(2);
   });
 
+  it('tells the server which carriers are standby or one-way, and carries data over them', async () => {
+    echo = await startEcho();
+    const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`]);
+    const port = await server.port();
+    const client = new Tunnel([
+      'client', '--listen', '127.0.0.1:0', '-p', '1',
+      '--server', `127.0.0.1:${port}|up,127.0.0.1:${port}|down|from=127.0.0.2,127.0.0.1:${port}|backup|from=127.0.0.3`,
+    ]);
+    const local = await client.port(/listening on 127\.0\.0\.1:(\d+)/);
+    await server.waitFor(/carrier #\d+ from 127\.0\.0\.1:\d+ up \(session \w+, weight 1, up only\)/);
+    await server.waitFor(/carrier #\d+ from 127\.0\.0\.2:\d+ up \(session \w+, weight 1, down only\)/);
+    await server.waitFor(/carrier #\d+ from 127\.0\.0\.3:\d+ up \(session \w+, weight 1, backup\)/);
+    const { sent, received } = await echoThrough(local, 1024 * 1024, 4243);
+    expect(received).toEqual(sent);
+  });
+
   it('refuses to start (exit 2) when a from= address is not on this host, naming the entry and option', async () => {
     const exit = await runToExit(['client', '--listen', '127.0.0.1:0', '--server', '127.0.0.1:9|from=192.0.2.77']);
     expect(exit.code).toBe(2);

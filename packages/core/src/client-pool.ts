@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { WireCode } from './constants.js';
 import { backoffDelay } from './backoff.js';
 import type { CarrierStats } from './carrier-link.js';
+import type { CarrierDirection, CarrierRole } from './carrier-use.js';
 import { ClientSession } from './client.js';
 import type { Timer } from './clock.js';
 import { resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
@@ -23,6 +24,10 @@ export interface CarrierTarget {
   label: string;
   /** Carriers kept to this target. Default: `carriersPerTarget`. */
   carriers?: number;
+  /** SPEC §8: 'backup' carriers carry data only while no primary is usable. Default 'primary'. */
+  role?: CarrierRole;
+  /** SPEC §8: the data this target's carriers carry, 'up' = client → server. Default 'both'. */
+  direction?: CarrierDirection;
 }
 
 export interface MpxClientOptions extends SessionOptions {
@@ -212,7 +217,13 @@ export class MpxClient extends EventEmitter {
         carrier.destroy();
         throw new MpxError('MPX_ERR_SESSION_CLOSED', 'session closed while dialling');
       }
-      return session.addCarrier(carrier, { weight: t.weight, label: t.target.label });
+      const { role, direction } = t.target;
+      return session.addCarrier(carrier, {
+        weight: t.weight,
+        label: t.target.label,
+        ...(role === undefined ? {} : { role }),
+        ...(direction === undefined ? {} : { direction }),
+      });
     };
     attempt().then(
       (stats) => {

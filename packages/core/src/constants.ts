@@ -30,7 +30,7 @@ export const DataFlags = { SYN: 0x01, FIN: 0x02 } as const;
 /** SPEC §5.6: CLOSE flags. */
 export const CloseFlags = { SESSION: 0x01 } as const;
 /** SPEC §3.2: HELLO flags. */
-export const HelloFlags = { RESUME: 0x01 } as const;
+export const HelloFlags = { RESUME: 0x01, BACKUP: 0x02, UP_ONLY: 0x04, DOWN_ONLY: 0x08 } as const;
 /** SPEC §3.3: WELCOME flags. */
 export const WelcomeFlags = { CREATED: 0x01 } as const;
 

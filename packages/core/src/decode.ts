@@ -44,6 +44,7 @@ import {
   WelcomeFlags,
   WireCode,
 } from './constants.js';
+import { useOfHelloFlags } from './carrier-use.js';
 import { MpxError, MpxProtocolError } from './errors.js';
 import type { Frame } from './frame.js';
 
@@ -238,14 +239,19 @@ export class FrameDecoder {
       case FrameType.HELLO: {
         checkMagic(b, 'HELLO');
         const flags = b[5]!;
-        if ((flags & ~HelloFlags.RESUME) !== 0) throw protocol(`HELLO: undefined flags 0x${flags.toString(16)}`);
+        const known = HelloFlags.RESUME | HelloFlags.BACKUP | HelloFlags.UP_ONLY | HelloFlags.DOWN_ONLY;
+        if ((flags & ~known) !== 0) throw protocol(`HELLO: undefined flags 0x${flags.toString(16)}`);
         const weight = (b[6]! << 8) | b[7]!;
         if (weight === 0) throw protocol('HELLO: weight 0');
+        const use = useOfHelloFlags(flags);
         return {
           type,
           version: b[4]!,
           resume: (flags & HelloFlags.RESUME) !== 0,
           weight,
+          // Set only when not the default, so that a HELLO of old clients decodes as before.
+          ...(use.role === 'backup' ? { backup: true } : {}),
+          ...(use.direction === 'both' ? {} : { direction: use.direction }),
           sessionId: copy(b, 8, SESSION_ID_SIZE),
           nonce: copy(b, 24, NONCE_SIZE),
           streamWindow: u32(b, 40),

@@ -28,6 +28,7 @@ import {
   WINDOW_BODY_SIZE,
   WelcomeFlags,
 } from './constants.js';
+import { helloFlagsOf } from './carrier-use.js';
 import { MpxError } from './errors.js';
 import type { ChallengeFrame, CloseFrame, Frame, HelloFrame, WelcomeFrame } from './frame.js';
 
@@ -238,7 +239,8 @@ function writeHelloParams(buf: Buffer, at: number, h: HelloParams): void {
   checkMaxFrame(h.maxFrame, 'HELLO max frame');
   buf.set(MAGIC, at);
   buf.writeUInt8(h.version, at + 4);
-  buf.writeUInt8(h.resume ? HelloFlags.RESUME : 0, at + 5);
+  const use = { role: h.backup === true ? 'backup' : 'primary', direction: h.direction ?? 'both' } as const;
+  buf.writeUInt8((h.resume ? HelloFlags.RESUME : 0) | helloFlagsOf(use), at + 5);
   buf.writeUInt16BE(h.weight, at + 6);
   writeBytes(buf, at + 8, h.sessionId, SESSION_ID_SIZE, 'HELLO session id');
   writeBytes(buf, at + 24, h.nonce, NONCE_SIZE, 'HELLO nonce');

@@ -14,6 +14,7 @@ import { RoundRobin } from './round-robin.js';
 import { WeightedPicker } from './scheduler.js';
 import { IdleWatch } from './idle-watch.js';
 import { laggingCarriers } from './lag.js';
+import { DataCarriers } from './data-carriers.js';
 import { GapBudget, sessionGapLimit } from './reorder-buffer.js';
 import { MpxStream, type StreamHost, type StreamStats } from './stream.js';
 
@@ -68,6 +69,8 @@ export class Session extends EventEmitter implements StreamHost {
   #maxPayload: number;
   readonly #carriers = new Set<CarrierLink>();
   readonly #picker = new WeightedPicker<CarrierLink>();
+  /** SPEC §8: the carriers this side's DATA may take (direction, standby). */
+  readonly #data: DataCarriers;
   readonly #streams = new Map<number, MpxStream>();
   #nextLocalId: number;
   #nextPeerId: number;
@@ -108,6 +111,7 @@ export class Session extends EventEmitter implements StreamHost {
     this.#recvSession = new ReceiveWindow(options.sessionWindow);
     this.reorderGaps = new GapBudget(sessionGapLimit(options.sessionWindow));
     this.#maxPayload = options.maxPayload;
+    this.#data = new DataCarriers(role);
   }
 
   get streamSendBuffer(): number {
@@ -305,6 +309,7 @@ export class Session extends EventEmitter implements StreamHost {
     }
     this.#carriers.add(link);
     this.#picker.add(link, link.weight);
+    this.#data.add(link);
     link.setHost(this.#carrierHost);
     this.emit('carrier', link.stats());
     this.#scheduleFlush();
@@ -318,7 +323,11 @@ export class Session extends EventEmitter implements StreamHost {
       this.#relieveLagging();
       this.#scheduleFlush();
     },
-    onTick: () => this.#relieveLagging(),
+    onTick: () => {
+      this.#relieveLagging();
+      // A primary may have stalled since the last look: standbys may take over (SPEC §8).
+      this.#scheduleFlush();
+    },
     onClose: (link, err) => this.#onCarrierClose(link, err),
   };
 
@@ -335,6 +344,7 @@ export class Session extends EventEmitter implements StreamHost {
   #onCarrierClose(link: CarrierLink, err: MpxError | undefined): void {
     this.#carriers.delete(link);
     if (this.#picker.has(link)) this.#picker.remove(link);
+    this.#data.remove(link);
     // SPEC §9: what the peer did not acknowledge goes out again elsewhere.
     const lost = link.takeUnacked();
     link.retransmits += lost.length;
@@ -394,6 +404,7 @@ export class Session extends EventEmitter implements StreamHost {
     for (const link of this.#carriers) {
       if (link.id !== id) continue;
       if (this.#picker.has(link)) this.#picker.remove(link);
+      this.#data.remove(link);
       link.close(WireCode.NO_ERROR, 'retired');
       return true;
     }
@@ -588,7 +599,7 @@ export class Session extends EventEmitter implements StreamHost {
         if (stream.blockedOnSession(sessionCredit)) this.#sessionBlocked.add(stream);
         continue;
       }
-      const link = this.#picker.pick(n + DATA_OVERHEAD);
+      const link = this.#pickData(n + DATA_OVERHEAD);
       if (link === undefined) {
         this.#dataQueue.push(stream);
         return;
@@ -603,6 +614,11 @@ export class Session extends EventEmitter implements StreamHost {
     }
   };
 
+  /** SPEC §8: DATA goes only to carriers of its direction, to standbys only while no primary is usable. */
+  #pickData(size: number): CarrierLink | undefined {
+    return this.#data.pick(size, this.#carriers, this.options.clock.now());
+  }
+
   #sendBuffered(): number {
     let bytes = this.#retransmitBytes;
     for (const link of this.#carriers) bytes += link.unackedBytes;
@@ -613,7 +629,7 @@ export class Session extends EventEmitter implements StreamHost {
   #sendRetransmit(): boolean {
     const frame = this.#retransmit[this.#retransmitHead] as Frame;
     const size = frameSize(frame);
-    const link = this.#picker.pick(size);
+    const link = frame.type === FrameType.DATA ? this.#pickData(size) : this.#picker.pick(size);
     if (link === undefined) return false;
     this.#retransmitHead++;
     this.#retransmitBytes -= size;
