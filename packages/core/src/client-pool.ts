@@ -12,7 +12,7 @@ import { ClientSession } from './client.js';
 import type { Timer } from './clock.js';
 import { resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 import { MpxError } from './errors.js';
-import type { SessionStats } from './session.js';
+import type { OpenStreamOptions, SessionStats } from './session.js';
 import type { MpxStream } from './stream.js';
 
 export interface CarrierTarget {
@@ -141,11 +141,11 @@ export class MpxClient extends EventEmitter {
   }
 
   /** Opens a stream on the current session; streams wait for carriers if none is up. */
-  openStream(): MpxStream {
+  openStream(options: OpenStreamOptions = {}): MpxStream {
     if (this.#closed) throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the client is closed');
     if (!this.#started) this.start();
     if (this.#session === undefined || this.#session.closed) this.#newSession();
-    return (this.#session as ClientSession).openStream();
+    return (this.#session as ClientSession).openStream(options);
   }
 
   stats(): MpxClientStats {

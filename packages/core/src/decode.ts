@@ -184,7 +184,7 @@ export class FrameDecoder {
     if (length < rule.min || length > rule.max) throw protocol(`${rule.name}: bad body length ${length}`);
     if (rule.stream === 'nonzero' && streamId === 0) throw protocol(`${rule.name}: stream id 0`);
     if (rule.stream === 'zero' && streamId !== 0) throw protocol(`${rule.name}: stream id ${streamId}, must be 0`);
-    if (type === FrameType.DATA && length === DATA_PREFIX_SIZE && flags === 0) {
+    if (type === FrameType.DATA && length === DATA_PREFIX_SIZE && (flags & (DataFlags.SYN | DataFlags.FIN)) === 0) {
       throw protocol('DATA: empty payload without SYN or FIN');
     }
     this.#type = type;
@@ -203,7 +203,7 @@ export class FrameDecoder {
       const n = this.#length - DATA_PREFIX_SIZE;
       if (offset + n > MAX_U64_VALUE) throw protocol('DATA: offset + length reaches 2^53');
       const payload = n === 0 ? EMPTY : this.#consume(n, undefined);
-      return {
+      const frame = {
         type: FrameType.DATA,
         streamId: this.#streamId,
         offset,
@@ -211,6 +211,7 @@ export class FrameDecoder {
         fin: (this.#flags & DataFlags.FIN) !== 0,
         payload,
       };
+      return (this.#flags & DataFlags.TARGET) === 0 ? frame : { ...frame, target: true };
     }
     const b = this.#consume(this.#length, this.#scratch);
     switch (type) {
@@ -354,7 +355,7 @@ const RULES: ReadonlyArray<Rule | undefined> = (() => {
   });
   rules[FrameType.DATA] = {
     name: 'DATA',
-    flags: DataFlags.SYN | DataFlags.FIN,
+    flags: DataFlags.SYN | DataFlags.FIN | DataFlags.TARGET,
     min: DATA_PREFIX_SIZE,
     max: Infinity,
     stream: 'nonzero',

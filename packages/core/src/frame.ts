@@ -9,6 +9,8 @@ export interface DataFrame {
   readonly offset: number;
   readonly syn: boolean;
   readonly fin: boolean;
+  /** SPEC §5.1 flag TARGET: the stream begins with a target header (§6.6). Absent: false. */
+  readonly target?: boolean;
   /** A view; the decoder does not copy payloads that sit within one chunk. */
   readonly payload: Uint8Array;
 }

@@ -17,8 +17,14 @@ import { laggingCarriers } from './lag.js';
 import { DataCarriers } from './data-carriers.js';
 import { GapBudget, sessionGapLimit } from './reorder-buffer.js';
 import { MpxStream, type StreamHost, type StreamStats } from './stream.js';
+import { encodeTargetHeader, type StreamTarget } from './target-header.js';
 
 export type SessionRole = 'client' | 'server';
+
+export interface OpenStreamOptions {
+  /** SPEC §6.6: the host and port the peer should connect this stream to (it checks its own policy). */
+  readonly target?: StreamTarget;
+}
 
 export interface SessionStats {
   readonly id: string;
@@ -137,8 +143,12 @@ export class Session extends EventEmitter implements StreamHost {
 
   // ---- streams ----
 
-  /** Opens a stream (SPEC §6.2); bytes written at once ride in the SYN frame. */
-  openStream(): MpxStream {
+  /**
+   * Opens a stream (SPEC §6.2); bytes written at once ride in the SYN frame.
+   * With `target`, the stream starts with a target header for the peer to
+   * connect to (SPEC §6.6); its answer comes back via readTargetReply().
+   */
+  openStream(options: OpenStreamOptions = {}): MpxStream {
     if (this.#closed) throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the session is closed');
     const id = this.#nextLocalId;
     if (id > MAX_STREAM_ID) {
@@ -146,6 +156,10 @@ export class Session extends EventEmitter implements StreamHost {
     }
     this.#nextLocalId += 2;
     const stream = this.#createStream(id, true);
+    if (options.target !== undefined) {
+      stream.target = true;
+      stream.write(encodeTargetHeader(options.target));
+    }
     this.wakeSender(stream);
     if (this.#carriers.size === 0) this.#armGrace();
     return stream;
@@ -170,8 +184,11 @@ export class Session extends EventEmitter implements StreamHost {
     return stream;
   }
 
-  /** SPEC §6.1, §6.2: find the stream a frame names, opening peer streams implicitly. */
-  #lookup(id: number): MpxStream | undefined {
+  /**
+   * SPEC §6.1, §6.2: find the stream a frame names, opening peer streams
+   * implicitly; `target`: the frame is a DATA frame with TARGET (§6.6).
+   */
+  #lookup(id: number, target = false): MpxStream | undefined {
     const peerParity = this.role === 'client' ? 0 : 1;
     if (id % 2 !== peerParity) {
       if (id >= this.#nextLocalId) {
@@ -207,6 +224,7 @@ export class Session extends EventEmitter implements StreamHost {
             }),
           );
         } else {
+          if (next === id) stream.target = target;
           this.emit('stream', stream);
         }
       }
@@ -478,7 +496,7 @@ export class Session extends EventEmitter implements StreamHost {
   }
 
   #onData(frame: DataFrame): void {
-    const stream = this.#lookup(frame.streamId);
+    const stream = this.#lookup(frame.streamId, frame.target === true);
     if (stream === undefined) return; // a closed stream: a duplicate (SPEC §6.3)
     const n = frame.payload.byteLength;
     const end = frame.offset + n;
