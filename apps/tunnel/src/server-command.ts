@@ -5,7 +5,8 @@
 // Limits (limits.ts) go to the core; refusals a stranger can cause at will
 // (failed handshakes, streams beyond --max-streams) are logged rate-limited.
 import * as net from 'node:net';
-import { MpxError, MpxServer, WireCode, type CarrierStats, type MpxStream, type Session } from '@mpx/core';
+import { MpxError, MpxServer, TARGET_CONNECTED, WireCode, readTargetHeader, type CarrierStats, type MpxStream, type Session, type StreamTarget } from '@mpx/core';
+import { decideTarget } from './allow-decision.js';
 import { formatAddress, hostPort, isLoopback } from './address.js';
 import { listenCarriers, type CarrierListenerHandle } from './carriers.js';
 import type { ServerConfig } from './config.js';
@@ -31,7 +32,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
   const connections = new Connections();
   /** Carrier label (its remote address) → the listen address it came in on. */
   const groupOf = new Map<string, string>();
-  const targetLabel = hostPort(config.target.host, config.target.port);
+  const fixed = config.target === undefined ? undefined : { host: config.target.host, port: config.target.port, label: hostPort(config.target.host, config.target.port) };
   let stopping = false;
   let carriersUp = 0;
 
@@ -79,13 +80,52 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       log.debug(`stream ${name} refused: shutting down`);
       return;
     }
-    forward(stream, name);
+    if (stream.target) {
+      void forwardTarget(stream, name);
+    } else if (fixed === undefined) {
+      refuseStream(stream, name, WireCode.NOT_ALLOWED, 'this server has no --target (it serves only SOCKS5 / HTTP CONNECT clients, within --allow)');
+    } else {
+      forward(stream, name, fixed, false);
+    }
   });
 
-  function forward(stream: MpxStream, name: string): void {
+  /** Resets a stream that is not served, with `wireCode` (SPEC §6.4, §6.6). */
+  function refuseStream(stream: MpxStream, name: string, wireCode: number, why: string): void {
+    log.info(`stream ${name} refused: ${why}`);
+    stream.on('error', () => {});
+    const code = wireCode === WireCode.NOT_ALLOWED ? 'MPX_ERR_NOT_ALLOWED' : wireCode === WireCode.UNREACHABLE ? 'MPX_ERR_TARGET_UNREACHABLE' : 'MPX_ERR_PROTOCOL';
+    stream.destroy(new MpxError(code, why, { wireCode }));
+  }
+
+  /** SPEC §6.6: a stream that names its target: read it, check --allow, resolve, connect, answer. */
+  async function forwardTarget(stream: MpxStream, name: string): Promise<void> {
+    let requested: StreamTarget;
+    try {
+      requested = await readTargetHeader(stream);
+    } catch (err) {
+      if (!stream.destroyed) refuseStream(stream, name, WireCode.PROTOCOL, `bad target header: ${describeError(err)}`);
+      return;
+    }
+    const label = hostPort(requested.host, requested.port);
+    const decision = await decideTarget(config.allow, requested);
+    if (stream.destroyed) return;
+    if ('refuse' in decision) {
+      refuseStream(stream, name, decision.refuse, `target ${label}: ${decision.why}`);
+      return;
+    }
+    forward(stream, name, { host: decision.address, port: requested.port, label }, true);
+  }
+
+  /**
+   * Connects `stream` to `target` and pipes both ways. `dynamic`: a target
+   * stream (SPEC §6.6), answered with TARGET_CONNECTED and refused with
+   * UNREACHABLE or REFUSED; a plain stream is refused with REFUSED.
+   */
+  function forward(stream: MpxStream, name: string, target: { host: string; port: number; label: string }, dynamic: boolean): void {
+    const targetLabel = target.label;
     log.debug(`stream ${name} opened, connecting to ${targetLabel}`);
     // writableHighWaterMark reaches the Duplex at run time; @types/node's NetConnectOpts omits it.
-    const options = { host: config.target.host, port: config.target.port, allowHalfOpen: true, noDelay: true, writableHighWaterMark: SOCKET_WRITE_BUFFER };
+    const options = { host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, writableHighWaterMark: SOCKET_WRITE_BUFFER };
     const socket = net.connect(options as net.NetConnectOpts);
     let connected = false;
     let settled = false;
@@ -93,18 +133,22 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       stream.destroy();
       abortSocket(socket);
     });
-    const refuse = (why: string): void => {
+    const refuse = (why: string, unreachable: boolean): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socket.destroy();
       log.warn(`stream ${name} refused: cannot connect to target ${targetLabel}: ${why}`);
-      stream.destroy(new MpxError('MPX_ERR_STREAM_REFUSED', `target ${targetLabel}: ${why}`, { wireCode: WireCode.REFUSED }));
+      const error =
+        dynamic && unreachable
+          ? new MpxError('MPX_ERR_TARGET_UNREACHABLE', `target ${targetLabel}: ${why}`, { wireCode: WireCode.UNREACHABLE })
+          : new MpxError('MPX_ERR_STREAM_REFUSED', `target ${targetLabel}: ${why}`, { wireCode: WireCode.REFUSED });
+      stream.destroy(error);
       done();
     };
-    const timer = setTimeout(() => refuse(`timed out after ${config.connectTimeoutMs} ms`), config.connectTimeoutMs);
+    const timer = setTimeout(() => refuse(`timed out after ${config.connectTimeoutMs} ms`, true), config.connectTimeoutMs);
     const onEarlyError = (err: Error): void => {
-      if (!connected) refuse(describeError(err));
+      if (!connected) refuse(describeError(err), (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED');
     };
     const onEarlyStreamClose = (): void => {
       if (connected || settled) return;
@@ -124,6 +168,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       socket.off('error', onEarlyError);
       stream.off('close', onEarlyStreamClose);
       log.trace(`stream ${name} connected to ${targetLabel}`);
+      if (dynamic) stream.write(Buffer.of(TARGET_CONNECTED));
       splice(stream, socket, {
         onBytes: (direction, n) => {
           if (direction === 'aToB') traffic.bytesIn += n;
@@ -172,11 +217,13 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     for (const l of listeners) await l.close();
     throw err;
   }
-  log.info(`forwarding streams to ${targetLabel}`);
+  const reach = [fixed?.label, ...config.allow.rules.map((r) => `${r.text} (--allow)`)].filter((t) => t !== undefined);
+  if (fixed !== undefined) log.info(`forwarding streams to ${fixed.label}`);
+  if (!config.allow.empty) log.info(`forwarding streams that name their target within --allow ${config.allow.rules.map((r) => r.text).join(', ')}`);
   if (config.key === undefined) {
     const exposed = config.listen.filter((a) => !isLoopback(a.host)).map(formatAddress);
     if (exposed.length > 0) {
-      log.warn(`no --key set: anyone who can reach ${exposed.join(', ')} can use this tunnel to reach ${targetLabel}; set --key, --key-file or MPX_KEY`);
+      log.warn(`no --key set: anyone who can reach ${exposed.join(', ')} can use this tunnel to reach ${reach.join(', ')}; set --key, --key-file or MPX_KEY`);
     }
   }
 
