@@ -129,6 +129,10 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       await answered;
     } catch (err) {
       socket.off('close', onEarlyClose);
+      if (socket.destroyed) {
+        log.debug(`${proxy.kind} connection from ${from} to ${to} closed by the application before the server answered`);
+        return;
+      }
       const code = (err as Partial<MpxError>).code;
       log.info(`${proxy.kind} connection from ${from} to ${to} refused by the server: ${describeError(err)}`);
       request.fail(code, describeError(err));

@@ -99,6 +99,8 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
 
   /** SPEC §6.6: a stream that names its target: read it, check --allow, resolve, connect, answer. */
   async function forwardTarget(stream: MpxStream, name: string): Promise<void> {
+    // The client may reset the stream while its name resolves: no listener yet would crash.
+    stream.on('error', (err: Error) => log.debug(`stream ${name} before its target was connected: ${describeError(err)}`));
     let requested: StreamTarget;
     try {
       requested = await readTargetHeader(stream);
