@@ -80,6 +80,25 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       log.debug(`stream ${name} refused: shutting down`);
       return;
     }
+    if (stream.kindKnown) {
+      route(stream, name);
+      return;
+    }
+    // SPEC §6.6: opened by a frame of another stream; its own first DATA frame says whether it names a target.
+    const onKind = (): void => {
+      stream.off('close', onClose);
+      route(stream, name);
+    };
+    const onClose = (): void => {
+      stream.off('kind', onKind);
+    };
+    stream.on('error', (err: Error) => log.debug(`stream ${name} before its first data: ${describeError(err)}`));
+    stream.once('kind', onKind);
+    stream.once('close', onClose);
+  });
+
+  /** A stream whose kind is known: to its own target (within --allow), or to --target. */
+  function route(stream: MpxStream, name: string): void {
     if (stream.target) {
       void forwardTarget(stream, name);
     } else if (fixed === undefined) {
@@ -87,7 +106,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     } else {
       forward(stream, name, fixed, false);
     }
-  });
+  }
 
   /** Resets a stream that is not served, with `wireCode` (SPEC §6.4, §6.6). */
   function refuseStream(stream: MpxStream, name: string, wireCode: number, why: string): void {

@@ -186,9 +186,10 @@ export class Session extends EventEmitter implements StreamHost {
 
   /**
    * SPEC §6.1, §6.2: find the stream a frame names, opening peer streams
-   * implicitly; `target`: the frame is a DATA frame with TARGET (§6.6).
+   * implicitly; `data`: the frame is a DATA frame, whose TARGET flag (§6.6)
+   * tells the kind of the stream it opens.
    */
-  #lookup(id: number, target = false): MpxStream | undefined {
+  #lookup(id: number, data?: DataFrame): MpxStream | undefined {
     const peerParity = this.role === 'client' ? 0 : 1;
     if (id % 2 !== peerParity) {
       if (id >= this.#nextLocalId) {
@@ -224,7 +225,10 @@ export class Session extends EventEmitter implements StreamHost {
             }),
           );
         } else {
-          if (next === id) stream.target = target;
+          if (next === id && data !== undefined) {
+            stream.target = data.target === true;
+            stream.kindKnown = true;
+          }
           this.emit('stream', stream);
         }
       }
@@ -496,8 +500,14 @@ export class Session extends EventEmitter implements StreamHost {
   }
 
   #onData(frame: DataFrame): void {
-    const stream = this.#lookup(frame.streamId, frame.target === true);
+    const stream = this.#lookup(frame.streamId, frame);
     if (stream === undefined) return; // a closed stream: a duplicate (SPEC §6.3)
+    if (!stream.kindKnown) {
+      // SPEC §6.6: opened by another frame; its first DATA frame tells its kind, before any byte is delivered.
+      stream.kindKnown = true;
+      stream.target = frame.target === true;
+      if (!stream.destroyed) stream.emit('kind', stream.target);
+    }
     const n = frame.payload.byteLength;
     const end = frame.offset + n;
     if (end > MAX_U64_VALUE) throw new MpxProtocolError(WireCode.PROTOCOL, 'DATA ends beyond 2^53');

@@ -65,6 +65,13 @@ export class MpxStream extends Duplex {
    * the peer's DATA frame that opened the stream.
    */
   target = false;
+  /**
+   * SPEC §6.6: whether `target` is known. False for a peer stream opened by a
+   * frame other than its own DATA (a higher id's frame, or its WINDOW or
+   * RESET) until its first DATA frame arrives; then the stream emits
+   * `'kind'` (target: boolean). Always true for locally opened streams.
+   */
+  kindKnown: boolean;
   readonly #locallyOpened: boolean;
 
   constructor(id: number, host: StreamHost, sendWindow: number, recvWindow: number, locallyOpened: boolean) {
@@ -77,6 +84,7 @@ export class MpxStream extends Duplex {
     // A peer-opened stream needs no SYN from us (SPEC §6.2).
     this.#synSent = !locallyOpened;
     this.#locallyOpened = locallyOpened;
+    this.kindKnown = locallyOpened;
   }
 
   /** Bytes handed to carriers so far: the final size once FIN or RESET is sent. */

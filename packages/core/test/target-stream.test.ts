@@ -7,7 +7,11 @@ import { encodeFrame } from '../src/encode.js';
 import { MpxError } from '../src/errors.js';
 import type { DataFrame } from '../src/frame.js';
 import { encodeTargetHeader, readTargetHeader, readTargetReply, TARGET_CONNECTED } from '../src/target-header.js';
+import { MpxServer } from '../src/server.js';
+import type { Session } from '../src/session.js';
+import type { MpxStream } from '../src/stream.js';
 import { connect, eventually, nextStream } from './harness.js';
+import { rawClient } from './raw-peer.js';
 
 const GOLDEN_TARGET_DATA = '00 05 0000 00000017 00000001 0000000000000000 03 0b 6578616d706c652e636f6d 01bb';
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -69,6 +73,29 @@ describe('target streams (SPEC §6.6)', () => {
     s.on('data', (chunk: Buffer) => (up += chunk.toString()));
     await eventually(() => up === 'hello' && down === 'welcome');
     h.close();
+  });
+
+  it('tells the kind of a stream opened by a higher id\'s frame once its own DATA arrives, before any byte', async () => {
+    const server = new MpxServer();
+    const { peer } = rawClient(server);
+    const session = new Promise<Session>((resolve) => server.once('session', resolve));
+    await peer.hello();
+    const opened: MpxStream[] = [];
+    (await session).on('stream', (s: MpxStream) => opened.push(s));
+    const data = (streamId: number, target: boolean, payload: Uint8Array): DataFrame => ({ type: FrameType.DATA, streamId, offset: 0, syn: true, fin: false, ...(target ? { target: true } : {}), payload });
+    // Stream 3's SYN overtakes stream 1's (they took different carriers).
+    peer.send(data(3, false, Buffer.from('plain')));
+    await eventually(() => opened.length === 2);
+    const [one, three] = opened as [MpxStream, MpxStream];
+    expect([one.id, one.kindKnown, three.id, three.kindKnown, three.target]).toEqual([1, false, 3, true, false]);
+    const kind = new Promise<boolean>((resolve) => one.once('kind', resolve));
+    let early = 0;
+    one.on('data', (chunk: Buffer) => (early += one.kindKnown ? 0 : chunk.length));
+    peer.send(data(1, true, encodeTargetHeader({ host: 'example.com', port: 443 })));
+    expect(await kind).toBe(true);
+    expect(one.target).toBe(true);
+    expect(early).toBe(0);
+    server.close();
   });
 
   it('leaves plain streams unflagged', async () => {
