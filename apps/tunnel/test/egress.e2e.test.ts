@@ -30,6 +30,17 @@ describe('egress addresses (from=)', () => {
     expect(client.count(/carrier #\d+ to tcp:\/\/127\.0\.0\.1:\d+ from 127\.0\.0\.3 up/)).toBe(2);
   });
 
+  it('binds an IPv6 from= address too', async () => {
+    echo = await startEcho();
+    const server = new Tunnel(['server', '--listen', '[::1]:0', '--target', `127.0.0.1:${echo.port}`]);
+    const port = await server.port(/listening on tcp:\/\/\[::1\]:(\d+)/);
+    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '-p', '1', '--server', `[::1]:${port}|from=[::1]`]);
+    const local = await client.port(/listening on 127\.0\.0\.1:(\d+)/);
+    await server.waitFor(/carrier #\d+ from \[::1\]:\d+ up/);
+    const { sent, received } = await echoThrough(local, 64 * 1024, 4244);
+    expect(received).toEqual(sent);
+  });
+
   it('tells the server which carriers are standby or one-way, and carries data over them', async () => {
     echo = await startEcho();
     const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`]);
