@@ -8,10 +8,11 @@
 //
 // IPv6 literals go in brackets (`[::1]:5512`). A listen address may leave the
 // host out (`:5512`, all interfaces). In a --server list each entry may end in
-// `|weight` (1–65535, default 1) and further options (server-entry.ts:
-// `|from=<ip>`, `|backup`, `|up`, `|down`), entries are separated by commas,
-// and the schemes may be mixed: "tls://a:443|2,ws://b/mpx|1,c:5512".
+// `|weight` (the core's WEIGHT_BOUND: 1–65535, default 1) and further options
+// (server-entry.ts: `|from=<ip>`, `|backup`, `|up`, `|down`), entries are
+// separated by commas, and the schemes may be mixed: "tls://a:443|2,ws://b/mpx|1,c:5512".
 import { isIP } from 'node:net';
+import { WEIGHT_BOUND, inBounds } from '@mpx/core';
 import { UsageError } from './errors.js';
 import { parseServerEntry, type ServerEntry } from './server-entry.js';
 
@@ -39,8 +40,6 @@ const SCHEMES: ReadonlySet<string> = new Set<Scheme>(['tcp', 'tls', 'ws', 'wss']
 const DEFAULT_PORT: Readonly<Record<Scheme, number | undefined>> = { tcp: undefined, tls: undefined, ws: 80, wss: 443 };
 /** RFC 1123 labels, plus '_' which some internal names use. */
 const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
-
-export const MAX_WEIGHT = 0xffff;
 
 /** Parses one address; throws UsageError (MPX_TUNNEL_ERR_ADDRESS) naming what is wrong. */
 export function parseAddress(text: string, options: ParseOptions = {}): Address {
@@ -104,20 +103,21 @@ export function parseAddress(text: string, options: ParseOptions = {}): Address 
   return { scheme, host, port, path: ws ? path : '' };
 }
 
-/** Parses `addr|weight`; a missing weight means 1. */
+/** Parses `addr|weight`; the weight is checked against the core's WEIGHT_BOUND, a missing one is its default (1). */
 export function parseWeightedAddress(text: string, options: ParseOptions = {}): WeightedAddress {
   const bar = text.lastIndexOf('|');
-  if (bar === -1) return { ...parseAddress(text, options), weight: 1 };
+  if (bar === -1) return { ...parseAddress(text, options), weight: WEIGHT_BOUND.default };
   return { ...parseAddress(text.slice(0, bar), options), weight: parseWeight(text.slice(bar + 1), text) };
 }
 
-/** A `|weight` value of the entry `text`. */
+/** A `|weight` value of the entry `text`, checked against the core's WEIGHT_BOUND. */
 export function parseWeight(weightText: string, text: string): number {
   const trimmed = weightText.trim();
-  if (!/^\d+$/.test(trimmed) || Number(trimmed) < 1 || Number(trimmed) > MAX_WEIGHT) {
-    throw new UsageError('MPX_TUNNEL_ERR_WEIGHT', `invalid weight '${trimmed}' in '${text}': use an integer from 1 to ${MAX_WEIGHT}`);
+  const weight = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!inBounds(WEIGHT_BOUND, weight)) {
+    throw new UsageError('MPX_TUNNEL_ERR_WEIGHT', `invalid weight '${trimmed}' in '${text}': use an integer from ${WEIGHT_BOUND.min} to ${WEIGHT_BOUND.max}`);
   }
-  return Number(trimmed);
+  return weight;
 }
 
 /**

@@ -1,10 +1,15 @@
 // From parsed addresses to carriers (SPEC §1: a carrier is any reliable,
 // ordered byte stream): dial functions for the client and the relay, and
-// listeners for the server and the relay, over @mpx/transport-tcp (tcp, tls)
-// and @mpx/transport-ws (ws, wss).
+// listeners for the server and the relay. The scheme picks the transport
+// (@mpx/transport-tcp for tcp and tls, @mpx/transport-ws for ws and wss);
+// everything after that is one code path over the transport contract of
+// @mpx/core (transport.ts).
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { dialTcp, listenTcp } from '@mpx/transport-tcp';
-import { dialWebSocket, listenWebSocket } from '@mpx/transport-ws';
+import type { CarrierInfo, TlsClientOptions, TlsServerOptions, Transport } from '@mpx/core';
+import { tcpTransport } from '@mpx/transport-tcp';
+import { webSocketTransport } from '@mpx/transport-ws';
 import { formatAddress, hostPort, type Address } from './address.js';
 import { UsageError } from './errors.js';
 
@@ -28,24 +33,34 @@ export interface TransportOptions {
 
 export type DialCarrier = (signal: AbortSignal) => Promise<Duplex>;
 
-/** `localAddress`: the IP the carriers leave from (a --server entry's `from=`); undefined: the OS's choice. */
-export function carrierDialer(address: Address, options: TransportOptions, localAddress?: string): DialCarrier {
-  const { scheme, host, port } = address;
-  const timeout = options.connectTimeoutMs;
-  const local = localAddress === undefined ? {} : { localAddress };
+/**
+ * The transport of the address's scheme (the contract of @mpx/core), with
+ * what is the scheme's own bound in: where to dial or bind (host and port,
+ * the URL or path), and the client TLS and request headers. What is left
+ * are the options every transport takes, so that dialling and listening
+ * below are one code path for every scheme.
+ */
+function transportOf(address: Address, options: TransportOptions): Transport {
+  const { scheme, port } = address;
+  const host = address.host === '' ? undefined : address.host;
   switch (scheme) {
     case 'tcp':
-      return (signal) => dialTcp({ host, port, connectTimeoutMs: timeout, signal, ...local });
     case 'tls':
-      return (signal) => dialTcp({ host, port, connectTimeoutMs: timeout, signal, ...local, tls: tlsClient(options, options.sni) });
+      return {
+        dial: (common) =>
+          tcpTransport.dial({ ...common, host: address.host, port, ...(scheme === 'tls' ? { tls: tlsClient(options, options.sni) } : {}) }),
+        listen: (common, onCarrier) => tcpTransport.listen({ ...common, host, port }, onCarrier),
+      };
     case 'ws':
     case 'wss': {
       const url = formatAddress(address);
       const headers: Record<string, string> = { ...options.headers };
       if (options.wsHost !== undefined) headers['Host'] = options.wsHost;
-      const servername = scheme === 'wss' ? (options.sni ?? options.wsHost) : undefined;
-      return (signal) =>
-        dialWebSocket({ url, headers, connectTimeoutMs: timeout, signal, ...local, ...(scheme === 'wss' ? tlsClient(options, servername) : {}) });
+      const tls = scheme === 'wss' ? tlsClient(options, options.sni ?? options.wsHost) : {};
+      return {
+        dial: (common) => webSocketTransport.dial({ ...common, url, headers, ...tls }),
+        listen: (common, onCarrier) => webSocketTransport.listen({ ...common, host, port, path: address.path }, onCarrier),
+      };
     }
     default: {
       const never: never = scheme;
@@ -54,7 +69,14 @@ export function carrierDialer(address: Address, options: TransportOptions, local
   }
 }
 
-function tlsClient(options: TransportOptions, servername: string | undefined) {
+/** `localAddress`: the IP the carriers leave from (a --server entry's `from=`); undefined: the OS's choice. */
+export function carrierDialer(address: Address, options: TransportOptions, localAddress?: string): DialCarrier {
+  const transport = transportOf(address, options);
+  const local = localAddress === undefined ? {} : { localAddress };
+  return (signal) => transport.dial({ connectTimeoutMs: options.connectTimeoutMs, signal, ...local });
+}
+
+function tlsClient(options: TransportOptions, servername: string | undefined): TlsClientOptions {
   return {
     insecure: options.insecure,
     ...(options.tlsCa === undefined ? {} : { ca: options.tlsCa }),
@@ -72,7 +94,13 @@ export interface CarrierListenerHandle {
 }
 
 export interface ListenHooks {
-  onCarrier: (carrier: Duplex, remote: string) => void;
+  /**
+   * A TCP connection was accepted, before TLS or the WebSocket upgrade:
+   * false refuses it (destroyed at once). Default: every one is let in.
+   */
+  onConnection?: (connection: Socket, remote: string) => boolean;
+  /** `connection`: the accepted TCP connection under the carrier (the one onConnection saw). */
+  onCarrier: (carrier: Duplex, remote: string, connection: Socket) => void;
   /** A connection that failed before it became a carrier (TLS handshake, bad upgrade). */
   onClientError: (err: unknown, remote: string | undefined) => void;
   /** The listening socket failed after it was bound. */
@@ -88,10 +116,9 @@ export function checkListenTls(address: Address, options: TransportOptions): voi
 
 export async function listenCarriers(address: Address, options: TransportOptions, hooks: ListenHooks): Promise<CarrierListenerHandle> {
   checkListenTls(address, options);
-  const host = address.host === '' ? undefined : address.host;
-  const remoteOf = (info: { remoteAddress: string; remotePort: number } | undefined): string | undefined =>
-    info === undefined ? undefined : hostPort(info.remoteAddress, info.remotePort);
-  const tls =
+  const { onConnection } = hooks;
+  const gate = onConnection === undefined ? {} : { onConnection: (c: Socket) => onConnection(c, hostPort(c.remoteAddress ?? '?', c.remotePort ?? 0)) };
+  const tls: TlsServerOptions | undefined =
     address.scheme === 'tls' || address.scheme === 'wss'
       ? {
           cert: options.tlsCert as Buffer,
@@ -100,26 +127,18 @@ export async function listenCarriers(address: Address, options: TransportOptions
         }
       : undefined;
 
-  if (address.scheme === 'tcp' || address.scheme === 'tls') {
-    const listener = await listenTcp({ host, port: address.port, ...(tls === undefined ? {} : { tls }) }, (carrier, info) =>
-      hooks.onCarrier(carrier, remoteOf(info) ?? '?'),
-    );
-    listener.on('clientError', (err: unknown, info?: { remoteAddress: string; remotePort: number }) => hooks.onClientError(err, remoteOf(info)));
-    listener.on('error', hooks.onError);
-    const label = formatAddress({ ...address, host: listener.address.host, port: listener.address.port });
-    return { label, close: () => listener.close() };
-  }
-
-  const listener = await listenWebSocket(
-    { host, port: address.port, path: address.path, ...(tls === undefined ? {} : { tls }) },
-    (carrier, info) => {
-      const forwarded = info.headers['x-forwarded-for'];
-      const via = typeof forwarded === 'string' && forwarded !== '' ? ` (for ${forwarded})` : '';
-      hooks.onCarrier(carrier, `${remoteOf(info) ?? '?'}${via}`);
-    },
+  const listener = await transportOf(address, options).listen({ ...gate, ...(tls === undefined ? {} : { tls }) }, (carrier, info) =>
+    hooks.onCarrier(carrier, carrierLabel(info), info.connection),
   );
-  listener.on('clientError', (err: unknown, info?: { remoteAddress: string; remotePort: number }) => hooks.onClientError(err, remoteOf(info)));
+  listener.on('clientError', (err, info) => hooks.onClientError(err, info === undefined ? undefined : hostPort(info.remoteAddress, info.remotePort)));
   listener.on('error', hooks.onError);
   const label = formatAddress({ ...address, host: listener.address.host, port: listener.address.port });
   return { label, close: () => listener.close() };
+}
+
+/** A carrier's peer, for logs; behind a proxy or CDN (a WebSocket's x-forwarded-for), also whom it is for. */
+function carrierLabel(info: CarrierInfo & { headers?: IncomingHttpHeaders }): string {
+  const forwarded = info.headers?.['x-forwarded-for'];
+  const via = typeof forwarded === 'string' && forwarded !== '' ? ` (for ${forwarded})` : '';
+  return `${hostPort(info.remoteAddress, info.remotePort)}${via}`;
 }

@@ -4,6 +4,7 @@
 // checked settings in config.ts; fregie/mpx spellings are mapped in compat.ts.
 // Exit codes: 0 normal end (also after SIGINT/SIGTERM), 1 runtime failure, 2 usage error.
 import { readFileSync } from 'node:fs';
+import { CLIENT_BOUNDS, SESSION_BOUNDS, WEIGHT_BOUND } from '@mpx/core';
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -12,7 +13,7 @@ import { normalizeArgv } from './compat.js';
 import { clientConfig, commonConfig, relayConfig, serverConfig, type CommonConfig, type RawArgs } from './config.js';
 import { ExitCode, UsageError } from './errors.js';
 import { HeapBallast, ballastMegabytes } from './heap-ballast.js';
-import { LIMIT_DEFAULTS_TEXT } from './limits.js';
+import { LIMIT_DEFAULTS_TEXT, SERVER_LIMIT_FLAGS, SESSION_LIMIT_FLAGS, flagName, helpText, type LimitFlag } from './limits.js';
 import { LOG_LEVELS, describeError, type Logger } from './log.js';
 import { runRelay } from './relay-command.js';
 import { runServer } from './server-command.js';
@@ -62,7 +63,7 @@ function commonOptions(y: Argv): Argv {
     .option('header', { type: 'string', array: true, describe: 'client: extra WebSocket request header "Name: value" (repeatable)', group: 'TLS and WebSocket:' })
     .option('connect-timeout', { type: 'string', default: '10', describe: 'time to connect a carrier (client, relay) or the target (server), e.g. 10, 2.5s, 500ms' })
     .option('drain-timeout', { type: 'string', default: '5', describe: 'time open connections get to finish after SIGINT/SIGTERM' })
-    .option('grace', { type: 'string', describe: 'how long a session (and its open connections) outlives the loss of every carrier (default 30 s)' })
+    .option('grace', { type: 'string', describe: `how long a session (and its open connections) outlives the loss of every carrier (default ${SESSION_BOUNDS.graceMs.default / 1000} s)` })
     .option('stats', { type: 'string', describe: 'log per-carrier throughput, RTT, weight and retransmissions every N seconds', group: 'Observability:' })
     .option('metrics', { type: 'string', describe: 'serve Prometheus metrics at http://host:port/metrics and a live page of sessions and carriers at http://host:port/ (keep it on loopback or behind a firewall)', group: 'Observability:' })
     .option('log-level', { choices: LOG_LEVELS as unknown as string[], describe: 'log level (default info)', group: 'Observability:' })
@@ -72,32 +73,23 @@ function commonOptions(y: Argv): Argv {
 
 const LIMITS = 'Limits (sizes: 65536, 64KiB, 8MiB; times: 10, 2.5s, 500ms):';
 
+/** The limit flags (limits.ts): ranges and defaults from the core's bounds. */
+function limitOptions(y: Argv, flags: readonly LimitFlag[]): Argv {
+  return flags.reduce(
+    (acc, flag) =>
+      acc.option(flagName(flag), { type: 'string', requiresArg: true, describe: helpText(flag), defaultDescription: LIMIT_DEFAULTS_TEXT[flag.arg], group: LIMITS }),
+    y,
+  );
+}
+
 /** Limits of a session, on both ends of the tunnel (SPEC §12). */
 function sessionLimitOptions(y: Argv): Argv {
-  const d = LIMIT_DEFAULTS_TEXT;
-  const opt = (describe: string, defaultDescription: string) => ({ type: 'string' as const, requiresArg: true, describe, defaultDescription, group: LIMITS });
-  return y
-    .option('handshake-timeout', opt('a carrier that has not finished its handshake by then is closed (HANDSHAKE_TIMEOUT)', d.handshakeTimeout))
-    .option('max-frame', opt('largest frame body accepted from the peer (FRAME_TOO_LARGE beyond)', d.maxFrame))
-    .option('session-window', opt('bytes buffered per session: credit for all its streams together', d.sessionWindow))
-    .option('stream-window', opt('bytes buffered per stream: credit for one stream', d.streamWindow))
-    .option(
-      'stream-idle-timeout',
-      opt('reset a connection after this long with no data either way (IDLE_TIMEOUT); 0 = never. Unlike fregie/mpx, which cuts any connection idle for 10 s, off by default', d.streamIdleTimeout),
-    )
-    .option('ping-interval', opt('ping every carrier this often (liveness and RTT)', d.pingInterval))
-    .option('dead-after', opt('drop a carrier that has been silent this long (must exceed --ping-interval)', d.deadAfter));
+  return limitOptions(y, SESSION_LIMIT_FLAGS);
 }
 
 /** What a server allows its clients. */
 function serverLimitOptions(y: Argv): Argv {
-  const d = LIMIT_DEFAULTS_TEXT;
-  const opt = (describe: string, defaultDescription: string) => ({ type: 'string' as const, requiresArg: true, describe, defaultDescription, group: LIMITS });
-  return sessionLimitOptions(y)
-    .option('max-sessions', opt('sessions (clients) held at once; a carrier that would start one more is refused (LIMIT_EXCEEDED)', d.maxSessions))
-    .option('max-carriers-per-session', opt('carriers one session may have; further ones are refused (LIMIT_EXCEEDED)', d.maxCarriersPerSession))
-    .option('max-pending-handshakes', opt('carriers in their handshake at once; further ones are refused at once (LIMIT_EXCEEDED)', d.maxPendingHandshakes))
-    .option('max-streams', opt("connections one session may have open at once; further ones are refused (LIMIT_EXCEEDED) and the client's connection closed", d.maxStreams));
+  return limitOptions(sessionLimitOptions(y), SERVER_LIMIT_FLAGS);
 }
 
 function version(): string {
@@ -131,9 +123,20 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     )
     .command('client', 'accept TCP on --listen, carry each connection to the servers', (y) =>
       sessionLimitOptions(commonOptions(y))
-        .option('listen', { type: 'string', demandOption: true, describe: 'host:port to accept local TCP connections on (each goes to the server\'s --target); socks5://host:port or http://host:port for a SOCKS5 / HTTP CONNECT proxy whose connections name their target (server --allow), optionally with user:pass@' })
-        .option('server', { alias: 's', type: 'string', array: true, demandOption: true, describe: '"<addr>|<weight>|<option>,..." options: from=<local ip>, backup, up, down (weight 1–65535, default 1)' })
-        .option('carriers', { alias: 'p', type: 'number', default: 2, describe: 'carriers kept to each server address' })
+        .option('listen', {
+          type: 'string',
+          demandOption: true,
+          describe:
+            "host:port to accept local TCP connections on (each goes to the server's --target); socks5://host:port or http://host:port for a SOCKS5 / HTTP CONNECT proxy whose connections name their target (server --allow), optionally with user:pass@",
+        })
+        .option('server', {
+          alias: 's',
+          type: 'string',
+          array: true,
+          demandOption: true,
+          describe: `"<addr>|<weight>|<option>,..." options: from=<local ip>, backup, up, down (weight ${WEIGHT_BOUND.min}–${WEIGHT_BOUND.max}, default ${WEIGHT_BOUND.default})`,
+        })
+        .option('carriers', { alias: 'p', type: 'number', default: CLIENT_BOUNDS.carriersPerTarget.default, describe: 'carriers kept to each server address' })
         .option('max-carrier-age', { type: 'string', default: '0', describe: 'replace carriers older than this, new one first (0 = never)' }),
       select('client'),
     )

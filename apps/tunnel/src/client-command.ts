@@ -4,7 +4,7 @@
 // the server refuses (its target failed, or --max-streams, SPEC §6.2) closes
 // the local connection with a FIN and a log line saying why.
 import * as net from 'node:net';
-import { MpxClient, WireCode, readTargetReply, type CarrierStats, type ClientSession, type MpxError, type MpxStream } from '@mpx/core';
+import { MpxClient, MpxError, WireCode, readTargetReply, type CarrierStats, type ClientSession, type MpxStream } from '@mpx/core';
 import { formatAddress, hostPort } from './address.js';
 import { carrierDialer } from './carriers.js';
 import type { ClientConfig } from './config.js';
@@ -18,8 +18,7 @@ import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
 function isAuthFailure(err: unknown): boolean {
-  const e = err as Partial<MpxError> | undefined;
-  return e?.code === 'MPX_ERR_AUTH_FAILED' || e?.wireCode === WireCode.AUTH_FAILED;
+  return MpxError.isMpxError(err) && (err.code === 'MPX_ERR_AUTH_FAILED' || err.wireCode === WireCode.AUTH_FAILED);
 }
 
 export async function runClient(config: ClientConfig): Promise<RunningCommand> {
@@ -50,12 +49,12 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight}${carrierUse(stats)})`);
   });
   client.on('carrierDown', (label: string, err?: MpxError) => {
-    log.info(`carrier to ${label} down${err === undefined ? '' : `: ${describeError(err)}${limitHint(err.code, 'carrier')}`}`);
+    log.info(`carrier to ${label} down${err === undefined ? '' : `: ${describeError(err)}${limitHint(err, 'carrier')}`}`);
   });
   client.on('dialError', (label: string, err: Error, nextDelayMs: number) => {
     const why = isAuthFailure(err)
       ? 'authentication failed (the server does not accept this --key)'
-      : `${describeError(err)}${limitHint((err as Partial<MpxError>).code, 'carrier')}`;
+      : `${describeError(err)}${limitHint(err, 'carrier')}`;
     const line = `cannot open a carrier to ${label}: ${why}; retrying in ${nextDelayMs} ms`;
     if (lastDialError.get(label) === why) {
       log.debug(line);
@@ -171,14 +170,14 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       },
     }).then((result) => {
       done();
-      const err = result.error as Partial<MpxError> | undefined;
+      const code = MpxError.codeOf(result.error);
       const counts = `${result.aToB} bytes sent, ${result.bToA} received`;
-      if (result.errorSide === 'b' && err?.code === 'MPX_ERR_STREAM_REFUSED') {
+      if (result.errorSide === 'b' && code === 'MPX_ERR_STREAM_REFUSED') {
         log.info(`connection from ${name} closed: the server could not connect to its target (stream refused)`);
-      } else if (result.errorSide === 'b' && err?.code === 'MPX_ERR_LIMIT_EXCEEDED') {
+      } else if (result.errorSide === 'b' && code === 'MPX_ERR_LIMIT_EXCEEDED') {
         log.warn(`connection from ${name} closed: the server refused the stream, it holds its limit of open streams (LIMIT_EXCEEDED, server --max-streams)`);
       } else if (result.errorSide === 'b') {
-        log.info(`connection from ${name} reset: ${describeError(result.error)}${limitHint(err?.code, 'stream')} (${counts})`);
+        log.info(`connection from ${name} reset: ${describeError(result.error)}${limitHint(result.error, 'stream')} (${counts})`);
       } else if (result.error !== undefined) {
         log.debug(`connection from ${name} closed by the application: ${describeError(result.error)} (${counts})`);
       } else {
@@ -232,7 +231,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
  * reached the target, so the application gets a FIN, as from a closed port.
  */
 function isRefusal(err: unknown): boolean {
-  const code = (err as Partial<MpxError> | undefined)?.code;
+  const code = MpxError.codeOf(err);
   return code === 'MPX_ERR_STREAM_REFUSED' || code === 'MPX_ERR_LIMIT_EXCEEDED';
 }
 

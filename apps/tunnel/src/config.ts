@@ -2,7 +2,8 @@
 // converted (units.ts), ranges checked, limits resolved (limits.ts). Every
 // problem is a UsageError (exit code 2) naming the flag.
 import { readFileSync } from 'node:fs';
-import { formatAddress, parseAddress, parseServerList, type Address } from './address.js';
+import { CLIENT_BOUNDS, SESSION_BOUNDS, inBounds } from '@mpx/core';
+import { formatAddress, parseAddress, parseServerList, type Address, type WeightedAddress } from './address.js';
 import type { TransportOptions } from './carriers.js';
 import { UsageError } from './errors.js';
 import { cannotRead, MAX_KEY_FILE_BYTES, readSmallRegularFile } from './key-file.js';
@@ -169,7 +170,7 @@ export function commonConfig(args: RawArgs, env: Env, logWrite?: (line: string) 
     transport,
     connectTimeoutMs,
     drainTimeoutMs: seconds('drain-timeout', args.drainTimeout, 5, 0),
-    graceMs: args.grace === undefined ? undefined : seconds('grace', args.grace, 0, 0),
+    graceMs: args.grace === undefined ? undefined : parseDuration('grace', args.grace, SESSION_BOUNDS.graceMs),
     statsSeconds,
     metrics: metrics === undefined ? undefined : { host: metrics.host, port: metrics.port },
   };
@@ -192,16 +193,17 @@ export function serverConfig(common: CommonConfig, args: RawArgs): ServerConfig 
 export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig {
   const listens = list(args.listen);
   if (listens.length !== 1) throw optionError(`the client takes exactly one --listen host:port, got ${listens.length}`);
-  const carriers = args.carriers ?? 2;
-  if (!Number.isInteger(carriers) || carriers < 1 || carriers > 1024) {
-    throw optionError(`-p (carriers per server address) must be an integer from 1 to 1024, got ${String(args.carriers)}`);
+  const carriersBound = CLIENT_BOUNDS.carriersPerTarget;
+  const carriers = args.carriers ?? carriersBound.default;
+  if (!inBounds(carriersBound, carriers)) {
+    throw optionError(`-p (carriers per server address) must be an integer from ${carriersBound.min} to ${carriersBound.max}, got ${String(args.carriers)}`);
   }
   return {
     ...common,
     ...clientListen(listens[0] as string),
     servers: parseServerList(list(args.server)),
     carriersPerServer: carriers,
-    maxCarrierAgeMs: seconds('max-carrier-age', args.maxCarrierAge, 0, 0),
+    maxCarrierAgeMs: args.maxCarrierAge === undefined ? CLIENT_BOUNDS.maxCarrierAgeMs.default : parseDuration('max-carrier-age', args.maxCarrierAge, CLIENT_BOUNDS.maxCarrierAgeMs),
     limits: sessionLimits(args),
   };
 }

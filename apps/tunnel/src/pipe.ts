@@ -3,6 +3,8 @@
 // stream) while the opposite direction keeps flowing, as `shutdown(SHUT_WR)`
 // does. Backpressure is Node's pipe(). Both sides must be half-open capable
 // (`allowHalfOpen: true`). No idle timeout: an idle connection stays up.
+// A failure on either side never passes on as an end: the other side is
+// aborted (a RST for a socket, RESET for a stream), see forwardEnd().
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 
@@ -83,8 +85,34 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
     b.on('data', count('bToA'));
     batchWrites(a, b);
     batchWrites(b, a);
-    a.pipe(b);
-    b.pipe(a);
+    a.pipe(b, { end: false });
+    b.pipe(a, { end: false });
+    forwardEnd(a, b);
+    forwardEnd(b, a);
+  });
+}
+
+const PROBE = Buffer.alloc(0);
+
+/**
+ * Passes `from`'s end (FIN) on to `to`, but only a real one. Linux reports a
+ * peer's RST that arrives while received bytes still wait to be read as a
+ * clean end of file once they are read (read() returns 0). A zero-byte
+ * write tells them apart: after a FIN our direction is still open and it
+ * succeeds; after a RST it fails (ECONNRESET), the socket is destroyed with
+ * that error, and splice aborts the other side instead of ending it. When
+ * `from` cannot be written any more (its direction already ended), its end
+ * passes on as it came.
+ */
+function forwardEnd(from: Duplex, to: Duplex): void {
+  from.once('end', () => {
+    if (!(from instanceof Socket) || !from.writable) {
+      to.end();
+      return;
+    }
+    from.write(PROBE, (err) => {
+      if (err === undefined || err === null) to.end();
+    });
   });
 }
 

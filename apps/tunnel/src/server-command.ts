@@ -4,12 +4,17 @@
 // gets the stream refused (SPEC §6.4, RESET with REFUSED) and a log line.
 // Limits (limits.ts) go to the core; refusals a stranger can cause at will
 // (failed handshakes, streams beyond --max-streams) are logged rate-limited.
-import * as net from 'node:net';
+// Before login: every connection counts against --max-pending-handshakes and
+// --handshake-timeout from its TCP accept (MpxServer.admitConnection), and
+// none is let in while descriptors are within their reserve (descriptors.ts).
+import type * as net from 'node:net';
 import { MpxError, MpxServer, TARGET_CONNECTED, WireCode, readTargetHeader, type CarrierStats, type MpxStream, type Session, type StreamTarget } from '@mpx/core';
+import { dialTcp } from '@mpx/transport-tcp';
 import { decideTarget } from './allow-decision.js';
 import { formatAddress, hostPort, isLoopback } from './address.js';
 import { listenCarriers, type CarrierListenerHandle } from './carriers.js';
 import type { ServerConfig } from './config.js';
+import { DescriptorHeadroom } from './descriptors.js';
 import { limitHint } from './limits.js';
 import { describeError, type LogLevel } from './log.js';
 import { startObservers } from './metrics.js';
@@ -26,6 +31,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     ...(config.graceMs === undefined ? {} : { graceMs: config.graceMs }),
   });
   const refusedLog = new RateLimitedLog(log);
+  const headroom = new DescriptorHeadroom();
   const refusals = new Refusals();
   const traffic = new Traffic();
   const book = new CarrierBook();
@@ -47,7 +53,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       carriersUp--;
       book.closed(groupOf.get(stats.label) ?? stats.label, stats);
       groupOf.delete(stats.label);
-      log.info(`carrier #${stats.id} from ${stats.label} down (session ${sid})${err === undefined ? '' : `: ${describeError(err)}${limitHint(err.code, 'carrier')}`}`);
+      log.info(`carrier #${stats.id} from ${stats.label} down (session ${sid})${err === undefined ? '' : `: ${describeError(err)}${limitHint(err, 'carrier')}`}`);
     });
     session.on('streamRefused', (err: MpxError) => {
       refusals.add('streams', err.code);
@@ -68,7 +74,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     const host = remoteHost(remote);
     const auth = err.code === 'MPX_ERR_AUTH_FAILED' || err.wireCode === WireCode.AUTH_FAILED;
     const level: LogLevel = auth || err.code === 'MPX_ERR_LIMIT_EXCEEDED' ? 'warn' : 'info';
-    const why = auth ? "authentication failed (the client's --key does not match)" : `${describeError(err)}${limitHint(err.code, 'carrier')}`;
+    const why = auth ? "authentication failed (the client's --key does not match)" : `${describeError(err)}${limitHint(err, 'carrier')}`;
     refusals.add('carriers', err.code);
     refusedLog.log(level, `carrierError ${err.code} ${host}`, `carriers from ${host} refused (${err.code})`, `carrier from ${remote} refused: ${why}`);
   });
@@ -145,49 +151,54 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
   function forward(stream: MpxStream, name: string, target: { host: string; port: number; label: string }, dynamic: boolean): void {
     const targetLabel = target.label;
     log.debug(`stream ${name} opened, connecting to ${targetLabel}`);
-    // writableHighWaterMark reaches the Duplex at run time; @types/node's NetConnectOpts omits it.
-    const options = { host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, writableHighWaterMark: SOCKET_WRITE_BUFFER };
-    const socket = net.connect(options as net.NetConnectOpts);
-    let connected = false;
-    let settled = false;
+    // The TCP dialer's deadline and abort (MPX_ERR_CONNECT_TIMEOUT, ABORT_ERR), as
+    // for the relay's carriers; half-open and TCP_NODELAY come with it. No
+    // keep-alive: the target is usually near, and the stream has its own idle timeout.
+    const aborter = new AbortController();
+    let socket: net.Socket | undefined;
     const done = connections.add(() => {
       stream.destroy();
-      abortSocket(socket);
+      aborter.abort();
+      if (socket !== undefined) abortSocket(socket);
     });
-    const refuse = (why: string, unreachable: boolean): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
+    const onEarlyStreamClose = (): void => aborter.abort();
+    stream.on('error', (err: Error) => log.debug(`stream ${name}: ${describeError(err)}`));
+    stream.once('close', onEarlyStreamClose);
+    const dial = {
+      host: target.host,
+      port: target.port,
+      connectTimeoutMs: config.connectTimeoutMs,
+      keepAliveMs: 0,
+      writableHighWaterMark: SOCKET_WRITE_BUFFER,
+      signal: aborter.signal,
+    };
+    dialTcp(dial).then(onConnected, (err: unknown) => {
+      stream.off('close', onEarlyStreamClose);
+      done();
+      if (aborter.signal.aborted) {
+        log.debug(`stream ${name} closed before the target answered`);
+        return;
+      }
+      const why = MpxError.codeOf(err) === 'MPX_ERR_CONNECT_TIMEOUT' ? `timed out after ${config.connectTimeoutMs} ms` : describeError(err);
       log.warn(`stream ${name} refused: cannot connect to target ${targetLabel}: ${why}`);
+      // A target stream learns whether its target refused (REFUSED) or was not reached (UNREACHABLE).
+      const unreachable = (err as { code?: unknown }).code !== 'ECONNREFUSED';
       const error =
         dynamic && unreachable
           ? new MpxError('MPX_ERR_TARGET_UNREACHABLE', `target ${targetLabel}: ${why}`, { wireCode: WireCode.UNREACHABLE })
           : new MpxError('MPX_ERR_STREAM_REFUSED', `target ${targetLabel}: ${why}`, { wireCode: WireCode.REFUSED });
       stream.destroy(error);
-      done();
-    };
-    const timer = setTimeout(() => refuse(`timed out after ${config.connectTimeoutMs} ms`, true), config.connectTimeoutMs);
-    const onEarlyError = (err: Error): void => {
-      if (!connected) refuse(describeError(err), (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED');
-    };
-    const onEarlyStreamClose = (): void => {
-      if (connected || settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      log.debug(`stream ${name} closed before the target answered`);
-      done();
-    };
-    stream.on('error', (err: Error) => log.debug(`stream ${name}: ${describeError(err)}`));
-    stream.once('close', onEarlyStreamClose);
-    socket.once('error', onEarlyError);
-    socket.once('connect', () => {
-      if (settled) return;
-      connected = true;
-      clearTimeout(timer);
-      socket.off('error', onEarlyError);
+    });
+
+    function onConnected(connected: net.Socket): void {
       stream.off('close', onEarlyStreamClose);
+      if (stream.destroyed) {
+        connected.destroy();
+        log.debug(`stream ${name} closed before the target answered`);
+        done();
+        return;
+      }
+      socket = connected;
       log.trace(`stream ${name} connected to ${targetLabel}`);
       if (dynamic) stream.write(Buffer.of(TARGET_CONNECTED));
       splice(stream, socket, {
@@ -199,7 +210,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       }).then((result) => {
         done();
         const counts = `${result.aToB} bytes to the target, ${result.bToA} from it`;
-        const code = (result.error as Partial<MpxError> | undefined)?.code;
+        const code = MpxError.codeOf(result.error);
         if (result.errorSide === 'a' && code === 'MPX_ERR_IDLE_TIMEOUT') {
           log.info(`stream ${name} reset: no data either way for ${config.limits.streamIdleTimeoutMs / 1000} s (--stream-idle-timeout) (${counts})`);
           return;
@@ -207,16 +218,27 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
         const why = result.error === undefined ? '' : ` (${result.errorSide === 'a' ? 'tunnel' : 'target'}: ${describeError(result.error)})`;
         log.debug(`stream ${name} closed: ${counts}${why}`);
       });
-    });
+    }
   }
 
   const listeners: CarrierListenerHandle[] = [];
   try {
     for (const address of config.listen) {
       const listener = await listenCarriers(address, config.transport, {
-        onCarrier: (carrier, remote) => {
+        onConnection: (connection, remote) => {
+          if (headroom.allows()) return server.admitConnection(connection, { remote });
+          refusals.add('carriers', 'MPX_TUNNEL_ERR_DESCRIPTORS');
+          refusedLog.log(
+            'warn',
+            'descriptors',
+            'connections refused to keep descriptors for target connections (MPX_TUNNEL_ERR_DESCRIPTORS)',
+            `connection from ${remote} refused: ${headroom.open} of ${headroom.limit ?? '?'} file descriptors open, the last ${headroom.reserve} are kept for target connections of existing sessions (raise ulimit -n)`,
+          );
+          return false;
+        },
+        onCarrier: (carrier, remote, connection) => {
           groupOf.set(remote, listener.label);
-          server.accept(carrier, { remote });
+          server.accept(carrier, { remote, connection });
         },
         onClientError: (err, remote) => {
           const host = remoteHost(remote ?? '?');

@@ -1,7 +1,7 @@
 // End-to-end helpers: `node dist/cli.js` as a child process whose stderr log
 // lines can be awaited, a counting echo server as the target, and clients
 // that push bytes through the tunnel and hash what comes back.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +30,15 @@ export class Tunnel {
   #waiters = new Set<() => void>();
   #partial = '';
 
-  /** `command`: an installed `mpx-tunnel` executable to run instead of `node dist/cli.js`. */
-  constructor(args: readonly string[], env: Record<string, string | undefined> = {}, command?: string) {
-    this.child = spawn(command ?? process.execPath, command === undefined ? [CLI, ...args] : args, {
+  /**
+   * `command`: an installed `mpx-tunnel` executable to run instead of `node dist/cli.js`;
+   * `nofile`: run under `ulimit -n nofile` (soft and hard limit on open descriptors).
+   */
+  constructor(args: readonly string[], env: Record<string, string | undefined> = {}, how: { command?: string; nofile?: number } = {}) {
+    const argv = how.command === undefined ? [process.execPath, CLI, ...args] : [how.command, ...args];
+    const [command, rest] =
+      how.nofile === undefined ? [argv[0] as string, argv.slice(1)] : ['/bin/sh', ['-c', `ulimit -n ${how.nofile} && exec "$0" "$@"`, ...argv]];
+    this.child = spawn(command, rest, {
       env: { PATH: process.env['PATH'], ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -205,13 +211,4 @@ export async function echoThrough(port: number, size: number, seed: number, opti
 }
 
 /** The path of the first of `names` found on PATH, or undefined (for tests that need a system tool). */
-export function onPath(...names: string[]): string | undefined {
-  for (const name of names) {
-    try {
-      return execFileSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' }).trim();
-    } catch {
-      // not installed under this name
-    }
-  }
-  return undefined;
-}
+export { onPath } from '@mpx/testkit';

@@ -1,7 +1,8 @@
 // The live page on the --metrics address, in a real browser: headless
 // Chromium (Debian's `chromium` package) loads / during a transfer; the DOM it
 // ends with must hold the uPlot chart and one row per carrier. The screenshot
-// is kept in test-results/live-page.png. Without chromium on PATH the browser
+// is kept in test-results/live-page.png. Chromium is installed with apt-get when
+// missing (as root); where that fails the browser
 // part is left out with a warning; the page, the chart library and /state are
 // checked over HTTP either way.
 import { execFile } from 'node:child_process';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveState } from '../src/live-page.js';
-import { CLIENT_PORT, echoThrough, killAll, onPath, SERVER_PORT, startEcho, Tunnel, type EchoServer } from './helpers.js';
+import { ensureProgram } from '@mpx/testkit';
+import { CLIENT_PORT, echoThrough, killAll, SERVER_PORT, startEcho, Tunnel, type EchoServer } from './helpers.js';
 
 const run = promisify(execFile);
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -62,9 +64,9 @@ describe('the live page', () => {
       expect(state.carriers.every((c) => c.state === 'open' && c.session === state.carriers[0]?.session && c.inFlight !== null)).toBe(true);
       expect(state.carriers[0]?.session).toMatch(/^[0-9a-f]{8}$/); // never the full id
 
-      const browser = onPath('chromium', 'chromium-browser', 'google-chrome');
+      const { path: browser, note } = ensureProgram({ commands: ['chromium', 'chromium-browser', 'google-chrome'], debianPackage: 'chromium' });
       if (browser === undefined) {
-        console.warn('\n*** live page: NO BROWSER CHECK: chromium is not on PATH (apt-get install -y chromium); checked the page over HTTP only ***\n');
+        console.warn(`\n*** live page: NO BROWSER CHECK: ${note}; checked the page over HTTP only ***\n`);
         return;
       }
       const dom = await chromium(browser, page, ['--dump-dom']);
@@ -88,5 +90,5 @@ describe('the live page', () => {
       looking = false;
       await traffic;
     }
-  }, 120_000);
+  }, 420_000); // includes apt-get install chromium where it is missing
 });

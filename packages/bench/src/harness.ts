@@ -6,12 +6,12 @@
 import { startPaths } from '@mpx/netem';
 import type { Path, PathOptions } from '@mpx/netem';
 import { patternSha256 } from './data.js';
+import { mbit } from './format.js';
 import { runIperfClient, startIperfServer } from './iperf.js';
 import { startTunnelClient, startTunnelServer, stopAll } from './procs.js';
 import type { Child, TunnelClient, TunnelServer } from './procs.js';
 import type { Recorder } from './results.js';
 import { download, upload } from './transfer.js';
-import { CarrierWatch } from './tunnel-stats.js';
 
 export interface Context {
   quick: boolean;
@@ -39,8 +39,6 @@ export interface MpxRig {
   server: TunnelServer;
   client: TunnelClient;
   paths: Path[];
-  /** The client's --stats lines, when asked for. */
-  watch: CarrierWatch;
   /** Local port of the mpx client: connect here. */
   port: number;
   stop(): Promise<void>;
@@ -56,7 +54,6 @@ export interface RigOptions {
   entryOptions?: readonly string[];
   /** -p (default 1). */
   carriers?: number;
-  stats?: number;
   clientExtra?: string[];
   serverExtra?: string[];
 }
@@ -71,20 +68,17 @@ export async function startRig(o: RigOptions): Promise<MpxRig> {
     const addresses = paths.length === 0 ? [`127.0.0.1:${port}`] : paths.map((p) => p.address);
     const options = (i: number): string => (o.entryOptions?.[i] ? `|${o.entryOptions[i]}` : '');
     const servers = addresses.map((a, i) => `${a}|${o.weights?.[i] ?? 1}${options(i)}`).join(',');
-    client = await startTunnelClient({ servers, carriers: o.carriers ?? 1, ...(o.stats === undefined ? {} : { stats: o.stats }), extra: o.clientExtra ?? [] });
+    client = await startTunnelClient({ servers, carriers: o.carriers ?? 1, extra: o.clientExtra ?? [] });
   } catch (err) {
     await Promise.all(paths.map((p) => p.close()));
     await stopAll([server.child, client?.child]);
     throw err;
   }
-  const watch = new CarrierWatch();
-  client.child.onLine((l) => watch.add(l));
   const c = client;
   return {
     server,
     client: c,
     paths,
-    watch,
     port: c.port,
     async stop() {
       await stopAll([c.child, server.child]);
@@ -161,4 +155,26 @@ export function startupNote(label: string, intervals: readonly number[] | undefi
   if (first.length === 0 || first.every((v) => v >= 0.9 * capacity)) return null;
   const mbits = (intervals ?? []).slice(0, omit + 2).map((v) => ((v * 8) / 1e6).toFixed(0));
   return `${label}: start-up, receiver's first 1-s intervals ${mbits.join(', ')} Mbit/s of ${((capacity * 8) / 1e6).toFixed(0)} (the first ${omit} s are left out of the measurement)`;
+}
+
+/** Queue in front of a `bottleneck` cap, in round trips of its delay (4 × RTT = 4 BDP: a deep buffer). */
+export const BOTTLENECK_QUEUE_RTTS = 4;
+
+/**
+ * A path capped `rateMbit` in total (every connection on it shares the cap)
+ * with a deep queue in front of the cap, as a home router or a cellular link:
+ * BOTTLENECK_QUEUE_RTTS round trips of the rate.
+ */
+export function bottleneck(rateMbit: number, delayMs: number): PathSpec {
+  return { pathRate: mbit(rateMbit), delayMs, pathQueue: { ms: BOTTLENECK_QUEUE_RTTS * 2 * delayMs } };
+}
+
+/** Starts a rig, runs `fn` with it, and stops it whatever happens. */
+export async function withRig<T>(o: RigOptions, fn: (rig: MpxRig) => Promise<T>): Promise<T> {
+  const rig = await startRig(o);
+  try {
+    return await fn(rig);
+  } finally {
+    await rig.stop();
+  }
 }

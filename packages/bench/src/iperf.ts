@@ -2,34 +2,20 @@
 // (Debian package), a one-off server per test, a client with JSON output.
 
 import { execFile, execSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { ensureProgram } from '@mpx/testkit';
 import { Child } from './procs.js';
+import { startOnFreePort } from './servers.js';
 
 export interface IperfAvailability {
   available: boolean;
   note: string;
 }
 
-/** `command -v iperf3 || (apt-get update && apt-get install -y iperf3)`. */
+/** iperf3 on PATH, or installed from its Debian package (`ensureProgram` of @mpx/testkit). */
 export function ensureIperf3(log: (line: string) => void): IperfAvailability {
-  const has = (): boolean => {
-    try {
-      execSync('command -v iperf3', { stdio: 'ignore', shell: '/bin/sh' });
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (has()) return { available: true, note: 'iperf3 found' };
-  log('iperf3 not found: apt-get install -y iperf3 …');
-  try {
-    execSync('(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y iperf3) >/dev/null 2>&1', { stdio: 'ignore', shell: '/bin/sh', timeout: 180_000 });
-  } catch {
-    // fall through
-  }
-  if (has()) return { available: true, note: 'iperf3 installed with apt-get' };
-  return { available: false, note: 'iperf3 could not be installed: throughput measured with the built-in source/sink instead' };
+  const found = ensureProgram({ commands: ['iperf3'], debianPackage: 'iperf3', log });
+  if (found.path !== undefined) return { available: true, note: found.note };
+  return { available: false, note: `${found.note}: throughput measured with the built-in source/sink instead` };
 }
 
 export function iperfVersion(): string {
@@ -40,31 +26,9 @@ export function iperfVersion(): string {
   }
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released; the caller binds it next). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** `iperf3 -s` on a free port (serves one test after another); resolves once it listens. */
-export async function startIperfServer(): Promise<{ child: Child; port: number }> {
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
-    const child = new Child('iperf3 server', 'iperf3', ['-s', '--forceflush', '-B', '127.0.0.1', '-p', String(port)]);
-    try {
-      await child.waitFor(/Server listening/, 1, 5000);
-      return { child, port };
-    } catch (err) {
-      await child.stop();
-      if (attempt >= 3) throw err;
-    }
-  }
+export function startIperfServer(): Promise<{ child: Child; port: number }> {
+  return startOnFreePort((port) => new Child('iperf3 server', 'iperf3', ['-s', '--forceflush', '-B', '127.0.0.1', '-p', String(port)]), /Server listening/);
 }
 
 export interface IperfResult {

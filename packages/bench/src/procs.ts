@@ -3,13 +3,19 @@
 // system allows it (10,000 streams need 20,000 descriptors in a relay; where
 // the hard limit is lower, the limit stays as it is), its
 // output lines are kept and can be waited for, and all children are killed
-// when the bench exits.
+// when the bench exits. mpx-tunnel is a dependency of @mpx/bench, run through
+// its `bin` as a user would; its numbers come from `--metrics`, its log lines
+// give only the bound addresses.
 
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { profileFlags } from './profile-flags.js';
+import { fetchMetrics, pollMetrics, type TunnelMetrics } from './tunnel-metrics.js';
 
 const live = new Set<Child>();
 process.on('exit', () => {
@@ -108,15 +114,23 @@ export class Child {
   }
 }
 
-/** Runs `node <script> args` (the same Node as the bench). */
+/** Runs `node <script> args` (the same Node as the bench; with --cpu-prof under profile.ts). */
 export function spawnNode(name: string, script: string, args: readonly string[]): Child {
-  return new Child(name, process.execPath, [script, ...args]);
+  return new Child(name, process.execPath, [...profileFlags(name, args), script, ...args]);
 }
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
-/** apps/tunnel/dist/cli.js of this checkout. */
-export const TUNNEL_CLI = here('../../../apps/tunnel/dist/cli.js');
+/** The `mpx-tunnel` bin of the mpx-tunnel package, resolved by package name. */
+export const TUNNEL_CLI = tunnelBin();
+
+function tunnelBin(): string {
+  const manifest = createRequire(import.meta.url).resolve('mpx-tunnel/package.json');
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin?: string | Record<string, string> };
+  const file = typeof bin === 'string' ? bin : bin?.['mpx-tunnel'];
+  if (file === undefined) throw new Error(`${manifest} declares no mpx-tunnel bin`);
+  return join(dirname(manifest), file);
+}
 
 export function tunnelBuilt(): boolean {
   return existsSync(TUNNEL_CLI);
@@ -155,6 +169,10 @@ export async function startTunnelServer(targetPort: number, options: { listen?: 
 export interface TunnelClient {
   child: Child;
   port: number;
+  /** Its --metrics endpoint, `http://127.0.0.1:<port>/metrics`. */
+  metricsUrl: string;
+  /** One reading of the endpoint. */
+  metrics(): Promise<TunnelMetrics>;
 }
 
 export interface TunnelClientOptions {
@@ -162,22 +180,22 @@ export interface TunnelClientOptions {
   servers: string;
   /** -p: carriers per server address. */
   carriers: number;
-  /** Carriers to wait for before resolving (default: addresses × carriers). */
+  /** Open carriers (mpx_carriers) to wait for before resolving (default: addresses × carriers). */
   expectCarriers?: number;
-  /** --stats seconds. */
-  stats?: number;
   extra?: string[];
 }
 
+/** `mpx-tunnel client --listen 127.0.0.1:0 --metrics 127.0.0.1:0 …`; resolves once its carriers are up. */
 export async function startTunnelClient(o: TunnelClientOptions): Promise<TunnelClient> {
-  const args = ['client', '--listen', '127.0.0.1:0', '--server', o.servers, '-p', String(o.carriers), '--log-level', 'info'];
-  if (o.stats !== undefined) args.push('--stats', String(o.stats));
-  args.push(...(o.extra ?? []));
+  const args = ['client', '--listen', '127.0.0.1:0', '--server', o.servers, '-p', String(o.carriers), '--metrics', '127.0.0.1:0', '--log-level', 'info', ...(o.extra ?? [])];
   const child = spawnNode('mpx client', TUNNEL_CLI, args);
   const [listening] = await child.waitFor(/listening on (\S+)/);
+  const [metrics] = await child.waitFor(/metrics on ([^\s,]+)/);
+  const metricsUrl = metrics?.[1] ?? '';
   const expect = o.expectCarriers ?? o.servers.split(',').length * o.carriers;
-  await child.waitFor(/carrier #\d+ to \S+ up/, expect);
-  return { child, port: portOf(listening?.[1] ?? '') };
+  const exited = child.exited.then((code) => new Error(`${child.name}: exited (${code}) before ${expect} carriers were up; last output:\n  ${child.lines.slice(-8).join('\n  ')}`));
+  await pollMetrics(metricsUrl, (m) => m.carriers >= expect, { abort: exited });
+  return { child, port: portOf(listening?.[1] ?? ''), metricsUrl, metrics: () => fetchMetrics(metricsUrl) };
 }
 
 /** The port of "tcp://127.0.0.1:5512", "127.0.0.1:5512", "[::1]:5512" or "ws://h:80/path". */

@@ -12,7 +12,7 @@ import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
 import { FrameType, MIN_MAX_FRAME, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { encodeFrame, encodedLength } from './encode.js';
-import { MpxError, wireCodeName } from './errors.js';
+import { MpxError, MpxProtocolError, wireCodeName } from './errors.js';
 import { isCounted, type Frame } from './frame.js';
 import { InFlight } from './in-flight.js';
 import { Liveness } from './liveness.js';
@@ -275,7 +275,10 @@ export class CarrierLink {
       }
     } catch (err) {
       this.#readFailed = true;
-      if (err instanceof MpxError) {
+      if (err instanceof MpxError && err.code === 'MPX_ERR_FRAME_TOO_LARGE' && this.#state === 'handshake') {
+        // The fixed limit of handshake frames (see the constructor), not the configured maxFrame.
+        this.fail(new MpxProtocolError(WireCode.FRAME_TOO_LARGE, `${err.message} (handshake frames are at most ${MIN_MAX_FRAME} bytes)`, { cause: err, limit: 'handshakeFrame' }));
+      } else if (err instanceof MpxError) {
         this.fail(err);
       } else {
         this.fail(new MpxError('MPX_ERR_INTERNAL', `internal error while reading a frame: ${String(err)}`, { cause: err, wireCode: WireCode.INTERNAL }));

@@ -1,28 +1,31 @@
 // MpxClient: a client session plus the carriers it keeps. It dials each
-// target, redials lost carriers with backoff and jitter, rotates carriers past
+// target, redials lost carriers with backoff and jitter (capped while streams
+// wait for a carrier; one success restarts every other target's attempts,
+// SPEC §9 "Redial"), rotates carriers past
 // a maximum age (make-before-break), and starts a new session when the server
 // has lost the old one.
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { WireCode } from './constants.js';
-import { backoffDelay } from './backoff.js';
+import { WAITING_REDIAL_CAP_MS, backoffDelay } from './backoff.js';
+import { CLIENT_BOUNDS, WEIGHT_BOUND, checkOption, checkWeight, resolveOption } from './bounds.js';
 import type { CarrierStats } from './carrier-link.js';
 import type { CarrierDirection, CarrierRole } from './carrier-use.js';
 import { ClientSession } from './client.js';
 import type { Timer } from './clock.js';
 import { resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
-import { MpxError } from './errors.js';
+import { MpxConfigError, MpxError } from './errors.js';
 import type { OpenStreamOptions, SessionStats } from './session.js';
 import type { MpxStream } from './stream.js';
 
 export interface CarrierTarget {
   /** Opens one connected carrier. Rejects on failure; honours `signal`. */
   dial: (signal: AbortSignal) => Promise<Duplex>;
-  /** Scheduling weight, 1–65535 (SPEC §8). Default 1. */
+  /** Scheduling weight, WEIGHT_BOUND: 1–65535 (SPEC §8). Default 1. */
   weight?: number;
   /** For logs and stats, e.g. "ws://host:80/path". */
   label: string;
-  /** Carriers kept to this target. Default: `carriersPerTarget`. */
+  /** Carriers kept to this target, 1–1024 (CLIENT_BOUNDS). Default: `carriersPerTarget`. */
   carriers?: number;
   /** SPEC §8: 'backup' carriers carry data only while no primary is usable. Default 'primary'. */
   role?: CarrierRole;
@@ -32,7 +35,7 @@ export interface CarrierTarget {
 
 export interface MpxClientOptions extends SessionOptions {
   targets: CarrierTarget[];
-  /** Carriers kept to each target unless the target says otherwise. Default 2. */
+  /** Carriers kept to each target unless the target says otherwise, 1–1024 (CLIENT_BOUNDS). Default 2. */
   carriersPerTarget?: number;
   /** First redial delay after a failure, ms (doubles per failure, with jitter). Default 200. */
   backoffInitialMs?: number;
@@ -66,6 +69,8 @@ interface TargetState {
   dialing: number;
   failures: number;
   retry: Timer | undefined;
+  /** Clock time the pending retry fires. */
+  retryAt: number;
 }
 
 /**
@@ -92,23 +97,17 @@ export class MpxClient extends EventEmitter {
   constructor(options: MpxClientOptions) {
     super();
     const { targets, carriersPerTarget, backoffInitialMs, backoffMaxMs, maxCarrierAgeMs, random, ...sessionOptions } = options;
-    if (targets.length === 0) throw new MpxError('MPX_ERR_INVALID_CONFIG', 'targets must name at least one carrier target');
+    if (targets.length === 0) throw new MpxConfigError(['targets'], 'targets must name at least one carrier target');
     this.#sessionOptions = sessionOptions;
     this.options = resolveOptions(sessionOptions);
-    const perTarget = carriersPerTarget ?? 2;
+    const perTarget = resolveOption(CLIENT_BOUNDS, 'carriersPerTarget', carriersPerTarget);
     this.#targets = targets.map((target) => {
-      const weight = target.weight ?? 1;
-      const wanted = target.carriers ?? perTarget;
-      if (!Number.isInteger(weight) || weight < 1 || weight > 0xffff) {
-        throw new MpxError('MPX_ERR_INVALID_CONFIG', `weight of ${target.label} must be an integer in [1, 65535]`);
-      }
-      if (!Number.isInteger(wanted) || wanted < 1 || wanted > 1024) {
-        throw new MpxError('MPX_ERR_INVALID_CONFIG', `carriers of ${target.label} must be an integer in [1, 1024]`);
-      }
-      return { target, weight, wanted, up: new Map(), dialing: 0, failures: 0, retry: undefined };
+      const weight = checkWeight(target.weight ?? WEIGHT_BOUND.default, `weight of ${target.label}`, 'MPX_ERR_INVALID_CONFIG');
+      const wanted = checkOption(`carriers of ${target.label}`, CLIENT_BOUNDS.carriersPerTarget, target.carriers ?? perTarget);
+      return { target, weight, wanted, up: new Map(), dialing: 0, failures: 0, retry: undefined, retryAt: 0 };
     });
     this.#backoff = { initialMs: backoffInitialMs ?? 200, maxMs: backoffMaxMs ?? 10_000, random: random ?? Math.random };
-    this.#maxAgeMs = maxCarrierAgeMs ?? 0;
+    this.#maxAgeMs = resolveOption(CLIENT_BOUNDS, 'maxCarrierAgeMs', maxCarrierAgeMs);
   }
 
   /** The current session (undefined before start()). */
@@ -145,7 +144,9 @@ export class MpxClient extends EventEmitter {
     if (this.#closed) throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the client is closed');
     if (!this.#started) this.start();
     if (this.#session === undefined || this.#session.closed) this.#newSession();
-    return (this.#session as ClientSession).openStream(options);
+    const stream = (this.#session as ClientSession).openStream(options);
+    this.#hurry();
+    return stream;
   }
 
   stats(): MpxClientStats {
@@ -187,6 +188,7 @@ export class MpxClient extends EventEmitter {
           if (this.#session === session) this.#fill(t);
         }
       }
+      if (this.#session === session) this.#hurry();
     });
     session.once('close', (err?: MpxError) => {
       this.emit('sessionClose', err);
@@ -235,6 +237,7 @@ export class MpxClient extends EventEmitter {
         t.failures = 0;
         t.up.set(stats.id, this.options.clock.now());
         this.emit('carrierUp', t.target.label, stats);
+        this.#restartAttempts();
         const waiters = this.#readyWaiters;
         this.#readyWaiters = [];
         for (const w of waiters) w();
@@ -260,14 +263,50 @@ export class MpxClient extends EventEmitter {
           return;
         }
         t.failures++;
-        const delay = backoffDelay(t.failures, this.#backoff);
+        const delay = backoffDelay(t.failures, this.#backoff, this.#waiting() ? WAITING_REDIAL_CAP_MS : Infinity);
         this.emit('dialError', t.target.label, error, delay);
-        t.retry = this.options.clock.setTimeout(() => {
-          t.retry = undefined;
-          this.#fill(t);
-        }, delay);
+        this.#retryIn(t, delay);
       },
     );
+  }
+
+  #retryIn(t: TargetState, delay: number): void {
+    if (t.retry !== undefined) this.options.clock.clearTimeout(t.retry);
+    t.retryAt = this.options.clock.now() + delay;
+    t.retry = this.options.clock.setTimeout(() => {
+      t.retry = undefined;
+      this.#fill(t);
+    }, delay);
+  }
+
+  /** Streams are waiting: the session has streams and no carrier (SPEC §9 "Redial"). */
+  #waiting(): boolean {
+    const s = this.#session;
+    return s !== undefined && !s.closed && s.carrierCount === 0 && s.streamCount > 0;
+  }
+
+  /** While streams wait, no pending redial is further away than the cap (re-jittered within it). */
+  #hurry(): void {
+    if (this.#closed || !this.#waiting()) return;
+    const now = this.options.clock.now();
+    for (const t of this.#targets) {
+      if (t.retry === undefined || t.retryAt - now <= WAITING_REDIAL_CAP_MS) continue;
+      this.#retryIn(t, backoffDelay(t.failures, this.#backoff, WAITING_REDIAL_CAP_MS));
+    }
+  }
+
+  /**
+   * A dial succeeded, so the network works again: every target waiting out a
+   * backoff is dialled at once, and its failure count starts over.
+   */
+  #restartAttempts(): void {
+    for (const t of this.#targets) {
+      if (t.retry === undefined) continue;
+      this.options.clock.clearTimeout(t.retry);
+      t.retry = undefined;
+      t.failures = 0;
+      this.#fill(t);
+    }
   }
 
   /** Make-before-break rotation of carriers older than maxCarrierAgeMs. */

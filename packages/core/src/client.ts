@@ -2,6 +2,7 @@
 // (SPEC §3). Carriers may be of any kind and mixed, each with a weight.
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { WEIGHT_BOUND, checkWeight, inBounds } from './bounds.js';
 import { SESSION_ID_SIZE } from './constants.js';
 import { CarrierLink, type CarrierStats } from './carrier-link.js';
 import type { CarrierDirection, CarrierRole } from './carrier-use.js';
@@ -11,7 +12,7 @@ import { clientHandshake } from './handshake.js';
 import { Session } from './session.js';
 
 export interface AddCarrierOptions {
-  /** Scheduling weight, 1–65535 (SPEC §8). Default 1. */
+  /** Scheduling weight, WEIGHT_BOUND: 1–65535 (SPEC §8). Default 1. */
   weight?: number;
   /** A name for logs and stats, e.g. the address dialled. */
   label?: string;
@@ -34,10 +35,10 @@ export class ClientSession extends Session {
    * carrier) when the handshake fails.
    */
   async addCarrier(carrier: Duplex, options: AddCarrierOptions = {}): Promise<CarrierStats> {
-    const weight = options.weight ?? 1;
-    if (!Number.isInteger(weight) || weight < 1 || weight > 0xffff) {
+    const weight = options.weight ?? WEIGHT_BOUND.default;
+    if (!inBounds(WEIGHT_BOUND, weight)) {
       carrier.destroy();
-      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `weight must be an integer in [1, 65535], got ${String(weight)}`);
+      checkWeight(weight); // throws MPX_ERR_INVALID_ARGUMENT naming the weight
     }
     if (this.closed) {
       carrier.destroy();

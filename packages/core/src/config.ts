@@ -1,6 +1,6 @@
-// Session settings: defaults (SPEC §12) and one check that names the bad field.
-import { MAX_MAX_FRAME, MIN_MAX_FRAME } from './constants.js';
-import { MpxError } from './errors.js';
+// Session settings: defaults and bounds (SPEC §12, bounds.ts) and one check
+// that names the bad field.
+import { SESSION_BOUNDS, checkRules, defaultsOf, resolveOption, type SessionBoundName } from './bounds.js';
 import { systemClock, type Clock } from './clock.js';
 import type { CarrierLinkOptions } from './carrier-link.js';
 
@@ -18,8 +18,9 @@ export interface SessionOptions {
   /** Open peer-initiated streams allowed at once (SPEC §6.2). */
   maxStreams?: number;
   /**
-   * Bytes a stream buffers from its writer before `write()` reports
-   * backpressure, on top of the Duplex's own high-water mark.
+   * Bytes a stream queues from its writer, beyond what the peer's credit
+   * covers, before `write()` reports backpressure (SPEC §7.4). Bytes the
+   * credit covers may queue past it, up to the session's send credit.
    */
   streamSendBuffer?: number;
   /** Bytes queued in a carrier's write buffer before it is skipped until 'drain'. */
@@ -30,7 +31,7 @@ export interface SessionOptions {
   maxInFlight?: number;
   /** PING every carrier this often, ms (liveness and RTT). */
   pingIntervalMs?: number;
-  /** A carrier that hears nothing this long is declared dead, ms. */
+  /** A carrier that hears nothing this long is declared dead, ms; must exceed `pingIntervalMs`. */
   deadAfterMs?: number;
   /**
    * Milliseconds a session outlives the loss of its last carrier (a total
@@ -63,62 +64,20 @@ export interface ResolvedSessionOptions {
   readonly clock: Clock;
 }
 
-export const DEFAULTS = {
-  // Rationale: 8 MiB per stream keeps four 100 Mbit/s carriers busy at 100 ms
-  // round trip (4 × 12.5 MB/s × 0.1 s = 5 MB) with room for batching.
-  streamWindow: 8 * 1024 * 1024,
-  // Rationale: bounds what one session can make the receiver hold.
-  sessionWindow: 64 * 1024 * 1024,
-  maxFrame: 65536,
-  // Rationale: 16 KiB frames stripe finely across carriers and keep
-  // per-frame overhead (20 bytes) near 0.1%.
-  maxPayload: 16384,
-  maxStreams: 65536,
-  streamSendBuffer: 256 * 1024,
-  carrierWriteBuffer: 512 * 1024,
-  handshakeTimeoutMs: 10_000,
-  // Rationale: 16 MiB covers a 1 Gbit/s path at 100 ms; the path estimate
-  // usually caps a carrier far lower (two bandwidth-delay products).
-  maxInFlight: 16 * 1024 * 1024,
-  pingIntervalMs: 1_000,
-  // Rationale: six missed pings. A blackholed CDN edge is noticed in
-  // seconds (and before that, frames stuck on it are copied to the other
-  // carriers, SPEC §8), while a path that is down for a few seconds and comes
-  // back keeps its carriers and resumes at once, without redialling.
-  deadAfterMs: 6_000,
-  graceMs: 30_000,
-  // Rationale: off. A tunnel carries SSH sessions and long polls that may be
-  // silent for hours; cutting them is the application's choice.
-  streamIdleTimeoutMs: 0,
-} as const;
+/** Defaults of the numeric options (SPEC §12), from SESSION_BOUNDS (their rationale is there). */
+export const DEFAULTS = defaultsOf(SESSION_BOUNDS);
 
-function check(field: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new MpxError('MPX_ERR_INVALID_CONFIG', `${field} must be an integer in [${min}, ${max}], got ${String(value)}`);
-  }
-  return value;
-}
-
+/**
+ * The options with defaults filled in, every numeric one checked against
+ * SESSION_BOUNDS and the pairs against SESSION_RULES; a bad one is an
+ * MpxConfigError (MPX_ERR_INVALID_CONFIG) naming it.
+ */
 export function resolveOptions(options: SessionOptions = {}): ResolvedSessionOptions {
   const key = typeof options.key === 'string' ? new TextEncoder().encode(options.key) : (options.key ?? new Uint8Array(0));
-  const maxFrame = check('maxFrame', options.maxFrame ?? DEFAULTS.maxFrame, MIN_MAX_FRAME, MAX_MAX_FRAME);
-  return {
-    key,
-    streamWindow: check('streamWindow', options.streamWindow ?? DEFAULTS.streamWindow, 1024, 0xffffffff),
-    sessionWindow: check('sessionWindow', options.sessionWindow ?? DEFAULTS.sessionWindow, 1024, 0xffffffff),
-    maxFrame,
-    maxPayload: check('maxPayload', options.maxPayload ?? DEFAULTS.maxPayload, 1, MAX_MAX_FRAME - 8),
-    maxStreams: check('maxStreams', options.maxStreams ?? DEFAULTS.maxStreams, 1, 0x7fffffff),
-    streamSendBuffer: check('streamSendBuffer', options.streamSendBuffer ?? DEFAULTS.streamSendBuffer, 0, 2 ** 31),
-    carrierWriteBuffer: check('carrierWriteBuffer', options.carrierWriteBuffer ?? DEFAULTS.carrierWriteBuffer, 1024, 2 ** 31),
-    handshakeTimeoutMs: check('handshakeTimeoutMs', options.handshakeTimeoutMs ?? DEFAULTS.handshakeTimeoutMs, 1, 2 ** 31),
-    maxInFlight: check('maxInFlight', options.maxInFlight ?? DEFAULTS.maxInFlight, 64 * 1024, 2 ** 31),
-    pingIntervalMs: check('pingIntervalMs', options.pingIntervalMs ?? DEFAULTS.pingIntervalMs, 10, 2 ** 31),
-    deadAfterMs: check('deadAfterMs', options.deadAfterMs ?? DEFAULTS.deadAfterMs, 20, 2 ** 31),
-    graceMs: check('graceMs', options.graceMs ?? DEFAULTS.graceMs, 0, 2 ** 31),
-    streamIdleTimeoutMs: check('streamIdleTimeoutMs', options.streamIdleTimeoutMs ?? DEFAULTS.streamIdleTimeoutMs, 0, 2 ** 31),
-    clock: options.clock ?? systemClock,
-  };
+  const numbers = {} as Record<SessionBoundName, number>;
+  for (const field of Object.keys(SESSION_BOUNDS) as SessionBoundName[]) numbers[field] = resolveOption(SESSION_BOUNDS, field, options[field]);
+  checkRules(numbers);
+  return { key, ...numbers, clock: options.clock ?? systemClock };
 }
 
 /** The options of one carrier link, from the session's. */

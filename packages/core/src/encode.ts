@@ -4,6 +4,7 @@
 // rather than put a frame on the wire that the peer would reject. DATA payloads
 // are never copied: encodeFrame returns the 20-byte prefix and the caller's
 // payload view as two chunks, to be written with cork()/writev (STYLE habit 4).
+import { checkWeight } from './bounds.js';
 import {
   CHALLENGE_BODY_SIZE,
   CLOSE_PREFIX_SIZE,
@@ -231,9 +232,7 @@ function writeChallengeBody(buf: Buffer, at: number, c: Omit<ChallengeFrame, 'ty
 // SPEC §3.2, body[0..52)
 function writeHelloParams(buf: Buffer, at: number, h: HelloParams): void {
   checkU8(h.version, 'HELLO version');
-  if (!Number.isInteger(h.weight) || h.weight < 1 || h.weight > 0xffff) {
-    throw invalid(`HELLO weight must be in [1, 65535]: ${h.weight}`);
-  }
+  checkWeight(h.weight, 'HELLO weight');
   checkU32(h.streamWindow, 'HELLO stream window');
   checkU32(h.sessionWindow, 'HELLO session window');
   checkMaxFrame(h.maxFrame, 'HELLO max frame');

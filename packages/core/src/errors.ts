@@ -1,5 +1,6 @@
 // SPEC §11: every error mpx raises has a stable `code`; protocol errors also
 // carry the wire code to send to the peer. Never classify an error by its text.
+import type { OptionRule } from './bounds.js';
 import { WireCode } from './constants.js';
 
 export type MpxErrorCode =
@@ -30,19 +31,58 @@ export type MpxErrorCode =
   | 'MPX_ERR_UPGRADE_REFUSED'
   | 'MPX_ERR_INVALID_ARGUMENT';
 
+/**
+ * Brands on the prototypes, registered with Symbol.for so that the checks
+ * below hold across two copies of @mpx/core in one process, where
+ * `instanceof` does not.
+ */
+const MPX_ERROR = Symbol.for('@mpx/core.MpxError');
+const MPX_PROTOCOL_ERROR = Symbol.for('@mpx/core.MpxProtocolError');
+
+function hasBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/**
+ * The bound a local limit error hit: an option of ServerOptions or
+ * SessionOptions, or `handshakeFrame`, the fixed frame size limit until the
+ * handshake is done (SPEC §3). Errors received from the peer carry none.
+ */
+export type MpxLimit = 'maxSessions' | 'maxCarriersPerSession' | 'maxPendingHandshakes' | 'handshakeFrame';
+
+export interface MpxErrorOptions {
+  cause?: unknown;
+  wireCode?: number;
+  limit?: MpxLimit;
+}
+
 /** Base class of every error mpx raises. */
 export class MpxError extends Error {
   readonly code: MpxErrorCode;
   /** The wire code (SPEC §11) sent or received with this error, if any. */
   readonly wireCode: number | undefined;
+  /** Which local limit was hit, for LIMIT_EXCEEDED and FRAME_TOO_LARGE raised here. */
+  readonly limit: MpxLimit | undefined;
 
-  constructor(code: MpxErrorCode, message: string, options?: { cause?: unknown; wireCode?: number }) {
+  constructor(code: MpxErrorCode, message: string, options?: MpxErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MpxError';
     this.code = code;
     this.wireCode = options?.wireCode;
+    this.limit = options?.limit;
+  }
+
+  /** True for an error mpx raised (any copy of @mpx/core): classify it by `code`, never by its message. */
+  static isMpxError(value: unknown): value is MpxError {
+    return hasBrand(value, MPX_ERROR);
+  }
+
+  /** The `code` of an mpx error, or undefined for anything else (a system error's `code` included). */
+  static codeOf(value: unknown): MpxErrorCode | undefined {
+    return MpxError.isMpxError(value) ? value.code : undefined;
   }
 }
+Object.defineProperty(MpxError.prototype, MPX_ERROR, { value: true });
 
 /**
  * A violation of the wire protocol by the peer. `wireCode` is what the
@@ -51,9 +91,39 @@ export class MpxError extends Error {
 export class MpxProtocolError extends MpxError {
   declare readonly wireCode: number;
 
-  constructor(wireCode: number, message: string, options?: { cause?: unknown }) {
+  constructor(wireCode: number, message: string, options?: Omit<MpxErrorOptions, 'wireCode'>) {
     super(localCodeOf(wireCode, 'MPX_ERR_PROTOCOL'), message, { ...options, wireCode });
     this.name = 'MpxProtocolError';
+  }
+
+  /** True for a protocol violation by the peer (any copy of @mpx/core). */
+  static isProtocolError(value: unknown): value is MpxProtocolError {
+    return hasBrand(value, MPX_PROTOCOL_ERROR);
+  }
+}
+Object.defineProperty(MpxProtocolError.prototype, MPX_PROTOCOL_ERROR, { value: true });
+
+/**
+ * MPX_ERR_INVALID_CONFIG: an option out of its bounds (bounds.ts), or two
+ * options that do not go together. `fields` names the options at fault, in
+ * the order the message does, so that an application can name its own flags
+ * instead; `rule` is the rule between two options that was broken, if any.
+ */
+export class MpxConfigError extends MpxError {
+  declare readonly code: 'MPX_ERR_INVALID_CONFIG';
+  readonly fields: readonly string[];
+  readonly rule: OptionRule | undefined;
+
+  constructor(fields: readonly string[], message: string, rule?: OptionRule) {
+    super('MPX_ERR_INVALID_CONFIG', message);
+    this.name = 'MpxConfigError';
+    this.fields = fields;
+    this.rule = rule;
+  }
+
+  /** True for an MpxConfigError (any copy of @mpx/core): every MPX_ERR_INVALID_CONFIG that mpx raises. */
+  static isConfigError(value: unknown): value is MpxConfigError {
+    return MpxError.codeOf(value) === 'MPX_ERR_INVALID_CONFIG' && Array.isArray((value as { fields?: unknown }).fields);
   }
 }
 
@@ -86,8 +156,8 @@ export function localCodeOf(wireCode: number, fallback: MpxErrorCode): MpxErrorC
 
 /** The wire code to send for a local error (used when a stream is destroyed with an error). */
 export function wireCodeOf(err: unknown): number {
-  if (err instanceof MpxError && err.wireCode !== undefined) return err.wireCode;
-  if (err instanceof MpxError) {
+  if (MpxError.isMpxError(err) && err.wireCode !== undefined) return err.wireCode;
+  if (MpxError.isMpxError(err)) {
     for (const [wire, local] of LOCAL_BY_WIRE) if (local === err.code) return wire;
   }
   return WireCode.CANCEL;

@@ -36,6 +36,7 @@ function drive<T>(
   options: ResolvedSessionOptions,
   step: (frame: Frame, settle: (value: T) => void) => void,
   onOpen: ((value: T) => void) | undefined,
+  timeoutMs: number = options.handshakeTimeoutMs,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
@@ -57,7 +58,7 @@ function drive<T>(
     };
     const timer = clock.setTimeout(() => {
       finish(new MpxProtocolError(WireCode.HANDSHAKE_TIMEOUT, `handshake not finished within ${options.handshakeTimeoutMs} ms`));
-    }, options.handshakeTimeoutMs);
+    }, timeoutMs);
     link.setHost({
       ...NO_HOST,
       onClose: (_link, err) => {
@@ -143,13 +144,15 @@ export interface ServerHandshakeResult {
 /**
  * Server side (SPEC §3): send CHALLENGE, verify HELLO, then let `admit` find
  * or create the session (it throws an MpxProtocolError to refuse, e.g.
- * SESSION_UNKNOWN or LIMIT_EXCEEDED) and answer WELCOME.
+ * SESSION_UNKNOWN or LIMIT_EXCEEDED) and answer WELCOME. `timeoutMs`: what
+ * is left of handshakeTimeoutMs since the connection was accepted.
  */
 export function serverHandshake(
   link: CarrierLink,
   options: ResolvedSessionOptions,
   admit: (hello: HelloFrame) => { created: boolean },
   onOpen?: (result: ServerHandshakeResult) => void,
+  timeoutMs: number = options.handshakeTimeoutMs,
 ): Promise<ServerHandshakeResult> {
   const challenge: ChallengeFrame = {
     type: FrameType.CHALLENGE,
@@ -177,7 +180,7 @@ export function serverHandshake(
     link.send({ type: FrameType.WELCOME, ...body, mac: welcomeMac(options.key, frame, body) });
     link.open();
     settle({ hello: frame, peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame } });
-  }, onOpen);
+  }, onOpen, timeoutMs);
   link.send(challenge);
   sentAt = options.clock.now();
   return result;

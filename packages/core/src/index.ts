@@ -12,6 +12,19 @@ export { ReceiveWindow, SendCredit } from './flow-control.js';
 export { WeightedPicker, type CarrierPicker, type PickableCarrier } from './scheduler.js';
 export { RoundRobin } from './round-robin.js';
 export { systemClock, type Clock, type Timer } from './clock.js';
+export {
+  CLIENT_BOUNDS,
+  SERVER_BOUNDS,
+  SESSION_BOUNDS,
+  SESSION_RULES,
+  WEIGHT_BOUND,
+  checkOption,
+  checkWeight,
+  inBounds,
+  type Bound,
+  type OptionRule,
+  type SessionBoundName,
+} from './bounds.js';
 export { DEFAULTS, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 export type { CarrierState, CarrierStats } from './carrier-link.js';
 export type { CarrierDirection, CarrierRole, CarrierUse } from './carrier-use.js';
@@ -27,6 +40,7 @@ export {
 } from './target-header.js';
 export { ClientSession, type AddCarrierOptions } from './client.js';
 export { MpxClient, type CarrierTarget, type MpxClientOptions, type MpxClientStats, type TargetStats } from './client-pool.js';
-export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { backoffDelay, WAITING_REDIAL_CAP_MS, type BackoffOptions } from './backoff.js';
 export { MpxServer, SERVER_DEFAULTS, type AcceptInfo, type ServerOptions } from './server.js';
 export { MpxStream, type StreamStats } from './stream.js';
+export type * from './transport.js';

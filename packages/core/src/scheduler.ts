@@ -2,11 +2,8 @@
 // clock. It reads from each carrier whether it can take a frame without
 // waiting for drain (`carrier.writable`) and tells the session where the next
 // frame goes.
+import { checkWeight } from './bounds.js';
 import { MpxError } from './errors.js';
-
-/** SPEC §3.2, §8: a carrier's scheduling weight is an integer in 1–65535. */
-export const MIN_CARRIER_WEIGHT = 1;
-export const MAX_CARRIER_WEIGHT = 0xffff;
 
 /**
  * Rationale: virtual times only matter relative to each other, so once the
@@ -105,7 +102,7 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
   }
 
   add(carrier: C, weight: number): void {
-    checkWeight(weight);
+    checkWeight(weight, 'carrier weight');
     if (this.byCarrier.has(carrier)) {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', 'carrier already added to the picker');
     }
@@ -123,7 +120,7 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
   }
 
   setWeight(carrier: C, weight: number): void {
-    checkWeight(weight);
+    checkWeight(weight, 'carrier weight');
     this.entryOf(carrier).weight = weight;
   }
 
@@ -195,14 +192,5 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
     const shift = this.floor;
     for (const e of this.entries) e.v = Math.max(e.v, shift) - shift;
     this.floor = 0;
-  }
-}
-
-function checkWeight(weight: number): void {
-  if (!Number.isInteger(weight) || weight < MIN_CARRIER_WEIGHT || weight > MAX_CARRIER_WEIGHT) {
-    throw new MpxError(
-      'MPX_ERR_INVALID_ARGUMENT',
-      `carrier weight must be an integer in ${MIN_CARRIER_WEIGHT}-${MAX_CARRIER_WEIGHT}, got ${weight}`,
-    );
   }
 }

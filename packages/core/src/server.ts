@@ -3,20 +3,25 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { WireCode } from './constants.js';
+import { SERVER_BOUNDS, defaultsOf, resolveOption } from './bounds.js';
 import { CarrierLink } from './carrier-link.js';
 import { linkOptions, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 import { MpxError, MpxProtocolError } from './errors.js';
 import type { HelloFrame } from './frame.js';
 import { serverHandshake } from './handshake.js';
+import { PendingHandshakes, type PendingHandshake } from './pending-handshakes.js';
 import { Session } from './session.js';
 import type { MpxStream } from './stream.js';
 
-/** Defaults of the server-only limits (README, SECURITY.md). */
-export const SERVER_DEFAULTS = {
-  maxSessions: 10_000,
-  maxCarriersPerSession: 64,
-  maxPendingHandshakes: 4096,
-} as const;
+/** Defaults of the server-only limits (README, SECURITY.md), from SERVER_BOUNDS. */
+export const SERVER_DEFAULTS = defaultsOf(SERVER_BOUNDS);
+
+/**
+ * Rationale: a failed handshake ends its carrier and cuts it 2 s later
+ * (CarrierLink); a connection still open this long after its deadline is
+ * destroyed regardless, so nothing before login outlives the deadline by more.
+ */
+const BACKSTOP_GRACE_MS = 5_000;
 
 export interface ServerOptions extends SessionOptions {
   /** Sessions held at once; a carrier that would create one more is refused. */
@@ -24,8 +29,9 @@ export interface ServerOptions extends SessionOptions {
   /** Carriers per session; a carrier beyond it is refused. */
   maxCarriersPerSession?: number;
   /**
-   * Carriers in their handshake at once; a carrier beyond it is refused at
-   * once with LIMIT_EXCEEDED (a flood of connections that never finish).
+   * Connections and carriers in their handshake at once (from the
+   * transport's accept when it calls admitConnection()); one beyond it is
+   * refused at once with LIMIT_EXCEEDED (a flood of connections that never finish).
    */
   maxPendingHandshakes?: number;
 }
@@ -33,6 +39,12 @@ export interface ServerOptions extends SessionOptions {
 export interface AcceptInfo {
   /** Where the carrier came from, for logs. */
   remote?: string;
+  /**
+   * The accepted connection under the carrier (the TCP socket under TLS or
+   * a WebSocket), when it was passed to admitConnection(): its handshake was
+   * counted, and its deadline runs, from then on.
+   */
+  connection?: Duplex;
 }
 
 /**
@@ -45,51 +57,74 @@ export class MpxServer extends EventEmitter {
   readonly options: ResolvedSessionOptions;
   readonly #maxSessions: number;
   readonly #maxCarriers: number;
-  readonly #maxPending: number;
+  readonly #pending: PendingHandshakes;
+  readonly #byConnection = new WeakMap<Duplex, PendingHandshake>();
   readonly #sessions = new Map<string, Session>();
-  #pending = 0;
   #closed = false;
 
   constructor(options: ServerOptions = {}) {
     super();
     this.options = resolveOptions(options);
-    this.#maxSessions = options.maxSessions ?? SERVER_DEFAULTS.maxSessions;
-    this.#maxCarriers = options.maxCarriersPerSession ?? SERVER_DEFAULTS.maxCarriersPerSession;
-    this.#maxPending = options.maxPendingHandshakes ?? SERVER_DEFAULTS.maxPendingHandshakes;
-    for (const [field, value] of [
-      ['maxSessions', this.#maxSessions],
-      ['maxCarriersPerSession', this.#maxCarriers],
-      ['maxPendingHandshakes', this.#maxPending],
-    ] as const) {
-      if (!Number.isInteger(value) || value < 1) {
-        throw new MpxError('MPX_ERR_INVALID_CONFIG', `${field} must be a positive integer, got ${String(value)}`);
-      }
-    }
+    this.#maxSessions = resolveOption(SERVER_BOUNDS, 'maxSessions', options.maxSessions);
+    this.#maxCarriers = resolveOption(SERVER_BOUNDS, 'maxCarriersPerSession', options.maxCarriersPerSession);
+    const maxPending = resolveOption(SERVER_BOUNDS, 'maxPendingHandshakes', options.maxPendingHandshakes);
+    this.#pending = new PendingHandshakes(maxPending, this.options.handshakeTimeoutMs, this.options.clock);
   }
 
   get sessions(): ReadonlyMap<string, Session> {
     return this.#sessions;
   }
 
-  /** Carriers accepted whose handshake has not finished yet. */
+  /** Connections and carriers accepted whose handshake has not finished yet. */
   get pendingHandshakes(): number {
-    return this.#pending;
+    return this.#pending.size;
+  }
+
+  /**
+   * Counts a connection the moment the transport accepted it, before it is a
+   * carrier (a TLS handshake or an HTTP upgrade still to come), against
+   * maxPendingHandshakes and handshakeTimeoutMs. Returns false, having
+   * destroyed it, when maxPendingHandshakes are in progress. Pass it on as
+   * `info.connection` to accept() once it is a carrier; if the deadline
+   * passes first it is destroyed (carrierError HANDSHAKE_TIMEOUT).
+   */
+  admitConnection(connection: Duplex, info: AcceptInfo = {}): boolean {
+    const pending = this.#closed
+      ? undefined
+      : this.#pending.begin(() => {
+          connection.destroy();
+          this.emit('carrierError', this.#timeoutError(), { remote: info.remote });
+        });
+    if (pending === undefined) {
+      connection.destroy();
+      if (!this.#closed) this.emit('carrierError', this.#pendingLimitError(), { remote: info.remote });
+      return false;
+    }
+    this.#byConnection.set(connection, pending);
+    connection.once('close', () => pending.release());
+    return true;
   }
 
   /** Takes a freshly accepted carrier (any Duplex) and runs the handshake on it. */
   accept(carrier: Duplex, info: AcceptInfo = {}): void {
-    if (this.#closed) {
+    const { connection } = info;
+    const admitted = connection === undefined ? undefined : this.#byConnection.get(connection);
+    if (connection !== undefined) this.#byConnection.delete(connection);
+    if (this.#closed || admitted?.released === true) {
+      // Shutting down, or the connection timed out or closed before it became a carrier.
       carrier.destroy();
       return;
     }
     const link = new CarrierLink(carrier, linkOptions(this.options, info.remote));
-    if (this.#pending >= this.#maxPending) {
-      const error = new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `${this.#pending} handshakes already in progress`);
+    const pending = admitted ?? this.#pending.begin(() => {});
+    if (pending === undefined) {
+      const error = this.#pendingLimitError();
       link.close(error.wireCode, error.message);
-      this.emit('carrierError', error, info);
+      this.emit('carrierError', error, { remote: info.remote });
       return;
     }
-    this.#pending++;
+    // The handshake's own timer reports the timeout; this one only makes sure the carrier goes.
+    pending.defer(BACKSTOP_GRACE_MS, () => carrier.destroy());
     let session: Session | undefined;
     serverHandshake(
       link,
@@ -102,14 +137,24 @@ export class MpxServer extends EventEmitter {
         return { created: found.created };
       },
       ({ peer }) => {
-        this.#pending--;
+        pending.release();
         session?.attachCarrier(link, peer);
       },
+      pending.remainingMs(),
     ).catch((err: unknown) => {
-      this.#pending--;
+      // An admitted connection stays counted until it has closed (link.fail ends it).
+      if (admitted === undefined) pending.release();
       const error = err instanceof MpxError ? err : new MpxError('MPX_ERR_INTERNAL', String(err), { cause: err });
-      this.emit('carrierError', error, info);
+      this.emit('carrierError', error, { remote: info.remote });
     });
+  }
+
+  #pendingLimitError(): MpxProtocolError {
+    return new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `${this.#pending.size} handshakes already in progress`, { limit: 'maxPendingHandshakes' });
+  }
+
+  #timeoutError(): MpxProtocolError {
+    return new MpxProtocolError(WireCode.HANDSHAKE_TIMEOUT, `handshake not finished within ${this.options.handshakeTimeoutMs} ms`);
   }
 
   #admit(hello: HelloFrame): { session: Session; created: boolean } {
@@ -118,13 +163,13 @@ export class MpxServer extends EventEmitter {
     const existing = this.#sessions.get(key);
     if (existing !== undefined && !existing.closed) {
       if (existing.carrierCount >= this.#maxCarriers) {
-        throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `session already has ${this.#maxCarriers} carriers`);
+        throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `session already has ${this.#maxCarriers} carriers`, { limit: 'maxCarriersPerSession' });
       }
       return { session: existing, created: false };
     }
     if (hello.resume) throw new MpxProtocolError(WireCode.SESSION_UNKNOWN, 'this server does not hold that session');
     if (this.#sessions.size >= this.#maxSessions) {
-      throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `server already holds ${this.#maxSessions} sessions`);
+      throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `server already holds ${this.#maxSessions} sessions`, { limit: 'maxSessions' });
     }
     const session = new Session('server', Uint8Array.from(hello.sessionId), this.options);
     this.#sessions.set(key, session);

@@ -86,6 +86,8 @@ export class Session extends EventEmitter implements StreamHost {
   #streamsOpened = 0;
 
   #sendSession = new SendCredit(0);
+  /** Bytes queued on all streams, waiting to be framed (SPEC §7.4). */
+  #streamsQueued = 0;
   readonly #recvSession: ReceiveWindow;
   #sessionReceived = 0;
 
@@ -266,6 +268,14 @@ export class Session extends EventEmitter implements StreamHost {
     if (this.#closed) return;
     this.#dataQueue.push(stream);
     this.#scheduleFlush();
+  }
+
+  get queuesCovered(): boolean {
+    return this.#streamsQueued <= this.#sendSession.available;
+  }
+
+  queueChanged(delta: number): void {
+    this.#streamsQueued += delta;
   }
 
   released(stream: MpxStream, n: number): void {

@@ -14,6 +14,10 @@ export interface StreamHost {
   readonly streamSendBuffer: number;
   /** The gaps the session's reorder buffers share (SPEC §7.3). */
   readonly reorderGaps: GapBudget;
+  /** True while the session's send credit covers every stream's queue (SPEC §7.4). */
+  readonly queuesCovered: boolean;
+  /** The bytes queued on this stream changed by `delta`. */
+  queueChanged(delta: number): void;
   /** The stream has something to send (data, SYN or FIN). */
   wakeSender(stream: MpxStream): void;
   /** The application took `n` bytes: return credit (SPEC §7). */
@@ -75,7 +79,7 @@ export class MpxStream extends Duplex {
   readonly #locallyOpened: boolean;
 
   constructor(id: number, host: StreamHost, sendWindow: number, recvWindow: number, locallyOpened: boolean) {
-    super({ allowHalfOpen: true, highWaterMark: 64 * 1024 });
+    super({ allowHalfOpen: true, readableHighWaterMark: STREAM_READ_BUFFER, writableHighWaterMark: STREAM_WRITE_BUFFER });
     this.id = id;
     this.#host = host;
     this.sendCredit = new SendCredit(sendWindow);
@@ -167,6 +171,7 @@ export class MpxStream extends Duplex {
 
   /** Drops everything not yet sent (on reset). */
   dropQueued(): void {
+    this.#host.queueChanged(-this.#queued);
     this.#queue = [];
     this.#queueHead = 0;
     this.#queued = 0;
@@ -185,6 +190,7 @@ export class MpxStream extends Duplex {
       }
       this.#compact();
       this.#queued -= n;
+      this.#host.queueChanged(-n);
       return out;
     }
     const out = Buffer.allocUnsafe(n);
@@ -199,6 +205,7 @@ export class MpxStream extends Duplex {
     }
     this.#compact();
     this.#queued -= n;
+    this.#host.queueChanged(-n);
     return out;
   }
 
@@ -213,17 +220,30 @@ export class MpxStream extends Duplex {
   }
 
   #releaseWriter(): void {
-    if (this.#writeCallback !== null && this.#queued <= this.#host.streamSendBuffer) {
+    if (this.#writeCallback !== null && this.#mayTakeMore()) {
       const cb = this.#writeCallback;
       this.#writeCallback = null;
       cb();
     }
   }
 
+  /**
+   * SPEC §7.4: the writer may go on while the queue fits in streamSendBuffer,
+   * or while the peer's credit covers all of it (the stream's own, and the
+   * session's not yet promised to other queues). Bytes nobody may send stay
+   * at streamSendBuffer plus the writer's last chunk.
+   */
+  #mayTakeMore(): boolean {
+    const queued = this.#queued;
+    if (queued <= this.#host.streamSendBuffer) return true;
+    return queued <= this.sendCredit.available && this.#host.queuesCovered;
+  }
+
   #enqueue(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
     this.#queue.push(chunk);
     this.#queued += chunk.byteLength;
+    this.#host.queueChanged(chunk.byteLength);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -237,9 +257,9 @@ export class MpxStream extends Duplex {
   }
 
   #afterWrite(callback: (err?: Error | null) => void): void {
-    // Backpressure: hold the callback while more than streamSendBuffer waits,
-    // so write() returns false and 'drain' follows once frames leave.
-    if (this.#queued <= this.#host.streamSendBuffer) callback();
+    // Backpressure: hold the callback (so write() returns false and 'drain'
+    // follows once frames leave) while the queue is more than may wait.
+    if (this.#mayTakeMore()) callback();
     else this.#writeCallback = callback;
     this.#host.wakeSender(this);
   }
@@ -293,3 +313,15 @@ export class MpxStream extends Duplex {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * The Readable high-water mark of a stream. Bytes in the Readable buffer have
+ * had their credit returned (SPEC §7.4), so this bounds what an application
+ * that stops reading holds beyond the window. Rationale: 64 KiB; 16 KiB (one
+ * payload) cost a third of the download throughput on loopback.
+ */
+export const STREAM_READ_BUFFER = 64 * 1024;
+/**
+ * The Writable high-water mark: the writer sees backpressure as soon as a
+ * chunk waits in the Duplex (it waits only while the stream holds it back).
+ */
+export const STREAM_WRITE_BUFFER = 16 * 1024;

@@ -17,4 +17,12 @@ describe('backoffDelay', () => {
     const o = { initialMs: 100, maxMs: 3_000, random: () => 0.999999 };
     expect(backoffDelay(1000, o)).toBe(3000);
   });
+
+  it('keeps the jitter under a lower cap', () => {
+    const lo = { initialMs: 100, maxMs: 10_000, random: () => 0 };
+    const hi = { initialMs: 100, maxMs: 10_000, random: () => 0.999999 };
+    expect(backoffDelay(10, lo, 250)).toBe(125);
+    expect(backoffDelay(10, hi, 250)).toBe(250);
+    expect(backoffDelay(1, hi, 250)).toBe(100);
+  });
 });

@@ -175,7 +175,7 @@ function feed(parts: readonly Buffer[], maxFrame: number): Fed {
   return { frames, code: null, trailing: decoder.bufferedBytes };
 }
 
-describe('decoder fuzzing by mutation', () => {
+describe('decoder fuzzing by mutation', { tags: ['soak'] }, () => {
   it('mutated frame streams, in random chunks: only protocol errors, same verdict as the reference decoder', () => {
     fc.assert(
       fc.property(

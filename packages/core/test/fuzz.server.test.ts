@@ -194,7 +194,7 @@ async function fuzzOnce(port: number, fuzz: Case): Promise<Outcome> {
 // MPX_SOAK_SCALE > 1 makes the run longer (the benchmark suite's `soak`).
 const CONNECTIONS = 240 * Math.max(1, Number(process.env.MPX_SOAK_SCALE ?? 1));
 
-describe('fuzzing a live server port', () => {
+describe('fuzzing a live server port', { tags: ['soak'] }, () => {
   const uncaught: unknown[] = [];
   const onUncaught = (err: unknown): void => {
     uncaught.push(err);

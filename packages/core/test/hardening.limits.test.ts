@@ -1,6 +1,8 @@
 // Issue 6, item 2: every limit has a default, and hitting it gives the peer a
 // clear wire code (SPEC §11), the server an event to log, and leaves the other
 // sessions on the same server alone. SPEC §3, §4, §6.2, §7, §12.
+import { PassThrough } from 'node:stream';
+import { createMemoryPair } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { FrameType, MAX_ACK_DELAY_MS, WireCode } from '../src/constants.js';
 import { DEFAULTS } from '../src/config.js';
@@ -76,7 +78,7 @@ describe('limits: sessions, carriers, handshakes', () => {
     await peer.hello();
     expect((await peer.waitForClose()).code).toBe(WireCode.LIMIT_EXCEEDED);
     await peer.closed();
-    expect(errors.map((e) => e.code)).toEqual(['MPX_ERR_LIMIT_EXCEEDED']);
+    expect(errors.map((e) => [e.code, e.limit])).toEqual([['MPX_ERR_LIMIT_EXCEEDED', 'maxSessions']]);
     expect(server.sessions.size).toBe(2);
     await expectHealthy(h, 1);
     h.close();
@@ -88,7 +90,7 @@ describe('limits: sessions, carriers, handshakes', () => {
     const h = await connect({ serverInstance: server, weights: [1, 1] });
     h.serverSession.on('stream', (s: MpxStream) => s.pipe(s));
     await expect(h.addCarrier(1)).rejects.toMatchObject({ wireCode: WireCode.LIMIT_EXCEEDED });
-    expect(errors.map((e) => e.code)).toEqual(['MPX_ERR_LIMIT_EXCEEDED']);
+    expect(errors.map((e) => [e.code, e.limit])).toEqual([['MPX_ERR_LIMIT_EXCEEDED', 'maxCarriersPerSession']]);
     expect(h.serverSession.carrierCount).toBe(2);
     await expectHealthy(h, 2);
     h.close();
@@ -103,7 +105,7 @@ describe('limits: sessions, carriers, handshakes', () => {
     const { peer } = rawClient(server);
     expect((await peer.waitForClose()).code).toBe(WireCode.LIMIT_EXCEEDED);
     expect(framesOf(peer, FrameType.CHALLENGE)).toHaveLength(0); // refused before any work
-    expect(errors.map((e) => e.code)).toEqual(['MPX_ERR_LIMIT_EXCEEDED']);
+    expect(errors.map((e) => [e.code, e.limit])).toEqual([['MPX_ERR_LIMIT_EXCEEDED', 'maxPendingHandshakes']]);
     for (const s of silent) expect((await s.peer.waitForClose()).code).toBe(WireCode.HANDSHAKE_TIMEOUT);
     expect(server.pendingHandshakes).toBe(0);
     expect(errors).toHaveLength(4);
@@ -134,8 +136,69 @@ describe('limits: sessions, carriers, handshakes', () => {
     peer.sendRaw(header(FrameType.DATA, 0x01, 60_000, 1));
     expect((await peer.waitForClose()).code).toBe(WireCode.FRAME_TOO_LARGE);
     await eventually(() => errors.length === 1);
-    expect(errors[0]!.code).toBe('MPX_ERR_FRAME_TOO_LARGE');
+    // The fixed limit of handshake frames, not maxFrame: logs must not point at --max-frame.
+    expect([errors[0]!.code, errors[0]!.limit]).toEqual(['MPX_ERR_FRAME_TOO_LARGE', 'handshakeFrame']);
     expect(server.pendingHandshakes).toBe(0);
+  });
+});
+
+describe('limits: connections before they are carriers (admitConnection)', () => {
+  /** A stand-in for an accepted TCP socket still in its TLS handshake or HTTP upgrade. */
+  function connection(): PassThrough {
+    return new PassThrough();
+  }
+
+  it('counts admitted connections against maxPendingHandshakes from accept: the next one is refused at once', () => {
+    const clock = new ManualClock();
+    const { server, errors } = serverWithErrors({ maxPendingHandshakes: 2, handshakeTimeoutMs: 1000, clock });
+    const held = [connection(), connection()];
+    expect(held.map((c) => server.admitConnection(c, { remote: 'a' }))).toEqual([true, true]);
+    expect(server.pendingHandshakes).toBe(2);
+    const refused = connection();
+    expect(server.admitConnection(refused, { remote: 'b' })).toBe(false);
+    expect(refused.destroyed).toBe(true);
+    expect(errors.map((e) => [e.code, e.limit])).toEqual([['MPX_ERR_LIMIT_EXCEEDED', 'maxPendingHandshakes']]);
+    // A carrier handed to accept() without a connection is counted against the same limit.
+    rawClient(server);
+    expect(errors.map((e) => e.limit)).toEqual(['maxPendingHandshakes', 'maxPendingHandshakes']);
+    server.close();
+  });
+
+  it('destroys an admitted connection that is not a carrier by the handshake deadline, with HANDSHAKE_TIMEOUT', async () => {
+    const clock = new ManualClock();
+    const { server, errors } = serverWithErrors({ maxPendingHandshakes: 1, handshakeTimeoutMs: 1000, clock });
+    const stalled = connection();
+    expect(server.admitConnection(stalled)).toBe(true);
+    clock.advance(999);
+    expect(stalled.destroyed).toBe(false);
+    clock.advance(1);
+    expect(stalled.destroyed).toBe(true);
+    expect(errors.map((e) => e.code)).toEqual(['MPX_ERR_HANDSHAKE_TIMEOUT']);
+    await turn();
+    expect(server.pendingHandshakes).toBe(0);
+    // A carrier that turns up on it after the deadline is dropped, not given a fresh deadline.
+    const late = connection();
+    server.accept(late, { connection: stalled });
+    expect(late.destroyed).toBe(true);
+    server.close();
+  });
+
+  it('gives an admitted connection only what is left of the deadline once it is a carrier, and stops counting it when it closes', async () => {
+    const clock = new ManualClock();
+    const { server, errors } = serverWithErrors({ handshakeTimeoutMs: 1000, clock });
+    const { a: client, b: raw } = createMemoryPair();
+    expect(server.admitConnection(raw)).toBe(true);
+    clock.advance(600);
+    server.accept(raw, { connection: raw });
+    expect(server.pendingHandshakes).toBe(1);
+    clock.advance(399);
+    expect(errors).toHaveLength(0);
+    clock.advance(1);
+    await eventually(() => errors.length === 1);
+    expect(errors[0]!.code).toBe('MPX_ERR_HANDSHAKE_TIMEOUT');
+    client.destroy();
+    await eventually(() => server.pendingHandshakes === 0);
+    server.close();
   });
 });
 

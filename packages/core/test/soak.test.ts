@@ -8,7 +8,7 @@ import { runSoak } from './soak.js';
 const SCALE = Math.max(1, Number(process.env.MPX_SOAK_SCALE ?? 1));
 const STREAMS = 300 * SCALE;
 
-describe('soak', () => {
+describe('soak', { tags: ['soak'] }, () => {
   it(`carries ${STREAMS} concurrent streams through random carrier resets and stalls, every byte verified, then leaves nothing behind`, async () => {
     await runSoak({ seed: 7, streams: 20, maxStreamBytes: 64 * 1024, faultIntervalMs: 0 }); // warm-up: code paths, pools
     const heapBefore = heapAfterGc();

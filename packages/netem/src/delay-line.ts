@@ -1,6 +1,8 @@
 // Timestamped FIFO for one-way delay. I/O-free: the owner arms a single timer for
-// the head's release time (entries are pushed with non-decreasing times because
-// the delay of a path is constant, so the head is always the earliest).
+// the head's release time. Entries are pushed with non-decreasing times while
+// the path's delay is constant; after Path.setDelay lowers it, later entries
+// may be due before earlier ones and wait behind them (released in order, as a
+// real path's shortened route would deliver once the older bytes have drained).
 
 export interface DelayEntry<T> {
   readonly at: number;

@@ -1,6 +1,8 @@
 // @mpx/netem — TCP link emulator on loopback for benchmarks and demos.
 
 export { Path, startPaths, DEFAULT_MAX_BUFFERED_BYTES, MAX_AUTO_BUFFERED_BYTES } from './path.js';
+export { PathQueue } from './path-queue.js';
+export type { QueueBound } from './path-queue.js';
 export type { PathOptions, PathStats, RateChange } from './path.js';
 export type { ConnectionStats } from './connection.js';
 export { TokenBucket, defaultBurst, MIN_BURST_BYTES, BURST_MS, CATCH_UP_MS } from './token-bucket.js';

@@ -1,6 +1,8 @@
 // Path: a TCP forwarder on 127.0.0.1:<port> that emulates a network path to a
 // target: per-connection and shared per-path rate caps (each direction), one-way
-// delay, connection setup delay, and faults on command (reset, stall, down).
+// delay, connection setup delay, a bounded queue in front of the shared cap,
+// caps and delay changed at run time, and faults on command (reset, stall,
+// down — stalled or refusing).
 
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
@@ -8,6 +10,8 @@ import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Connection } from './connection.js';
 import type { ConnectionLink, ConnectionStats } from './connection.js';
+import { PathQueue, checkQueueBound } from './path-queue.js';
+import type { QueueBound } from './path-queue.js';
 import type { PumpLink } from './pump.js';
 import { SharedBucket } from './shared-bucket.js';
 import { checkRate } from './token-bucket.js';
@@ -29,6 +33,15 @@ export interface PathOptions {
   pathRate?: number;
   /** One-way delay in ms, applied in each direction (RTT adds 2×). Default 0. */
   delayMs?: number;
+  /**
+   * Bound of the queue in front of `pathRate` (per direction, all connections
+   * together): bytes, or ms of the path rate (2 × RTT = 2 bandwidth-delay
+   * products). Connections keep being read while the queue is below it, so a
+   * deep bound lets queueing delay build up as in a deep-buffered router.
+   * Default: none (a connection stops being read while any of its bytes wait
+   * for tokens; the kernel's socket buffers are the only queue).
+   */
+  pathQueue?: QueueBound;
   /** Delay in ms before each new connection's upstream is connected. Default 0. */
   setupDelayMs?: number;
   /**
@@ -64,6 +77,14 @@ export interface PathStats {
   down: boolean;
   perConnectionRate: number;
   pathRate: number;
+  delayMs: number;
+  /** Bytes waiting for the path's tokens, client → target and back. */
+  queuedUp: number;
+  queuedDown: number;
+  /** The path queue's bound in bytes now, if one was set. */
+  queueLimit: number | undefined;
+  /** Down and refusing: new connections are reset at once. */
+  refusing: boolean;
   perConnection: ConnectionStats[];
 }
 
@@ -80,12 +101,14 @@ export class Path extends EventEmitter {
 
   readonly #server: Server;
   readonly #target: { host: string; port: number };
-  readonly #delayMs: number;
+  #delayMs: number;
   readonly #setupDelayMs: number;
   readonly #maxBuffered: number | undefined;
   readonly #now: () => number;
   readonly #sharedUp: SharedBucket;
   readonly #sharedDown: SharedBucket;
+  readonly #queueUp: PathQueue;
+  readonly #queueDown: PathQueue;
   readonly #conns: Connection[] = [];
   readonly #link: ConnectionLink;
   #perConnectionRate: number;
@@ -94,6 +117,7 @@ export class Path extends EventEmitter {
   #bytesDown = 0;
   #stalled = false;
   #down = false;
+  #refusing = false;
   #downTimer: ReturnType<typeof setTimeout> | null = null;
   #closing: Promise<void> | null = null;
 
@@ -127,10 +151,16 @@ export class Path extends EventEmitter {
     this.#perConnectionRate = o.perConnectionRate ?? Infinity;
     this.#sharedUp = new SharedBucket(o.pathRate ?? Infinity, this.#now);
     this.#sharedDown = new SharedBucket(o.pathRate ?? Infinity, this.#now);
-    const pumpLink = (shared: SharedBucket, count: (n: number) => void): PumpLink => ({
+    this.#queueUp = new PathQueue(o.pathQueue, () => this.#sharedUp.bucket.rate);
+    this.#queueDown = new PathQueue(o.pathQueue, () => this.#sharedDown.bucket.rate);
+    const path = this;
+    const pumpLink = (shared: SharedBucket, queue: PathQueue, count: (n: number) => void): PumpLink => ({
       now: this.#now,
-      delayMs: this.#delayMs,
+      get delayMs() {
+        return path.#delayMs;
+      },
       shared,
+      queue,
       frozen: () => this.#stalled || this.#down,
       bound: () => this.#bound(),
       delivered: count,
@@ -138,8 +168,8 @@ export class Path extends EventEmitter {
     this.#link = {
       target: this.#target,
       setupDelayMs: this.#setupDelayMs,
-      up: pumpLink(this.#sharedUp, (n) => (this.#bytesUp += n)),
-      down: pumpLink(this.#sharedDown, (n) => (this.#bytesDown += n)),
+      up: pumpLink(this.#sharedUp, this.#queueUp, (n) => (this.#bytesUp += n)),
+      down: pumpLink(this.#sharedDown, this.#queueDown, (n) => (this.#bytesDown += n)),
       perConnectionRate: () => this.#perConnectionRate,
       isDown: () => this.#down,
       opened: (conn) => this.emit('connectionOpen', conn.id),
@@ -181,13 +211,18 @@ export class Path extends EventEmitter {
   }
 
   /**
-   * The whole path is down: existing connections stall and new ones are accepted
-   * but not connected upstream until up. With `ms`, comes back up by itself.
+   * The whole path is down. 'stall' (default): existing connections stall and
+   * new ones are accepted but not connected upstream until up. 'refuse':
+   * existing connections are reset and new ones are reset as soon as they are
+   * accepted (the dialer sees ECONNRESET at once, as behind a router that
+   * answers with RST). With `ms`, comes back up by itself.
    */
-  down(ms?: number): void {
+  down(ms?: number, mode: 'stall' | 'refuse' = 'stall'): void {
     if (ms !== undefined && !(ms >= 0 && Number.isFinite(ms))) throw new RangeError(`down(ms): ms must be >= 0, got ${ms}`);
     this.#clearDownTimer();
     this.#down = true;
+    this.#refusing = mode === 'refuse';
+    if (this.#refusing) this.resetConnections();
     if (ms !== undefined) this.#downTimer = setTimeout(() => this.up(), ms);
     this.#refresh();
   }
@@ -195,6 +230,7 @@ export class Path extends EventEmitter {
   up(): void {
     this.#clearDownTimer();
     this.#down = false;
+    this.#refusing = false;
     this.#refresh();
   }
 
@@ -215,6 +251,18 @@ export class Path extends EventEmitter {
     this.#refresh();
   }
 
+  /**
+   * Changes the one-way delay while traffic flows. Bytes already in the delay
+   * line keep their release time; later bytes get the new delay, so a drop in
+   * delay never reorders bytes of a connection (the delay line is released in
+   * order) and a rise leaves a gap of the difference.
+   */
+  setDelay(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`delayMs must be a finite number >= 0, got ${ms}`);
+    this.#delayMs = ms;
+    this.#refresh();
+  }
+
   stats(): PathStats {
     return {
       address: this.address,
@@ -226,6 +274,11 @@ export class Path extends EventEmitter {
       down: this.#down,
       perConnectionRate: this.#perConnectionRate,
       pathRate: this.#sharedUp.bucket.rate,
+      delayMs: this.#delayMs,
+      queuedUp: this.#queueUp.queued,
+      queuedDown: this.#queueDown.queued,
+      queueLimit: this.#queueUp.limit,
+      refusing: this.#refusing,
       perConnection: this.#conns.map((c) => c.stats()),
     };
   }
@@ -245,6 +298,10 @@ export class Path extends EventEmitter {
   #accept(socket: Socket): void {
     if (this.#closing) {
       socket.destroy();
+      return;
+    }
+    if (this.#refusing) {
+      socket.resetAndDestroy();
       return;
     }
     const conn = new Connection(this.#nextId++, socket, this.#link);
@@ -296,6 +353,7 @@ function checkOptions(o: PathOptions): void {
     const v = o[k];
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`${k} must be a finite number >= 0, got ${v}`);
   }
+  if (o.pathQueue !== undefined) checkQueueBound(o.pathQueue);
   const m = o.maxBufferedBytes;
   if (m !== undefined && !(Number.isInteger(m) && m >= 1)) throw new RangeError(`maxBufferedBytes must be an integer >= 1, got ${m}`);
 }

@@ -2,7 +2,8 @@
 //
 //   src socket ──data──▶ pending ──tokens (own bucket, then path bucket)──▶ delay line ──due──▶ dst.write
 //
-// Backpressure: the source is paused whenever bytes wait for tokens, the
+// Backpressure: the source is paused whenever bytes wait for tokens (with a
+// path queue bound: once the path's queue is full, see path-queue.ts), the
 // destination asked for 'drain', the path is frozen (stall/down), or the bytes
 // held here (pending + delay line) reach the bound. Because the source is paused
 // rather than read further, the kernel buffers fill and the sender sees TCP
@@ -20,6 +21,7 @@
 
 import type { Socket } from 'node:net';
 import { DelayLine } from './delay-line.js';
+import type { PathQueue } from './path-queue.js';
 import { wakeGrain, type BucketWaiter, type SharedBucket } from './shared-bucket.js';
 import { TokenBucket, defaultBurst } from './token-bucket.js';
 
@@ -38,8 +40,11 @@ const RELEASE_SLACK_MS = 1;
 /** What a pump needs from its path. */
 export interface PumpLink {
   readonly now: () => number;
+  /** Read for each admitted chunk, so a change applies to bytes admitted after it. */
   readonly delayMs: number;
   readonly shared: SharedBucket;
+  /** The path's queue in front of `shared` (this direction). */
+  readonly queue: PathQueue;
   frozen(): boolean;
   bound(): number;
   delivered(n: number): void;
@@ -92,6 +97,7 @@ export class Pump implements BucketWaiter {
       this.#dataEvents++;
       this.#pending.push(chunk);
       this.#pendingBytes += chunk.length;
+      this.#link.queue.add(chunk.length);
       this.run();
     });
     this.#src.on('end', () => {
@@ -136,6 +142,7 @@ export class Pump implements BucketWaiter {
     if (this.#lineTimer !== null) clearTimeout(this.#lineTimer);
     this.#lineTimer = null;
     this.#link.shared.remove(this);
+    this.#link.queue.remove(this.#pendingBytes);
     this.#pending.length = 0;
     this.#pendingBytes = 0;
     this.#line.clear();
@@ -165,6 +172,7 @@ export class Pump implements BucketWaiter {
         this.#pending[0] = head.subarray(granted);
       }
       this.#pendingBytes -= granted;
+      this.#link.queue.remove(granted);
       this.#line.push(releaseAt, piece);
       this.#lineBytes += granted;
     }
@@ -207,8 +215,8 @@ export class Pump implements BucketWaiter {
       this.#link.frozen() ||
       this.#dstBlocked ||
       this.#srcEnded ||
-      this.#pendingBytes > 0 ||
-      this.#pendingBytes + this.#lineBytes >= this.#link.bound();
+      !this.#link.queue.mayRead(this.#pendingBytes) ||
+      this.#held() >= this.#link.bound();
     if (pause === this.#srcPaused) return;
     this.#srcPaused = pause;
     if (pause) this.#src.pause();
@@ -219,7 +227,7 @@ export class Pump implements BucketWaiter {
     // A frozen path (stall/down) or a receiver that stopped reading (the bound is
     // reached) earns no catch-up: such a link would not have carried those bytes.
     // A transient 'drain' wait is not receiver-limited and keeps the backlog.
-    if (frozen || this.#srcEnded || this.buffered >= this.#link.bound()) {
+    if (frozen || this.#srcEnded || this.#held() >= this.#link.bound()) {
       this.#setBacklogged(false);
     } else if (this.#pendingBytes > 0) {
       this.#setBacklogged(true); // pending persists only while waiting for tokens
@@ -235,6 +243,14 @@ export class Pump implements BucketWaiter {
         });
       });
     }
+  }
+
+  /**
+   * Bytes counted against the per-connection bound: the delay line, plus the
+   * bytes waiting for tokens unless a path queue bound limits those instead.
+   */
+  #held(): number {
+    return this.#lineBytes + (this.#link.queue.limit === undefined ? this.#pendingBytes : 0);
   }
 
   #setBacklogged(b: boolean): void {

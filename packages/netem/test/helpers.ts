@@ -3,6 +3,8 @@
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import { Path } from '../src/path.js';
+import type { PathOptions } from '../src/path.js';
 
 export interface TestServer {
   server: Server;
@@ -100,4 +102,19 @@ export function readBytes(s: Socket, n: number): Promise<Buffer> {
     s.on('data', onData);
     s.once('error', reject);
   });
+}
+
+/** What a test started, undone in reverse order by the test file's afterEach. */
+export const cleanups: (() => Promise<void> | void)[] = [];
+
+export async function startPath(o: PathOptions): Promise<Path> {
+  const p = await Path.start(o);
+  cleanups.push(() => p.close());
+  return p;
+}
+
+export async function client(port: number): Promise<Socket> {
+  const s = await dial(port);
+  cleanups.push(() => void s.destroy());
+  return s;
 }

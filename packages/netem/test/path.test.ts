@@ -9,9 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Path, startPaths } from '../src/path.js';
 import type { PathOptions } from '../src/path.js';
-import { collect, dial, echoServer, pattern, readBytes, sinkServer, sourceServer } from './helpers.js';
+import { cleanups, client, collect, dial, echoServer, startPath, pattern, readBytes, sinkServer, sourceServer } from './helpers.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -22,17 +21,6 @@ async function withServer<T extends { close(): Promise<void> }>(p: Promise<T>): 
   return s;
 }
 
-async function startPath(o: PathOptions): Promise<Path> {
-  const p = await Path.start(o);
-  cleanups.push(() => p.close());
-  return p;
-}
-
-async function client(port: number): Promise<Socket> {
-  const s = await dial(port);
-  cleanups.push(() => void s.destroy());
-  return s;
-}
 
 /** Resolves with hadError on 'close' (events.once would reject on the 'error' before it). */
 function closeOf(s: Socket): Promise<boolean> {

@@ -1,5 +1,5 @@
 // @mpx/testkit: in-memory carriers with fault injection, the carrier
-// conformance suite, and seeded randomness for tests.
+// conformance suite, the transport contract suite, and seeded randomness for tests.
 export type { RandomSource } from './seeded-random.js';
 export { seededRandom, randomBytes, randomInt } from './seeded-random.js';
 export type { MemoryPair, MemoryPairOptions } from './memory-pair.js';
@@ -7,6 +7,8 @@ export { createMemoryPair } from './memory-pair.js';
 export { connectionReset } from './memory-link.js';
 export type { CarrierPair, CarrierPairFactory, CarrierSuiteOptions } from './conformance.js';
 export { runCarrierSuite } from './conformance.js';
+export { acceptQueue, rejectionOf } from './accept-queue.js';
+export { runTransportContractSuite, type TransportSubject } from './transport-contract.js';
 export type { Digest } from './stream-helpers.js';
 export {
   collectBytes,
@@ -19,3 +21,4 @@ export {
   writeRandom,
 } from './stream-helpers.js';
 export { silentServer, type SilentServer } from './silent-server.js';
+export { ensureProgram, onPath, type ProgramFound, type ProgramWanted } from './programs.js';

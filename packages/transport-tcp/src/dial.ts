@@ -1,6 +1,6 @@
-// Dial one TCP or TLS carrier (SPEC §1: a reliable, ordered byte stream).
-// The promise settles once: connected (TLS: after `secureConnect`, so the
-// certificate is verified), or rejected with an error whose `code` is stable:
+// Dial one TCP or TLS carrier (SPEC §1: a reliable, ordered byte stream): the
+// dial of the transport contract (@mpx/core transport.ts). The promise settles
+// once: connected (TLS: after `secureConnect`, so the certificate is verified), or rejected with an error whose `code` is stable:
 //   MPX_ERR_CONNECT_TIMEOUT  connect (+ TLS handshake) took longer than connectTimeoutMs
 //   ABORT_ERR                options.signal aborted (Node's code; `cause` is the abort reason)
 //   MPX_ERR_INVALID_ARGUMENT bad options
@@ -10,8 +10,9 @@
 // end() this side still writes until it calls end() itself.
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { MpxError } from '@mpx/core';
-import { defaultServername, resolveDialOptions, type TcpDialOptions, type TlsClientOptions } from './options.js';
+import { abortError, guardDial } from './dial-guard.js';
+import { defaultServername, localBinding, resolveDialOptions, tlsConnectSettings, type TcpDialOptions, type TlsClientOptions } from './options.js';
+import { tuneSocket } from './sockets.js';
 
 export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSocket> {
   let resolved: ReturnType<typeof resolveDialOptions>;
@@ -20,44 +21,35 @@ export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSo
   } catch (err) {
     return Promise.reject(err);
   }
-  const { host, port, connectTimeoutMs, keepAliveMs, localAddress, signal } = resolved;
-  // The name is resolved in the local address's family, so that the two match.
-  const local = localAddress === undefined ? {} : { localAddress, family: net.isIP(localAddress) };
+  const { host, port, connectTimeoutMs, keepAliveMs, localAddress, signal, writableHighWaterMark } = resolved;
   if (signal?.aborted === true) return Promise.reject(abortError(signal));
 
   return new Promise((resolve, reject) => {
     const t = resolved.tls;
-    const socket = t === undefined ? net.connect({ host, port, allowHalfOpen: true, ...local }) : tls.connect({ ...tlsOptions(host, port, t), ...local });
+    // writableHighWaterMark reaches the Duplex at run time; @types/node's NetConnectOpts omits it.
+    const local = localBinding(localAddress);
+    const plain = { host, port, allowHalfOpen: true, ...local, ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }) };
+    const socket = t === undefined ? net.connect(plain as net.NetConnectOpts) : tls.connect({ ...tlsOptions(host, port, t), ...local });
     const readyEvent = t === undefined ? 'connect' : 'secureConnect';
+    const settle = guardDial(`connect to ${host}:${port}`, connectTimeoutMs, signal, fail);
 
-    const timer = setTimeout(() => {
-      fail(new MpxError('MPX_ERR_CONNECT_TIMEOUT', `connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`));
-    }, connectTimeoutMs);
-    const onAbort = (): void => fail(abortError(signal));
-
-    function cleanup(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.removeListener('error', fail);
-      socket.removeListener(readyEvent, ready);
-    }
     function fail(err: Error): void {
-      cleanup();
+      if (!settle()) return;
+      socket.removeListener(readyEvent, ready);
       // Keep a listener: destroy() may still surface a late error from the handle.
       socket.on('error', () => {});
       socket.destroy();
       reject(err);
     }
     function ready(): void {
-      cleanup();
-      socket.setNoDelay(true);
-      if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
+      if (!settle()) return;
+      socket.removeListener('error', fail);
+      tuneSocket(socket, keepAliveMs);
       resolve(socket);
     }
 
     socket.once('error', fail);
     socket.once(readyEvent, ready);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -67,19 +59,7 @@ function tlsOptions(host: string, port: number, t: TlsClientOptions): tls.Connec
     host,
     port,
     allowHalfOpen: true,
-    rejectUnauthorized: t.insecure !== true,
+    ...tlsConnectSettings(t, t.servername ?? defaultServername(host)),
   };
-  if (t.ca !== undefined) options.ca = t.ca;
-  if (t.cert !== undefined) options.cert = t.cert;
-  if (t.key !== undefined) options.key = t.key;
-  const servername = t.servername ?? defaultServername(host);
-  if (servername !== undefined) options.servername = servername;
   return options;
-}
-
-function abortError(signal: AbortSignal | undefined): Error {
-  const err = new Error('The dial was aborted', { cause: signal?.reason });
-  err.name = 'AbortError';
-  (err as Error & { code: string }).code = 'ABORT_ERR';
-  return err;
 }

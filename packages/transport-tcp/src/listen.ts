@@ -1,4 +1,5 @@
-// Accept TCP or TLS carriers (SPEC §1). Each accepted connection is handed to
+// Accept TCP or TLS carriers (SPEC §1): the listen of the transport contract
+// (@mpx/core transport.ts). Each accepted connection is handed to
 // `onCarrier` once it is usable: at once for TCP, after the handshake for TLS.
 //
 // Accepted sockets are half-open capable (`allowHalfOpen: true`), like dialled ones:
@@ -10,37 +11,30 @@
 //   closeAll()  close() and destroy every carrier accepted by this listener that
 //               is still open. Resolves once all of them are closed.
 //
+// Before login: `options.onConnection` sees each connection at TCP accept,
+// before its TLS handshake, and `info.connection` names it again when it
+// becomes a carrier (see connections.ts).
+//
 // Events (the listener is an EventEmitter):
 //   'clientError' (err, info?)  a connection failed before it became a carrier
 //               (TLS handshake failure, reset during handshake) or `onCarrier`
 //               threw. Swallowed when nobody listens: it never crashes the process.
 //   'error' (err)   the listening socket failed after listen (e.g. EMFILE on accept).
 //               As for any EventEmitter, it throws when nobody listens.
-import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { Duplex } from 'node:stream';
+import type { CarrierInfo, OnCarrier } from '@mpx/core';
+import { trackConnections, type ConnectionOf } from './connections.js';
+import { CarrierListenerBase } from './listener-base.js';
 import { checkListenOptions, type TcpListenOptions } from './options.js';
+import { bindServer, tuneSocket } from './sockets.js';
 
-export interface CarrierInfo {
-  remoteAddress: string;
-  remotePort: number;
-}
+export type { CarrierInfo, CarrierListener, OnCarrier } from '@mpx/core';
 
-export interface CarrierListener {
-  /** The bound address; `host` is the address as bound (`::1`, `127.0.0.1`, `::`). */
-  readonly address: { host: string; port: number };
-  close(): Promise<void>;
-  closeAll(): Promise<void>;
-}
-
-export type OnCarrier = (carrier: Duplex, info: CarrierInfo) => void;
-
-export class TcpCarrierListener extends EventEmitter implements CarrierListener {
+export class TcpCarrierListener extends CarrierListenerBase {
   readonly address: { host: string; port: number };
   readonly #server: net.Server;
   readonly #open: Set<net.Socket>;
-  #closed = false;
 
   /** @internal use listenTcp() */
   constructor(server: net.Server, open: Set<net.Socket>) {
@@ -52,18 +46,10 @@ export class TcpCarrierListener extends EventEmitter implements CarrierListener 
     this.address = { host: bound.address, port: bound.port };
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      // Stops listening now; the server's own 'close' waits for every
-      // connection, which is the carriers' owners' business, not ours.
-      this.#server.close();
-    }
-    return Promise.resolve();
+  protected stopAccepting(): void {
+    // Stops listening now; the server's own 'close' waits for every
+    // connection, which is the carriers' owners' business, not ours.
+    this.#server.close();
   }
 
   async closeAll(): Promise<void> {
@@ -78,7 +64,7 @@ export class TcpCarrierListener extends EventEmitter implements CarrierListener 
   }
 }
 
-export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier): Promise<TcpCarrierListener> {
+export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier<net.Socket>): Promise<TcpCarrierListener> {
   let keepAliveMs: number;
   try {
     keepAliveMs = checkListenOptions(options);
@@ -92,8 +78,9 @@ export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier): Prom
     listener?.emit('clientError', err, info);
   };
 
+  let connectionOf: ConnectionOf = (socket) => socket;
   const accept = (socket: net.Socket): void => {
-    const info: CarrierInfo = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 };
+    const info: CarrierInfo = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, connection: connectionOf(socket) };
     // Reset between accept and here, or a TLS handshake that finished after close().
     if (socket.destroyed || listener?.closed === true) {
       socket.destroy();
@@ -101,8 +88,7 @@ export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier): Prom
     }
     open.add(socket);
     socket.once('close', () => open.delete(socket));
-    socket.setNoDelay(true);
-    if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
+    tuneSocket(socket, keepAliveMs);
     try {
       onCarrier(socket, info);
     } catch (err) {
@@ -122,17 +108,13 @@ export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier): Prom
     );
     // Handshake failures: tls.Server destroys the socket; we only report them.
     server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
-      emitClientError(err, { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0 });
+      emitClientError(err, { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, connection: connectionOf(socket) });
     });
   }
+  connectionOf = trackConnections(server, options.onConnection);
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: options.host, port: options.port, backlog: options.backlog }, () => {
-      server.removeListener('error', reject);
-      listener = new TcpCarrierListener(server, open);
-      server.on('error', (err: Error) => listener?.emit('error', err));
-      resolve(listener);
-    });
+  return bindServer(server, { host: options.host, port: options.port, backlog: options.backlog }, () => {
+    listener = new TcpCarrierListener(server, open);
+    return listener;
   });
 }

@@ -25,12 +25,4 @@ export async function tcpPair(
   return { client, server, cleanup: () => listener.closeAll() };
 }
 
-/** Resolves with the error a promise rejects with; fails the test if it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
+export { rejectionOf } from '@mpx/testkit';

@@ -1,9 +1,10 @@
 // listenTcp: hands out accepted sockets, and close()/closeAll() semantics.
 import { once } from 'node:events';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialTcp, listenTcp, type CarrierInfo, type TcpCarrierListener } from '../src/index.js';
-import { rejectionOf } from './helpers.js';
+import { CERT, KEY, rejectionOf } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -39,8 +40,8 @@ describe('listenTcp', () => {
     expect(l.address.port).toBeGreaterThan(0);
     const client = await dialTcp({ host: '::1', port: l.address.port });
     cleanups.push(() => void client.destroy());
-    const { info } = await next();
-    expect(info).toEqual({ remoteAddress: '::1', remotePort: client.localPort });
+    const { carrier, info } = await next();
+    expect(info).toEqual({ remoteAddress: '::1', remotePort: client.localPort, connection: carrier });
   });
 
   it('close() stops accepting while carriers already handed out keep working', async () => {
@@ -111,5 +112,44 @@ describe('listenTcp', () => {
   it('rejects TLS options without a key with MPX_ERR_INVALID_ARGUMENT', async () => {
     const err = await rejectionOf(listenTcp({ port: 0, tls: { cert: 'x' } as never }, () => {}));
     expect(err.code).toBe('MPX_ERR_INVALID_ARGUMENT');
+  });
+});
+
+describe('listenTcp onConnection (before TLS)', () => {
+  it('sees each connection at TCP accept, closes the refused ones at once, and names the TCP socket under a TLS carrier', async () => {
+    const seen: net.Socket[] = [];
+    let admit = true;
+    const accepted: Accepted[] = [];
+    const l = await listenTcp(
+      {
+        host: '127.0.0.1',
+        port: 0,
+        tls: { cert: CERT, key: KEY },
+        onConnection: (connection) => {
+          seen.push(connection);
+          return admit;
+        },
+      },
+      (carrier, info) => accepted.push({ carrier, info }),
+    );
+    cleanups.push(() => l.closeAll());
+    const clientErrors: unknown[] = [];
+    l.on('clientError', (err: unknown) => clientErrors.push(err));
+    const client = await dialTcp({ host: '127.0.0.1', port: l.address.port, tls: { ca: CERT, servername: 'localhost' } });
+    cleanups.push(() => void client.destroy());
+    while (accepted.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const [{ carrier, info }] = accepted as [Accepted];
+    expect(seen).toHaveLength(1);
+    expect(info.connection).toBe(seen[0]);
+    expect(info.connection).not.toBe(carrier); // the TLS socket wraps it
+
+    admit = false;
+    const refused = net.connect({ host: '127.0.0.1', port: l.address.port });
+    refused.on('error', () => {});
+    cleanups.push(() => void refused.destroy());
+    await once(refused, 'close');
+    expect(seen).toHaveLength(2);
+    expect(accepted).toHaveLength(1);
+    expect(clientErrors).toEqual([]); // a refused connection never reached the TLS layer
   });
 });

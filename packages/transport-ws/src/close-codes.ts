@@ -37,8 +37,8 @@ export function isCleanClose(code: number): boolean {
 
 /** The close code to send when the carrier is destroyed with `err`. */
 export function closeCodeFor(err: unknown): number {
-  if (err instanceof MpxProtocolError) return CloseCode.POLICY_VIOLATION;
-  if (err instanceof MpxError) {
+  if (MpxProtocolError.isProtocolError(err)) return CloseCode.POLICY_VIOLATION;
+  if (MpxError.isMpxError(err)) {
     switch (err.code) {
       case 'MPX_ERR_PROTOCOL':
       case 'MPX_ERR_AUTH_FAILED':

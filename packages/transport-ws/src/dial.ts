@@ -9,42 +9,35 @@
 // permessage-deflate is never offered: mpx payloads are usually already
 // compressed or encrypted, and compression would add latency and memory per carrier.
 // ws sets TCP_NODELAY on the socket itself (`setSocket`); we set keep-alive.
+// The deadline, abort and option checks are the transport contract's, shared
+// with @mpx/transport-tcp.
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
 import WebSocket from 'ws';
-import { MpxError } from '@mpx/core';
+import { MpxError, type DialOptions, type TlsClientOptions } from '@mpx/core';
+import {
+  abortError,
+  checkPositive,
+  guardDial,
+  invalid,
+  localBinding,
+  resolveCommonDialOptions,
+  tlsConnectSettings,
+  tuneSocket,
+} from '@mpx/transport-tcp';
 import { DEFAULT_MAX_MESSAGE_SIZE, WebSocketDuplex } from './ws-duplex.js';
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_KEEP_ALIVE_MS = 15_000;
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS, type PemInput } from '@mpx/transport-tcp';
 
-export type PemInput = string | Buffer;
-
-export interface WebSocketDialOptions {
+/** The common dial options (timeout, keep-alive, signal) and TLS options (for wss) of the contract, plus: */
+export interface WebSocketDialOptions extends DialOptions, TlsClientOptions {
   /** `ws://` or `wss://` URL including the path. IPv6 literals in brackets: `ws://[::1]:8080/mpx`. */
   url: string;
   /** Extra request headers, e.g. `Host` to reach a virtual host behind a CDN, or auth headers. */
   headers?: Record<string, string>;
-  /** TLS SNI and the name the certificate is checked against. Default: the URL's host name. */
-  servername?: string;
-  /** Trusted CAs (PEM). Default: Node's bundled root store. */
-  ca?: PemInput | PemInput[];
-  /** Client certificate and key (PEM). */
-  cert?: PemInput;
-  key?: PemInput;
-  /** Skip certificate verification (`rejectUnauthorized: false`). Only when asked for explicitly. */
-  insecure?: boolean;
-  /** Default 10000. */
-  connectTimeoutMs?: number;
-  /** TCP keep-alive initial delay; 0 turns it off. Default 15000. */
-  keepAliveMs?: number;
   /** Largest message accepted from the server (ws closes with 1009 above it). Default 1 MiB. */
   maxPayload?: number;
   /** Largest message sent; must not exceed the server's maxPayload. Default 1 MiB. */
   maxMessageSize?: number;
-  /** Local address to connect from (an IP literal of this host): the egress interface. Default: the OS's choice. */
-  localAddress?: string;
-  signal?: AbortSignal;
 }
 
 /** The server answered the upgrade request with a plain HTTP response. */
@@ -59,18 +52,16 @@ export class WebSocketUpgradeError extends MpxError {
 }
 
 export function dialWebSocket(options: WebSocketDialOptions): Promise<WebSocketDuplex> {
-  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_MESSAGE_SIZE;
+  let common: ReturnType<typeof resolveCommonDialOptions>;
   try {
     checkUrl(options.url);
-    checkPositive('connectTimeoutMs', connectTimeoutMs);
+    common = resolveCommonDialOptions(options);
     checkPositive('maxPayload', maxPayload);
-    if (!Number.isInteger(keepAliveMs) || keepAliveMs < 0) invalid('keepAliveMs', keepAliveMs);
   } catch (err) {
     return Promise.reject(err);
   }
-  const { signal } = options;
+  const { connectTimeoutMs, keepAliveMs, signal } = common;
   if (signal?.aborted === true) return Promise.reject(abortError(signal));
 
   return new Promise((resolve, reject) => {
@@ -78,33 +69,14 @@ export function dialWebSocket(options: WebSocketDialOptions): Promise<WebSocketD
       perMessageDeflate: false,
       followRedirects: false,
       maxPayload,
-      rejectUnauthorized: options.insecure !== true,
+      ...tlsConnectSettings(options, options.servername),
     };
     if (options.headers !== undefined) clientOptions.headers = options.headers;
-    if (options.servername !== undefined) clientOptions.servername = options.servername;
-    if (options.ca !== undefined) clientOptions.ca = options.ca;
-    if (options.cert !== undefined) clientOptions.cert = options.cert;
-    if (options.key !== undefined) clientOptions.key = options.key;
     // ws hands unknown options to http(s).request, which binds the socket to localAddress.
-    // The name is resolved in the local address's family, so that the two match.
-    if (options.localAddress !== undefined) {
-      Object.assign(clientOptions, { localAddress: options.localAddress, family: isIP(options.localAddress) });
-    }
+    Object.assign(clientOptions, localBinding(common.localAddress));
     const ws = new WebSocket(options.url, clientOptions);
-    let settled = false;
+    const settle = guardDial(`WebSocket connect to ${options.url}`, connectTimeoutMs, signal, fail);
 
-    const timer = setTimeout(() => {
-      fail(new MpxError('MPX_ERR_CONNECT_TIMEOUT', `WebSocket connect to ${options.url} timed out after ${connectTimeoutMs} ms`));
-    }, connectTimeoutMs);
-    const onAbort = (): void => fail(abortError(signal));
-
-    function settle(): boolean {
-      if (settled) return false;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      return true;
-    }
     function fail(err: Error): void {
       if (!settle()) return;
       ws.terminate(); // aborts the request; the resulting 'error' is swallowed below
@@ -117,10 +89,7 @@ export function dialWebSocket(options: WebSocketDialOptions): Promise<WebSocketD
       res.resume();
       fail(new WebSocketUpgradeError(res.statusCode ?? 0));
     });
-    ws.once('upgrade', (res: IncomingMessage) => {
-      if (keepAliveMs > 0) res.socket.setKeepAlive(true, keepAliveMs);
-      res.socket.setNoDelay(true);
-    });
+    ws.once('upgrade', (res: IncomingMessage) => tuneSocket(res.socket, keepAliveMs));
     ws.once('open', () => {
       if (!settle()) return;
       // Built synchronously in 'open', before ws can emit the first message.
@@ -134,7 +103,6 @@ export function dialWebSocket(options: WebSocketDialOptions): Promise<WebSocketD
       }
       resolve(carrier);
     });
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -146,19 +114,4 @@ function checkUrl(url: string): void {
     invalid('url', url);
   }
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') invalid('url', url);
-}
-
-function checkPositive(field: string, value: number): void {
-  if (!Number.isInteger(value) || value <= 0) invalid(field, value);
-}
-
-function invalid(field: string, value: unknown): never {
-  throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `invalid ${field}: ${String(value)}`);
-}
-
-function abortError(signal: AbortSignal | undefined): Error {
-  const err = new Error('The dial was aborted', { cause: signal?.reason });
-  err.name = 'AbortError';
-  (err as Error & { code: string }).code = 'ABORT_ERR';
-  return err;
 }

@@ -1,5 +1,13 @@
 // @mpx/transport-ws: WebSocket carriers for mpx (SPEC §1), built on ws. A
-// carrier is a connected `stream.Duplex` carrying the byte stream in binary messages.
+// carrier is a connected `stream.Duplex` carrying the byte stream in binary
+// messages. `webSocketTransport` implements the transport contract of
+// @mpx/core (transport.ts), with the dial deadline, abort error and option
+// checks of @mpx/transport-tcp.
+import type { Transport } from '@mpx/core';
+import { dialWebSocket, type WebSocketDialOptions } from './dial.js';
+import { listenWebSocket, type WebSocketCarrierInfo, type WebSocketListenOptions } from './listen.js';
+import type { WebSocketDuplex } from './ws-duplex.js';
+
 export { WebSocketDuplex, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_MESSAGE_SIZE } from './ws-duplex.js';
 export type { WebSocketDuplexOptions } from './ws-duplex.js';
 export { dialWebSocket, WebSocketUpgradeError, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS } from './dial.js';
@@ -8,3 +16,9 @@ export { listenWebSocket, WebSocketCarrierListener } from './listen.js';
 export type { OnWebSocketCarrier, WebSocketCarrierInfo, WebSocketListenOptions } from './listen.js';
 export { CloseCode, closeCodeFor, isCleanClose } from './close-codes.js';
 export { packMessages } from './batch.js';
+
+/** ws, and wss with a `wss://` URL (dial) or `tls` (listen), as a transport of the contract. */
+export const webSocketTransport: Transport<WebSocketDialOptions, WebSocketListenOptions, WebSocketDuplex, WebSocketCarrierInfo> = {
+  dial: dialWebSocket,
+  listen: listenWebSocket,
+};

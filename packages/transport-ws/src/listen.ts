@@ -1,4 +1,5 @@
-// Accept WebSocket carriers (SPEC §1) on one path, standalone (own HTTP or
+// Accept WebSocket carriers (SPEC §1) on one path: the listen of the transport
+// contract (@mpx/core transport.ts), standalone (own HTTP or
 // HTTPS server) or attached to an existing http(s).Server.
 //
 // - permessage-deflate is never negotiated (see dial.ts).
@@ -14,57 +15,62 @@
 //   closeAll()  close(), then closes every carrier still open with 1001 (going
 //               away); resolves once their WebSockets have closed.
 //
+// Before login: a standalone listener's `onConnection` sees each connection
+// at TCP accept, before TLS and before the HTTP request, and `info.connection`
+// names it again when it becomes a carrier, so a server can bound every stage
+// before its own handshake (MpxServer.admitConnection).
+//
 // Events: 'clientError' (err, info?) for connections that failed before
 // becoming a carrier (TLS or HTTP parse errors on a standalone server) or when
 // `onCarrier` threw; never crashes the process. 'error' (err) for the
 // listening socket failing after listen.
-import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
-import { MpxError } from '@mpx/core';
+import type { CarrierInfo, ListenOptions, OnCarrier } from '@mpx/core';
+import {
+  CarrierListenerBase,
+  bindServer,
+  checkCommonListenOptions, checkPositive,
+  invalid,
+  trackConnections,
+  tuneSocket,
+  type ConnectionOf,
+} from '@mpx/transport-tcp';
 import { CloseCode } from './close-codes.js';
-import { DEFAULT_KEEP_ALIVE_MS, type PemInput } from './dial.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, WebSocketDuplex } from './ws-duplex.js';
 
-export interface WebSocketListenOptions {
-  /** Address to bind when standalone. Default: Node's default (all interfaces). */
-  host?: string;
-  /** Port to bind when standalone; 0 for an ephemeral port. Default 0. */
-  port?: number;
+/**
+ * The common listen options of the contract (host, port, tls, keepAliveMs,
+ * onConnection: when standalone; port defaults to 0), plus:
+ */
+export interface WebSocketListenOptions extends ListenOptions {
   /** The upgrade path. Default '/'. */
   path?: string;
-  /** Attach to this server instead of creating one; close() leaves it open. */
+  /** Attach to this server instead of creating one (then no port, tls or onConnection); close() leaves it open. */
   server?: http.Server | https.Server;
-  /** Standalone only: serve wss:// with this certificate and key. */
-  tls?: { cert: PemInput; key: PemInput; ca?: PemInput | PemInput[]; requestCert?: boolean };
   /** Largest message accepted from a client (ws closes with 1009 above it). Default 1 MiB. */
   maxPayload?: number;
   /** Largest message sent; must not exceed the clients' maxPayload. Default 1 MiB. */
   maxMessageSize?: number;
-  /** TCP keep-alive initial delay on accepted sockets; 0 turns it off. Default 15000. */
-  keepAliveMs?: number;
 }
 
-export interface WebSocketCarrierInfo {
-  /** The TCP peer: behind a proxy or CDN, the proxy (see `headers`). */
-  remoteAddress: string;
-  remotePort: number;
+/** The contract's CarrierInfo (remoteAddress, remotePort: the TCP peer, behind a proxy or CDN the proxy), plus: */
+export interface WebSocketCarrierInfo extends CarrierInfo {
   /** The upgrade request's headers (`host`, `x-forwarded-for`, auth headers, ...). */
   headers: IncomingHttpHeaders;
 }
 
-export type OnWebSocketCarrier = (carrier: WebSocketDuplex, info: WebSocketCarrierInfo) => void;
+export type OnWebSocketCarrier = OnCarrier<WebSocketDuplex, WebSocketCarrierInfo>;
 
-export class WebSocketCarrierListener extends EventEmitter {
+export class WebSocketCarrierListener extends CarrierListenerBase {
   readonly #server: http.Server | https.Server;
   readonly #attached: boolean;
   readonly #detach: () => void;
   readonly #open: Set<WebSocketDuplex>;
-  #closed = false;
 
   /** @internal use listenWebSocket() */
   constructor(server: http.Server | https.Server, attached: boolean, open: Set<WebSocketDuplex>, detach: () => void) {
@@ -82,20 +88,12 @@ export class WebSocketCarrierListener extends EventEmitter {
     return { host: bound.address, port: bound.port };
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#detach();
-      if (!this.#attached) {
-        this.#server.close();
-        this.#server.closeIdleConnections();
-      }
+  protected stopAccepting(): void {
+    this.#detach();
+    if (!this.#attached) {
+      this.#server.close();
+      this.#server.closeIdleConnections();
     }
-    return Promise.resolve();
   }
 
   async closeAll(): Promise<void> {
@@ -115,13 +113,13 @@ export class WebSocketCarrierListener extends EventEmitter {
 export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWebSocketCarrier): Promise<WebSocketCarrierListener> {
   const path = options.path ?? '/';
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_MESSAGE_SIZE;
-  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+  let keepAliveMs: number;
   try {
     if (!path.startsWith('/')) invalid('path', path);
-    if (!Number.isInteger(maxPayload) || maxPayload <= 0) invalid('maxPayload', maxPayload);
-    if (!Number.isInteger(keepAliveMs) || keepAliveMs < 0) invalid('keepAliveMs', keepAliveMs);
-    if (options.server !== undefined && (options.tls !== undefined || options.port !== undefined)) {
-      invalid('server', 'an attached listener takes neither port nor tls');
+    checkPositive('maxPayload', maxPayload);
+    keepAliveMs = checkCommonListenOptions(options);
+    if (options.server !== undefined && (options.tls !== undefined || options.port !== undefined || options.onConnection !== undefined)) {
+      invalid('server', 'an attached listener takes neither port, tls nor onConnection');
     }
   } catch (err) {
     return Promise.reject(err);
@@ -133,12 +131,17 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
   const open = new Set<WebSocketDuplex>();
   let listener: WebSocketCarrierListener | undefined;
   const carrierOptions = options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize };
+  const connectionOf: ConnectionOf = attached ? (socket) => socket : trackConnections(server, options.onConnection);
 
   const accept = (ws: WebSocket, req: IncomingMessage): void => {
     const socket = req.socket;
-    const info: WebSocketCarrierInfo = { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, headers: req.headers };
-    socket.setNoDelay(true);
-    if (keepAliveMs > 0) socket.setKeepAlive(true, keepAliveMs);
+    const info: WebSocketCarrierInfo = {
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      headers: req.headers,
+      connection: connectionOf(socket),
+    };
+    tuneSocket(socket, keepAliveMs);
     let carrier: WebSocketDuplex;
     try {
       carrier = new WebSocketDuplex(ws, carrierOptions);
@@ -181,14 +184,9 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
   server.on('tlsClientError', (err: Error, socket: Socket) => {
     listener?.emit('clientError', err, peerOf(socket));
   });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: options.host, port: options.port ?? 0 }, () => {
-      server.removeListener('error', reject);
-      listener = new WebSocketCarrierListener(server, false, open, detach);
-      server.on('error', (err: Error) => listener?.emit('error', err));
-      resolve(listener);
-    });
+  return bindServer(server, { host: options.host, port: options.port ?? 0 }, () => {
+    listener = new WebSocketCarrierListener(server, false, open, detach);
+    return listener;
   });
 }
 
@@ -218,8 +216,4 @@ function pathOf(url: string | undefined): string {
 function peerOf(socket: Duplex): { remoteAddress: string; remotePort: number } {
   const s = socket as Partial<Socket>;
   return { remoteAddress: s.remoteAddress ?? '', remotePort: s.remotePort ?? 0 };
-}
-
-function invalid(field: string, value: unknown): never {
-  throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `invalid ${field}: ${String(value)}`);
 }

@@ -22,6 +22,12 @@
 // both sent and received EOF it closes the WebSocket with 1000, and both
 // Duplexes emit 'close'. Data after EOF is a protocol error.
 //
+// A protocol violation (a text message, data after EOF) or any destroy with
+// an error closes at once: the close frame with its code goes out and the TCP
+// connection is cut in the same turn. ws's close() alone would keep the
+// connection up to 30 s for a close frame the peer may never send, which a
+// stranger could use to hold descriptors without knowing the key.
+//
 // A WebSocket that closes without EOF (listener.closeAll() sends 1001, a peer
 // that terminated) ends the readable side too, and the writable side finishes:
 // writes still queued then fail with MPX_ERR_CARRIER_CLOSED. Close codes: see
@@ -89,7 +95,7 @@ export class WebSocketDuplex extends Duplex {
   #onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
     if (this.destroyed) return;
     if (!isBinary) {
-      this.ws.close(CloseCode.UNSUPPORTED_DATA, 'MPX_ERR_PROTOCOL');
+      closeNow(this.ws, CloseCode.UNSUPPORTED_DATA, 'MPX_ERR_PROTOCOL');
       this.destroy(new MpxError('MPX_ERR_PROTOCOL', 'text message on an mpx WebSocket carrier (binary only)'));
       return;
     }
@@ -181,10 +187,21 @@ export class WebSocketDuplex extends Duplex {
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     if (this.ws.readyState === WebSocket.OPEN) {
       if (err === null) this.ws.terminate();
-      else this.ws.close(closeCodeFor(err), closeReasonFor(err));
+      else closeNow(this.ws, closeCodeFor(err), closeReasonFor(err));
     }
     callback(err);
   }
+}
+
+/**
+ * Sends a close frame and cuts the connection without waiting for the peer's
+ * close frame. The frame is handed to the socket first, which writes it
+ * straight away unless the kernel's send buffer is full (then only the
+ * close frame is lost; the connection goes either way).
+ */
+function closeNow(ws: WebSocket, code: number, reason: string): void {
+  ws.close(code, reason);
+  ws.terminate();
 }
 
 /** The in-band end-of-stream marker: an empty binary message. */

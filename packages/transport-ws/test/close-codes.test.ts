@@ -11,6 +11,7 @@ describe('close codes', () => {
     ['MPX_ERR_GOING_AWAY', new MpxError('MPX_ERR_GOING_AWAY', 'bye'), CloseCode.GOING_AWAY],
     ['another mpx error', new MpxError('MPX_ERR_IDLE_TIMEOUT', 'idle'), CloseCode.INTERNAL_ERROR],
     ['a plain error', new Error('boom'), CloseCode.INTERNAL_ERROR],
+    ['a non-mpx error that only looks like one', Object.assign(new Error('bad'), { code: 'MPX_ERR_PROTOCOL' }), CloseCode.INTERNAL_ERROR],
   ])('sends %s as close code %i', (_name, err, code) => {
     expect(closeCodeFor(err)).toBe(code);
   });

@@ -1,7 +1,7 @@
 // Test-only helpers: the committed self-signed certificate (CN=localhost,
 // SAN localhost/127.0.0.1/::1, valid until 2126) and carrier pairs over loopback.
 import { readFileSync } from 'node:fs';
-import type { CarrierPair } from '@mpx/testkit';
+import { acceptQueue, type CarrierPair } from '@mpx/testkit';
 import {
   dialWebSocket,
   listenWebSocket,
@@ -28,18 +28,8 @@ export interface Accepted {
 export async function acceptingListener(
   options: WebSocketListenOptions,
 ): Promise<{ listener: WebSocketCarrierListener; next: () => Promise<Accepted> }> {
-  const queue: Accepted[] = [];
-  const waiters: Array<(accepted: Accepted) => void> = [];
-  const listener = await listenWebSocket(options, (carrier, info) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter({ carrier, info });
-    else queue.push({ carrier, info });
-  });
-  const next = (): Promise<Accepted> => {
-    const ready = queue.shift();
-    return ready ? Promise.resolve(ready) : new Promise((resolve) => waiters.push(resolve));
-  };
-  return { listener, next };
+  const { onCarrier, next } = acceptQueue<WebSocketDuplex, WebSocketCarrierInfo>();
+  return { listener: await listenWebSocket(options, onCarrier), next };
 }
 
 /** `ws://host:port/path` for a listener (IPv6 literals in brackets). */
@@ -68,12 +58,4 @@ export async function wsPair(
   };
 }
 
-/** Resolves with the error a promise rejects with; fails the test if it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { code?: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
+export { rejectionOf } from '@mpx/testkit';

@@ -34,7 +34,7 @@ export const aggregation: Scenario = {
       } finally {
         await path!.close();
       }
-      const rig = await startRig({ targetPort: sink.port, paths: Array.from({ length: CARRIERS }, () => spec), carriers: 1, stats: 1 });
+      const rig = await startRig({ targetPort: sink.port, paths: Array.from({ length: CARRIERS }, () => spec), carriers: 1 });
       try {
         for (const dir of ['up', 'down'] as const) {
           ctx.log(`mpx ${dir}load over ${CARRIERS} × ${CAP_MBIT} Mbit/s, ${seconds} s`);
@@ -43,7 +43,8 @@ export const aggregation: Scenario = {
           const perPath = diff(pathBytes(rig.paths, dir), before);
           const eff = r.bytesPerSecond / sum;
           const plainEff = (plain[dir] ?? 0) / mbit(CAP_MBIT);
-          rec.data[dir] = { plainBytesPerSecond: plain[dir], mpxBytesPerSecond: r.bytesPerSecond, efficiency: eff, plainEfficiency: plainEff, perPathBytes: perPath, retransmits: rig.watch.retransmits(), clientIntervalsBytesPerSecond: r.intervals };
+          const { retransmits } = await rig.client.metrics();
+          rec.data[dir] = { plainBytesPerSecond: plain[dir], mpxBytesPerSecond: r.bytesPerSecond, efficiency: eff, plainEfficiency: plainEff, perPathBytes: perPath, retransmits, clientIntervalsBytesPerSecond: r.intervals };
           const start = dir === 'down' ? startupNote(`aggregation download`, r.intervals, omit, sum) : null;
           if (start !== null) rec.note(start);
           rec.row({
@@ -54,7 +55,7 @@ export const aggregation: Scenario = {
             status: verdict(eff >= GOAL),
           });
           if (eff < GOAL) {
-            rec.note(`aggregation ${dir}: per-path share of bytes ${shares(perPath).map(formatPercent).join(' / ')} (even would be ${formatPercent(1 / CARRIERS)} each); mpx retransmissions so far ${rig.watch.retransmits()}`);
+            rec.note(`aggregation ${dir}: per-path share of bytes ${shares(perPath).map(formatPercent).join(' / ')} (even would be ${formatPercent(1 / CARRIERS)} each); mpx retransmissions so far ${retransmits}`);
           }
         }
       } finally {

@@ -34,7 +34,7 @@ export const direction: Scenario = {
     ];
     rec.data.settings = { upMbit: UP_MBIT, downMbit: DOWN_MBIT, oneWayDelayMs: DELAY_MS, upBytes: upLength, downBytes: downLength, entryOptions: ['up', 'down'] };
     ctx.log(`mpx: ${formatBytes(upLength)} up on the ${UP_MBIT} Mbit/s path and ${formatBytes(downLength)} down on the ${DOWN_MBIT} Mbit/s path, at once`);
-    const rig = await startRig({ targetPort: ctx.targetPort, paths: specs, entryOptions: ['up', 'down'], carriers: 1, stats: 1 });
+    const rig = await startRig({ targetPort: ctx.targetPort, paths: specs, entryOptions: ['up', 'down'], carriers: 1 });
     try {
       const [upPath, downPath] = rig.paths as [(typeof rig.paths)[0], (typeof rig.paths)[0]];
       const [down, up] = await Promise.all([
@@ -44,12 +44,13 @@ export const direction: Scenario = {
       const rate = (r: typeof up): number => r.bytes / ((r.doneAt - r.startAt) / 1000);
       const upPathStats = upPath.stats();
       const downPathStats = downPath.stats();
+      const metrics = await rig.client.metrics().catch(() => null);
       rec.data.result = {
         up: { ok: up.ok, error: up.error, bytesPerSecond: rate(up) },
         down: { ok: down.ok, error: down.error, bytesPerSecond: rate(down) },
         upPath: { bytesUp: upPathStats.bytesUp, bytesDown: upPathStats.bytesDown },
         downPath: { bytesUp: downPathStats.bytesUp, bytesDown: downPathStats.bytesDown },
-        retransmits: rig.watch.retransmits(),
+        retransmits: metrics?.retransmits ?? null,
       };
       rec.row({ case: 'bytes verified (sha256), both ways', plain: '—', mpx: up.ok && down.ok ? '✓' : `✗ ${up.error ?? down.error ?? ''}`, goal: 'nothing lost', status: verdict(up.ok && down.ok) });
       for (const [name, r, cap] of [['upload', up, UP_MBIT], ['download', down, DOWN_MBIT]] as const) {

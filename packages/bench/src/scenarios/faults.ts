@@ -22,7 +22,6 @@ import type { TransferResult } from '../transfer.js';
 
 type Kind = 'failover' | 'stall' | 'outage';
 
-
 const CAP_MBIT = 20;
 const CARRIERS = 4;
 const DELAY_MS = 5;
@@ -179,7 +178,7 @@ function faultScenario(kind: Kind, title: string, variant: Variant = PRIMARIES):
       const perRun: Array<Record<string, unknown>> = [];
       for (let i = 0; i < reps; i++) {
         ctx.log(`mpx run ${i + 1} of ${reps}: 2 × ${formatBytes(length)} over ${carriers} × ${CAP_MBIT} Mbit/s (${variant.entryOptions.map((o) => o || 'primary').join(', ')}), ${kind} at ${formatPercent(FAULT_AT)}`);
-        const rig = await startRig({ targetPort: ctx.targetPort, paths: Array.from({ length: carriers }, () => spec), entryOptions: variant.entryOptions, carriers: 1, stats: 1 });
+        const rig = await startRig({ targetPort: ctx.targetPort, paths: Array.from({ length: carriers }, () => spec), entryOptions: variant.entryOptions, carriers: 1 });
         const events: string[] = [];
         rig.client.child.onLine((l) => {
           if (/carrier .*(up|down)|session|dial|cannot/.test(l)) events.push(l.replace(/^\S+ /, ''));
@@ -187,8 +186,8 @@ function faultScenario(kind: Kind, title: string, variant: Variant = PRIMARIES):
         try {
           runs.push(await runPair({ port: rig.port, length, seed: 21 + i, fault: applyFault(kind, rig.paths, false), watchdogMs: 15_000, timeoutMs: 90_000 }));
         } finally {
-          const carriers = [...rig.watch.latest.values()].map((c) => ({ id: c.id, label: c.label, rttMs: c.rttMs, retransmits: c.retransmits }));
-          perRun.push({ pathBytes: rig.paths.map((p) => ({ up: p.stats().bytesUp, down: p.stats().bytesDown, connections: p.stats().connections })), retransmits: rig.watch.retransmits(), lastCarrierStats: carriers, clientEvents: events.slice(0, 30) });
+          const metrics = await rig.client.metrics().catch(() => null);
+          perRun.push({ pathBytes: rig.paths.map((p) => ({ up: p.stats().bytesUp, down: p.stats().bytesDown, connections: p.stats().connections })), retransmits: metrics?.retransmits ?? null, carrierGroups: metrics?.groups ?? null, clientEvents: events.slice(0, 30) });
           await rig.stop();
         }
       }

@@ -2,13 +2,42 @@
 import type { Scenario } from '../harness.js';
 import { abuse } from './abuse.js';
 import { aggregation } from './aggregation.js';
+import { bidir } from './bidir.js';
+import { changingPaths } from './changing-paths.js';
 import { direction } from './direction.js';
 import { failover, failoverStandby, outage, stall, stallStandby } from './faults.js';
+import { iperfCarriers } from './iperf-carriers.js';
+import { latencyUnderLoad } from './latency-under-load.js';
 import { manyStreams } from './many-streams.js';
 import { openLatency } from './open-latency.js';
+import { outageResume } from './outage-resume.js';
 import { rawLoopback } from './raw-loopback.js';
+import { realClients } from './real-clients.js';
+import { sharedBottleneck } from './shared-bottleneck.js';
 import { slowReader } from './slow-reader.js';
 import { soak } from './soak.js';
 import { uneven } from './uneven.js';
 
-export const SCENARIOS: readonly Scenario[] = [aggregation, uneven, direction, failover, failoverStandby, stall, stallStandby, outage, openLatency, manyStreams, rawLoopback, slowReader, soak, abuse];
+export const SCENARIOS: readonly Scenario[] = [
+  aggregation,
+  uneven,
+  direction,
+  failover,
+  failoverStandby,
+  stall,
+  stallStandby,
+  outage,
+  outageResume,
+  sharedBottleneck,
+  latencyUnderLoad,
+  bidir,
+  changingPaths,
+  openLatency,
+  manyStreams,
+  rawLoopback,
+  iperfCarriers,
+  realClients,
+  slowReader,
+  soak,
+  abuse,
+];

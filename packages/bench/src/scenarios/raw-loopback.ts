@@ -4,13 +4,13 @@
 // warm-up of each.
 
 import { formatMBps, formatRatio } from '../format.js';
-import { measureThroughput, startRig, startThroughputSink } from '../harness.js';
+import { measureThroughput, startThroughputSink } from '../harness.js';
 import type { Context, Scenario, ThroughputSink } from '../harness.js';
-import { readCpuSeconds } from '../proc.js';
-import { startRelayProcess, stopAll } from '../procs.js';
+import { stopAll } from '../procs.js';
 import type { Child } from '../procs.js';
 import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
+import { startContenders, withCpu } from '../turns.js';
 
 const GOAL = 0.5;
 
@@ -20,11 +20,8 @@ interface Run {
 }
 
 async function measure(sink: ThroughputSink, port: number, dir: 'up' | 'down', seconds: number, procs: readonly Child[]): Promise<Run> {
-  const cpu = (): number => procs.reduce((sum, c) => sum + (readCpuSeconds(c.pid) ?? NaN), 0);
-  const before = cpu();
-  const r = await measureThroughput(sink, port, dir, seconds, 0, 500e6);
-  const used = cpu() - before;
-  return { bytesPerSecond: r.bytesPerSecond, cpuSecondsPerGB: used / (r.bytes / 1e9) };
+  const { result: r, cpuSeconds } = await withCpu(procs, () => measureThroughput(sink, port, dir, seconds, 0, 500e6));
+  return { bytesPerSecond: r.bytesPerSecond, cpuSecondsPerGB: cpuSeconds / (r.bytes / 1e9) };
 }
 
 const show = (r: Run): string => `${formatMBps(r.bytesPerSecond)}, ${r.cpuSecondsPerGB.toFixed(2)} CPU s/GB`;
@@ -47,16 +44,7 @@ export const rawLoopback: Scenario = {
     rec.data.settings = { seconds, warmupSeconds: WARMUP_SECONDS, rounds: ROUNDS, order: 'relay, mpx -p 1, mpx -p 2, repeated; each value is the mean of the rounds', tool: sink.tool, cpu: 'utime + stime of the two tunnel (or relay) processes during the run' };
     const children: Child[] = [];
     try {
-      const b = await startRelayProcess('relay B', sink.port);
-      children.push(b.child);
-      const a = await startRelayProcess('relay A', b.port);
-      children.push(a.child);
-      const configs: Array<{ name: string; port: number; procs: Child[] }> = [{ name: 'relay', port: a.port, procs: [a.child, b.child] }];
-      for (const carriers of [1, 2]) {
-        const rig = await startRig({ targetPort: sink.port, carriers });
-        children.push(rig.client.child, rig.server.child);
-        configs.push({ name: `mpx -p ${carriers}`, port: rig.port, procs: [rig.client.child, rig.server.child] });
-      }
+      const configs = await startContenders(sink.port, [1, 2], children);
       for (const cfg of configs) {
         ctx.log(`${cfg.name}: warming up, ${WARMUP_SECONDS} s each way (not measured)`);
         for (const dir of ['up', 'down'] as const) await measureThroughput(sink, cfg.port, dir, WARMUP_SECONDS, 0, 500e6);

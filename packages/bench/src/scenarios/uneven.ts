@@ -36,7 +36,7 @@ export const uneven: Scenario = {
       }
       for (const weights of [[1, 2], [1, 1]] as const) {
         const w = weights.join('|');
-        const rig = await startRig({ targetPort: sink.port, paths: specs, weights, carriers: 1, stats: 1 });
+        const rig = await startRig({ targetPort: sink.port, paths: specs, weights, carriers: 1 });
         try {
           for (const dir of ['up', 'down'] as const) {
             ctx.log(`mpx ${dir}load, weights ${w}, ${seconds} s`);
@@ -44,7 +44,8 @@ export const uneven: Scenario = {
             const r = await measureThroughput(sink, rig.port, dir, seconds, omit, sum);
             const perPath = diff(pathBytes(rig.paths, dir), before);
             const eff = r.bytesPerSecond / sum;
-            rec.data[`${dir} weights ${w}`] = { plainBytesPerSecond: plain[dir], mpxBytesPerSecond: r.bytesPerSecond, efficiency: eff, perPathBytes: perPath, perPathShare: shares(perPath), retransmits: rig.watch.retransmits(), clientIntervalsBytesPerSecond: r.intervals };
+            const { retransmits } = await rig.client.metrics();
+            rec.data[`${dir} weights ${w}`] = { plainBytesPerSecond: plain[dir], mpxBytesPerSecond: r.bytesPerSecond, efficiency: eff, perPathBytes: perPath, perPathShare: shares(perPath), retransmits, clientIntervalsBytesPerSecond: r.intervals };
             const start = dir === 'down' ? startupNote(`uneven download weights ${w}`, r.intervals, omit, sum) : null;
             if (start !== null) rec.note(start);
             rec.row({
@@ -55,7 +56,7 @@ export const uneven: Scenario = {
               status: verdict(eff >= GOAL),
             });
             const split = shares(perPath).map(formatPercent).join(' / ');
-            if (eff < GOAL) rec.note(`uneven ${dir} weights ${w}: bytes split ${split} over the ${CAPS_MBIT.join(' / ')} Mbit/s paths (capacity split 33% / 67%); retransmissions ${rig.watch.retransmits()}`);
+            if (eff < GOAL) rec.note(`uneven ${dir} weights ${w}: bytes split ${split} over the ${CAPS_MBIT.join(' / ')} Mbit/s paths (capacity split 33% / 67%); retransmissions ${retransmits}`);
           }
         } finally {
           await rig.stop();

@@ -1,0 +1,59 @@
+// iperf3 carriers: one iperf3 stream, no emulation, through two plain Node
+// relays in a row and through mpx with 1, 2 and 4 TCP carriers, upload and
+// download, in turns; each row is the worst round of the paired ratios.
+// Throughput ≥ 0.75 × the relay pair and CPU s/GB of the two middle
+// processes ≤ 1.3 × the relay pair's (issue #15).
+
+import { formatMbit, formatRatio } from '../format.js';
+import { measureThroughput, startThroughputSink } from '../harness.js';
+import type { Context, Scenario, Throughput } from '../harness.js';
+import { stopAll } from '../procs.js';
+import type { Child } from '../procs.js';
+import { verdict } from '../results.js';
+import type { Recorder } from '../results.js';
+import { RELAY, inTurns, mpxName, startContenders, withCpu, worstRound } from '../turns.js';
+
+const CARRIERS = [1, 2, 4] as const;
+const SPEED_GOAL = 0.75;
+const CPU_GOAL = 1.3;
+/** Built-in source/sink only (no iperf3): bytes per second it is sized for. */
+const FALLBACK_RATE = 500e6;
+
+export const iperfCarriers: Scenario = {
+  name: 'iperf-carriers',
+  title: `one iperf3 stream through mpx with ${CARRIERS.join(', ')} TCP carriers vs two Node relays, throughput and CPU s/GB`,
+  async run(ctx: Context, rec: Recorder) {
+    const seconds = ctx.quick ? 3 : 5;
+    const warmup = ctx.quick ? 1 : 2;
+    const rounds = ctx.quick ? 2 : 3;
+    const sink = await startThroughputSink(ctx);
+    rec.data.settings = { seconds, warmupSeconds: warmup, rounds, carriers: CARRIERS, tool: sink.tool, order: 'relay, mpx -p 1, -p 2, -p 4, repeated; each row is the round with the worst mpx ÷ relay ratio', cpu: 'utime + stime of the two middle processes over the whole run' };
+    const children: Child[] = [];
+    try {
+      const contenders = await startContenders(sink.port, CARRIERS, children);
+      for (const c of contenders) {
+        ctx.log(`${c.name}: warming up, ${warmup} s each way (not measured)`);
+        for (const dir of ['up', 'down'] as const) await measureThroughput(sink, c.port, dir, warmup, 0, FALLBACK_RATE);
+      }
+      for (const dir of ['up', 'down'] as const) {
+        const runs = await inTurns(contenders, rounds, (c, round) => {
+          ctx.log(`${c.name}, ${dir}load, ${seconds} s (round ${round} of ${rounds})`);
+          return withCpu(c.procs, () => measureThroughput(sink, c.port, dir, seconds, 0, FALLBACK_RATE));
+        });
+        rec.data[dir] = Object.fromEntries(runs);
+        const speed = (name: string): number[] => (runs.get(name) ?? []).map((m) => m.result.bytesPerSecond);
+        const cpuPerGB = (name: string): number[] => (runs.get(name) ?? []).map((m: { result: Throughput; cpuSeconds: number }) => m.cpuSeconds / (m.result.bytes / 1e9));
+        const label = dir === 'up' ? 'upload' : 'download';
+        for (const p of CARRIERS) {
+          const w = worstRound(speed(RELAY), speed(mpxName(p)), true);
+          rec.row({ case: `${label}, ${p} carrier${p > 1 ? 's' : ''} (ratio ${formatRatio(w.ratio)})`, plain: formatMbit(w.base), mpx: formatMbit(w.candidate), goal: `≥ ${SPEED_GOAL} × relay`, status: verdict(w.ratio >= SPEED_GOAL) });
+          const c = worstRound(cpuPerGB(RELAY), cpuPerGB(mpxName(p)), false);
+          rec.row({ case: `${label}, ${p} carrier${p > 1 ? 's' : ''}: CPU s/GB (ratio ${formatRatio(c.ratio)})`, plain: `${c.base.toFixed(2)} s/GB`, mpx: `${c.candidate.toFixed(2)} s/GB`, goal: `≤ ${CPU_GOAL} × relay`, status: verdict(c.ratio <= CPU_GOAL) });
+        }
+      }
+    } finally {
+      await stopAll(children);
+      await sink.stop();
+    }
+  },
+};

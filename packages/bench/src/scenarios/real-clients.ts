@@ -1,0 +1,182 @@
+// real clients: redis-benchmark (SET and GET, 50 connections) against a
+// private redis-server, wrk (64 keep-alive connections, GET of a 2 KiB file)
+// and curl (a 200 MB file piped into sha256sum, digest checked) against a
+// private nginx, each through two plain Node relays in a row and through mpx
+// with 4 TCP carriers, in turns, worst round of the paired ratios reported;
+// CPU of the two middle processes from /proc; idle RSS of the tunnel
+// processes after start. Goals of issue #15. The programs come from Debian's
+// packages (installed when missing and root).
+
+import { ensureProgram } from '@mpx/testkit';
+import { runCurlSha256, runRedisBenchmark, runWrk } from '../clients.js';
+import type { CurlResult } from '../clients.js';
+import type { RedisBenchmarkRow, WrkSummary } from '../client-output.js';
+import { formatBytes, formatMBps, formatRatio } from '../format.js';
+import type { Context, Scenario } from '../harness.js';
+import { readMemory } from '../proc.js';
+import { stopAll } from '../procs.js';
+import type { Child } from '../procs.js';
+import { verdict } from '../results.js';
+import type { Recorder } from '../results.js';
+import { startNginx, startRedisServer } from '../servers.js';
+import type { Nginx, ServerChild } from '../servers.js';
+import { RELAY, inTurns, mpxName, startContenders, withCpu, worstRound } from '../turns.js';
+import type { Contender } from '../turns.js';
+
+const CARRIERS = 4;
+const REDIS_CLIENTS = 50;
+const WRK_CONNECTIONS = 64;
+const SMALL_BYTES = 2048;
+const LARGE_BYTES = 200e6;
+const SPEED_GOAL = 0.95;
+const CPU_GOAL = 1.3;
+const IDLE_RSS_GOAL = 60e6;
+/** Rationale: a tunnel "after start" is one whose carriers are up and that has had a second to settle. */
+const IDLE_SETTLE_MS = 1000;
+
+const PROGRAMS = [
+  { commands: ['redis-server'], debianPackage: 'redis-server' },
+  { commands: ['redis-benchmark'], debianPackage: 'redis-tools' },
+  { commands: ['wrk'], debianPackage: 'wrk' },
+  { commands: ['nginx'], debianPackage: 'nginx' },
+  { commands: ['curl'], debianPackage: 'curl' },
+  { commands: ['sha256sum'], debianPackage: 'coreutils' },
+] as const;
+
+interface Measured<T> {
+  result: T;
+  cpuSeconds: number;
+}
+
+const perReq = (cpuSeconds: number, requests: number): string => `${((cpuSeconds / requests) * 1e6).toFixed(0)} CPU µs/req`;
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+export const realClients: Scenario = {
+  name: 'real-clients',
+  title: `redis-benchmark, wrk and curl | sha256sum through mpx (${CARRIERS} carriers) vs two Node relays`,
+  async run(ctx: Context, rec: Recorder) {
+    for (const p of PROGRAMS) {
+      const found = ensureProgram({ ...p, log: ctx.log });
+      if (found.path === undefined) throw new Error(`real-clients needs ${p.commands[0]}: ${found.note}`);
+    }
+    const rounds = ctx.quick ? 2 : 3;
+    const redisRequests = ctx.quick ? 50_000 : 200_000;
+    const wrkSeconds = ctx.quick ? 3 : 5;
+    rec.data.settings = { carriers: CARRIERS, rounds, redisClients: REDIS_CLIENTS, redisRequests, wrkConnections: WRK_CONNECTIONS, wrkSeconds, smallBytes: SMALL_BYTES, largeBytes: LARGE_BYTES, order: 'relay, mpx, repeated; each row is the round with the worst mpx ÷ relay ratio', cpu: 'utime + stime of the two middle processes (relay A + B, or mpx client + server)' };
+    const children: Child[] = [];
+    let redis: ServerChild | undefined;
+    let nginx: Nginx | undefined;
+    try {
+      redis = await startRedisServer();
+      children.push(redis.child);
+      ctx.log(`writing ${mb(LARGE_BYTES)} for nginx`);
+      nginx = await startNginx(SMALL_BYTES, LARGE_BYTES);
+      const toRedis = await startContenders(redis.port, [CARRIERS], children);
+      const toNginx = await startContenders(nginx.port, [CARRIERS], children);
+      const mpx = mpxName(CARRIERS);
+
+      await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+      idleRss(rec, toRedis);
+
+      for (const c of [...toRedis, ...toNginx]) {
+        ctx.log(`${c.name}: warm-up (not measured)`);
+        if (toRedis.includes(c)) await runRedisBenchmark(c.port, REDIS_CLIENTS, 10_000, ['set']);
+        else await runWrk(c.port, nginx.small.path, WRK_CONNECTIONS, 1);
+      }
+
+      const redisRuns = await inTurns(toRedis, rounds, (c, round) => {
+        ctx.log(`redis-benchmark -c ${REDIS_CLIENTS} -n ${redisRequests} -t set,get through ${c.name} (round ${round} of ${rounds})`);
+        return withCpu(c.procs, () => runRedisBenchmark(c.port, REDIS_CLIENTS, redisRequests, ['set', 'get']));
+      });
+      rec.data.redis = Object.fromEntries(redisRuns);
+      for (const test of ['SET', 'GET']) {
+        const rps = (name: string): number[] => (redisRuns.get(name) ?? []).map((m) => m.result.find((r: RedisBenchmarkRow) => r.test === test)?.requestsPerSecond ?? NaN);
+        const w = worstRound(rps(RELAY), rps(mpx), true);
+        const cpu = (name: string): string => perReq(redisRuns.get(name)?.[w.round]?.cpuSeconds ?? NaN, 2 * redisRequests);
+        rec.row({
+          case: `redis-benchmark ${test} -c ${REDIS_CLIENTS} (ratio ${formatRatio(w.ratio)})`,
+          plain: `${rate(w.base)} (${cpu(RELAY)}, SET+GET)`,
+          mpx: `${rate(w.candidate)} (${cpu(mpx)}, SET+GET)`,
+          goal: `≥ ${SPEED_GOAL} × relay`,
+          status: verdict(w.ratio >= SPEED_GOAL),
+        });
+      }
+
+      const wrkRuns = await inTurns(toNginx, rounds, (c, round) => {
+        ctx.log(`wrk -c ${WRK_CONNECTIONS} -d ${wrkSeconds}s GET ${SMALL_BYTES} B through ${c.name} (round ${round} of ${rounds})`);
+        return withCpu(c.procs, () => runWrk(c.port, nginx!.small.path, WRK_CONNECTIONS, wrkSeconds));
+      });
+      rec.data.wrk = Object.fromEntries(wrkRuns);
+      wrkRows(rec, wrkRuns, mpx);
+
+      const curlRuns = await inTurns(toNginx, rounds, (c, round) => {
+        ctx.log(`curl ${mb(LARGE_BYTES)} | sha256sum through ${c.name} (round ${round} of ${rounds})`);
+        return withCpu(c.procs, () => runCurlSha256(c.port, nginx!.large.path));
+      });
+      rec.data.curl = Object.fromEntries(curlRuns);
+      curlRows(rec, curlRuns, mpx, nginx.large);
+    } finally {
+      await stopAll(children);
+      await nginx?.stop();
+    }
+  },
+};
+
+const rate = (rps: number): string => `${(rps / 1000).toFixed(1)}k req/s`;
+
+function idleRss(rec: Recorder, contenders: readonly Contender[]): void {
+  const rss = (c: Contender | undefined): number[] => (c?.procs ?? []).map((p) => readMemory(p.pid)?.rss ?? NaN);
+  const relay = rss(contenders[0]);
+  const mpx = rss(contenders[1]);
+  rec.data.idleRss = { relay, mpx, note: 'relay A, relay B; mpx client, mpx server' };
+  const worst = Math.max(...mpx.map((v) => (Number.isFinite(v) ? v : Infinity)));
+  rec.row({
+    case: 'idle RSS after start, client / server',
+    plain: relay.map(formatBytes).join(' / '),
+    mpx: mpx.map(formatBytes).join(' / '),
+    goal: `≤ ${formatBytes(IDLE_RSS_GOAL)} each`,
+    status: verdict(worst <= IDLE_RSS_GOAL),
+  });
+}
+
+function wrkRows(rec: Recorder, runs: Map<string, Array<Measured<WrkSummary>>>, mpx: string): void {
+  const rps = (name: string): number[] => (runs.get(name) ?? []).map((m) => m.result.requestsPerSecond);
+  const w = worstRound(rps(RELAY), rps(mpx), true);
+  const cell = (name: string, value: number): string => {
+    const m = runs.get(name)?.[w.round];
+    return m === undefined ? '—' : `${rate(value)} (${perReq(m.cpuSeconds, m.result.requests)})`;
+  };
+  const errors = [...runs.values()].flat().reduce((sum, m) => sum + m.result.socketErrors + m.result.badResponses, 0);
+  if (errors > 0) rec.note(`real-clients wrk: ${errors} socket errors or non-2xx responses over all runs (see the JSON)`);
+  rec.row({
+    case: `wrk -c ${WRK_CONNECTIONS} keep-alive GET ${SMALL_BYTES} B (ratio ${formatRatio(w.ratio)})`,
+    plain: cell(RELAY, w.base),
+    mpx: cell(mpx, w.candidate),
+    goal: `≥ ${SPEED_GOAL} × relay`,
+    status: verdict(w.ratio >= SPEED_GOAL && errors === 0),
+  });
+}
+
+function curlRows(rec: Recorder, runs: Map<string, Array<Measured<CurlResult>>>, mpx: string, file: { bytes: number; sha256: string }): void {
+  const all = [...runs.values()].flat();
+  const right = all.filter((m) => m.result.sha256 === file.sha256 && m.result.bytes === file.bytes).length;
+  if (right < all.length) rec.note(`real-clients curl: ${all.length - right} of ${all.length} downloads had the wrong size or digest`);
+  const speed = (name: string): number[] => (runs.get(name) ?? []).map((m) => m.result.bytes / m.result.seconds);
+  const cpuPerGB = (name: string): number[] => (runs.get(name) ?? []).map((m) => m.cpuSeconds / (m.result.bytes / 1e9));
+  const w = worstRound(speed(RELAY), speed(mpx), true);
+  rec.row({
+    case: `curl ${mb(file.bytes)} | sha256sum (ratio ${formatRatio(w.ratio)})`,
+    plain: formatMBps(w.base),
+    mpx: `${formatMBps(w.candidate)}, ${right}/${all.length} digests right`,
+    goal: `≥ ${SPEED_GOAL} × relay`,
+    status: verdict(w.ratio >= SPEED_GOAL && right === all.length),
+  });
+  const c = worstRound(cpuPerGB(RELAY), cpuPerGB(mpx), false);
+  rec.row({
+    case: `curl: CPU s/GB of the two middle processes (ratio ${formatRatio(c.ratio)})`,
+    plain: `${c.base.toFixed(2)} s/GB`,
+    mpx: `${c.candidate.toFixed(2)} s/GB`,
+    goal: `≤ ${CPU_GOAL} × relay`,
+    status: verdict(c.ratio <= CPU_GOAL),
+  });
+}

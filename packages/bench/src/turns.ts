@@ -1,0 +1,97 @@
+// Comparisons against the cost floor of any two-process tunnel: two plain
+// Node pipe() relays in a row (relay A → relay B → target) next to mpx
+// client + server rigs to the same target, run in turns (relay, mpx, relay,
+// mpx, …) so that the load of a shared machine falls on both alike; CPU time
+// of a contender's two processes from /proc; the worst round of a paired
+// comparison.
+
+import { startRig } from './harness.js';
+import { readCpuSeconds } from './proc.js';
+import { startRelayProcess } from './procs.js';
+import type { Child } from './procs.js';
+
+export interface Contender {
+  /** "relay", or "mpx -p N". */
+  name: string;
+  /** Where the application connects. */
+  port: number;
+  /** The two processes in the middle (relay A and B, or mpx client and server). */
+  procs: Child[];
+}
+
+export const RELAY = 'relay';
+
+export const mpxName = (carriers: number): string => `mpx -p ${carriers}`;
+
+/**
+ * The relay pair, then one mpx rig per entry of `carriers` (TCP carriers, no
+ * emulation), all to `targetPort`. Every child started is pushed to
+ * `children` as soon as it runs, for the caller to stop.
+ */
+export async function startContenders(targetPort: number, carriers: readonly number[], children: Child[]): Promise<Contender[]> {
+  const b = await startRelayProcess('relay B', targetPort);
+  children.push(b.child);
+  const a = await startRelayProcess('relay A', b.port);
+  children.push(a.child);
+  const out: Contender[] = [{ name: RELAY, port: a.port, procs: [a.child, b.child] }];
+  for (const p of carriers) {
+    const rig = await startRig({ targetPort, carriers: p });
+    children.push(rig.client.child, rig.server.child);
+    out.push({ name: mpxName(p), port: rig.port, procs: [rig.client.child, rig.server.child] });
+  }
+  return out;
+}
+
+/** CPU seconds (user + system) the processes used so far, summed; NaN when one is gone. */
+export function cpuOf(procs: readonly Child[]): number {
+  return procs.reduce((sum, c) => sum + (readCpuSeconds(c.pid) ?? NaN), 0);
+}
+
+/** Runs `fn` and returns its result with the CPU seconds `procs` used meanwhile. */
+export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>): Promise<{ result: T; cpuSeconds: number }> {
+  const before = cpuOf(procs);
+  const result = await fn();
+  return { result, cpuSeconds: cpuOf(procs) - before };
+}
+
+/**
+ * `rounds` rounds, each running `fn` once per contender in order; returns
+ * each contender's results by round.
+ */
+export async function inTurns<T>(contenders: readonly Contender[], rounds: number, fn: (c: Contender, round: number) => Promise<T>): Promise<Map<string, T[]>> {
+  const out = new Map<string, T[]>(contenders.map((c) => [c.name, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const c of contenders) out.get(c.name)?.push(await fn(c, round));
+  }
+  return out;
+}
+
+export interface Paired {
+  /** Index of the worst round. */
+  round: number;
+  /** candidate ÷ base in that round. */
+  ratio: number;
+  base: number;
+  candidate: number;
+}
+
+/**
+ * The worst of per-round ratios candidate[i] ÷ base[i]: the lowest when
+ * higher is better (throughput), the highest when lower is better (CPU per
+ * GB). Rounds where either value is not a finite positive number count as
+ * worst of all (ratio NaN) so that a failed run cannot pass.
+ */
+export function worstRound(base: readonly number[], candidate: readonly number[], higherIsBetter: boolean): Paired {
+  const n = Math.min(base.length, candidate.length);
+  if (n === 0) return { round: -1, ratio: NaN, base: NaN, candidate: NaN };
+  let worst: Paired | undefined;
+  for (let i = 0; i < n; i++) {
+    const b = base[i] as number;
+    const c = candidate[i] as number;
+    const ratio = Number.isFinite(b) && Number.isFinite(c) && b > 0 && c > 0 ? c / b : NaN;
+    const p = { round: i, ratio, base: b, candidate: c };
+    if (Number.isNaN(ratio)) return p;
+    if (worst === undefined || (higherIsBetter ? ratio < worst.ratio : ratio > worst.ratio)) worst = p;
+  }
+  return worst as Paired;
+}

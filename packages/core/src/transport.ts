@@ -1,0 +1,111 @@
+// The transport contract (SPEC §1: a carrier is one reliable, ordered byte
+// stream): what every carrier transport (@mpx/transport-tcp for tcp and tls,
+// @mpx/transport-ws for ws and wss) takes and gives, so that code above them
+// (the tunnel) programs against one interface and picks a transport by scheme.
+// Types only: the core does no I/O. The shared helpers that do (abort errors,
+// the connect deadline, socket settings) live in @mpx/transport-tcp.
+//
+// Dial errors carry a stable `code`:
+//   MPX_ERR_CONNECT_TIMEOUT   nothing usable within `connectTimeoutMs` (connect + handshake)
+//   ABORT_ERR                 `signal` aborted (Node's code; `cause` is the abort reason)
+//   MPX_ERR_INVALID_ARGUMENT  bad options
+//   MPX_ERR_UPGRADE_REFUSED   (WebSocket) the server answered the upgrade with an HTTP status
+//   anything else             the system or TLS error as Node raised it (ECONNREFUSED, ...)
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** A PEM certificate, key or CA, as text or bytes. */
+export type PemInput = string | Buffer;
+
+/** TLS settings of a dialled carrier (tls, wss). */
+export interface TlsClientOptions {
+  /** Trusted CA certificates (PEM). Default: Node's bundled root store. */
+  ca?: PemInput | PemInput[];
+  /** Client certificate and key (PEM), for servers that request one. */
+  cert?: PemInput;
+  key?: PemInput;
+  /** SNI and the name checked against the certificate. Default: the host name when it is not an IP literal. */
+  servername?: string;
+  /** Skip certificate verification (`rejectUnauthorized: false`). Only when asked for explicitly. */
+  insecure?: boolean;
+}
+
+/** TLS settings of a listener (tls, wss). */
+export interface TlsServerOptions {
+  cert: PemInput;
+  key: PemInput;
+  /** CAs that client certificates must chain to (with `requestCert`). */
+  ca?: PemInput | PemInput[];
+  /** Ask for a client certificate and reject clients without a valid one. */
+  requestCert?: boolean;
+}
+
+/** Options every transport's dial takes. */
+export interface DialOptions {
+  /** Time for connect plus every handshake (TLS, WebSocket upgrade), ms. Default 10000. */
+  connectTimeoutMs?: number;
+  /** TCP keep-alive initial delay, ms; 0 turns keep-alive off. Default 15000. */
+  keepAliveMs?: number;
+  /** Local address to connect from (an IP literal of this host): the egress interface. Default: the OS's choice. */
+  localAddress?: string;
+  /** Aborts the dial (rejects with ABORT_ERR); no effect once it has resolved. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Called for each accepted TCP connection, before anything is read from it
+ * (before TLS or an HTTP upgrade). Return false to refuse it: it is destroyed at once.
+ */
+export type OnConnection = (connection: Socket) => boolean;
+
+/** Options every transport's listen takes. */
+export interface ListenOptions {
+  /** Address to bind. Default: Node's default (all interfaces, `::` when IPv6 is available). */
+  host?: string;
+  /** 0 for an ephemeral port. */
+  port?: number;
+  /** Serve tls/wss with this certificate and key. */
+  tls?: TlsServerOptions;
+  /** TCP keep-alive initial delay on accepted sockets, ms; 0 turns it off. Default 15000. */
+  keepAliveMs?: number;
+  /** Called at TCP accept, before TLS and any upgrade; the carrier's `info.connection` is that connection. */
+  onConnection?: OnConnection;
+}
+
+/** Where an accepted carrier came from. */
+export interface CarrierInfo {
+  remoteAddress: string;
+  remotePort: number;
+  /** The accepted TCP connection: the carrier itself, or the socket under its TLS or WebSocket. */
+  connection: Socket;
+}
+
+export type OnCarrier<C extends Duplex = Duplex, I extends CarrierInfo = CarrierInfo> = (carrier: C, info: I) => void;
+
+/**
+ * An accepting listener. It never owns a carrier it has handed out.
+ * Events: 'clientError' (err, info?) a connection failed before it became a
+ * carrier, or onCarrier threw (never crashes the process); 'error' (err) the
+ * listening socket failed after it was bound.
+ */
+export interface CarrierListener {
+  /** The bound address; `host` as bound (`::1`, `127.0.0.1`, `::`). */
+  readonly address: { host: string; port: number };
+  /** Stops accepting; carriers already handed out stay open. */
+  close(): Promise<void>;
+  /** close(), then closes every carrier of this listener still open; resolves once they are closed. */
+  closeAll(): Promise<void>;
+  on(event: 'clientError', listener: (err: unknown, info?: { remoteAddress: string; remotePort: number }) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+}
+
+/** One transport: dial a carrier, listen for carriers. */
+export interface Transport<
+  D extends DialOptions = DialOptions,
+  L extends ListenOptions = ListenOptions,
+  C extends Duplex = Duplex,
+  I extends CarrierInfo = CarrierInfo,
+> {
+  dial(options: D): Promise<C>;
+  listen(options: L, onCarrier: OnCarrier<C, I>): Promise<CarrierListener>;
+}
