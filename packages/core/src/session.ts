@@ -14,10 +14,17 @@ import { RoundRobin } from './round-robin.js';
 import { WeightedPicker } from './scheduler.js';
 import { IdleWatch } from './idle-watch.js';
 import { laggingCarriers } from './lag.js';
+import { DataCarriers } from './data-carriers.js';
 import { GapBudget, sessionGapLimit } from './reorder-buffer.js';
 import { MpxStream, type StreamHost, type StreamStats } from './stream.js';
+import { encodeTargetHeader, type StreamTarget } from './target-header.js';
 
 export type SessionRole = 'client' | 'server';
+
+export interface OpenStreamOptions {
+  /** SPEC §6.6: the host and port the peer should connect this stream to (it checks its own policy). */
+  readonly target?: StreamTarget;
+}
 
 export interface SessionStats {
   readonly id: string;
@@ -68,6 +75,8 @@ export class Session extends EventEmitter implements StreamHost {
   #maxPayload: number;
   readonly #carriers = new Set<CarrierLink>();
   readonly #picker = new WeightedPicker<CarrierLink>();
+  /** SPEC §8: the carriers this side's DATA may take (direction, standby). */
+  readonly #data: DataCarriers;
   readonly #streams = new Map<number, MpxStream>();
   #nextLocalId: number;
   #nextPeerId: number;
@@ -110,6 +119,7 @@ export class Session extends EventEmitter implements StreamHost {
     this.#recvSession = new ReceiveWindow(options.sessionWindow);
     this.reorderGaps = new GapBudget(sessionGapLimit(options.sessionWindow));
     this.#maxPayload = options.maxPayload;
+    this.#data = new DataCarriers(role);
   }
 
   get streamSendBuffer(): number {
@@ -135,8 +145,12 @@ export class Session extends EventEmitter implements StreamHost {
 
   // ---- streams ----
 
-  /** Opens a stream (SPEC §6.2); bytes written at once ride in the SYN frame. */
-  openStream(): MpxStream {
+  /**
+   * Opens a stream (SPEC §6.2); bytes written at once ride in the SYN frame.
+   * With `target`, the stream starts with a target header for the peer to
+   * connect to (SPEC §6.6); its answer comes back via readTargetReply().
+   */
+  openStream(options: OpenStreamOptions = {}): MpxStream {
     if (this.#closed) throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the session is closed');
     const id = this.#nextLocalId;
     if (id > MAX_STREAM_ID) {
@@ -144,6 +158,10 @@ export class Session extends EventEmitter implements StreamHost {
     }
     this.#nextLocalId += 2;
     const stream = this.#createStream(id, true);
+    if (options.target !== undefined) {
+      stream.target = true;
+      stream.write(encodeTargetHeader(options.target));
+    }
     this.wakeSender(stream);
     if (this.#carriers.size === 0) this.#armGrace();
     return stream;
@@ -168,8 +186,12 @@ export class Session extends EventEmitter implements StreamHost {
     return stream;
   }
 
-  /** SPEC §6.1, §6.2: find the stream a frame names, opening peer streams implicitly. */
-  #lookup(id: number): MpxStream | undefined {
+  /**
+   * SPEC §6.1, §6.2: find the stream a frame names, opening peer streams
+   * implicitly; `data`: the frame is a DATA frame, whose TARGET flag (§6.6)
+   * tells the kind of the stream it opens.
+   */
+  #lookup(id: number, data?: DataFrame): MpxStream | undefined {
     const peerParity = this.role === 'client' ? 0 : 1;
     if (id % 2 !== peerParity) {
       if (id >= this.#nextLocalId) {
@@ -205,6 +227,10 @@ export class Session extends EventEmitter implements StreamHost {
             }),
           );
         } else {
+          if (next === id && data !== undefined) {
+            stream.target = data.target === true;
+            stream.kindKnown = true;
+          }
           this.emit('stream', stream);
         }
       }
@@ -315,6 +341,7 @@ export class Session extends EventEmitter implements StreamHost {
     }
     this.#carriers.add(link);
     this.#picker.add(link, link.weight);
+    this.#data.add(link);
     link.setHost(this.#carrierHost);
     this.emit('carrier', link.stats());
     this.#scheduleFlush();
@@ -328,7 +355,11 @@ export class Session extends EventEmitter implements StreamHost {
       this.#relieveLagging();
       this.#scheduleFlush();
     },
-    onTick: () => this.#relieveLagging(),
+    onTick: () => {
+      this.#relieveLagging();
+      // A primary may have stalled since the last look: standbys may take over (SPEC §8).
+      this.#scheduleFlush();
+    },
     onClose: (link, err) => this.#onCarrierClose(link, err),
   };
 
@@ -345,6 +376,7 @@ export class Session extends EventEmitter implements StreamHost {
   #onCarrierClose(link: CarrierLink, err: MpxError | undefined): void {
     this.#carriers.delete(link);
     if (this.#picker.has(link)) this.#picker.remove(link);
+    this.#data.remove(link);
     // SPEC §9: what the peer did not acknowledge goes out again elsewhere.
     const lost = link.takeUnacked();
     link.retransmits += lost.length;
@@ -404,6 +436,7 @@ export class Session extends EventEmitter implements StreamHost {
     for (const link of this.#carriers) {
       if (link.id !== id) continue;
       if (this.#picker.has(link)) this.#picker.remove(link);
+      this.#data.remove(link);
       link.close(WireCode.NO_ERROR, 'retired');
       return true;
     }
@@ -477,8 +510,14 @@ export class Session extends EventEmitter implements StreamHost {
   }
 
   #onData(frame: DataFrame): void {
-    const stream = this.#lookup(frame.streamId);
+    const stream = this.#lookup(frame.streamId, frame);
     if (stream === undefined) return; // a closed stream: a duplicate (SPEC §6.3)
+    if (!stream.kindKnown) {
+      // SPEC §6.6: opened by another frame; its first DATA frame tells its kind, before any byte is delivered.
+      stream.kindKnown = true;
+      stream.target = frame.target === true;
+      if (!stream.destroyed) stream.emit('kind', stream.target);
+    }
     const n = frame.payload.byteLength;
     const end = frame.offset + n;
     if (end > MAX_U64_VALUE) throw new MpxProtocolError(WireCode.PROTOCOL, 'DATA ends beyond 2^53');
@@ -598,7 +637,7 @@ export class Session extends EventEmitter implements StreamHost {
         if (stream.blockedOnSession(sessionCredit)) this.#sessionBlocked.add(stream);
         continue;
       }
-      const link = this.#picker.pick(n + DATA_OVERHEAD);
+      const link = this.#pickData(n + DATA_OVERHEAD);
       if (link === undefined) {
         this.#dataQueue.push(stream);
         return;
@@ -613,6 +652,11 @@ export class Session extends EventEmitter implements StreamHost {
     }
   };
 
+  /** SPEC §8: DATA goes only to carriers of its direction, to standbys only while no primary is usable. */
+  #pickData(size: number): CarrierLink | undefined {
+    return this.#data.pick(size, this.#carriers, this.options.clock.now());
+  }
+
   #sendBuffered(): number {
     let bytes = this.#retransmitBytes;
     for (const link of this.#carriers) bytes += link.unackedBytes;
@@ -623,7 +667,7 @@ export class Session extends EventEmitter implements StreamHost {
   #sendRetransmit(): boolean {
     const frame = this.#retransmit[this.#retransmitHead] as Frame;
     const size = frameSize(frame);
-    const link = this.#picker.pick(size);
+    const link = frame.type === FrameType.DATA ? this.#pickData(size) : this.#picker.pick(size);
     if (link === undefined) return false;
     this.#retransmitHead++;
     this.#retransmitBytes -= size;

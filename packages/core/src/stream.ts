@@ -63,6 +63,20 @@ export class MpxStream extends Duplex {
   resetReceived = false;
   /** Owned by the session: the idle timer (streamIdleTimeoutMs), if on. */
   idle: IdleWatch | undefined;
+  /**
+   * SPEC §6.6: the opener's data begins with a target header (readTargetHeader).
+   * Set by the session: when opening with a target, or from the TARGET flag of
+   * the peer's DATA frame that opened the stream.
+   */
+  target = false;
+  /**
+   * SPEC §6.6: whether `target` is known. False for a peer stream opened by a
+   * frame other than its own DATA (a higher id's frame, or its WINDOW or
+   * RESET) until its first DATA frame arrives; then the stream emits
+   * `'kind'` (target: boolean). Always true for locally opened streams.
+   */
+  kindKnown: boolean;
+  readonly #locallyOpened: boolean;
 
   constructor(id: number, host: StreamHost, sendWindow: number, recvWindow: number, locallyOpened: boolean) {
     super({ allowHalfOpen: true, readableHighWaterMark: STREAM_READ_BUFFER, writableHighWaterMark: STREAM_WRITE_BUFFER });
@@ -73,6 +87,8 @@ export class MpxStream extends Duplex {
     this.reorder = new ReorderBuffer({ budget: host.reorderGaps });
     // A peer-opened stream needs no SYN from us (SPEC §6.2).
     this.#synSent = !locallyOpened;
+    this.#locallyOpened = locallyOpened;
+    this.kindKnown = locallyOpened;
   }
 
   /** Bytes handed to carriers so far: the final size once FIN or RESET is sent. */
@@ -130,7 +146,7 @@ export class MpxStream extends Duplex {
   takeFrame(n: number): DataFrame {
     const payload = this.#dequeue(n);
     const fin = this.#finQueued && this.#queued === 0;
-    const frame: DataFrame = {
+    const fields: DataFrame = {
       type: FrameType.DATA,
       streamId: this.id,
       offset: this.#sendOffset,
@@ -138,6 +154,8 @@ export class MpxStream extends Duplex {
       fin,
       payload,
     };
+    // SPEC §5.1: every DATA frame of a target stream says so, whichever arrives first.
+    const frame = this.target && this.#locallyOpened ? { ...fields, target: true } : fields;
     this.#synSent = true;
     this.#sendOffset += n;
     this.sendCredit.charge(n);
