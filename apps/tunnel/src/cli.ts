@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     const logger = common.log;
     // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-growth.ts).
     const heapFlag = setHeapGrowth();
-    logger.debug(heapFlag === undefined ? 'V8 heap growth: as set in NODE_OPTIONS or node flags' : `V8 heap growth: ${heapFlag}`);
+    logger.debug(heapFlag === undefined ? "V8 heap growth: as set on node's command line" : `V8 heap growth: ${heapFlag}`);
     log = logger;
     ignoreHangup(logger);
     const running = await start(selected, common, legacyNote);

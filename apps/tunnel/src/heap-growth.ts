@@ -14,8 +14,9 @@
 // holding any memory: the limit is a number, not an allocation. V8 reads the
 // flag whenever it recomputes the limit, so setting it at start-up works.
 //
-// It is the operator's to change: a `--heap-growing-percent` in NODE_OPTIONS
-// or on node's command line wins, and is left alone.
+// It is the operator's to change: a `--heap-growing-percent` on node's
+// command line (`node --heap-growing-percent=N …/cli.js`) wins, and is left
+// alone. Node does not accept V8 flags such as this one in NODE_OPTIONS.
 import { setFlagsFromString } from 'node:v8';
 
 /**
@@ -28,20 +29,16 @@ export const HEAP_GROWING_PERCENT = 1000;
 
 const FLAG = '--heap-growing-percent';
 
-/** The flag to set, or undefined when the operator set one (on node's command line or in NODE_OPTIONS). */
-export function heapGrowthFlag(execArgv: readonly string[], nodeOptions: string | undefined): string | undefined {
-  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
+/** The flag to set, or undefined when the operator set one on node's command line. */
+export function heapGrowthFlag(execArgv: readonly string[]): string | undefined {
   const named = (arg: string): boolean =>
     arg === FLAG || arg.startsWith(`${FLAG}=`) || arg === '--heap_growing_percent' || arg.startsWith('--heap_growing_percent=');
-  return given.some(named) ? undefined : `${FLAG}=${HEAP_GROWING_PERCENT}`;
+  return execArgv.some(named) ? undefined : `${FLAG}=${HEAP_GROWING_PERCENT}`;
 }
 
 /** Sets the flag unless the operator did; returns what was set. */
-export function setHeapGrowth(
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string | undefined = process.env.NODE_OPTIONS,
-): string | undefined {
-  const flag = heapGrowthFlag(execArgv, nodeOptions);
+export function setHeapGrowth(execArgv: readonly string[] = process.execArgv): string | undefined {
+  const flag = heapGrowthFlag(execArgv);
   if (flag !== undefined) setFlagsFromString(flag);
   return flag;
 }
