@@ -11,7 +11,6 @@ import type { ResolvedSessionOptions } from './config.js';
 import { MpxError, MpxProtocolError, localCodeOf, wireCodeName, wireCodeOf, type MpxErrorCode } from './errors.js';
 import type { DataFrame, Frame, ResetFrame, WindowFrame } from './frame.js';
 import type { PeerParams } from './handshake.js';
-import { IdleWatch } from './idle-watch.js';
 import { GapBudget, sessionGapLimit } from './reorder-buffer.js';
 import { SendLoop } from './send-loop.js';
 import { SessionReceive } from './stream-receiver.js';
@@ -67,7 +66,7 @@ export class Session extends EventEmitter {
     this.id = id;
     this.options = options;
     this.reorderGaps = new GapBudget(sessionGapLimit(options.sessionWindow));
-    this.#streams = new StreamTable(role, options.maxStreams, {
+    this.#streams = new StreamTable(role, options, {
       create: (streamId, local) => this.#createStream(streamId, local),
       peerOpened: (stream, refused) => this.#peerOpened(stream, refused),
     });
@@ -121,20 +120,7 @@ export class Session extends EventEmitter {
   }
 
   #createStream(id: number, local: boolean): MpxStream {
-    const stream = new MpxStream(id, this.#streamHost, this.#peer?.streamWindow ?? 0, this.options.streamWindow, local);
-    if (this.options.streamIdleTimeoutMs > 0) {
-      stream.watchIdle(
-        new IdleWatch(this.options.clock, this.options.streamIdleTimeoutMs, (idle) => {
-          stream.stopIdle();
-          if (this.#closed || stream.destroyed || !this.#streams.has(stream)) return;
-          // Both sides see IDLE_TIMEOUT: this one in the error, the peer in RESET.
-          stream.destroy(
-            new MpxError('MPX_ERR_IDLE_TIMEOUT', `stream ${stream.id} idle for ${Math.round(idle)} ms`, { wireCode: WireCode.IDLE_TIMEOUT }),
-          );
-        }),
-      );
-    }
-    return stream;
+    return new MpxStream(id, this.#streamHost, this.#peer?.streamWindow ?? 0, this.options.streamWindow, local);
   }
 
   #peerOpened(stream: MpxStream, refused: boolean): void {

@@ -1,10 +1,12 @@
 // The streams of a session (SPEC §6.1, §6.2, §6.4): their ids, the lookup of
 // the stream a frame names (opening peer streams implicitly), the limit on
 // open streams and on tombstones (refused or reset streams waiting for the
-// peer's RESET), and forgetting. No I/O: the session creates the streams and
-// decides what happens to the ones the peer opens.
+// peer's RESET), the idle timer, and forgetting. No I/O: the session creates
+// the streams and decides what happens to the ones the peer opens.
+import type { Clock } from './clock.js';
 import { MAX_STREAM_ID, WireCode } from './constants.js';
 import { MpxError, MpxProtocolError } from './errors.js';
+import { IdleWatch } from './idle-watch.js';
 import type { SessionRole } from './session.js';
 import type { MpxStream } from './stream.js';
 
@@ -23,8 +25,17 @@ export interface StreamTableHooks {
   peerOpened(stream: MpxStream, refused: boolean): void;
 }
 
+/** The session options the table reads. */
+export interface StreamTableOptions {
+  readonly maxStreams: number;
+  /** Destroy a stream with IDLE_TIMEOUT after this long without bytes either way, ms; 0: never. */
+  readonly streamIdleTimeoutMs: number;
+  readonly clock: Clock;
+}
+
 export class StreamTable {
   readonly #streams = new Map<number, MpxStream>();
+  readonly #options: StreamTableOptions;
   readonly #maxStreams: number;
   readonly #peerParity: number;
   readonly #hooks: StreamTableHooks;
@@ -35,8 +46,9 @@ export class StreamTable {
   #peerStreams = 0;
   #opened = 0;
 
-  constructor(role: SessionRole, maxStreams: number, hooks: StreamTableHooks) {
-    this.#maxStreams = maxStreams;
+  constructor(role: SessionRole, options: StreamTableOptions, hooks: StreamTableHooks) {
+    this.#options = options;
+    this.#maxStreams = options.maxStreams;
     this.#hooks = hooks;
     this.#nextLocalId = role === 'client' ? 1 : 2;
     this.#nextPeerId = role === 'client' ? 2 : 1;
@@ -109,10 +121,25 @@ export class StreamTable {
   #add(id: number, local: boolean): MpxStream {
     const stream = this.#hooks.create(id, local);
     this.#streams.set(id, stream);
+    if (this.#options.streamIdleTimeoutMs > 0) this.#watchIdle(stream);
     this.#live++;
     if (!local) this.#peerStreams++;
     this.#opened++;
     return stream;
+  }
+
+  #watchIdle(stream: MpxStream): void {
+    const { clock, streamIdleTimeoutMs } = this.#options;
+    stream.watchIdle(
+      new IdleWatch(clock, streamIdleTimeoutMs, (idle) => {
+        stream.stopIdle();
+        if (stream.destroyed || !this.has(stream)) return;
+        // Both sides see IDLE_TIMEOUT: this one in the error, the peer in RESET.
+        stream.destroy(
+          new MpxError('MPX_ERR_IDLE_TIMEOUT', `stream ${stream.id} idle for ${Math.round(idle)} ms`, { wireCode: WireCode.IDLE_TIMEOUT }),
+        );
+      }),
+    );
   }
 
   /** Removes `stream`; false when it was already forgotten. */
