@@ -69,9 +69,11 @@ function transportOf(address: Address, options: TransportOptions): Transport {
   }
 }
 
-export function carrierDialer(address: Address, options: TransportOptions): DialCarrier {
+/** `localAddress`: the IP the carriers leave from (a --server entry's `from=`); undefined: the OS's choice. */
+export function carrierDialer(address: Address, options: TransportOptions, localAddress?: string): DialCarrier {
   const transport = transportOf(address, options);
-  return (signal) => transport.dial({ connectTimeoutMs: options.connectTimeoutMs, signal });
+  const local = localAddress === undefined ? {} : { localAddress };
+  return (signal) => transport.dial({ connectTimeoutMs: options.connectTimeoutMs, signal, ...local });
 }
 
 function tlsClient(options: TransportOptions, servername: string | undefined): TlsClientOptions {

@@ -114,21 +114,27 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
   let parser = yargs(argv)
     .scriptName('mpx-tunnel')
     .usage('$0 <command> [options]\n\nmpx-tunnel carries many TCP connections over a pool of TCP, TLS and WebSocket carriers to one or more servers.\n\n<addr>: host:port | tcp://host:port | tls://host:port | ws://host[:port]/path | wss://host[:port]/path ([::1]:port for IPv6)')
-    .command('server', 'accept carriers on --listen, forward every stream to --target', (y) =>
+    .command('server', 'accept carriers on --listen, forward every stream to --target (or where the client asks, within --allow)', (y) =>
       serverLimitOptions(commonOptions(y))
         .option('listen', { type: 'string', array: true, demandOption: true, describe: '<addr> to accept carriers on (repeatable, schemes may be mixed)' })
-        .option('target', { type: 'string', demandOption: true, describe: 'host:port each stream is forwarded to' }),
+        .option('target', { type: 'string', describe: 'host:port each plain stream is forwarded to (required unless --allow is given)' })
+        .option('allow', { type: 'string', array: true, describe: 'where streams from a client\'s socks5:// or http:// listener may go, repeatable: 10.0.0.0/8:443, [::1]:22, example.com:*, *.example.com:80-89, *:443 (default: nowhere)' }),
       select('server'),
     )
     .command('client', 'accept TCP on --listen, carry each connection to the servers', (y) =>
       sessionLimitOptions(commonOptions(y))
-        .option('listen', { type: 'string', demandOption: true, describe: 'host:port to accept local TCP connections on' })
+        .option('listen', {
+          type: 'string',
+          demandOption: true,
+          describe:
+            "host:port to accept local TCP connections on (each goes to the server's --target); socks5://host:port or http://host:port for a SOCKS5 / HTTP CONNECT proxy whose connections name their target (server --allow), optionally with user:pass@",
+        })
         .option('server', {
           alias: 's',
           type: 'string',
           array: true,
           demandOption: true,
-          describe: `"<addr>|<weight>,<addr>|<weight>" (weight ${WEIGHT_BOUND.min}–${WEIGHT_BOUND.max}, default ${WEIGHT_BOUND.default})`,
+          describe: `"<addr>|<weight>|<option>,..." options: from=<local ip>, backup, up, down (weight ${WEIGHT_BOUND.min}–${WEIGHT_BOUND.max}, default ${WEIGHT_BOUND.default})`,
         })
         .option('carriers', { alias: 'p', type: 'number', default: CLIENT_BOUNDS.carriersPerTarget.default, describe: 'carriers kept to each server address' })
         .option('max-carrier-age', { type: 'string', default: '0', describe: 'replace carriers older than this, new one first (0 = never)' }),

@@ -1,5 +1,5 @@
 // The carriers of a session (SPEC §8, §9, §10.2): the set and its weighted
-// picker, the grace timer that runs while no carrier is left, lag relief
+// picker, the carriers this side's DATA may take (data-carriers.ts), the grace timer that runs while no carrier is left, lag relief
 // (copies of a lagging carrier's oldest frames), retiring a carrier, and
 // what a lost carrier leaves to send again. Time comes from the injected
 // clock; the session reacts to what these verbs return.
@@ -7,6 +7,7 @@ import type { CarrierLink, CarrierStats } from './carrier-link.js';
 import type { Clock, Timer } from './clock.js';
 import type { Frame } from './frame.js';
 import { WireCode } from './constants.js';
+import { DataCarriers } from './data-carriers.js';
 import { laggingCarriers } from './lag.js';
 import { WeightedPicker } from './scheduler.js';
 import type { FrameSink } from './send-loop.js';
@@ -17,12 +18,16 @@ const LAG_COPY_BYTES = 256 * 1024;
 export class CarrierSet implements FrameSink {
   readonly #carriers = new Set<CarrierLink>();
   readonly #picker = new WeightedPicker<CarrierLink>();
+  /** SPEC §8: the carriers this side's DATA may take (direction, standby). */
+  readonly #data: DataCarriers;
   readonly #clock: Clock;
   readonly #graceMs: number;
   readonly #onGraceExpired: () => void;
   #graceTimer: Timer | undefined;
 
-  constructor(clock: Clock, graceMs: number, onGraceExpired: () => void) {
+  /** `sender`: this side (whose DATA the set chooses carriers for). */
+  constructor(sender: 'client' | 'server', clock: Clock, graceMs: number, onGraceExpired: () => void) {
+    this.#data = new DataCarriers(sender);
     this.#clock = clock;
     this.#graceMs = graceMs;
     this.#onGraceExpired = onGraceExpired;
@@ -42,11 +47,17 @@ export class CarrierSet implements FrameSink {
     return this.#picker.pick(size);
   }
 
+  /** SPEC §8: DATA goes only to carriers of its direction, to standbys only while no primary is usable. */
+  pickData(size: number): CarrierLink | undefined {
+    return this.#data.pick(size, this.#carriers, this.#clock.now());
+  }
+
   /** A carrier joins (its handshake is done); the grace timer stops. */
   add(link: CarrierLink): void {
     this.#stopGrace();
     this.#carriers.add(link);
     this.#picker.add(link, link.weight);
+    this.#data.add(link);
   }
 
   /**
@@ -56,6 +67,7 @@ export class CarrierSet implements FrameSink {
   remove(link: CarrierLink): Frame[] {
     this.#carriers.delete(link);
     if (this.#picker.has(link)) this.#picker.remove(link);
+    this.#data.remove(link);
     const lost = link.takeUnacked();
     link.retransmits += lost.length;
     return lost;
@@ -81,6 +93,7 @@ export class CarrierSet implements FrameSink {
     for (const link of this.#carriers) {
       if (link.id !== id) continue;
       if (this.#picker.has(link)) this.#picker.remove(link);
+      this.#data.remove(link);
       link.close(WireCode.NO_ERROR, 'retired');
       return true;
     }

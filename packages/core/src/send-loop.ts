@@ -1,7 +1,8 @@
 // SPEC §8: the session's send loop. Control frames (RESET, then WINDOW
 // updates) leave first, then frames to send again (SPEC §9), then DATA from
 // the streams round-robin, one frame per stream per turn, each frame on the
-// carrier the weighted picker chooses. It also holds the session's send
+// carrier the weighted picker chooses (for DATA, among the carriers this
+// side's data may take). It also holds the session's send
 // credit (SPEC §7.2) and the total queued on streams (SPEC §7.4). No I/O of
 // its own: it runs in a microtask and hands frames to carrier links.
 import { FrameType } from './constants.js';
@@ -23,6 +24,8 @@ export function frameSize(frame: Frame): number {
 export interface FrameSink {
   /** The carrier for a frame of `size` bytes (charged for it), or undefined when none can take it now. */
   pick(size: number): CarrierLink | undefined;
+  /** The same for a DATA frame: only carriers this side's data may take (SPEC §8). */
+  pickData(size: number): CarrierLink | undefined;
   /** Bytes sent on carriers and not yet acknowledged. */
   readonly unackedBytes: number;
 }
@@ -179,7 +182,7 @@ export class SendLoop {
         if (stream.blockedOnSession(sessionCredit)) this.#sessionBlocked.add(stream);
         continue;
       }
-      const link = this.#sink.pick(n + DATA_OVERHEAD);
+      const link = this.#sink.pickData(n + DATA_OVERHEAD);
       if (link === undefined) {
         this.#dataQueue.push(stream);
         return;
@@ -197,7 +200,7 @@ export class SendLoop {
   #sendRetransmit(): boolean {
     const frame = this.#retransmit[this.#retransmitHead] as Frame;
     const size = frameSize(frame);
-    const link = this.#sink.pick(size);
+    const link = frame.type === FrameType.DATA ? this.#sink.pickData(size) : this.#sink.pick(size);
     if (link === undefined) return false;
     this.#retransmitHead++;
     this.#retransmitBytes -= size;

@@ -16,8 +16,14 @@ import { SendLoop } from './send-loop.js';
 import { SessionReceive } from './stream-receiver.js';
 import { StreamTable } from './stream-table.js';
 import { MpxStream, type StreamHost, type StreamStats } from './stream.js';
+import { encodeTargetHeader, type StreamTarget } from './target-header.js';
 
 export type SessionRole = 'client' | 'server';
+
+export interface OpenStreamOptions {
+  /** SPEC §6.6: the host and port the peer should connect this stream to (it checks its own policy). */
+  readonly target?: StreamTarget;
+}
 
 export interface SessionStats {
   readonly id: string;
@@ -70,7 +76,7 @@ export class Session extends EventEmitter {
       create: (streamId, local) => this.#createStream(streamId, local),
       peerOpened: (stream, refused) => this.#peerOpened(stream, refused),
     });
-    this.#carriers = new CarrierSet(options.clock, options.graceMs, () => this.#graceExpired());
+    this.#carriers = new CarrierSet(role, options.clock, options.graceMs, () => this.#graceExpired());
     this.#sender = new SendLoop(this.#carriers, options.sessionWindow, options.maxPayload);
     this.#receive = new SessionReceive(options.sessionWindow, (max) => {
       if (max !== null) this.#sender.windowUpdate(0, max);
@@ -110,10 +116,15 @@ export class Session extends EventEmitter {
 
   // ---- streams ----
 
-  /** Opens a stream (SPEC §6.2); bytes written at once ride in the SYN frame. */
-  openStream(): MpxStream {
+  /**
+   * Opens a stream (SPEC §6.2); bytes written at once ride in the SYN frame.
+   * With `target`, the stream starts with a target header for the peer to
+   * connect to (SPEC §6.6); its answer comes back via readTargetReply().
+   */
+  openStream(options: OpenStreamOptions = {}): MpxStream {
     if (this.#closed) throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the session is closed');
     const stream = this.#streams.openLocal();
+    if (options.target !== undefined) stream.openToTarget(encodeTargetHeader(options.target));
     this.#sender.wake(stream);
     if (this.#carriers.size === 0) this.#carriers.armGrace();
     return stream;
@@ -187,10 +198,8 @@ export class Session extends EventEmitter {
   readonly #carrierHost: CarrierHost = {
     onFrame: (link, frame) => this.#onFrame(link, frame),
     onDrain: () => this.#sender.schedule(),
-    onAck: () => {
-      this.#relieveLagging();
-      this.#sender.schedule();
-    },
+    onAck: () => this.#relieveLagging(),
+    // A primary may have stalled since the last look: standbys may take over (SPEC §8).
     onTick: () => this.#relieveLagging(),
     onClose: (link, err) => this.#onCarrierClose(link, err),
   };
@@ -226,9 +235,10 @@ export class Session extends EventEmitter {
     );
   }
 
-  /** SPEC §8, head-of-line relief: copy a lagging carrier's oldest frames to the others. */
+  /** SPEC §8, head-of-line relief: copy a lagging carrier's oldest frames to the others; then flush. */
   #relieveLagging(): void {
     if (!this.#closed) this.#sender.retransmit(this.#carriers.lagCopies());
+    this.#sender.schedule();
   }
 
   /**
@@ -306,7 +316,7 @@ export class Session extends EventEmitter {
   }
 
   #onData(frame: DataFrame): void {
-    const stream = this.#streams.lookup(frame.streamId);
+    const stream = this.#streams.lookup(frame.streamId, frame.target === true);
     if (stream === undefined) return; // a closed stream: a duplicate (SPEC §6.3)
     this.#bytesReceived += stream.receiveData(frame);
     // A tombstone (SPEC §6.4) is forgotten once the peer's final size is known.

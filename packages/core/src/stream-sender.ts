@@ -19,6 +19,8 @@ export class StreamSender {
   #finQueued = false;
   #finSent = false;
   #stopped = false;
+  /** SPEC §6.6: this side opened the stream with a target header: every DATA frame carries TARGET. */
+  #target = false;
 
   constructor(id: number, credit: number, locallyOpened: boolean, onQueueChange: (delta: number) => void) {
     this.#id = id;
@@ -63,6 +65,11 @@ export class StreamSender {
     this.#onQueueChange(chunk.byteLength);
   }
 
+  /** SPEC §6.6: the stream, opened by this side, starts with a target header. */
+  markTarget(): void {
+    this.#target = true;
+  }
+
   /** The writer ended: FIN goes with the last queued byte. */
   queueFin(): void {
     this.#finQueued = true;
@@ -89,7 +96,9 @@ export class StreamSender {
   takeFrame(n: number): DataFrame {
     const payload = this.#dequeue(n);
     const fin = this.#finQueued && this.#queued === 0;
-    const frame: DataFrame = { type: FrameType.DATA, streamId: this.#id, offset: this.#offset, syn: !this.#synSent, fin, payload };
+    const fields: DataFrame = { type: FrameType.DATA, streamId: this.#id, offset: this.#offset, syn: !this.#synSent, fin, payload };
+    // SPEC §5.1: every DATA frame of a target stream says so, whichever arrives first.
+    const frame = this.#target ? { ...fields, target: true } : fields;
     this.#synSent = true;
     this.#offset += n;
     this.#credit.charge(n);

@@ -89,19 +89,23 @@ export class StreamTable {
     return this.#add(id, true);
   }
 
-  /** SPEC §6.1, §6.2: the stream a frame names, opening peer streams implicitly; undefined once forgotten. */
-  lookup(id: number): MpxStream | undefined {
+  /**
+   * SPEC §6.1, §6.2: the stream a frame names, opening peer streams
+   * implicitly; undefined once forgotten. `dataTarget`: the frame is a DATA
+   * frame with this TARGET flag (§6.6), which tells the kind of the stream it opens.
+   */
+  lookup(id: number, dataTarget?: boolean): MpxStream | undefined {
     if (id % 2 !== this.#peerParity) {
       if (id >= this.#nextLocalId) {
         throw new MpxProtocolError(WireCode.STREAM_STATE, `frame for stream ${id}, which this side never opened`);
       }
       return this.#streams.get(id);
     }
-    if (id >= this.#nextPeerId) this.#openPeer(id);
+    if (id >= this.#nextPeerId) this.#openPeer(id, dataTarget);
     return this.#streams.get(id);
   }
 
-  #openPeer(id: number): void {
+  #openPeer(id: number, dataTarget: boolean | undefined): void {
     const opening = (id - this.#nextPeerId) / 2 + 1;
     if (opening > this.#maxStreams) {
       throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `stream ${id} would open ${opening} streams at once`);
@@ -113,7 +117,9 @@ export class StreamTable {
     }
     for (let next = this.#nextPeerId; next <= id; next += 2) {
       const stream = this.#add(next, false);
-      this.#hooks.peerOpened(stream, this.#live > this.#maxStreams);
+      const refused = this.#live > this.#maxStreams;
+      if (!refused && next === id && dataTarget !== undefined) stream.learnKind(dataTarget);
+      this.#hooks.peerOpened(stream, refused);
     }
     this.#nextPeerId = id + 2;
   }

@@ -49,6 +49,8 @@ export class MpxStream extends Duplex {
   #endPushed = false;
   /** The idle timer (streamIdleTimeoutMs), if on. */
   #idle: IdleWatch | undefined;
+  #target = false;
+  #kindKnown: boolean;
 
   constructor(id: number, host: StreamHost, sendWindow: number, recvWindow: number, locallyOpened: boolean) {
     super({ allowHalfOpen: true, readableHighWaterMark: STREAM_READ_BUFFER, writableHighWaterMark: STREAM_WRITE_BUFFER });
@@ -56,6 +58,39 @@ export class MpxStream extends Duplex {
     this.#host = host;
     this.#tx = new StreamSender(id, sendWindow, locallyOpened, (delta) => host.queueChanged(delta));
     this.#rx = new StreamReceiver(id, recvWindow, host.reorderGaps, host.receiveLedger);
+    this.#kindKnown = locallyOpened;
+  }
+
+  /**
+   * SPEC §6.6: the opener's data begins with a target header (readTargetHeader).
+   * Set by the session: when opening with a target, or from the TARGET flag of
+   * the peer's DATA frame that opened the stream.
+   */
+  get target(): boolean {
+    return this.#target;
+  }
+
+  /**
+   * SPEC §6.6: whether `target` is known. False for a peer stream opened by a
+   * frame other than its own DATA (a higher id's frame, or its WINDOW or
+   * RESET) until its first DATA frame arrives; then the stream emits
+   * `'kind'` (target: boolean). Always true for locally opened streams.
+   */
+  get kindKnown(): boolean {
+    return this.#kindKnown;
+  }
+
+  /** SPEC §6.6: this side opens the stream to a target: `header` goes first, and every DATA frame carries TARGET. */
+  openToTarget(header: Uint8Array): void {
+    this.#target = true;
+    this.#tx.markTarget();
+    this.write(header);
+  }
+
+  /** SPEC §6.6: the TARGET flag of the peer's first DATA frame on this stream tells its kind. */
+  learnKind(target: boolean): void {
+    this.#kindKnown = true;
+    this.#target = target;
   }
 
   /** Bytes handed to carriers so far: the final size once FIN or RESET is sent. */
@@ -211,6 +246,11 @@ export class MpxStream extends Duplex {
    * dropped). Returns the bytes new to the reorder buffer.
    */
   receiveData(frame: DataFrame): number {
+    if (!this.#kindKnown) {
+      // SPEC §6.6: opened by another frame; its first DATA frame tells its kind, before any byte is delivered.
+      this.learnKind(frame.target === true);
+      if (!this.destroyed) this.emit('kind', this.#target);
+    }
     const discarding = this.#rx.discarding;
     const stored = this.#rx.onData(frame.offset, frame.payload, frame.fin);
     if (!discarding) {

@@ -33,6 +33,7 @@ export interface TcpListenOptions extends ListenOptions {
 export interface ResolvedCommonDialOptions {
   connectTimeoutMs: number;
   keepAliveMs: number;
+  localAddress: string | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -47,7 +48,17 @@ export interface ResolvedDialOptions extends ResolvedCommonDialOptions {
 export function resolveCommonDialOptions(options: DialOptions): ResolvedCommonDialOptions {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   checkPositive('connectTimeoutMs', connectTimeoutMs);
-  return { connectTimeoutMs, keepAliveMs: checkKeepAlive(options.keepAliveMs), signal: options.signal };
+  const { localAddress } = options;
+  if (localAddress !== undefined && (typeof localAddress !== 'string' || isIP(localAddress) === 0)) invalid('localAddress', localAddress);
+  return { connectTimeoutMs, keepAliveMs: checkKeepAlive(options.keepAliveMs), localAddress, signal: options.signal };
+}
+
+/**
+ * The socket options that make a dial leave from `localAddress`: the name is
+ * then resolved in the local address's family, so that the two match.
+ */
+export function localBinding(localAddress: string | undefined): { localAddress?: string; family?: number } {
+  return localAddress === undefined ? {} : { localAddress, family: isIP(localAddress) };
 }
 
 export function resolveDialOptions(options: TcpDialOptions): ResolvedDialOptions {
