@@ -165,10 +165,11 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     const onEarlyStreamClose = (): void => aborter.abort();
     stream.on('error', (err: Error) => log.debug(`stream ${name}: ${describeError(err)}`));
     stream.once('close', onEarlyStreamClose);
-    // Target bytes are read into a reused buffer and stop as soon as the
-    // stream pushes back (socket-reader.ts): a stream costs its send queue
-    // plus one read, however much the target sends.
-    const reader = new SocketReader();
+    // Target bytes are read into a reused buffer, each read sized to what the
+    // stream takes, and stop as soon as it pushes back (socket-reader.ts):
+    // beyond its credit a stream costs its send queue plus one 16 KiB read,
+    // however much the target sends.
+    const reader = new SocketReader(() => stream.sendRoom);
     const dial = {
       onread: reader.onread,
       host: target.host,

@@ -4,9 +4,11 @@
 // - memory per stream: libuv reads up to 64 KiB at a time into a fresh
 //   buffer, and a paused socket still holds one more read, so a stream whose
 //   peer never reads cost its send queue (SPEC §7.4, 16 KiB) plus two such
-//   reads, ~140 KB. Here a read is at most READ_SIZE, and reading stops in
-//   the same call in which the destination pushes back (returning false from
-//   the callback stops the handle at once): the stream's queue plus one read.
+//   reads, ~140 KB. Here a read is sized to what the stream takes before it
+//   pushes back (its credit, or what is left of its queue), READ_SIZE when
+//   that is less, and reading stops in the same call in which the stream
+//   pushes back (returning false from the callback stops the handle at
+//   once): beyond its credit, the stream's queue plus one READ_SIZE read.
 // - a 64 KiB allocation per read: the copy is exactly as long as the read.
 //
 // One buffer serves every reader of the process: libuv calls the callback
@@ -16,14 +18,17 @@ import type { OnReadOpts } from 'node:net';
 import type { Writable } from 'node:stream';
 
 /**
- * Largest read, bytes. Rationale: the stream's send queue (streamSendBuffer,
- * 16 KiB by default) and a DATA frame's payload are this size; a larger read
- * would only wait in the queue, and is what made a never-reading peer cost
- * ~140 KB per stream.
+ * Smallest read, bytes, taken even when the destination has no room left.
+ * Rationale: the stream's send queue (streamSendBuffer, 16 KiB by default)
+ * and a DATA frame's payload are this size; libuv's 64 KiB reads, taken
+ * whatever the room, are what made a never-reading peer cost ~140 KB per
+ * stream.
  */
 export const READ_SIZE = 16 * 1024;
+/** Largest read, bytes, when the destination says it takes that much (libuv's own read size). */
+export const MAX_READ = 64 * 1024;
 
-const shared = Buffer.allocUnsafe(READ_SIZE);
+const shared = Buffer.allocUnsafe(MAX_READ);
 
 /** Where reads go, and who hears about them. */
 export interface ReaderTarget {
@@ -42,8 +47,14 @@ export class SocketReader {
   readonly #early: Buffer[] = [];
   #waiting = false;
 
-  constructor(buffer: Uint8Array = shared) {
-    this.onread = { buffer, callback: (n, buf) => this.#onRead(n, buf) };
+  /**
+   * `room`: bytes the destination takes before it pushes back (an mpx
+   * stream's `sendRoom`); each read is sized to it, between READ_SIZE and
+   * the buffer's length. Without it every read is READ_SIZE at most.
+   */
+  constructor(room: () => number = () => 0, buffer: Uint8Array = shared) {
+    const size = (): number => Math.min(buffer.byteLength, Math.max(READ_SIZE, room()));
+    this.onread = { buffer: () => buffer.subarray(0, size()), callback: (n, buf) => this.#onRead(n, buf) };
   }
 
   /** Starts handing reads of `socket` (opened with this reader's `onread`) to `target.to`. */

@@ -5,7 +5,7 @@ import * as net from 'node:net';
 import { Duplex, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { splice } from '../src/pipe.js';
-import { READ_SIZE, SocketReader } from '../src/socket-reader.js';
+import { MAX_READ, READ_SIZE, SocketReader } from '../src/socket-reader.js';
 
 const MiB = 1024 * 1024;
 
@@ -83,7 +83,7 @@ async function turns(n: number): Promise<void> {
 
 describe('SocketReader', () => {
   it('stops reading as soon as the destination pushes back: one read beyond its buffer, however much the peer sends', async () => {
-    const reader = new SocketReader(Buffer.allocUnsafe(READ_SIZE));
+    const reader = new SocketReader(() => 0, Buffer.allocUnsafe(MAX_READ));
     const { source, read } = await connectedPair(reader);
     const to = new HeldWritable();
     let counted = 0;
@@ -102,8 +102,35 @@ describe('SocketReader', () => {
     expect(to.bytes).toBeLessThanOrEqual(to.writableHighWaterMark + READ_SIZE);
   });
 
+  it('sizes each read by the room the destination reports, never below READ_SIZE nor above its buffer', async () => {
+    let room = 0;
+    const reader = new SocketReader(() => room, Buffer.allocUnsafe(MAX_READ));
+    const { source, read } = await connectedPair(reader);
+    const sizes: number[] = [];
+    const chunks: Buffer[] = [];
+    const to = new Writable({
+      highWaterMark: 8 * MiB,
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk);
+        cb();
+      },
+    });
+    reader.start(read, { to, onBytes: (n) => sizes.push(n) });
+    const total = 4 * MiB;
+    source.write(pattern(0, total / 2));
+    for (let i = 0; i < 100_000 && sizes.reduce((a, b) => a + b, 0) < total / 2; i++) await turns(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(READ_SIZE);
+    room = 1 << 30;
+    const before = sizes.length;
+    source.end(pattern(total / 2, total / 2));
+    await once(read, 'end');
+    expect(Math.max(...sizes.slice(before))).toBeGreaterThan(READ_SIZE);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_READ);
+    expect(Buffer.concat(chunks).equals(pattern(0, total))).toBe(true);
+  });
+
   it('hands every byte on in order once the destination drains, including reads before start()', async () => {
-    const reader = new SocketReader(Buffer.allocUnsafe(READ_SIZE));
+    const reader = new SocketReader(() => 0, Buffer.allocUnsafe(MAX_READ));
     const { source, read } = await connectedPair(reader);
     const total = 3 * MiB + 123;
     source.end(pattern(0, total));
@@ -116,7 +143,7 @@ describe('SocketReader', () => {
   });
 
   it('carries a target socket through splice, ending the other side on a FIN', async () => {
-    const reader = new SocketReader(Buffer.allocUnsafe(READ_SIZE));
+    const reader = new SocketReader(() => 0, Buffer.allocUnsafe(MAX_READ));
     const { source, read } = await connectedPair(reader);
     const chunks: Buffer[] = [];
     const sink = new Duplex({

@@ -115,6 +115,18 @@ export class MpxStream extends Duplex {
     return this.#tx.queued;
   }
 
+  /**
+   * Bytes write() takes now before it pushes back (SPEC §7.4): what is left
+   * of streamSendBuffer, or of the peer's credit while the session's credit
+   * covers every queue. A writer that reads a socket sizes its reads by it.
+   */
+  get sendRoom(): number {
+    const queued = this.#tx.queued;
+    const buffer = this.#host.streamSendBuffer - queued;
+    const credit = this.#host.queuesCovered ? this.#tx.creditAvailable - queued : 0;
+    return Math.max(0, buffer, credit);
+  }
+
   /** A RESET was sent (or queued) for this stream (SPEC §6.4). */
   get resetSent(): boolean {
     return this.#tx.stopped;
