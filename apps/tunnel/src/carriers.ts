@@ -117,7 +117,8 @@ export function checkListenTls(address: Address, options: TransportOptions): voi
 export async function listenCarriers(address: Address, options: TransportOptions, hooks: ListenHooks): Promise<CarrierListenerHandle> {
   checkListenTls(address, options);
   const { onConnection } = hooks;
-  const gate = onConnection === undefined ? {} : { onConnection: (c: Socket) => onConnection(c, hostPort(c.remoteAddress ?? '?', c.remotePort ?? 0)) };
+  const gate =
+    onConnection === undefined ? {} : { onConnection: (c: Socket) => onConnection(c, hostPort(c.remoteAddress ?? '?', c.remotePort ?? 0)) };
   const tls: TlsServerOptions | undefined =
     address.scheme === 'tls' || address.scheme === 'wss'
       ? {

@@ -50,19 +50,23 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
     let errorSide: Side | undefined;
     let closed = 0;
 
-    const count = (direction: 'aToB' | 'bToA') => (chunk: Buffer): void => {
-      if (direction === 'aToB') aToB += chunk.length;
-      else bToA += chunk.length;
-      options.onBytes?.(direction, chunk.length);
-    };
-    const onError = (side: Side) => (err: Error): void => {
-      if (error === undefined) {
-        error = err;
-        errorSide = side;
-      }
-      const other = side === 'a' ? b : a;
-      if (!other.destroyed) abort(other, err, side);
-    };
+    const count =
+      (direction: 'aToB' | 'bToA') =>
+      (chunk: Buffer): void => {
+        if (direction === 'aToB') aToB += chunk.length;
+        else bToA += chunk.length;
+        options.onBytes?.(direction, chunk.length);
+      };
+    const onError =
+      (side: Side) =>
+      (err: Error): void => {
+        if (error === undefined) {
+          error = err;
+          errorSide = side;
+        }
+        const other = side === 'a' ? b : a;
+        if (!other.destroyed) abort(other, err, side);
+      };
     const onClose = (side: Side) => (): void => {
       const self = side === 'a' ? a : b;
       const other = side === 'a' ? b : a;
@@ -77,7 +81,10 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
 
     a.on('error', onError('a'));
     b.on('error', onError('b'));
-    for (const [side, s] of [['a', a], ['b', b]] as const) {
+    for (const [side, s] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       if (closeEmitted(s)) queueMicrotask(onClose(side));
       else s.once('close', onClose(side));
     }

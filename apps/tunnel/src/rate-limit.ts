@@ -79,7 +79,9 @@ export class RateLimitedLog {
     const seconds = `${this.#intervalMs / 1000} s`;
     for (const entry of this.#entries.values()) {
       if (entry.suppressed > 0) {
-        this.#log[entry.level](`${entry.subject}: suppressed ${entry.suppressed} similar ${plural(entry.suppressed, 'message')} in the last ${seconds}`);
+        this.#log[entry.level](
+          `${entry.subject}: suppressed ${entry.suppressed} similar ${plural(entry.suppressed, 'message')} in the last ${seconds}`,
+        );
       }
     }
     for (const [level, n] of this.#overflow) {

@@ -1,7 +1,15 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { BALLAST_STEP_MB, DEFAULT_HEAP_BALLAST_MB, GC_BURST, GC_WINDOW_MS, GcBurstDetector, HeapBallast, ballastMegabytes } from '../src/heap-ballast.js';
+import {
+  BALLAST_STEP_MB,
+  DEFAULT_HEAP_BALLAST_MB,
+  GC_BURST,
+  GC_WINDOW_MS,
+  GcBurstDetector,
+  HeapBallast,
+  ballastMegabytes,
+} from '../src/heap-ballast.js';
 
 describe('MPX_HEAP_BALLAST_MB', () => {
   it('defaults to a ceiling of 128 MiB when unset or empty', () => {

@@ -277,11 +277,18 @@ export class CarrierLink {
       this.#readFailed = true;
       if (err instanceof MpxError && err.code === 'MPX_ERR_FRAME_TOO_LARGE' && this.#state === 'handshake') {
         // The fixed limit of handshake frames (see the constructor), not the configured maxFrame.
-        this.fail(new MpxProtocolError(WireCode.FRAME_TOO_LARGE, `${err.message} (handshake frames are at most ${MIN_MAX_FRAME} bytes)`, { cause: err, limit: 'handshakeFrame' }));
+        this.fail(
+          new MpxProtocolError(WireCode.FRAME_TOO_LARGE, `${err.message} (handshake frames are at most ${MIN_MAX_FRAME} bytes)`, {
+            cause: err,
+            limit: 'handshakeFrame',
+          }),
+        );
       } else if (err instanceof MpxError) {
         this.fail(err);
       } else {
-        this.fail(new MpxError('MPX_ERR_INTERNAL', `internal error while reading a frame: ${String(err)}`, { cause: err, wireCode: WireCode.INTERNAL }));
+        this.fail(
+          new MpxError('MPX_ERR_INTERNAL', `internal error while reading a frame: ${String(err)}`, { cause: err, wireCode: WireCode.INTERNAL }),
+        );
       }
     }
     this.#acks.schedule();

@@ -127,7 +127,7 @@ describe('SERVER_BOUNDS and CLIENT_BOUNDS', () => {
     for (const value of outside(bound)) expect(configError(() => new MpxServer({ [field]: value })).fields).toEqual([field]);
   });
 
-  it('MpxClient checks carriersPerTarget, a target\'s carriers and maxCarrierAgeMs against CLIENT_BOUNDS', () => {
+  it("MpxClient checks carriersPerTarget, a target's carriers and maxCarrierAgeMs against CLIENT_BOUNDS", () => {
     const dial = (): Promise<PassThrough> => Promise.resolve(new PassThrough());
     const target = { label: 'a', dial };
     const { carriersPerTarget, maxCarrierAgeMs } = CLIENT_BOUNDS;
@@ -159,7 +159,9 @@ describe('checkWeight (WEIGHT_BOUND)', () => {
   });
 
   it('is the check of the picker, ClientSession.addCarrier and MpxClient targets', () => {
-    expect(MpxError.codeOf(thrown(() => new WeightedPicker<{ writable: boolean }>().add({ writable: true }, 65536)))).toBe('MPX_ERR_INVALID_ARGUMENT');
+    expect(MpxError.codeOf(thrown(() => new WeightedPicker<{ writable: boolean }>().add({ writable: true }, 65536)))).toBe(
+      'MPX_ERR_INVALID_ARGUMENT',
+    );
     const dial = (): Promise<PassThrough> => Promise.resolve(new PassThrough());
     expect(configError(() => new MpxClient({ targets: [{ label: 'a', dial, weight: 0 }] })).fields).toEqual(['weight of a']);
   });

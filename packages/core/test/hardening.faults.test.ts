@@ -140,7 +140,10 @@ describe('faults: the server restarts while an MpxClient runs', () => {
       return pair.a;
     };
     const client = new MpxClient({
-      targets: [{ label: 'a', dial }, { label: 'b', dial }],
+      targets: [
+        { label: 'a', dial },
+        { label: 'b', dial },
+      ],
       backoffInitialMs: 5,
       backoffMaxMs: 20,
       random: seededRandom(4),

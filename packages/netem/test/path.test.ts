@@ -21,7 +21,6 @@ async function withServer<T extends { close(): Promise<void> }>(p: Promise<T>): 
   return s;
 }
 
-
 /** Resolves with hadError on 'close' (events.once would reject on the 'error' before it). */
 function closeOf(s: Socket): Promise<boolean> {
   return new Promise((resolve) => s.once('close', resolve));
