@@ -162,7 +162,9 @@ describe('runtime behaviour', () => {
     await once(socket, 'close');
     expect(errors).toEqual([]);
     await server.waitFor(new RegExp(`WARN  stream \\w+/1 refused: cannot connect to target 127\\.0\\.0\\.1:${target}: ECONNREFUSED$`));
-    await client.waitFor(/INFO  connection from 127\.0\.0\.1:\d+ \(stream 1\) closed: the server could not connect to its target \(stream refused\)/);
+    await client.waitFor(
+      /INFO {2}connection from 127\.0\.0\.1:\d+ \(stream 1\) closed: the server could not connect to its target \(stream refused\)/,
+    );
   });
 
   it('exits 0 on SIGTERM after draining, aborting what outlives --drain-timeout', async () => {
@@ -238,7 +240,7 @@ describe('runtime behaviour', () => {
     const serverUrl = (await server.waitFor(/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
     expect(valueOf(parseExposition(await (await fetch(serverUrl)).text()), 'mpx_bytes_total', { direction: 'in' })).toBe(100_000);
 
-    await client.waitFor(/INFO  stats carrier #\d+ tcp:\/\/127\.0\.0\.1:\d+: in .+\/s, out .+\/s, weight 3/);
-    await client.waitFor(/INFO  stats total: 2 carriers, \d+ streams, 1 sessions/);
+    await client.waitFor(/INFO {2}stats carrier #\d+ tcp:\/\/127\.0\.0\.1:\d+: in .+\/s, out .+\/s, weight 3/);
+    await client.waitFor(/INFO {2}stats total: 2 carriers, \d+ streams, 1 sessions/);
   });
 });

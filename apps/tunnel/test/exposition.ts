@@ -66,7 +66,7 @@ export function parseExposition(text: string): Map<string, Family> {
     if (meta !== null) {
       last = family(meta[2] as string);
       if (meta[1] === 'HELP') last.help = unescape(meta[3] as string);
-      else last.type = meta[3] as string;
+      else last.type = meta[3];
       continue;
     }
     if (line.startsWith('#')) continue;

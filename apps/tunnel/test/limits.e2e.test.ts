@@ -179,9 +179,9 @@ describe('--max-streams', () => {
     third.end();
     await once(third, 'close');
     expect([errors, echoed]).toEqual([[], '']);
-    await server.waitFor(/WARN  session [0-9a-f]{8}: MPX_ERR_LIMIT_EXCEEDED: stream 5 refused: 2 streams are open \(--max-streams 2\)/);
+    await server.waitFor(/WARN {2}session [0-9a-f]{8}: MPX_ERR_LIMIT_EXCEEDED: stream 5 refused: 2 streams are open \(--max-streams 2\)/);
     await client.waitFor(
-      /WARN  connection from 127\.0\.0\.1:\d+ \(stream 5\) closed: the server refused the stream, it holds its limit of open streams/,
+      /WARN {2}connection from 127\.0\.0\.1:\d+ \(stream 5\) closed: the server refused the stream, it holds its limit of open streams/,
     );
 
     await roundTrip(a, 'first again');
@@ -225,8 +225,8 @@ describe('--stream-idle-timeout', () => {
     await once(idle, 'data');
     await closed;
     expect(errors.map((e) => e.code)).toEqual(['ECONNRESET']);
-    await server.waitFor(/INFO  stream [0-9a-f]{8}\/1 reset: no data either way for 1 s \(--stream-idle-timeout\)/);
-    await client.waitFor(/INFO  connection from 127\.0\.0\.1:\d+ \(stream 1\) reset: MPX_ERR_IDLE_TIMEOUT: .* \(--stream-idle-timeout\)/);
+    await server.waitFor(/INFO {2}stream [0-9a-f]{8}\/1 reset: no data either way for 1 s \(--stream-idle-timeout\)/);
+    await client.waitFor(/INFO {2}connection from 127\.0\.0\.1:\d+ \(stream 1\) reset: MPX_ERR_IDLE_TIMEOUT: .* \(--stream-idle-timeout\)/);
 
     // A connection that keeps moving is not idle, however long it lasts:
     // ten round trips paced 150 ms apart outlive the 1 s timeout.

@@ -88,7 +88,7 @@ describe('deploy/mpx-tunnel@.service', () => {
     const serverPort = Number((await server.waitFor(SERVER_PORT))[1]);
 
     server.child.kill('SIGHUP');
-    await server.waitFor(/INFO  received SIGHUP: ignored; settings and the key are read only at start/);
+    await server.waitFor(/INFO {2}received SIGHUP: ignored; settings and the key are read only at start/);
     const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`, '--key', 'service-test-key']);
     const port = await client.port(/listening on 127\.0\.0\.1:(\d+)/);
     const { sent, received } = await echoThrough(port, 1024 * 1024, 1901);

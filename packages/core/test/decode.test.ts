@@ -208,8 +208,8 @@ describe('FrameDecoder: after an error', () => {
       first = err;
     }
     expect(first).toBeInstanceOf(MpxProtocolError);
-    expect(() => decoder.next()).toThrow(first as Error);
-    expect(() => decoder.push(encode({ type: FrameType.ACK, count: 0 }))).toThrow(first as Error);
+    expect(() => decoder.next()).toThrow(first);
+    expect(() => decoder.push(encode({ type: FrameType.ACK, count: 0 }))).toThrow(first);
     expect(decoder.bufferedBytes).toBe(0);
   });
 

@@ -51,7 +51,7 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
     maxVersion: fc.constant(1),
     nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
   }),
-) as fc.Arbitrary<Frame>;
+);
 
 interface Encoded {
   bytes: Buffer;

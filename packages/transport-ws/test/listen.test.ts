@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dialWebSocket, listenWebSocket, WebSocketUpgradeError, type WebSocketDuplex } from '../src/index.js';
+import { dialWebSocket, listenWebSocket, type WebSocketUpgradeError, type WebSocketDuplex } from '../src/index.js';
 import { acceptingListener, CERT, KEY, rejectionOf, urlOf } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
