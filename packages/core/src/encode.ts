@@ -3,7 +3,8 @@
 // Every encoder checks its input and throws MpxError('MPX_ERR_INVALID_ARGUMENT')
 // rather than put a frame on the wire that the peer would reject. DATA payloads
 // are never copied: encodeFrame returns the 20-byte prefix and the caller's
-// payload view as two chunks, to be written with cork()/writev (STYLE habit 4).
+// payload view as two chunks, to be written with cork()/writev, so a header and
+// its payload are never concatenated into a new buffer.
 import { checkWeight } from './bounds.js';
 import {
   CHALLENGE_BODY_SIZE,
