@@ -27,8 +27,12 @@ const IO_MODULES = [
   'timers/promises',
 ].flatMap((name) => [name, `node:${name}`]);
 
+// A type import does no I/O (transport.ts names `Socket` in its contract). `isIP` is a pure string check
+// (target-header.ts validates a target's address with it), so it is the one value the core may take from `net`.
 const ioImports = IO_MODULES.map((name) => ({
   name,
+  allowTypeImports: true,
+  ...(name === 'net' || name === 'node:net' ? { allowImportNames: ['isIP'] } : {}),
   message: '@mpx/core does no I/O: carriers arrive as Duplex streams, time comes from the injected Clock.',
 }));
 
