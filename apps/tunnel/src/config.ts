@@ -3,7 +3,7 @@
 // problem is a UsageError (exit code 2) naming the flag.
 import { readFileSync } from 'node:fs';
 import { CLIENT_BOUNDS, SESSION_BOUNDS, inBounds } from '@mpx/core';
-import { formatAddress, parseAddress, parseServerList, type Address, type WeightedAddress } from './address.js';
+import { formatAddress, parseAddress, parseServerList, type Address } from './address.js';
 import type { TransportOptions } from './carriers.js';
 import { UsageError } from './errors.js';
 import { cannotRead, MAX_KEY_FILE_BYTES, readSmallRegularFile } from './key-file.js';

@@ -14,7 +14,6 @@ import {
   resolveOptions,
   type Bound,
   MIN_MAX_FRAME,
-  type MpxErrorCode,
   type MpxLimit,
 } from '@mpx/core';
 import { UsageError } from './errors.js';

@@ -46,7 +46,8 @@ export async function runRelay(config: RelayConfig): Promise<RunningCommand> {
               }
               outgoing.on('error', () => {});
               log.info(`relay: ${remote} ⇄ ${toLabel} open`);
-              splice(incoming, outgoing).then((result) => {
+              // splice never rejects (a failure is in its result), so nothing is left unhandled.
+              void splice(incoming, outgoing).then((result) => {
                 done();
                 const why = result.error === undefined ? '' : `: ${describeError(result.error)}`;
                 log.info(`relay: ${remote} ⇄ ${toLabel} closed (${result.aToB} bytes forwarded, ${result.bToA} back)${why}`);

@@ -226,7 +226,8 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       socket = connected;
       log.trace(`stream ${name} connected to ${targetLabel}`);
       if (dynamic) stream.write(Buffer.of(TARGET_CONNECTED));
-      splice(stream, socket, {
+      // splice never rejects (a failure is in its result), so nothing is left unhandled.
+      void splice(stream, socket, {
         onBytes: (direction, n) => {
           if (direction === 'aToB') traffic.bytesIn += n;
           else traffic.bytesOut += n;
