@@ -65,6 +65,8 @@ export default defineConfig(
       '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-import-type-side-effects': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
+      // Passing on what a `catch` caught (typed `unknown`) is forwarding an error, not inventing a non-Error reason.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // One private-field style: ECMAScript `#x`, not TypeScript's `private x` (constructors excepted).
       'no-restricted-syntax': [
         'error',

@@ -19,7 +19,7 @@ export interface Context {
   iperf: boolean;
   /** Port of the shared bench target process (sink/source/echo). */
   targetPort: number;
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export interface Scenario {

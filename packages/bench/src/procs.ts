@@ -230,5 +230,5 @@ export function portOf(address: string): number {
 
 /** Stops children in parallel; never throws. */
 export async function stopAll(children: ReadonlyArray<Child | undefined>): Promise<void> {
-  await Promise.all(children.map((c) => c?.stop().catch(() => undefined)));
+  await Promise.all(children.flatMap((c) => (c === undefined ? [] : [c.stop().catch(() => undefined)])));
 }

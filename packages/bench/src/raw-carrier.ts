@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameType, encodeFrame, helloMac, isCounted } from '@mpx/core';
-import type { ChallengeFrame, CloseFrame, Frame, HelloFrame, WelcomeFrame } from '@mpx/core';
+import type { CloseFrame, Frame, HelloFrame, WelcomeFrame } from '@mpx/core';
 
 export class RawCarrier {
   readonly socket: Socket;
@@ -31,7 +31,7 @@ export class RawCarrier {
   static async open(port: number, key: Uint8Array): Promise<{ carrier: RawCarrier; welcome: WelcomeFrame }> {
     const socket = connect({ port, host: '127.0.0.1', noDelay: true });
     const carrier = new RawCarrier(socket);
-    const challenge = (await carrier.#next()) as ChallengeFrame;
+    const challenge = await carrier.#next();
     if (challenge.type !== FrameType.CHALLENGE) throw new Error(`expected CHALLENGE, got frame type ${challenge.type}`);
     const params = {
       version: 1,

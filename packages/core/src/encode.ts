@@ -313,5 +313,5 @@ function invalid(message: string): MpxError {
 }
 
 function unreachable(frame: never): never {
-  throw invalid(`unknown frame type: ${(frame as { type: unknown }).type}`);
+  throw invalid(`unknown frame type: ${String((frame as { type: unknown }).type)}`);
 }

@@ -73,7 +73,8 @@ async function runPair(o: PairOptions): Promise<PairRun> {
   const ctl = new AbortController();
   let last = wallNow();
   let faultAt: number | null = null;
-  let upAt: Promise<number> | null = null;
+  // Set from a callback, so declared by its type: control flow would otherwise see only the null.
+  let upAt = null as Promise<number> | null;
   let aborted: string | null = null;
   const abort = (why: string): void => {
     if (aborted !== null) return;
