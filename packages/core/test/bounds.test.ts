@@ -18,6 +18,7 @@ import { ClientSession } from '../src/client.js';
 import { MpxClient } from '../src/client-pool.js';
 import { DEFAULTS, resolveOptions, type SessionOptions } from '../src/config.js';
 import { MpxConfigError, MpxError, MpxProtocolError } from '../src/errors.js';
+import type * as errorsModule from '../src/errors.js';
 import { WeightedPicker } from '../src/scheduler.js';
 import { MpxServer, SERVER_DEFAULTS } from '../src/server.js';
 import { WireCode } from '../src/constants.js';
@@ -192,7 +193,7 @@ describe('the error brand', () => {
 
   it('holds for errors of a second copy of the module, where instanceof does not', async () => {
     const secondCopy: string = '../src/errors.js?second-copy'; // a query makes the loader evaluate the module again
-    const copy = (await import(secondCopy)) as typeof import('../src/errors.js');
+    const copy = (await import(secondCopy)) as typeof errorsModule;
     expect(copy.MpxError).not.toBe(MpxError);
     const foreign = new copy.MpxProtocolError(WireCode.AUTH_FAILED, 'x');
     expect(foreign instanceof MpxError).toBe(false);

@@ -39,8 +39,8 @@ describe('TLS dial', () => {
     );
     expect(socket.authorized).toBe(true);
     socket.write('over tls');
-    const [echoed] = await once(socket, 'data');
-    expect((echoed as Buffer).toString()).toBe('over tls');
+    const [echoed] = (await once(socket, 'data')) as [Buffer];
+    expect(echoed.toString()).toBe('over tls');
   });
 
   it('checks an IP literal against the IP entries of the certificate (::1)', async () => {
@@ -72,8 +72,8 @@ describe('TLS dial', () => {
     const socket = track((await dialTcp({ host: '127.0.0.1', port: listener.address.port, tls: { ca: OTHER_CA, insecure: true } })) as TLSSocket);
     expect(socket.authorized).toBe(false);
     socket.write('still encrypted');
-    const [echoed] = await once(socket, 'data');
-    expect((echoed as Buffer).toString()).toBe('still encrypted');
+    const [echoed] = (await once(socket, 'data')) as [Buffer];
+    expect(echoed.toString()).toBe('still encrypted');
   });
 
   it('presents a client certificate to a server that requests one', async () => {
@@ -100,7 +100,7 @@ describe('TLS accept', () => {
 
     const socket = track(await dialTcp({ host: '127.0.0.1', port: listener.address.port, tls: { ca: CERT, servername: 'localhost' } }));
     socket.write('after');
-    const [echoed] = await once(socket, 'data');
-    expect((echoed as Buffer).toString()).toBe('after');
+    const [echoed] = (await once(socket, 'data')) as [Buffer];
+    expect(echoed.toString()).toBe('after');
   });
 });
