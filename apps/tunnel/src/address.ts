@@ -16,7 +16,7 @@ import { WEIGHT_BOUND, inBounds } from '@mpx/core';
 import { UsageError } from './errors.js';
 import { parseServerEntry, type ServerEntry } from './server-entry.js';
 
-export type Scheme = 'tcp' | 'tls' | 'ws' | 'wss';
+type Scheme = 'tcp' | 'tls' | 'ws' | 'wss';
 
 export interface Address {
   readonly scheme: Scheme;

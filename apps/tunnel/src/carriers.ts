@@ -108,7 +108,7 @@ export interface ListenHooks {
 }
 
 /** Throws UsageError when a tls/wss listener lacks its certificate or key. */
-export function checkListenTls(address: Address, options: TransportOptions): void {
+function checkListenTls(address: Address, options: TransportOptions): void {
   if ((address.scheme === 'tls' || address.scheme === 'wss') && (options.tlsCert === undefined || options.tlsKey === undefined)) {
     throw new UsageError('MPX_TUNNEL_ERR_OPTION', `listening on ${formatAddress(address)} needs --tls-cert and --tls-key`);
   }

@@ -11,7 +11,7 @@
 // yargs sees it; without arguments it reads those environment variables.
 import type { Env } from './config.js';
 
-export const COMMANDS: ReadonlySet<string> = new Set(['server', 'client', 'relay']);
+const COMMANDS: ReadonlySet<string> = new Set(['server', 'client', 'relay']);
 
 /** fregie/mpx's default -listen. */
 export const LEGACY_DEFAULT_LISTEN = '0.0.0.0:5513';

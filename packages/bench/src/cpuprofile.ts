@@ -2,14 +2,14 @@
 // time per function, summed over every call path the function appears in,
 // biggest first. Pure: the caller reads the file.
 
-export interface CallFrame {
+interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
   columnNumber: number;
 }
 
-export interface ProfileNode {
+interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   hitCount?: number;
@@ -23,7 +23,7 @@ export interface CpuProfile {
   endTime: number;
 }
 
-export interface FunctionTime {
+interface FunctionTime {
   /** Function name, "(anonymous)" when V8 has none. */
   name: string;
   /** "file:line" (1-based), or "" for V8's own entries such as (garbage collector). */

@@ -51,7 +51,7 @@ export function parseStat(text: string): CpuTicks | null {
 let clockTicks: number | undefined;
 
 /** Clock ticks per second (getconf CLK_TCK; 100 if that fails). */
-export function ticksPerSecond(): number {
+function ticksPerSecond(): number {
   if (clockTicks === undefined) {
     try {
       clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

@@ -222,7 +222,7 @@ export async function startTunnelClient(o: TunnelClientOptions): Promise<TunnelC
 }
 
 /** The port of "tcp://127.0.0.1:5512", "127.0.0.1:5512", "[::1]:5512" or "ws://h:80/path". */
-export function portOf(address: string): number {
+function portOf(address: string): number {
   const m = /:(\d+)(?:\/|$)/.exec(address);
   if (m === null) throw new Error(`no port in '${address}'`);
   return Number(m[1]);

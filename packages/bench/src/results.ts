@@ -52,7 +52,7 @@ export class Recorder {
   }
 }
 
-export const COLUMNS: Column[] = [
+const COLUMNS: Column[] = [
   { header: 'scenario' },
   { header: 'case' },
   { header: 'plain TCP', align: 'right' },

@@ -19,7 +19,7 @@ export interface ServerChild {
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released; the caller binds it next). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

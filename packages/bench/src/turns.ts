@@ -43,7 +43,7 @@ export async function startContenders(targetPort: number, carriers: readonly num
 }
 
 /** CPU seconds (user + system) the processes used so far, summed; NaN when one is gone. */
-export function cpuOf(procs: readonly Child[]): number {
+function cpuOf(procs: readonly Child[]): number {
   return procs.reduce((sum, c) => sum + (readCpuSeconds(c.pid) ?? NaN), 0);
 }
 

@@ -35,9 +35,9 @@ import { MpxError } from './errors.js';
 import type { ChallengeFrame, CloseFrame, Frame, HelloFrame, WelcomeFrame } from './frame.js';
 
 /** HELLO body[0..52): everything the HELLO mac covers (SPEC §3.4). */
-export const HELLO_PARAMS_SIZE = HELLO_BODY_SIZE - MAC_SIZE;
+const HELLO_PARAMS_SIZE = HELLO_BODY_SIZE - MAC_SIZE;
 /** WELCOME body[0..16): everything the WELCOME mac covers (SPEC §3.4). */
-export const WELCOME_PARAMS_SIZE = WELCOME_BODY_SIZE - MAC_SIZE;
+const WELCOME_PARAMS_SIZE = WELCOME_BODY_SIZE - MAC_SIZE;
 
 /** Largest body length the u32 length field can hold (SPEC §4). */
 const MAX_LENGTH = 0xffffffff;
