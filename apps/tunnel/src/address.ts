@@ -16,7 +16,7 @@ import { WEIGHT_BOUND, inBounds } from '@mpx/core';
 import { UsageError } from './errors.js';
 import { parseServerEntry, type ServerEntry } from './server-entry.js';
 
-export type Scheme = 'tcp' | 'tls' | 'ws' | 'wss';
+type Scheme = 'tcp' | 'tls' | 'ws' | 'wss';
 
 export interface Address {
   readonly scheme: Scheme;
@@ -115,7 +115,10 @@ export function parseWeight(weightText: string, text: string): number {
   const trimmed = weightText.trim();
   const weight = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!inBounds(WEIGHT_BOUND, weight)) {
-    throw new UsageError('MPX_TUNNEL_ERR_WEIGHT', `invalid weight '${trimmed}' in '${text}': use an integer from ${WEIGHT_BOUND.min} to ${WEIGHT_BOUND.max}`);
+    throw new UsageError(
+      'MPX_TUNNEL_ERR_WEIGHT',
+      `invalid weight '${trimmed}' in '${text}': use an integer from ${WEIGHT_BOUND.min} to ${WEIGHT_BOUND.max}`,
+    );
   }
   return weight;
 }

@@ -20,5 +20,7 @@ export async function decideTarget(allow: AllowList, target: StreamTarget): Prom
     return { refuse: WireCode.UNREACHABLE, why: `cannot resolve it (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
   }
   const allowed = addresses.find((a) => allow.allowsResolved(a.address, port) !== undefined);
-  return allowed === undefined ? { ...notAllowed, why: `it resolves to ${addresses.map((a) => a.address).join(', ')}, not allowed by --allow` } : { address: allowed.address };
+  return allowed === undefined
+    ? { ...notAllowed, why: `it resolves to ${addresses.map((a) => a.address).join(', ')}, not allowed by --allow` }
+    : { address: allowed.address };
 }

@@ -33,7 +33,7 @@ export function parseAllowRule(text: string): AllowRule {
   let portText: string;
   if (input.startsWith('[')) {
     const close = input.indexOf(']');
-    if (close === -1 || input[close + 1] !== ':') bad(text, "an IPv6 rule is written [address or network]:port");
+    if (close === -1 || input[close + 1] !== ':') bad(text, 'an IPv6 rule is written [address or network]:port');
     hostText = input.slice(1, close);
     portText = input.slice(close + 2);
   } else {
@@ -87,7 +87,9 @@ export class AllowList {
   /** A rule that allows the name (or address) the client asked for, before resolution. */
   allowsRequested(host: string, port: number): AllowRule | undefined {
     const family = isIP(host);
-    return this.rules.find((r) => inPorts(r, port) && (family === 0 ? nameMatches(r.name, host.toLowerCase()) : r.name === '*' || addressMatches(r, host, family)));
+    return this.rules.find(
+      (r) => inPorts(r, port) && (family === 0 ? nameMatches(r.name, host.toLowerCase()) : r.name === '*' || addressMatches(r, host, family)),
+    );
   }
 
   /** A network rule that allows the address a name resolved to. */

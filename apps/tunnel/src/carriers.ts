@@ -108,7 +108,7 @@ export interface ListenHooks {
 }
 
 /** Throws UsageError when a tls/wss listener lacks its certificate or key. */
-export function checkListenTls(address: Address, options: TransportOptions): void {
+function checkListenTls(address: Address, options: TransportOptions): void {
   if ((address.scheme === 'tls' || address.scheme === 'wss') && (options.tlsCert === undefined || options.tlsKey === undefined)) {
     throw new UsageError('MPX_TUNNEL_ERR_OPTION', `listening on ${formatAddress(address)} needs --tls-cert and --tls-key`);
   }
@@ -117,7 +117,8 @@ export function checkListenTls(address: Address, options: TransportOptions): voi
 export async function listenCarriers(address: Address, options: TransportOptions, hooks: ListenHooks): Promise<CarrierListenerHandle> {
   checkListenTls(address, options);
   const { onConnection } = hooks;
-  const gate = onConnection === undefined ? {} : { onConnection: (c: Socket) => onConnection(c, hostPort(c.remoteAddress ?? '?', c.remotePort ?? 0)) };
+  const gate =
+    onConnection === undefined ? {} : { onConnection: (c: Socket) => onConnection(c, hostPort(c.remoteAddress ?? '?', c.remotePort ?? 0)) };
   const tls: TlsServerOptions | undefined =
     address.scheme === 'tls' || address.scheme === 'wss'
       ? {

@@ -154,7 +154,8 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       abortSocket(socket);
       stream.destroy();
     });
-    splice(socket, stream, {
+    // splice never rejects (a failure is in its result), so nothing is left unhandled.
+    void splice(socket, stream, {
       onBytes: (direction, n) => {
         if (direction === 'aToB') traffic.bytesOut += n;
         else traffic.bytesIn += n;
@@ -175,7 +176,9 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       if (result.errorSide === 'b' && code === 'MPX_ERR_STREAM_REFUSED') {
         log.info(`connection from ${name} closed: the server could not connect to its target (stream refused)`);
       } else if (result.errorSide === 'b' && code === 'MPX_ERR_LIMIT_EXCEEDED') {
-        log.warn(`connection from ${name} closed: the server refused the stream, it holds its limit of open streams (LIMIT_EXCEEDED, server --max-streams)`);
+        log.warn(
+          `connection from ${name} closed: the server refused the stream, it holds its limit of open streams (LIMIT_EXCEEDED, server --max-streams)`,
+        );
       } else if (result.errorSide === 'b') {
         log.info(`connection from ${name} reset: ${describeError(result.error)}${limitHint(result.error, 'stream')} (${counts})`);
       } else if (result.error !== undefined) {
@@ -196,9 +199,13 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   });
   const bound = local.address() as net.AddressInfo;
   const kind = config.proxy === undefined ? '' : `${config.proxy.kind}://`;
-  log.info(`listening on ${kind}${hostPort(bound.address, bound.port)}${config.proxy === undefined ? '' : ` (${config.proxy.kind === 'socks5' ? 'SOCKS5' : 'HTTP CONNECT'} proxy${config.proxy.credentials === undefined ? '' : ' with a user name and password'})`}`);
+  log.info(
+    `listening on ${kind}${hostPort(bound.address, bound.port)}${config.proxy === undefined ? '' : ` (${config.proxy.kind === 'socks5' ? 'SOCKS5' : 'HTTP CONNECT'} proxy${config.proxy.credentials === undefined ? '' : ' with a user name and password'})`}`,
+  );
   client.start();
-  log.info(`connecting to ${config.servers.map((s) => `${formatAddress(s)} (${describeEntry(s)})`).join(', ')} with ${config.carriersPerServer} carriers each`);
+  log.info(
+    `connecting to ${config.servers.map((s) => `${formatAddress(s)} (${describeEntry(s)})`).join(', ')} with ${config.carriersPerServer} carriers each`,
+  );
 
   const view: TunnelView = {
     liveCarriers: () => {

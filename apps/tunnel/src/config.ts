@@ -3,7 +3,7 @@
 // problem is a UsageError (exit code 2) naming the flag.
 import { readFileSync } from 'node:fs';
 import { CLIENT_BOUNDS, SESSION_BOUNDS, inBounds } from '@mpx/core';
-import { formatAddress, parseAddress, parseServerList, type Address, type WeightedAddress } from './address.js';
+import { formatAddress, parseAddress, parseServerList, type Address } from './address.js';
 import type { TransportOptions } from './carriers.js';
 import { UsageError } from './errors.js';
 import { cannotRead, MAX_KEY_FILE_BYTES, readSmallRegularFile } from './key-file.js';
@@ -177,7 +177,9 @@ export function commonConfig(args: RawArgs, env: Env, logWrite?: (line: string) 
 }
 
 function listenList(args: RawArgs): Address[] {
-  const texts = list(args.listen).flatMap((l) => l.split(',')).filter((l) => l.trim() !== '');
+  const texts = list(args.listen)
+    .flatMap((l) => l.split(','))
+    .filter((l) => l.trim() !== '');
   if (texts.length === 0) throw optionError('--listen is required');
   return texts.map((t) => parseAddress(t, { listen: true }));
 }
@@ -196,14 +198,19 @@ export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig 
   const carriersBound = CLIENT_BOUNDS.carriersPerTarget;
   const carriers = args.carriers ?? carriersBound.default;
   if (!inBounds(carriersBound, carriers)) {
-    throw optionError(`-p (carriers per server address) must be an integer from ${carriersBound.min} to ${carriersBound.max}, got ${String(args.carriers)}`);
+    throw optionError(
+      `-p (carriers per server address) must be an integer from ${carriersBound.min} to ${carriersBound.max}, got ${String(args.carriers)}`,
+    );
   }
   return {
     ...common,
     ...clientListen(listens[0] as string),
     servers: parseServerList(list(args.server)),
     carriersPerServer: carriers,
-    maxCarrierAgeMs: args.maxCarrierAge === undefined ? CLIENT_BOUNDS.maxCarrierAgeMs.default : parseDuration('max-carrier-age', args.maxCarrierAge, CLIENT_BOUNDS.maxCarrierAgeMs),
+    maxCarrierAgeMs:
+      args.maxCarrierAge === undefined
+        ? CLIENT_BOUNDS.maxCarrierAgeMs.default
+        : parseDuration('max-carrier-age', args.maxCarrierAge, CLIENT_BOUNDS.maxCarrierAgeMs),
     limits: sessionLimits(args),
   };
 }

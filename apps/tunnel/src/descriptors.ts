@@ -38,7 +38,7 @@ export function descriptorLimit(): number | undefined {
 }
 
 /** Descriptors this process has open, or undefined when it cannot tell. */
-export function openDescriptors(): number | undefined {
+function openDescriptors(): number | undefined {
   try {
     return readdirSync('/proc/self/fd').length;
   } catch {

@@ -80,5 +80,8 @@ export function httpReply(status: number, why = ''): Buffer {
   if (status === 200) return Buffer.from(`HTTP/1.1 200 ${reason}\r\n\r\n`, 'latin1');
   const body = why === '' ? '' : `${why}\n`;
   const extra = status === 407 ? 'Proxy-Authenticate: Basic realm="mpx-tunnel"\r\n' : '';
-  return Buffer.from(`HTTP/1.1 ${status} ${reason}\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`, 'utf8');
+  return Buffer.from(
+    `HTTP/1.1 ${status} ${reason}\r\n${extra}Content-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    'utf8',
+  );
 }

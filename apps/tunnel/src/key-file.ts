@@ -22,7 +22,6 @@ function kind(stats: Stats): string {
   return 'not a regular file';
 }
 
-
 /** The error for a --flag file the system refuses to open or read (ENOENT, EACCES, ...). */
 export function cannotRead(flag: string, path: string, err: unknown): UsageError {
   const code = (err as NodeJS.ErrnoException).code ?? 'error';

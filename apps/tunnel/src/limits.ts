@@ -14,7 +14,6 @@ import {
   resolveOptions,
   type Bound,
   MIN_MAX_FRAME,
-  type MpxErrorCode,
   type MpxLimit,
 } from '@mpx/core';
 import { UsageError } from './errors.js';
@@ -65,14 +64,23 @@ export interface LimitFlag<F extends string = string> {
   readonly describe: string;
 }
 
-function limitFlag<F extends keyof typeof SESSION_BOUNDS | keyof typeof SERVER_BOUNDS>(arg: keyof RawLimitArgs, option: F, describe: string): LimitFlag<F> {
-  const bound: Bound = option in SESSION_BOUNDS ? SESSION_BOUNDS[option as keyof typeof SESSION_BOUNDS] : SERVER_BOUNDS[option as keyof typeof SERVER_BOUNDS];
+function limitFlag<F extends keyof typeof SESSION_BOUNDS | keyof typeof SERVER_BOUNDS>(
+  arg: keyof RawLimitArgs,
+  option: F,
+  describe: string,
+): LimitFlag<F> {
+  const bound: Bound =
+    option in SESSION_BOUNDS ? SESSION_BOUNDS[option as keyof typeof SESSION_BOUNDS] : SERVER_BOUNDS[option as keyof typeof SERVER_BOUNDS];
   return { arg, option, bound, describe };
 }
 
 /** Limits of a session, on both ends of the tunnel (SPEC §12), in --help order. */
 export const SESSION_LIMIT_FLAGS: ReadonlyArray<LimitFlag<keyof SessionLimits>> = [
-  limitFlag('handshakeTimeout', 'handshakeTimeoutMs', 'a carrier that has not finished its handshake by then is closed (HANDSHAKE_TIMEOUT); on the server counted from the TCP accept, TLS and WebSocket upgrade included'),
+  limitFlag(
+    'handshakeTimeout',
+    'handshakeTimeoutMs',
+    'a carrier that has not finished its handshake by then is closed (HANDSHAKE_TIMEOUT); on the server counted from the TCP accept, TLS and WebSocket upgrade included',
+  ),
   limitFlag('maxFrame', 'maxFrame', 'largest frame body accepted from the peer (FRAME_TOO_LARGE beyond)'),
   limitFlag('sessionWindow', 'sessionWindow', 'bytes buffered per session: credit for all its streams together'),
   limitFlag('streamWindow', 'streamWindow', 'bytes buffered per stream: credit for one stream'),
@@ -89,8 +97,16 @@ export const SESSION_LIMIT_FLAGS: ReadonlyArray<LimitFlag<keyof SessionLimits>> 
 export const SERVER_LIMIT_FLAGS: ReadonlyArray<LimitFlag<Exclude<keyof ServerLimits, keyof SessionLimits>>> = [
   limitFlag('maxSessions', 'maxSessions', 'sessions (clients) held at once; a carrier that would start one more is refused (LIMIT_EXCEEDED)'),
   limitFlag('maxCarriersPerSession', 'maxCarriersPerSession', 'carriers one session may have; further ones are refused (LIMIT_EXCEEDED)'),
-  limitFlag('maxPendingHandshakes', 'maxPendingHandshakes', 'connections before login at once (TCP, TLS or WebSocket, from accept to the end of the handshake); further ones are closed at once'),
-  limitFlag('maxStreams', 'maxStreams', "connections one session may have open at once; further ones are refused (LIMIT_EXCEEDED) and the client's connection closed"),
+  limitFlag(
+    'maxPendingHandshakes',
+    'maxPendingHandshakes',
+    'connections before login at once (TCP, TLS or WebSocket, from accept to the end of the handshake); further ones are closed at once',
+  ),
+  limitFlag(
+    'maxStreams',
+    'maxStreams',
+    "connections one session may have open at once; further ones are refused (LIMIT_EXCEEDED) and the client's connection closed",
+  ),
 ];
 
 const ALL_LIMIT_FLAGS: readonly LimitFlag[] = [...SESSION_LIMIT_FLAGS, ...SERVER_LIMIT_FLAGS];

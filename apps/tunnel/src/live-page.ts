@@ -5,7 +5,7 @@
 // nothing to build, nothing fetched from elsewhere.
 import { carrierUse, type Traffic, type TunnelView } from './stats.js';
 
-export interface LiveCarrierRow {
+interface LiveCarrierRow {
   /** The session's id, first 8 hex digits. */
   readonly session: string;
   readonly id: number;

@@ -36,11 +36,13 @@ export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? writeStderr;
   const now = options.now ?? Date.now;
   const enabled = (level: LogLevel): boolean => LOG_LEVELS.indexOf(level) <= rank;
-  const at = (level: LogLevel) => (message: string): void => {
-    if (!enabled(level)) return;
-    // One event, one line: a message never breaks the line format.
-    write(`${new Date(now()).toISOString()} ${LABEL[level]} ${message.replace(/[\r\n]+/g, ' ')}\n`);
-  };
+  const at =
+    (level: LogLevel) =>
+    (message: string): void => {
+      if (!enabled(level)) return;
+      // One event, one line: a message never breaks the line format.
+      write(`${new Date(now()).toISOString()} ${LABEL[level]} ${message.replace(/[\r\n]+/g, ' ')}\n`);
+    };
   return {
     level: options.level,
     enabled,

@@ -72,11 +72,31 @@ export class TunnelMetrics {
         for (const [labels, value] of samples(now())) put(labels, value);
       };
       const config = { name, help, labelNames, registers };
-      if (kind === 'counter') new Counter<L>({ ...config, collect() { refill(() => this.reset(), (l, v) => this.inc(l, v)); } });
-      else new Gauge<L>({ ...config, collect() { refill(() => this.reset(), (l, v) => this.set(l, v)); } });
+      if (kind === 'counter')
+        new Counter<L>({
+          ...config,
+          collect() {
+            refill(
+              () => this.reset(),
+              (l, v) => this.inc(l, v),
+            );
+          },
+        });
+      else
+        new Gauge<L>({
+          ...config,
+          collect() {
+            refill(
+              () => this.reset(),
+              (l, v) => this.set(l, v),
+            );
+          },
+        });
     };
-    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], samples: Samples<L>): void => family('counter', name, help, labelNames, samples);
-    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], samples: Samples<L>): void => family('gauge', name, help, labelNames, samples);
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], samples: Samples<L>): void =>
+      family('counter', name, help, labelNames, samples);
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], samples: Samples<L>): void =>
+      family('gauge', name, help, labelNames, samples);
     gauge('mpx_carriers', 'Open carriers.', [], (s) => [[{}, s.carriers]]);
     counter('mpx_carrier_bytes_total', 'Bytes carried by carriers, framing included.', ['direction', 'carrier'], (s) =>
       s.groups.flatMap((g): Array<[Record<'direction' | 'carrier', string>, number]> => [
@@ -88,7 +108,9 @@ export class TunnelMetrics {
       s.groups.flatMap((g): Array<[Record<'carrier', string>, number]> => (g.rttMs === undefined ? [] : [[{ carrier: g.group }, g.rttMs / 1000]])),
     );
     counter('mpx_retransmits_total', 'Frames retransmitted.', ['carrier'], (s) =>
-      s.groups.flatMap((g): Array<[Record<'carrier', string>, number]> => (g.retransmits === undefined ? [] : [[{ carrier: g.group }, g.retransmits]])),
+      s.groups.flatMap((g): Array<[Record<'carrier', string>, number]> =>
+        g.retransmits === undefined ? [] : [[{ carrier: g.group }, g.retransmits]],
+      ),
     );
     gauge('mpx_streams', 'Open streams.', [], (s) => [[{}, s.streams]]);
     gauge('mpx_sessions', 'Open sessions.', [], (s) => [[{}, s.sessions]]);
@@ -97,8 +119,10 @@ export class TunnelMetrics {
       [{ direction: 'out' }, s.bytesOut],
     ]);
     if (options.refusals) {
-      const byReason = (kind: 'carriers' | 'streams') => (s: MetricsSnapshot): Array<[Record<'reason', string>, number]> =>
-        [...(s.refusals?.[kind] ?? [])].map(([reason, n]) => [{ reason }, n]);
+      const byReason =
+        (kind: 'carriers' | 'streams') =>
+        (s: MetricsSnapshot): Array<[Record<'reason', string>, number]> =>
+          [...(s.refusals?.[kind] ?? [])].map(([reason, n]) => [{ reason }, n]);
       counter('mpx_carriers_refused_total', 'Carriers refused in their handshake, by error code.', ['reason'], byReason('carriers'));
       counter('mpx_streams_refused_total', 'Streams refused at the open-stream limit, by error code.', ['reason'], byReason('streams'));
     }

@@ -56,21 +56,25 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
     let errorSide: Side | undefined;
     let closed = 0;
 
-    const count = (direction: 'aToB' | 'bToA') => (n: number): void => {
-      if (direction === 'aToB') aToB += n;
-      else bToA += n;
-      options.onBytes?.(direction, n);
-    };
+    const count =
+      (direction: 'aToB' | 'bToA') =>
+      (n: number): void => {
+        if (direction === 'aToB') aToB += n;
+        else bToA += n;
+        options.onBytes?.(direction, n);
+      };
     const countA = count('aToB');
     const countB = count('bToA');
-    const onError = (side: Side) => (err: Error): void => {
-      if (error === undefined) {
-        error = err;
-        errorSide = side;
-      }
-      const other = side === 'a' ? b : a;
-      if (!other.destroyed) abort(other, err, side);
-    };
+    const onError =
+      (side: Side) =>
+      (err: Error): void => {
+        if (error === undefined) {
+          error = err;
+          errorSide = side;
+        }
+        const other = side === 'a' ? b : a;
+        if (!other.destroyed) abort(other, err, side);
+      };
     const onClose = (side: Side) => (): void => {
       const self = side === 'a' ? a : b;
       const other = side === 'a' ? b : a;
@@ -85,7 +89,10 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
 
     a.on('error', onError('a'));
     b.on('error', onError('b'));
-    for (const [side, s] of [['a', a], ['b', b]] as const) {
+    for (const [side, s] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       if (closeEmitted(s)) queueMicrotask(onClose(side));
       else s.once('close', onClose(side));
     }

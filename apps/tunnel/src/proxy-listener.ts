@@ -63,7 +63,12 @@ export async function acceptProxy(socket: Socket, kind: ProxyKind, credentials: 
     const method = chooseMethod(offered, credentials !== undefined);
     socket.write(Buffer.of(SOCKS_VERSION, method));
     if (method === SocksMethod.NO_ACCEPTABLE) {
-      throw new ProxyError(credentials === undefined ? 'the client offers only authentication methods this listener does not use' : 'the client does not offer username/password', undefined);
+      throw new ProxyError(
+        credentials === undefined
+          ? 'the client offers only authentication methods this listener does not use'
+          : 'the client does not offer username/password',
+        undefined,
+      );
     }
     if (method === SocksMethod.USER_PASS) {
       const given = await reader.take(parseUserPass);

@@ -10,9 +10,9 @@ import { systemClock, type Clock, type Timer } from '@mpx/core';
 import type { LogLevel, Logger } from './log.js';
 
 /** Rationale: a burst shows its first line at once and then one summary per 10 s. */
-export const DEFAULT_RATE_LIMIT_INTERVAL_MS = 10_000;
+const DEFAULT_RATE_LIMIT_INTERVAL_MS = 10_000;
 /** Rationale: at most ~2 × 100 lines per interval however many addresses flood. */
-export const DEFAULT_RATE_LIMIT_MAX_KEYS = 100;
+const DEFAULT_RATE_LIMIT_MAX_KEYS = 100;
 
 export interface RateLimitOptions {
   /** Length of one interval, ms. Default 10 s. */
@@ -79,7 +79,9 @@ export class RateLimitedLog {
     const seconds = `${this.#intervalMs / 1000} s`;
     for (const entry of this.#entries.values()) {
       if (entry.suppressed > 0) {
-        this.#log[entry.level](`${entry.subject}: suppressed ${entry.suppressed} similar ${plural(entry.suppressed, 'message')} in the last ${seconds}`);
+        this.#log[entry.level](
+          `${entry.subject}: suppressed ${entry.suppressed} similar ${plural(entry.suppressed, 'message')} in the last ${seconds}`,
+        );
       }
     }
     for (const [level, n] of this.#overflow) {

@@ -19,7 +19,8 @@ export async function runRelay(config: RelayConfig): Promise<RunningCommand> {
   const connections = new Connections();
   const dial = carrierDialer(config.to, config.transport);
   const toLabel = formatAddress(config.to);
-  if (config.statsSeconds !== undefined || config.metrics !== undefined) log.warn('relay: --stats and --metrics are ignored (the relay does not look inside carriers)');
+  if (config.statsSeconds !== undefined || config.metrics !== undefined)
+    log.warn('relay: --stats and --metrics are ignored (the relay does not look inside carriers)');
 
   const listeners: CarrierListenerHandle[] = [];
   try {
@@ -45,7 +46,8 @@ export async function runRelay(config: RelayConfig): Promise<RunningCommand> {
               }
               outgoing.on('error', () => {});
               log.info(`relay: ${remote} ⇄ ${toLabel} open`);
-              splice(incoming, outgoing).then((result) => {
+              // splice never rejects (a failure is in its result), so nothing is left unhandled.
+              void splice(incoming, outgoing).then((result) => {
                 done();
                 const why = result.error === undefined ? '' : `: ${describeError(result.error)}`;
                 log.info(`relay: ${remote} ⇄ ${toLabel} closed (${result.aToB} bytes forwarded, ${result.bToA} back)${why}`);

@@ -8,7 +8,17 @@
 // --handshake-timeout from its TCP accept (MpxServer.admitConnection), and
 // none is let in while descriptors are within their reserve (descriptors.ts).
 import type * as net from 'node:net';
-import { MpxError, MpxServer, TARGET_CONNECTED, WireCode, readTargetHeader, type CarrierStats, type MpxStream, type Session, type StreamTarget } from '@mpx/core';
+import {
+  MpxError,
+  MpxServer,
+  TARGET_CONNECTED,
+  WireCode,
+  readTargetHeader,
+  type CarrierStats,
+  type MpxStream,
+  type Session,
+  type StreamTarget,
+} from '@mpx/core';
 import { dialTcp } from '@mpx/transport-tcp';
 import { decideTarget } from './allow-decision.js';
 import { formatAddress, hostPort, isLoopback } from './address.js';
@@ -39,7 +49,10 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
   const connections = new Connections();
   /** Carrier label (its remote address) → the listen address it came in on. */
   const groupOf = new Map<string, string>();
-  const fixed = config.target === undefined ? undefined : { host: config.target.host, port: config.target.port, label: hostPort(config.target.host, config.target.port) };
+  const fixed =
+    config.target === undefined
+      ? undefined
+      : { host: config.target.host, port: config.target.port, label: hostPort(config.target.host, config.target.port) };
   let stopping = false;
   let carriersUp = 0;
 
@@ -54,7 +67,9 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       carriersUp--;
       book.closed(groupOf.get(stats.label) ?? stats.label, stats);
       groupOf.delete(stats.label);
-      log.info(`carrier #${stats.id} from ${stats.label} down (session ${sid})${err === undefined ? '' : `: ${describeError(err)}${limitHint(err, 'carrier')}`}`);
+      log.info(
+        `carrier #${stats.id} from ${stats.label} down (session ${sid})${err === undefined ? '' : `: ${describeError(err)}${limitHint(err, 'carrier')}`}`,
+      );
     });
     session.on('streamRefused', (err: MpxError) => {
       refusals.add('streams', err.code);
@@ -77,7 +92,12 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     const level: LogLevel = auth || err.code === 'MPX_ERR_LIMIT_EXCEEDED' ? 'warn' : 'info';
     const why = auth ? "authentication failed (the client's --key does not match)" : `${describeError(err)}${limitHint(err, 'carrier')}`;
     refusals.add('carriers', err.code);
-    refusedLog.log(level, `carrierError ${err.code} ${host}`, `carriers from ${host} refused (${err.code})`, `carrier from ${remote} refused: ${why}`);
+    refusedLog.log(
+      level,
+      `carrierError ${err.code} ${host}`,
+      `carriers from ${host} refused (${err.code})`,
+      `carrier from ${remote} refused: ${why}`,
+    );
   });
   server.on('stream', (stream: MpxStream, session: Session) => {
     const name = `${session.idHex.slice(0, 8)}/${stream.id}`;
@@ -119,7 +139,12 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
   function refuseStream(stream: MpxStream, name: string, wireCode: number, why: string): void {
     log.info(`stream ${name} refused: ${why}`);
     stream.on('error', () => {});
-    const code = wireCode === WireCode.NOT_ALLOWED ? 'MPX_ERR_NOT_ALLOWED' : wireCode === WireCode.UNREACHABLE ? 'MPX_ERR_TARGET_UNREACHABLE' : 'MPX_ERR_PROTOCOL';
+    const code =
+      wireCode === WireCode.NOT_ALLOWED
+        ? 'MPX_ERR_NOT_ALLOWED'
+        : wireCode === WireCode.UNREACHABLE
+          ? 'MPX_ERR_TARGET_UNREACHABLE'
+          : 'MPX_ERR_PROTOCOL';
     stream.destroy(new MpxError(code, why, { wireCode }));
   }
 
@@ -208,7 +233,8 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       socket = connected;
       log.trace(`stream ${name} connected to ${targetLabel}`);
       if (dynamic) stream.write(Buffer.of(TARGET_CONNECTED));
-      splice(stream, socket, {
+      // splice never rejects (a failure is in its result), so nothing is left unhandled.
+      void splice(stream, socket, {
         onBytes: (direction, n) => {
           if (direction === 'aToB') traffic.bytesIn += n;
           else traffic.bytesOut += n;
@@ -274,7 +300,9 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
   if (config.key === undefined) {
     const exposed = config.listen.filter((a) => !isLoopback(a.host)).map(formatAddress);
     if (exposed.length > 0) {
-      log.warn(`no --key set: anyone who can reach ${exposed.join(', ')} can use this tunnel to reach ${reach.join(', ')}; set --key, --key-file or MPX_KEY`);
+      log.warn(
+        `no --key set: anyone who can reach ${exposed.join(', ')} can use this tunnel to reach ${reach.join(', ')}; set --key, --key-file or MPX_KEY`,
+      );
     }
   }
 

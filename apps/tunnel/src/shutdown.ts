@@ -101,5 +101,9 @@ export function exitOnSignals(stop: (signal: NodeJS.Signals) => Promise<void>, l
  * default). Installed before the command starts, so that no SIGHUP is fatal.
  */
 export function ignoreHangup(log: Logger): void {
-  process.on('SIGHUP', () => log.info('received SIGHUP: ignored; settings and the key are read only at start (restart to apply changes) and logs go to stderr, so nothing is reopened'));
+  process.on('SIGHUP', () =>
+    log.info(
+      'received SIGHUP: ignored; settings and the key are read only at start (restart to apply changes) and logs go to stderr, so nothing is reopened',
+    ),
+  );
 }

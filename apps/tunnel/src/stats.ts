@@ -90,7 +90,13 @@ export class CarrierBook {
   totals(live: readonly LiveCarrier[]): GroupTotals[] {
     const groups = new Map<string, { up: number; bytesIn: number; bytesOut: number; rtt: number[]; retransmits?: number }>();
     for (const [group, t] of this.#closed) {
-      groups.set(group, { up: 0, bytesIn: t.bytesIn, bytesOut: t.bytesOut, rtt: [], ...(t.retransmits === undefined ? {} : { retransmits: t.retransmits }) });
+      groups.set(group, {
+        up: 0,
+        bytesIn: t.bytesIn,
+        bytesOut: t.bytesOut,
+        rtt: [],
+        ...(t.retransmits === undefined ? {} : { retransmits: t.retransmits }),
+      });
     }
     for (const { group, stats } of live) {
       const g = groups.get(group) ?? { up: 0, bytesIn: 0, bytesOut: 0, rtt: [] };

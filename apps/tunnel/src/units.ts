@@ -67,7 +67,9 @@ export function parseDuration(flag: string, value: string | number, range: Range
   const rounded = ms === undefined || !Number.isFinite(ms) ? undefined : Math.round(ms);
   if (rounded === undefined || rounded < range.min || rounded > range.max) {
     const upper = range.max < 2 ** 31 ? ` to ${formatDuration(range.max)}` : '';
-    throw optionError(`--${flag} must be a duration from ${formatDuration(range.min)}${upper}, in seconds or with a unit (e.g. 10, 2.5s, 500ms), got '${String(value)}'`);
+    throw optionError(
+      `--${flag} must be a duration from ${formatDuration(range.min)}${upper}, in seconds or with a unit (e.g. 10, 2.5s, 500ms), got '${String(value)}'`,
+    );
   }
   return rounded;
 }

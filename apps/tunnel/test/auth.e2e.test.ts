@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, echoThrough, killAll, startEcho, Tunnel, type EchoServer, CLIENT_PORT, SERVER_PORT } from './helpers.js';
 
-
 let echo: EchoServer | undefined;
 
 afterEach(async () => {
@@ -31,7 +30,7 @@ describe('authentication', () => {
     socket.write('this must not reach the target');
 
     // Both carriers are refused; the server logs the first (refusals are rate-limited per address).
-    await server.waitFor(/WARN  carrier from 127\.0\.0\.1:\d+ refused: authentication failed/);
+    await server.waitFor(/WARN {2}carrier from 127\.0\.0\.1:\d+ refused: authentication failed/);
     await client.waitFor(/cannot open a carrier to tcp:\/\/127\.0\.0\.1:\d+: authentication failed/);
     expect(server.count(/carrier #\d+ .* up/)).toBe(0);
     expect(client.count(/carrier #\d+ .* up/)).toBe(0);
@@ -64,6 +63,6 @@ describe('authentication', () => {
     expect(server.count(/no --key set/)).toBe(0);
     await killAll();
     const exposed = new Tunnel(['server', '--listen', '0.0.0.0:0', '--target', '127.0.0.1:9']);
-    await exposed.waitFor(/WARN  no --key set: anyone who can reach tcp:\/\/0\.0\.0\.0:0 can use this tunnel/);
+    await exposed.waitFor(/WARN {2}no --key set: anyone who can reach tcp:\/\/0\.0\.0\.0:0 can use this tunnel/);
   });
 });

@@ -9,7 +9,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseExposition, valueOf } from './exposition.js';
 import { closedPort, connect, echoThrough, killAll, runToExit, startEcho, Tunnel, type EchoServer, CLIENT_PORT, SERVER_PORT } from './helpers.js';
 
-
 let echo: EchoServer | undefined;
 
 afterEach(async () => {
@@ -29,15 +28,30 @@ describe('argument errors', () => {
     [['client', '--listen', '127.0.0.1:0', '--server', '::1:5512'], /IPv6 address must be written in brackets/],
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '-p', 'many'], /-p \(carriers per server address\) must be an integer/],
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--key', 'x', '--key-file', 'f'], /Arguments key and key-file are mutually exclusive/],
-    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--tls-ca', '/nonexistent/ca.pem'], /cannot read --tls-ca file '\/nonexistent\/ca.pem': ENOENT/],
-    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--key-file', '/dev/zero'], /--key-file file '\/dev\/zero' is a character device; it must be a regular file of at most 4096 bytes/],
+    [
+      ['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--tls-ca', '/nonexistent/ca.pem'],
+      /cannot read --tls-ca file '\/nonexistent\/ca.pem': ENOENT/,
+    ],
+    [
+      ['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--key-file', '/dev/zero'],
+      /--key-file file '\/dev\/zero' is a character device; it must be a regular file of at most 4096 bytes/,
+    ],
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--log-level', 'loud'], /Invalid values: Argument: log-level, Given: "loud"/],
     [['relay', '--listen', '127.0.0.1:0'], /Missing required argument: to/],
-    [['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--max-streams', '0'], /--max-streams must be a whole number from 1 to 2147483647, got '0'/],
+    [
+      ['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--max-streams', '0'],
+      /--max-streams must be a whole number from 1 to 2147483647, got '0'/,
+    ],
     [['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--max-frame'], /Not enough arguments following: max-frame/],
-    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--session-window', '64 parsecs'], /--session-window must be a whole number of bytes .* got '64 parsecs'/],
+    [
+      ['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--session-window', '64 parsecs'],
+      /--session-window must be a whole number of bytes .* got '64 parsecs'/,
+    ],
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--stream-idle-timeout', 'soon'], /--stream-idle-timeout must be a duration from 0/],
-    [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--dead-after', '500ms'], /--dead-after \(500ms\) must be longer than --ping-interval \(1s\)/],
+    [
+      ['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--dead-after', '500ms'],
+      /--dead-after \(500ms\) must be longer than --ping-interval \(1s\)/,
+    ],
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--max-sessions', '5'], /Unknown arguments?: max-sessions/],
     [['relay', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:1', '--handshake-timeout', '1s'], /Unknown arguments?: handshake-timeout/],
   ])('%j exits 2 with one clear line', async (args, message) => {
@@ -53,7 +67,9 @@ describe('argument errors', () => {
     execFileSync('mkfifo', [fifo]);
     const { code, stderr } = await runToExit(['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--key-file', fifo]);
     expect(code).toBe(2);
-    expect(stderr).toBe(`mpx-tunnel: --key-file file '${fifo}' is a named pipe; it must be a regular file of at most 4096 bytes (see mpx-tunnel --help)`);
+    expect(stderr).toBe(
+      `mpx-tunnel: --key-file file '${fifo}' is a named pipe; it must be a regular file of at most 4096 bytes (see mpx-tunnel --help)`,
+    );
   });
 
   it('prints help with examples and exits 0', async () => {
@@ -68,7 +84,18 @@ describe('argument errors', () => {
     expect(sub.stdout).toContain('--ws-host');
     expect(sub.stdout).toMatch(/--session-window .*\[default: \d+[KMG]iB\]/);
     const server = await runToExit(['server', '--help']);
-    for (const flag of ['--max-sessions', '--max-carriers-per-session', '--max-streams', '--max-pending-handshakes', '--handshake-timeout', '--max-frame', '--stream-window', '--stream-idle-timeout', '--ping-interval', '--dead-after']) {
+    for (const flag of [
+      '--max-sessions',
+      '--max-carriers-per-session',
+      '--max-streams',
+      '--max-pending-handshakes',
+      '--handshake-timeout',
+      '--max-frame',
+      '--stream-window',
+      '--stream-idle-timeout',
+      '--ping-interval',
+      '--dead-after',
+    ]) {
       expect(server.stdout).toContain(flag);
     }
     expect(server.stdout).toContain('Unlike fregie/mpx, which cuts any connection idle for 10 s, off by default');
@@ -135,7 +162,9 @@ describe('runtime behaviour', () => {
     await once(socket, 'close');
     expect(errors).toEqual([]);
     await server.waitFor(new RegExp(`WARN  stream \\w+/1 refused: cannot connect to target 127\\.0\\.0\\.1:${target}: ECONNREFUSED$`));
-    await client.waitFor(/INFO  connection from 127\.0\.0\.1:\d+ \(stream 1\) closed: the server could not connect to its target \(stream refused\)/);
+    await client.waitFor(
+      /INFO {2}connection from 127\.0\.0\.1:\d+ \(stream 1\) closed: the server could not connect to its target \(stream refused\)/,
+    );
   });
 
   it('exits 0 on SIGTERM after draining, aborting what outlives --drain-timeout', async () => {
@@ -178,7 +207,17 @@ describe('runtime behaviour', () => {
     echo = await startEcho();
     const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--metrics', '127.0.0.1:0']);
     const serverPort = await server.port(SERVER_PORT);
-    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}|3`, '--metrics', '127.0.0.1:0', '--stats', '0.2']);
+    const client = new Tunnel([
+      'client',
+      '--listen',
+      '127.0.0.1:0',
+      '--server',
+      `127.0.0.1:${serverPort}|3`,
+      '--metrics',
+      '127.0.0.1:0',
+      '--stats',
+      '0.2',
+    ]);
     const port = await client.port(CLIENT_PORT);
     const url = (await client.waitFor(/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
     await echoThrough(port, 100_000, 6001);
@@ -201,7 +240,7 @@ describe('runtime behaviour', () => {
     const serverUrl = (await server.waitFor(/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
     expect(valueOf(parseExposition(await (await fetch(serverUrl)).text()), 'mpx_bytes_total', { direction: 'in' })).toBe(100_000);
 
-    await client.waitFor(/INFO  stats carrier #\d+ tcp:\/\/127\.0\.0\.1:\d+: in .+\/s, out .+\/s, weight 3/);
-    await client.waitFor(/INFO  stats total: 2 carriers, \d+ streams, 1 sessions/);
+    await client.waitFor(/INFO {2}stats carrier #\d+ tcp:\/\/127\.0\.0\.1:\d+: in .+\/s, out .+\/s, weight 3/);
+    await client.waitFor(/INFO {2}stats total: 2 carriers, \d+ streams, 1 sessions/);
   });
 });

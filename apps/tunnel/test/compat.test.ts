@@ -74,7 +74,13 @@ describe('normalizeArgv', () => {
       '--carriers',
       '2',
     ]);
-    expect(normalizeArgv(['relay', '--listen', ':1', '--to', 'b:2'], { TARGET_ADDR: 'x:1' }).argv).toEqual(['relay', '--listen', ':1', '--to', 'b:2']);
+    expect(normalizeArgv(['relay', '--listen', ':1', '--to', 'b:2'], { TARGET_ADDR: 'x:1' }).argv).toEqual([
+      'relay',
+      '--listen',
+      ':1',
+      '--to',
+      'b:2',
+    ]);
   });
 
   it('leaves help, unknown words and empty arguments for yargs to handle', () => {

@@ -28,7 +28,11 @@ describe('--config', () => {
   it('runs a server and a client from their config files, key file included, and they carry a transfer', async () => {
     echo = await startEcho();
     const keyFile = configFile('key', 'config-file-key\n');
-    const server = new Tunnel(['server', '--config', configFile('server.json', { listen: ['127.0.0.1:0'], target: `127.0.0.1:${echo.port}`, 'key-file': keyFile })]);
+    const server = new Tunnel([
+      'server',
+      '--config',
+      configFile('server.json', { listen: ['127.0.0.1:0'], target: `127.0.0.1:${echo.port}`, 'key-file': keyFile }),
+    ]);
     const serverPort = Number((await server.waitFor(SERVER_PORT))[1]);
     const clientConfig = configFile('client.json', { listen: '127.0.0.1:0', server: [`127.0.0.1:${serverPort}`], carriers: 3, 'key-file': keyFile });
     const client = new Tunnel(['client', '--config', clientConfig]);
@@ -45,13 +49,21 @@ describe('--config', () => {
   });
 
   it.each([
-    ['a value out of range', { listen: ['127.0.0.1:0'], target: '127.0.0.1:1', 'max-streams': '0' }, /--max-streams must be a whole number from 1 to 2147483647, got '0'/],
+    [
+      'a value out of range',
+      { listen: ['127.0.0.1:0'], target: '127.0.0.1:1', 'max-streams': '0' },
+      /--max-streams must be a whole number from 1 to 2147483647, got '0'/,
+    ],
     ['an unknown key', { listen: ['127.0.0.1:0'], target: '127.0.0.1:1', bogus: true }, /Unknown argument: bogus/],
     ['a bad address', { listen: ['http://x:1'], target: '127.0.0.1:1' }, /unsupported scheme 'http'/],
     ['a missing required flag', { listen: ['127.0.0.1:0'] }, /--target is required \(or --allow/],
     ['text that is not JSON', '{"listen": ', /Invalid JSON config file: .*broken\.json/],
   ])('exits 2 with one clear line for %s', async (what, content, message) => {
-    const { code, stderr } = await runToExit(['server', '--config', configFile(what === 'text that is not JSON' ? 'broken.json' : `${what.replace(/ /g, '-')}.json`, content)]);
+    const { code, stderr } = await runToExit([
+      'server',
+      '--config',
+      configFile(what === 'text that is not JSON' ? 'broken.json' : `${what.replace(/ /g, '-')}.json`, content),
+    ]);
     expect(code).toBe(2);
     expect(stderr.split('\n')).toHaveLength(1);
     expect(stderr).toMatch(message);

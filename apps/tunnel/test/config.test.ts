@@ -71,7 +71,14 @@ describe('parseHeader', () => {
 describe('commonConfig', () => {
   it('converts seconds to milliseconds and applies defaults', () => {
     const c = common({ connectTimeout: 2.5, stats: '10s' });
-    expect([c.connectTimeoutMs, c.drainTimeoutMs, c.graceMs, c.statsSeconds, c.metrics, c.key]).toEqual([2500, 5000, undefined, 10, undefined, undefined]);
+    expect([c.connectTimeoutMs, c.drainTimeoutMs, c.graceMs, c.statsSeconds, c.metrics, c.key]).toEqual([
+      2500,
+      5000,
+      undefined,
+      10,
+      undefined,
+      undefined,
+    ]);
     expect(common({ grace: 0.5 }).graceMs).toBe(500);
     expect(common({ grace: '750ms', drainTimeout: '2' }).graceMs).toBe(750);
     expect(common({ drainTimeout: '2' }).drainTimeoutMs).toBe(2000);

@@ -51,7 +51,7 @@ describe('descriptor headroom', () => {
       socket.once('close', () => closed++);
       flood.push(socket);
     }
-    await Promise.all(flood.map((s) => (s.readyState === 'open' ? undefined : once(s, 'connect'))));
+    await Promise.all(flood.flatMap((s) => (s.readyState === 'open' ? [] : [once(s, 'connect')])));
     // More than the server can hold at once: some must have been closed (refused, or dropped at EMFILE).
     await new Promise<void>((resolve) => {
       const check = (): void => (closed >= FLOOD - NOFILE ? resolve() : void setImmediate(check));

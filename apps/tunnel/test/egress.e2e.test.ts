@@ -18,8 +18,13 @@ describe('egress addresses (from=)', () => {
     const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`]);
     const port = await server.port();
     const client = new Tunnel([
-      'client', '--listen', '127.0.0.1:0', '-p', '2',
-      '--server', `127.0.0.1:${port}|1|from=127.0.0.2,127.0.0.1:${port}|1|from=127.0.0.3`,
+      'client',
+      '--listen',
+      '127.0.0.1:0',
+      '-p',
+      '2',
+      '--server',
+      `127.0.0.1:${port}|1|from=127.0.0.2,127.0.0.1:${port}|1|from=127.0.0.3`,
     ]);
     const local = await client.port(/listening on 127\.0\.0\.1:(\d+)/);
     await server.waitForCount(/carrier #\d+ from 127\.0\.0\.2:\d+ up/, 2);
@@ -46,8 +51,13 @@ describe('egress addresses (from=)', () => {
     const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`]);
     const port = await server.port();
     const client = new Tunnel([
-      'client', '--listen', '127.0.0.1:0', '-p', '1',
-      '--server', `127.0.0.1:${port}|up,127.0.0.1:${port}|down|from=127.0.0.2,127.0.0.1:${port}|backup|from=127.0.0.3`,
+      'client',
+      '--listen',
+      '127.0.0.1:0',
+      '-p',
+      '1',
+      '--server',
+      `127.0.0.1:${port}|up,127.0.0.1:${port}|down|from=127.0.0.2,127.0.0.1:${port}|backup|from=127.0.0.3`,
     ]);
     const local = await client.port(/listening on 127\.0\.0\.1:(\d+)/);
     await server.waitFor(/carrier #\d+ from 127\.0\.0\.1:\d+ up \(session \w+, weight 1, up only\)/);
@@ -60,6 +70,8 @@ describe('egress addresses (from=)', () => {
   it('refuses to start (exit 2) when a from= address is not on this host, naming the entry and option', async () => {
     const exit = await runToExit(['client', '--listen', '127.0.0.1:0', '--server', '127.0.0.1:9|from=192.0.2.77']);
     expect(exit.code).toBe(2);
-    expect(exit.stderr).toMatch(/--server entry 'tcp:\/\/127\.0\.0\.1:9\|1\|from=192\.0\.2\.77': option 'from=192\.0\.2\.77' names an address this host does not have \(EADDRNOTAVAIL\)/);
+    expect(exit.stderr).toMatch(
+      /--server entry 'tcp:\/\/127\.0\.0\.1:9\|1\|from=192\.0\.2\.77': option 'from=192\.0\.2\.77' names an address this host does not have \(EADDRNOTAVAIL\)/,
+    );
   });
 });

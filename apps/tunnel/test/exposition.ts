@@ -1,7 +1,7 @@
 // A parser for the Prometheus text exposition format (0.0.4), enough to read
 // what a scrape returns: # HELP and # TYPE lines, samples with escaped label
 // values, and values including NaN and ±Inf. Throws on any line it cannot read.
-export interface Sample {
+interface Sample {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly value: number;
@@ -66,7 +66,7 @@ export function parseExposition(text: string): Map<string, Family> {
     if (meta !== null) {
       last = family(meta[2] as string);
       if (meta[1] === 'HELP') last.help = unescape(meta[3] as string);
-      else last.type = meta[3] as string;
+      else last.type = meta[3];
       continue;
     }
     if (line.startsWith('#')) continue;

@@ -71,10 +71,14 @@ export class Tunnel {
   /** Resolves with the first line (already seen or future) matching `pattern`; rejects on exit or after `timeoutMs`. */
   async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpExecArray> {
     let found: RegExpExecArray | null = null;
-    await this.#until(() => {
-      for (const line of this.lines) if ((found = pattern.exec(line)) !== null) return true;
-      return false;
-    }, `a line matching ${String(pattern)}`, timeoutMs);
+    await this.#until(
+      () => {
+        for (const line of this.lines) if ((found = pattern.exec(line)) !== null) return true;
+        return false;
+      },
+      `a line matching ${String(pattern)}`,
+      timeoutMs,
+    );
     return found as unknown as RegExpExecArray;
   }
 
@@ -125,7 +129,10 @@ export async function killAll(): Promise<void> {
 }
 
 /** Runs mpx-tunnel to completion (for argument errors). */
-export async function runToExit(args: readonly string[], env: Record<string, string | undefined> = {}): Promise<Exit & { stderr: string; stdout: string }> {
+export async function runToExit(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<Exit & { stderr: string; stdout: string }> {
   const t = new Tunnel(args, env);
   const exit = await t.exited;
   return { ...exit, stderr: t.lines.join('\n'), stdout: t.stdout };

@@ -45,7 +45,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mpx-install-'));
   const [command, args] = pnpm(['run', 'pack:publishable', dir]);
   await run(command, args, { cwd: ROOT, timeout: 90_000 });
-  tarballs.push(...readdirSync(dir).filter((f) => f.endsWith('.tgz')).map((f) => join(dir, f)));
+  tarballs.push(
+    ...readdirSync(dir)
+      .filter((f) => f.endsWith('.tgz'))
+      .map((f) => join(dir, f)),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -91,9 +95,17 @@ describe('the published packages', () => {
     let echo: EchoServer | undefined;
     try {
       echo = await startEcho();
-      const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--key', 'install-test'], {}, { command: bin });
+      const server = new Tunnel(
+        ['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--key', 'install-test'],
+        {},
+        { command: bin },
+      );
       const serverPort = await server.port(/listening on tcp:\/\/127\.0\.0\.1:(\d+)/);
-      const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`, '--key', 'install-test'], {}, { command: bin });
+      const client = new Tunnel(
+        ['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`, '--key', 'install-test'],
+        {},
+        { command: bin },
+      );
       const port = await client.port(/listening on 127\.0\.0\.1:(\d+)/);
       const { sent, received } = await echoThrough(port, 4 * MiB, 1701);
       expect(received).toEqual(sent);

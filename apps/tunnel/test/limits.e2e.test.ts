@@ -81,8 +81,19 @@ describe('a flood of bad handshakes', () => {
   it('is refused with a bounded number of log lines, reaches no target, and a real client keeps transferring', async () => {
     echo = await startEcho();
     const server = new Tunnel([
-      'server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--key', KEY,
-      '--handshake-timeout', '1s', '--max-pending-handshakes', '100', '--metrics', '127.0.0.1:0',
+      'server',
+      '--listen',
+      '127.0.0.1:0',
+      '--target',
+      `127.0.0.1:${echo.port}`,
+      '--key',
+      KEY,
+      '--handshake-timeout',
+      '1s',
+      '--max-pending-handshakes',
+      '100',
+      '--metrics',
+      '127.0.0.1:0',
     ]);
     const serverPort = await server.port(SERVER_PORT);
     const metricsUrl = (await server.waitFor(/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
@@ -92,9 +103,11 @@ describe('a flood of bad handshakes', () => {
 
     const random = seededRandom(0xf100d);
     let flooding = true;
-    const flood = Promise.all(Array.from({ length: 300 }, (_, i) => hostile(serverPort, KINDS[i % KINDS.length] as FloodKind, random))).finally(() => {
-      flooding = false;
-    });
+    const flood = Promise.all(Array.from({ length: 300 }, (_, i) => hostile(serverPort, KINDS[i % KINDS.length] as FloodKind, random))).finally(
+      () => {
+        flooding = false;
+      },
+    );
     let transfers = 0;
     const traffic = (async () => {
       // Bounded: the flood ends after about one --handshake-timeout.
@@ -166,8 +179,10 @@ describe('--max-streams', () => {
     third.end();
     await once(third, 'close');
     expect([errors, echoed]).toEqual([[], '']);
-    await server.waitFor(/WARN  session [0-9a-f]{8}: MPX_ERR_LIMIT_EXCEEDED: stream 5 refused: 2 streams are open \(--max-streams 2\)/);
-    await client.waitFor(/WARN  connection from 127\.0\.0\.1:\d+ \(stream 5\) closed: the server refused the stream, it holds its limit of open streams/);
+    await server.waitFor(/WARN {2}session [0-9a-f]{8}: MPX_ERR_LIMIT_EXCEEDED: stream 5 refused: 2 streams are open \(--max-streams 2\)/);
+    await client.waitFor(
+      /WARN {2}connection from 127\.0\.0\.1:\d+ \(stream 5\) closed: the server refused the stream, it holds its limit of open streams/,
+    );
 
     await roundTrip(a, 'first again');
     await roundTrip(b, 'second again');
@@ -187,7 +202,17 @@ describe('--max-streams', () => {
 describe('--stream-idle-timeout', () => {
   it('resets a connection silent for that long, with a log line on both sides; busy ones are untouched', async () => {
     echo = await startEcho();
-    const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--key', KEY, '--stream-idle-timeout', '1s']);
+    const server = new Tunnel([
+      'server',
+      '--listen',
+      '127.0.0.1:0',
+      '--target',
+      `127.0.0.1:${echo.port}`,
+      '--key',
+      KEY,
+      '--stream-idle-timeout',
+      '1s',
+    ]);
     const serverPort = await server.port(SERVER_PORT);
     const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`, '--key', KEY]);
     const port = await client.port(CLIENT_PORT);
@@ -200,8 +225,8 @@ describe('--stream-idle-timeout', () => {
     await once(idle, 'data');
     await closed;
     expect(errors.map((e) => e.code)).toEqual(['ECONNRESET']);
-    await server.waitFor(/INFO  stream [0-9a-f]{8}\/1 reset: no data either way for 1 s \(--stream-idle-timeout\)/);
-    await client.waitFor(/INFO  connection from 127\.0\.0\.1:\d+ \(stream 1\) reset: MPX_ERR_IDLE_TIMEOUT: .* \(--stream-idle-timeout\)/);
+    await server.waitFor(/INFO {2}stream [0-9a-f]{8}\/1 reset: no data either way for 1 s \(--stream-idle-timeout\)/);
+    await client.waitFor(/INFO {2}connection from 127\.0\.0\.1:\d+ \(stream 1\) reset: MPX_ERR_IDLE_TIMEOUT: .* \(--stream-idle-timeout\)/);
 
     // A connection that keeps moving is not idle, however long it lasts:
     // ten round trips paced 150 ms apart outlive the 1 s timeout.

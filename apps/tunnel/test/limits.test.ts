@@ -1,7 +1,18 @@
 // Limit flags → core options: the core's defaults, units, ranges checked
 // before the core sees them, and the flag hints added to log lines.
 import { PassThrough } from 'node:stream';
-import { DEFAULTS, MpxConfigError, MpxError, MpxProtocolError, MpxServer, SERVER_BOUNDS, SESSION_BOUNDS, SESSION_RULES, WireCode, type MpxErrorCode } from '@mpx/core';
+import {
+  DEFAULTS,
+  MpxConfigError,
+  MpxError,
+  MpxProtocolError,
+  MpxServer,
+  SERVER_BOUNDS,
+  SESSION_BOUNDS,
+  SESSION_RULES,
+  WireCode,
+  type MpxErrorCode,
+} from '@mpx/core';
 import { describe, expect, it } from 'vitest';
 import {
   LIMIT_DEFAULTS_TEXT,

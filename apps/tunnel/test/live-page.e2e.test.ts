@@ -21,7 +21,18 @@ const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
 async function chromium(browser: string, url: string, args: string[]): Promise<string> {
   const { stdout } = await run(
     browser,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--hide-scrollbars', '--window-size=1200,900', '--virtual-time-budget=6000', ...args, url],
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--no-first-run',
+      '--hide-scrollbars',
+      '--window-size=1200,900',
+      '--virtual-time-budget=6000',
+      ...args,
+      url,
+    ],
     { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
   );
   return stdout;
@@ -40,7 +51,17 @@ describe('the live page', () => {
     echo = await startEcho();
     const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--metrics', '127.0.0.1:0']);
     const serverPort = Number((await server.waitFor(SERVER_PORT))[1]);
-    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}|1,127.0.0.1:${serverPort}|3`, '-p', '2', '--metrics', '127.0.0.1:0']);
+    const client = new Tunnel([
+      'client',
+      '--listen',
+      '127.0.0.1:0',
+      '--server',
+      `127.0.0.1:${serverPort}|1,127.0.0.1:${serverPort}|3`,
+      '-p',
+      '2',
+      '--metrics',
+      '127.0.0.1:0',
+    ]);
     const port = Number((await client.waitFor(CLIENT_PORT))[1]);
     const page = (await client.waitFor(/live page on (http:\/\/127\.0\.0\.1:\d+\/)/))[1] as string;
     await client.waitForCount(/carrier #\d+ to .* up/, 4);

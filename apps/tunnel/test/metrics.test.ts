@@ -50,7 +50,9 @@ describe('TunnelMetrics', () => {
       { name: 'mpx_carrier_bytes_total', labels: { direction: 'in', carrier: 'ws://b:80/x' }, value: 5 },
       { name: 'mpx_carrier_bytes_total', labels: { direction: 'out', carrier: 'ws://b:80/x' }, value: 6 },
     ]);
-    expect(families.get('mpx_carrier_rtt_seconds')?.samples).toEqual([{ name: 'mpx_carrier_rtt_seconds', labels: { carrier: 'tcp://a:1' }, value: 0.0125 }]);
+    expect(families.get('mpx_carrier_rtt_seconds')?.samples).toEqual([
+      { name: 'mpx_carrier_rtt_seconds', labels: { carrier: 'tcp://a:1' }, value: 0.0125 },
+    ]);
     expect(families.get('mpx_retransmits_total')?.samples).toEqual([{ name: 'mpx_retransmits_total', labels: { carrier: 'tcp://a:1' }, value: 4 }]);
     expect(valueOf(families, 'mpx_carriers')).toBe(3);
     expect(valueOf(families, 'mpx_streams')).toBe(7);
@@ -104,10 +106,13 @@ describe('TunnelMetrics', () => {
 
   it('takes one snapshot per scrape, shared by every family', async () => {
     let calls = 0;
-    const metrics = new TunnelMetrics(() => {
-      calls++;
-      return EMPTY;
-    }, { defaults: false, refusals: true });
+    const metrics = new TunnelMetrics(
+      () => {
+        calls++;
+        return EMPTY;
+      },
+      { defaults: false, refusals: true },
+    );
     await metrics.metrics();
     expect(calls).toBe(1);
   });
@@ -118,9 +123,12 @@ describe('CarrierBook', () => {
     const book = new CarrierBook();
     const a = carrier(1, 'x', 10, 20, { retransmits: 1 });
     const b = carrier(2, 'x', 5, 5, { rttMs: 10 });
-    expect(book.totals([{ group: 'g', stats: a }, { group: 'g', stats: b }])).toEqual([
-      { group: 'g', up: 2, bytesIn: 15, bytesOut: 25, rttMs: 10, retransmits: 1 },
-    ]);
+    expect(
+      book.totals([
+        { group: 'g', stats: a },
+        { group: 'g', stats: b },
+      ]),
+    ).toEqual([{ group: 'g', up: 2, bytesIn: 15, bytesOut: 25, rttMs: 10, retransmits: 1 }]);
     book.closed('g', a);
     expect(book.totals([{ group: 'g', stats: b }])).toEqual([{ group: 'g', up: 1, bytesIn: 15, bytesOut: 25, rttMs: 10, retransmits: 1 }]);
     book.closed('g', b);
@@ -171,7 +179,11 @@ describe('liveState', () => {
     traffic.bytesOut = 7;
     const view = viewOf(
       [
-        { group: 'g', session: '0123456789abcdef0123456789abcdef', stats: carrier(1, 'tcp://a:1', 10, 20, { weight: 2, state: 'open', rttMs: 3.5, unackedBytes: 100, retransmits: 1 }) },
+        {
+          group: 'g',
+          session: '0123456789abcdef0123456789abcdef',
+          stats: carrier(1, 'tcp://a:1', 10, 20, { weight: 2, state: 'open', rttMs: 3.5, unackedBytes: 100, retransmits: 1 }),
+        },
         { group: 'g', stats: carrier(2, 'tcp://a:1', 0, 0, { role: 'backup', direction: 'up' }) },
       ],
       3,
@@ -184,8 +196,34 @@ describe('liveState', () => {
       bytesIn: 0,
       bytesOut: 7,
       carriers: [
-        { session: '01234567', id: 1, address: 'tcp://a:1', group: 'g', weight: 2, use: '', state: 'open', rttMs: 3.5, inFlight: 100, retransmits: 1, bytesIn: 10, bytesOut: 20 },
-        { session: '', id: 2, address: 'tcp://a:1', group: 'g', weight: 1, use: 'backup, up only', state: 'open', rttMs: null, inFlight: null, retransmits: null, bytesIn: 0, bytesOut: 0 },
+        {
+          session: '01234567',
+          id: 1,
+          address: 'tcp://a:1',
+          group: 'g',
+          weight: 2,
+          use: '',
+          state: 'open',
+          rttMs: 3.5,
+          inFlight: 100,
+          retransmits: 1,
+          bytesIn: 10,
+          bytesOut: 20,
+        },
+        {
+          session: '',
+          id: 2,
+          address: 'tcp://a:1',
+          group: 'g',
+          weight: 1,
+          use: 'backup, up only',
+          state: 'open',
+          rttMs: null,
+          inFlight: null,
+          retransmits: null,
+          bytesIn: 0,
+          bytesOut: 0,
+        },
       ],
     });
   });

@@ -70,7 +70,17 @@ describe('connections before login, end to end', () => {
 
   it('names --max-pending-handshakes alone when refusing a connection beyond it, and the fixed handshake frame limit, not --max-frame', async () => {
     const server = new Tunnel([
-      'server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--key', KEY, '--handshake-timeout', '60s', '--max-pending-handshakes', '3',
+      'server',
+      '--listen',
+      '127.0.0.1:0',
+      '--target',
+      '127.0.0.1:1',
+      '--key',
+      KEY,
+      '--handshake-timeout',
+      '60s',
+      '--max-pending-handshakes',
+      '3',
     ]);
     const port = await server.port(TCP_PORT);
     const silent = [rawSocket(port), rawSocket(port), rawSocket(port)];

@@ -126,7 +126,9 @@ describe('--allow rules', () => {
       ['ex ample.com:1', /is not a host name/],
       ['example.com/8:1', /takes no \/prefix/],
     ] as const) {
-      expect(usageErrorOf(() => parseAllowRule(rule), 'MPX_TUNNEL_ERR_OPTION').message).toMatch(new RegExp(`--allow '${rule.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}': .*${why.source}`));
+      expect(usageErrorOf(() => parseAllowRule(rule), 'MPX_TUNNEL_ERR_OPTION').message).toMatch(
+        new RegExp(`--allow '${rule.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}': .*${why.source}`),
+      );
     }
   });
 });

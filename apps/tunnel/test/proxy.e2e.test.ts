@@ -64,7 +64,16 @@ afterEach(async () => {
 
 /** A server allowing `allow`, and a client whose --listen is `listen` (a socks5:// or http:// URL with port 0). */
 async function tunnel(allow: string[], listen: string): Promise<{ server: Tunnel; client: Tunnel; port: number }> {
-  const server = new Tunnel(['server', '--listen', '127.0.0.1:0', ...allow.flatMap((a) => ['--allow', a]), '--key', 'proxy-test', '--log-level', 'debug']);
+  const server = new Tunnel([
+    'server',
+    '--listen',
+    '127.0.0.1:0',
+    ...allow.flatMap((a) => ['--allow', a]),
+    '--key',
+    'proxy-test',
+    '--log-level',
+    'debug',
+  ]);
   const port = await server.port();
   const client = new Tunnel(['client', '--listen', listen, '--server', `127.0.0.1:${port}`, '--key', 'proxy-test']);
   const local = await client.port(/listening on \w+:\/\/127\.0\.0\.1:(\d+)/);
@@ -74,7 +83,9 @@ async function tunnel(allow: string[], listen: string): Promise<{ server: Tunnel
 describe('SOCKS5 and HTTP CONNECT listeners, with curl and nginx', () => {
   if (missing.length > 0) {
     it('skips: needs ' + missing.join(' and '), () => {
-      console.warn(`\n*** proxy e2e: NOT RUN: ${missing.join(' and ')} not on PATH and could not be installed (not root?); apt-get install -y curl nginx ***\n`);
+      console.warn(
+        `\n*** proxy e2e: NOT RUN: ${missing.join(' and ')} not on PATH and could not be installed (not root?); apt-get install -y curl nginx ***\n`,
+      );
     });
     return;
   }

@@ -84,8 +84,7 @@ beforeAll(async () => {
       else if (mode === 'S') {
         targetSide.push(outcome(socket, first.length, true));
         void send(socket, 64 * MiB);
-      }
-      else if (mode === 'X') {
+      } else if (mode === 'X') {
         let got = first.length;
         socket.on('data', (chunk: Buffer) => {
           got += chunk.length;

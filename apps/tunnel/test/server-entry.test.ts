@@ -6,7 +6,14 @@ import { usageErrorOf } from './usage-error.js';
 describe('--server entry options', () => {
   it('keeps the fregie/mpx spelling addr|weight, with the defaults for the rest', () => {
     expect(parseServerEntry('a.example:5512|3')).toEqual({
-      scheme: 'tcp', host: 'a.example', port: 5512, path: '', weight: 3, from: undefined, role: 'primary', direction: 'both',
+      scheme: 'tcp',
+      host: 'a.example',
+      port: 5512,
+      path: '',
+      weight: 3,
+      from: undefined,
+      role: 'primary',
+      direction: 'both',
     });
     expect(parseServerEntry('a.example:5512')).toMatchObject({ weight: 1, role: 'primary', direction: 'both' });
   });

@@ -61,7 +61,9 @@ describe('deploy/mpx-tunnel@.service', () => {
   it('passes systemd-analyze verify without a warning, which does flag a broken copy', async () => {
     const analyze = onPath('systemd-analyze');
     if (analyze === undefined) {
-      console.warn('\n*** service: NO systemd-analyze VERIFY: systemd-analyze is not on PATH (apt-get install -y systemd); checked the unit text only ***\n');
+      console.warn(
+        '\n*** service: NO systemd-analyze VERIFY: systemd-analyze is not on PATH (apt-get install -y systemd); checked the unit text only ***\n',
+      );
       return;
     }
     expect(await verify(analyze, 'mpx-tunnel@server.service', unit)).toEqual({ ok: true, output: '' });
@@ -76,13 +78,17 @@ describe('deploy/mpx-tunnel@.service', () => {
     writeFileSync(join(credentials, 'key'), 'service-test-key\n');
     const config = join(dir, 'server.json');
     writeFileSync(config, JSON.stringify({ listen: ['127.0.0.1:0'], target: `127.0.0.1:${echo.port}` }));
-    const execStart = (directives('ExecStart')[0] as string).replaceAll('%i', 'server').replaceAll('%d', credentials).replace('/etc/mpx/server.json', config).split(' ');
+    const execStart = (directives('ExecStart')[0] as string)
+      .replaceAll('%i', 'server')
+      .replaceAll('%d', credentials)
+      .replace('/etc/mpx/server.json', config)
+      .split(' ');
     expect(execStart[0]).toBe(INSTALLED);
     const server = new Tunnel(execStart.slice(1));
     const serverPort = Number((await server.waitFor(SERVER_PORT))[1]);
 
     server.child.kill('SIGHUP');
-    await server.waitFor(/INFO  received SIGHUP: ignored; settings and the key are read only at start/);
+    await server.waitFor(/INFO {2}received SIGHUP: ignored; settings and the key are read only at start/);
     const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`, '--key', 'service-test-key']);
     const port = await client.port(/listening on 127\.0\.0\.1:(\d+)/);
     const { sent, received } = await echoThrough(port, 1024 * 1024, 1901);

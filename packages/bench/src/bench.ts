@@ -22,7 +22,10 @@ scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (a unique prefix is enough
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseBenchArgs(process.argv.slice(2), SCENARIOS.map((s) => s.name));
+    args = parseBenchArgs(
+      process.argv.slice(2),
+      SCENARIOS.map((s) => s.name),
+    );
   } catch (err) {
     if (err instanceof BenchArgError) {
       process.stderr.write(`bench: ${err.message}\n${USAGE}\n`);
@@ -55,13 +58,23 @@ async function main(): Promise<number> {
     tool: iperf.available ? iperfVersion() : 'built-in source/sink',
     quick: args.quick,
     loadAverageAtStart: loadavg(),
-    liveness: { pingIntervalMs: DEFAULTS.pingIntervalMs, deadAfterMs: DEFAULTS.deadAfterMs, graceMs: DEFAULTS.graceMs, note: 'mpx-tunnel defaults (--ping-interval 1s, --dead-after 4s, --grace 30s; the bench does not override them)' },
+    liveness: {
+      pingIntervalMs: DEFAULTS.pingIntervalMs,
+      deadAfterMs: DEFAULTS.deadAfterMs,
+      graceMs: DEFAULTS.graceMs,
+      note: 'mpx-tunnel defaults (--ping-interval 1s, --dead-after 4s, --grace 30s; the bench does not override them)',
+    },
   };
   process.stdout.write(`${c.bold('mpx bench')} — ${args.scenarios.join(', ')}${args.quick ? ' (quick)' : ''}\n`);
-  process.stdout.write(`${c.dim(`node ${env.node}, ${env.cpus}; traffic: ${env.tool}${iperf.available ? '' : ` (${iperf.note})`}; liveness: ping ${DEFAULTS.pingIntervalMs} ms, dead after ${DEFAULTS.deadAfterMs} ms (mpx-tunnel defaults, not overridden)`)}\n`);
+  process.stdout.write(
+    `${c.dim(`node ${env.node}, ${env.cpus}; traffic: ${env.tool}${iperf.available ? '' : ` (${iperf.note})`}; liveness: ping ${DEFAULTS.pingIntervalMs} ms, dead after ${DEFAULTS.deadAfterMs} ms (mpx-tunnel defaults, not overridden)`)}\n`,
+  );
 
   const load = loadavg()[0] ?? 0;
-  if (load > 0.5 * cpus().length) process.stdout.write(`${c.yellow(`load average ${load.toFixed(2)} on ${cpus().length} CPUs: other work is running, numbers (raw-loopback above all) will be lower`)}\n`);
+  if (load > 0.5 * cpus().length)
+    process.stdout.write(
+      `${c.yellow(`load average ${load.toFixed(2)} on ${cpus().length} CPUs: other work is running, numbers (raw-loopback above all) will be lower`)}\n`,
+    );
   const target = await startTargetProcess();
   const ctx: Context = { quick: args.quick, iperf: iperf.available, targetPort: target.port, log };
   const results: ScenarioResult[] = [];
@@ -77,10 +90,23 @@ async function main(): Promise<number> {
         await scenario.run(ctx, rec);
       } catch (err) {
         error = err instanceof Error ? (err.stack ?? err.message) : String(err);
-        rec.row({ case: 'scenario failed', plain: '', mpx: (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '', goal: '', status: 'ERROR' });
+        rec.row({
+          case: 'scenario failed',
+          plain: '',
+          mpx: (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '',
+          goal: '',
+          status: 'ERROR',
+        });
         process.stdout.write(`${c.red(`  ✗ ${error}`)}\n`);
       }
-      const result: ScenarioResult = { name: scenario.name, rows: rec.rows, notes: rec.notes, data: rec.data, durationMs: performance.now() - t0, ...(error === undefined ? {} : { error }) };
+      const result: ScenarioResult = {
+        name: scenario.name,
+        rows: rec.rows,
+        notes: rec.notes,
+        data: rec.data,
+        durationMs: performance.now() - t0,
+        ...(error === undefined ? {} : { error }),
+      };
       results.push(result);
       for (const row of rec.rows) {
         const mark = row.status === 'PASS' ? c.green('PASS') : row.status === 'INFO' ? c.dim('info') : c.red(row.status);
@@ -100,7 +126,9 @@ async function main(): Promise<number> {
   const notes = results.flatMap((r) => r.notes);
   if (notes.length > 0) process.stdout.write(`\n${notes.map((n) => `• ${n}`).join('\n')}\n`);
   const total = (Date.now() - started.getTime()) / 1000;
-  process.stdout.write(`\n${counts.PASS} goals met, ${counts.MISS} missed${counts.ERROR > 0 ? `, ${counts.ERROR} errors` : ''} in ${total.toFixed(0)} s. JSON: ${jsonPath}\n`);
+  process.stdout.write(
+    `\n${counts.PASS} goals met, ${counts.MISS} missed${counts.ERROR > 0 ? `, ${counts.ERROR} errors` : ''} in ${total.toFixed(0)} s. JSON: ${jsonPath}\n`,
+  );
   return counts.ERROR > 0 ? 1 : 0;
 }
 

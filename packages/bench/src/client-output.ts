@@ -25,7 +25,10 @@ export interface RedisBenchmarkRow {
  * NaN latencies.
  */
 export function parseRedisBenchmarkCsv(text: string): RedisBenchmarkRow[] {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('"'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('"'));
   const cells = (line: string): string[] => line.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
   let header = ['test', 'rps'];
   const rows: RedisBenchmarkRow[] = [];

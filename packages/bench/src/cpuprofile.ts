@@ -2,14 +2,14 @@
 // time per function, summed over every call path the function appears in,
 // biggest first. Pure: the caller reads the file.
 
-export interface CallFrame {
+interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
   columnNumber: number;
 }
 
-export interface ProfileNode {
+interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   hitCount?: number;
@@ -23,7 +23,7 @@ export interface CpuProfile {
   endTime: number;
 }
 
-export interface FunctionTime {
+interface FunctionTime {
   /** Function name, "(anonymous)" when V8 has none. */
   name: string;
   /** "file:line" (1-based), or "" for V8's own entries such as (garbage collector). */
@@ -96,6 +96,8 @@ export function summariseProfile(profile: CpuProfile, top: number): ProfileSumma
 /** A summary as text: a heading line, then one line per function. */
 export function renderSummary(title: string, s: ProfileSummary): string {
   const head = `${title}\n  ${s.samples} samples over ${(s.wallMs / 1000).toFixed(1)} s, busy ${(s.busyMs / 1000).toFixed(2)} s (${s.wallMs === 0 ? '0' : ((100 * s.busyMs) / s.wallMs).toFixed(0)}% of the wall time)`;
-  const lines = s.top.map((f) => `  ${f.selfMs.toFixed(0).padStart(7)} ms ${(100 * f.busyShare).toFixed(1).padStart(5)}%  ${f.name}${f.where === '' ? '' : `  ${f.where}`}`);
+  const lines = s.top.map(
+    (f) => `  ${f.selfMs.toFixed(0).padStart(7)} ms ${(100 * f.busyShare).toFixed(1).padStart(5)}%  ${f.name}${f.where === '' ? '' : `  ${f.where}`}`,
+  );
   return [head, '  self time   busy  function  where', ...lines].join('\n');
 }

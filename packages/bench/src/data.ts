@@ -27,7 +27,7 @@ export class Pattern {
 export function patternSha256(seed: number, length: number): string {
   const p = new Pattern(seed);
   const h = createHash('sha256');
-  for (let left = length; left > 0; ) {
+  for (let left = length; left > 0;) {
     const n = Math.min(left, 256 * 1024);
     h.update(p.next(n));
     left -= n;

@@ -40,7 +40,9 @@ function ticker(paths: readonly Path[], length: number, progress: () => number, 
     const cells = rates.map((r) => `${c.green(bar(r / mbit(CAP_MBIT), BAR))} ${((r * 8) / 1e6).toFixed(1).padStart(4)}`);
     const total = rates.reduce((a, b) => a + b, 0);
     const done = Math.min(1, progress() / length);
-    out(`  ${c.dim(`${((now - t0) / 1000).toFixed(0).padStart(2)} s`)}  ${cells.join('  ')}   ${c.bold(formatMbit(total).padStart(11))}  ${c.dim(`${Math.round(done * 100)}%`.padStart(4))}`);
+    out(
+      `  ${c.dim(`${((now - t0) / 1000).toFixed(0).padStart(2)} s`)}  ${cells.join('  ')}   ${c.bold(formatMbit(total).padStart(11))}  ${c.dim(`${Math.round(done * 100)}%`.padStart(4))}`,
+    );
   }, 1000);
   return () => clearInterval(timer);
 }
@@ -58,7 +60,14 @@ async function plainRun(targetPort: number): Promise<TransferResult> {
   out(header(1));
   const stop = ticker([p], PLAIN_BYTES, () => got, t0);
   try {
-    return await download({ port: p.port, id: 1, seed: 1, length: PLAIN_BYTES, expectedSha256: patternSha256(1, PLAIN_BYTES), onProgress: (b) => (got = b) });
+    return await download({
+      port: p.port,
+      id: 1,
+      seed: 1,
+      length: PLAIN_BYTES,
+      expectedSha256: patternSha256(1, PLAIN_BYTES),
+      onProgress: (b) => (got = b),
+    });
   } finally {
     stop();
     await p.close();
@@ -89,7 +98,9 @@ async function mpxRun(rig: MpxRig): Promise<TransferResult> {
         if (!reset && b >= RESET_AT * MPX_BYTES) {
           reset = true;
           rig.paths[0]?.resetOne(0);
-          out(`  ${c.yellow('✂')} ${c.dim(`${((wallNow() - t0) / 1000).toFixed(1)} s`)}  carrier on path 1 reset (RST on both sides): its unacknowledged frames go out again on the others`);
+          out(
+            `  ${c.yellow('✂')} ${c.dim(`${((wallNow() - t0) / 1000).toFixed(1)} s`)}  carrier on path 1 reset (RST on both sides): its unacknowledged frames go out again on the others`,
+          );
         }
       },
     });
@@ -101,7 +112,14 @@ async function mpxRun(rig: MpxRig): Promise<TransferResult> {
 
 function summaryRow(name: string, r: TransferResult): string[] {
   const secs = (r.doneAt - r.startAt) / 1000;
-  return [name, formatBytes(r.bytes), formatMs(secs * 1000), formatMbit(r.bytes / secs), r.timeline === null ? '—' : formatMs(r.timeline.longestGapMs), r.ok ? c.green('✓ sha256') : c.red(`✗ ${r.error ?? ''}`)];
+  return [
+    name,
+    formatBytes(r.bytes),
+    formatMs(secs * 1000),
+    formatMbit(r.bytes / secs),
+    r.timeline === null ? '—' : formatMs(r.timeline.longestGapMs),
+    r.ok ? c.green('✓ sha256') : c.red(`✗ ${r.error ?? ''}`),
+  ];
 }
 
 async function main(): Promise<number> {
@@ -115,8 +133,14 @@ async function main(): Promise<number> {
   const target = await startTargetProcess();
   let rig: MpxRig | undefined;
   try {
-    rig = await startRig({ targetPort: target.port, paths: Array.from({ length: CARRIERS }, () => ({ perConnectionRate: mbit(CAP_MBIT), delayMs: DELAY_MS })), carriers: 1 });
-    out(`${c.green('✓')} target, mpx server, ${CARRIERS} emulated paths and mpx client up: ${CARRIERS} carriers ${c.dim(`(client on 127.0.0.1:${rig.port})`)}`);
+    rig = await startRig({
+      targetPort: target.port,
+      paths: Array.from({ length: CARRIERS }, () => ({ perConnectionRate: mbit(CAP_MBIT), delayMs: DELAY_MS })),
+      carriers: 1,
+    });
+    out(
+      `${c.green('✓')} target, mpx server, ${CARRIERS} emulated paths and mpx client up: ${CARRIERS} carriers ${c.dim(`(client on 127.0.0.1:${rig.port})`)}`,
+    );
     out();
     out(c.bold(`① plain TCP: ${formatBytes(PLAIN_BYTES)} over one connection through path 1`));
     const plain = await plainRun(target.port);
@@ -125,13 +149,26 @@ async function main(): Promise<number> {
     const mpx = await mpxRun(rig);
     out();
     const table = renderTable(
-      [{ header: '' }, { header: 'bytes', align: 'right' }, { header: 'time', align: 'right' }, { header: 'rate', align: 'right' }, { header: 'longest pause', align: 'right' }, { header: 'verified' }],
+      [
+        { header: '' },
+        { header: 'bytes', align: 'right' },
+        { header: 'time', align: 'right' },
+        { header: 'rate', align: 'right' },
+        { header: 'longest pause', align: 'right' },
+        { header: 'verified' },
+      ],
       [{ cells: summaryRow('one plain TCP connection', plain) }, { cells: summaryRow(`mpx, ${CARRIERS} carriers, 1 reset`, mpx) }],
     );
-    out(table.split('\n').map((l) => `  ${l}`).join('\n'));
+    out(
+      table
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n'),
+    );
     out();
     const speedup = mpx.bytes / ((mpx.doneAt - mpx.startAt) / 1000) / (plain.bytes / ((plain.doneAt - plain.startAt) / 1000));
-    if (plain.ok && mpx.ok) out(c.bold(`mpx moved the stream ${speedup.toFixed(1)}× faster than one connection, and lost nothing when a carrier was reset.`));
+    if (plain.ok && mpx.ok)
+      out(c.bold(`mpx moved the stream ${speedup.toFixed(1)}× faster than one connection, and lost nothing when a carrier was reset.`));
     out(c.dim('More numbers: pnpm bench (packages/bench).'));
     return plain.ok && mpx.ok ? 0 : 1;
   } finally {

@@ -19,7 +19,7 @@ export interface Context {
   iperf: boolean;
   /** Port of the shared bench target process (sink/source/echo). */
   targetPort: number;
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export interface Scenario {
@@ -118,14 +118,24 @@ export const OMIT_SECONDS = 2;
  * fallback moves `fallbackRate × (omit + seconds)` verified bytes and times
  * them end to end, start-up included.
  */
-export async function measureThroughput(sink: ThroughputSink, port: number, dir: 'up' | 'down', seconds: number, omit: number, fallbackRate: number): Promise<Throughput> {
+export async function measureThroughput(
+  sink: ThroughputSink,
+  port: number,
+  dir: 'up' | 'down',
+  seconds: number,
+  omit: number,
+  fallbackRate: number,
+): Promise<Throughput> {
   if (sink.tool === 'iperf3') {
     const r = await runIperfClient({ port, seconds, reverse: dir === 'down', omit });
     return { bytesPerSecond: r.bytesPerSecond, bytes: r.bytes, seconds: r.seconds, intervals: r.intervals.map((i) => i.bytesPerSecond) };
   }
   const length = Math.max(1e6, Math.round(fallbackRate * (seconds + omit)));
   const seed = 1000 + Math.round(seconds);
-  const r = dir === 'up' ? await upload({ port, id: 1, seed, length }) : await download({ port, id: 1, seed, length, expectedSha256: patternSha256(seed, length) });
+  const r =
+    dir === 'up'
+      ? await upload({ port, id: 1, seed, length })
+      : await download({ port, id: 1, seed, length, expectedSha256: patternSha256(seed, length) });
   if (!r.ok) throw new Error(`built-in ${dir}load failed: ${r.error ?? 'unknown'}`);
   const s = (r.doneAt - r.startAt) / 1000;
   return { bytesPerSecond: r.bytes / s, bytes: r.bytes, seconds: s };

@@ -28,7 +28,10 @@ export function iperfVersion(): string {
 
 /** `iperf3 -s` on a free port (serves one test after another); resolves once it listens. */
 export function startIperfServer(): Promise<{ child: Child; port: number }> {
-  return startOnFreePort((port) => new Child('iperf3 server', 'iperf3', ['-s', '--forceflush', '-B', '127.0.0.1', '-p', String(port)]), /Server listening/);
+  return startOnFreePort(
+    (port) => new Child('iperf3 server', 'iperf3', ['-s', '--forceflush', '-B', '127.0.0.1', '-p', String(port)]),
+    /Server listening/,
+  );
 }
 
 export interface IperfResult {
@@ -57,7 +60,13 @@ export function parseIperfJson(text: string): IperfResult {
   }
   const retransmits = j.end?.sum_sent?.retransmits;
   const intervals = (j.intervals ?? []).map((i) => ({ bytesPerSecond: (i.sum?.bits_per_second ?? NaN) / 8, omitted: i.sum?.omitted === true }));
-  return { bytes: r.bytes, seconds: r.seconds, bytesPerSecond: r.bits_per_second / 8, retransmits: typeof retransmits === 'number' ? retransmits : null, intervals };
+  return {
+    bytes: r.bytes,
+    seconds: r.seconds,
+    bytesPerSecond: r.bits_per_second / 8,
+    retransmits: typeof retransmits === 'number' ? retransmits : null,
+    intervals,
+  };
 }
 
 export interface IperfClientOptions {

@@ -37,7 +37,10 @@ export interface CpuTicks {
 export function parseStat(text: string): CpuTicks | null {
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
-  const rest = text.slice(close + 1).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state); field n is rest[n - 3].
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
@@ -48,7 +51,7 @@ export function parseStat(text: string): CpuTicks | null {
 let clockTicks: number | undefined;
 
 /** Clock ticks per second (getconf CLK_TCK; 100 if that fails). */
-export function ticksPerSecond(): number {
+function ticksPerSecond(): number {
   if (clockTicks === undefined) {
     try {
       clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

@@ -160,7 +160,15 @@ export interface TunnelServer {
 /** `mpx-tunnel server --listen … --target 127.0.0.1:<targetPort>`; listens on port 0 by default. */
 export async function startTunnelServer(targetPort: number, options: { listen?: string[]; extra?: string[] } = {}): Promise<TunnelServer> {
   const listen = options.listen ?? ['127.0.0.1:0'];
-  const args = ['server', ...listen.flatMap((l) => ['--listen', l]), '--target', `127.0.0.1:${targetPort}`, '--log-level', 'info', ...(options.extra ?? [])];
+  const args = [
+    'server',
+    ...listen.flatMap((l) => ['--listen', l]),
+    '--target',
+    `127.0.0.1:${targetPort}`,
+    '--log-level',
+    'info',
+    ...(options.extra ?? []),
+  ];
   const child = spawnNode('mpx server', TUNNEL_CLI, args);
   const found = await child.waitFor(/listening on (\S+)/, listen.length);
   return { child, ports: found.map((m) => portOf(m[1] ?? '')) };
@@ -187,19 +195,34 @@ export interface TunnelClientOptions {
 
 /** `mpx-tunnel client --listen 127.0.0.1:0 --metrics 127.0.0.1:0 …`; resolves once its carriers are up. */
 export async function startTunnelClient(o: TunnelClientOptions): Promise<TunnelClient> {
-  const args = ['client', '--listen', '127.0.0.1:0', '--server', o.servers, '-p', String(o.carriers), '--metrics', '127.0.0.1:0', '--log-level', 'info', ...(o.extra ?? [])];
+  const args = [
+    'client',
+    '--listen',
+    '127.0.0.1:0',
+    '--server',
+    o.servers,
+    '-p',
+    String(o.carriers),
+    '--metrics',
+    '127.0.0.1:0',
+    '--log-level',
+    'info',
+    ...(o.extra ?? []),
+  ];
   const child = spawnNode('mpx client', TUNNEL_CLI, args);
   const [listening] = await child.waitFor(/listening on (\S+)/);
   const [metrics] = await child.waitFor(/metrics on ([^\s,]+)/);
   const metricsUrl = metrics?.[1] ?? '';
   const expect = o.expectCarriers ?? o.servers.split(',').length * o.carriers;
-  const exited = child.exited.then((code) => new Error(`${child.name}: exited (${code}) before ${expect} carriers were up; last output:\n  ${child.lines.slice(-8).join('\n  ')}`));
+  const exited = child.exited.then(
+    (code) => new Error(`${child.name}: exited (${code}) before ${expect} carriers were up; last output:\n  ${child.lines.slice(-8).join('\n  ')}`),
+  );
   await pollMetrics(metricsUrl, (m) => m.carriers >= expect, { abort: exited });
   return { child, port: portOf(listening?.[1] ?? ''), metricsUrl, metrics: () => fetchMetrics(metricsUrl) };
 }
 
 /** The port of "tcp://127.0.0.1:5512", "127.0.0.1:5512", "[::1]:5512" or "ws://h:80/path". */
-export function portOf(address: string): number {
+function portOf(address: string): number {
   const m = /:(\d+)(?:\/|$)/.exec(address);
   if (m === null) throw new Error(`no port in '${address}'`);
   return Number(m[1]);
@@ -207,5 +230,5 @@ export function portOf(address: string): number {
 
 /** Stops children in parallel; never throws. */
 export async function stopAll(children: ReadonlyArray<Child | undefined>): Promise<void> {
-  await Promise.all(children.map((c) => c?.stop().catch(() => undefined)));
+  await Promise.all(children.flatMap((c) => (c === undefined ? [] : [c.stop().catch(() => undefined)])));
 }

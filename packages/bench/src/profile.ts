@@ -38,10 +38,15 @@ async function main(): Promise<number> {
   const dir = join(root, 'bench-results', `profile-${fileStamp(new Date())}`);
   mkdirSync(dir, { recursive: true });
   const bench = fileURLToPath(new URL('./bench.js', import.meta.url));
-  const child = spawn(process.execPath, [bench, ...pass, '--json', join(dir, 'bench.json')], { stdio: 'inherit', env: { ...process.env, [PROFILE_DIR_ENV]: dir } });
+  const child = spawn(process.execPath, [bench, ...pass, '--json', join(dir, 'bench.json')], {
+    stdio: 'inherit',
+    env: { ...process.env, [PROFILE_DIR_ENV]: dir },
+  });
   const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
 
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort();
   if (files.length === 0) {
     process.stderr.write(`profile: no .cpuprofile in ${dir} (did the scenario start mpx-tunnel or relay processes?)\n`);
     return 1;

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameType, encodeFrame, helloMac, isCounted } from '@mpx/core';
-import type { ChallengeFrame, CloseFrame, Frame, HelloFrame, WelcomeFrame } from '@mpx/core';
+import type { CloseFrame, Frame, HelloFrame, WelcomeFrame } from '@mpx/core';
 
 export class RawCarrier {
   readonly socket: Socket;
@@ -31,20 +31,35 @@ export class RawCarrier {
   static async open(port: number, key: Uint8Array): Promise<{ carrier: RawCarrier; welcome: WelcomeFrame }> {
     const socket = connect({ port, host: '127.0.0.1', noDelay: true });
     const carrier = new RawCarrier(socket);
-    const challenge = (await carrier.#next()) as ChallengeFrame;
+    const challenge = await carrier.#next();
     if (challenge.type !== FrameType.CHALLENGE) throw new Error(`expected CHALLENGE, got frame type ${challenge.type}`);
-    const params = { version: 1, resume: false, weight: 1, sessionId: randomBytes(16), nonce: randomBytes(16), streamWindow: 1 << 20, sessionWindow: 8 << 20, maxFrame: 65536 };
+    const params = {
+      version: 1,
+      resume: false,
+      weight: 1,
+      sessionId: randomBytes(16),
+      nonce: randomBytes(16),
+      streamWindow: 1 << 20,
+      sessionWindow: 8 << 20,
+      maxFrame: 65536,
+    };
     const hello: HelloFrame = { type: FrameType.HELLO, ...params, mac: helloMac(key, challenge, params) };
     carrier.send(hello);
     const welcome = await carrier.#next();
-    if (welcome.type !== FrameType.WELCOME) throw new Error(`handshake refused: frame type ${welcome.type}${welcome.type === FrameType.CLOSE ? ` code ${welcome.code} ${welcome.reason}` : ''}`);
+    if (welcome.type !== FrameType.WELCOME)
+      throw new Error(
+        `handshake refused: frame type ${welcome.type}${welcome.type === FrameType.CLOSE ? ` code ${welcome.code} ${welcome.reason}` : ''}`,
+      );
     return { carrier, welcome };
   }
 
   #next(): Promise<Frame> {
     return new Promise((resolve, reject) => {
       this.#handshake = resolve;
-      this.closed.then(() => reject(new Error('carrier closed during the handshake')), () => {});
+      this.closed.then(
+        () => reject(new Error('carrier closed during the handshake')),
+        () => {},
+      );
     });
   }
 

@@ -52,7 +52,7 @@ export class Recorder {
   }
 }
 
-export const COLUMNS: Column[] = [
+const COLUMNS: Column[] = [
   { header: 'scenario' },
   { header: 'case' },
   { header: 'plain TCP', align: 'right' },
@@ -96,5 +96,8 @@ export function writeJson(path: string, value: unknown): void {
 
 /** "2026-11-21T21-55-24Z": a file-name-safe UTC time stamp. */
 export function fileStamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }

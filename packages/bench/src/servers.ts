@@ -19,7 +19,7 @@ export interface ServerChild {
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released; the caller binds it next). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -52,7 +52,21 @@ export async function startOnFreePort(make: (port: number) => Child, ready: RegE
 export function startRedisServer(): Promise<ServerChild> {
   const dir = tmpdir();
   return startOnFreePort(
-    (port) => new Child('redis-server', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no']),
+    (port) =>
+      new Child('redis-server', 'redis-server', [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--daemonize',
+        'no',
+      ]),
     /Ready to accept connections/,
   );
 }
@@ -100,7 +114,7 @@ async function writePattern(file: string, seed: number, bytes: number): Promise<
   const p = new Pattern(seed);
   const f = await open(file, 'w', 0o644);
   try {
-    for (let left = bytes; left > 0; ) {
+    for (let left = bytes; left > 0;) {
       const chunk = p.next(Math.min(left, 256 * 1024));
       h.update(chunk);
       await f.write(chunk);

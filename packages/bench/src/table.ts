@@ -42,7 +42,12 @@ export function renderTable(columns: readonly Column[], lines: readonly TableLin
   }
   const total = widths.reduce((a, b) => a + b, 0) + gap.length * Math.max(0, widths.length - 1);
   const out: string[] = [];
-  out.push(columns.map((c, i) => pad(c.header, widths[i] ?? 0, c.align)).join(gap).trimEnd());
+  out.push(
+    columns
+      .map((c, i) => pad(c.header, widths[i] ?? 0, c.align))
+      .join(gap)
+      .trimEnd(),
+  );
   out.push('─'.repeat(total));
   for (const line of lines) {
     if (!('cells' in line)) {
@@ -60,7 +65,14 @@ export function renderTable(columns: readonly Column[], lines: readonly TableLin
 }
 
 /** ANSI colours, or identity functions when colour is off. */
-export function colours(enabled: boolean): { green: (s: string) => string; red: (s: string) => string; yellow: (s: string) => string; dim: (s: string) => string; bold: (s: string) => string; cyan: (s: string) => string } {
+export function colours(enabled: boolean): {
+  green: (s: string) => string;
+  red: (s: string) => string;
+  yellow: (s: string) => string;
+  dim: (s: string) => string;
+  bold: (s: string) => string;
+  cyan: (s: string) => string;
+} {
   const wrap = (code: string) => (s: string) => (enabled ? `\x1b[${code}m${s}\x1b[0m` : s);
   return { green: wrap('32'), red: wrap('31'), yellow: wrap('33'), dim: wrap('2'), bold: wrap('1'), cyan: wrap('36') };
 }

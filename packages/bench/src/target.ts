@@ -89,7 +89,14 @@ function sink(socket: Socket, length: number, rest: Buffer): void {
     if (done) return;
     done = true;
     const s = timeline.summary();
-    const report: SinkReport = { bytes: s.bytes, sha256: hash.digest('hex'), firstAt: s.firstAt, lastAt: s.lastAt, longestGapMs: s.longestGapMs, gaps: s.gaps };
+    const report: SinkReport = {
+      bytes: s.bytes,
+      sha256: hash.digest('hex'),
+      firstAt: s.firstAt,
+      lastAt: s.lastAt,
+      longestGapMs: s.longestGapMs,
+      gaps: s.gaps,
+    };
     socket.end(`${JSON.stringify(report)}\n`);
   };
   if (rest.length > 0) take(rest);

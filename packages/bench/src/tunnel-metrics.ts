@@ -7,13 +7,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parsePrometheus, type PromSample } from './prometheus.js';
 
-export const METRIC = {
+const METRIC = {
   carriers: 'mpx_carriers',
   rttSeconds: 'mpx_carrier_rtt_seconds',
   retransmits: 'mpx_retransmits_total',
 } as const;
 
-export interface CarrierGroup {
+interface CarrierGroup {
   /** The `carrier` label: the client's --server address. */
   label: string;
   rttMs?: number;

@@ -43,7 +43,7 @@ export async function startContenders(targetPort: number, carriers: readonly num
 }
 
 /** CPU seconds (user + system) the processes used so far, summed; NaN when one is gone. */
-export function cpuOf(procs: readonly Child[]): number {
+function cpuOf(procs: readonly Child[]): number {
   return procs.reduce((sum, c) => sum + (readCpuSeconds(c.pid) ?? NaN), 0);
 }
 
@@ -58,7 +58,11 @@ export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>):
  * `rounds` rounds, each running `fn` once per contender in order; returns
  * each contender's results by round.
  */
-export async function inTurns<T>(contenders: readonly Contender[], rounds: number, fn: (c: Contender, round: number) => Promise<T>): Promise<Map<string, T[]>> {
+export async function inTurns<T>(
+  contenders: readonly Contender[],
+  rounds: number,
+  fn: (c: Contender, round: number) => Promise<T>,
+): Promise<Map<string, T[]>> {
   const out = new Map<string, T[]>(contenders.map((c) => [c.name, []]));
   for (let round = 1; round <= rounds; round++) {
     for (const c of contenders) out.get(c.name)?.push(await fn(c, round));

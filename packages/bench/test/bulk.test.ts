@@ -44,7 +44,11 @@ describe('recoveredAt', () => {
 
 describe('worstOf', () => {
   it('runs every repeat and picks the highest score', async () => {
-    const { runs, worst } = await worstOf(3, async (i) => [5, 9, 2][i]!, (x) => x);
+    const { runs, worst } = await worstOf(
+      3,
+      async (i) => [5, 9, 2][i]!,
+      (x) => x,
+    );
     expect(runs).toEqual([5, 9, 2]);
     expect(worst).toBe(9);
   });

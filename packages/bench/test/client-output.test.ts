@@ -40,7 +40,14 @@ describe('parseRedisBenchmarkCsv', () => {
 
 describe('parseWrkOutput', () => {
   it('reads requests, duration, rate, bytes and errors', () => {
-    expect(parseWrkOutput(WRK)).toEqual({ requests: 53412, seconds: 3, requestsPerSecond: 17800.12, bytesRead: Math.round(122.5 * 1024 ** 2), socketErrors: 7, badResponses: 10 });
+    expect(parseWrkOutput(WRK)).toEqual({
+      requests: 53412,
+      seconds: 3,
+      requestsPerSecond: 17800.12,
+      bytesRead: Math.round(122.5 * 1024 ** 2),
+      socketErrors: 7,
+      badResponses: 10,
+    });
   });
 
   it('counts no errors when wrk printed no error lines', () => {

@@ -38,12 +38,21 @@ describe('summariseProfile', () => {
   });
 
   it('names functions without a name "(anonymous)"', () => {
-    const p: CpuProfile = { startTime: 0, endTime: 1000, nodes: [{ id: 1, callFrame: frame('', 'file:///x/apps/tunnel/dist/cli.js', 0), hitCount: 1 }] };
+    const p: CpuProfile = {
+      startTime: 0,
+      endTime: 1000,
+      nodes: [{ id: 1, callFrame: frame('', 'file:///x/apps/tunnel/dist/cli.js', 0), hitCount: 1 }],
+    };
     expect(summariseProfile(p, 5).top[0]).toMatchObject({ name: '(anonymous)', where: 'apps/tunnel/dist/cli.js:1' });
   });
 
   it('gives zeros for a profile without samples', () => {
-    expect(summariseProfile({ startTime: 0, endTime: 0, nodes: [{ id: 1, callFrame: frame('(root)'), hitCount: 0 }] }, 5)).toEqual({ wallMs: 0, samples: 0, busyMs: 0, top: [] });
+    expect(summariseProfile({ startTime: 0, endTime: 0, nodes: [{ id: 1, callFrame: frame('(root)'), hitCount: 0 }] }, 5)).toEqual({
+      wallMs: 0,
+      samples: 0,
+      busyMs: 0,
+      top: [],
+    });
   });
 });
 

@@ -11,11 +11,21 @@ describe('DeliveryTimeline', () => {
 
   it('finds the longest interval between consecutive arrivals', () => {
     const t = new DeliveryTimeline(50);
-    for (const [at, n] of [[0, 1], [10, 1], [400, 1], [420, 1], [480, 1]] as const) t.record(at, n);
+    for (const [at, n] of [
+      [0, 1],
+      [10, 1],
+      [400, 1],
+      [420, 1],
+      [480, 1],
+    ] as const)
+      t.record(at, n);
     const s = t.summary();
     expect(s.longestGapMs).toBe(390);
     expect(s.longestGap).toEqual({ from: 10, to: 400 });
-    expect(s.gaps).toEqual([{ from: 10, to: 400 }, { from: 420, to: 480 }]);
+    expect(s.gaps).toEqual([
+      { from: 10, to: 400 },
+      { from: 420, to: 480 },
+    ]);
     expect(s.bytes).toBe(5);
   });
 
@@ -44,7 +54,10 @@ describe('DeliveryTimeline', () => {
 });
 
 describe('resumedAfter', () => {
-  const gaps = [{ from: 100, to: 4200 }, { from: 5000, to: 5100 }];
+  const gaps = [
+    { from: 100, to: 4200 },
+    { from: 5000, to: 5100 },
+  ];
 
   it('is the end of the gap spanning the moment minus the moment', () => {
     expect(resumedAfter(gaps, 4100)).toBe(100);

@@ -24,7 +24,9 @@ describe('parseIperfJson', () => {
   });
 
   it("raises iperf3's own error text", () => {
-    expect(() => parseIperfJson(JSON.stringify({ error: 'the server is busy running a test. try again later' }))).toThrow(/iperf3: the server is busy/);
+    expect(() => parseIperfJson(JSON.stringify({ error: 'the server is busy running a test. try again later' }))).toThrow(
+      /iperf3: the server is busy/,
+    );
   });
 
   it('refuses output without receiver totals', () => {

@@ -7,11 +7,17 @@ describe('target protocol header', () => {
   it('round-trips every field (property)', () => {
     const modes = Object.keys(Mode) as ModeName[];
     fc.assert(
-      fc.property(fc.constantFrom(...modes), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.nat({ max: Number.MAX_SAFE_INTEGER }), (mode, id, seed, length) => {
-        const b = encodeHeader({ mode, id, seed, length });
-        expect(b).toHaveLength(HEADER_SIZE);
-        expect(decodeHeader(b)).toEqual({ mode, id, seed, length });
-      }),
+      fc.property(
+        fc.constantFrom(...modes),
+        fc.nat({ max: 0xffffffff }),
+        fc.nat({ max: 0xffffffff }),
+        fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+        (mode, id, seed, length) => {
+          const b = encodeHeader({ mode, id, seed, length });
+          expect(b).toHaveLength(HEADER_SIZE);
+          expect(decodeHeader(b)).toEqual({ mode, id, seed, length });
+        },
+      ),
       { seed: 5512, numRuns: 300 },
     );
   });

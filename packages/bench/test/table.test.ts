@@ -32,7 +32,9 @@ describe('renderTable', () => {
 
   it('paints cells after padding, keeping columns aligned', () => {
     const c = colours(true);
-    const text = renderTable([{ header: 'result' }, { header: 'n' }], [{ cells: ['PASS', '1'] }], { paint: (padded, raw, col) => (col === 0 && raw === 'PASS' ? c.green(padded) : padded) });
+    const text = renderTable([{ header: 'result' }, { header: 'n' }], [{ cells: ['PASS', '1'] }], {
+      paint: (padded, raw, col) => (col === 0 && raw === 'PASS' ? c.green(padded) : padded),
+    });
     expect(text.split('\n')[2]).toBe('\x1b[32mPASS  \x1b[0m  1');
   });
 });

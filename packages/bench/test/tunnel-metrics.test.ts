@@ -65,11 +65,15 @@ describe('fetchMetrics and pollMetrics against a /metrics endpoint on 127.0.0.1'
 
   it('stops with the abort error (e.g. the tunnel exited) instead of polling on', async () => {
     const { url } = await serve(['mpx_carriers 0\n']);
-    await expect(pollMetrics(url, () => false, { intervalMs: 1, abort: Promise.resolve(new Error('mpx client: exited (1)')) })).rejects.toThrow('mpx client: exited (1)');
+    await expect(pollMetrics(url, () => false, { intervalMs: 1, abort: Promise.resolve(new Error('mpx client: exited (1)')) })).rejects.toThrow(
+      'mpx client: exited (1)',
+    );
   });
 
   it('gives up after its timeout with the last reading in the error', async () => {
     const { url } = await serve(['mpx_carriers 1\n']);
-    await expect(pollMetrics(url, (r) => r.carriers >= 2, { intervalMs: 5, timeoutMs: 20 })).rejects.toThrow(/timed out after 20 ms; last reading .*"carriers":1/);
+    await expect(pollMetrics(url, (r) => r.carriers >= 2, { intervalMs: 5, timeoutMs: 20 })).rejects.toThrow(
+      /timed out after 20 ms; last reading .*"carriers":1/,
+    );
   });
 });

@@ -1,15 +1,8 @@
 // SPEC §9, receiver side: which counted frames arrived, which are
 // acknowledged, and when the next cumulative ACK is due. No I/O: the carrier
 // link sends the ACK through `send`; the delay timer runs on the injected clock.
-import type { Clock, Timer } from './clock.js';
+import type { Clock, Defer, Timer } from './clock.js';
 import { MAX_ACK_DELAY_MS } from './constants.js';
-
-/** Runs `fn` once the current turn of the event loop is over (its I/O callbacks done). */
-export type Defer = (fn: () => void) => void;
-
-const nextTurn: Defer = (fn) => {
-  setImmediate(fn);
-};
 
 export class AckState {
   readonly #clock: Clock;
@@ -24,9 +17,10 @@ export class AckState {
 
   /**
    * `defer` batches ACKs per turn of the event loop (like cork/uncork, it is
-   * not a timer and does not read the clock); tests may pass their own.
+   * not a timer and does not read the clock): the carrier link passes the
+   * event loop's `nextTurn` (clock.ts), tests pass their own.
    */
-  constructor(clock: Clock, send: (count: number) => boolean, defer: Defer = nextTurn) {
+  constructor(clock: Clock, send: (count: number) => boolean, defer: Defer) {
     this.#clock = clock;
     this.#send = send;
     this.#defer = defer;

@@ -4,14 +4,7 @@
 //   WELCOME.mac = HMAC-SHA256(K, "mpx1 welcome" || HELLO body     || WELCOME body[0..16))
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { MAX_VERSION, MIN_VERSION } from './constants.js';
-import {
-  encodeChallengeBody,
-  encodeHelloBody,
-  encodeHelloParams,
-  encodeWelcomeParams,
-  type HelloParams,
-  type WelcomeParams,
-} from './encode.js';
+import { encodeChallengeBody, encodeHelloBody, encodeHelloParams, encodeWelcomeParams, type HelloParams, type WelcomeParams } from './encode.js';
 import type { ChallengeFrame, HelloFrame } from './frame.js';
 
 /** SPEC §3.4: ASCII labels, no terminator. */
@@ -20,20 +13,12 @@ const WELCOME_LABEL = Buffer.from('mpx1 welcome', 'ascii');
 
 /** SPEC §3.4: the mac a client puts in HELLO, and a server expects there. The key may be empty. */
 export function helloMac(key: Uint8Array, challenge: Omit<ChallengeFrame, 'type'>, hello: HelloParams): Uint8Array {
-  return createHmac('sha256', key)
-    .update(HELLO_LABEL)
-    .update(encodeChallengeBody(challenge))
-    .update(encodeHelloParams(hello))
-    .digest();
+  return createHmac('sha256', key).update(HELLO_LABEL).update(encodeChallengeBody(challenge)).update(encodeHelloParams(hello)).digest();
 }
 
 /** SPEC §3.4: the mac a server puts in WELCOME; it covers the whole HELLO body, client nonce and mac included. */
 export function welcomeMac(key: Uint8Array, hello: Omit<HelloFrame, 'type'>, welcome: WelcomeParams): Uint8Array {
-  return createHmac('sha256', key)
-    .update(WELCOME_LABEL)
-    .update(encodeHelloBody(hello))
-    .update(encodeWelcomeParams(welcome))
-    .digest();
+  return createHmac('sha256', key).update(WELCOME_LABEL).update(encodeHelloBody(hello)).update(encodeWelcomeParams(welcome)).digest();
 }
 
 /** SPEC §3.4: constant-time comparison; false when the lengths differ. */

@@ -176,11 +176,7 @@ export function checkRules(options: Readonly<Record<SessionBoundName, number>>):
     const value = options[rule.field];
     const than = options[rule.than];
     if (value <= than) {
-      throw new MpxConfigError(
-        [rule.field, rule.than],
-        `${rule.field} (${value}) must be greater than ${rule.than} (${than}), or ${rule.why}`,
-        rule,
-      );
+      throw new MpxConfigError([rule.field, rule.than], `${rule.field} (${value}) must be greater than ${rule.than} (${than}), or ${rule.why}`, rule);
     }
   }
 }

@@ -1,5 +1,6 @@
 // One carrier as the session sees it: the I/O shell around a Duplex (its
-// decoder, its corked writes and its backpressure state, STYLE §7) composing
+// decoder, its corked writes and its backpressure state: write() returning
+// false and 'drain', the one contract every carrier keeps) composing
 // the I/O-free pieces of its other jobs: acknowledgements (ack-state.ts,
 // SPEC §9), liveness (liveness.ts, SPEC §5.5), frames in flight and the path
 // estimate (in-flight.ts, SPEC §8) and the overflow guard (overflow-guard.ts).
@@ -9,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { AckState } from './ack-state.js';
 import { NO_HOST, type CarrierHost, type CarrierLinkOptions, type CarrierState, type CarrierStats } from './carrier-api.js';
 import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
+import { nextTurn } from './clock.js';
 import { FrameType, MIN_MAX_FRAME, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { encodeFrame, encodedLength } from './encode.js';
@@ -68,7 +70,7 @@ export class CarrierLink {
     this.#decoder = new FrameDecoder({ maxFrame: Math.min(options.maxFrame, MIN_MAX_FRAME) });
     this.#writeBuffer = Math.max(options.writeBuffer, socket.writableHighWaterMark);
     this.#overflow = new OverflowGuard(this.#writeBuffer);
-    this.#acks = new AckState(options.clock, this.#sendAck);
+    this.#acks = new AckState(options.clock, this.#sendAck, nextTurn);
     this.#liveness = new Liveness(options.clock, options, this.#inFlight.estimator, {
       isOpen: () => this.#state === 'open',
       oldestUnackedAt: () => this.#inFlight.oldestSentAt(),
@@ -137,8 +139,8 @@ export class CarrierLink {
 
   /**
    * Writes one frame. Writes within one tick are corked together so that a
-   * header and its payload (and neighbouring frames) leave in one writev
-   * (STYLE §4). Returns false when the carrier is now full.
+   * header and its payload (and neighbouring frames) leave in one writev,
+   * never concatenated into a new buffer. Returns false when the carrier is now full.
    */
   send(frame: Frame): boolean {
     if (this.#state === 'closed') return false;
@@ -277,11 +279,18 @@ export class CarrierLink {
       this.#readFailed = true;
       if (err instanceof MpxError && err.code === 'MPX_ERR_FRAME_TOO_LARGE' && this.#state === 'handshake') {
         // The fixed limit of handshake frames (see the constructor), not the configured maxFrame.
-        this.fail(new MpxProtocolError(WireCode.FRAME_TOO_LARGE, `${err.message} (handshake frames are at most ${MIN_MAX_FRAME} bytes)`, { cause: err, limit: 'handshakeFrame' }));
+        this.fail(
+          new MpxProtocolError(WireCode.FRAME_TOO_LARGE, `${err.message} (handshake frames are at most ${MIN_MAX_FRAME} bytes)`, {
+            cause: err,
+            limit: 'handshakeFrame',
+          }),
+        );
       } else if (err instanceof MpxError) {
         this.fail(err);
       } else {
-        this.fail(new MpxError('MPX_ERR_INTERNAL', `internal error while reading a frame: ${String(err)}`, { cause: err, wireCode: WireCode.INTERNAL }));
+        this.fail(
+          new MpxError('MPX_ERR_INTERNAL', `internal error while reading a frame: ${String(err)}`, { cause: err, wireCode: WireCode.INTERNAL }),
+        );
       }
     }
     this.#acks.schedule();

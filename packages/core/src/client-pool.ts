@@ -163,13 +163,14 @@ export class MpxClient extends EventEmitter {
   }
 
   /** Stops dialling and closes the session. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#closed = true;
     this.#aborter.abort(new MpxError('MPX_ERR_SESSION_CLOSED', 'client closed'));
     if (this.#ageTimer !== undefined) this.options.clock.clearTimeout(this.#ageTimer);
     for (const t of this.#targets) if (t.retry !== undefined) this.options.clock.clearTimeout(t.retry);
     this.#session?.close(WireCode.NO_ERROR, 'client closed');
+    return Promise.resolve();
   }
 
   #newSession(): void {

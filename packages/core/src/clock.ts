@@ -1,5 +1,6 @@
 // Time comes from an injected clock so that timer-driven logic can be tested
-// without real waiting (STYLE §2).
+// without real waiting. This file is the one place where the core touches the
+// real timers and the event loop; every other module is handed what it needs.
 
 export interface Timer {
   /** Node timers: keep the timer from holding the process open. */
@@ -21,4 +22,12 @@ export const systemClock: Clock = {
     return t;
   },
   clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+};
+
+/** Runs `fn` once the current turn of the event loop is over (its I/O callbacks done). */
+export type Defer = (fn: () => void) => void;
+
+/** The event loop's `Defer`: `setImmediate`, which runs after the turn's I/O callbacks. */
+export const nextTurn: Defer = (fn) => {
+  setImmediate(fn);
 };

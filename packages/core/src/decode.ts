@@ -176,10 +176,7 @@ export class FrameDecoder {
     if (b[2] !== 0 || b[3] !== 0) throw protocol(`${rule.name}: reserved header bits set`);
     if ((flags & ~rule.flags) !== 0) throw protocol(`${rule.name}: undefined flags 0x${flags.toString(16)}`);
     if (length > this.#maxFrame) {
-      throw new MpxProtocolError(
-        WireCode.FRAME_TOO_LARGE,
-        `${rule.name}: length ${length} above max frame ${this.#maxFrame}`,
-      );
+      throw new MpxProtocolError(WireCode.FRAME_TOO_LARGE, `${rule.name}: length ${length} above max frame ${this.#maxFrame}`);
     }
     if (length < rule.min || length > rule.max) throw protocol(`${rule.name}: bad body length ${length}`);
     if (rule.stream === 'nonzero' && streamId === 0) throw protocol(`${rule.name}: stream id 0`);

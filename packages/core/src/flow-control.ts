@@ -114,10 +114,7 @@ export class ReceiveWindow {
   onReceive(highestOffset: number): void {
     checkCount('highestOffset', highestOffset);
     if (highestOffset > this.#advertised) {
-      throw new MpxProtocolError(
-        WireCode.FLOW_CONTROL,
-        `peer sent up to ${highestOffset}, beyond the granted ${this.#advertised}`,
-      );
+      throw new MpxProtocolError(WireCode.FLOW_CONTROL, `peer sent up to ${highestOffset}, beyond the granted ${this.#advertised}`);
     }
     if (highestOffset > this.#received) this.#received = highestOffset;
   }
@@ -139,10 +136,7 @@ export class ReceiveWindow {
   onConsume(n: number): number | null {
     checkCount('n', n);
     if (this.#consumed + n > this.#received) {
-      throw new MpxError(
-        'MPX_ERR_INVALID_ARGUMENT',
-        `cannot consume ${n} bytes: only ${this.#received - this.#consumed} received and not consumed`,
-      );
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `cannot consume ${n} bytes: only ${this.#received - this.#consumed} received and not consumed`);
     }
     this.#consumed += n;
     const next = this.#consumed + this.#window;

@@ -85,17 +85,7 @@ export interface WelcomeFrame {
   readonly mac: Uint8Array;
 }
 
-export type Frame =
-  | DataFrame
-  | WindowFrame
-  | ResetFrame
-  | AckFrame
-  | PingFrame
-  | PongFrame
-  | CloseFrame
-  | ChallengeFrame
-  | HelloFrame
-  | WelcomeFrame;
+export type Frame = DataFrame | WindowFrame | ResetFrame | AckFrame | PingFrame | PongFrame | CloseFrame | ChallengeFrame | HelloFrame | WelcomeFrame;
 
 /** SPEC §5, column "counted": frames that are numbered, acknowledged and retransmitted. */
 export function isCounted(frame: Frame): frame is DataFrame | WindowFrame | ResetFrame {

@@ -95,45 +95,50 @@ export function clientHandshake(
 ): Promise<ClientHandshakeResult> {
   let sent: Omit<HelloFrame, 'type'> | undefined;
   let sentAt = 0;
-  return drive<ClientHandshakeResult>(link, options, (frame, settle) => {
-    if (sent === undefined) {
-      if (frame.type !== FrameType.CHALLENGE) throw unexpected(frame, 'CHALLENGE');
-      const version = chooseVersion(frame.minVersion, frame.maxVersion);
-      if (version === null) {
-        throw new MpxProtocolError(
-          WireCode.UNSUPPORTED_VERSION,
-          `server speaks versions ${frame.minVersion}..${frame.maxVersion}, this client ${MIN_VERSION}..${MAX_VERSION}`,
-        );
+  return drive<ClientHandshakeResult>(
+    link,
+    options,
+    (frame, settle) => {
+      if (sent === undefined) {
+        if (frame.type !== FrameType.CHALLENGE) throw unexpected(frame, 'CHALLENGE');
+        const version = chooseVersion(frame.minVersion, frame.maxVersion);
+        if (version === null) {
+          throw new MpxProtocolError(
+            WireCode.UNSUPPORTED_VERSION,
+            `server speaks versions ${frame.minVersion}..${frame.maxVersion}, this client ${MIN_VERSION}..${MAX_VERSION}`,
+          );
+        }
+        const body = {
+          version,
+          resume: hello.resume,
+          weight: hello.weight,
+          ...(hello.use?.role === 'backup' ? { backup: true } : {}),
+          ...(hello.use === undefined || hello.use.direction === 'both' ? {} : { direction: hello.use.direction }),
+          sessionId: hello.sessionId,
+          nonce: randomBytes(NONCE_SIZE),
+          streamWindow: options.streamWindow,
+          sessionWindow: options.sessionWindow,
+          maxFrame: options.maxFrame,
+        };
+        sent = { ...body, mac: helloMac(options.key, frame, body) };
+        link.send({ type: FrameType.HELLO, ...sent });
+        sentAt = options.clock.now();
+        return;
       }
-      const body = {
-        version,
-        resume: hello.resume,
-        weight: hello.weight,
-        ...(hello.use?.role === 'backup' ? { backup: true } : {}),
-        ...(hello.use === undefined || hello.use.direction === 'both' ? {} : { direction: hello.use.direction }),
-        sessionId: hello.sessionId,
-        nonce: randomBytes(NONCE_SIZE),
-        streamWindow: options.streamWindow,
-        sessionWindow: options.sessionWindow,
-        maxFrame: options.maxFrame,
-      };
-      sent = { ...body, mac: helloMac(options.key, frame, body) };
-      link.send({ type: FrameType.HELLO, ...sent });
-      sentAt = options.clock.now();
-      return;
-    }
-    if (frame.type !== FrameType.WELCOME) throw unexpected(frame, 'WELCOME');
-    const expected = welcomeMac(options.key, sent, frame);
-    if (!macEqual(expected, frame.mac)) {
-      throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the server did not prove it holds the key (WELCOME mac mismatch)');
-    }
-    sampleRtt(link, options, sentAt);
-    link.open();
-    settle({
-      peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame },
-      created: frame.created,
-    });
-  }, onOpen);
+      if (frame.type !== FrameType.WELCOME) throw unexpected(frame, 'WELCOME');
+      const expected = welcomeMac(options.key, sent, frame);
+      if (!macEqual(expected, frame.mac)) {
+        throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the server did not prove it holds the key (WELCOME mac mismatch)');
+      }
+      sampleRtt(link, options, sentAt);
+      link.open();
+      settle({
+        peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame },
+        created: frame.created,
+      });
+    },
+    onOpen,
+  );
 }
 
 export interface ServerHandshakeResult {
@@ -161,26 +166,32 @@ export function serverHandshake(
     nonce: randomBytes(NONCE_SIZE),
   };
   let sentAt = 0;
-  const result = drive<ServerHandshakeResult>(link, options, (frame, settle) => {
-    if (frame.type !== FrameType.HELLO) throw unexpected(frame, 'HELLO');
-    if (frame.version < MIN_VERSION || frame.version > MAX_VERSION) {
-      throw new MpxProtocolError(WireCode.UNSUPPORTED_VERSION, `client chose version ${frame.version}`);
-    }
-    if (!macEqual(helloMac(options.key, challenge, frame), frame.mac)) {
-      throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the client did not prove it holds the key (HELLO mac mismatch)');
-    }
-    sampleRtt(link, options, sentAt);
-    const { created } = admit(frame);
-    const body = {
-      created,
-      streamWindow: options.streamWindow,
-      sessionWindow: options.sessionWindow,
-      maxFrame: options.maxFrame,
-    };
-    link.send({ type: FrameType.WELCOME, ...body, mac: welcomeMac(options.key, frame, body) });
-    link.open();
-    settle({ hello: frame, peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame } });
-  }, onOpen, timeoutMs);
+  const result = drive<ServerHandshakeResult>(
+    link,
+    options,
+    (frame, settle) => {
+      if (frame.type !== FrameType.HELLO) throw unexpected(frame, 'HELLO');
+      if (frame.version < MIN_VERSION || frame.version > MAX_VERSION) {
+        throw new MpxProtocolError(WireCode.UNSUPPORTED_VERSION, `client chose version ${frame.version}`);
+      }
+      if (!macEqual(helloMac(options.key, challenge, frame), frame.mac)) {
+        throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the client did not prove it holds the key (HELLO mac mismatch)');
+      }
+      sampleRtt(link, options, sentAt);
+      const { created } = admit(frame);
+      const body = {
+        created,
+        streamWindow: options.streamWindow,
+        sessionWindow: options.sessionWindow,
+        maxFrame: options.maxFrame,
+      };
+      link.send({ type: FrameType.WELCOME, ...body, mac: welcomeMac(options.key, frame, body) });
+      link.open();
+      settle({ hello: frame, peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame } });
+    },
+    onOpen,
+    timeoutMs,
+  );
   link.send(challenge);
   sentAt = options.clock.now();
   return result;

@@ -4,7 +4,7 @@
 import type { CarrierLink } from './carrier-link.js';
 
 /** Slack above the expected round trip before a carrier counts as lagging, ms. */
-export const LAG_MARGIN_MS = 100;
+const LAG_MARGIN_MS = 100;
 
 /** The age beyond which `link`'s oldest unacknowledged frame means it lags, ms. */
 function lagThreshold(link: CarrierLink, fastest: number): number {

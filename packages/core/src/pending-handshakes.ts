@@ -75,10 +75,6 @@ export class PendingHandshakes {
     return this.#size;
   }
 
-  get max(): number {
-    return this.#max;
-  }
-
   /**
    * Starts counting one handshake; undefined when `max` are in progress.
    * `onExpire` runs once if the deadline passes before release().

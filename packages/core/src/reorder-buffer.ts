@@ -107,10 +107,7 @@ export class GapBudget {
   /** Charges one new gap; throws `MpxProtocolError` with `LIMIT_EXCEEDED` (charging nothing) when none is left. */
   take(what: string): void {
     if (this.#used >= this.max) {
-      throw new MpxProtocolError(
-        WireCode.LIMIT_EXCEEDED,
-        `${what} would create more than ${this.max} gaps in the session's reorder buffers`,
-      );
+      throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `${what} would create more than ${this.max} gaps in the session's reorder buffers`);
     }
     this.#used++;
   }
@@ -222,10 +219,7 @@ export class ReorderBuffer {
       throw new MpxProtocolError(WireCode.PROTOCOL, `stream data ends at ${end}, beyond 2^53`);
     }
     if (this.#finalSize !== undefined && end > this.#finalSize) {
-      throw new MpxProtocolError(
-        WireCode.FINAL_SIZE,
-        `stream data [${offset}, ${end}) lies at or beyond the final size ${this.#finalSize}`,
-      );
+      throw new MpxProtocolError(WireCode.FINAL_SIZE, `stream data [${offset}, ${end}) lies at or beyond the final size ${this.#finalSize}`);
     }
     if (this.#discarding || end <= this.#readOffset || data.length === 0) {
       this.#noteReceived(end);
@@ -325,10 +319,7 @@ export class ReorderBuffer {
       throw new MpxProtocolError(WireCode.FINAL_SIZE, `final size changed from ${this.#finalSize} to ${size}`);
     }
     if (this.#highestReceived > size) {
-      throw new MpxProtocolError(
-        WireCode.FINAL_SIZE,
-        `final size ${size} is below bytes already received (up to ${this.#highestReceived})`,
-      );
+      throw new MpxProtocolError(WireCode.FINAL_SIZE, `final size ${size} is below bytes already received (up to ${this.#highestReceived})`);
     }
     this.#finalSize = size;
   }

@@ -18,36 +18,41 @@ const COMPACT_MIN_DEAD = 32;
  * stays dead and order is exact.
  */
 export class RoundRobin<T> {
-  private slots: T[] = [];
+  #slots: T[] = [];
   /** Index in `slots` of the next slot to read. */
-  private head = 0;
+  #head = 0;
   /** Absolute position of `slots[0]`; positions survive compaction. */
-  private base = 0;
+  #base = 0;
   /** Queued item → absolute position of its live slot. */
-  private readonly position = new Map<T, number>();
+  readonly #position = new Map<T, number>();
 
   /** Number of items queued. */
   get size(): number {
-    return this.position.size;
+    return this.#position.size;
+  }
+
+  /** Slots held, live and dead: compaction keeps this within a small multiple of `size`. */
+  get slotCount(): number {
+    return this.#slots.length;
   }
 
   /** Enqueues `item` at the tail unless it is already queued (then its place is kept). */
   push(item: T): void {
-    if (this.position.has(item)) return;
-    this.position.set(item, this.base + this.slots.length);
-    this.slots.push(item);
-    this.maybeCompact();
+    if (this.#position.has(item)) return;
+    this.#position.set(item, this.#base + this.#slots.length);
+    this.#slots.push(item);
+    this.#maybeCompact();
   }
 
   /** Takes the item at the head, or `undefined` when empty. */
   shift(): T | undefined {
-    while (this.head < this.slots.length) {
-      const at = this.head;
-      const item = this.slots[at] as T;
-      this.head++;
-      if (this.position.get(item) === this.base + at) {
-        this.position.delete(item);
-        this.maybeCompact();
+    while (this.#head < this.#slots.length) {
+      const at = this.#head;
+      const item = this.#slots[at] as T;
+      this.#head++;
+      if (this.#position.get(item) === this.#base + at) {
+        this.#position.delete(item);
+        this.#maybeCompact();
         return item;
       }
     }
@@ -56,38 +61,38 @@ export class RoundRobin<T> {
 
   /** Removes `item` wherever it is; `false` if it was not queued. */
   delete(item: T): boolean {
-    if (!this.position.delete(item)) return false;
-    this.maybeCompact();
+    if (!this.#position.delete(item)) return false;
+    this.#maybeCompact();
     return true;
   }
 
   has(item: T): boolean {
-    return this.position.has(item);
+    return this.#position.has(item);
   }
 
   /** The queued items, head first (for diagnostics and tests). */
   *[Symbol.iterator](): IterableIterator<T> {
-    for (let at = this.head; at < this.slots.length; at++) {
-      const item = this.slots[at] as T;
-      if (this.position.get(item) === this.base + at) yield item;
+    for (let at = this.#head; at < this.#slots.length; at++) {
+      const item = this.#slots[at] as T;
+      if (this.#position.get(item) === this.#base + at) yield item;
     }
   }
 
-  private maybeCompact(): void {
-    if (this.position.size === 0) {
+  #maybeCompact(): void {
+    if (this.#position.size === 0) {
       // Nothing live: drop every slot, keep positions increasing.
-      this.base += this.slots.length;
-      this.slots = [];
-      this.head = 0;
+      this.#base += this.#slots.length;
+      this.#slots = [];
+      this.#head = 0;
       return;
     }
-    const dead = this.slots.length - this.position.size;
-    if (dead < COMPACT_MIN_DEAD || dead <= this.position.size) return;
+    const dead = this.#slots.length - this.#position.size;
+    if (dead < COMPACT_MIN_DEAD || dead <= this.#position.size) return;
     const live: T[] = [];
     for (const item of this) live.push(item);
-    this.base += this.slots.length;
-    this.slots = live;
-    this.head = 0;
-    live.forEach((item, i) => this.position.set(item, this.base + i));
+    this.#base += this.#slots.length;
+    this.#slots = live;
+    this.#head = 0;
+    live.forEach((item, i) => this.#position.set(item, this.#base + i));
   }
 }

@@ -82,46 +82,46 @@ interface Entry<C> {
  */
 export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<C> {
   /** Insertion order, which breaks ties. */
-  private entries: Entry<C>[] = [];
-  private readonly byCarrier = new Map<C, Entry<C>>();
+  #entries: Entry<C>[] = [];
+  readonly #byCarrier = new Map<C, Entry<C>>();
   /** The smallest `v` among writable carriers, as last seen; never decreases between renormalisations. */
-  private floor = 0;
+  #floor = 0;
 
   get size(): number {
-    return this.entries.length;
+    return this.#entries.length;
   }
 
   get writableCount(): number {
     let n = 0;
-    for (const e of this.entries) if (e.carrier.writable) n++;
+    for (const e of this.#entries) if (e.carrier.writable) n++;
     return n;
   }
 
   has(carrier: C): boolean {
-    return this.byCarrier.has(carrier);
+    return this.#byCarrier.has(carrier);
   }
 
   add(carrier: C, weight: number): void {
     checkWeight(weight, 'carrier weight');
-    if (this.byCarrier.has(carrier)) {
+    if (this.#byCarrier.has(carrier)) {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', 'carrier already added to the picker');
     }
-    const entry: Entry<C> = { carrier, weight, seen: carrier.writable, v: this.startTime(undefined) };
-    this.entries.push(entry);
-    this.byCarrier.set(carrier, entry);
+    const entry: Entry<C> = { carrier, weight, seen: carrier.writable, v: this.#startTime(undefined) };
+    this.#entries.push(entry);
+    this.#byCarrier.set(carrier, entry);
   }
 
   remove(carrier: C): void {
-    const entry = this.byCarrier.get(carrier);
+    const entry = this.#byCarrier.get(carrier);
     if (entry === undefined) return;
-    if (entry.seen) this.raiseFloor();
-    this.byCarrier.delete(carrier);
-    this.entries.splice(this.entries.indexOf(entry), 1);
+    if (entry.seen) this.#raiseFloor();
+    this.#byCarrier.delete(carrier);
+    this.#entries.splice(this.#entries.indexOf(entry), 1);
   }
 
   setWeight(carrier: C, weight: number): void {
     checkWeight(weight, 'carrier weight');
-    this.entryOf(carrier).weight = weight;
+    this.#entryOf(carrier).weight = weight;
   }
 
   /**
@@ -130,13 +130,13 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
    * less than the writable others (or `floor`). pick() does this first.
    */
   observe(): void {
-    for (const entry of this.entries) {
+    for (const entry of this.#entries) {
       const writable = entry.carrier.writable;
       if (entry.seen === writable) continue;
       if (writable) {
-        entry.v = Math.max(entry.v, this.startTime(entry));
+        entry.v = Math.max(entry.v, this.#startTime(entry));
       } else {
-        this.raiseFloor();
+        this.#raiseFloor();
       }
       entry.seen = writable;
     }
@@ -149,7 +149,7 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
     this.observe();
     let best: Entry<C> | undefined;
     let bestFinish = Infinity;
-    for (const e of this.entries) {
+    for (const e of this.#entries) {
       if (!e.seen) continue;
       const finish = e.v + size / e.weight;
       if (finish < bestFinish) {
@@ -159,28 +159,28 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
     }
     if (best === undefined) return undefined;
     best.v = bestFinish;
-    this.raiseFloor();
-    if (this.floor > RENORMALISE_ABOVE) this.renormalise();
+    this.#raiseFloor();
+    if (this.#floor > RENORMALISE_ABOVE) this.#renormalise();
     return best.carrier;
   }
 
-  private entryOf(carrier: C): Entry<C> {
-    const entry = this.byCarrier.get(carrier);
+  #entryOf(carrier: C): Entry<C> {
+    const entry = this.#byCarrier.get(carrier);
     if (entry === undefined) throw new MpxError('MPX_ERR_INVALID_ARGUMENT', 'carrier not known to the picker');
     return entry;
   }
 
   /** The smallest `v` of the writable carriers other than `self`, or `floor` if there are none. */
-  private startTime(self: Entry<C> | undefined): number {
+  #startTime(self: Entry<C> | undefined): number {
     let min = Infinity;
-    for (const e of this.entries) if (e.seen && e !== self && e.v < min) min = e.v;
-    return min === Infinity ? this.floor : min;
+    for (const e of this.#entries) if (e.seen && e !== self && e.v < min) min = e.v;
+    return min === Infinity ? this.#floor : min;
   }
 
-  private raiseFloor(): void {
+  #raiseFloor(): void {
     let min = Infinity;
-    for (const e of this.entries) if (e.seen && e.v < min) min = e.v;
-    if (min !== Infinity && min > this.floor) this.floor = min;
+    for (const e of this.#entries) if (e.seen && e.v < min) min = e.v;
+    if (min !== Infinity && min > this.#floor) this.#floor = min;
   }
 
   /**
@@ -188,9 +188,9 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
    * writable and will be raised to at least `floor` when it returns, so it is
    * raised now and the order of everything that matters is kept.
    */
-  private renormalise(): void {
-    const shift = this.floor;
-    for (const e of this.entries) e.v = Math.max(e.v, shift) - shift;
-    this.floor = 0;
+  #renormalise(): void {
+    const shift = this.#floor;
+    for (const e of this.#entries) e.v = Math.max(e.v, shift) - shift;
+    this.#floor = 0;
   }
 }

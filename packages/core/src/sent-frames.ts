@@ -19,16 +19,6 @@ export class SentFrames {
   #acked = 0;
   #bytes = 0;
 
-  /** Counted frames sent so far on this carrier. */
-  get sent(): number {
-    return this.#sent;
-  }
-
-  /** Counted frames the peer has acknowledged. */
-  get acked(): number {
-    return this.#acked;
-  }
-
   /** Bytes (encoded) sent and not yet acknowledged. */
   get bytes(): number {
     return this.#bytes;

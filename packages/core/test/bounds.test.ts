@@ -18,6 +18,7 @@ import { ClientSession } from '../src/client.js';
 import { MpxClient } from '../src/client-pool.js';
 import { DEFAULTS, resolveOptions, type SessionOptions } from '../src/config.js';
 import { MpxConfigError, MpxError, MpxProtocolError } from '../src/errors.js';
+import type * as errorsModule from '../src/errors.js';
 import { WeightedPicker } from '../src/scheduler.js';
 import { MpxServer, SERVER_DEFAULTS } from '../src/server.js';
 import { WireCode } from '../src/constants.js';
@@ -127,7 +128,7 @@ describe('SERVER_BOUNDS and CLIENT_BOUNDS', () => {
     for (const value of outside(bound)) expect(configError(() => new MpxServer({ [field]: value })).fields).toEqual([field]);
   });
 
-  it('MpxClient checks carriersPerTarget, a target\'s carriers and maxCarrierAgeMs against CLIENT_BOUNDS', () => {
+  it("MpxClient checks carriersPerTarget, a target's carriers and maxCarrierAgeMs against CLIENT_BOUNDS", () => {
     const dial = (): Promise<PassThrough> => Promise.resolve(new PassThrough());
     const target = { label: 'a', dial };
     const { carriersPerTarget, maxCarrierAgeMs } = CLIENT_BOUNDS;
@@ -159,7 +160,9 @@ describe('checkWeight (WEIGHT_BOUND)', () => {
   });
 
   it('is the check of the picker, ClientSession.addCarrier and MpxClient targets', () => {
-    expect(MpxError.codeOf(thrown(() => new WeightedPicker<{ writable: boolean }>().add({ writable: true }, 65536)))).toBe('MPX_ERR_INVALID_ARGUMENT');
+    expect(MpxError.codeOf(thrown(() => new WeightedPicker<{ writable: boolean }>().add({ writable: true }, 65536)))).toBe(
+      'MPX_ERR_INVALID_ARGUMENT',
+    );
     const dial = (): Promise<PassThrough> => Promise.resolve(new PassThrough());
     expect(configError(() => new MpxClient({ targets: [{ label: 'a', dial, weight: 0 }] })).fields).toEqual(['weight of a']);
   });
@@ -190,7 +193,7 @@ describe('the error brand', () => {
 
   it('holds for errors of a second copy of the module, where instanceof does not', async () => {
     const secondCopy: string = '../src/errors.js?second-copy'; // a query makes the loader evaluate the module again
-    const copy = (await import(secondCopy)) as typeof import('../src/errors.js');
+    const copy = (await import(secondCopy)) as typeof errorsModule;
     expect(copy.MpxError).not.toBe(MpxError);
     const foreign = new copy.MpxProtocolError(WireCode.AUTH_FAILED, 'x');
     expect(foreign instanceof MpxError).toBe(false);

@@ -56,7 +56,10 @@ describe('MpxClient', () => {
     client.start();
     await client.ready();
     await eventually(() => client.stats().targets.every((t) => t.up === t.wanted));
-    const weights = client.session!.carrierStats().map((c) => c.weight).sort();
+    const weights = client
+      .session!.carrierStats()
+      .map((c) => c.weight)
+      .sort();
     expect(weights).toEqual([1, 1, 3, 3]);
     await echoOnce(client, net.server);
     await client.close();

@@ -18,17 +18,10 @@ const MAX_FRAME = 1024;
 // ---- arbitraries -----------------------------------------------------------
 
 const streamId = fc.oneof(fc.integer({ min: 1, max: 0xffffffff }), fc.constantFrom(1, 2, 0xffffffff));
-const u64 = fc.oneof(
-  fc.nat(),
-  fc.maxSafeNat(),
-  fc.constantFrom(0, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER),
-);
+const u64 = fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constantFrom(0, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER));
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const bytes = (n: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ minLength: n, maxLength: n });
-const maxFrameField = fc.oneof(
-  fc.integer({ min: MIN_MAX_FRAME, max: MAX_MAX_FRAME }),
-  fc.constantFrom(MIN_MAX_FRAME, MAX_MAX_FRAME),
-);
+const maxFrameField = fc.oneof(fc.integer({ min: MIN_MAX_FRAME, max: MAX_MAX_FRAME }), fc.constantFrom(MIN_MAX_FRAME, MAX_MAX_FRAME));
 const reason = fc
   .oneof(fc.string({ maxLength: CLOSE_REASON_MAX }), fc.string({ unit: 'binary', maxLength: 64 }))
   .filter((s) => Buffer.byteLength(s) <= CLOSE_REASON_MAX && Buffer.from(s).toString() === s);

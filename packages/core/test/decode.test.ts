@@ -64,9 +64,7 @@ describe('FrameDecoder: incremental parsing', () => {
     expect(feed(decoder, bytes.subarray(0, 5))).toEqual([]);
     expect(feed(decoder, bytes.subarray(5, 16))).toEqual([]);
     const frames = feed(decoder, bytes.subarray(16));
-    expect(frames.map(plain)).toEqual([
-      { type: FrameType.DATA, streamId: 7, offset: 0, syn: true, fin: false, payload: '68656c6c6f' },
-    ]);
+    expect(frames.map(plain)).toEqual([{ type: FrameType.DATA, streamId: 7, offset: 0, syn: true, fin: false, payload: '68656c6c6f' }]);
     expect(decoder.bufferedBytes).toBe(0);
   });
 
@@ -105,9 +103,7 @@ describe('FrameDecoder: incremental parsing', () => {
   it('ignores empty chunks', () => {
     const decoder = new FrameDecoder({ maxFrame: MAX_FRAME });
     const bytes = encode({ type: FrameType.ACK, count: 1 });
-    expect(feed(decoder, new Uint8Array(0), bytes.subarray(0, 3), new Uint8Array(0), bytes.subarray(3))).toEqual([
-      { type: FrameType.ACK, count: 1 },
-    ]);
+    expect(feed(decoder, new Uint8Array(0), bytes.subarray(0, 3), new Uint8Array(0), bytes.subarray(3))).toEqual([{ type: FrameType.ACK, count: 1 }]);
   });
 
   it('drains thousands of one-byte chunks queued before the first next()', () => {
@@ -149,12 +145,7 @@ describe('FrameDecoder: payload views', () => {
   it('returns a view when only the payload lies in one chunk, the header and offset having been split', () => {
     const bytes = raw(0, 0, 1, `${U64_ZERO} 0102030405`);
     const payloadChunk = Buffer.from(bytes.subarray(20));
-    const [data] = feed(
-      new FrameDecoder({ maxFrame: MAX_FRAME }),
-      bytes.subarray(0, 7),
-      bytes.subarray(7, 20),
-      payloadChunk,
-    ) as [DataFrame];
+    const [data] = feed(new FrameDecoder({ maxFrame: MAX_FRAME }), bytes.subarray(0, 7), bytes.subarray(7, 20), payloadChunk) as [DataFrame];
     expect(data.payload.buffer).toBe(payloadChunk.buffer);
     expect(Buffer.from(data.payload).toString('hex')).toBe('0102030405');
   });
@@ -202,9 +193,7 @@ describe('FrameDecoder: max frame (SPEC §4)', () => {
 
   it('rejects a maxFrame that is not a u32', () => {
     expect(() => new FrameDecoder({ maxFrame: -1 })).toThrow(expect.objectContaining({ code: 'MPX_ERR_INVALID_ARGUMENT' }));
-    expect(() => new FrameDecoder({ maxFrame: 2 ** 32 })).toThrow(
-      expect.objectContaining({ code: 'MPX_ERR_INVALID_ARGUMENT' }),
-    );
+    expect(() => new FrameDecoder({ maxFrame: 2 ** 32 })).toThrow(expect.objectContaining({ code: 'MPX_ERR_INVALID_ARGUMENT' }));
   });
 });
 
@@ -219,8 +208,8 @@ describe('FrameDecoder: after an error', () => {
       first = err;
     }
     expect(first).toBeInstanceOf(MpxProtocolError);
-    expect(() => decoder.next()).toThrow(first as Error);
-    expect(() => decoder.push(encode({ type: FrameType.ACK, count: 0 }))).toThrow(first as Error);
+    expect(() => decoder.next()).toThrow(first);
+    expect(() => decoder.push(encode({ type: FrameType.ACK, count: 0 }))).toThrow(first);
     expect(decoder.bufferedBytes).toBe(0);
   });
 
@@ -308,9 +297,7 @@ describe('FrameDecoder: body rules (SPEC §2, §3, §5)', () => {
   it('accepts offsets of 2^53 - 1', () => {
     const [data] = decodeAll(raw(FrameType.DATA, 0x02, 1, U64_MAX_SAFE), MAX_FRAME) as [DataFrame];
     expect(data.offset).toBe(Number.MAX_SAFE_INTEGER);
-    expect(decodeAll(raw(FrameType.ACK, 0, 0, U64_MAX_SAFE), MAX_FRAME)).toEqual([
-      { type: FrameType.ACK, count: Number.MAX_SAFE_INTEGER },
-    ]);
+    expect(decodeAll(raw(FrameType.ACK, 0, 0, U64_MAX_SAFE), MAX_FRAME)).toEqual([{ type: FrameType.ACK, count: Number.MAX_SAFE_INTEGER }]);
   });
 
   it('rejects DATA whose last byte would lie at 2^53 or beyond', () => {
@@ -323,9 +310,7 @@ describe('FrameDecoder: body rules (SPEC §2, §3, §5)', () => {
   });
 
   it('decodes a PING opaque of 2^64 - 1 as a bigint', () => {
-    expect(decodeAll(raw(FrameType.PING, 0, 0, 'ffffffffffffffff'), MAX_FRAME)).toEqual([
-      { type: FrameType.PING, opaque: 2n ** 64n - 1n },
-    ]);
+    expect(decodeAll(raw(FrameType.PING, 0, 0, 'ffffffffffffffff'), MAX_FRAME)).toEqual([{ type: FrameType.PING, opaque: 2n ** 64n - 1n }]);
   });
 
   it('rejects a CLOSE reason above 256 bytes', () => {
@@ -407,12 +392,8 @@ describe('decodeAll', () => {
 
   it('throws PROTOCOL on a trailing partial frame', () => {
     const bytes = encode({ type: FrameType.ACK, count: 1 });
-    expect(() => decodeAll(bytes.subarray(0, 5), MAX_FRAME)).toThrow(
-      expect.objectContaining({ wireCode: WireCode.PROTOCOL }),
-    );
-    expect(() => decodeAll(bytes.subarray(0, 13), MAX_FRAME)).toThrow(
-      expect.objectContaining({ wireCode: WireCode.PROTOCOL }),
-    );
+    expect(() => decodeAll(bytes.subarray(0, 5), MAX_FRAME)).toThrow(expect.objectContaining({ wireCode: WireCode.PROTOCOL }));
+    expect(() => decodeAll(bytes.subarray(0, 13), MAX_FRAME)).toThrow(expect.objectContaining({ wireCode: WireCode.PROTOCOL }));
   });
 
   it('returns nothing for no bytes', () => {

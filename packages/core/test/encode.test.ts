@@ -164,14 +164,8 @@ describe('encoder input validation', () => {
     ['CLOSE with a 257-byte reason', { type: FrameType.CLOSE, session: false, code: 0, reason: 'a'.repeat(257) }],
     ['CLOSE with a 258-byte UTF-8 reason', { type: FrameType.CLOSE, session: false, code: 0, reason: 'é'.repeat(129) }],
     ['CLOSE with a negative code', { type: FrameType.CLOSE, session: false, code: -1, reason: '' }],
-    [
-      'CHALLENGE with a 15-byte nonce',
-      { type: FrameType.CHALLENGE, minVersion: 1, maxVersion: 1, nonce: new Uint8Array(15) },
-    ],
-    [
-      'CHALLENGE with version 256',
-      { type: FrameType.CHALLENGE, minVersion: 1, maxVersion: 256, nonce: new Uint8Array(16) },
-    ],
+    ['CHALLENGE with a 15-byte nonce', { type: FrameType.CHALLENGE, minVersion: 1, maxVersion: 1, nonce: new Uint8Array(15) }],
+    ['CHALLENGE with version 256', { type: FrameType.CHALLENGE, minVersion: 1, maxVersion: 256, nonce: new Uint8Array(16) }],
     ['HELLO with weight 0', { ...HELLO, weight: 0 }],
     ['HELLO with weight 65536', { ...HELLO, weight: 65536 }],
     ['HELLO with a 17-byte session id', { ...HELLO, sessionId: new Uint8Array(17) }],
@@ -222,8 +216,6 @@ describe('clampReason', () => {
     const clamped = clampReason('a' + '😀'.repeat(100));
     expect(Buffer.byteLength(clamped)).toBe(253);
     expect(clamped).toBe('a' + '😀'.repeat(63));
-    expect(() =>
-      encodeFrame({ type: FrameType.CLOSE, session: false, code: 0, reason: clampReason('é'.repeat(500)) }),
-    ).not.toThrow();
+    expect(() => encodeFrame({ type: FrameType.CLOSE, session: false, code: 0, reason: clampReason('é'.repeat(500)) })).not.toThrow();
   });
 });

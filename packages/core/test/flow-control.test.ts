@@ -46,10 +46,7 @@ describe('SendCredit', () => {
   });
 
   it('never goes negative under any mix of charges and updates', () => {
-    const op = fc.oneof(
-      fc.record({ charge: fc.integer({ min: 0, max: 500 }) }),
-      fc.record({ update: fc.integer({ min: 0, max: 5000 }) }),
-    );
+    const op = fc.oneof(fc.record({ charge: fc.integer({ min: 0, max: 500 }) }), fc.record({ update: fc.integer({ min: 0, max: 5000 }) }));
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1000 }), fc.array(op, { maxLength: 50 }), (initial, ops) => {
         const credit = new SendCredit(initial);
@@ -77,15 +74,10 @@ describe('SendCredit', () => {
   });
 
   it('ends at the largest WINDOW whatever the order and duplication of updates', () => {
-    const updates = fc
-      .array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 30 })
-      .chain((values) => {
-        const doubled = [...values, ...values.slice(0, Math.ceil(values.length / 2))];
-        return fc.tuple(
-          fc.constant(values),
-          fc.shuffledSubarray(doubled, { minLength: doubled.length, maxLength: doubled.length }),
-        );
-      });
+    const updates = fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 30 }).chain((values) => {
+      const doubled = [...values, ...values.slice(0, Math.ceil(values.length / 2))];
+      return fc.tuple(fc.constant(values), fc.shuffledSubarray(doubled, { minLength: doubled.length, maxLength: doubled.length }));
+    });
     fc.assert(
       fc.property(updates, ([values, arrival]) => {
         const credit = new SendCredit(0);

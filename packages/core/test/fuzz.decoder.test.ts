@@ -27,7 +27,12 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ type: fc.constant(FrameType.RESET), streamId: id, code: fc.integer({ min: 0, max: 0x20 }), finalSize: u64 }),
   fc.record({ type: fc.constant(FrameType.ACK), count: u64 }),
   fc.record({ type: fc.constantFrom(FrameType.PING, FrameType.PONG), opaque: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) }),
-  fc.record({ type: fc.constant(FrameType.CLOSE), session: fc.boolean(), code: fc.integer({ min: 0, max: 0x20 }), reason: fc.string({ maxLength: 40 }) }),
+  fc.record({
+    type: fc.constant(FrameType.CLOSE),
+    session: fc.boolean(),
+    code: fc.integer({ min: 0, max: 0x20 }),
+    reason: fc.string({ maxLength: 40 }),
+  }),
   fc.record({
     type: fc.constant(FrameType.HELLO),
     version: fc.constant(1),
@@ -40,8 +45,13 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
     maxFrame: fc.constantFrom(1024, 65536),
     mac: fc.uint8Array({ minLength: 32, maxLength: 32 }),
   }),
-  fc.record({ type: fc.constant(FrameType.CHALLENGE), minVersion: fc.constant(1), maxVersion: fc.constant(1), nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),
-) as fc.Arbitrary<Frame>;
+  fc.record({
+    type: fc.constant(FrameType.CHALLENGE),
+    minVersion: fc.constant(1),
+    maxVersion: fc.constant(1),
+    nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+  }),
+);
 
 interface Encoded {
   bytes: Buffer;
@@ -90,7 +100,10 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('length' as const),
       frame: fc.nat(),
-      value: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constantFrom(0, 7, 8, 9, 11, 12, 13, 83, 84, 85, 1024, 1025, 65536, 65537, 0xffffff, 0xffffffff)),
+      value: fc.oneof(
+        fc.integer({ min: 0, max: 300 }),
+        fc.constantFrom(0, 7, 8, 9, 11, 12, 13, 83, 84, 85, 1024, 1025, 65536, 65537, 0xffffff, 0xffffffff),
+      ),
     }),
   },
 );
@@ -198,16 +211,11 @@ describe('decoder fuzzing by mutation', { tags: ['soak'] }, () => {
 
   it('a valid stream followed by random bytes: the valid frames come out first, then at most a protocol error', () => {
     fc.assert(
-      fc.property(
-        fc.array(frameArb, { maxLength: 8 }),
-        fc.uint8Array({ minLength: 1, maxLength: 600 }),
-        chunking,
-        (frames, noise, sizes) => {
-          const valid = encodeAll(frames).bytes;
-          const result = feed(chunks(Buffer.concat([valid, noise]), sizes), 65536);
-          expect(result.frames.slice(0, frames.length).map(plain)).toEqual(frames.map(plain));
-        },
-      ),
+      fc.property(fc.array(frameArb, { maxLength: 8 }), fc.uint8Array({ minLength: 1, maxLength: 600 }), chunking, (frames, noise, sizes) => {
+        const valid = encodeAll(frames).bytes;
+        const result = feed(chunks(Buffer.concat([valid, noise]), sizes), 65536);
+        expect(result.frames.slice(0, frames.length).map(plain)).toEqual(frames.map(plain));
+      }),
       { seed: 0xf022_0002, numRuns: 800 },
     );
   });

@@ -86,14 +86,29 @@ const sessionFrameArb: fc.Arbitrary<Frame> = fc.oneof(
     })
     .map((f): Frame => ({ type: FrameType.DATA, ...f, fin: f.fin || (f.payload.length === 0 && !f.syn) })),
   fc.record({ type: fc.constant(FrameType.WINDOW), streamId: fc.constantFrom(0, 1, 2, 3), maxOffset: fc.nat() }) as fc.Arbitrary<Frame>,
-  fc.record({ type: fc.constant(FrameType.RESET), streamId: fc.constantFrom(1, 2, 3, 7), code: fc.nat({ max: 0x20 }), finalSize: fc.nat({ max: 1000 }) }) as fc.Arbitrary<Frame>,
+  fc.record({
+    type: fc.constant(FrameType.RESET),
+    streamId: fc.constantFrom(1, 2, 3, 7),
+    code: fc.nat({ max: 0x20 }),
+    finalSize: fc.nat({ max: 1000 }),
+  }) as fc.Arbitrary<Frame>,
   fc.record({ type: fc.constant(FrameType.ACK), count: fc.nat({ max: 5 }) }) as fc.Arbitrary<Frame>,
   fc.record({ type: fc.constantFrom(FrameType.PING, FrameType.PONG), opaque: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) }) as fc.Arbitrary<Frame>,
-  fc.record({ type: fc.constant(FrameType.CLOSE), session: fc.boolean(), code: fc.nat({ max: 0x12 }), reason: fc.string({ maxLength: 20 }) }) as fc.Arbitrary<Frame>,
+  fc.record({
+    type: fc.constant(FrameType.CLOSE),
+    session: fc.boolean(),
+    code: fc.nat({ max: 0x12 }),
+    reason: fc.string({ maxLength: 20 }),
+  }) as fc.Arbitrary<Frame>,
 );
 
 const caseArb: fc.Arbitrary<Case> = fc.oneof(
-  fc.record({ kind: fc.constant('bytes' as const), bytes: fc.uint8Array({ maxLength: 400, size: 'max' }), afterChallenge: fc.boolean(), end: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('bytes' as const),
+    bytes: fc.uint8Array({ maxLength: 400, size: 'max' }),
+    afterChallenge: fc.boolean(),
+    end: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant('hello' as const), mutation: mutationArb, end: fc.boolean() }),
   fc.record({
     kind: fc.constant('frames' as const),

@@ -3,6 +3,7 @@
 // the server restarting under a running MpxClient fails old streams with a
 // code and new streams work; the core writes no files.
 import { readFileSync, readdirSync } from 'node:fs';
+import type * as fsModule from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -140,7 +141,10 @@ describe('faults: the server restarts while an MpxClient runs', () => {
       return pair.a;
     };
     const client = new MpxClient({
-      targets: [{ label: 'a', dial }, { label: 'b', dial }],
+      targets: [
+        { label: 'a', dial },
+        { label: 'b', dial },
+      ],
       backoffInitialMs: 5,
       backoffMaxMs: 20,
       random: seededRandom(4),
@@ -174,7 +178,7 @@ describe('faults: the server restarts while an MpxClient runs', () => {
 describe('faults: disk-free operation', () => {
   // The mutable module object behind `node:fs`; syncBuiltinESMExports() makes
   // ESM importers see the spies too.
-  const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+  const fs = createRequire(import.meta.url)('node:fs') as typeof fsModule;
   const srcDir = fileURLToPath(new URL('../src/', import.meta.url));
 
   it('has no file system access and no logging in its sources', () => {

@@ -65,7 +65,11 @@ describe('floods from a peer that never reads', () => {
 
   it('answers a PING flood from a peer that reads, without dropping it', async () => {
     const { server, h, peer, session, closed } = await setUp();
-    await flood((b) => peer.sendRaw(b), (i) => u64Frame(FrameType.PING, 0, i), 20_000);
+    await flood(
+      (b) => peer.sendRaw(b),
+      (i) => u64Frame(FrameType.PING, 0, i),
+      20_000,
+    );
     await eventually(() => framesOf(peer, FrameType.PONG).length === 20_000);
     expect(closed).toEqual([]);
     expect(session.carrierCount).toBe(1);
@@ -77,7 +81,11 @@ describe('floods from a peer that never reads', () => {
     const { server, h, peer, pair, session } = await setUp({ maxStreams: 16 });
     pair.a.pause();
     // Each RESET names a new stream: it opens it (SPEC §6.2) and needs a RESET back (§6.4).
-    await flood((b) => peer.sendRaw(b), (i) => resetBytes(2 * i + 1, WireCode.CANCEL, 0), 40_000);
+    await flood(
+      (b) => peer.sendRaw(b),
+      (i) => resetBytes(2 * i + 1, WireCode.CANCEL, 0),
+      40_000,
+    );
     await eventually(() => session.carrierStats().every((c) => c.state !== 'open'));
     const opened = session.stats().streamsOpened;
     // Replies that left before the carrier filled, plus the 16 + 1024 queued.
@@ -133,7 +141,11 @@ describe('floods the server absorbs', () => {
 
   it('ignores an ACK flood of old counts and a PONG flood of unknown values', async () => {
     const { server, h, peer, session, closed } = await setUp();
-    await flood((b) => peer.sendRaw(b), (i) => u64Frame(i % 2 === 0 ? FrameType.ACK : FrameType.PONG, 0, i % 2 === 0 ? 0 : i), 50_000);
+    await flood(
+      (b) => peer.sendRaw(b),
+      (i) => u64Frame(i % 2 === 0 ? FrameType.ACK : FrameType.PONG, 0, i % 2 === 0 ? 0 : i),
+      50_000,
+    );
     await eventually(() => session.carrierStats()[0]!.framesIn >= 50_000);
     expect(closed).toEqual([]);
     h.close();

@@ -6,7 +6,7 @@ import { createMemoryPair } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { FrameType, MAX_ACK_DELAY_MS, WireCode } from '../src/constants.js';
 import { DEFAULTS } from '../src/config.js';
-import { MpxError } from '../src/errors.js';
+import type { MpxError } from '../src/errors.js';
 import type { ResetFrame, WelcomeFrame } from '../src/frame.js';
 import { MpxServer, type ServerOptions } from '../src/server.js';
 import type { Session } from '../src/session.js';

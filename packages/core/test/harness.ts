@@ -19,15 +19,17 @@ export interface Harness {
   close(): void;
 }
 
-export async function connect(options: {
-  weights?: number[];
-  /** Per carrier of `weights`: its role or direction (SPEC §8). */
-  uses?: Array<Omit<AddCarrierOptions, 'weight'>>;
-  client?: SessionOptions;
-  server?: ServerOptions;
-  pair?: MemoryPairOptions;
-  serverInstance?: MpxServer;
-} = {}): Promise<Harness> {
+export async function connect(
+  options: {
+    weights?: number[];
+    /** Per carrier of `weights`: its role or direction (SPEC §8). */
+    uses?: Array<Omit<AddCarrierOptions, 'weight'>>;
+    client?: SessionOptions;
+    server?: ServerOptions;
+    pair?: MemoryPairOptions;
+    serverInstance?: MpxServer;
+  } = {},
+): Promise<Harness> {
   const server = options.serverInstance ?? new MpxServer(options.server);
   const client = new ClientSession(options.client);
   const pairs: MemoryPair[] = [];

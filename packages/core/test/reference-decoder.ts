@@ -14,8 +14,10 @@ export interface ReferenceResult {
   readonly trailing: number;
 }
 
-class Violation {
-  constructor(readonly code: number) {}
+class Violation extends Error {
+  constructor(readonly code: number) {
+    super(`protocol violation, wire code ${code}`);
+  }
 }
 
 function fail(code: number = WireCode.PROTOCOL): never {

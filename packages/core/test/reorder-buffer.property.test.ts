@@ -112,9 +112,7 @@ function opArb(size: number): fc.Arbitrary<Op> {
     },
     {
       weight: 4,
-      arbitrary: fc
-        .option(fc.integer({ min: 1, max: size + 1 }), { nil: undefined })
-        .map((max): Op => ({ kind: 'read', max })),
+      arbitrary: fc.option(fc.integer({ min: 1, max: size + 1 }), { nil: undefined }).map((max): Op => ({ kind: 'read', max })),
     },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: size }).map((s): Op => ({ kind: 'final', size: s })) },
     { weight: 1, arbitrary: fc.constant<Op>({ kind: 'clear' }) },
@@ -229,9 +227,7 @@ describe('ReorderBuffer against a model', () => {
       // Cut points make a cover of [0, n); extra pieces overlap and duplicate it.
       const cuts = fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, n - 1) }), { maxLength: 20 });
       const extra = fc.array(
-        fc
-          .tuple(fc.integer({ min: 0, max: n }), fc.integer({ min: 0, max: n }))
-          .map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
+        fc.tuple(fc.integer({ min: 0, max: n }), fc.integer({ min: 0, max: n })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
         { maxLength: 15 },
       );
       return fc.record({

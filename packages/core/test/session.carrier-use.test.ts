@@ -22,8 +22,16 @@ function bytesOut(stats: CarrierStats[]): number {
 
 describe('HELLO flags for what a carrier is for (SPEC §3.2)', () => {
   const hello: HelloFrame = {
-    type: FrameType.HELLO, version: 1, resume: true, weight: 2, sessionId: new Uint8Array(16), nonce: new Uint8Array(16),
-    streamWindow: 1, sessionWindow: 1, maxFrame: 65536, mac: new Uint8Array(32),
+    type: FrameType.HELLO,
+    version: 1,
+    resume: true,
+    weight: 2,
+    sessionId: new Uint8Array(16),
+    nonce: new Uint8Array(16),
+    streamWindow: 1,
+    sessionWindow: 1,
+    maxFrame: 65536,
+    mac: new Uint8Array(32),
   };
   const decode = (bytes: Uint8Array): HelloFrame => {
     const decoder = new FrameDecoder({ maxFrame: 1024 });

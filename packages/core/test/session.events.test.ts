@@ -4,7 +4,7 @@ import { connect as netConnect, createServer, type AddressInfo } from 'node:net'
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { CarrierStats } from '../src/carrier-link.js';
-import { ClientSession } from '../src/client.js';
+import type { ClientSession } from '../src/client.js';
 import { MpxServer } from '../src/server.js';
 import { connect, digestOf, eventually, nextStream, patternBytes, sha256, writeAll } from './harness.js';
 

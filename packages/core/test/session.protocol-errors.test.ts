@@ -14,7 +14,15 @@ const cases: Array<[string, number, () => Buffer]> = [
   ['reserved header bits', WireCode.PROTOCOL, () => Buffer.concat([header(FrameType.PING, 0, 8, 0, 1), Buffer.alloc(8)])],
   ['undefined flag bits', WireCode.PROTOCOL, () => Buffer.concat([header(FrameType.WINDOW, 0x80, 8, 0), Buffer.alloc(8)])],
   ['DATA beyond the granted credit', WireCode.FLOW_CONTROL, () => dataBytes(1, 1024 * 1024 * 1024, Buffer.from('x'), 0x01)],
-  ['a handshake frame after the handshake', WireCode.PROTOCOL, () => Buffer.concat([header(FrameType.CHALLENGE, 0, 24, 0), Buffer.from('4d505800010100000000000000000000000000000000000000', 'hex').subarray(0, 24)])],
+  [
+    'a handshake frame after the handshake',
+    WireCode.PROTOCOL,
+    () =>
+      Buffer.concat([
+        header(FrameType.CHALLENGE, 0, 24, 0),
+        Buffer.from('4d505800010100000000000000000000000000000000000000', 'hex').subarray(0, 24),
+      ]),
+  ],
   ['DATA for a server stream the server never opened', WireCode.STREAM_STATE, () => dataBytes(1_000_000, 0, Buffer.from('x'), 0x01)],
   ['a stream id 0 on DATA', WireCode.PROTOCOL, () => dataBytes(0, 0, Buffer.from('x'))],
 ];

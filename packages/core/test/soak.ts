@@ -135,10 +135,13 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
         pair.stall();
         stalled.set(
           pair,
-          setTimeout(() => {
-            stalled.delete(pair);
-            pair.unstall();
-          }, randomInt(random, 10, o.maxStallMs)),
+          setTimeout(
+            () => {
+              stalled.delete(pair);
+              pair.unstall();
+            },
+            randomInt(random, 10, o.maxStallMs),
+          ),
         );
       }
     }
@@ -166,7 +169,9 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
     }
     const [back] = await Promise.all([digestOf(s), writeAll(s, data, 16 * 1024)]);
     if (back.bytes !== size || back.sha256 !== sha256(data)) {
-      throw new Error(`soak: stream ${s.id} (seed ${o.seed}, #${i}) echoed ${back.bytes} of ${size} bytes, digest ${back.sha256 === sha256(data) ? 'equal' : 'different'}`);
+      throw new Error(
+        `soak: stream ${s.id} (seed ${o.seed}, #${i}) echoed ${back.bytes} of ${size} bytes, digest ${back.sha256 === sha256(data) ? 'equal' : 'different'}`,
+      );
     }
     bytes += size;
     verified++;

@@ -30,7 +30,12 @@ async function headerRoundTrip(host: string, port: number, rest = ''): Promise<{
 describe('target header (SPEC §6.6)', () => {
   it('matches the golden DATA frame: SYN and TARGET, "example.com" port 443', () => {
     const frame: DataFrame = {
-      type: FrameType.DATA, streamId: 1, offset: 0, syn: true, fin: false, target: true,
+      type: FrameType.DATA,
+      streamId: 1,
+      offset: 0,
+      syn: true,
+      fin: false,
+      target: true,
       payload: encodeTargetHeader({ host: 'example.com', port: 443 }),
     };
     expect(Buffer.concat(encodeFrame(frame)).toString('hex')).toBe(hex(GOLDEN_TARGET_DATA).toString('hex'));
@@ -75,14 +80,22 @@ describe('target streams (SPEC §6.6)', () => {
     h.close();
   });
 
-  it('tells the kind of a stream opened by a higher id\'s frame once its own DATA arrives, before any byte', async () => {
+  it("tells the kind of a stream opened by a higher id's frame once its own DATA arrives, before any byte", async () => {
     const server = new MpxServer();
     const { peer } = rawClient(server);
     const session = new Promise<Session>((resolve) => server.once('session', resolve));
     await peer.hello();
     const opened: MpxStream[] = [];
     (await session).on('stream', (s: MpxStream) => opened.push(s));
-    const data = (streamId: number, target: boolean, payload: Uint8Array): DataFrame => ({ type: FrameType.DATA, streamId, offset: 0, syn: true, fin: false, ...(target ? { target: true } : {}), payload });
+    const data = (streamId: number, target: boolean, payload: Uint8Array): DataFrame => ({
+      type: FrameType.DATA,
+      streamId,
+      offset: 0,
+      syn: true,
+      fin: false,
+      ...(target ? { target: true } : {}),
+      payload,
+    });
     // Stream 3's SYN overtakes stream 1's (they took different carriers).
     peer.send(data(3, false, Buffer.from('plain')));
     await eventually(() => opened.length === 2);
@@ -106,7 +119,7 @@ describe('target streams (SPEC §6.6)', () => {
     h.close();
   });
 
-  it('turns a refusal into the opener\'s error: NOT_ALLOWED', async () => {
+  it("turns a refusal into the opener's error: NOT_ALLOWED", async () => {
     const h = await connect();
     const accepted = nextStream(h.serverSession);
     const c = h.client.openStream({ target: { host: '10.0.0.1', port: 25 } });

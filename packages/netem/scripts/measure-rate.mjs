@@ -15,7 +15,9 @@ const chunk = Buffer.alloc(64 * 1024, 0x61);
 
 const server = createServer((s) => {
   s.on('error', () => {});
-  const pump = () => { while (s.write(chunk)); };
+  const pump = () => {
+    while (s.write(chunk));
+  };
   s.on('drain', pump);
   pump();
 });
@@ -25,7 +27,13 @@ const target = { host: '127.0.0.1', port: server.address().port };
 const path = await Path.start(mode === 'per' ? { target, perConnectionRate: rate } : { target, pathRate: rate });
 
 const blockMs = Number(process.env.BLOCK_MS ?? 0);
-const blocker = blockMs > 0 ? setInterval(() => { const end = performance.now() + blockMs; while (performance.now() < end); }, 100) : undefined;
+const blocker =
+  blockMs > 0
+    ? setInterval(() => {
+        const end = performance.now() + blockMs;
+        while (performance.now() < end);
+      }, 100)
+    : undefined;
 
 const counts = new Array(conns).fill(0);
 const sockets = [];

@@ -153,11 +153,11 @@ export class Path extends EventEmitter {
     this.#sharedDown = new SharedBucket(o.pathRate ?? Infinity, this.#now);
     this.#queueUp = new PathQueue(o.pathQueue, () => this.#sharedUp.bucket.rate);
     this.#queueDown = new PathQueue(o.pathQueue, () => this.#sharedDown.bucket.rate);
-    const path = this;
+    const delayMs = (): number => this.#delayMs;
     const pumpLink = (shared: SharedBucket, queue: PathQueue, count: (n: number) => void): PumpLink => ({
       now: this.#now,
       get delayMs() {
-        return path.#delayMs;
+        return delayMs();
       },
       shared,
       queue,
@@ -333,7 +333,7 @@ export async function startPaths(list: PathOptions[]): Promise<Path[]> {
   const results = await Promise.allSettled(list.map((o) => Path.start(o)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
-    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    await Promise.all(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.close()] : [])));
     throw failed.reason;
   }
   return results.map((r) => (r as PromiseFulfilledResult<Path>).value);

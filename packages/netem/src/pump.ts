@@ -264,18 +264,24 @@ export class Pump implements BucketWaiter {
     if (this.#ownTimer !== null) return;
     const b = this.bucket;
     const ms = b.waitMs(wakeGrain(b.rate, b.burst, this.#pending[0]?.length ?? 1));
-    this.#ownTimer = setTimeout(() => {
-      this.#ownTimer = null;
-      this.run();
-    }, Math.max(1, Math.round(ms)));
+    this.#ownTimer = setTimeout(
+      () => {
+        this.#ownTimer = null;
+        this.run();
+      },
+      Math.max(1, Math.round(ms)),
+    );
   }
 
   #armLine(ms: number): void {
     if (this.#lineTimer !== null) return;
-    this.#lineTimer = setTimeout(() => {
-      this.#lineTimer = null;
-      this.run();
-    }, Math.max(1, Math.round(ms)));
+    this.#lineTimer = setTimeout(
+      () => {
+        this.#lineTimer = null;
+        this.run();
+      },
+      Math.max(1, Math.round(ms)),
+    );
   }
 
   #clearOwnTimer(): void {

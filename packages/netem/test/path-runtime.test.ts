@@ -14,7 +14,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-
 async function echoed(s: Socket, text: string): Promise<number> {
   const t0 = performance.now();
   const got = readBytes(s, text.length);

@@ -8,8 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Path, startPaths } from '../src/path.js';
-import type { PathOptions } from '../src/path.js';
-import { cleanups, client, collect, dial, echoServer, startPath, pattern, readBytes, sinkServer, sourceServer } from './helpers.js';
+import { cleanups, client, collect, echoServer, startPath, pattern, readBytes, sinkServer, sourceServer } from './helpers.js';
 
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -20,7 +19,6 @@ async function withServer<T extends { close(): Promise<void> }>(p: Promise<T>): 
   cleanups.push(() => s.close());
   return s;
 }
-
 
 /** Resolves with hadError on 'close' (events.once would reject on the 'error' before it). */
 function closeOf(s: Socket): Promise<boolean> {

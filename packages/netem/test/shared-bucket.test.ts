@@ -5,13 +5,15 @@ import type { BucketWaiter } from '../src/shared-bucket.js';
 /** A consumer that wants `limit` bytes and takes them in 64 KiB pieces. */
 class Greedy implements BucketWaiter {
   got = 0;
-  constructor(
-    private readonly shared: SharedBucket,
-    private readonly limit = Number.MAX_SAFE_INTEGER,
-  ) {}
+  readonly #shared: SharedBucket;
+  readonly #limit: number;
+  constructor(shared: SharedBucket, limit = Number.MAX_SAFE_INTEGER) {
+    this.#shared = shared;
+    this.#limit = limit;
+  }
   pull(): void {
-    while (this.got < this.limit) {
-      const g = this.shared.tryTake(this, Math.min(64 * 1024, this.limit - this.got));
+    while (this.got < this.#limit) {
+      const g = this.#shared.tryTake(this, Math.min(64 * 1024, this.#limit - this.got));
       if (g === 0) return;
       this.got += g;
     }

@@ -9,16 +9,7 @@
 import type { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { randomBytes, randomInt, seededRandom } from './seeded-random.js';
-import {
-  collectBytes,
-  digestOf,
-  randomSlices,
-  waitForClose,
-  waitForDrain,
-  watchErrors,
-  writeChunks,
-  writeRandom,
-} from './stream-helpers.js';
+import { collectBytes, digestOf, randomSlices, waitForClose, waitForDrain, watchErrors, writeChunks, writeRandom } from './stream-helpers.js';
 
 export interface CarrierPair {
   /** The dialled end. */
@@ -127,7 +118,10 @@ export function runCarrierSuite(name: string, makePair: CarrierPairFactory, opti
           run(async ({ x, y, xErrors, yErrors }) => {
             const random = seededRandom(seed + 2);
             const sizes = Array.from({ length: 10_000 }, () => randomInt(random, 1, 100));
-            const data = randomBytes(random, sizes.reduce((sum, n) => sum + n, 0));
+            const data = randomBytes(
+              random,
+              sizes.reduce((sum, n) => sum + n, 0),
+            );
             const writes: Buffer[] = [];
             for (let offset = 0, i = 0; i < sizes.length; offset += sizes[i++] ?? 0) {
               writes.push(data.subarray(offset, offset + (sizes[i] ?? 0)));
@@ -240,14 +234,16 @@ export function runCarrierSuite(name: string, makePair: CarrierPairFactory, opti
           run(async ({ x, y, xErrors, yErrors }) => {
             const received = later(collectBytes(y));
             await new Promise<void>((resolve, reject) => x.write(Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
-            const written = later(new Promise<void>((resolve, reject) => {
-              x.cork();
-              x.write(Buffer.from('ab'));
-              x.write(Buffer.alloc(0));
-              x.write(Uint8Array.of(0x63, 0x64));
-              x.write(Buffer.from('ef'), (err) => (err ? reject(err) : resolve()));
-              x.uncork();
-            }));
+            const written = later(
+              new Promise<void>((resolve, reject) => {
+                x.cork();
+                x.write(Buffer.from('ab'));
+                x.write(Buffer.alloc(0));
+                x.write(Uint8Array.of(0x63, 0x64));
+                x.write(Buffer.from('ef'), (err) => (err ? reject(err) : resolve()));
+                x.uncork();
+              }),
+            );
             await written;
             x.end();
             expect(await received).toEqual(digestOf(Buffer.from('abcdef')));

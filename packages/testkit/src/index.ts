@@ -10,15 +10,6 @@ export { runCarrierSuite } from './conformance.js';
 export { acceptQueue, rejectionOf } from './accept-queue.js';
 export { runTransportContractSuite, type TransportSubject } from './transport-contract.js';
 export type { Digest } from './stream-helpers.js';
-export {
-  collectBytes,
-  digestOf,
-  randomSlices,
-  waitForClose,
-  waitForDrain,
-  watchErrors,
-  writeChunks,
-  writeRandom,
-} from './stream-helpers.js';
+export { collectBytes, digestOf, randomSlices, waitForClose, waitForDrain, watchErrors, writeChunks, writeRandom } from './stream-helpers.js';
 export { silentServer, type SilentServer } from './silent-server.js';
 export { ensureProgram, onPath, type ProgramFound, type ProgramWanted } from './programs.js';

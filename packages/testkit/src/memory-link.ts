@@ -59,121 +59,123 @@ export class MemoryLink {
   reader: LinkReader | undefined;
   writer: LinkWriter | undefined;
 
-  private latencyMs: number;
-  private bytesPerSecond: number | undefined;
-  private stalled = false;
-  private aborted = false;
-  private eofQueued = false;
-  private readonly queue: (Entry | undefined)[] = [];
-  private head = 0;
-  private headOffset = 0;
-  private inFlight = 0;
-  private heldCallback: WriteCallback | null = null;
-  private lastDueAt = 0;
-  private nextFreeAt = 0;
-  private immediate: NodeJS.Immediate | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  #latencyMs: number;
+  #bytesPerSecond: number | undefined;
+  #stalled = false;
+  #aborted = false;
+  #eofQueued = false;
+  readonly #queue: (Entry | undefined)[] = [];
+  #head = 0;
+  #headOffset = 0;
+  #inFlight = 0;
+  #heldCallback: WriteCallback | null = null;
+  #lastDueAt = 0;
+  #nextFreeAt = 0;
+  #immediate: NodeJS.Immediate | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  readonly #options: LinkOptions;
 
-  constructor(private readonly options: LinkOptions) {
-    this.latencyMs = options.latencyMs;
-    this.bytesPerSecond = options.bytesPerSecond;
+  constructor(options: LinkOptions) {
+    this.#options = options;
+    this.#latencyMs = options.latencyMs;
+    this.#bytesPerSecond = options.bytesPerSecond;
   }
 
   /** Take bytes from the writer. `callback` completes once the path holds at most its window. */
   send(chunks: readonly Buffer[], callback: WriteCallback): void {
-    if (this.aborted || this.eofQueued) {
+    if (this.#aborted || this.#eofQueued) {
       callback();
       return;
     }
     for (const chunk of chunks) {
       if (chunk.length === 0) continue;
-      this.queue.push({ buf: chunk, dueAt: this.nextDueAt() });
-      this.inFlight += chunk.length;
+      this.#queue.push({ buf: chunk, dueAt: this.#nextDueAt() });
+      this.#inFlight += chunk.length;
     }
     // Like a kernel send buffer: the write completes once the path holds at
     // most a window of bytes, so a reader that does not read stops the writer.
-    if (this.inFlight <= this.options.window) callback();
-    else this.heldCallback = callback;
+    if (this.#inFlight <= this.#options.window) callback();
+    else this.#heldCallback = callback;
     this.schedule();
   }
 
   /** The writer finished (or closed cleanly): end-of-stream follows the bytes in flight. */
   sendEof(): void {
-    if (this.aborted || this.eofQueued) return;
-    this.eofQueued = true;
-    this.queue.push({ buf: null, dueAt: this.nextDueAt() });
+    if (this.#aborted || this.#eofQueued) return;
+    this.#eofQueued = true;
+    this.#queue.push({ buf: null, dueAt: this.#nextDueAt() });
     this.schedule();
   }
 
   /** Drop everything in flight; a held write callback completes with `error`. */
   abort(error: Error): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.cancelWakeups();
-    this.queue.length = 0;
-    this.head = 0;
-    this.headOffset = 0;
-    this.inFlight = 0;
-    const held = this.heldCallback;
-    this.heldCallback = null;
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#cancelWakeups();
+    this.#queue.length = 0;
+    this.#head = 0;
+    this.#headOffset = 0;
+    this.#inFlight = 0;
+    const held = this.#heldCallback;
+    this.#heldCallback = null;
     held?.(error);
   }
 
   setStalled(stalled: boolean): void {
-    this.stalled = stalled;
-    if (stalled) this.cancelWakeups();
+    this.#stalled = stalled;
+    if (stalled) this.#cancelWakeups();
     else this.schedule();
   }
 
   setLatency(ms: number): void {
-    this.latencyMs = ms;
+    this.#latencyMs = ms;
   }
 
   setRate(bytesPerSecond: number | undefined): void {
-    this.bytesPerSecond = bytesPerSecond;
-    this.nextFreeAt = 0;
-    this.cancelWakeups();
+    this.#bytesPerSecond = bytesPerSecond;
+    this.#nextFreeAt = 0;
+    this.#cancelWakeups();
     this.schedule();
   }
 
   /** Ask for a delivery pass soon (new bytes, or the reader made room). */
   schedule(): void {
-    if (this.stalled || this.aborted || this.immediate !== null || this.timer !== null) return;
-    this.immediate = setImmediate(this.pump);
+    if (this.#stalled || this.#aborted || this.#immediate !== null || this.#timer !== null) return;
+    this.#immediate = setImmediate(this.#pump);
   }
 
-  private nextDueAt(): number {
-    if (this.latencyMs <= 0 && this.lastDueAt === 0) return 0;
-    this.lastDueAt = Math.max(performance.now() + this.latencyMs, this.lastDueAt);
-    return this.lastDueAt;
+  #nextDueAt(): number {
+    if (this.#latencyMs <= 0 && this.#lastDueAt === 0) return 0;
+    this.#lastDueAt = Math.max(performance.now() + this.#latencyMs, this.#lastDueAt);
+    return this.#lastDueAt;
   }
 
-  private wakeAt(at: number, now: number): void {
-    this.timer = setTimeout(this.pump, Math.max(1, Math.ceil(at - now)));
+  #wakeAt(at: number, now: number): void {
+    this.#timer = setTimeout(this.#pump, Math.max(1, Math.ceil(at - now)));
   }
 
-  private cancelWakeups(): void {
-    if (this.immediate !== null) clearImmediate(this.immediate);
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.immediate = null;
-    this.timer = null;
+  #cancelWakeups(): void {
+    if (this.#immediate !== null) clearImmediate(this.#immediate);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#immediate = null;
+    this.#timer = null;
   }
 
-  private readonly pump = (): void => {
-    this.cancelWakeups();
+  readonly #pump = (): void => {
+    this.#cancelWakeups();
     let budget = PUMP_BUDGET;
-    while (!this.stalled && !this.aborted) {
-      const entry = this.queue[this.head];
+    while (!this.#stalled && !this.#aborted) {
+      const entry = this.#queue[this.#head];
       const reader = this.reader;
       if (entry === undefined || reader === undefined) {
-        this.compact();
+        this.#compact();
         return;
       }
-      const rate = this.bytesPerSecond;
+      const rate = this.#bytesPerSecond;
       const now = entry.dueAt > 0 || rate !== undefined ? performance.now() : 0;
-      if (entry.dueAt > now) return this.wakeAt(entry.dueAt, now);
+      if (entry.dueAt > now) return this.#wakeAt(entry.dueAt, now);
       if (entry.buf === null) {
-        this.advanceEntry();
+        this.#advanceEntry();
         if (!reader.isGone()) reader.acceptEof();
         continue;
       }
@@ -183,70 +185,70 @@ export class MemoryLink {
         this.writer?.resetByPeer();
         return;
       }
-      if (rate !== undefined && this.nextFreeAt > now) return this.wakeAt(this.nextFreeAt, now);
+      if (rate !== undefined && this.#nextFreeAt > now) return this.#wakeAt(this.#nextFreeAt, now);
       if (!reader.hasRoom()) return; // the reader's _read() schedules us again
       if (budget <= 0) break;
-      const piece = this.take(this.pieceLimit(rate), now);
-      if (rate !== undefined) this.nextFreeAt = Math.max(this.nextFreeAt, now) + (piece.length * 1000) / rate;
+      const piece = this.#take(this.#pieceLimit(rate), now);
+      if (rate !== undefined) this.#nextFreeAt = Math.max(this.#nextFreeAt, now) + (piece.length * 1000) / rate;
       this.delivered += piece.length;
-      this.inFlight -= piece.length;
+      this.#inFlight -= piece.length;
       budget -= piece.length;
       reader.accept(piece);
-      this.releaseHeld();
+      this.#releaseHeld();
     }
     this.schedule();
   };
 
-  private pieceLimit(rate: number | undefined): number {
-    let limit = this.options.maxChunk;
+  #pieceLimit(rate: number | undefined): number {
+    let limit = this.#options.maxChunk;
     if (rate !== undefined) limit = Math.min(limit, Math.max(1, Math.floor(rate * RATE_PIECE_SECONDS)));
-    const jitter = this.options.jitter;
+    const jitter = this.#options.jitter;
     if (jitter !== undefined) limit = randomInt(jitter, 1, Math.min(limit, JITTER_DEFAULT_MAX));
     return limit;
   }
 
   /** Up to `limit` bytes from the head; spans entries (copying) only under jitter. */
-  private take(limit: number, now: number): Buffer {
-    const first = this.takeFromHead(limit);
-    if (this.options.jitter === undefined || first.length >= limit) return first;
+  #take(limit: number, now: number): Buffer {
+    const first = this.#takeFromHead(limit);
+    if (this.#options.jitter === undefined || first.length >= limit) return first;
     const parts = [first];
     let size = first.length;
     while (size < limit) {
-      const next = this.queue[this.head];
+      const next = this.#queue[this.#head];
       if (next === undefined || next.buf === null || next.dueAt > now) break;
-      const part = this.takeFromHead(limit - size);
+      const part = this.#takeFromHead(limit - size);
       parts.push(part);
       size += part.length;
     }
     return parts.length === 1 ? first : Buffer.concat(parts, size);
   }
 
-  private takeFromHead(limit: number): Buffer {
-    const buf = this.queue[this.head]?.buf ?? EMPTY;
-    const n = Math.min(limit, buf.length - this.headOffset);
-    const piece = buf.subarray(this.headOffset, this.headOffset + n);
-    this.headOffset += n;
-    if (this.headOffset === buf.length) this.advanceEntry();
+  #takeFromHead(limit: number): Buffer {
+    const buf = this.#queue[this.#head]?.buf ?? EMPTY;
+    const n = Math.min(limit, buf.length - this.#headOffset);
+    const piece = buf.subarray(this.#headOffset, this.#headOffset + n);
+    this.#headOffset += n;
+    if (this.#headOffset === buf.length) this.#advanceEntry();
     return piece;
   }
 
-  private advanceEntry(): void {
-    this.queue[this.head] = undefined;
-    this.head++;
-    this.headOffset = 0;
-    if (this.head >= 1024 && this.head * 2 >= this.queue.length) this.compact();
+  #advanceEntry(): void {
+    this.#queue[this.#head] = undefined;
+    this.#head++;
+    this.#headOffset = 0;
+    if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) this.#compact();
   }
 
-  private compact(): void {
-    if (this.head === 0) return;
-    this.queue.splice(0, this.head);
-    this.head = 0;
+  #compact(): void {
+    if (this.#head === 0) return;
+    this.#queue.splice(0, this.#head);
+    this.#head = 0;
   }
 
-  private releaseHeld(): void {
-    if (this.heldCallback === null || this.inFlight > this.options.window) return;
-    const held = this.heldCallback;
-    this.heldCallback = null;
+  #releaseHeld(): void {
+    if (this.#heldCallback === null || this.#inFlight > this.#options.window) return;
+    const held = this.#heldCallback;
+    this.#heldCallback = null;
     held();
   }
 }

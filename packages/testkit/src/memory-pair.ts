@@ -54,46 +54,46 @@ const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 /** One end of the pair: writes go to `outbound`, reads come from `inbound`. */
 class MemoryCarrier extends Duplex implements LinkReader, LinkWriter {
   peer: MemoryCarrier | undefined;
+  readonly #outbound: MemoryLink;
+  readonly #inbound: MemoryLink;
 
-  constructor(
-    highWaterMark: number,
-    private readonly outbound: MemoryLink,
-    private readonly inbound: MemoryLink,
-  ) {
+  constructor(highWaterMark: number, outbound: MemoryLink, inbound: MemoryLink) {
     super({ allowHalfOpen: true, readableHighWaterMark: highWaterMark, writableHighWaterMark: highWaterMark });
+    this.#outbound = outbound;
+    this.#inbound = inbound;
     outbound.writer = this;
     inbound.reader = this;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: WriteCallback): void {
-    this.outbound.send([chunk], callback);
+    this.#outbound.send([chunk], callback);
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: WriteCallback): void {
-    this.outbound.send(
+    this.#outbound.send(
       chunks.map((c) => c.chunk),
       callback,
     );
   }
 
   override _final(callback: WriteCallback): void {
-    this.outbound.sendEof();
+    this.#outbound.sendEof();
     callback();
   }
 
   override _read(): void {
-    this.inbound.schedule();
+    this.#inbound.schedule();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (error === null) {
       // Clean close: what is in flight still arrives, then end-of-stream.
-      this.outbound.sendEof();
-      this.inbound.schedule();
+      this.#outbound.sendEof();
+      this.#inbound.schedule();
     } else {
       const reset = connectionReset('read');
-      this.outbound.abort(error);
-      this.inbound.abort(reset);
+      this.#outbound.abort(error);
+      this.#inbound.abort(reset);
       const peer = this.peer;
       if (peer !== undefined) setImmediate(() => peer.resetByPeer(reset));
     }

@@ -45,10 +45,16 @@ export function ensureProgram(wanted: ProgramWanted): ProgramFound {
   const name = wanted.commands.join(' / ');
   const found = onPath(...wanted.commands);
   if (found !== undefined) return { path: found, note: `${name} found at ${found}` };
-  if (process.getuid?.() !== 0) return { path: undefined, note: `${name} is not on PATH and this is not root: apt-get install -y ${wanted.debianPackage}` };
-  if (onPath('apt-get') === undefined) return { path: undefined, note: `${name} is not on PATH and there is no apt-get to install ${wanted.debianPackage}` };
+  if (process.getuid?.() !== 0)
+    return { path: undefined, note: `${name} is not on PATH and this is not root: apt-get install -y ${wanted.debianPackage}` };
+  if (onPath('apt-get') === undefined)
+    return { path: undefined, note: `${name} is not on PATH and there is no apt-get to install ${wanted.debianPackage}` };
   wanted.log?.(`${name} not found: apt-get install -y ${wanted.debianPackage} …`);
-  const options = { stdio: 'ignore' as const, timeout: wanted.installTimeoutMs ?? 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+  const options = {
+    stdio: 'ignore' as const,
+    timeout: wanted.installTimeoutMs ?? 300_000,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  };
   try {
     if (!aptUpdated) execFileSync('apt-get', ['update'], options);
     aptUpdated = true;

@@ -103,11 +103,7 @@ export function collectBytes(stream: Readable, expectedLength?: number): Promise
  * With `random`, about a quarter of the writes go out as cork()/uncork()
  * batches of 2–3 writes (a writev).
  */
-export async function writeChunks(
-  stream: Writable,
-  chunks: readonly Uint8Array[],
-  random?: RandomSource,
-): Promise<void> {
+export async function writeChunks(stream: Writable, chunks: readonly Uint8Array[], random?: RandomSource): Promise<void> {
   let i = 0;
   while (i < chunks.length) {
     let ok = true;
@@ -126,7 +122,7 @@ export async function writeChunks(
 /** Cut `data` into views of random sizes: some small (1–100 bytes), most up to `maxWrite`. */
 export function randomSlices(random: RandomSource, data: Buffer, maxWrite = 64 * 1024): Buffer[] {
   const slices: Buffer[] = [];
-  for (let offset = 0; offset < data.length; ) {
+  for (let offset = 0; offset < data.length;) {
     const size = random() < 0.3 ? randomInt(random, 1, 100) : randomInt(random, 1, maxWrite);
     const end = Math.min(data.length, offset + size);
     slices.push(data.subarray(offset, end));
@@ -136,12 +132,7 @@ export function randomSlices(random: RandomSource, data: Buffer, maxWrite = 64 *
 }
 
 /** Write `total` seeded random bytes in random-size writes and cork batches; returns their digest. */
-export async function writeRandom(
-  stream: Writable,
-  random: RandomSource,
-  total: number,
-  maxWrite = 64 * 1024,
-): Promise<Digest> {
+export async function writeRandom(stream: Writable, random: RandomSource, total: number, maxWrite = 64 * 1024): Promise<Digest> {
   const data = randomBytes(random, total);
   await writeChunks(stream, randomSlices(random, data, maxWrite), random);
   return digestOf(data);

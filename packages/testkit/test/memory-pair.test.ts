@@ -151,7 +151,7 @@ describe('createMemoryPair', () => {
       watchErrors(pair.b);
       pair.kill();
       await waitForClose(pair.a);
-      expect((aErrors[0] as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNRESET');
+      expect(aErrors[0]).toMatchObject({ code: 'ECONNRESET' });
       const writeError = await new Promise<Error | null | undefined>((resolve) => pair.a.write(Buffer.from('x'), resolve));
       expect(writeError).toBeInstanceOf(Error);
     });

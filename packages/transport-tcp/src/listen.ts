@@ -54,10 +54,11 @@ export class TcpCarrierListener extends CarrierListenerBase {
 
   async closeAll(): Promise<void> {
     const waits = [...this.#open].map(
-      (socket) => new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
-        socket.destroy();
-      }),
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.once('close', () => resolve());
+          socket.destroy();
+        }),
     );
     await this.close();
     await Promise.all(waits);

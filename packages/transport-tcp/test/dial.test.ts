@@ -40,8 +40,8 @@ describe('dialTcp', () => {
     const socket = await dialTcp({ host: '127.0.0.1', port: listener.address.port });
     cleanups.push(() => void socket.destroy());
     socket.end('ping');
-    const [echoed] = await once(socket, 'data');
-    expect((echoed as Buffer).toString()).toBe('ping');
+    const [echoed] = (await once(socket, 'data')) as [Buffer];
+    expect(echoed.toString()).toBe('ping');
     expect(socket.remoteAddress).toBe('127.0.0.1');
   });
 

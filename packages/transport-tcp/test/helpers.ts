@@ -13,10 +13,7 @@ export const KEY = fixture('localhost-key.pem');
 export const OTHER_CA = fixture('other-ca-cert.pem');
 
 /** Listen on `listen`, dial it with `dial`, and pair the dialled socket with the accepted one. */
-export async function tcpPair(
-  listen: Omit<TcpListenOptions, 'port'>,
-  dial: Omit<TcpDialOptions, 'port'>,
-): Promise<CarrierPair> {
+export async function tcpPair(listen: Omit<TcpListenOptions, 'port'>, dial: Omit<TcpDialOptions, 'port'>): Promise<CarrierPair> {
   let accept: (carrier: Duplex) => void = () => {};
   const accepted = new Promise<Duplex>((resolve) => (accept = resolve));
   const listener = await listenTcp({ ...listen, port: 0 }, (carrier) => accept(carrier));

@@ -54,8 +54,8 @@ describe('listenTcp', () => {
     const err = await rejectionOf(dialTcp({ host: '127.0.0.1', port: l.address.port }));
     expect(err.code).toBe('ECONNREFUSED');
     client.write('still here');
-    const [data] = await once(carrier, 'data');
-    expect((data as Buffer).toString()).toBe('still here');
+    const [data] = (await once(carrier, 'data')) as [Buffer];
+    expect(data.toString()).toBe('still here');
   });
 
   it('closeAll() also destroys every carrier still open', async () => {
@@ -82,8 +82,8 @@ describe('listenTcp', () => {
     carrier.resume();
     await once(carrier, 'end');
     carrier.end('reply after end');
-    const [data] = await once(client, 'data');
-    expect((data as Buffer).toString()).toBe('reply after end');
+    const [data] = (await once(client, 'data')) as [Buffer];
+    expect(data.toString()).toBe('reply after end');
   });
 
   it('destroys the socket and reports clientError when onCarrier throws', async () => {
@@ -98,7 +98,7 @@ describe('listenTcp', () => {
     client.resume();
     client.on('end', () => client.end());
     const closed = once(client, 'close');
-    const [err] = await clientError;
+    const [err] = (await clientError) as [Error];
     expect(err).toBe(bug);
     await closed;
   });

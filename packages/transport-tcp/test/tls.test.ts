@@ -39,8 +39,8 @@ describe('TLS dial', () => {
     );
     expect(socket.authorized).toBe(true);
     socket.write('over tls');
-    const [echoed] = await once(socket, 'data');
-    expect((echoed as Buffer).toString()).toBe('over tls');
+    const [echoed] = (await once(socket, 'data')) as [Buffer];
+    expect(echoed.toString()).toBe('over tls');
   });
 
   it('checks an IP literal against the IP entries of the certificate (::1)', async () => {
@@ -51,9 +51,7 @@ describe('TLS dial', () => {
 
   it('rejects a certificate from another CA, keeping the TLS error code on `code`', async () => {
     const { listener } = await tlsListener();
-    const err = await rejectionOf(
-      dialTcp({ host: '127.0.0.1', port: listener.address.port, tls: { ca: OTHER_CA, servername: 'localhost' } }),
-    );
+    const err = await rejectionOf(dialTcp({ host: '127.0.0.1', port: listener.address.port, tls: { ca: OTHER_CA, servername: 'localhost' } }));
     expect(err.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
   });
 
@@ -65,21 +63,17 @@ describe('TLS dial', () => {
 
   it('rejects a certificate that does not name the server', async () => {
     const { listener } = await tlsListener();
-    const err = await rejectionOf(
-      dialTcp({ host: '127.0.0.1', port: listener.address.port, tls: { ca: CERT, servername: 'example.com' } }),
-    );
+    const err = await rejectionOf(dialTcp({ host: '127.0.0.1', port: listener.address.port, tls: { ca: CERT, servername: 'example.com' } }));
     expect(err.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
   });
 
   it('accepts an unverified certificate with insecure: true', async () => {
     const { listener } = await tlsListener();
-    const socket = track(
-      (await dialTcp({ host: '127.0.0.1', port: listener.address.port, tls: { ca: OTHER_CA, insecure: true } })) as TLSSocket,
-    );
+    const socket = track((await dialTcp({ host: '127.0.0.1', port: listener.address.port, tls: { ca: OTHER_CA, insecure: true } })) as TLSSocket);
     expect(socket.authorized).toBe(false);
     socket.write('still encrypted');
-    const [echoed] = await once(socket, 'data');
-    expect((echoed as Buffer).toString()).toBe('still encrypted');
+    const [echoed] = (await once(socket, 'data')) as [Buffer];
+    expect(echoed.toString()).toBe('still encrypted');
   });
 
   it('presents a client certificate to a server that requests one', async () => {
@@ -106,7 +100,7 @@ describe('TLS accept', () => {
 
     const socket = track(await dialTcp({ host: '127.0.0.1', port: listener.address.port, tls: { ca: CERT, servername: 'localhost' } }));
     socket.write('after');
-    const [echoed] = await once(socket, 'data');
-    expect((echoed as Buffer).toString()).toBe('after');
+    const [echoed] = (await once(socket, 'data')) as [Buffer];
+    expect(echoed.toString()).toBe('after');
   });
 });

@@ -30,9 +30,7 @@ export const CloseCode = {
 
 /** Close codes after which the peer's byte stream simply ends. */
 export function isCleanClose(code: number): boolean {
-  return (
-    code === CloseCode.NORMAL || code === CloseCode.GOING_AWAY || code === CloseCode.NO_STATUS || code === CloseCode.ABNORMAL
-  );
+  return code === CloseCode.NORMAL || code === CloseCode.GOING_AWAY || code === CloseCode.NO_STATUS || code === CloseCode.ABNORMAL;
 }
 
 /** The close code to send when the carrier is destroyed with `err`. */

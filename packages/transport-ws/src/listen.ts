@@ -34,7 +34,8 @@ import type { CarrierInfo, ListenOptions, OnCarrier } from '@mpx/core';
 import {
   CarrierListenerBase,
   bindServer,
-  checkCommonListenOptions, checkPositive,
+  checkCommonListenOptions,
+  checkPositive,
   invalid,
   trackConnections,
   tuneSocket,

@@ -7,7 +7,7 @@
 // calls back from `ws.send`'s own callback, i.e. once ws has handed the bytes
 // to the socket. A slow peer therefore holds the write callback, the writable
 // buffer fills past `writableHighWaterMark`, `write()` returns false and
-// 'drain' follows: the same contract as a TCP socket (STYLE habit 7). No timer
+// 'drain' follows: the same contract as a TCP socket. No timer
 // ever polls `bufferedAmount`.
 //
 // Reads: each message's bytes are pushed as they come; when `push()` returns

@@ -38,8 +38,8 @@ describe('dialWebSocket', () => {
     const { carrier, info } = await next();
     expect(info.remoteAddress).toBe('::1');
     client.write('over ::1');
-    const [data] = await once(carrier, 'data');
-    expect((data as Buffer).toString()).toBe('over ::1');
+    const [data] = (await once(carrier, 'data')) as [Buffer];
+    expect(data.toString()).toBe('over ::1');
   });
 
   it('leaves from localAddress (the egress address), as the server sees it', async () => {
@@ -138,8 +138,8 @@ describe('dialWebSocket over TLS (wss://)', () => {
     const client = await dial({ url: urlOf(listener, '/', 'wss'), ca: CERT, servername: 'localhost' });
     const { carrier } = await next();
     carrier.write('secret');
-    const [data] = await once(client, 'data');
-    expect((data as Buffer).toString()).toBe('secret');
+    const [data] = (await once(client, 'data')) as [Buffer];
+    expect(data.toString()).toBe('secret');
   });
 
   it('rejects a certificate from another CA, keeping the TLS error code', async () => {

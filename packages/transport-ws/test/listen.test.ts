@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dialWebSocket, listenWebSocket, WebSocketUpgradeError, type WebSocketDuplex } from '../src/index.js';
+import { dialWebSocket, listenWebSocket, type WebSocketUpgradeError, type WebSocketDuplex } from '../src/index.js';
 import { acceptingListener, CERT, KEY, rejectionOf, urlOf } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -90,8 +90,8 @@ describe('listenWebSocket (standalone)', () => {
     const err = await rejectionOf(dialWebSocket({ url }));
     expect(err.code).toBe('ECONNREFUSED');
     client.write('still here');
-    const [data] = await once(carrier, 'data');
-    expect((data as Buffer).toString()).toBe('still here');
+    const [data] = (await once(carrier, 'data')) as [Buffer];
+    expect(data.toString()).toBe('still here');
   });
 
   it('closeAll() closes open carriers with 1001 and the clients end cleanly', async () => {
@@ -120,7 +120,7 @@ describe('listenWebSocket (standalone)', () => {
     const client = await dial(urlOf(listener));
     client.resume();
     const closed = once(client, 'close');
-    const [err] = await clientError;
+    const [err] = (await clientError) as [Error];
     expect(err).toBe(bug);
     await closed;
   });
@@ -143,8 +143,8 @@ describe('listenWebSocket attached to an existing server', () => {
     const client = await dial(urlOf(listener, '/tunnel'));
     const { carrier } = await next();
     client.write('hi');
-    const [data] = await once(carrier, 'data');
-    expect((data as Buffer).toString()).toBe('hi');
+    const [data] = (await once(carrier, 'data')) as [Buffer];
+    expect(data.toString()).toBe('hi');
     const page = await rawExchange(listener.address.port, 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     expect(page).toContain('the application');
   });

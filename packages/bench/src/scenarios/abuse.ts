@@ -74,7 +74,14 @@ let legitId = 100;
 /** A verified 1 MB download through the legitimate session; false on error or after LEGIT_TIMEOUT_MS. */
 async function legitWorks(client: TunnelClient): Promise<{ ok: boolean; error?: string }> {
   const seed = legitId++;
-  const r = await download({ port: client.port, id: seed, seed, length: LEGIT_BYTES, expectedSha256: patternSha256(seed, LEGIT_BYTES), signal: AbortSignal.timeout(LEGIT_TIMEOUT_MS) });
+  const r = await download({
+    port: client.port,
+    id: seed,
+    seed,
+    length: LEGIT_BYTES,
+    expectedSha256: patternSha256(seed, LEGIT_BYTES),
+    signal: AbortSignal.timeout(LEGIT_TIMEOUT_MS),
+  });
   return r.ok ? { ok: true } : { ok: false, error: r.error ?? 'failed' };
 }
 
@@ -205,7 +212,9 @@ async function wsFlood(server: TunnelServer, legit: TunnelClient, rss: RssPoller
   let peakFds = countFds(server.child.pid);
   const fdTimer = setInterval(() => (peakFds = Math.max(peakFds, countFds(server.child.pid))), 250);
   const each = Math.ceil(s.wsConnections / s.wsFlooders);
-  const flooders: Child[] = Array.from({ length: s.wsFlooders }, (_, i) => spawnNode(`ws flooder ${i + 1}`, FLOODER, [url, String(each), String(s.wsSpreadMs)]));
+  const flooders: Child[] = Array.from({ length: s.wsFlooders }, (_, i) =>
+    spawnNode(`ws flooder ${i + 1}`, FLOODER, [url, String(each), String(s.wsSpreadMs)]),
+  );
   try {
     const reports = await Promise.all(flooders.map((f) => f.waitFor(/^\{"opened".*\}$/, 1, s.wsSpreadMs + 30_000)));
     const legitResult = await legitWorks(legit);
@@ -214,7 +223,15 @@ async function wsFlood(server: TunnelServer, legit: TunnelClient, rss: RssPoller
     clearInterval(fdTimer);
     await stopAll(flooders);
     await sleep(SETTLE_MS);
-    return { peak, hwm, afterRelease: rssOf(server.child.pid), legit: legitResult, flooders: reports.map(([m]) => JSON.parse(m?.[0] ?? '{}') as Record<string, unknown>), emfileLines, peakFds };
+    return {
+      peak,
+      hwm,
+      afterRelease: rssOf(server.child.pid),
+      legit: legitResult,
+      flooders: reports.map(([m]) => JSON.parse(m?.[0] ?? '{}') as Record<string, unknown>),
+      emfileLines,
+      peakFds,
+    };
   } finally {
     clearInterval(fdTimer);
     off();
@@ -232,7 +249,10 @@ interface Rig {
 
 /** A fresh server (TCP and WebSocket listeners, the key, --grace 2s) and a legitimate client, for one flood. */
 async function withRig<T>(ctx: Context, fn: (rig: Rig) => Promise<T>): Promise<T> {
-  const server = await startTunnelServer(ctx.targetPort, { listen: ['127.0.0.1:0', 'ws://127.0.0.1:0/mpx'], extra: ['--key', KEY, '--grace', GRACE] });
+  const server = await startTunnelServer(ctx.targetPort, {
+    listen: ['127.0.0.1:0', 'ws://127.0.0.1:0/mpx'],
+    extra: ['--key', KEY, '--grace', GRACE],
+  });
   let legit: TunnelClient | undefined;
   const rss = new RssPoller({ server: server.child.pid });
   try {
@@ -265,7 +285,9 @@ export const abuse: Scenario = {
         ctx.log(`flood 1${i === 0 ? '' : ` (flood 3, round ${i + 1})`}: ${s.streams} streams of ${SOURCE_BYTES / 1e6} MB never read`);
         const r = await streamFlood(server, legit, rss, s);
         rounds.push(r);
-        ctx.log(`  peak ${formatMiB(r.peak)}, after release ${formatMiB(r.afterRelease)}, ${legitText(r.legit)}${r.failedConnects > 0 ? `, ${r.failedConnects} connects failed` : ''}`);
+        ctx.log(
+          `  peak ${formatMiB(r.peak)}, after release ${formatMiB(r.afterRelease)}, ${legitText(r.legit)}${r.failedConnects > 0 ? `, ${r.failedConnects} connects failed` : ''}`,
+        );
       }
       rec.data.flood1 = { baseline, rounds };
       const first = rounds[0] as Round;
@@ -292,8 +314,11 @@ export const abuse: Scenario = {
       ctx.log(`flood 2: ${s.gappedFrames} one-byte DATA frames with gaps on one carrier, ${GAPS_PER_STREAM} per stream`);
       const g = await gapFlood(server, legit, rss, s);
       rec.data.flood2 = { baseline, ...g };
-      const codeName = g.closeCode === undefined ? 'carrier not closed' : `CLOSE ${Object.entries(WireCode).find(([, v]) => v === g.closeCode)?.[0] ?? g.closeCode}`;
-      ctx.log(`  ${g.framesSent} frames sent, ${codeName}${g.closeReason ? ` (${g.closeReason})` : ''}, peak ${formatMiB(g.peak)}, after release ${formatMiB(g.afterRelease)}, ${legitText(g.legit)}`);
+      const codeName =
+        g.closeCode === undefined ? 'carrier not closed' : `CLOSE ${Object.entries(WireCode).find(([, v]) => v === g.closeCode)?.[0] ?? g.closeCode}`;
+      ctx.log(
+        `  ${g.framesSent} frames sent, ${codeName}${g.closeReason ? ` (${g.closeReason})` : ''}, peak ${formatMiB(g.peak)}, after release ${formatMiB(g.afterRelease)}, ${legitText(g.legit)}`,
+      );
       const limit2 = streamFloodLimit(baseline, sessionWindow, 0);
       const peak2 = Math.max(g.peak, g.hwm);
       rec.row({
@@ -309,7 +334,9 @@ export const abuse: Scenario = {
       ctx.log(`flood 4: ${s.wsConnections} WebSocket connections without the key in ${s.wsSpreadMs / 1000} s`);
       const w = await wsFlood(server, legit, rss, s);
       rec.data.flood4 = { baseline, ...w };
-      ctx.log(`  flooders ${JSON.stringify(w.flooders)}, server peak fds ${w.peakFds}, EMFILE lines ${w.emfileLines}, peak ${formatMiB(w.peak)}, ${legitText(w.legit)}`);
+      ctx.log(
+        `  flooders ${JSON.stringify(w.flooders)}, server peak fds ${w.peakFds}, EMFILE lines ${w.emfileLines}, peak ${formatMiB(w.peak)}, ${legitText(w.legit)}`,
+      );
       const opened = w.flooders.reduce((a, f) => a + Number(f['opened'] ?? 0), 0);
       rec.row({
         case: `flood 4: ${s.wsConnections} keyless WebSockets`,
@@ -319,6 +346,8 @@ export const abuse: Scenario = {
         status: verdict(w.legit.ok && w.emfileLines === 0),
       });
     });
-    rec.note(`abuse: RSS of the mpx-tunnel server (VmRSS, 50 ms polls), a fresh server per flood (floods 1 and 3 share one); "after" = ${SETTLE_MS / 1000} s after the abusive side is gone (plus --grace ${GRACE} for a killed client); goals: flood 1 peak ≤ baseline + session window (${formatMiB(sessionWindow)}) + 16 KiB × streams + 64 MiB; flood 2 the same with no streams; flood 3 ≤ max(1.5 × baseline, baseline + 64 MiB).`);
+    rec.note(
+      `abuse: RSS of the mpx-tunnel server (VmRSS, 50 ms polls), a fresh server per flood (floods 1 and 3 share one); "after" = ${SETTLE_MS / 1000} s after the abusive side is gone (plus --grace ${GRACE} for a killed client); goals: flood 1 peak ≤ baseline + session window (${formatMiB(sessionWindow)}) + 16 KiB × streams + 64 MiB; flood 2 the same with no streams; flood 3 ≤ max(1.5 × baseline, baseline + 64 MiB).`,
+    );
   },
 };

@@ -44,7 +44,15 @@ export const aggregation: Scenario = {
           const eff = r.bytesPerSecond / sum;
           const plainEff = (plain[dir] ?? 0) / mbit(CAP_MBIT);
           const { retransmits } = await rig.client.metrics();
-          rec.data[dir] = { plainBytesPerSecond: plain[dir], mpxBytesPerSecond: r.bytesPerSecond, efficiency: eff, plainEfficiency: plainEff, perPathBytes: perPath, retransmits, clientIntervalsBytesPerSecond: r.intervals };
+          rec.data[dir] = {
+            plainBytesPerSecond: plain[dir],
+            mpxBytesPerSecond: r.bytesPerSecond,
+            efficiency: eff,
+            plainEfficiency: plainEff,
+            perPathBytes: perPath,
+            retransmits,
+            clientIntervalsBytesPerSecond: r.intervals,
+          };
           const start = dir === 'down' ? startupNote(`aggregation download`, r.intervals, omit, sum) : null;
           if (start !== null) rec.note(start);
           rec.row({
@@ -55,7 +63,9 @@ export const aggregation: Scenario = {
             status: verdict(eff >= GOAL),
           });
           if (eff < GOAL) {
-            rec.note(`aggregation ${dir}: per-path share of bytes ${shares(perPath).map(formatPercent).join(' / ')} (even would be ${formatPercent(1 / CARRIERS)} each); mpx retransmissions so far ${retransmits}`);
+            rec.note(
+              `aggregation ${dir}: per-path share of bytes ${shares(perPath).map(formatPercent).join(' / ')} (even would be ${formatPercent(1 / CARRIERS)} each); mpx retransmissions so far ${retransmits}`,
+            );
           }
         }
       } finally {

@@ -32,8 +32,17 @@ export const direction: Scenario = {
       { perConnectionRate: mbit(UP_MBIT), delayMs: DELAY_MS },
       { perConnectionRate: mbit(DOWN_MBIT), delayMs: DELAY_MS },
     ];
-    rec.data.settings = { upMbit: UP_MBIT, downMbit: DOWN_MBIT, oneWayDelayMs: DELAY_MS, upBytes: upLength, downBytes: downLength, entryOptions: ['up', 'down'] };
-    ctx.log(`mpx: ${formatBytes(upLength)} up on the ${UP_MBIT} Mbit/s path and ${formatBytes(downLength)} down on the ${DOWN_MBIT} Mbit/s path, at once`);
+    rec.data.settings = {
+      upMbit: UP_MBIT,
+      downMbit: DOWN_MBIT,
+      oneWayDelayMs: DELAY_MS,
+      upBytes: upLength,
+      downBytes: downLength,
+      entryOptions: ['up', 'down'],
+    };
+    ctx.log(
+      `mpx: ${formatBytes(upLength)} up on the ${UP_MBIT} Mbit/s path and ${formatBytes(downLength)} down on the ${DOWN_MBIT} Mbit/s path, at once`,
+    );
     const rig = await startRig({ targetPort: ctx.targetPort, paths: specs, entryOptions: ['up', 'down'], carriers: 1 });
     try {
       const [upPath, downPath] = rig.paths as [(typeof rig.paths)[0], (typeof rig.paths)[0]];
@@ -52,16 +61,31 @@ export const direction: Scenario = {
         downPath: { bytesUp: downPathStats.bytesUp, bytesDown: downPathStats.bytesDown },
         retransmits: metrics?.retransmits ?? null,
       };
-      rec.row({ case: 'bytes verified (sha256), both ways', plain: '—', mpx: up.ok && down.ok ? '✓' : `✗ ${up.error ?? down.error ?? ''}`, goal: 'nothing lost', status: verdict(up.ok && down.ok) });
-      for (const [name, r, cap] of [['upload', up, UP_MBIT], ['download', down, DOWN_MBIT]] as const) {
+      rec.row({
+        case: 'bytes verified (sha256), both ways',
+        plain: '—',
+        mpx: up.ok && down.ok ? '✓' : `✗ ${up.error ?? down.error ?? ''}`,
+        goal: 'nothing lost',
+        status: verdict(up.ok && down.ok),
+      });
+      for (const [name, r, cap] of [
+        ['upload', up, UP_MBIT],
+        ['download', down, DOWN_MBIT],
+      ] as const) {
         const share = rate(r) / mbit(cap);
-        rec.row({ case: `${name} rate, of its path's ${cap} Mbit/s`, plain: '—', mpx: r.ok ? `${formatMbit(rate(r))} (${formatRatio(share)})` : '✗', goal: `≥ ${GOAL}`, status: verdict(r.ok && share >= GOAL) });
+        rec.row({
+          case: `${name} rate, of its path's ${cap} Mbit/s`,
+          plain: '—',
+          mpx: r.ok ? `${formatMbit(rate(r))} (${formatRatio(share)})` : '✗',
+          goal: `≥ ${GOAL}`,
+          status: verdict(r.ok && share >= GOAL),
+        });
       }
       // Client → server bytes on the down path, and server → client bytes on the up path: control only.
       const wrongOnDown = downPathStats.bytesUp / Math.max(1, downPathStats.bytesDown);
       const wrongOnUp = upPathStats.bytesDown / Math.max(1, upPathStats.bytesUp);
       rec.row({
-        case: 'bytes against the path\'s direction (control frames only)',
+        case: "bytes against the path's direction (control frames only)",
         plain: '—',
         mpx: `up path ${formatBytes(upPathStats.bytesDown)} (${formatPercent(wrongOnUp)}), down path ${formatBytes(downPathStats.bytesUp)} (${formatPercent(wrongOnDown)})`,
         goal: `< ${formatPercent(WRONG_WAY_GOAL)} each`,

@@ -73,7 +73,8 @@ async function runPair(o: PairOptions): Promise<PairRun> {
   const ctl = new AbortController();
   let last = wallNow();
   let faultAt: number | null = null;
-  let upAt: Promise<number> | null = null;
+  // Set from a callback, so declared by its type: control flow would otherwise see only the null.
+  let upAt = null as Promise<number> | null;
   let aborted: string | null = null;
   const abort = (why: string): void => {
     if (aborted !== null) return;
@@ -162,13 +163,31 @@ function faultScenario(kind: Kind, title: string, variant: Variant = PRIMARIES):
       const length = (ctx.quick ? 16 : 40) * 1e6;
       const plainLength = length / variant.active;
       const spec: PathSpec = { perConnectionRate: mbit(CAP_MBIT), delayMs: DELAY_MS };
-      rec.data.settings = { carriers, entryOptions: variant.entryOptions, capMbit: CAP_MBIT, oneWayDelayMs: DELAY_MS, bytesEachWay: length, plainBytesEachWay: plainLength, faultAt: FAULT_AT, pingIntervalMs: DEFAULTS.pingIntervalMs, deadAfterMs: DEFAULTS.deadAfterMs, ...(kind === 'outage' ? { outageMs: OUTAGE_MS } : {}) };
+      rec.data.settings = {
+        carriers,
+        entryOptions: variant.entryOptions,
+        capMbit: CAP_MBIT,
+        oneWayDelayMs: DELAY_MS,
+        bytesEachWay: length,
+        plainBytesEachWay: plainLength,
+        faultAt: FAULT_AT,
+        pingIntervalMs: DEFAULTS.pingIntervalMs,
+        deadAfterMs: DEFAULTS.deadAfterMs,
+        ...(kind === 'outage' ? { outageMs: OUTAGE_MS } : {}),
+      };
 
       ctx.log(`plain TCP: 2 × ${formatBytes(plainLength)} through one ${CAP_MBIT} Mbit/s path, ${kind} at ${formatPercent(FAULT_AT)}`);
       const [path] = await pathsTo(ctx.targetPort, [spec]);
       let plain: PairRun;
       try {
-        plain = await runPair({ port: path!.port, length: plainLength, seed: 11, fault: applyFault(kind, [path!], true), watchdogMs: 6000, timeoutMs: 60_000 });
+        plain = await runPair({
+          port: path!.port,
+          length: plainLength,
+          seed: 11,
+          fault: applyFault(kind, [path!], true),
+          watchdogMs: 6000,
+          timeoutMs: 60_000,
+        });
       } finally {
         await path!.close();
       }
@@ -177,17 +196,31 @@ function faultScenario(kind: Kind, title: string, variant: Variant = PRIMARIES):
       const runs: PairRun[] = [];
       const perRun: Array<Record<string, unknown>> = [];
       for (let i = 0; i < reps; i++) {
-        ctx.log(`mpx run ${i + 1} of ${reps}: 2 × ${formatBytes(length)} over ${carriers} × ${CAP_MBIT} Mbit/s (${variant.entryOptions.map((o) => o || 'primary').join(', ')}), ${kind} at ${formatPercent(FAULT_AT)}`);
-        const rig = await startRig({ targetPort: ctx.targetPort, paths: Array.from({ length: carriers }, () => spec), entryOptions: variant.entryOptions, carriers: 1 });
+        ctx.log(
+          `mpx run ${i + 1} of ${reps}: 2 × ${formatBytes(length)} over ${carriers} × ${CAP_MBIT} Mbit/s (${variant.entryOptions.map((o) => o || 'primary').join(', ')}), ${kind} at ${formatPercent(FAULT_AT)}`,
+        );
+        const rig = await startRig({
+          targetPort: ctx.targetPort,
+          paths: Array.from({ length: carriers }, () => spec),
+          entryOptions: variant.entryOptions,
+          carriers: 1,
+        });
         const events: string[] = [];
         rig.client.child.onLine((l) => {
           if (/carrier .*(up|down)|session|dial|cannot/.test(l)) events.push(l.replace(/^\S+ /, ''));
         });
         try {
-          runs.push(await runPair({ port: rig.port, length, seed: 21 + i, fault: applyFault(kind, rig.paths, false), watchdogMs: 15_000, timeoutMs: 90_000 }));
+          runs.push(
+            await runPair({ port: rig.port, length, seed: 21 + i, fault: applyFault(kind, rig.paths, false), watchdogMs: 15_000, timeoutMs: 90_000 }),
+          );
         } finally {
           const metrics = await rig.client.metrics().catch(() => null);
-          perRun.push({ pathBytes: rig.paths.map((p) => ({ up: p.stats().bytesUp, down: p.stats().bytesDown, connections: p.stats().connections })), retransmits: metrics?.retransmits ?? null, carrierGroups: metrics?.groups ?? null, clientEvents: events.slice(0, 30) });
+          perRun.push({
+            pathBytes: rig.paths.map((p) => ({ up: p.stats().bytesUp, down: p.stats().bytesDown, connections: p.stats().connections })),
+            retransmits: metrics?.retransmits ?? null,
+            carrierGroups: metrics?.groups ?? null,
+            clientEvents: events.slice(0, 30),
+          });
           await rig.stop();
         }
       }
@@ -219,30 +252,58 @@ function faultScenario(kind: Kind, title: string, variant: Variant = PRIMARIES):
         status: verdict(allOk),
       });
       const goal = GAP_GOAL_MS[kind];
-      rec.row({ case: `longest gap in delivery${of}`, plain: gapText(plain), mpx: gapText(worst), goal: goal === null ? '' : `< ${formatMs(goal)}`, status: goal === null ? 'INFO' : verdict(runs.every((r) => gapMs(r) < goal)) });
+      rec.row({
+        case: `longest gap in delivery${of}`,
+        plain: gapText(plain),
+        mpx: gapText(worst),
+        goal: goal === null ? '' : `< ${formatMs(goal)}`,
+        status: goal === null ? 'INFO' : verdict(runs.every((r) => gapMs(r) < goal)),
+      });
       if (kind === 'outage') {
         const p = resumeOf(plain);
         const m = resumeOf(worst);
-        rec.row({ case: `resumed after the ${OUTAGE_MS / 1000} s outage${of}`, plain: p === null ? '—' : formatMs(p), mpx: m === null ? '—' : formatMs(m), goal: `< ${formatMs(RESUME_GOAL_MS)}`, status: verdict(runs.every((r) => (resumeOf(r) ?? Infinity) < RESUME_GOAL_MS)) });
+        rec.row({
+          case: `resumed after the ${OUTAGE_MS / 1000} s outage${of}`,
+          plain: p === null ? '—' : formatMs(p),
+          mpx: m === null ? '—' : formatMs(m),
+          goal: `< ${formatMs(RESUME_GOAL_MS)}`,
+          status: verdict(runs.every((r) => (resumeOf(r) ?? Infinity) < RESUME_GOAL_MS)),
+        });
       }
       const time = (r: PairRun, len: number, capacity: number): string =>
         okOf(r) ? `${formatMs(r.totalMs)} (${formatMbit(len / (r.totalMs / 1000))}, ${formatRatio(len / (r.totalMs / 1000) / capacity)})` : '—';
-      rec.row({ case: `total time (rate each way, of caps)${of}`, plain: time(plain, plainLength, mbit(CAP_MBIT)), mpx: time(worst, length, mbit(CAP_MBIT) * variant.active), goal: '', status: 'INFO' });
+      rec.row({
+        case: `total time (rate each way, of caps)${of}`,
+        plain: time(plain, plainLength, mbit(CAP_MBIT)),
+        mpx: time(worst, length, mbit(CAP_MBIT) * variant.active),
+        goal: '',
+        status: 'INFO',
+      });
       if (variant === STANDBY) {
         const standby = (i: number): string => {
           const bytes = (perRun[i]?.['pathBytes'] as Array<{ up: number; down: number }> | undefined)?.[1];
           return bytes === undefined ? '—' : `↑${formatBytes(bytes.up)} ↓${formatBytes(bytes.down)}`;
         };
-        rec.row({ case: 'carried by the standby (backup) path, per run', plain: '—', mpx: runs.map((_, i) => standby(i)).join('; '), goal: '', status: 'INFO' });
+        rec.row({
+          case: 'carried by the standby (backup) path, per run',
+          plain: '—',
+          mpx: runs.map((_, i) => standby(i)).join('; '),
+          goal: '',
+          status: 'INFO',
+        });
       }
       if (reps > 1) {
         const each = runs.map((r) => (okOf(r) ? formatMs(kind === 'outage' ? (resumeOf(r) ?? NaN) : gapMs(r)) : '✗')).join(', ');
-        rec.note(`${kind}: mpx ${kind === 'outage' ? 'resumed after' : 'longest gap'} per run ${each}; time per run ${runs.map((r) => formatMs(r.totalMs)).join(', ')}`);
+        rec.note(
+          `${kind}: mpx ${kind === 'outage' ? 'resumed after' : 'longest gap'} per run ${each}; time per run ${runs.map((r) => formatMs(r.totalMs)).join(', ')}`,
+        );
       }
       const missed = !allOk || (goal !== null && !runs.every((r) => gapMs(r) < goal));
       if (missed) {
         const i = runs.indexOf(worst);
-        rec.note(`${kind} (worst run): mpx down ${worst.down.ok ? 'ok' : worst.down.error}, up ${worst.up.ok ? 'ok' : worst.up.error}${worst.aborted ? `, run aborted: ${worst.aborted}` : ''}; gaps ≥ 50 ms ↓ ${fmtGaps(worst.down, worst.faultAt)} ↑ ${fmtGaps(worst.up, worst.faultAt)} (ms after the fault); retransmissions ${String(perRun[i]?.retransmits)}`);
+        rec.note(
+          `${kind} (worst run): mpx down ${worst.down.ok ? 'ok' : worst.down.error}, up ${worst.up.ok ? 'ok' : worst.up.error}${worst.aborted ? `, run aborted: ${worst.aborted}` : ''}; gaps ≥ 50 ms ↓ ${fmtGaps(worst.down, worst.faultAt)} ↑ ${fmtGaps(worst.up, worst.faultAt)} (ms after the fault); retransmissions ${String(perRun[i]?.retransmits)}`,
+        );
       }
     },
   };
@@ -260,6 +321,14 @@ function fmtGaps(r: TransferResult, faultAt: number | null): string {
 
 export const failover = faultScenario('failover', `one of ${CARRIERS} carriers reset at ${formatPercent(FAULT_AT)} of a transfer`);
 export const stall = faultScenario('stall', `one of ${CARRIERS} paths blackholed (sockets open) at ${formatPercent(FAULT_AT)}`);
-export const failoverStandby = faultScenario('failover', `the primary carrier reset at ${formatPercent(FAULT_AT)}; a |backup carrier takes over`, STANDBY);
-export const stallStandby = faultScenario('stall', `the primary's path blackholed for good at ${formatPercent(FAULT_AT)}; a |backup carrier takes over`, STANDBY);
+export const failoverStandby = faultScenario(
+  'failover',
+  `the primary carrier reset at ${formatPercent(FAULT_AT)}; a |backup carrier takes over`,
+  STANDBY,
+);
+export const stallStandby = faultScenario(
+  'stall',
+  `the primary's path blackholed for good at ${formatPercent(FAULT_AT)}; a |backup carrier takes over`,
+  STANDBY,
+);
 export const outage = faultScenario('outage', `every path down for ${OUTAGE_MS / 1000} s at ${formatPercent(FAULT_AT)}`);

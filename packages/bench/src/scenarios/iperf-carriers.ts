@@ -27,7 +27,15 @@ export const iperfCarriers: Scenario = {
     const warmup = ctx.quick ? 1 : 2;
     const rounds = ctx.quick ? 2 : 3;
     const sink = await startThroughputSink(ctx);
-    rec.data.settings = { seconds, warmupSeconds: warmup, rounds, carriers: CARRIERS, tool: sink.tool, order: 'relay, mpx -p 1, -p 2, -p 4, repeated; each row is the round with the worst mpx ÷ relay ratio', cpu: 'utime + stime of the two middle processes over the whole run' };
+    rec.data.settings = {
+      seconds,
+      warmupSeconds: warmup,
+      rounds,
+      carriers: CARRIERS,
+      tool: sink.tool,
+      order: 'relay, mpx -p 1, -p 2, -p 4, repeated; each row is the round with the worst mpx ÷ relay ratio',
+      cpu: 'utime + stime of the two middle processes over the whole run',
+    };
     const children: Child[] = [];
     try {
       const contenders = await startContenders(sink.port, CARRIERS, children);
@@ -42,13 +50,26 @@ export const iperfCarriers: Scenario = {
         });
         rec.data[dir] = Object.fromEntries(runs);
         const speed = (name: string): number[] => (runs.get(name) ?? []).map((m) => m.result.bytesPerSecond);
-        const cpuPerGB = (name: string): number[] => (runs.get(name) ?? []).map((m: { result: Throughput; cpuSeconds: number }) => m.cpuSeconds / (m.result.bytes / 1e9));
+        const cpuPerGB = (name: string): number[] =>
+          (runs.get(name) ?? []).map((m: { result: Throughput; cpuSeconds: number }) => m.cpuSeconds / (m.result.bytes / 1e9));
         const label = dir === 'up' ? 'upload' : 'download';
         for (const p of CARRIERS) {
           const w = worstRound(speed(RELAY), speed(mpxName(p)), true);
-          rec.row({ case: `${label}, ${p} carrier${p > 1 ? 's' : ''} (ratio ${formatRatio(w.ratio)})`, plain: formatMbit(w.base), mpx: formatMbit(w.candidate), goal: `≥ ${SPEED_GOAL} × relay`, status: verdict(w.ratio >= SPEED_GOAL) });
+          rec.row({
+            case: `${label}, ${p} carrier${p > 1 ? 's' : ''} (ratio ${formatRatio(w.ratio)})`,
+            plain: formatMbit(w.base),
+            mpx: formatMbit(w.candidate),
+            goal: `≥ ${SPEED_GOAL} × relay`,
+            status: verdict(w.ratio >= SPEED_GOAL),
+          });
           const c = worstRound(cpuPerGB(RELAY), cpuPerGB(mpxName(p)), false);
-          rec.row({ case: `${label}, ${p} carrier${p > 1 ? 's' : ''}: CPU s/GB (ratio ${formatRatio(c.ratio)})`, plain: `${c.base.toFixed(2)} s/GB`, mpx: `${c.candidate.toFixed(2)} s/GB`, goal: `≤ ${CPU_GOAL} × relay`, status: verdict(c.ratio <= CPU_GOAL) });
+          rec.row({
+            case: `${label}, ${p} carrier${p > 1 ? 's' : ''}: CPU s/GB (ratio ${formatRatio(c.ratio)})`,
+            plain: `${c.base.toFixed(2)} s/GB`,
+            mpx: `${c.candidate.toFixed(2)} s/GB`,
+            goal: `≤ ${CPU_GOAL} × relay`,
+            status: verdict(c.ratio <= CPU_GOAL),
+          });
         }
       }
     } finally {

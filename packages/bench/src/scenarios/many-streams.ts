@@ -62,8 +62,7 @@ async function load(port: number, count: number, onAllOpen?: () => void): Promis
         if (ok === null) {
           failed++;
           errors[why] = (errors[why] ?? 0) + 1;
-        }
-        else if (ok) right++;
+        } else if (ok) right++;
         else wrong++;
         settle();
       };
@@ -109,7 +108,13 @@ export const manyStreams: Scenario = {
   async run(ctx: Context, rec: Recorder) {
     const counts = ctx.quick ? [1000] : [1000, 10_000];
     const fdLimit = openFilesLimit();
-    rec.data.settings = { bytesEach: BYTES_EACH, connectConcurrency: CONNECT_CONCURRENCY, carriers: 2, emulation: 'none (loopback)', openFilesLimit: fdLimit };
+    rec.data.settings = {
+      bytesEach: BYTES_EACH,
+      connectConcurrency: CONNECT_CONCURRENCY,
+      carriers: 2,
+      emulation: 'none (loopback)',
+      openFilesLimit: fdLimit,
+    };
     for (const count of counts) {
       ctx.log(`${count} connections through a plain relay pair`);
       const b = await startRelayProcess('relay B', ctx.targetPort);
@@ -135,14 +140,34 @@ export const manyStreams: Scenario = {
       }
       rec.data[String(count)] = { plain: { ...plain, peakRss: plainPeak }, mpx: { ...mpx, peakRss: mpxPeak } };
       const verified = (r: LoadResult): string => `${r.right}/${count} in ${formatMs(r.ms)}`;
-      rec.row({ case: `${count.toLocaleString('en')} streams: all bytes right`, plain: verified(plain), mpx: verified(mpx), goal: 'all', status: verdict(mpx.right === count) });
+      rec.row({
+        case: `${count.toLocaleString('en')} streams: all bytes right`,
+        plain: verified(plain),
+        mpx: verified(mpx),
+        goal: 'all',
+        status: verdict(mpx.right === count),
+      });
       const gated = count >= 10_000;
       const cOk = (mpxPeak.client ?? Infinity) <= RSS_GOAL && (mpxPeak.server ?? Infinity) <= RSS_GOAL;
-      rec.row({ case: `${count.toLocaleString('en')} streams: peak RSS client / server`, plain: pair(plainPeak.client, plainPeak.server), mpx: pair(mpxPeak.client, mpxPeak.server), goal: gated ? `≤ ${formatBytes(RSS_GOAL)} each` : '', status: gated ? verdict(cOk) : 'INFO' });
-      for (const [name, r] of [['mpx', mpx], ['plain relay pair', plain]] as const) {
+      rec.row({
+        case: `${count.toLocaleString('en')} streams: peak RSS client / server`,
+        plain: pair(plainPeak.client, plainPeak.server),
+        mpx: pair(mpxPeak.client, mpxPeak.server),
+        goal: gated ? `≤ ${formatBytes(RSS_GOAL)} each` : '',
+        status: gated ? verdict(cOk) : 'INFO',
+      });
+      for (const [name, r] of [
+        ['mpx', mpx],
+        ['plain relay pair', plain],
+      ] as const) {
         if (r.right === count) continue;
-        const why = Object.entries(r.errors).map(([k, v]) => `${k} × ${v}`).join(', ');
-        const fds = name === 'plain relay pair' && 2 * count + 50 > (fdLimit ?? Infinity) ? `; a relay holds two sockets per connection and open files are limited to ${fdLimit} here, so its accepts fail (EMFILE) and those connections are reset` : '';
+        const why = Object.entries(r.errors)
+          .map(([k, v]) => `${k} × ${v}`)
+          .join(', ');
+        const fds =
+          name === 'plain relay pair' && 2 * count + 50 > (fdLimit ?? Infinity)
+            ? `; a relay holds two sockets per connection and open files are limited to ${fdLimit} here, so its accepts fail (EMFILE) and those connections are reset`
+            : '';
         rec.note(`many streams ${count}: ${name} ${r.right} right, ${r.wrong} wrong, ${r.failed} failed (${why})${fds}`);
       }
     }

@@ -38,38 +38,48 @@ interface OutageRun {
 }
 
 async function runOnce(ctx: Context, seed: number): Promise<OutageRun> {
-  return withRig({ targetPort: ctx.targetPort, paths: Array.from({ length: PATHS }, () => bottleneck(CAP_MBIT, DELAY_MS)), carriers: CARRIERS }, async (rig) => {
-    const bulk = startBulk(rig.port, 'down', seed);
-    const resumeMs: number[] = [];
-    const carrierUpMs: number[] = [];
-    const carriersUpMs: number[][] = [];
-    const ups: number[] = [];
-    rig.client.child.onLine((l) => {
-      if (/carrier #\d+ to \S+ up/.test(l)) ups.push(wallNow());
-    });
-    try {
-      await sleep(FLOW_MS);
-      for (const ms of OUTAGES_MS) {
-        for (const p of rig.paths) p.down(undefined, 'refuse');
-        await sleep(ms);
-        const before = bulk.bytes();
-        for (const p of rig.paths) p.up();
-        const upAt = wallNow();
-        for (let i = 0; i < RESUME_TIMEOUT_MS / 10 && bulk.bytes() === before && bulk.error() === undefined; i++) await sleep(10);
-        const resumed = bulk.bytes() > before;
-        resumeMs.push(resumed ? resumedAfter(bulk.timeline.summary().gaps, upAt) : Infinity);
-        await sleep(300); // let the other carriers come up before reading the log's times
-        carriersUpMs.push(ups.filter((t) => t >= upAt).slice(0, 4).map((t) => Math.round(t - upAt)));
-        carrierUpMs.push(carriersUpMs.at(-1)?.[0] ?? Infinity);
-        ctx.log(`outage of ${formatMs(ms)}: first byte ${resumed ? `${formatMs(resumeMs.at(-1)!)} after the paths came back` : `not within ${formatMs(RESUME_TIMEOUT_MS)}`}, carriers up after ${carriersUpMs.at(-1)!.join(', ')} ms`);
-        if (!resumed) break;
-        await sleep(FLOW_MS - 300);
+  return withRig(
+    { targetPort: ctx.targetPort, paths: Array.from({ length: PATHS }, () => bottleneck(CAP_MBIT, DELAY_MS)), carriers: CARRIERS },
+    async (rig) => {
+      const bulk = startBulk(rig.port, 'down', seed);
+      const resumeMs: number[] = [];
+      const carrierUpMs: number[] = [];
+      const carriersUpMs: number[][] = [];
+      const ups: number[] = [];
+      rig.client.child.onLine((l) => {
+        if (/carrier #\d+ to \S+ up/.test(l)) ups.push(wallNow());
+      });
+      try {
+        await sleep(FLOW_MS);
+        for (const ms of OUTAGES_MS) {
+          for (const p of rig.paths) p.down(undefined, 'refuse');
+          await sleep(ms);
+          const before = bulk.bytes();
+          for (const p of rig.paths) p.up();
+          const upAt = wallNow();
+          for (let i = 0; i < RESUME_TIMEOUT_MS / 10 && bulk.bytes() === before && bulk.error() === undefined; i++) await sleep(10);
+          const resumed = bulk.bytes() > before;
+          resumeMs.push(resumed ? resumedAfter(bulk.timeline.summary().gaps, upAt) : Infinity);
+          await sleep(300); // let the other carriers come up before reading the log's times
+          carriersUpMs.push(
+            ups
+              .filter((t) => t >= upAt)
+              .slice(0, 4)
+              .map((t) => Math.round(t - upAt)),
+          );
+          carrierUpMs.push(carriersUpMs.at(-1)?.[0] ?? Infinity);
+          ctx.log(
+            `outage of ${formatMs(ms)}: first byte ${resumed ? `${formatMs(resumeMs.at(-1)!)} after the paths came back` : `not within ${formatMs(RESUME_TIMEOUT_MS)}`}, carriers up after ${carriersUpMs.at(-1)!.join(', ')} ms`,
+          );
+          if (!resumed) break;
+          await sleep(FLOW_MS - 300);
+        }
+      } finally {
+        bulk.stop();
       }
-    } finally {
-      bulk.stop();
-    }
-    return { resumeMs, carrierUpMs, carriersUpMs, error: bulk.error() };
-  });
+      return { resumeMs, carrierUpMs, carriersUpMs, error: bulk.error() };
+    },
+  );
 }
 
 export const outageResume: Scenario = {
@@ -77,7 +87,16 @@ export const outageResume: Scenario = {
   title: `every path down ${OUTAGES_MS.map((m) => m / 1000).join(', ')} s (resets, refusals): first byte after they return`,
   async run(ctx: Context, rec: Recorder) {
     const reps = ctx.quick ? 1 : REPEATS;
-    rec.data.settings = { outagesMs: OUTAGES_MS, paths: PATHS, carriersPerPath: CARRIERS, capMbitPerPath: CAP_MBIT, oneWayDelayMs: DELAY_MS, repeats: reps, goalMs: GOAL_MS, fault: "netem down(…, 'refuse'): open connections reset, new ones reset on accept" };
+    rec.data.settings = {
+      outagesMs: OUTAGES_MS,
+      paths: PATHS,
+      carriersPerPath: CARRIERS,
+      capMbitPerPath: CAP_MBIT,
+      oneWayDelayMs: DELAY_MS,
+      repeats: reps,
+      goalMs: GOAL_MS,
+      fault: "netem down(…, 'refuse'): open connections reset, new ones reset on accept",
+    };
     const worstMs = (r: OutageRun): number => (r.resumeMs.length < OUTAGES_MS.length ? Infinity : Math.max(...r.resumeMs));
     const { runs, worst } = await worstOf(reps, (i) => runOnce(ctx, 41 + i), worstMs);
     rec.data.runs = runs;
@@ -86,7 +105,13 @@ export const outageResume: Scenario = {
     OUTAGES_MS.forEach((ms, k) => {
       const each = runs.map((r) => r.resumeMs[k] ?? Infinity);
       const w = Math.max(...each);
-      rec.row({ case: `first byte after a ${ms / 1000} s outage${of}`, plain: '', mpx: Number.isFinite(w) ? formatMs(w) : 'never', goal: `≤ ${formatMs(GOAL_MS)}`, status: verdict(w <= GOAL_MS) });
+      rec.row({
+        case: `first byte after a ${ms / 1000} s outage${of}`,
+        plain: '',
+        mpx: Number.isFinite(w) ? formatMs(w) : 'never',
+        goal: `≤ ${formatMs(GOAL_MS)}`,
+        status: verdict(w <= GOAL_MS),
+      });
     });
     if (reps > 1) rec.note(`outage-resume: per run ${runs.map((r) => r.resumeMs.map((m) => formatMs(m)).join('/')).join('; ')}`);
     if (worst.error !== undefined) rec.note(`outage-resume: the download saw ${worst.error}`);

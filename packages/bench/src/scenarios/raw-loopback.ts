@@ -41,7 +41,14 @@ export const rawLoopback: Scenario = {
   async run(ctx: Context, rec: Recorder) {
     const seconds = ctx.quick ? 3 : 5;
     const sink = await startThroughputSink(ctx);
-    rec.data.settings = { seconds, warmupSeconds: WARMUP_SECONDS, rounds: ROUNDS, order: 'relay, mpx -p 1, mpx -p 2, repeated; each value is the mean of the rounds', tool: sink.tool, cpu: 'utime + stime of the two tunnel (or relay) processes during the run' };
+    rec.data.settings = {
+      seconds,
+      warmupSeconds: WARMUP_SECONDS,
+      rounds: ROUNDS,
+      order: 'relay, mpx -p 1, mpx -p 2, repeated; each value is the mean of the rounds',
+      tool: sink.tool,
+      cpu: 'utime + stime of the two tunnel (or relay) processes during the run',
+    };
     const children: Child[] = [];
     try {
       const configs = await startContenders(sink.port, [1, 2], children);
@@ -59,7 +66,10 @@ export const rawLoopback: Scenario = {
         }
         const mean = (name: string): Run => {
           const rs = runs.get(name) ?? [];
-          return { bytesPerSecond: rs.reduce((x, r) => x + r.bytesPerSecond, 0) / rs.length, cpuSecondsPerGB: rs.reduce((x, r) => x + r.cpuSecondsPerGB, 0) / rs.length };
+          return {
+            bytesPerSecond: rs.reduce((x, r) => x + r.bytesPerSecond, 0) / rs.length,
+            cpuSecondsPerGB: rs.reduce((x, r) => x + r.cpuSecondsPerGB, 0) / rs.length,
+          };
         };
         const plain = mean('relay');
         rec.data[`${dir} runs`] = Object.fromEntries(runs);
@@ -67,7 +77,13 @@ export const rawLoopback: Scenario = {
           const m = mean(`mpx -p ${carriers}`);
           const ratio = m.bytesPerSecond / plain.bytesPerSecond;
           rec.data[`mpx -p ${carriers} ${dir}`] = { ...m, plain, ratioToPlain: ratio };
-          rec.row({ case: `${dir === 'up' ? 'upload' : 'download'}, ${carriers} carrier${carriers > 1 ? 's' : ''} (ratio ${formatRatio(ratio)})`, plain: show(plain), mpx: show(m), goal: `≥ ${GOAL} × relay`, status: verdict(ratio >= GOAL) });
+          rec.row({
+            case: `${dir === 'up' ? 'upload' : 'download'}, ${carriers} carrier${carriers > 1 ? 's' : ''} (ratio ${formatRatio(ratio)})`,
+            plain: show(plain),
+            mpx: show(m),
+            goal: `≥ ${GOAL} × relay`,
+            status: verdict(ratio >= GOAL),
+          });
         }
       }
     } finally {

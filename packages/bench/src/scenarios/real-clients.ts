@@ -62,7 +62,18 @@ export const realClients: Scenario = {
     const rounds = ctx.quick ? 2 : 3;
     const redisRequests = ctx.quick ? 50_000 : 200_000;
     const wrkSeconds = ctx.quick ? 3 : 5;
-    rec.data.settings = { carriers: CARRIERS, rounds, redisClients: REDIS_CLIENTS, redisRequests, wrkConnections: WRK_CONNECTIONS, wrkSeconds, smallBytes: SMALL_BYTES, largeBytes: LARGE_BYTES, order: 'relay, mpx, repeated; each row is the round with the worst mpx ÷ relay ratio', cpu: 'utime + stime of the two middle processes (relay A + B, or mpx client + server)' };
+    rec.data.settings = {
+      carriers: CARRIERS,
+      rounds,
+      redisClients: REDIS_CLIENTS,
+      redisRequests,
+      wrkConnections: WRK_CONNECTIONS,
+      wrkSeconds,
+      smallBytes: SMALL_BYTES,
+      largeBytes: LARGE_BYTES,
+      order: 'relay, mpx, repeated; each row is the round with the worst mpx ÷ relay ratio',
+      cpu: 'utime + stime of the two middle processes (relay A + B, or mpx client + server)',
+    };
     const children: Child[] = [];
     let redis: ServerChild | undefined;
     let nginx: Nginx | undefined;
@@ -90,7 +101,8 @@ export const realClients: Scenario = {
       });
       rec.data.redis = Object.fromEntries(redisRuns);
       for (const test of ['SET', 'GET']) {
-        const rps = (name: string): number[] => (redisRuns.get(name) ?? []).map((m) => m.result.find((r: RedisBenchmarkRow) => r.test === test)?.requestsPerSecond ?? NaN);
+        const rps = (name: string): number[] =>
+          (redisRuns.get(name) ?? []).map((m) => m.result.find((r: RedisBenchmarkRow) => r.test === test)?.requestsPerSecond ?? NaN);
         const w = worstRound(rps(RELAY), rps(mpx), true);
         const cpu = (name: string): string => perReq(redisRuns.get(name)?.[w.round]?.cpuSeconds ?? NaN, 2 * redisRequests);
         rec.row({

@@ -39,25 +39,28 @@ async function runPool(ctx: Context, pool: number, split: (typeof SPLITS)[number
   const rampMs = ctx.quick ? 2000 : 3000;
   const measureMs = ctx.quick ? 5000 : 10_000;
   const sum = mbit(split.capsMbit.reduce((a, b) => a + b, 0));
-  return withRig({ targetPort: ctx.targetPort, paths: split.capsMbit.map((c) => bottleneck(c, DELAY_MS)), weights: split.weights, carriers: pool }, async (rig) => {
-    const out: Measurement[] = [];
-    for (const dir of DIRS) {
-      const bulk = startBulk(rig.port, dir, seed);
-      const bytes = deliveredBytes(bulk, rig.paths);
-      try {
-        await sleep(rampMs);
-        const [b0, t0] = [bytes(), wallNow()];
-        await sleep(measureMs);
-        const rate = ((bytes() - b0) * 1000) / (wallNow() - t0);
-        out.push({ pool, split: split.name, dir, bytesPerSecond: rate, ratio: rate / sum });
-        ctx.log(`${pool} carriers per path, ${split.name}, ${dir}: ${formatMbit(rate)} = ${formatRatio(rate / sum)} of ${formatMbit(sum)}`);
-      } finally {
-        bulk.stop();
+  return withRig(
+    { targetPort: ctx.targetPort, paths: split.capsMbit.map((c) => bottleneck(c, DELAY_MS)), weights: split.weights, carriers: pool },
+    async (rig) => {
+      const out: Measurement[] = [];
+      for (const dir of DIRS) {
+        const bulk = startBulk(rig.port, dir, seed);
+        const bytes = deliveredBytes(bulk, rig.paths);
+        try {
+          await sleep(rampMs);
+          const [b0, t0] = [bytes(), wallNow()];
+          await sleep(measureMs);
+          const rate = ((bytes() - b0) * 1000) / (wallNow() - t0);
+          out.push({ pool, split: split.name, dir, bytesPerSecond: rate, ratio: rate / sum });
+          ctx.log(`${pool} carriers per path, ${split.name}, ${dir}: ${formatMbit(rate)} = ${formatRatio(rate / sum)} of ${formatMbit(sum)}`);
+        } finally {
+          bulk.stop();
+        }
+        await sleep(300); // let the queues drain before the other direction
       }
-      await sleep(300); // let the queues drain before the other direction
-    }
-    return out;
-  });
+      return out;
+    },
+  );
 }
 
 export const sharedBottleneck: Scenario = {
@@ -65,11 +68,24 @@ export const sharedBottleneck: Scenario = {
   title: `1–8 carriers per path over two paths capped in total (deep queue), weights 1:1 and 1:2, each way`,
   async run(ctx: Context, rec: Recorder) {
     const reps = ctx.quick ? 1 : REPEATS;
-    rec.data.settings = { pools: POOLS, splits: SPLITS, oneWayDelayMs: DELAY_MS, pathQueue: bottleneck(1, DELAY_MS).pathQueue, rampMs: ctx.quick ? 2000 : 3000, measureMs: ctx.quick ? 5000 : 10_000, repeats: reps, goal: GOAL };
+    rec.data.settings = {
+      pools: POOLS,
+      splits: SPLITS,
+      oneWayDelayMs: DELAY_MS,
+      pathQueue: bottleneck(1, DELAY_MS).pathQueue,
+      rampMs: ctx.quick ? 2000 : 3000,
+      measureMs: ctx.quick ? 5000 : 10_000,
+      repeats: reps,
+      goal: GOAL,
+    };
     const all: Measurement[] = [];
     for (const pool of POOLS) {
       for (const split of SPLITS) {
-        const { runs } = await worstOf(reps, (i) => runPool(ctx, pool, split, 61 + i), () => 0);
+        const { runs } = await worstOf(
+          reps,
+          (i) => runPool(ctx, pool, split, 61 + i),
+          () => 0,
+        );
         all.push(...runs.flat());
       }
     }
@@ -78,7 +94,8 @@ export const sharedBottleneck: Scenario = {
     for (const pool of POOLS) {
       const mine = all.filter((m) => m.pool === pool);
       const worst = mine.reduce((a, b) => (b.ratio < a.ratio ? b : a));
-      const cell = (split: string, dir: string): string => formatRatio(Math.min(...mine.filter((m) => m.split === split && m.dir === dir).map((m) => m.ratio)));
+      const cell = (split: string, dir: string): string =>
+        formatRatio(Math.min(...mine.filter((m) => m.split === split && m.dir === dir).map((m) => m.ratio)));
       rec.row({
         case: `${pool} carrier${pool > 1 ? 's' : ''} per path (worst of 1:1/1:2 × ↓/↑${of})`,
         plain: '',

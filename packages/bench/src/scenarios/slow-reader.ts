@@ -33,7 +33,16 @@ export const slowReader: Scenario = {
   async run(ctx: Context, rec: Recorder) {
     const length = (ctx.quick ? 16 : 40) * 1e6;
     const spec: PathSpec = { perConnectionRate: mbit(CAP_MBIT), delayMs: DELAY_MS };
-    rec.data.settings = { carriers: CARRIERS, capMbit: CAP_MBIT, oneWayDelayMs: DELAY_MS, fastBytes: length, slowReadRate: SLOW_RATE, fillMs: FILL_MS, streamWindow: DEFAULTS.streamWindow, growthGoal: GROWTH_GOAL };
+    rec.data.settings = {
+      carriers: CARRIERS,
+      capMbit: CAP_MBIT,
+      oneWayDelayMs: DELAY_MS,
+      fastBytes: length,
+      slowReadRate: SLOW_RATE,
+      fillMs: FILL_MS,
+      streamWindow: DEFAULTS.streamWindow,
+      growthGoal: GROWTH_GOAL,
+    };
     const rig = await startRig({ targetPort: ctx.targetPort, paths: Array.from({ length: CARRIERS }, () => spec), carriers: 1 });
     const rss = new RssPoller({ client: rig.client.child.pid, server: rig.server.child.pid });
     const sha = patternSha256(31, length);
@@ -63,13 +72,26 @@ export const slowReader: Scenario = {
       const s2 = speed(together);
       const growth = { client: (peak2.client ?? 0) - (peak1.client ?? 0), server: (peak2.server ?? 0) - (peak1.server ?? 0) };
       rec.data.phase1 = { ok: alone.ok, bytesPerSecond: s1, peakRss: peak1 };
-      rec.data.phase2 = { ok: together.ok, bytesPerSecond: s2, peakRss: peak2, slowUploadAcceptedBytes: slowAccepted, slowUploadAlive: slowAlive, slowDownloadReadBytes: slowDownResult.bytes };
+      rec.data.phase2 = {
+        ok: together.ok,
+        bytesPerSecond: s2,
+        peakRss: peak2,
+        slowUploadAcceptedBytes: slowAccepted,
+        slowUploadAlive: slowAlive,
+        slowDownloadReadBytes: slowDownResult.bytes,
+      };
       rec.data.rssGrowth = growth;
       rec.data.rssBeforeSlow = before;
       rec.data.rssAfterSlowFill = filled;
 
       const ratio = s1 > 0 ? s2 / s1 : 0;
-      rec.row({ case: 'fast stream alone → beside slow ones', plain: formatMbit(s1), mpx: `${formatMbit(s2)} (${formatRatio(ratio)})`, goal: `≥ ${SPEED_GOAL} × alone, verified`, status: verdict(alone.ok && together.ok && ratio >= SPEED_GOAL) });
+      rec.row({
+        case: 'fast stream alone → beside slow ones',
+        plain: formatMbit(s1),
+        mpx: `${formatMbit(s2)} (${formatRatio(ratio)})`,
+        goal: `≥ ${SPEED_GOAL} × alone, verified`,
+        status: verdict(alone.ok && together.ok && ratio >= SPEED_GOAL),
+      });
       const g = (n: number): string => `${n >= 0 ? '+' : ''}${formatMiB(n)}`;
       rec.row({
         case: 'peak RSS growth client / server',
@@ -78,7 +100,9 @@ export const slowReader: Scenario = {
         goal: `≤ ${formatMiB(GROWTH_GOAL)} each`,
         status: verdict(growth.client <= GROWTH_GOAL && growth.server <= GROWTH_GOAL),
       });
-      rec.note(`slow reader: the "plain TCP" column shows phase 1 (fast stream alone through mpx); the slow upload had ${formatBytes(slowAccepted)} accepted by the tunnel at ${formatBytes(SLOW_RATE)}/s reading, the slow download delivered ${formatBytes(slowDownResult.bytes)}; RSS right after the slow streams filled, before the fast stream: client ${g(filled.client - before.client)}, server ${g(filled.server - before.server)}`);
+      rec.note(
+        `slow reader: the "plain TCP" column shows phase 1 (fast stream alone through mpx); the slow upload had ${formatBytes(slowAccepted)} accepted by the tunnel at ${formatBytes(SLOW_RATE)}/s reading, the slow download delivered ${formatBytes(slowDownResult.bytes)}; RSS right after the slow streams filled, before the fast stream: client ${g(filled.client - before.client)}, server ${g(filled.server - before.server)}`,
+      );
     } finally {
       rss.stop();
       await rig.stop();

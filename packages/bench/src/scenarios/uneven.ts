@@ -34,7 +34,10 @@ export const uneven: Scenario = {
       } finally {
         await path!.close();
       }
-      for (const weights of [[1, 2], [1, 1]] as const) {
+      for (const weights of [
+        [1, 2],
+        [1, 1],
+      ] as const) {
         const w = weights.join('|');
         const rig = await startRig({ targetPort: sink.port, paths: specs, weights, carriers: 1 });
         try {
@@ -45,7 +48,15 @@ export const uneven: Scenario = {
             const perPath = diff(pathBytes(rig.paths, dir), before);
             const eff = r.bytesPerSecond / sum;
             const { retransmits } = await rig.client.metrics();
-            rec.data[`${dir} weights ${w}`] = { plainBytesPerSecond: plain[dir], mpxBytesPerSecond: r.bytesPerSecond, efficiency: eff, perPathBytes: perPath, perPathShare: shares(perPath), retransmits, clientIntervalsBytesPerSecond: r.intervals };
+            rec.data[`${dir} weights ${w}`] = {
+              plainBytesPerSecond: plain[dir],
+              mpxBytesPerSecond: r.bytesPerSecond,
+              efficiency: eff,
+              perPathBytes: perPath,
+              perPathShare: shares(perPath),
+              retransmits,
+              clientIntervalsBytesPerSecond: r.intervals,
+            };
             const start = dir === 'down' ? startupNote(`uneven download weights ${w}`, r.intervals, omit, sum) : null;
             if (start !== null) rec.note(start);
             rec.row({
@@ -56,7 +67,10 @@ export const uneven: Scenario = {
               status: verdict(eff >= GOAL),
             });
             const split = shares(perPath).map(formatPercent).join(' / ');
-            if (eff < GOAL) rec.note(`uneven ${dir} weights ${w}: bytes split ${split} over the ${CAPS_MBIT.join(' / ')} Mbit/s paths (capacity split 33% / 67%); retransmissions ${retransmits}`);
+            if (eff < GOAL)
+              rec.note(
+                `uneven ${dir} weights ${w}: bytes split ${split} over the ${CAPS_MBIT.join(' / ')} Mbit/s paths (capacity split 33% / 67%); retransmissions ${retransmits}`,
+              );
           }
         } finally {
           await rig.stop();
