@@ -17,11 +17,24 @@ export interface AddCarrierOptions {
   label?: string;
 }
 
+export interface ClientSessionOptions extends SessionOptions {
+  /** Send ROUTE (the session id) first on every carrier, for balancers (SPEC §3.5). Default true. */
+  routeKey?: boolean;
+}
+
 export class ClientSession extends Session {
   #joined = false;
+  readonly #route: boolean;
 
-  constructor(options: SessionOptions = {}) {
-    super('client', randomBytes(SESSION_ID_SIZE), resolveOptions(options));
+  constructor(options: ClientSessionOptions = {}) {
+    const { routeKey, ...sessionOptions } = options;
+    super('client', randomBytes(SESSION_ID_SIZE), resolveOptions(sessionOptions));
+    this.#route = routeKey ?? true;
+  }
+
+  /** True once a carrier has joined: later carriers resume the session (SPEC §3.2). */
+  get joined(): boolean {
+    return this.#joined;
   }
 
   /**
@@ -41,7 +54,7 @@ export class ClientSession extends Session {
     }
     const link = new CarrierLink(carrier, linkOptions(this.options, options.label));
     link.weight = weight;
-    await clientHandshake(link, { sessionId: this.id, resume: this.#joined, weight }, this.options, ({ peer }) => {
+    await clientHandshake(link, { sessionId: this.id, resume: this.#joined, weight, route: this.#route }, this.options, ({ peer }) => {
       this.#joined = true;
       this.attachCarrier(link, peer);
     });

@@ -49,6 +49,12 @@ export interface CloseFrame {
   readonly reason: string;
 }
 
+/** SPEC §3.5: the routing key a client sends first, before CHALLENGE arrives. */
+export interface RouteFrame {
+  readonly type: typeof FrameType.ROUTE;
+  readonly sessionId: Uint8Array;
+}
+
 export interface ChallengeFrame {
   readonly type: typeof FrameType.CHALLENGE;
   readonly minVersion: number;
@@ -88,7 +94,8 @@ export type Frame =
   | CloseFrame
   | ChallengeFrame
   | HelloFrame
-  | WelcomeFrame;
+  | WelcomeFrame
+  | RouteFrame;
 
 /** SPEC §5, column "counted": frames that are numbered, acknowledged and retransmitted. */
 export function isCounted(frame: Frame): frame is DataFrame | WindowFrame | ResetFrame {

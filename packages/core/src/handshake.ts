@@ -20,6 +20,8 @@ export interface ClientHello {
   readonly sessionId: Uint8Array;
   readonly resume: boolean;
   readonly weight: number;
+  /** Send ROUTE first (SPEC §3.5), so that a balancer can route on the session id. */
+  readonly route: boolean;
 }
 
 export interface ClientHandshakeResult {
@@ -92,6 +94,8 @@ export function clientHandshake(
 ): Promise<ClientHandshakeResult> {
   let sent: Omit<HelloFrame, 'type'> | undefined;
   let sentAt = 0;
+  // SPEC §3.5: the client speaks first when it routes, without waiting for CHALLENGE.
+  if (hello.route) link.send({ type: FrameType.ROUTE, sessionId: hello.sessionId });
   return drive<ClientHandshakeResult>(link, options, (frame, settle) => {
     if (sent === undefined) {
       if (frame.type !== FrameType.CHALLENGE) throw unexpected(frame, 'CHALLENGE');
@@ -156,8 +160,18 @@ export function serverHandshake(
     nonce: randomBytes(NONCE_SIZE),
   };
   let sentAt = 0;
+  let routed: Uint8Array | undefined;
+  let frames = 0;
   const result = drive<ServerHandshakeResult>(link, options, (frame, settle) => {
-    if (frame.type !== FrameType.HELLO) throw unexpected(frame, 'HELLO');
+    frames++;
+    if (frame.type === FrameType.ROUTE && frames === 1) {
+      routed = frame.sessionId; // SPEC §3.5: optional, first, and naming the session HELLO names
+      return;
+    }
+    if (frame.type !== FrameType.HELLO) throw unexpected(frame, frames === 1 ? 'ROUTE or HELLO' : 'HELLO');
+    if (routed !== undefined && !macEqual(routed, frame.sessionId)) {
+      throw new MpxProtocolError(WireCode.PROTOCOL, 'ROUTE named another session than HELLO');
+    }
     if (frame.version < MIN_VERSION || frame.version > MAX_VERSION) {
       throw new MpxProtocolError(WireCode.UNSUPPORTED_VERSION, `client chose version ${frame.version}`);
     }
