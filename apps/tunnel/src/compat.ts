@@ -21,7 +21,7 @@ const TAKES_VALUE: ReadonlySet<string> = new Set([
   'listen', 'target', 'server', 's', 'carriers', 'p', 'to', 'key', 'key-file', 'tls-cert', 'tls-key', 'tls-ca',
   'sni', 'ws-host', 'header', 'connect-timeout', 'drain-timeout', 'max-carrier-age', 'grace', 'stats', 'metrics', 'log-level',
   'max-sessions', 'max-carriers-per-session', 'max-streams', 'max-pending-handshakes', 'handshake-timeout', 'max-frame',
-  'session-window', 'stream-window', 'stream-idle-timeout', 'ping-interval', 'dead-after',
+  'session-window', 'stream-window', 'stream-idle-timeout', 'ping-interval', 'dead-after', 'workers',
 ]);
 
 interface Item {

@@ -2,6 +2,7 @@
 // converted (units.ts), ranges checked, limits resolved (limits.ts). Every
 // problem is a UsageError (exit code 2) naming the flag.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { CLIENT_BOUNDS, SESSION_BOUNDS, inBounds } from '@mpx/core';
 import { formatAddress, parseAddress, parseServerList, type Address, type WeightedAddress } from './address.js';
 import type { TransportOptions } from './carriers.js';
@@ -33,6 +34,7 @@ export interface RawArgs extends RawLimitArgs {
   grace?: string | number;
   stats?: string | number;
   metrics?: string;
+  workers?: string | number;
   logLevel?: string;
   verbose?: number;
   pprof?: boolean;
@@ -55,6 +57,8 @@ export interface ServerConfig extends CommonConfig {
   readonly listen: Address[];
   readonly target: Address;
   readonly limits: ServerLimits;
+  /** --workers: processes that run sessions (1: this process alone). */
+  readonly workers: number;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -173,9 +177,27 @@ function listenList(args: RawArgs): Address[] {
   return texts.map((t) => parseAddress(t, { listen: true }));
 }
 
+/** `--workers`: a count, or `auto` for one per core. */
+export function parseWorkers(value: string | number | undefined): number {
+  if (value === undefined) return 1;
+  const text = String(value).trim();
+  if (text === 'auto') return availableParallelism();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new UsageError('MPX_TUNNEL_ERR_OPTION', `--workers must be an integer from 1 to 256 or "auto", got ${text}`);
+  }
+  return n;
+}
+
 export function serverConfig(common: CommonConfig, args: RawArgs): ServerConfig {
   if (args.target === undefined || String(args.target) === '') throw optionError('--target is required');
-  return { ...common, listen: listenList(args), target: tcpOnly('target', String(args.target), false), limits: serverLimits(args) };
+  return {
+    ...common,
+    listen: listenList(args),
+    target: tcpOnly('target', String(args.target), false),
+    limits: serverLimits(args),
+    workers: parseWorkers(args.workers),
+  };
 }
 
 export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig {
