@@ -22,3 +22,11 @@ export {
 } from './stream-helpers.js';
 export { silentServer, type SilentServer } from './silent-server.js';
 export { ensureProgram, onPath, type ProgramFound, type ProgramWanted } from './programs.js';
+export {
+  haproxyScaleOutConfig,
+  nginxScaleOutConfig,
+  startHaproxyBalancer,
+  startNginxBalancer,
+  type BalancerChild,
+  type BalancerConfigOptions,
+} from './balancers.js';
