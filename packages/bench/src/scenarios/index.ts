@@ -11,6 +11,7 @@ import { manyStreams } from './many-streams.js';
 import { openLatency } from './open-latency.js';
 import { outageResume } from './outage-resume.js';
 import { rawLoopback } from './raw-loopback.js';
+import { scaleOut } from './scale-out.js';
 import { realClients } from './real-clients.js';
 import { sharedBottleneck } from './shared-bottleneck.js';
 import { slowReader } from './slow-reader.js';
@@ -33,6 +34,7 @@ export const SCENARIOS: readonly Scenario[] = [
   rawLoopback,
   iperfCarriers,
   realClients,
+  scaleOut,
   slowReader,
   soak,
   abuse,
