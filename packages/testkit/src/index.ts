@@ -30,3 +30,4 @@ export {
   type BalancerChild,
   type BalancerConfigOptions,
 } from './balancers.js';
+export { startHandOffFront, type HandOffFront } from './hand-off.js';
