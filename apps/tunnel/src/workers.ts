@@ -151,6 +151,7 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
       // Bytes the socket read past the last 'data' go along too, in order.
       const rest: Buffer[] = [head];
       for (let more = socket.read() as Buffer | null; more !== null; more = socket.read() as Buffer | null) rest.push(more);
+      stopReading(socket);
       let index: number;
       if (key.kind === 'session') {
         index = workerOf(key.session, workers);
@@ -244,6 +245,22 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
       await web?.close();
     },
   };
+}
+
+/**
+ * Stops the primary's reads of a socket it is about to send. pause() alone
+ * does not (Node stops reading a paused socket only once its buffer is
+ * full), and until the worker has acknowledged the handle the primary still
+ * polls the descriptor: bytes it read then (the client's HELLO, answering the
+ * worker's CHALLENGE) would be dropped with the primary's copy of the handle.
+ * Rationale for the internal `_handle.readStop()`: no public API stops the
+ * reads of a net.Socket, and Node's own handle passing leaves it reading.
+ */
+function stopReading(socket: net.Socket): void {
+  const handle = (socket as unknown as { _handle?: { readStop?: () => number; reading?: boolean } | null })._handle;
+  if (handle?.readStop === undefined) return;
+  handle.reading = false;
+  handle.readStop();
 }
 
 /** One live state from every worker's: counts summed, carriers listed together. */

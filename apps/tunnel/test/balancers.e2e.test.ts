@@ -1,6 +1,6 @@
 // Scale-out behind the engines people run (issue 13 §4): Debian's nginx
 // (WebSocket, `hash $arg_session consistent`) and HAProxy (`mode tcp`,
-// `balance hash req.payload(16,16)`) in front of three `mpx-tunnel server`
+// `stick on req.payload(16,16)`) in front of three `mpx-tunnel server`
 // processes, with the configs of deploy/scale-out/. Checked: every carrier of
 // a session reaches one backend; eight clients spread over the backends;
 // killing one backend moves its clients to another (new session) and leaves
@@ -79,7 +79,21 @@ function placement(servers: readonly Backend[]): Map<string, Set<number>> {
   return out;
 }
 
+/** Runs `fn`; a failure carries the balancer's own output (HAProxy says when it marks a backend down). */
+async function withBalancerOutput(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof Error) err.message += `\nbalancer output:\n${balancer?.output() ?? '(not started)'}`;
+    throw err;
+  }
+}
+
 async function scenario(kind: 'nginx' | 'haproxy', program: string): Promise<void> {
+  await withBalancerOutput(() => run(kind, program));
+}
+
+async function run(kind: 'nginx' | 'haproxy', program: string): Promise<void> {
   const servers = await backends(3);
   balancer =
     kind === 'nginx'
@@ -118,6 +132,6 @@ describe.runIf(nginx.path !== undefined)('nginx in front of three servers (WebSo
   it('routes every carrier of a session to one backend, spreads 8 clients, and survives losing a backend', () => scenario('nginx', nginx.path!), 120_000);
 });
 
-describe.runIf(haproxy.path !== undefined)('HAProxy in front of three servers (mode tcp, hash req.payload(16,16))', () => {
+describe.runIf(haproxy.path !== undefined)('HAProxy in front of three servers (mode tcp, stick on req.payload(16,16))', () => {
   it('routes every carrier of a session to one backend, spreads 8 clients, and survives losing a backend', () => scenario('haproxy', haproxy.path!), 120_000);
 });

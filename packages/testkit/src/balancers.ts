@@ -82,8 +82,10 @@ ${o.backends.map((b) => `    server ${b} max_fails=1 fail_timeout=10s;`).join('\
 
 /**
  * HAProxy, `mode tcp`: waits for the 32 bytes of the ROUTE frame (SPEC §3.5)
- * and hashes the session id at offset 16. A backend that refuses is
- * redispatched to another; health checks take it out within a second.
+ * and sticks the session id at offset 16 to the backend its first carrier
+ * reached (a stick table: `balance hash req.payload(16,16)` gets no sample in
+ * HAProxy 2.6 and falls back to round robin, as a test showed). A connection a backend refuses is
+ * redispatched to another; health checks take a dead backend out in ~3 s.
  */
 export function haproxyScaleOutConfig(o: BalancerConfigOptions): string {
   return `# HAProxy in front of ${o.backends.length} mpx-tunnel servers (tcp:// carriers).
@@ -108,9 +110,17 @@ frontend mpx
   tcp-request content accept if WAIT_END
   default_backend mpx
 backend mpx
-  balance hash req.payload(16,16)
-  hash-type consistent
-  default-server inter 500ms fall 1 rise 2
+  # HAProxy 2.6 finds no sample in \`balance hash req.payload(16,16)\` (it
+  # falls back to round robin), so a stick table keyed on the session id
+  # keeps every carrier of a session on the backend its first one reached.
+  # Several HAProxy instances share the table with a \`peers\` section.
+  balance roundrobin
+  stick-table type binary len 16 size 1m expire 1h
+  stick on req.payload(16,16)
+  # A refused connect is redispatched at once (option redispatch); checks
+  # only take a dead backend out of rotation, slowly enough that a busy
+  # one is not flapped out (each flap would move its sessions).
+  default-server inter 1s fall 3 rise 2
 ${o.backends.map((b, i) => `  server mpx${i + 1} ${b} check`).join('\n')}
 `;
 }
