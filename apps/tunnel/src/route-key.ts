@@ -60,7 +60,10 @@ export function wsRouteKey(head: Uint8Array): RouteKey {
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
     if (colon === -1 || line.slice(0, colon).trim().toLowerCase() !== SESSION_HEADER) continue;
-    const value = line.slice(colon + 1).trim().toLowerCase();
+    const value = line
+      .slice(colon + 1)
+      .trim()
+      .toLowerCase();
     if (HEX32.test(value)) return { kind: 'session', session: value };
   }
   return NONE;

@@ -186,7 +186,9 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
       server.on('error', (err) => log.error(`listener ${formatAddress(address)}: ${describeError(err)}`));
       servers.push(server);
       const bound = server.address() as net.AddressInfo;
-      log.info(`listening on ${formatAddress({ ...address, host: bound.address, port: bound.port })} (primary, routing to ${workers} workers by session)`);
+      log.info(
+        `listening on ${formatAddress({ ...address, host: bound.address, port: bound.port })} (primary, routing to ${workers} workers by session)`,
+      );
     }
   } catch (err) {
     stopping = true;

@@ -40,8 +40,12 @@ for (const found of [nginx, haproxy]) {
 
 describe('deploy/scale-out', () => {
   it('ships exactly the configs the tests run, for the example addresses', () => {
-    expect(deployed('nginx.conf')).toBe(nginxScaleOutConfig({ listen: '0.0.0.0:80', backends: ['10.0.0.11:8080', '10.0.0.12:8080', '10.0.0.13:8080'] }));
-    expect(deployed('haproxy.cfg')).toBe(haproxyScaleOutConfig({ listen: '0.0.0.0:5512', backends: ['10.0.0.11:5512', '10.0.0.12:5512', '10.0.0.13:5512'] }));
+    expect(deployed('nginx.conf')).toBe(
+      nginxScaleOutConfig({ listen: '0.0.0.0:80', backends: ['10.0.0.11:8080', '10.0.0.12:8080', '10.0.0.13:8080'] }),
+    );
+    expect(deployed('haproxy.cfg')).toBe(
+      haproxyScaleOutConfig({ listen: '0.0.0.0:5512', backends: ['10.0.0.11:5512', '10.0.0.12:5512', '10.0.0.13:5512'] }),
+    );
   });
 });
 
@@ -97,8 +101,14 @@ async function run(kind: 'nginx' | 'haproxy', program: string): Promise<void> {
   const servers = await backends(3);
   balancer =
     kind === 'nginx'
-      ? await startNginxBalancer(program, servers.map((b) => `127.0.0.1:${b.ws}`))
-      : await startHaproxyBalancer(program, servers.map((b) => `127.0.0.1:${b.tcp}`));
+      ? await startNginxBalancer(
+          program,
+          servers.map((b) => `127.0.0.1:${b.ws}`),
+        )
+      : await startHaproxyBalancer(
+          program,
+          servers.map((b) => `127.0.0.1:${b.tcp}`),
+        );
   const edge = kind === 'nginx' ? `ws://127.0.0.1:${balancer.port}/mpx` : `127.0.0.1:${balancer.port}`;
   const clients = Array.from({ length: 8 }, () => new Tunnel(['client', '--key', KEY, '--listen', '127.0.0.1:0', '-s', edge, '-p', '4']));
   const ports = await Promise.all(clients.map(async (c) => Number((await c.waitFor(CLIENT_PORT))[1])));
@@ -122,16 +132,25 @@ async function run(kind: 'nginx' | 'haproxy', program: string): Promise<void> {
   await Promise.all(clients.map((c, i) => (moved[i] === true ? c.waitForCount(/carrier #\d+ to \S+ up/, 5, 30_000) : Promise.resolve())));
   const again = await Promise.all(ports.map((port, i) => echoThrough(port, 512 * 1024, 400 + i)));
   for (const r of again) expect(r.received).toEqual(r.sent);
-  for (const [i, c] of clients.entries()) expect(c.count(/session [0-9a-f]{8} started/), `client ${i} (backend ${home[i]!})`).toBe(moved[i] === true ? 2 : 1);
+  for (const [i, c] of clients.entries())
+    expect(c.count(/session [0-9a-f]{8} started/), `client ${i} (backend ${home[i]!})`).toBe(moved[i] === true ? 2 : 1);
   const after = placement(servers.filter((_, i) => i !== victim));
   const renewed = clients.map((c) => [...c.log.matchAll(/session ([0-9a-f]{8}) started/g)].at(-1)![1]!);
   for (const [i, sid] of renewed.entries()) if (moved[i] === true) expect(after.get(sid)?.size, `new session ${sid}`).toBe(1);
 }
 
 describe.runIf(nginx.path !== undefined)('nginx in front of three servers (WebSocket, hash $arg_session consistent)', () => {
-  it('routes every carrier of a session to one backend, spreads 8 clients, and survives losing a backend', () => scenario('nginx', nginx.path!), 120_000);
+  it(
+    'routes every carrier of a session to one backend, spreads 8 clients, and survives losing a backend',
+    () => scenario('nginx', nginx.path!),
+    120_000,
+  );
 });
 
 describe.runIf(haproxy.path !== undefined)('HAProxy in front of three servers (mode tcp, stick on req.payload(16,16))', () => {
-  it('routes every carrier of a session to one backend, spreads 8 clients, and survives losing a backend', () => scenario('haproxy', haproxy.path!), 120_000);
+  it(
+    'routes every carrier of a session to one backend, spreads 8 clients, and survives losing a backend',
+    () => scenario('haproxy', haproxy.path!),
+    120_000,
+  );
 });

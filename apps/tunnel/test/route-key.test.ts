@@ -73,7 +73,11 @@ describe('workerOf', () => {
     const random = seededRandom(13);
     const counts = [0, 0, 0];
     for (let i = 0; i < 3000; i++) {
-      const id = Array.from({ length: 16 }, () => Math.floor(random() * 256).toString(16).padStart(2, '0')).join('');
+      const id = Array.from({ length: 16 }, () =>
+        Math.floor(random() * 256)
+          .toString(16)
+          .padStart(2, '0'),
+      ).join('');
       counts[workerOf(id, 3)]!++;
     }
     for (const c of counts) expect(c).toBeGreaterThan(850);

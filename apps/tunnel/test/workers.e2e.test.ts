@@ -41,8 +41,19 @@ describe('mpx-tunnel server --workers', () => {
   it('keeps every carrier of a session on one worker, sums /metrics over the workers, and restarts a killed worker', async () => {
     echo = await startEcho();
     const server = new Tunnel([
-      'server', '--workers', '2', '--key', KEY, '--listen', '127.0.0.1:0', '--listen', 'ws://127.0.0.1:0/mpx',
-      '--target', `127.0.0.1:${echo.port}`, '--metrics', '127.0.0.1:0',
+      'server',
+      '--workers',
+      '2',
+      '--key',
+      KEY,
+      '--listen',
+      '127.0.0.1:0',
+      '--listen',
+      'ws://127.0.0.1:0/mpx',
+      '--target',
+      `127.0.0.1:${echo.port}`,
+      '--metrics',
+      '127.0.0.1:0',
     ]);
     const tcpPort = Number((await server.waitFor(/listening on tcp:\/\/127\.0\.0\.1:(\d+)/))[1]);
     const wsPort = Number((await server.waitFor(/listening on ws:\/\/127\.0\.0\.1:(\d+)/))[1]);
@@ -50,7 +61,10 @@ describe('mpx-tunnel server --workers', () => {
     await server.waitForCount(/worker \d \(pid \d+\) ready/, 2);
 
     const servers = [`127.0.0.1:${tcpPort}`, `ws://127.0.0.1:${wsPort}/mpx`];
-    const clients = Array.from({ length: 6 }, (_, i) => new Tunnel(['client', '--key', KEY, '--listen', '127.0.0.1:0', '-s', servers[i % 2]!, '-p', '4']));
+    const clients = Array.from(
+      { length: 6 },
+      (_, i) => new Tunnel(['client', '--key', KEY, '--listen', '127.0.0.1:0', '-s', servers[i % 2]!, '-p', '4']),
+    );
     const ports = await Promise.all(clients.map(async (c) => Number((await c.waitFor(CLIENT_PORT))[1])));
     await Promise.all(clients.map((c) => c.waitForCount(/carrier #\d+ to \S+ up/, 4)));
     await server.waitForCount(/\[worker \d\] carrier #\d+ from \S+ up/, 24);
@@ -79,7 +93,9 @@ describe('mpx-tunnel server --workers', () => {
     await Promise.all(clients.map((c, i) => (hit[i] === true ? c.waitForCount(/carrier #\d+ to \S+ up/, 5) : Promise.resolve())));
     const again = await Promise.all(ports.map((port, i) => echoThrough(port, 256 * 1024, 200 + i)));
     for (const r of again) expect(r.received).toEqual(r.sent);
-    console.log(`every client worked again ${Math.round(performance.now() - killedAt)} ms after the SIGKILL of worker 0 (${hit.filter(Boolean).length} of 6 clients renewed their session)`);
+    console.log(
+      `every client worked again ${Math.round(performance.now() - killedAt)} ms after the SIGKILL of worker 0 (${hit.filter(Boolean).length} of 6 clients renewed their session)`,
+    );
     for (const [i, c] of clients.entries()) {
       expect(c.count(/session [0-9a-f]{8} started/)).toBe(hit[i] === true ? 2 : 1);
       if (hit[i] !== true) expect(server.log).not.toMatch(new RegExp(`session ${sessionOf[i]!} closed`));
@@ -87,7 +103,19 @@ describe('mpx-tunnel server --workers', () => {
   }, 60_000);
 
   it('refuses a tls:// listener with more than one worker, saying why', async () => {
-    const server = new Tunnel(['server', '--workers', '2', '--listen', 'tls://127.0.0.1:0', '--target', '127.0.0.1:9', '--tls-cert', '/dev/null', '--tls-key', '/dev/null']);
+    const server = new Tunnel([
+      'server',
+      '--workers',
+      '2',
+      '--listen',
+      'tls://127.0.0.1:0',
+      '--target',
+      '127.0.0.1:9',
+      '--tls-cert',
+      '/dev/null',
+      '--tls-key',
+      '/dev/null',
+    ]);
     const exit = await server.exited;
     expect(exit.code).not.toBe(0);
     expect(server.log).toMatch(/--workers 2 cannot route tls:\/\/127\.0\.0\.1:0: the session id is inside TLS/);

@@ -11,6 +11,7 @@ import { decodeAll } from '../src/decode.js';
 import { encodeFrame } from '../src/encode.js';
 import type { MpxError } from '../src/errors.js';
 import type { WelcomeFrame } from '../src/frame.js';
+import type { MpxStream } from '../src/stream.js';
 import { MpxServer } from '../src/server.js';
 import { digestOf, eventually, patternBytes, sha256, writeAll } from './harness.js';
 import { rawClient } from './raw-peer.js';
@@ -107,7 +108,7 @@ describe('MpxClient and misrouted carriers (SPEC §3.5)', () => {
     client.on('dialError', (_label: string, err: MpxError) => misrouted.push(err));
     client.start();
     await eventually(() => client.session!.carrierCount === 2);
-    net.servers[0]!.on('stream', (s) => s.pipe(s));
+    net.servers[0]!.on('stream', (s: MpxStream) => s.pipe(s));
     const stream = client.openStream();
     const data = patternBytes(11, 2 * 1024 * 1024);
     const back = digestOf(stream);
@@ -159,7 +160,13 @@ describe('MpxClient and misrouted carriers (SPEC §3.5)', () => {
       server.accept(pair.b);
       return pair.a;
     };
-    const client = new MpxClient({ targets: [{ label: 'a', dial, carriers: 3 }, { label: 'b', dial, carriers: 3 }], random: seededRandom(5) });
+    const client = new MpxClient({
+      targets: [
+        { label: 'a', dial, carriers: 3 },
+        { label: 'b', dial, carriers: 3 },
+      ],
+      random: seededRandom(5),
+    });
     const created: boolean[] = [];
     server.on('session', () => created.push(true));
     client.start();

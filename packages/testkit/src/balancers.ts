@@ -158,7 +158,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function startChild(program: string, args: (dir: string, port: number) => { argv: string[]; files: Record<string, string> }): Promise<BalancerChild> {
+async function startChild(
+  program: string,
+  args: (dir: string, port: number) => { argv: string[]; files: Record<string, string> },
+): Promise<BalancerChild> {
   const dir = mkdtempSync(join(tmpdir(), 'mpx-balancer-'));
   chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'tmp'), { mode: 0o755 });
@@ -179,7 +182,7 @@ async function startChild(program: string, args: (dir: string, port: number) => 
     await accepting(port, child, 10_000);
   } catch (err) {
     await stop();
-    throw new Error(`${program}: ${(err as Error).message}\n${output}`);
+    throw new Error(`${program}: ${(err as Error).message}\n${output}`, { cause: err });
   }
   return { port, output: () => output, stop };
 }

@@ -6,10 +6,13 @@ import * as net from 'node:net';
 
 export interface HandOffFront {
   readonly port: number;
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
-export async function startHandOffFront(complete: (head: Buffer) => boolean, take: (socket: net.Socket, head: Buffer) => void): Promise<HandOffFront> {
+export async function startHandOffFront(
+  complete: (head: Buffer) => boolean,
+  take: (socket: net.Socket, head: Buffer) => void,
+): Promise<HandOffFront> {
   const server = net.createServer({ pauseOnConnect: true }, (socket) => {
     const chunks: Buffer[] = [];
     const onData = (chunk: Buffer): void => {

@@ -30,7 +30,10 @@ describe('TcpCarrierListener.adopt', () => {
     });
     cleanups.push(() => listener.closeAll());
     expect(listener.address).toEqual({ host: '', port: 0 });
-    const { port, close } = await startHandOffFront((head) => head.length >= 5, (socket, head) => listener.adopt(socket, head));
+    const { port, close } = await startHandOffFront(
+      (head) => head.length >= 5,
+      (socket, head) => listener.adopt(socket, head),
+    );
     cleanups.push(close);
     const client = net.connect({ host: '127.0.0.1', port });
     cleanups.push(() => void client.destroy());
@@ -47,7 +50,10 @@ describe('TcpCarrierListener.adopt', () => {
       throw new Error('no carrier expected');
     });
     await listener.close();
-    const { port, close } = await startHandOffFront((head) => head.length >= 1, (socket, head) => listener.adopt(socket, head));
+    const { port, close } = await startHandOffFront(
+      (head) => head.length >= 1,
+      (socket, head) => listener.adopt(socket, head),
+    );
     cleanups.push(close);
     const client = net.connect({ host: '127.0.0.1', port });
     client.on('error', () => {});

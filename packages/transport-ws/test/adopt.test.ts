@@ -21,9 +21,15 @@ describe('WebSocketCarrierListener.adopt', () => {
       adopted([carrier, info]);
     });
     cleanups.push(() => listener.closeAll());
-    const { port, close } = await startHandOffFront((head) => head.includes('\r\n\r\n'), (socket, head) => listener.adopt(socket, head));
+    const { port, close } = await startHandOffFront(
+      (head) => head.includes('\r\n\r\n'),
+      (socket, head) => listener.adopt(socket, head),
+    );
     cleanups.push(close);
-    const client = await dialWebSocket({ url: `ws://127.0.0.1:${port}/mpx?session=00112233445566778899aabbccddeeff`, headers: { 'x-mpx-session': '00' } });
+    const client = await dialWebSocket({
+      url: `ws://127.0.0.1:${port}/mpx?session=00112233445566778899aabbccddeeff`,
+      headers: { 'x-mpx-session': '00' },
+    });
     cleanups.push(() => void client.destroy());
     const [, info] = await accepted;
     expect(info.headers['x-mpx-session']).toBe('00');

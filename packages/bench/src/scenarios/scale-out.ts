@@ -41,7 +41,10 @@ function nginxInFront(program: string, backends: number): Setup {
       let nginx: BalancerChild | undefined;
       try {
         for (let i = 0; i < backends; i++) servers.push(await startTunnelServer(ctx.targetPort, { listen: ['ws://127.0.0.1:0/mpx'] }));
-        nginx = await startNginxBalancer(program, servers.map((s) => `127.0.0.1:${s.ports[0]!}`));
+        nginx = await startNginxBalancer(
+          program,
+          servers.map((s) => `127.0.0.1:${s.ports[0]!}`),
+        );
       } catch (err) {
         await stopAll(servers.map((s) => s.child));
         throw err;
@@ -89,20 +92,34 @@ export const scaleOut: Scenario = {
     const seconds = ctx.quick ? 3 : 8;
     const cores = cpus().length;
     rec.data.settings = { clients: CLIENTS, carriers: CARRIERS, seconds, cores };
-    rec.note(`${cores} cores, shared by the servers, ${CLIENTS} clients, the target and the bench itself (and anything else running on this machine): a floor of what separate machines would see`);
+    rec.note(
+      `${cores} cores, shared by the servers, ${CLIENTS} clients, the target and the bench itself (and anything else running on this machine): a floor of what separate machines would see`,
+    );
     const one = await measure(ctx, workers(1), seconds);
     rec.data.workers1 = one;
     rec.row({ case: '--workers 1', plain: '', mpx: formatMbit(one), goal: 'baseline', status: 'INFO' });
     const two = await measure(ctx, workers(2), seconds);
     rec.data.workers2 = two;
-    rec.row({ case: '--workers 2', plain: '', mpx: `${formatMbit(two)} (${formatRatio(two / one)} ×)`, goal: `≥ ${GOAL} × on 2 cores`, status: cores >= 2 ? verdict(two / one >= GOAL) : 'INFO' });
-    const nginx = ensureProgram({ commands: ['nginx'], debianPackage: 'nginx-light', log: ctx.log });
+    rec.row({
+      case: '--workers 2',
+      plain: '',
+      mpx: `${formatMbit(two)} (${formatRatio(two / one)} ×)`,
+      goal: `≥ ${GOAL} × on 2 cores`,
+      status: cores >= 2 ? verdict(two / one >= GOAL) : 'INFO',
+    });
+    const nginx = ensureProgram({ commands: ['nginx'], debianPackage: 'nginx-light', log: (line) => ctx.log(line) });
     if (nginx.path === undefined) {
       rec.note(`nginx case skipped: ${nginx.note}`);
       return;
     }
     const behind = await measure(ctx, nginxInFront(nginx.path, 2), seconds);
     rec.data.nginx2 = behind;
-    rec.row({ case: 'nginx → 2 servers (ws)', plain: '', mpx: `${formatMbit(behind)} (${formatRatio(behind / one)} ×)`, goal: 'report', status: 'INFO' });
+    rec.row({
+      case: 'nginx → 2 servers (ws)',
+      plain: '',
+      mpx: `${formatMbit(behind)} (${formatRatio(behind / one)} ×)`,
+      goal: 'report',
+      status: 'INFO',
+    });
   },
 };
