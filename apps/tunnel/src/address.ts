@@ -8,12 +8,13 @@
 //
 // IPv6 literals go in brackets (`[::1]:5512`). A listen address may leave the
 // host out (`:5512`, all interfaces). In a --server list each entry may end in
-// `|weight` (the core's WEIGHT_BOUND: 1–65535, default 1), entries are
-// separated by commas, and the schemes may be mixed:
-// "tls://a:443|2,ws://b/mpx|1,c:5512".
+// `|weight` (the core's WEIGHT_BOUND: 1–65535, default 1) and further options
+// (server-entry.ts: `|from=<ip>`, `|backup`, `|up`, `|down`), entries are
+// separated by commas, and the schemes may be mixed: "tls://a:443|2,ws://b/mpx|1,c:5512".
 import { isIP } from 'node:net';
 import { WEIGHT_BOUND, inBounds } from '@mpx/core';
 import { UsageError } from './errors.js';
+import { parseServerEntry, type ServerEntry } from './server-entry.js';
 
 export type Scheme = 'tcp' | 'tls' | 'ws' | 'wss';
 
@@ -106,22 +107,27 @@ export function parseAddress(text: string, options: ParseOptions = {}): Address 
 export function parseWeightedAddress(text: string, options: ParseOptions = {}): WeightedAddress {
   const bar = text.lastIndexOf('|');
   if (bar === -1) return { ...parseAddress(text, options), weight: WEIGHT_BOUND.default };
-  const weightText = text.slice(bar + 1).trim();
-  const weight = /^\d+$/.test(weightText) ? Number(weightText) : Number.NaN;
+  return { ...parseAddress(text.slice(0, bar), options), weight: parseWeight(text.slice(bar + 1), text) };
+}
+
+/** A `|weight` value of the entry `text`, checked against the core's WEIGHT_BOUND. */
+export function parseWeight(weightText: string, text: string): number {
+  const trimmed = weightText.trim();
+  const weight = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
   if (!inBounds(WEIGHT_BOUND, weight)) {
-    throw new UsageError('MPX_TUNNEL_ERR_WEIGHT', `invalid weight '${weightText}' in '${text}': use an integer from ${WEIGHT_BOUND.min} to ${WEIGHT_BOUND.max}`);
+    throw new UsageError('MPX_TUNNEL_ERR_WEIGHT', `invalid weight '${trimmed}' in '${text}': use an integer from ${WEIGHT_BOUND.min} to ${WEIGHT_BOUND.max}`);
   }
-  return { ...parseAddress(text.slice(0, bar), options), weight };
+  return weight;
 }
 
 /**
- * Parses a --server list: comma-separated `addr|weight` entries (empty
- * entries, e.g. from a trailing comma, are skipped). Several --server flags
- * are joined. Throws when no address is left.
+ * Parses a --server list: comma-separated entries `addr|weight|option…`
+ * (server-entry.ts; empty entries, e.g. from a trailing comma, are skipped).
+ * Several --server flags are joined. Throws when no address is left.
  */
-export function parseServerList(lists: string | readonly string[]): WeightedAddress[] {
+export function parseServerList(lists: string | readonly string[]): ServerEntry[] {
   const entries = (typeof lists === 'string' ? [lists] : lists).flatMap((list) => list.split(','));
-  const out = entries.filter((entry) => entry.trim() !== '').map((entry) => parseWeightedAddress(entry));
+  const out = entries.filter((entry) => entry.trim() !== '').map((entry) => parseServerEntry(entry));
   if (out.length === 0) throw new UsageError('MPX_TUNNEL_ERR_ADDRESS', 'the server list is empty');
   return out;
 }

@@ -84,9 +84,11 @@ function transportOf(address: Address, options: TransportOptions): Transport<Dia
   }
 }
 
-export function carrierDialer(address: Address, options: TransportOptions): DialCarrier {
+/** `localAddress`: the IP the carriers leave from (a --server entry's `from=`); undefined: the OS's choice. */
+export function carrierDialer(address: Address, options: TransportOptions, localAddress?: string): DialCarrier {
   const transport = transportOf(address, options);
-  return (signal, route) => transport.dial({ connectTimeoutMs: options.connectTimeoutMs, signal, ...(route === undefined ? {} : { route }) });
+  const local = localAddress === undefined ? {} : { localAddress };
+  return (signal, route) => transport.dial({ connectTimeoutMs: options.connectTimeoutMs, signal, ...local, ...(route === undefined ? {} : { route }) });
 }
 
 function tlsClient(options: TransportOptions, servername: string | undefined): TlsClientOptions {

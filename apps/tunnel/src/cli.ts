@@ -12,7 +12,7 @@ import { runClient } from './client-command.js';
 import { normalizeArgv } from './compat.js';
 import { clientConfig, commonConfig, relayConfig, serverConfig, type CommonConfig, type RawArgs } from './config.js';
 import { ExitCode, UsageError } from './errors.js';
-import { HeapBallast, ballastMegabytes } from './heap-ballast.js';
+import { setHeapGrowth } from './heap-growth.js';
 import { LIMIT_DEFAULTS_TEXT, SERVER_LIMIT_FLAGS, SESSION_LIMIT_FLAGS, flagName, helpText, type LimitFlag } from './limits.js';
 import { LOG_LEVELS, describeError, type Logger } from './log.js';
 import { runRelay } from './relay-command.js';
@@ -47,7 +47,7 @@ const CONFIG_EXAMPLE = `Config file (--config FILE): a JSON object with any flag
   }`;
 
 /** The end of every --help page (main and per command). */
-const EPILOGUE = `${CONFIG_EXAMPLE}\n\nEnvironment: MPX_KEY (pre-shared key); MPX_HEAP_BALLAST_MB (most V8 heap ballast in MiB, default 128, 0 = off); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.`;
+const EPILOGUE = `${CONFIG_EXAMPLE}\n\nEnvironment: MPX_KEY (pre-shared key); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.`;
 
 function commonOptions(y: Argv): Argv {
   return y
@@ -116,10 +116,11 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
   let parser = yargs(argv)
     .scriptName('mpx-tunnel')
     .usage('$0 <command> [options]\n\nmpx-tunnel carries many TCP connections over a pool of TCP, TLS and WebSocket carriers to one or more servers.\n\n<addr>: host:port | tcp://host:port | tls://host:port | ws://host[:port]/path | wss://host[:port]/path ([::1]:port for IPv6)')
-    .command('server', 'accept carriers on --listen, forward every stream to --target', (y) =>
+    .command('server', 'accept carriers on --listen, forward every stream to --target (or where the client asks, within --allow)', (y) =>
       serverLimitOptions(commonOptions(y))
         .option('listen', { type: 'string', array: true, demandOption: true, describe: '<addr> to accept carriers on (repeatable, schemes may be mixed)' })
-        .option('target', { type: 'string', demandOption: true, describe: 'host:port each stream is forwarded to' })
+        .option('target', { type: 'string', describe: 'host:port each plain stream is forwarded to (required unless --allow is given)' })
+        .option('allow', { type: 'string', array: true, describe: 'where streams from a client\'s socks5:// or http:// listener may go, repeatable: 10.0.0.0/8:443, [::1]:22, example.com:*, *.example.com:80-89, *:443 (default: nowhere)' })
         .option('workers', {
           type: 'string',
           default: '1',
@@ -129,13 +130,18 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     )
     .command('client', 'accept TCP on --listen, carry each connection to the servers', (y) =>
       sessionLimitOptions(commonOptions(y))
-        .option('listen', { type: 'string', demandOption: true, describe: 'host:port to accept local TCP connections on' })
+        .option('listen', {
+          type: 'string',
+          demandOption: true,
+          describe:
+            "host:port to accept local TCP connections on (each goes to the server's --target); socks5://host:port or http://host:port for a SOCKS5 / HTTP CONNECT proxy whose connections name their target (server --allow), optionally with user:pass@",
+        })
         .option('server', {
           alias: 's',
           type: 'string',
           array: true,
           demandOption: true,
-          describe: `"<addr>|<weight>,<addr>|<weight>" (weight ${WEIGHT_BOUND.min}–${WEIGHT_BOUND.max}, default ${WEIGHT_BOUND.default})`,
+          describe: `"<addr>|<weight>|<option>,..." options: from=<local ip>, backup, up, down (weight ${WEIGHT_BOUND.min}–${WEIGHT_BOUND.max}, default ${WEIGHT_BOUND.default})`,
         })
         .option('carriers', { alias: 'p', type: 'number', default: CLIENT_BOUNDS.carriersPerTarget.default, describe: 'carriers kept to each server address' })
         .option('max-carrier-age', { type: 'string', default: '0', describe: 'replace carriers older than this, new one first (0 = never)' }),
@@ -204,11 +210,9 @@ async function main(): Promise<void> {
     if (selected === undefined) return; // --help or --version was printed
     const common = commonConfig(selected.args, process.env);
     const logger = common.log;
-    // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-ballast.ts).
-    // A relay only pipes sockets and never falls into it.
-    const ballast = new HeapBallast(selected.command === 'relay' ? 0 : ballastMegabytes(process.env));
-    ballast.start((mb, gcs) => logger.debug(`heap ballast grown to ${mb} MiB: ${gcs} full garbage collections within a second`));
-    logger.debug(ballast.sizeMb > 0 ? `heap ballast ${ballast.sizeMb} MiB (MPX_HEAP_BALLAST_MB)` : 'heap ballast off');
+    // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-growth.ts).
+    const heapFlag = setHeapGrowth();
+    logger.debug(heapFlag === undefined ? "V8 heap growth: as set on node's command line" : `V8 heap growth: ${heapFlag}`);
     log = logger;
     ignoreHangup(logger);
     const running = await start(selected, common, legacyNote);

@@ -4,16 +4,18 @@
 // the server refuses (its target failed, or --max-streams, SPEC §6.2) closes
 // the local connection with a FIN and a log line saying why.
 import * as net from 'node:net';
-import { MpxClient, MpxError, WireCode, type CarrierStats, type ClientSession, type MpxStream } from '@mpx/core';
+import { MpxClient, MpxError, WireCode, readTargetReply, type CarrierStats, type ClientSession, type MpxStream } from '@mpx/core';
 import { formatAddress, hostPort } from './address.js';
 import { carrierDialer } from './carriers.js';
 import type { ClientConfig } from './config.js';
 import { limitHint } from './limits.js';
 import { describeError } from './log.js';
 import { startObservers } from './metrics.js';
+import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
+import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
-import { CarrierBook, Traffic, type TunnelView } from './stats.js';
+import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
 function isAuthFailure(err: unknown): boolean {
   return MpxError.isMpxError(err) && (err.code === 'MPX_ERR_AUTH_FAILED' || err.wireCode === WireCode.AUTH_FAILED);
@@ -21,6 +23,7 @@ function isAuthFailure(err: unknown): boolean {
 
 export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   const { log } = config;
+  await checkLocalAddresses(config.servers);
   const traffic = new Traffic();
   const book = new CarrierBook();
   const connections = new Connections();
@@ -28,10 +31,12 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     ...config.limits,
     ...(config.key === undefined ? {} : { key: config.key }),
     ...(config.graceMs === undefined ? {} : { graceMs: config.graceMs }),
-    targets: config.servers.map((address) => ({
-      label: formatAddress(address),
-      weight: address.weight,
-      dial: carrierDialer(address, config.transport),
+    targets: config.servers.map((entry) => ({
+      label: entryLabel(entry),
+      weight: entry.weight,
+      dial: carrierDialer(entry, config.transport, entry.from),
+      role: entry.role,
+      direction: entry.direction,
     })),
     carriersPerTarget: config.carriersPerServer,
     maxCarrierAgeMs: config.maxCarrierAgeMs,
@@ -41,7 +46,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
 
   client.on('carrierUp', (label: string, stats: CarrierStats) => {
     lastDialError.delete(label);
-    log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight})`);
+    log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight}${carrierUse(stats)})`);
   });
   client.on('carrierDown', (label: string, err?: MpxError) => {
     log.info(`carrier to ${label} down${err === undefined ? '' : `: ${describeError(err)}${limitHint(err, 'carrier')}`}`);
@@ -73,6 +78,10 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   function onConnection(socket: net.Socket): void {
     const from = hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     socket.on('error', () => {}); // reported through splice below
+    if (config.proxy !== undefined) {
+      void proxyConnection(socket, from, config.proxy);
+      return;
+    }
     let stream: MpxStream;
     try {
       stream = client.openStream();
@@ -81,6 +90,64 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       socket.destroy();
       return;
     }
+    pipeConnection(socket, stream, from);
+  }
+
+  /**
+   * A connection to the socks5:// or http:// listener: the proxy handshake
+   * names the target, which travels in a target stream (SPEC §6.6); the
+   * application hears success only once the server has connected it.
+   */
+  async function proxyConnection(socket: net.Socket, from: string, proxy: NonNullable<ClientConfig['proxy']>): Promise<void> {
+    const timer = setTimeout(() => socket.destroy(), config.connectTimeoutMs);
+    let request: ProxyRequest;
+    try {
+      request = await acceptProxy(socket, proxy.kind, proxy.credentials);
+    } catch (err) {
+      log.info(`${proxy.kind} connection from ${from} closed: ${describeError(err)}`);
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
+    const to = hostPort(request.target.host, request.target.port);
+    let stream: MpxStream;
+    try {
+      stream = client.openStream({ target: request.target });
+    } catch (err) {
+      log.warn(`${proxy.kind} connection from ${from} to ${to} dropped: ${describeError(err)}`);
+      request.fail(undefined, describeError(err));
+      return;
+    }
+    const answered = readTargetReply(stream);
+    // Until the answer, closing the application's side resets the stream.
+    const onEarlyClose = (): void => {
+      stream.destroy();
+    };
+    socket.once('close', onEarlyClose);
+    try {
+      await answered;
+    } catch (err) {
+      socket.off('close', onEarlyClose);
+      if (socket.destroyed) {
+        log.debug(`${proxy.kind} connection from ${from} to ${to} closed by the application before the server answered`);
+        return;
+      }
+      const code = (err as Partial<MpxError>).code;
+      log.info(`${proxy.kind} connection from ${from} to ${to} refused by the server: ${describeError(err)}`);
+      request.fail(code, describeError(err));
+      stream.destroy();
+      return;
+    }
+    socket.off('close', onEarlyClose);
+    if (socket.destroyed) {
+      stream.destroy();
+      return;
+    }
+    request.succeed();
+    pipeConnection(socket, stream, `${from} → ${to}`);
+  }
+
+  function pipeConnection(socket: net.Socket, stream: MpxStream, from: string): void {
     const name = `${from} (stream ${stream.id})`;
     log.debug(`connection from ${name} opened`);
     const done = connections.add(() => {
@@ -128,9 +195,10 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     });
   });
   const bound = local.address() as net.AddressInfo;
-  log.info(`listening on ${hostPort(bound.address, bound.port)}`);
+  const kind = config.proxy === undefined ? '' : `${config.proxy.kind}://`;
+  log.info(`listening on ${kind}${hostPort(bound.address, bound.port)}${config.proxy === undefined ? '' : ` (${config.proxy.kind === 'socks5' ? 'SOCKS5' : 'HTTP CONNECT'} proxy${config.proxy.credentials === undefined ? '' : ' with a user name and password'})`}`);
   client.start();
-  log.info(`connecting to ${config.servers.map((s) => `${formatAddress(s)} (weight ${s.weight})`).join(', ')} with ${config.carriersPerServer} carriers each`);
+  log.info(`connecting to ${config.servers.map((s) => `${formatAddress(s)} (${describeEntry(s)})`).join(', ')} with ${config.carriersPerServer} carriers each`);
 
   const view: TunnelView = {
     liveCarriers: () => {

@@ -10,12 +10,16 @@ import { UsageError } from './errors.js';
 import { cannotRead, MAX_KEY_FILE_BYTES, readSmallRegularFile } from './key-file.js';
 import { serverLimits, sessionLimits, type RawLimitArgs, type ServerLimits, type SessionLimits } from './limits.js';
 import { createLogger, resolveLogLevel, type Logger } from './log.js';
+import type { ServerEntry } from './server-entry.js';
+import { AllowList, parseAllowRule } from './allow.js';
+import type { ProxyCredentials, ProxyKind } from './proxy-listener.js';
 import { parseDuration } from './units.js';
 
 /** The flags as yargs hands them over (camel-case keys); durations may carry a unit ("500ms"). */
 export interface RawArgs extends RawLimitArgs {
   listen?: string | string[];
   target?: string;
+  allow?: string | string[];
   server?: string | string[];
   carriers?: number;
   to?: string;
@@ -55,7 +59,10 @@ export interface CommonConfig {
 
 export interface ServerConfig extends CommonConfig {
   readonly listen: Address[];
-  readonly target: Address;
+  /** Where plain streams go; undefined: only target streams (--allow) are served. */
+  readonly target: Address | undefined;
+  /** SPEC §6.6: where target streams may go (--allow); empty refuses them all. */
+  readonly allow: AllowList;
   readonly limits: ServerLimits;
   /** --workers: processes that run sessions (1: this process alone). */
   readonly workers: number;
@@ -63,7 +70,9 @@ export interface ServerConfig extends CommonConfig {
 
 export interface ClientConfig extends CommonConfig {
   readonly listen: Address;
-  readonly servers: WeightedAddress[];
+  /** `socks5://` or `http://` --listen: a proxy whose connections name their target (SPEC §6.6). */
+  readonly proxy: { kind: ProxyKind; credentials: ProxyCredentials | undefined } | undefined;
+  readonly servers: ServerEntry[];
   readonly carriersPerServer: number;
   readonly maxCarrierAgeMs: number;
   readonly limits: SessionLimits;
@@ -190,14 +199,11 @@ export function parseWorkers(value: string | number | undefined): number {
 }
 
 export function serverConfig(common: CommonConfig, args: RawArgs): ServerConfig {
-  if (args.target === undefined || String(args.target) === '') throw optionError('--target is required');
-  return {
-    ...common,
-    listen: listenList(args),
-    target: tcpOnly('target', String(args.target), false),
-    limits: serverLimits(args),
-    workers: parseWorkers(args.workers),
-  };
+  const allow = new AllowList(list(args.allow).map(parseAllowRule));
+  const hasTarget = args.target !== undefined && String(args.target) !== '';
+  if (!hasTarget && allow.empty) throw optionError('--target is required (or --allow, for clients that name their targets: SOCKS5 / HTTP CONNECT)');
+  const target = hasTarget ? tcpOnly('target', String(args.target), false) : undefined;
+  return { ...common, listen: listenList(args), target, allow, limits: serverLimits(args), workers: parseWorkers(args.workers) };
 }
 
 export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig {
@@ -210,12 +216,24 @@ export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig 
   }
   return {
     ...common,
-    listen: tcpOnly('listen', listens[0] as string, true),
+    ...clientListen(listens[0] as string),
     servers: parseServerList(list(args.server)),
     carriersPerServer: carriers,
     maxCarrierAgeMs: args.maxCarrierAge === undefined ? CLIENT_BOUNDS.maxCarrierAgeMs.default : parseDuration('max-carrier-age', args.maxCarrierAge, CLIENT_BOUNDS.maxCarrierAgeMs),
     limits: sessionLimits(args),
   };
+}
+
+/** The client's --listen: `host:port`, or a proxy `socks5://[user:pass@]host:port` / `http://[user:pass@]host:port`. */
+function clientListen(text: string): Pick<ClientConfig, 'listen' | 'proxy'> {
+  const m = /^(socks5|http):\/\/(?:([^:@/]*):([^@/]*)@)?(.*)$/i.exec(text.trim());
+  if (m === null) return { listen: tcpOnly('listen', text, true), proxy: undefined };
+  const kind = (m[1] as string).toLowerCase() as ProxyKind;
+  const credentials = m[2] === undefined ? undefined : { user: decodeURIComponent(m[2]), pass: decodeURIComponent(m[3] ?? '') };
+  if (credentials !== undefined && credentials.user === '') throw optionError(`--listen '${text}': the user name is empty`);
+  const rest = m[4] as string;
+  if (rest.includes('/')) throw optionError(`--listen '${text}': a ${kind}:// listener takes no path`);
+  return { listen: tcpOnly('listen', rest, true), proxy: { kind, credentials } };
 }
 
 export function relayConfig(common: CommonConfig, args: RawArgs): RelayConfig {

@@ -3,7 +3,7 @@
 // of each carrier's throughput, polled from /state every second. Plain HTML
 // and script, with uPlot's IIFE build (web.ts serves it from the package):
 // nothing to build, nothing fetched from elsewhere.
-import type { Traffic, TunnelView } from './stats.js';
+import { carrierUse, type Traffic, type TunnelView } from './stats.js';
 
 export interface LiveCarrierRow {
   /** The session's id, first 8 hex digits. */
@@ -12,6 +12,8 @@ export interface LiveCarrierRow {
   readonly address: string;
   readonly group: string;
   readonly weight: number;
+  /** SPEC §8: '' for a primary carrier of both directions, else e.g. 'backup, up only'. */
+  readonly use: string;
   readonly state: string;
   readonly rttMs: number | null;
   readonly inFlight: number | null;
@@ -45,6 +47,7 @@ export function liveState(view: TunnelView, traffic: Traffic, now: () => number 
       address: stats.label,
       group,
       weight: stats.weight,
+      use: carrierUse(stats).replace(/^, /, ''),
       state: stats.state ?? 'open',
       rttMs: stats.rttMs ?? null,
       inFlight: stats.unackedBytes ?? null,
@@ -141,7 +144,7 @@ function renderTable(state, perCarrier) {
       cell(row, '#' + c.id);
       cell(row, c.address);
       cell(row, c.state);
-      cell(row, String(c.weight));
+      cell(row, String(c.weight) + (c.use ? ' (' + c.use + ')' : ''));
       cell(row, c.rttMs == null ? '–' : c.rttMs.toFixed(1) + ' ms');
       cell(row, bytes(c.inFlight));
       cell(row, c.retransmits == null ? '–' : String(c.retransmits));

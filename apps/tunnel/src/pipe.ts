@@ -7,6 +7,7 @@
 // aborted (a RST for a socket, RESET for a stream), see forwardEnd().
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { SocketReader } from './socket-reader.js';
 
 export type Side = 'a' | 'b';
 
@@ -38,6 +39,11 @@ export interface SpliceOptions {
    * should resume() it so that it can see the peer's end and close.
    */
   abort?: (other: Duplex, err: Error | undefined, failed: Side) => void;
+  /**
+   * b was opened with this reader's `onread`: b → a goes through it (reads
+   * into a reused buffer, stopped as soon as a pushes back) instead of pipe().
+   */
+  bReader?: SocketReader;
 }
 
 /** Pipes a ⇄ b until both have closed; never rejects. */
@@ -50,11 +56,13 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
     let errorSide: Side | undefined;
     let closed = 0;
 
-    const count = (direction: 'aToB' | 'bToA') => (chunk: Buffer): void => {
-      if (direction === 'aToB') aToB += chunk.length;
-      else bToA += chunk.length;
-      options.onBytes?.(direction, chunk.length);
+    const count = (direction: 'aToB' | 'bToA') => (n: number): void => {
+      if (direction === 'aToB') aToB += n;
+      else bToA += n;
+      options.onBytes?.(direction, n);
     };
+    const countA = count('aToB');
+    const countB = count('bToA');
     const onError = (side: Side) => (err: Error): void => {
       if (error === undefined) {
         error = err;
@@ -81,12 +89,16 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
       if (closeEmitted(s)) queueMicrotask(onClose(side));
       else s.once('close', onClose(side));
     }
-    a.on('data', count('aToB'));
-    b.on('data', count('bToA'));
+    a.on('data', (chunk: Buffer) => countA(chunk.length));
     batchWrites(a, b);
-    batchWrites(b, a);
     a.pipe(b, { end: false });
-    b.pipe(a, { end: false });
+    if (options.bReader === undefined) {
+      b.on('data', (chunk: Buffer) => countB(chunk.length));
+      batchWrites(b, a);
+      b.pipe(a, { end: false });
+    } else {
+      options.bReader.start(b, { to: a, onBytes: countB });
+    }
     forwardEnd(a, b);
     forwardEnd(b, a);
   });

@@ -8,8 +8,9 @@
 // --handshake-timeout from its TCP accept (MpxServer.admitConnection), and
 // none is let in while descriptors are within their reserve (descriptors.ts).
 import type * as net from 'node:net';
-import { MpxError, MpxServer, WireCode, type CarrierStats, type MpxStream, type Session } from '@mpx/core';
+import { MpxError, MpxServer, TARGET_CONNECTED, WireCode, readTargetHeader, type CarrierStats, type MpxStream, type Session, type StreamTarget } from '@mpx/core';
 import { dialTcp } from '@mpx/transport-tcp';
+import { decideTarget } from './allow-decision.js';
 import { formatAddress, hostPort, isLoopback } from './address.js';
 import { listenCarriers, type CarrierListenerHandle } from './carriers.js';
 import type { ServerConfig } from './config.js';
@@ -19,9 +20,10 @@ import { describeError, type LogLevel } from './log.js';
 import { liveState } from './live-page.js';
 import { snapshotOf, startObservers, TunnelMetrics } from './metrics.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
+import { SocketReader } from './socket-reader.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
-import { CarrierBook, Refusals, Traffic, type LiveCarrier, type TunnelView } from './stats.js';
+import { CarrierBook, Refusals, Traffic, carrierUse, type LiveCarrier, type TunnelView } from './stats.js';
 import { isMessage, runPrimary, workerLogger, workerIndex, type WorkerMessage } from './workers.js';
 
 export async function runServer(options: ServerConfig): Promise<RunningCommand> {
@@ -43,7 +45,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
   const connections = new Connections();
   /** Carrier label (its remote address) → the listen address it came in on. */
   const groupOf = new Map<string, string>();
-  const targetLabel = hostPort(config.target.host, config.target.port);
+  const fixed = config.target === undefined ? undefined : { host: config.target.host, port: config.target.port, label: hostPort(config.target.host, config.target.port) };
   let stopping = false;
   let carriersUp = 0;
 
@@ -52,7 +54,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     log.info(`session ${sid} created`);
     session.on('carrier', (stats: CarrierStats) => {
       carriersUp++;
-      log.info(`carrier #${stats.id} from ${stats.label} up (session ${sid}, weight ${stats.weight})`);
+      log.info(`carrier #${stats.id} from ${stats.label} up (session ${sid}, weight ${stats.weight}${carrierUse(stats)})`);
     });
     session.on('carrierClose', (stats: CarrierStats, err?: MpxError) => {
       carriersUp--;
@@ -91,10 +93,70 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
       log.debug(`stream ${name} refused: shutting down`);
       return;
     }
-    forward(stream, name);
+    if (stream.kindKnown) {
+      route(stream, name);
+      return;
+    }
+    // SPEC §6.6: opened by a frame of another stream; its own first DATA frame says whether it names a target.
+    const onKind = (): void => {
+      stream.off('close', onClose);
+      route(stream, name);
+    };
+    const onClose = (): void => {
+      stream.off('kind', onKind);
+    };
+    stream.on('error', (err: Error) => log.debug(`stream ${name} before its first data: ${describeError(err)}`));
+    stream.once('kind', onKind);
+    stream.once('close', onClose);
   });
 
-  function forward(stream: MpxStream, name: string): void {
+  /** A stream whose kind is known: to its own target (within --allow), or to --target. */
+  function route(stream: MpxStream, name: string): void {
+    if (stream.target) {
+      void forwardTarget(stream, name);
+    } else if (fixed === undefined) {
+      refuseStream(stream, name, WireCode.NOT_ALLOWED, 'this server has no --target (it serves only SOCKS5 / HTTP CONNECT clients, within --allow)');
+    } else {
+      forward(stream, name, fixed, false);
+    }
+  }
+
+  /** Resets a stream that is not served, with `wireCode` (SPEC §6.4, §6.6). */
+  function refuseStream(stream: MpxStream, name: string, wireCode: number, why: string): void {
+    log.info(`stream ${name} refused: ${why}`);
+    stream.on('error', () => {});
+    const code = wireCode === WireCode.NOT_ALLOWED ? 'MPX_ERR_NOT_ALLOWED' : wireCode === WireCode.UNREACHABLE ? 'MPX_ERR_TARGET_UNREACHABLE' : 'MPX_ERR_PROTOCOL';
+    stream.destroy(new MpxError(code, why, { wireCode }));
+  }
+
+  /** SPEC §6.6: a stream that names its target: read it, check --allow, resolve, connect, answer. */
+  async function forwardTarget(stream: MpxStream, name: string): Promise<void> {
+    // The client may reset the stream while its name resolves: no listener yet would crash.
+    stream.on('error', (err: Error) => log.debug(`stream ${name} before its target was connected: ${describeError(err)}`));
+    let requested: StreamTarget;
+    try {
+      requested = await readTargetHeader(stream);
+    } catch (err) {
+      if (!stream.destroyed) refuseStream(stream, name, WireCode.PROTOCOL, `bad target header: ${describeError(err)}`);
+      return;
+    }
+    const label = hostPort(requested.host, requested.port);
+    const decision = await decideTarget(config.allow, requested);
+    if (stream.destroyed) return;
+    if ('refuse' in decision) {
+      refuseStream(stream, name, decision.refuse, `target ${label}: ${decision.why}`);
+      return;
+    }
+    forward(stream, name, { host: decision.address, port: requested.port, label }, true);
+  }
+
+  /**
+   * Connects `stream` to `target` and pipes both ways. `dynamic`: a target
+   * stream (SPEC §6.6), answered with TARGET_CONNECTED and refused with
+   * UNREACHABLE or REFUSED; a plain stream is refused with REFUSED.
+   */
+  function forward(stream: MpxStream, name: string, target: { host: string; port: number; label: string }, dynamic: boolean): void {
+    const targetLabel = target.label;
     log.debug(`stream ${name} opened, connecting to ${targetLabel}`);
     // The TCP dialer's deadline and abort (MPX_ERR_CONNECT_TIMEOUT, ABORT_ERR), as
     // for the relay's carriers; half-open and TCP_NODELAY come with it. No
@@ -109,15 +171,21 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     const onEarlyStreamClose = (): void => aborter.abort();
     stream.on('error', (err: Error) => log.debug(`stream ${name}: ${describeError(err)}`));
     stream.once('close', onEarlyStreamClose);
-    const target = {
-      host: config.target.host,
-      port: config.target.port,
+    // Target bytes are read into a reused buffer, each read sized to what the
+    // stream takes, and stop as soon as it pushes back (socket-reader.ts):
+    // beyond its credit a stream costs its send queue plus one 16 KiB read,
+    // however much the target sends.
+    const reader = new SocketReader(() => stream.sendRoom);
+    const dial = {
+      onread: reader.onread,
+      host: target.host,
+      port: target.port,
       connectTimeoutMs: config.connectTimeoutMs,
       keepAliveMs: 0,
       writableHighWaterMark: SOCKET_WRITE_BUFFER,
       signal: aborter.signal,
     };
-    dialTcp(target).then(onConnected, (err: unknown) => {
+    dialTcp(dial).then(onConnected, (err: unknown) => {
       stream.off('close', onEarlyStreamClose);
       done();
       if (aborter.signal.aborted) {
@@ -126,7 +194,13 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
       }
       const why = MpxError.codeOf(err) === 'MPX_ERR_CONNECT_TIMEOUT' ? `timed out after ${config.connectTimeoutMs} ms` : describeError(err);
       log.warn(`stream ${name} refused: cannot connect to target ${targetLabel}: ${why}`);
-      stream.destroy(new MpxError('MPX_ERR_STREAM_REFUSED', `target ${targetLabel}: ${why}`, { wireCode: WireCode.REFUSED }));
+      // A target stream learns whether its target refused (REFUSED) or was not reached (UNREACHABLE).
+      const unreachable = (err as { code?: unknown }).code !== 'ECONNREFUSED';
+      const error =
+        dynamic && unreachable
+          ? new MpxError('MPX_ERR_TARGET_UNREACHABLE', `target ${targetLabel}: ${why}`, { wireCode: WireCode.UNREACHABLE })
+          : new MpxError('MPX_ERR_STREAM_REFUSED', `target ${targetLabel}: ${why}`, { wireCode: WireCode.REFUSED });
+      stream.destroy(error);
     });
 
     function onConnected(connected: net.Socket): void {
@@ -139,12 +213,14 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
       }
       socket = connected;
       log.trace(`stream ${name} connected to ${targetLabel}`);
+      if (dynamic) stream.write(Buffer.of(TARGET_CONNECTED));
       splice(stream, socket, {
         onBytes: (direction, n) => {
           if (direction === 'aToB') traffic.bytesIn += n;
           else traffic.bytesOut += n;
         },
         abort: (other) => (other === socket ? abortSocket(socket) : other.destroy()),
+        bReader: reader,
       }).then((result) => {
         done();
         const counts = `${result.aToB} bytes to the target, ${result.bToA} from it`;
@@ -199,11 +275,13 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     for (const l of listeners) await l.close();
     throw err;
   }
-  log.info(`forwarding streams to ${targetLabel}`);
+  const reach = [fixed?.label, ...config.allow.rules.map((r) => `${r.text} (--allow)`)].filter((t) => t !== undefined);
+  if (fixed !== undefined) log.info(`forwarding streams to ${fixed.label}`);
+  if (!config.allow.empty) log.info(`forwarding streams that name their target within --allow ${config.allow.rules.map((r) => r.text).join(', ')}`);
   if (config.key === undefined) {
     const exposed = config.listen.filter((a) => !isLoopback(a.host)).map(formatAddress);
     if (exposed.length > 0) {
-      log.warn(`no --key set: anyone who can reach ${exposed.join(', ')} can use this tunnel to reach ${targetLabel}; set --key, --key-file or MPX_KEY`);
+      log.warn(`no --key set: anyone who can reach ${exposed.join(', ')} can use this tunnel to reach ${reach.join(', ')}; set --key, --key-file or MPX_KEY`);
     }
   }
 

@@ -16,6 +16,15 @@ export interface CarrierSample {
   readonly state?: string | undefined;
   /** Bytes sent and not yet acknowledged. */
   readonly unackedBytes?: number | undefined;
+  /** SPEC §8: `backup` carriers carry data only while no primary is usable. */
+  readonly role?: 'primary' | 'backup' | undefined;
+  /** SPEC §8: the data the carrier carries (`up`: client → server). */
+  readonly direction?: 'both' | 'up' | 'down' | undefined;
+}
+
+/** ", backup, up only" for a carrier that is not a primary of both directions; '' otherwise. */
+export function carrierUse(stats: Pick<CarrierSample, 'role' | 'direction'>): string {
+  return `${stats.role === 'backup' ? ', backup' : ''}${stats.direction === undefined || stats.direction === 'both' ? '' : `, ${stats.direction} only`}`;
 }
 
 /** A live carrier and the group it is counted under (client: target label; server: listen address). */
@@ -149,7 +158,7 @@ export class StatsReporter {
       const parts = [
         `in ${formatRate((stats.bytesIn - before.bytesIn) / seconds)}`,
         `out ${formatRate((stats.bytesOut - before.bytesOut) / seconds)}`,
-        `weight ${stats.weight}`,
+        `weight ${stats.weight}${carrierUse(stats)}`,
       ];
       if (stats.rttMs !== undefined) parts.push(`rtt ${stats.rttMs.toFixed(1)} ms`);
       if (stats.retransmits !== undefined) parts.push(`retransmits ${stats.retransmits}`);

@@ -21,7 +21,7 @@ afterEach(async () => {
 describe('argument errors', () => {
   it.each([
     [[], /choose a command: server, client or relay/],
-    [['server', '--listen', '127.0.0.1:0'], /Missing required argument: target/],
+    [['server', '--listen', '127.0.0.1:0'], /--target is required \(or --allow/],
     [['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--bogus'], /Unknown argument: bogus/],
     [['server', '--listen', 'http://x:1', '--target', '127.0.0.1:1'], /invalid address 'http:\/\/x:1': unsupported scheme 'http'/],
     [['server', '--listen', 'tls://127.0.0.1:0', '--target', '127.0.0.1:1'], /needs --tls-cert and --tls-key/],

@@ -48,7 +48,7 @@ describe('--config', () => {
     ['a value out of range', { listen: ['127.0.0.1:0'], target: '127.0.0.1:1', 'max-streams': '0' }, /--max-streams must be a whole number from 1 to 2147483647, got '0'/],
     ['an unknown key', { listen: ['127.0.0.1:0'], target: '127.0.0.1:1', bogus: true }, /Unknown argument: bogus/],
     ['a bad address', { listen: ['http://x:1'], target: '127.0.0.1:1' }, /unsupported scheme 'http'/],
-    ['a missing required flag', { listen: ['127.0.0.1:0'] }, /Missing required argument: target/],
+    ['a missing required flag', { listen: ['127.0.0.1:0'] }, /--target is required \(or --allow/],
     ['text that is not JSON', '{"listen": ', /Invalid JSON config file: .*broken\.json/],
   ])('exits 2 with one clear line for %s', async (what, content, message) => {
     const { code, stderr } = await runToExit(['server', '--config', configFile(what === 'text that is not JSON' ? 'broken.json' : `${what.replace(/ /g, '-')}.json`, content)]);

@@ -129,6 +129,26 @@ describe('command settings', () => {
     expect(usageErrorOf(() => clientConfig(common(), { listen: ':1', server: 'a:1', carriers: 0 })).message).toMatch(/-p/);
   });
 
+  it('server: --allow rules, with or without --target; one of them is required', () => {
+    const c = serverConfig(common(), { listen: ':1', allow: ['10.0.0.0/8:443', 'example.com:*'] });
+    expect([c.target, c.allow.rules.map((r) => r.text)]).toEqual([undefined, ['10.0.0.0/8:443', 'example.com:*']]);
+    expect(serverConfig(common(), { listen: ':1', target: 'h:2' }).allow.empty).toBe(true);
+    expect(usageErrorOf(() => serverConfig(common(), { listen: ':1' })).message).toMatch(/--target is required \(or --allow/);
+  });
+
+  it('client: a socks5:// or http:// --listen is a proxy, with optional credentials', () => {
+    expect(clientConfig(common(), { listen: 'socks5://127.0.0.1:1080', server: 'a:1' })).toMatchObject({
+      listen: { host: '127.0.0.1', port: 1080 },
+      proxy: { kind: 'socks5', credentials: undefined },
+    });
+    expect(clientConfig(common(), { listen: 'http://me:p%40ss@[::1]:8080', server: 'a:1' })).toMatchObject({
+      listen: { host: '::1', port: 8080 },
+      proxy: { kind: 'http', credentials: { user: 'me', pass: 'p@ss' } },
+    });
+    expect(clientConfig(common(), { listen: '127.0.0.1:1', server: 'a:1' }).proxy).toBeUndefined();
+    expect(usageErrorOf(() => clientConfig(common(), { listen: 'http://127.0.0.1:1/x', server: 'a:1' })).message).toMatch(/takes no path/);
+  });
+
   it('relay: any address to any address', () => {
     const c = relayConfig(common(), { listen: ':6666', to: 'wss://h/x' });
     expect([c.listen[0]?.port, c.to.scheme]).toEqual([6666, 'wss']);

@@ -172,7 +172,7 @@ describe('liveState', () => {
     const view = viewOf(
       [
         { group: 'g', session: '0123456789abcdef0123456789abcdef', stats: carrier(1, 'tcp://a:1', 10, 20, { weight: 2, state: 'open', rttMs: 3.5, unackedBytes: 100, retransmits: 1 }) },
-        { group: 'g', stats: carrier(2, 'tcp://a:1', 0, 0) },
+        { group: 'g', stats: carrier(2, 'tcp://a:1', 0, 0, { role: 'backup', direction: 'up' }) },
       ],
       3,
       1,
@@ -184,8 +184,8 @@ describe('liveState', () => {
       bytesIn: 0,
       bytesOut: 7,
       carriers: [
-        { session: '01234567', id: 1, address: 'tcp://a:1', group: 'g', weight: 2, state: 'open', rttMs: 3.5, inFlight: 100, retransmits: 1, bytesIn: 10, bytesOut: 20 },
-        { session: '', id: 2, address: 'tcp://a:1', group: 'g', weight: 1, state: 'open', rttMs: null, inFlight: null, retransmits: null, bytesIn: 0, bytesOut: 0 },
+        { session: '01234567', id: 1, address: 'tcp://a:1', group: 'g', weight: 2, use: '', state: 'open', rttMs: 3.5, inFlight: 100, retransmits: 1, bytesIn: 10, bytesOut: 20 },
+        { session: '', id: 2, address: 'tcp://a:1', group: 'g', weight: 1, use: 'backup, up only', state: 'open', rttMs: null, inFlight: null, retransmits: null, bytesIn: 0, bytesOut: 0 },
       ],
     });
   });

@@ -50,6 +50,8 @@ export interface RigOptions {
   paths?: readonly PathSpec[];
   /** Weight per address (default 1 each). */
   weights?: readonly number[];
+  /** Further --server entry options per address, e.g. 'backup', 'up', 'down' ('' for none). */
+  entryOptions?: readonly string[];
   /** -p (default 1). */
   carriers?: number;
   clientExtra?: string[];
@@ -64,7 +66,8 @@ export async function startRig(o: RigOptions): Promise<MpxRig> {
   try {
     paths = o.paths === undefined ? [] : await pathsTo(port, o.paths);
     const addresses = paths.length === 0 ? [`127.0.0.1:${port}`] : paths.map((p) => p.address);
-    const servers = addresses.map((a, i) => `${a}|${o.weights?.[i] ?? 1}`).join(',');
+    const options = (i: number): string => (o.entryOptions?.[i] ? `|${o.entryOptions[i]}` : '');
+    const servers = addresses.map((a, i) => `${a}|${o.weights?.[i] ?? 1}${options(i)}`).join(',');
     client = await startTunnelClient({ servers, carriers: o.carriers ?? 1, extra: o.clientExtra ?? [] });
   } catch (err) {
     await Promise.all(paths.map((p) => p.close()));

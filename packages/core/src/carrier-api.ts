@@ -2,6 +2,7 @@
 // its options, and CarrierHost, the one interface through which it reports to
 // whoever drives it (the handshake, then the session).
 import type { CarrierLink } from './carrier-link.js';
+import type { CarrierDirection, CarrierRole } from './carrier-use.js';
 import type { Clock } from './clock.js';
 import type { MpxError } from './errors.js';
 import type { Frame } from './frame.js';
@@ -13,6 +14,10 @@ export interface CarrierStats {
   readonly label: string;
   readonly state: CarrierState;
   readonly weight: number;
+  /** SPEC §8: a standby carrier carries data only while no primary is usable. */
+  readonly role: CarrierRole;
+  /** SPEC §8: the data it carries (`up`: client → server). */
+  readonly direction: CarrierDirection;
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly framesIn: number;

@@ -8,6 +8,7 @@
 import type { Duplex } from 'node:stream';
 import { AckState } from './ack-state.js';
 import { NO_HOST, type CarrierHost, type CarrierLinkOptions, type CarrierState, type CarrierStats } from './carrier-api.js';
+import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
 import { FrameType, MIN_MAX_FRAME, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { encodeFrame, encodedLength } from './encode.js';
@@ -32,6 +33,8 @@ export class CarrierLink {
   readonly id = nextCarrierId++;
   readonly label: string;
   weight = 1;
+  /** SPEC §3.2, §8: what the carrier is for; set before the session adopts it. */
+  use: CarrierUse = DEFAULT_CARRIER_USE;
   /** Frames of this carrier sent again elsewhere (counted by the session). */
   retransmits = 0;
 
@@ -224,6 +227,8 @@ export class CarrierLink {
       label: this.label,
       state: this.#state,
       weight: this.weight,
+      role: this.use.role,
+      direction: this.use.direction,
       bytesIn: this.#bytesIn,
       bytesOut: this.#bytesOut,
       framesIn: this.#framesIn,

@@ -10,11 +10,12 @@ import { WireCode } from './constants.js';
 import { WAITING_REDIAL_CAP_MS, backoffDelay } from './backoff.js';
 import { CLIENT_BOUNDS, WEIGHT_BOUND, checkOption, checkWeight, resolveOption } from './bounds.js';
 import type { CarrierStats } from './carrier-link.js';
+import type { CarrierDirection, CarrierRole } from './carrier-use.js';
 import { ClientSession, type ClientSessionOptions } from './client.js';
 import type { Timer } from './clock.js';
 import { resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 import { MpxConfigError, MpxError } from './errors.js';
-import type { SessionStats } from './session.js';
+import type { OpenStreamOptions, SessionStats } from './session.js';
 import type { MpxStream } from './stream.js';
 
 /** What a dial may show a balancer (SPEC §3.5): the session the carrier is for. */
@@ -33,6 +34,10 @@ export interface CarrierTarget {
   label: string;
   /** Carriers kept to this target, 1–1024 (CLIENT_BOUNDS). Default: `carriersPerTarget`. */
   carriers?: number;
+  /** SPEC §8: 'backup' carriers carry data only while no primary is usable. Default 'primary'. */
+  role?: CarrierRole;
+  /** SPEC §8: the data this target's carriers carry, 'up' = client → server. Default 'both'. */
+  direction?: CarrierDirection;
 }
 
 export interface MpxClientOptions extends SessionOptions {
@@ -144,11 +149,11 @@ export class MpxClient extends EventEmitter {
   }
 
   /** Opens a stream on the current session; streams wait for carriers if none is up. */
-  openStream(): MpxStream {
+  openStream(options: OpenStreamOptions = {}): MpxStream {
     if (this.#closed) throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the client is closed');
     if (!this.#started) this.start();
     if (this.#session === undefined || this.#session.closed) this.#newSession();
-    const stream = (this.#session as ClientSession).openStream();
+    const stream = (this.#session as ClientSession).openStream(options);
     this.#hurry();
     return stream;
   }
@@ -237,7 +242,13 @@ export class MpxClient extends EventEmitter {
         carrier.destroy();
         throw new MpxError('MPX_ERR_SESSION_CLOSED', 'session closed while dialling');
       }
-      return session.addCarrier(carrier, { weight: t.weight, label: t.target.label });
+      const { role, direction } = t.target;
+      return session.addCarrier(carrier, {
+        weight: t.weight,
+        label: t.target.label,
+        ...(role === undefined ? {} : { role }),
+        ...(direction === undefined ? {} : { direction }),
+      });
     };
     attempt().then(
       (stats) => {

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { WEIGHT_BOUND, checkWeight, inBounds } from './bounds.js';
 import { SESSION_ID_SIZE } from './constants.js';
 import { CarrierLink, type CarrierStats } from './carrier-link.js';
+import type { CarrierDirection, CarrierRole } from './carrier-use.js';
 import { linkOptions, resolveOptions, type SessionOptions } from './config.js';
 import { MpxError } from './errors.js';
 import { clientHandshake } from './handshake.js';
@@ -15,6 +16,10 @@ export interface AddCarrierOptions {
   weight?: number;
   /** A name for logs and stats, e.g. the address dialled. */
   label?: string;
+  /** SPEC §8: 'backup' carries data only while no primary carrier is usable. Default 'primary'. */
+  role?: CarrierRole;
+  /** SPEC §8: the data the carrier carries, 'up' = client → server. Default 'both'. */
+  direction?: CarrierDirection;
 }
 
 export interface ClientSessionOptions extends SessionOptions {
@@ -54,7 +59,9 @@ export class ClientSession extends Session {
     }
     const link = new CarrierLink(carrier, linkOptions(this.options, options.label));
     link.weight = weight;
-    await clientHandshake(link, { sessionId: this.id, resume: this.#joined, weight, route: this.#route }, this.options, ({ peer }) => {
+    link.use = { role: options.role ?? 'primary', direction: options.direction ?? 'both' };
+    const hello = { sessionId: this.id, resume: this.#joined, weight, use: link.use, route: this.#route };
+    await clientHandshake(link, hello, this.options, ({ peer }) => {
       this.#joined = true;
       this.attachCarrier(link, peer);
     });

@@ -27,11 +27,11 @@ export const FrameType = {
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 /** SPEC §5.1: DATA flags. */
-export const DataFlags = { SYN: 0x01, FIN: 0x02 } as const;
+export const DataFlags = { SYN: 0x01, FIN: 0x02, TARGET: 0x04 } as const;
 /** SPEC §5.6: CLOSE flags. */
 export const CloseFlags = { SESSION: 0x01 } as const;
 /** SPEC §3.2: HELLO flags. */
-export const HelloFlags = { RESUME: 0x01 } as const;
+export const HelloFlags = { RESUME: 0x01, BACKUP: 0x02, UP_ONLY: 0x04, DOWN_ONLY: 0x08 } as const;
 /** SPEC §3.3: WELCOME flags. */
 export const WelcomeFlags = { CREATED: 0x01 } as const;
 
@@ -91,5 +91,7 @@ export const WireCode = {
   SESSION_EXPIRED: 0x0f,
   GOING_AWAY: 0x10,
   INTERNAL: 0x11,
+  NOT_ALLOWED: 0x12,
+  UNREACHABLE: 0x13,
 } as const;
 export type WireCode = (typeof WireCode)[keyof typeof WireCode];

@@ -45,6 +45,7 @@ import {
   WelcomeFlags,
   WireCode,
 } from './constants.js';
+import { useOfHelloFlags } from './carrier-use.js';
 import { MpxError, MpxProtocolError } from './errors.js';
 import type { Frame } from './frame.js';
 
@@ -184,7 +185,7 @@ export class FrameDecoder {
     if (length < rule.min || length > rule.max) throw protocol(`${rule.name}: bad body length ${length}`);
     if (rule.stream === 'nonzero' && streamId === 0) throw protocol(`${rule.name}: stream id 0`);
     if (rule.stream === 'zero' && streamId !== 0) throw protocol(`${rule.name}: stream id ${streamId}, must be 0`);
-    if (type === FrameType.DATA && length === DATA_PREFIX_SIZE && flags === 0) {
+    if (type === FrameType.DATA && length === DATA_PREFIX_SIZE && (flags & (DataFlags.SYN | DataFlags.FIN)) === 0) {
       throw protocol('DATA: empty payload without SYN or FIN');
     }
     this.#type = type;
@@ -203,7 +204,7 @@ export class FrameDecoder {
       const n = this.#length - DATA_PREFIX_SIZE;
       if (offset + n > MAX_U64_VALUE) throw protocol('DATA: offset + length reaches 2^53');
       const payload = n === 0 ? EMPTY : this.#consume(n, undefined);
-      return {
+      const frame = {
         type: FrameType.DATA,
         streamId: this.#streamId,
         offset,
@@ -211,6 +212,7 @@ export class FrameDecoder {
         fin: (this.#flags & DataFlags.FIN) !== 0,
         payload,
       };
+      return (this.#flags & DataFlags.TARGET) === 0 ? frame : { ...frame, target: true };
     }
     const b = this.#consume(this.#length, this.#scratch);
     switch (type) {
@@ -239,14 +241,19 @@ export class FrameDecoder {
       case FrameType.HELLO: {
         checkMagic(b, 'HELLO');
         const flags = b[5]!;
-        if ((flags & ~HelloFlags.RESUME) !== 0) throw protocol(`HELLO: undefined flags 0x${flags.toString(16)}`);
+        const known = HelloFlags.RESUME | HelloFlags.BACKUP | HelloFlags.UP_ONLY | HelloFlags.DOWN_ONLY;
+        if ((flags & ~known) !== 0) throw protocol(`HELLO: undefined flags 0x${flags.toString(16)}`);
         const weight = (b[6]! << 8) | b[7]!;
         if (weight === 0) throw protocol('HELLO: weight 0');
+        const use = useOfHelloFlags(flags);
         return {
           type,
           version: b[4]!,
           resume: (flags & HelloFlags.RESUME) !== 0,
           weight,
+          // Set only when not the default, so that a HELLO of old clients decodes as before.
+          ...(use.role === 'backup' ? { backup: true } : {}),
+          ...(use.direction === 'both' ? {} : { direction: use.direction }),
           sessionId: copy(b, 8, SESSION_ID_SIZE),
           nonce: copy(b, 24, NONCE_SIZE),
           streamWindow: u32(b, 40),
@@ -352,7 +359,7 @@ const RULES: ReadonlyArray<Rule | undefined> = (() => {
   });
   rules[FrameType.DATA] = {
     name: 'DATA',
-    flags: DataFlags.SYN | DataFlags.FIN,
+    flags: DataFlags.SYN | DataFlags.FIN | DataFlags.TARGET,
     min: DATA_PREFIX_SIZE,
     max: Infinity,
     stream: 'nonzero',

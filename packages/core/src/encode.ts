@@ -30,6 +30,7 @@ import {
   WINDOW_BODY_SIZE,
   WelcomeFlags,
 } from './constants.js';
+import { helloFlagsOf } from './carrier-use.js';
 import { MpxError } from './errors.js';
 import type { ChallengeFrame, CloseFrame, Frame, HelloFrame, WelcomeFrame } from './frame.js';
 
@@ -50,7 +51,7 @@ export type WelcomeParams = Omit<WelcomeFrame, 'type' | 'mac'>;
 export function encodeFrame(frame: Frame): Uint8Array[] {
   switch (frame.type) {
     case FrameType.DATA: {
-      const flags = (frame.syn ? DataFlags.SYN : 0) | (frame.fin ? DataFlags.FIN : 0);
+      const flags = (frame.syn ? DataFlags.SYN : 0) | (frame.fin ? DataFlags.FIN : 0) | (frame.target === true ? DataFlags.TARGET : 0);
       const prefix = encodeDataPrefix(frame.streamId, frame.offset, frame.payload.length, flags);
       return frame.payload.length === 0 ? [prefix] : [prefix, frame.payload];
     }
@@ -155,10 +156,10 @@ export function encodeDataPrefix(streamId: number, offset: number, length: numbe
     throw invalid(`DATA payload length out of range: ${length}`);
   }
   if (offset + length > MAX_U64_VALUE) throw invalid('DATA offset + length must stay below 2^53');
-  if (!Number.isInteger(flags) || (flags & ~(DataFlags.SYN | DataFlags.FIN)) !== 0 || flags < 0) {
-    throw invalid(`DATA flags must be a combination of SYN and FIN: ${flags}`);
+  if (!Number.isInteger(flags) || (flags & ~(DataFlags.SYN | DataFlags.FIN | DataFlags.TARGET)) !== 0 || flags < 0) {
+    throw invalid(`DATA flags must be a combination of SYN, FIN and TARGET: ${flags}`);
   }
-  if (length === 0 && flags === 0) throw invalid('an empty DATA frame must carry SYN or FIN');
+  if (length === 0 && (flags & (DataFlags.SYN | DataFlags.FIN)) === 0) throw invalid('an empty DATA frame must carry SYN or FIN');
   const buf = header(FrameType.DATA, flags, DATA_PREFIX_SIZE + length, streamId, DATA_PREFIX_SIZE);
   writeU64(buf, HEADER_SIZE, offset);
   return buf;
@@ -246,7 +247,8 @@ function writeHelloParams(buf: Buffer, at: number, h: HelloParams): void {
   checkMaxFrame(h.maxFrame, 'HELLO max frame');
   buf.set(MAGIC, at);
   buf.writeUInt8(h.version, at + 4);
-  buf.writeUInt8(h.resume ? HelloFlags.RESUME : 0, at + 5);
+  const use = { role: h.backup === true ? 'backup' : 'primary', direction: h.direction ?? 'both' } as const;
+  buf.writeUInt8((h.resume ? HelloFlags.RESUME : 0) | helloFlagsOf(use), at + 5);
   buf.writeUInt16BE(h.weight, at + 6);
   writeBytes(buf, at + 8, h.sessionId, SESSION_ID_SIZE, 'HELLO session id');
   writeBytes(buf, at + 24, h.nonce, NONCE_SIZE, 'HELLO nonce');

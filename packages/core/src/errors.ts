@@ -21,6 +21,8 @@ export type MpxErrorCode =
   | 'MPX_ERR_SESSION_EXPIRED'
   | 'MPX_ERR_GOING_AWAY'
   | 'MPX_ERR_INTERNAL'
+  | 'MPX_ERR_NOT_ALLOWED'
+  | 'MPX_ERR_TARGET_UNREACHABLE'
   | 'MPX_ERR_SESSION_CLOSED'
   | 'MPX_ERR_CARRIER_CLOSED'
   | 'MPX_ERR_STREAM_IDS_EXHAUSTED'
@@ -143,6 +145,8 @@ const LOCAL_BY_WIRE: ReadonlyMap<number, MpxErrorCode> = new Map<number, MpxErro
   [WireCode.SESSION_EXPIRED, 'MPX_ERR_SESSION_EXPIRED'],
   [WireCode.GOING_AWAY, 'MPX_ERR_GOING_AWAY'],
   [WireCode.INTERNAL, 'MPX_ERR_INTERNAL'],
+  [WireCode.NOT_ALLOWED, 'MPX_ERR_NOT_ALLOWED'],
+  [WireCode.UNREACHABLE, 'MPX_ERR_TARGET_UNREACHABLE'],
 ]);
 
 /** SPEC §11: the local code for a wire code, or `fallback` for unlisted codes. */

@@ -1,5 +1,6 @@
 // SPEC §5: the frames of the protocol as plain objects. The codec turns them
 // into bytes (encode.ts) and back (decode.ts).
+import type { CarrierDirection } from './carrier-use.js';
 import type { FrameType } from './constants.js';
 
 export interface DataFrame {
@@ -8,6 +9,8 @@ export interface DataFrame {
   readonly offset: number;
   readonly syn: boolean;
   readonly fin: boolean;
+  /** SPEC §5.1 flag TARGET: the stream begins with a target header (§6.6). Absent: false. */
+  readonly target?: boolean;
   /** A view; the decoder does not copy payloads that sit within one chunk. */
   readonly payload: Uint8Array;
 }
@@ -67,6 +70,10 @@ export interface HelloFrame {
   readonly version: number;
   readonly resume: boolean;
   readonly weight: number;
+  /** SPEC §3.2 flag BACKUP: a standby carrier (§8). Absent: false. */
+  readonly backup?: boolean;
+  /** SPEC §3.2 flags UP_ONLY / DOWN_ONLY: the data the carrier carries (§8). Absent: 'both'. */
+  readonly direction?: CarrierDirection;
   readonly sessionId: Uint8Array;
   readonly nonce: Uint8Array;
   readonly streamWindow: number;

@@ -5,6 +5,7 @@ import { FrameType, MAX_VERSION, MIN_VERSION, NONCE_SIZE, WireCode } from './con
 import { chooseVersion, helloMac, macEqual, welcomeMac } from './auth.js';
 import { NO_HOST } from './carrier-api.js';
 import type { CarrierLink } from './carrier-link.js';
+import type { CarrierUse } from './carrier-use.js';
 import type { ResolvedSessionOptions } from './config.js';
 import { MpxError, MpxProtocolError } from './errors.js';
 import type { ChallengeFrame, Frame, HelloFrame } from './frame.js';
@@ -20,6 +21,8 @@ export interface ClientHello {
   readonly sessionId: Uint8Array;
   readonly resume: boolean;
   readonly weight: number;
+  /** SPEC §3.2: sent as HELLO flags when not a primary carrier of both directions. */
+  readonly use?: CarrierUse;
   /** Send ROUTE first (SPEC §3.5), so that a balancer can route on the session id. */
   readonly route: boolean;
 }
@@ -110,6 +113,8 @@ export function clientHandshake(
         version,
         resume: hello.resume,
         weight: hello.weight,
+        ...(hello.use?.role === 'backup' ? { backup: true } : {}),
+        ...(hello.use === undefined || hello.use.direction === 'both' ? {} : { direction: hello.use.direction }),
         sessionId: hello.sessionId,
         nonce: randomBytes(NONCE_SIZE),
         streamWindow: options.streamWindow,

@@ -27,7 +27,17 @@ export {
 } from './bounds.js';
 export { DEFAULTS, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 export type { CarrierState, CarrierStats } from './carrier-link.js';
-export { Session, type SessionRole, type SessionStats } from './session.js';
+export type { CarrierDirection, CarrierRole, CarrierUse } from './carrier-use.js';
+export { Session, type OpenStreamOptions, type SessionRole, type SessionStats } from './session.js';
+export {
+  MAX_TARGET_NAME,
+  TARGET_CONNECTED,
+  TargetKind,
+  encodeTargetHeader,
+  readTargetHeader,
+  readTargetReply,
+  type StreamTarget,
+} from './target-header.js';
 export { ClientSession, type AddCarrierOptions, type ClientSessionOptions } from './client.js';
 export { MpxClient, type CarrierRoute, type CarrierTarget, type MpxClientOptions, type MpxClientStats, type TargetStats } from './client-pool.js';
 export { backoffDelay, WAITING_REDIAL_CAP_MS, type BackoffOptions } from './backoff.js';

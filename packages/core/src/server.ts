@@ -133,6 +133,7 @@ export class MpxServer extends EventEmitter {
         const found = this.#admit(hello);
         session = found.session;
         link.weight = hello.weight;
+        link.use = { role: hello.backup === true ? 'backup' : 'primary', direction: hello.direction ?? 'both' };
         return { created: found.created };
       },
       ({ peer }) => {

@@ -1,27 +1,30 @@
 // A stream (SPEC §6) as a Node Duplex that behaves like net.Socket: half-close
 // with end(), abort with destroy(), backpressure on write(), in-order reads.
-// The session owns the wire; the stream owns its buffers and credit.
+// The session owns the wire; the stream's buffers and credit are behind its
+// send side (stream-sender.ts) and receive side (stream-receiver.ts).
 import { Duplex } from 'node:stream';
-import { FrameType } from './constants.js';
 import { MpxError } from './errors.js';
-import { ReceiveWindow, SendCredit } from './flow-control.js';
 import type { DataFrame } from './frame.js';
 import type { IdleWatch } from './idle-watch.js';
-import { ReorderBuffer, type GapBudget } from './reorder-buffer.js';
+import type { GapBudget } from './reorder-buffer.js';
+import { StreamReceiver, type ReceiveLedger } from './stream-receiver.js';
+import { StreamSender } from './stream-sender.js';
 
 /** What a stream needs from its session. */
 export interface StreamHost {
   readonly streamSendBuffer: number;
   /** The gaps the session's reorder buffers share (SPEC §7.3). */
   readonly reorderGaps: GapBudget;
+  /** The session's receive accounting (SPEC §7.2). */
+  readonly receiveLedger: ReceiveLedger;
   /** True while the session's send credit covers every stream's queue (SPEC §7.4). */
   readonly queuesCovered: boolean;
   /** The bytes queued on this stream changed by `delta`. */
   queueChanged(delta: number): void;
   /** The stream has something to send (data, SYN or FIN). */
   wakeSender(stream: MpxStream): void;
-  /** The application took `n` bytes: return credit (SPEC §7). */
-  released(stream: MpxStream, n: number): void;
+  /** The application took bytes; `windowUpdate` is the stream's new max offset when a WINDOW is due (SPEC §7). */
+  released(stream: MpxStream, windowUpdate: number | null): void;
   /** The Duplex is being destroyed (SPEC §6.4). */
   destroyed(stream: MpxStream, err: Error | null): void;
 }
@@ -37,51 +40,66 @@ export interface StreamStats {
 export class MpxStream extends Duplex {
   readonly id: number;
   readonly #host: StreamHost;
-
-  // Send side (SPEC §6.3).
-  readonly sendCredit: SendCredit;
-  #queue: Uint8Array[] = [];
-  #queueHead = 0;
-  #queued = 0;
-  #sendOffset = 0;
-  #synSent: boolean;
-  #finQueued = false;
-  #finSent = false;
+  readonly #tx: StreamSender;
+  readonly #rx: StreamReceiver;
   #writeCallback: ((err?: Error | null) => void) | null = null;
   #finalCallback: ((err?: Error | null) => void) | null = null;
-
-  // Receive side.
-  readonly reorder: ReorderBuffer;
-  readonly recvWindow: ReceiveWindow;
-  /** Bytes counted as released for session credit (read, or dropped). */
-  releasedBytes = 0;
   #reading = false;
   #delivering = false;
   #endPushed = false;
-
-  resetSent = false;
-  resetReceived = false;
-  /** Owned by the session: the idle timer (streamIdleTimeoutMs), if on. */
-  idle: IdleWatch | undefined;
+  /** The idle timer (streamIdleTimeoutMs), if on. */
+  #idle: IdleWatch | undefined;
+  #target = false;
+  #kindKnown: boolean;
 
   constructor(id: number, host: StreamHost, sendWindow: number, recvWindow: number, locallyOpened: boolean) {
     super({ allowHalfOpen: true, readableHighWaterMark: STREAM_READ_BUFFER, writableHighWaterMark: STREAM_WRITE_BUFFER });
     this.id = id;
     this.#host = host;
-    this.sendCredit = new SendCredit(sendWindow);
-    this.recvWindow = new ReceiveWindow(recvWindow);
-    this.reorder = new ReorderBuffer({ budget: host.reorderGaps });
-    // A peer-opened stream needs no SYN from us (SPEC §6.2).
-    this.#synSent = !locallyOpened;
+    this.#tx = new StreamSender(id, sendWindow, locallyOpened, (delta) => host.queueChanged(delta));
+    this.#rx = new StreamReceiver(id, recvWindow, host.reorderGaps, host.receiveLedger);
+    this.#kindKnown = locallyOpened;
+  }
+
+  /**
+   * SPEC §6.6: the opener's data begins with a target header (readTargetHeader).
+   * Set by the session: when opening with a target, or from the TARGET flag of
+   * the peer's DATA frame that opened the stream.
+   */
+  get target(): boolean {
+    return this.#target;
+  }
+
+  /**
+   * SPEC §6.6: whether `target` is known. False for a peer stream opened by a
+   * frame other than its own DATA (a higher id's frame, or its WINDOW or
+   * RESET) until its first DATA frame arrives; then the stream emits
+   * `'kind'` (target: boolean). Always true for locally opened streams.
+   */
+  get kindKnown(): boolean {
+    return this.#kindKnown;
+  }
+
+  /** SPEC §6.6: this side opens the stream to a target: `header` goes first, and every DATA frame carries TARGET. */
+  openToTarget(header: Uint8Array): void {
+    this.#target = true;
+    this.#tx.markTarget();
+    this.write(header);
+  }
+
+  /** SPEC §6.6: the TARGET flag of the peer's first DATA frame on this stream tells its kind. */
+  learnKind(target: boolean): void {
+    this.#kindKnown = true;
+    this.#target = target;
   }
 
   /** Bytes handed to carriers so far: the final size once FIN or RESET is sent. */
   get sendOffset(): number {
-    return this.#sendOffset;
+    return this.#tx.offset;
   }
 
   get finSent(): boolean {
-    return this.#finSent;
+    return this.#tx.finSent;
   }
 
   get endPushed(): boolean {
@@ -90,59 +108,81 @@ export class MpxStream extends Duplex {
 
   /** SPEC §6.3: both directions done cleanly. */
   get cleanlyClosed(): boolean {
-    return this.#finSent && this.#endPushed;
+    return this.#tx.finSent && this.#endPushed;
   }
 
   get queuedBytes(): number {
-    return this.#queued;
+    return this.#tx.queued;
+  }
+
+  /**
+   * Bytes write() takes now before it pushes back (SPEC §7.4): what is left
+   * of streamSendBuffer, or of the peer's credit while the session's credit
+   * covers every queue. A writer that reads a socket sizes its reads by it.
+   */
+  get sendRoom(): number {
+    const queued = this.#tx.queued;
+    const buffer = this.#host.streamSendBuffer - queued;
+    const credit = this.#host.queuesCovered ? this.#tx.creditAvailable - queued : 0;
+    return Math.max(0, buffer, credit);
+  }
+
+  /** A RESET was sent (or queued) for this stream (SPEC §6.4). */
+  get resetSent(): boolean {
+    return this.#tx.stopped;
+  }
+
+  /** The peer reset this stream (SPEC §6.4). */
+  get resetReceived(): boolean {
+    return this.#rx.resetReceived;
+  }
+
+  /** The peer's final size is known (FIN or RESET): it will send nothing that needs credit. */
+  get finalSizeKnown(): boolean {
+    return this.#rx.finalSize !== undefined;
   }
 
   stats(): StreamStats {
     return {
       id: this.id,
-      bytesSent: this.#sendOffset,
-      bytesReceived: this.reorder.highestReceived,
-      buffered: this.reorder.bufferedBytes,
-      queued: this.#queued,
+      bytesSent: this.#tx.offset,
+      bytesReceived: this.#rx.highestReceived,
+      buffered: this.#rx.bufferedBytes,
+      queued: this.#tx.queued,
     };
   }
 
-  // ---- send side, driven by the session's scheduler ----
+  /** Starts the idle timer (the session's streamIdleTimeoutMs); activity in either direction restarts it. */
+  watchIdle(watch: IdleWatch): void {
+    this.#idle = watch;
+  }
+
+  /** Stops the idle timer (the stream is forgotten, or it fired). */
+  stopIdle(): void {
+    this.#idle?.stop();
+    this.#idle = undefined;
+  }
+
+  // ---- send side, driven by the session's send loop ----
 
   /**
    * Payload bytes the next frame would carry given `sessionCredit`, or -1 when
    * the stream has nothing it may send now (no data, or no credit).
    */
   nextPayload(sessionCredit: number, maxPayload: number): number {
-    if (this.#finSent || this.resetSent || this.destroyed) return -1;
-    const n = Math.min(this.#queued, this.sendCredit.available, sessionCredit, maxPayload);
-    const fin = this.#finQueued && n === this.#queued;
-    if (n > 0 || fin || !this.#synSent) return n;
-    return -1;
+    return this.destroyed ? -1 : this.#tx.nextPayload(sessionCredit, maxPayload);
   }
 
   /** True when the stream waits only for session credit. */
   blockedOnSession(sessionCredit: number): boolean {
-    return sessionCredit === 0 && this.#queued > 0 && this.sendCredit.available > 0 && !this.resetSent;
+    return this.#tx.blockedOnSession(sessionCredit);
   }
 
   /** Cuts the next DATA frame (SPEC §5.1). Call only after nextPayload() ≥ 0. */
   takeFrame(n: number): DataFrame {
-    const payload = this.#dequeue(n);
-    const fin = this.#finQueued && this.#queued === 0;
-    const frame: DataFrame = {
-      type: FrameType.DATA,
-      streamId: this.id,
-      offset: this.#sendOffset,
-      syn: !this.#synSent,
-      fin,
-      payload,
-    };
-    this.#synSent = true;
-    this.#sendOffset += n;
-    this.sendCredit.charge(n);
-    if (fin) {
-      this.#finSent = true;
+    const frame = this.#tx.takeFrame(n);
+    this.#idle?.touch();
+    if (frame.fin) {
       const cb = this.#finalCallback;
       this.#finalCallback = null;
       if (cb !== null) process.nextTick(cb);
@@ -151,54 +191,19 @@ export class MpxStream extends Duplex {
     return frame;
   }
 
-  /** Drops everything not yet sent (on reset). */
-  dropQueued(): void {
-    this.#host.queueChanged(-this.#queued);
-    this.#queue = [];
-    this.#queueHead = 0;
-    this.#queued = 0;
+  /** SPEC §5.2: a WINDOW for this stream. True when the credit grew and bytes wait for it. */
+  onWindow(maxOffset: number): boolean {
+    return this.#tx.updateCredit(maxOffset) && this.#tx.queued > 0;
   }
 
-  #dequeue(n: number): Uint8Array {
-    if (n === 0) return new Uint8Array(0);
-    const first = this.#queue[this.#queueHead] as Uint8Array;
-    if (first.byteLength >= n) {
-      // Zero-copy in the common case: a view of the writer's buffer.
-      const out = first.subarray(0, n);
-      if (first.byteLength === n) {
-        this.#queue[this.#queueHead++] = EMPTY;
-      } else {
-        this.#queue[this.#queueHead] = first.subarray(n);
-      }
-      this.#compact();
-      this.#queued -= n;
-      this.#host.queueChanged(-n);
-      return out;
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.#queue[this.#queueHead] as Uint8Array;
-      const take = Math.min(chunk.byteLength, n - filled);
-      out.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), filled);
-      filled += take;
-      if (take === chunk.byteLength) this.#queue[this.#queueHead++] = EMPTY;
-      else this.#queue[this.#queueHead] = chunk.subarray(take);
-    }
-    this.#compact();
-    this.#queued -= n;
-    this.#host.queueChanged(-n);
-    return out;
-  }
-
-  #compact(): void {
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue = [];
-      this.#queueHead = 0;
-    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#queueHead);
-      this.#queueHead = 0;
-    }
+  /**
+   * SPEC §6.4: this side resets the stream. Drops what is queued to send and
+   * what was received (releasing its credit); returns the final size for RESET.
+   */
+  stopBoth(): number {
+    const finalSize = this.#tx.stop();
+    this.#rx.dropAll();
+    return finalSize;
   }
 
   #releaseWriter(): void {
@@ -216,25 +221,18 @@ export class MpxStream extends Duplex {
    * at streamSendBuffer plus the writer's last chunk.
    */
   #mayTakeMore(): boolean {
-    const queued = this.#queued;
+    const queued = this.#tx.queued;
     if (queued <= this.#host.streamSendBuffer) return true;
-    return queued <= this.sendCredit.available && this.#host.queuesCovered;
-  }
-
-  #enqueue(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
-    this.#queue.push(chunk);
-    this.#queued += chunk.byteLength;
-    this.#host.queueChanged(chunk.byteLength);
+    return queued <= this.#tx.creditAvailable && this.#host.queuesCovered;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    this.#enqueue(chunk);
+    this.#tx.enqueue(chunk);
     this.#afterWrite(callback);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (err?: Error | null) => void): void {
-    for (const { chunk } of chunks) this.#enqueue(chunk);
+    for (const { chunk } of chunks) this.#tx.enqueue(chunk);
     this.#afterWrite(callback);
   }
 
@@ -247,12 +245,43 @@ export class MpxStream extends Duplex {
   }
 
   override _final(callback: (err?: Error | null) => void): void {
-    this.#finQueued = true;
+    this.#tx.queueFin();
     this.#finalCallback = callback;
     this.#host.wakeSender(this);
   }
 
   // ---- receive side ----
+
+  /**
+   * SPEC §5.1: a DATA frame for this stream: validated and charged, then
+   * stored and delivered (or, once this side reset the stream, counted and
+   * dropped). Returns the bytes new to the reorder buffer.
+   */
+  receiveData(frame: DataFrame): number {
+    if (!this.#kindKnown) {
+      // SPEC §6.6: opened by another frame; its first DATA frame tells its kind, before any byte is delivered.
+      this.learnKind(frame.target === true);
+      if (!this.destroyed) this.emit('kind', this.#target);
+    }
+    const discarding = this.#rx.discarding;
+    const stored = this.#rx.onData(frame.offset, frame.payload, frame.fin);
+    if (!discarding) {
+      this.#idle?.touch();
+      this.deliver();
+    }
+    return stored;
+  }
+
+  /** SPEC §6.4: the peer reset this stream at `finalSize`; validated and charged, the buffer dropped. */
+  receiveReset(finalSize: number): void {
+    this.#rx.onReset(finalSize);
+  }
+
+  /** The stream is forgotten by its session: its reorder gaps return to the session's budget. */
+  forgotten(): void {
+    this.stopIdle();
+    this.#rx.close();
+  }
 
   override _read(): void {
     this.#reading = true;
@@ -266,19 +295,19 @@ export class MpxStream extends Duplex {
     let released = 0;
     try {
       while (this.#reading) {
-        const chunk = this.reorder.read();
+        const chunk = this.#rx.read();
         if (chunk === null) break;
         released += chunk.byteLength;
         this.#reading = this.push(chunk);
       }
-      if (!this.#endPushed && this.reorder.isFinished) {
+      if (!this.#endPushed && this.#rx.isFinished) {
         this.#endPushed = true;
         this.push(null);
       }
     } finally {
       this.#delivering = false;
     }
-    if (released > 0) this.#host.released(this, released);
+    if (released > 0) this.#host.released(this, this.#rx.release(released));
   }
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
@@ -294,7 +323,6 @@ export class MpxStream extends Duplex {
   }
 }
 
-const EMPTY = new Uint8Array(0);
 /**
  * The Readable high-water mark of a stream. Bytes in the Readable buffer have
  * had their credit returned (SPEC §7.4), so this bounds what an application

@@ -46,6 +46,8 @@ export interface DialOptions {
   connectTimeoutMs?: number;
   /** TCP keep-alive initial delay, ms; 0 turns keep-alive off. Default 15000. */
   keepAliveMs?: number;
+  /** Local address to connect from (an IP literal of this host): the egress interface. Default: the OS's choice. */
+  localAddress?: string;
   /** Aborts the dial (rejects with ABORT_ERR); no effect once it has resolved. */
   signal?: AbortSignal;
 }

@@ -39,11 +39,14 @@ const dataFrame: fc.Arbitrary<Frame> = fc
     offset: u64,
     syn: fc.boolean(),
     fin: fc.boolean(),
+    target: fc.boolean(),
     payload: fc.uint8Array({ maxLength: MAX_PAYLOAD }),
   })
   .map((f) => ({
     type: FrameType.DATA,
     ...f,
+    // Decoded frames carry `target` only when set (SPEC §5.1); toEqual ignores undefined.
+    target: f.target ? true : undefined,
     offset: Math.min(f.offset, Number.MAX_SAFE_INTEGER - f.payload.length),
     fin: f.fin || (f.payload.length === 0 && !f.syn),
   }));
@@ -67,6 +70,9 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
     version: fc.integer({ min: 0, max: 255 }),
     resume: fc.boolean(),
     weight: fc.integer({ min: 1, max: 0xffff }),
+    // SPEC §3.2 BACKUP, UP_ONLY / DOWN_ONLY: present only when set.
+    backup: fc.constantFrom(true, undefined),
+    direction: fc.constantFrom('up' as const, 'down' as const, undefined),
     sessionId: bytes(16),
     nonce: bytes(16),
     streamWindow: u32,

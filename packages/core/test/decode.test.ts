@@ -247,7 +247,8 @@ describe('FrameDecoder: header rules (SPEC §4, §5)', () => {
   });
 
   it('rejects flag bits a type does not define', () => {
-    rejects(raw(FrameType.DATA, 0x04, 1, `${U64_ZERO} 00`), WireCode.PROTOCOL);
+    rejects(raw(FrameType.DATA, 0x08, 1, `${U64_ZERO} 00`), WireCode.PROTOCOL);
+    rejects(raw(FrameType.DATA, 0x04, 1, U64_ZERO), WireCode.PROTOCOL); // TARGET alone does not make an empty DATA valid
     rejects(raw(FrameType.WINDOW, 0x01, 1, U64_ZERO), WireCode.PROTOCOL);
     rejects(raw(FrameType.RESET, 0x80, 1, `00000000 ${U64_ZERO}`), WireCode.PROTOCOL);
     rejects(raw(FrameType.ACK, 0x01, 0, U64_ZERO), WireCode.PROTOCOL);
@@ -352,7 +353,8 @@ describe('FrameDecoder: body rules (SPEC §2, §3, §5)', () => {
 
   it('rejects reserved bytes in handshake bodies', () => {
     rejects(raw(FrameType.CHALLENGE, 0, 0, `${MAGIC} 0101 0001 ${'00'.repeat(16)}`), WireCode.PROTOCOL);
-    rejects(raw(FrameType.HELLO, 0, 0, HELLO_BODY({ flags: '02' })), WireCode.PROTOCOL);
+    rejects(raw(FrameType.HELLO, 0, 0, HELLO_BODY({ flags: '10' })), WireCode.PROTOCOL);
+    rejects(raw(FrameType.HELLO, 0, 0, HELLO_BODY({ flags: '0c' })), WireCode.PROTOCOL); // UP_ONLY with DOWN_ONLY
     rejects(raw(FrameType.WELCOME, 0, 0, WELCOME_BODY({ flags: '80' })), WireCode.PROTOCOL);
     for (const reserved of ['010000', '000100', '000001']) {
       rejects(raw(FrameType.WELCOME, 0, 0, WELCOME_BODY({ reserved })), WireCode.PROTOCOL);

@@ -188,8 +188,9 @@ describe('encoder input validation', () => {
     });
   }
 
-  it('rejects DATA prefix flags other than SYN and FIN', () => {
-    expect(() => encodeDataPrefix(1, 0, 1, 0x04)).toThrow(invalidArgument);
+  it('rejects DATA prefix flags other than SYN, FIN and TARGET', () => {
+    expect(() => encodeDataPrefix(1, 0, 1, 0x08)).toThrow(invalidArgument);
+    expect(() => encodeDataPrefix(1, 0, 0, 0x04)).toThrow(invalidArgument);
   });
 
   it('rejects a DATA payload length that does not fit the u32 length field', () => {

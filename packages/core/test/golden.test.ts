@@ -37,6 +37,11 @@ const GOLDEN: readonly Golden[] = [
     frame: { type: FrameType.DATA, streamId: 3, offset: 2 ** 32 + 5, syn: false, fin: true, payload: hex('') },
   },
   {
+    name: 'DATA, SYN + TARGET, stream 1, offset 0, target header "example.com" port 443 (§6.6)',
+    hex: '00 05 0000 00000017 00000001 0000000000000000 03 0b 6578616d706c652e636f6d 01bb',
+    frame: { type: FrameType.DATA, streamId: 1, offset: 0, syn: true, fin: false, target: true, payload: hex('030b6578616d706c652e636f6d01bb') },
+  },
+  {
     name: 'WINDOW, stream 1, max offset 8 MiB',
     hex: '01 00 0000 00000008 00000001 0000000000800000',
     frame: { type: FrameType.WINDOW, streamId: 1, maxOffset: 8 * 2 ** 20 },

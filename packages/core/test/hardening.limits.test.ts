@@ -232,8 +232,9 @@ describe('limits: frames, streams, memory', () => {
     expect(reset).toMatchObject({ streamId: 5, code: WireCode.LIMIT_EXCEEDED });
     expect(opened).toEqual([1, 3]);
     expect(refused.map((e) => e.code)).toEqual(['MPX_ERR_LIMIT_EXCEEDED']);
-    // The peer answers the RESET (SPEC §6.4): the refused stream is forgotten.
-    peer.sendRaw(Buffer.from(resetOf(5)));
+    // The peer answers the RESET (SPEC §6.4) with the final size of what it
+    // sent (1 byte): the refused stream is forgotten.
+    peer.sendRaw(Buffer.from(resetOf(5, 1)));
     await eventually(() => session.streamCount === 2);
     expect(session.carrierCount).toBe(1);
     await expectHealthy(h, 6);
@@ -295,11 +296,12 @@ async function settleAcks(clock: ManualClock): Promise<void> {
   await turn();
 }
 
-function resetOf(streamId: number): Uint8Array {
+function resetOf(streamId: number, finalSize: number): Uint8Array {
   const b = Buffer.alloc(24);
   header(FrameType.RESET, 0, 12, streamId).copy(b, 0);
   b.writeUInt32BE(WireCode.CANCEL, 12);
-  return b; // final size 0
+  b.writeBigUInt64BE(BigInt(finalSize), 16);
+  return b;
 }
 
 describe('limits: idle stream timeout (streamIdleTimeoutMs)', () => {

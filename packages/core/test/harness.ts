@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createMemoryPair, type MemoryPair, type MemoryPairOptions } from '@mpx/testkit';
-import { ClientSession } from '../src/client.js';
+import { ClientSession, type AddCarrierOptions } from '../src/client.js';
 import type { SessionOptions } from '../src/config.js';
 import { MpxServer, type ServerOptions } from '../src/server.js';
 import type { Session } from '../src/session.js';
@@ -14,13 +14,15 @@ export interface Harness {
   server: MpxServer;
   serverSession: Session;
   pairs: MemoryPair[];
-  /** Adds one more carrier pair with `weight`. */
-  addCarrier(weight?: number, pairOptions?: MemoryPairOptions): Promise<MemoryPair>;
+  /** Adds one more carrier pair with `weight` (and a role or direction, SPEC §8). */
+  addCarrier(weight?: number, pairOptions?: MemoryPairOptions, use?: Omit<AddCarrierOptions, 'weight'>): Promise<MemoryPair>;
   close(): void;
 }
 
 export async function connect(options: {
   weights?: number[];
+  /** Per carrier of `weights`: its role or direction (SPEC §8). */
+  uses?: Array<Omit<AddCarrierOptions, 'weight'>>;
   client?: SessionOptions;
   server?: ServerOptions;
   pair?: MemoryPairOptions;
@@ -29,14 +31,14 @@ export async function connect(options: {
   const server = options.serverInstance ?? new MpxServer(options.server);
   const client = new ClientSession(options.client);
   const pairs: MemoryPair[] = [];
-  const addCarrier = async (weight = 1, pairOptions = options.pair): Promise<MemoryPair> => {
+  const addCarrier = async (weight = 1, pairOptions = options.pair, use: Omit<AddCarrierOptions, 'weight'> = {}): Promise<MemoryPair> => {
     const pair = createMemoryPair(pairOptions);
     pairs.push(pair);
     server.accept(pair.b);
-    await client.addCarrier(pair.a, { weight });
+    await client.addCarrier(pair.a, { weight, ...use });
     return pair;
   };
-  for (const w of options.weights ?? [1]) await addCarrier(w);
+  for (const [i, w] of (options.weights ?? [1]).entries()) await addCarrier(w, options.pair, options.uses?.[i]);
   const serverSession = server.sessions.get(client.idHex);
   if (serverSession === undefined) throw new Error('server did not create the session');
   return {
@@ -123,4 +125,23 @@ export async function eventually(condition: () => boolean, timeoutMs = 15_000): 
     if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${condition.toString()}`);
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/**
+ * Sends `up` bytes client → server and `down` bytes server → client at once
+ * on one stream and checks that both arrive intact; `during` sees the count
+ * of bytes the server has received after each chunk.
+ */
+export async function transfer(h: Harness, up: number, down: number, during?: (seen: number) => void): Promise<void> {
+  const upBytes = patternBytes(up + 1, up);
+  const downBytes = patternBytes(down + 2, down);
+  const accepted = nextStream(h.serverSession);
+  const c = h.client.openStream();
+  c.write(upBytes.subarray(0, 1));
+  const s = await accepted;
+  let seen = 0;
+  if (during !== undefined) s.on('data', (chunk: Buffer) => during((seen += chunk.byteLength)));
+  const [atServer, atClient] = await Promise.all([digestOf(s), digestOf(c), writeAll(c, upBytes.subarray(1)), writeAll(s, downBytes)]);
+  if (atServer.bytes !== up || atServer.sha256 !== sha256(upBytes)) throw new Error(`upload arrived as ${JSON.stringify(atServer)}`);
+  if (atClient.bytes !== down || atClient.sha256 !== sha256(downBytes)) throw new Error(`download arrived as ${JSON.stringify(atClient)}`);
 }

@@ -31,7 +31,7 @@ interface TypeInfo {
 
 // SPEC §5 table.
 const TYPES = new Map<number, TypeInfo>([
-  [0x00, { flags: 0x03, minLength: 8, maxLength: 0xffffffff, streamId: 'nonzero' }],
+  [0x00, { flags: 0x07, minLength: 8, maxLength: 0xffffffff, streamId: 'nonzero' }],
   [0x01, { flags: 0x00, minLength: 8, maxLength: 8, streamId: 'any' }],
   [0x02, { flags: 0x00, minLength: 12, maxLength: 12, streamId: 'nonzero' }],
   [0x03, { flags: 0x00, minLength: 8, maxLength: 8, streamId: 'zero' }],
@@ -63,7 +63,7 @@ export function referenceDecode(bytes: Uint8Array, maxFrame: number): ReferenceR
       if (length < info.minLength || length > info.maxLength) fail();
       if (info.streamId === 'nonzero' && streamId === 0) fail();
       if (info.streamId === 'zero' && streamId !== 0) fail();
-      if (type === 0x00 && length === 8 && flags === 0) fail();
+      if (type === 0x00 && length === 8 && (flags & 3) === 0) fail();
       if (bytes.length - pos - 12 < length) break;
       const body = new DataView(bytes.buffer, bytes.byteOffset + pos + 12, length);
       frames.push(decodeBody(type, flags, streamId, body));
@@ -104,7 +104,8 @@ function decodeBody(type: number, flags: number, streamId: number, body: DataVie
       const offset = readU64(body, 0);
       const payload = bytesOf(body, 8, body.byteLength - 8);
       if (offset + payload.length > Number.MAX_SAFE_INTEGER) fail();
-      return { type: FrameType.DATA, streamId, offset, syn: (flags & 1) === 1, fin: (flags & 2) === 2, payload };
+      const data = { type: FrameType.DATA, streamId, offset, syn: (flags & 1) === 1, fin: (flags & 2) === 2, payload } as const;
+      return (flags & 4) === 4 ? { ...data, target: true } : data;
     }
     case 0x01:
       return { type: FrameType.WINDOW, streamId, maxOffset: readU64(body, 0) };
@@ -136,14 +137,16 @@ function decodeBody(type: number, flags: number, streamId: number, body: DataVie
     case 0x11: {
       checkMagic(body);
       const helloFlags = body.getUint8(5);
-      if (helloFlags > 1) fail();
+      if (helloFlags > 0x0f || (helloFlags & 0x0c) === 0x0c) fail();
       const weight = body.getUint16(6);
       if (weight === 0) fail();
       return {
         type: FrameType.HELLO,
         version: body.getUint8(4),
-        resume: helloFlags === 1,
+        resume: (helloFlags & 1) === 1,
         weight,
+        ...((helloFlags & 2) === 2 ? { backup: true } : {}),
+        ...((helloFlags & 4) === 4 ? { direction: 'up' as const } : (helloFlags & 8) === 8 ? { direction: 'down' as const } : {}),
         sessionId: bytesOf(body, 8, 16),
         nonce: bytesOf(body, 24, 16),
         streamWindow: body.getUint32(40),

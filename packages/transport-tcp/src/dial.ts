@@ -11,7 +11,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { abortError, guardDial } from './dial-guard.js';
-import { defaultServername, resolveDialOptions, tlsConnectSettings, type TcpDialOptions, type TlsClientOptions } from './options.js';
+import { defaultServername, localBinding, resolveDialOptions, tlsConnectSettings, type TcpDialOptions, type TlsClientOptions } from './options.js';
 import { tuneSocket } from './sockets.js';
 
 export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSocket> {
@@ -21,14 +21,22 @@ export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSo
   } catch (err) {
     return Promise.reject(err);
   }
-  const { host, port, connectTimeoutMs, keepAliveMs, signal, writableHighWaterMark } = resolved;
+  const { host, port, connectTimeoutMs, keepAliveMs, localAddress, signal, writableHighWaterMark, onread } = resolved;
   if (signal?.aborted === true) return Promise.reject(abortError(signal));
 
   return new Promise((resolve, reject) => {
     const t = resolved.tls;
     // writableHighWaterMark reaches the Duplex at run time; @types/node's NetConnectOpts omits it.
-    const plain = { host, port, allowHalfOpen: true, ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }) };
-    const socket = t === undefined ? net.connect(plain as net.NetConnectOpts) : tls.connect(tlsOptions(host, port, t));
+    const local = localBinding(localAddress);
+    const plain = {
+      host,
+      port,
+      allowHalfOpen: true,
+      ...local,
+      ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }),
+      ...(onread === undefined ? {} : { onread }),
+    };
+    const socket = t === undefined ? net.connect(plain as net.NetConnectOpts) : tls.connect({ ...tlsOptions(host, port, t), ...local });
     const readyEvent = t === undefined ? 'connect' : 'secureConnect';
     const settle = guardDial(`connect to ${host}:${port}`, connectTimeoutMs, signal, fail);
 

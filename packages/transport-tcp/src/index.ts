@@ -20,6 +20,7 @@ export {
   checkCommonListenOptions,
   checkPositive,
   invalid,
+  localBinding,
   resolveCommonDialOptions,
   tlsConnectSettings,
   type ResolvedCommonDialOptions,

@@ -3,7 +3,7 @@
 // The options every transport shares (DialOptions, ListenOptions, TLS, PEM)
 // are the contract in @mpx/core; the checks of those live here, and
 // @mpx/transport-ws uses them too.
-import { isIP } from 'node:net';
+import { isIP, type OnReadOpts } from 'node:net';
 import { MpxError, type DialOptions, type ListenOptions, type PemInput, type TlsClientOptions } from '@mpx/core';
 
 export type { OnConnection, PemInput, TlsClientOptions, TlsServerOptions } from '@mpx/core';
@@ -21,6 +21,8 @@ export interface TcpDialOptions extends DialOptions {
   tls?: boolean | TlsClientOptions;
   /** Plain TCP only: the socket's writable buffer size (Node's default 16 KiB). */
   writableHighWaterMark?: number;
+  /** Plain TCP only: read into this buffer and hand each read to the callback (Node's `onread`), instead of 'data' events. */
+  onread?: OnReadOpts;
 }
 
 export interface TcpListenOptions extends ListenOptions {
@@ -33,6 +35,7 @@ export interface TcpListenOptions extends ListenOptions {
 export interface ResolvedCommonDialOptions {
   connectTimeoutMs: number;
   keepAliveMs: number;
+  localAddress: string | undefined;
   signal: AbortSignal | undefined;
 }
 
@@ -41,13 +44,24 @@ export interface ResolvedDialOptions extends ResolvedCommonDialOptions {
   port: number;
   tls: TlsClientOptions | undefined;
   writableHighWaterMark: number | undefined;
+  onread: OnReadOpts | undefined;
 }
 
 /** Checks the options every transport's dial takes and fills in their defaults. */
 export function resolveCommonDialOptions(options: DialOptions): ResolvedCommonDialOptions {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   checkPositive('connectTimeoutMs', connectTimeoutMs);
-  return { connectTimeoutMs, keepAliveMs: checkKeepAlive(options.keepAliveMs), signal: options.signal };
+  const { localAddress } = options;
+  if (localAddress !== undefined && (typeof localAddress !== 'string' || isIP(localAddress) === 0)) invalid('localAddress', localAddress);
+  return { connectTimeoutMs, keepAliveMs: checkKeepAlive(options.keepAliveMs), localAddress, signal: options.signal };
+}
+
+/**
+ * The socket options that make a dial leave from `localAddress`: the name is
+ * then resolved in the local address's family, so that the two match.
+ */
+export function localBinding(localAddress: string | undefined): { localAddress?: string; family?: number } {
+  return localAddress === undefined ? {} : { localAddress, family: isIP(localAddress) };
 }
 
 export function resolveDialOptions(options: TcpDialOptions): ResolvedDialOptions {
@@ -59,7 +73,7 @@ export function resolveDialOptions(options: TcpDialOptions): ResolvedDialOptions
   const tls = options.tls === true ? {} : options.tls === false || options.tls === undefined ? undefined : options.tls;
   // IPv6 literals come without brackets; strip them if a caller copied them from a URL.
   const host = options.host.startsWith('[') && options.host.endsWith(']') ? options.host.slice(1, -1) : options.host;
-  return { ...common, host, port: options.port, tls, writableHighWaterMark };
+  return { ...common, host, port: options.port, tls, writableHighWaterMark, onread: options.onread };
 }
 
 /** Checks the options every transport's listen takes; returns keepAliveMs with its default. */

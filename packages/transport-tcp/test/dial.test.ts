@@ -55,6 +55,23 @@ describe('dialTcp', () => {
     }
   });
 
+  it('leaves from localAddress (the egress address), also to a host name', async () => {
+    const listener = await echoListener('127.0.0.1');
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const socket = await dialTcp({ host, port: listener.address.port, localAddress: '127.0.0.2' });
+      cleanups.push(() => void socket.destroy());
+      expect(socket.localAddress).toBe('127.0.0.2');
+    }
+  });
+
+  it('rejects a localAddress that is not an IP literal, and one this host lacks with EADDRNOTAVAIL', async () => {
+    const err = await rejectionOf(dialTcp({ host: '127.0.0.1', port: 1, localAddress: 'eth0' }));
+    expect(err).toMatchObject({ code: 'MPX_ERR_INVALID_ARGUMENT' });
+    const listener = await echoListener('127.0.0.1');
+    const missing = await rejectionOf(dialTcp({ host: '127.0.0.1', port: listener.address.port, localAddress: '192.0.2.77' }));
+    expect(missing).toMatchObject({ code: 'EADDRNOTAVAIL' });
+  });
+
   it('connects to a host name (localhost)', async () => {
     const listener = await echoListener('localhost');
     const socket = await dialTcp({ host: 'localhost', port: listener.address.port });

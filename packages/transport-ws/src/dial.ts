@@ -14,7 +14,16 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { MpxError, type DialOptions, type TlsClientOptions } from '@mpx/core';
-import { abortError, checkPositive, guardDial, invalid, resolveCommonDialOptions, tlsConnectSettings, tuneSocket } from '@mpx/transport-tcp';
+import {
+  abortError,
+  checkPositive,
+  guardDial,
+  invalid,
+  localBinding,
+  resolveCommonDialOptions,
+  tlsConnectSettings,
+  tuneSocket,
+} from '@mpx/transport-tcp';
 import { DEFAULT_MAX_MESSAGE_SIZE, WebSocketDuplex } from './ws-duplex.js';
 
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS, type PemInput } from '@mpx/transport-tcp';
@@ -63,6 +72,8 @@ export function dialWebSocket(options: WebSocketDialOptions): Promise<WebSocketD
       ...tlsConnectSettings(options, options.servername),
     };
     if (options.headers !== undefined) clientOptions.headers = options.headers;
+    // ws hands unknown options to http(s).request, which binds the socket to localAddress.
+    Object.assign(clientOptions, localBinding(common.localAddress));
     const ws = new WebSocket(options.url, clientOptions);
     const settle = guardDial(`WebSocket connect to ${options.url}`, connectTimeoutMs, signal, fail);
 

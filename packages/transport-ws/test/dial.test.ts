@@ -42,6 +42,13 @@ describe('dialWebSocket', () => {
     expect((data as Buffer).toString()).toBe('over ::1');
   });
 
+  it('leaves from localAddress (the egress address), as the server sees it', async () => {
+    const { listener, next } = await listen({ host: '127.0.0.1', path: '/mpx' });
+    await dial({ url: urlOf(listener, '/mpx'), localAddress: '127.0.0.3' });
+    const { info } = await next();
+    expect(info.remoteAddress).toBe('127.0.0.3');
+  });
+
   it('sends a Host header override and extra headers to the server', async () => {
     const { listener, next } = await listen({ host: '127.0.0.1' });
     await dial({ url: urlOf(listener), headers: { Host: 'tunnel.example.com', 'X-Mpx-Token': 'abc' } });

@@ -32,6 +32,20 @@ const RESUME_GOAL_MS = 1000;
 /** mpx runs per fault scenario (1 with --quick); the worst counts. */
 const REPEATS = 3;
 
+/**
+ * The carriers of an mpx run: `CARRIERS` primaries by default; the standby
+ * variant has one primary and one `|backup` carrier, and the fault hits the
+ * primary, so that every byte after it rides the standby (SPEC §8).
+ */
+interface Variant {
+  readonly name: string;
+  readonly entryOptions: readonly string[];
+  /** Carriers that carry data at once (the rate the caps allow). */
+  readonly active: number;
+}
+const PRIMARIES: Variant = { name: '', entryOptions: Array.from({ length: CARRIERS }, () => ''), active: CARRIERS };
+const STANDBY: Variant = { name: 'standby', entryOptions: ['', 'backup'], active: 1 };
+
 interface PairRun {
   down: TransferResult;
   up: TransferResult;
@@ -139,15 +153,16 @@ function resumeOf(run: PairRun): number | null {
   return Math.max(...[run.down, run.up].map((r) => resumedAfter(r.timeline?.gaps ?? [], at)));
 }
 
-function faultScenario(kind: Kind, title: string): Scenario {
+function faultScenario(kind: Kind, title: string, variant: Variant = PRIMARIES): Scenario {
+  const carriers = variant.entryOptions.length;
   return {
-    name: kind,
+    name: variant.name === '' ? kind : `${kind}-${variant.name}`,
     title,
     async run(ctx: Context, rec: Recorder) {
       const length = (ctx.quick ? 16 : 40) * 1e6;
-      const plainLength = length / CARRIERS;
+      const plainLength = length / variant.active;
       const spec: PathSpec = { perConnectionRate: mbit(CAP_MBIT), delayMs: DELAY_MS };
-      rec.data.settings = { carriers: CARRIERS, capMbit: CAP_MBIT, oneWayDelayMs: DELAY_MS, bytesEachWay: length, plainBytesEachWay: plainLength, faultAt: FAULT_AT, pingIntervalMs: DEFAULTS.pingIntervalMs, deadAfterMs: DEFAULTS.deadAfterMs, ...(kind === 'outage' ? { outageMs: OUTAGE_MS } : {}) };
+      rec.data.settings = { carriers, entryOptions: variant.entryOptions, capMbit: CAP_MBIT, oneWayDelayMs: DELAY_MS, bytesEachWay: length, plainBytesEachWay: plainLength, faultAt: FAULT_AT, pingIntervalMs: DEFAULTS.pingIntervalMs, deadAfterMs: DEFAULTS.deadAfterMs, ...(kind === 'outage' ? { outageMs: OUTAGE_MS } : {}) };
 
       ctx.log(`plain TCP: 2 × ${formatBytes(plainLength)} through one ${CAP_MBIT} Mbit/s path, ${kind} at ${formatPercent(FAULT_AT)}`);
       const [path] = await pathsTo(ctx.targetPort, [spec]);
@@ -162,8 +177,8 @@ function faultScenario(kind: Kind, title: string): Scenario {
       const runs: PairRun[] = [];
       const perRun: Array<Record<string, unknown>> = [];
       for (let i = 0; i < reps; i++) {
-        ctx.log(`mpx run ${i + 1} of ${reps}: 2 × ${formatBytes(length)} over ${CARRIERS} × ${CAP_MBIT} Mbit/s, ${kind} at ${formatPercent(FAULT_AT)}`);
-        const rig = await startRig({ targetPort: ctx.targetPort, paths: Array.from({ length: CARRIERS }, () => spec), carriers: 1 });
+        ctx.log(`mpx run ${i + 1} of ${reps}: 2 × ${formatBytes(length)} over ${carriers} × ${CAP_MBIT} Mbit/s (${variant.entryOptions.map((o) => o || 'primary').join(', ')}), ${kind} at ${formatPercent(FAULT_AT)}`);
+        const rig = await startRig({ targetPort: ctx.targetPort, paths: Array.from({ length: carriers }, () => spec), entryOptions: variant.entryOptions, carriers: 1 });
         const events: string[] = [];
         rig.client.child.onLine((l) => {
           if (/carrier .*(up|down)|session|dial|cannot/.test(l)) events.push(l.replace(/^\S+ /, ''));
@@ -212,7 +227,14 @@ function faultScenario(kind: Kind, title: string): Scenario {
       }
       const time = (r: PairRun, len: number, capacity: number): string =>
         okOf(r) ? `${formatMs(r.totalMs)} (${formatMbit(len / (r.totalMs / 1000))}, ${formatRatio(len / (r.totalMs / 1000) / capacity)})` : '—';
-      rec.row({ case: `total time (rate each way, of caps)${of}`, plain: time(plain, plainLength, mbit(CAP_MBIT)), mpx: time(worst, length, mbit(CAP_MBIT) * CARRIERS), goal: '', status: 'INFO' });
+      rec.row({ case: `total time (rate each way, of caps)${of}`, plain: time(plain, plainLength, mbit(CAP_MBIT)), mpx: time(worst, length, mbit(CAP_MBIT) * variant.active), goal: '', status: 'INFO' });
+      if (variant === STANDBY) {
+        const standby = (i: number): string => {
+          const bytes = (perRun[i]?.['pathBytes'] as Array<{ up: number; down: number }> | undefined)?.[1];
+          return bytes === undefined ? '—' : `↑${formatBytes(bytes.up)} ↓${formatBytes(bytes.down)}`;
+        };
+        rec.row({ case: 'carried by the standby (backup) path, per run', plain: '—', mpx: runs.map((_, i) => standby(i)).join('; '), goal: '', status: 'INFO' });
+      }
       if (reps > 1) {
         const each = runs.map((r) => (okOf(r) ? formatMs(kind === 'outage' ? (resumeOf(r) ?? NaN) : gapMs(r)) : '✗')).join(', ');
         rec.note(`${kind}: mpx ${kind === 'outage' ? 'resumed after' : 'longest gap'} per run ${each}; time per run ${runs.map((r) => formatMs(r.totalMs)).join(', ')}`);
@@ -238,4 +260,6 @@ function fmtGaps(r: TransferResult, faultAt: number | null): string {
 
 export const failover = faultScenario('failover', `one of ${CARRIERS} carriers reset at ${formatPercent(FAULT_AT)} of a transfer`);
 export const stall = faultScenario('stall', `one of ${CARRIERS} paths blackholed (sockets open) at ${formatPercent(FAULT_AT)}`);
+export const failoverStandby = faultScenario('failover', `the primary carrier reset at ${formatPercent(FAULT_AT)}; a |backup carrier takes over`, STANDBY);
+export const stallStandby = faultScenario('stall', `the primary's path blackholed for good at ${formatPercent(FAULT_AT)}; a |backup carrier takes over`, STANDBY);
 export const outage = faultScenario('outage', `every path down for ${OUTAGE_MS / 1000} s at ${formatPercent(FAULT_AT)}`);

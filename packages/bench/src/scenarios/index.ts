@@ -4,7 +4,8 @@ import { abuse } from './abuse.js';
 import { aggregation } from './aggregation.js';
 import { bidir } from './bidir.js';
 import { changingPaths } from './changing-paths.js';
-import { failover, outage, stall } from './faults.js';
+import { direction } from './direction.js';
+import { failover, failoverStandby, outage, stall, stallStandby } from './faults.js';
 import { iperfCarriers } from './iperf-carriers.js';
 import { latencyUnderLoad } from './latency-under-load.js';
 import { manyStreams } from './many-streams.js';
@@ -21,8 +22,11 @@ import { uneven } from './uneven.js';
 export const SCENARIOS: readonly Scenario[] = [
   aggregation,
   uneven,
+  direction,
   failover,
+  failoverStandby,
   stall,
+  stallStandby,
   outage,
   outageResume,
   sharedBottleneck,

@@ -29,9 +29,9 @@ const show = (r: Run): string => `${formatMBps(r.bytesPerSecond)}, ${r.cpuSecond
 const ROUNDS = 2;
 /**
  * An unmeasured transfer each way through every configuration first.
- * Rationale: a fresh tunnel spends its first second compiling its data path
- * and growing its heap ballast (apps/tunnel/src/heap-ballast.ts); a tunnel
- * that has been running is past that. The relay pair is warmed the same way.
+ * Rationale: a fresh tunnel spends its first second compiling its data
+ * path; a tunnel that has been running is past that. The relay pair is
+ * warmed the same way.
  */
 const WARMUP_SECONDS = 2;
 

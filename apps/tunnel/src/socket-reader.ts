@@ -1,0 +1,99 @@
+// Reads a socket with Node's `onread` into one reused buffer and hands a copy
+// of each read to a destination (an mpx stream), instead of 'data' events and
+// pipe(). Two costs of pipe() go away:
+// - memory per stream: libuv reads up to 64 KiB at a time into a fresh
+//   buffer, and a paused socket still holds one more read, so a stream whose
+//   peer never reads cost its send queue (SPEC §7.4, 16 KiB) plus two such
+//   reads, ~140 KB. Here a read is sized to what the stream takes before it
+//   pushes back (its credit, or what is left of its queue), READ_SIZE when
+//   that is less, and reading stops in the same call in which the stream
+//   pushes back (returning false from the callback stops the handle at
+//   once): beyond its credit, the stream's queue plus one READ_SIZE read.
+// - a 64 KiB allocation per read: the copy is exactly as long as the read.
+//
+// One buffer serves every reader of the process: libuv calls the callback
+// right after each read, and the callback copies the bytes out before it
+// returns, so no read can overwrite bytes still needed.
+import type { OnReadOpts } from 'node:net';
+import type { Writable } from 'node:stream';
+
+/**
+ * Smallest read, bytes, taken even when the destination has no room left.
+ * Rationale: the stream's send queue (streamSendBuffer, 16 KiB by default)
+ * and a DATA frame's payload are this size; libuv's 64 KiB reads, taken
+ * whatever the room, are what made a never-reading peer cost ~140 KB per
+ * stream.
+ */
+export const READ_SIZE = 16 * 1024;
+/** Largest read, bytes, when the destination says it takes that much (libuv's own read size). */
+export const MAX_READ = 64 * 1024;
+
+const shared = Buffer.allocUnsafe(MAX_READ);
+
+/** Where reads go, and who hears about them. */
+export interface ReaderTarget {
+  /** The destination: every read is written to it, in order. */
+  readonly to: Writable;
+  /** Bytes of each read, as they go out. */
+  readonly onBytes: (n: number) => void;
+}
+
+export class SocketReader {
+  /** Pass to `net.connect()` (or `dialTcp`) as `onread`. */
+  readonly onread: OnReadOpts;
+  #target: ReaderTarget | undefined;
+  #socket: { resume(): unknown } | undefined;
+  /** Reads that came before start(): handed on there. */
+  readonly #early: Buffer[] = [];
+  #waiting = false;
+
+  /**
+   * `room`: bytes the destination takes before it pushes back (an mpx
+   * stream's `sendRoom`); each read is sized to it, between READ_SIZE and
+   * the buffer's length. Without it every read is READ_SIZE at most.
+   */
+  constructor(room: () => number = () => 0, buffer: Uint8Array = shared) {
+    const size = (): number => Math.min(buffer.byteLength, Math.max(READ_SIZE, room()));
+    this.onread = { buffer: () => buffer.subarray(0, size()), callback: (n, buf) => this.#onRead(n, buf) };
+  }
+
+  /** Starts handing reads of `socket` (opened with this reader's `onread`) to `target.to`. */
+  start(socket: { resume(): unknown }, target: ReaderTarget): void {
+    this.#socket = socket;
+    this.#target = target;
+    const early = this.#early.splice(0);
+    let more = true;
+    for (const chunk of early) more = this.#deliver(chunk);
+    if (more) socket.resume();
+  }
+
+  /** False stops the socket's reads until the destination drains. */
+  #onRead(n: number, buf: Uint8Array): boolean {
+    const chunk = Buffer.allocUnsafe(n);
+    chunk.set(buf.subarray(0, n));
+    if (this.#target === undefined) {
+      this.#early.push(chunk);
+      return false;
+    }
+    return this.#deliver(chunk);
+  }
+
+  #deliver(chunk: Buffer): boolean {
+    const { to, onBytes } = this.#target as ReaderTarget;
+    if (to.destroyed || to.writableEnded) return false;
+    onBytes(chunk.length);
+    // Not corked: the stream queues each write at once (frames leave per tick
+    // anyway), and a corked stream would report a full buffer after one read.
+    if (to.write(chunk)) return true;
+    if (!this.#waiting) {
+      this.#waiting = true;
+      to.once('drain', this.#onDrain);
+    }
+    return false;
+  }
+
+  #onDrain = (): void => {
+    this.#waiting = false;
+    this.#socket?.resume();
+  };
+}

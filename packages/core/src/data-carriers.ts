@@ -1,0 +1,57 @@
+// SPEC §8: the carriers DATA may go to. A carrier carries the sender's data
+// only if its direction allows it (carrier-use.ts); standby (`backup`)
+// carriers only while no primary carrier of that direction is usable: open
+// and not lagging (lag.ts). Among those, the weighted picker chooses as for
+// every frame. Control frames do not come here: any carrier takes them.
+import type { CarrierLink } from './carrier-link.js';
+import { carriesDataFrom } from './carrier-use.js';
+import { laggingCarriers } from './lag.js';
+import { WeightedPicker } from './scheduler.js';
+
+export class DataCarriers {
+  readonly #sender: 'client' | 'server';
+  readonly #primary = new WeightedPicker<CarrierLink>();
+  readonly #backup = new WeightedPicker<CarrierLink>();
+  readonly #primaries = new Set<CarrierLink>();
+
+  /** `sender`: the side whose DATA this chooses carriers for. */
+  constructor(sender: 'client' | 'server') {
+    this.#sender = sender;
+  }
+
+  /** Adds a carrier that joined the session (ignored if it may not carry this side's data). */
+  add(link: CarrierLink): void {
+    if (!carriesDataFrom(link.use.direction, this.#sender)) return;
+    if (link.use.role === 'backup') {
+      this.#backup.add(link, link.weight);
+    } else {
+      this.#primary.add(link, link.weight);
+      this.#primaries.add(link);
+    }
+  }
+
+  /** Forgets a carrier (closed or retired); unknown carriers are ignored. */
+  remove(link: CarrierLink): void {
+    this.#primary.remove(link);
+    this.#backup.remove(link);
+    this.#primaries.delete(link);
+  }
+
+  /**
+   * The carrier for a DATA frame of `size` bytes, charged for it, or
+   * undefined when the carriers it may use cannot take it now (it waits: a
+   * usable primary that needs drain does not send data to the standbys).
+   * `all`: every carrier of the session, against which lag is judged.
+   */
+  pick(size: number, all: Iterable<CarrierLink>, now: number): CarrierLink | undefined {
+    if (this.#backup.size === 0 || this.#primaryUsable(all, now)) return this.#primary.pick(size);
+    return this.#backup.pick(size);
+  }
+
+  #primaryUsable(all: Iterable<CarrierLink>, now: number): boolean {
+    if (this.#primaries.size === 0) return false;
+    const lagging = new Set(laggingCarriers(all, now));
+    for (const link of this.#primaries) if (link.state === 'open' && !lagging.has(link)) return true;
+    return false;
+  }
+}

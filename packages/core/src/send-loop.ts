@@ -1,0 +1,237 @@
+// SPEC §8: the session's send loop. Control frames (RESET, then WINDOW
+// updates) leave first, then frames to send again (SPEC §9), then DATA from
+// the streams round-robin, one frame per stream per turn, each frame on the
+// carrier the weighted picker chooses (for DATA, among the carriers this
+// side's data may take). It also holds the session's send
+// credit (SPEC §7.2) and the total queued on streams (SPEC §7.4). No I/O of
+// its own: it runs in a microtask and hands frames to carrier links.
+import { FrameType } from './constants.js';
+import type { CarrierLink } from './carrier-link.js';
+import { SendCredit } from './flow-control.js';
+import type { Frame, ResetFrame } from './frame.js';
+import { RoundRobin } from './round-robin.js';
+import type { MpxStream } from './stream.js';
+
+/** Encoded size of a frame header with its fields, as the picker charges it. */
+export const DATA_OVERHEAD = 20;
+
+/** Encoded size of a frame the session schedules. */
+export function frameSize(frame: Frame): number {
+  return frame.type === FrameType.DATA ? frame.payload.byteLength + DATA_OVERHEAD : DATA_OVERHEAD;
+}
+
+/** Where the send loop puts frames: the session's carriers. */
+export interface FrameSink {
+  /** The carrier for a frame of `size` bytes (charged for it), or undefined when none can take it now. */
+  pick(size: number): CarrierLink | undefined;
+  /** The same for a DATA frame: only carriers this side's data may take (SPEC §8). */
+  pickData(size: number): CarrierLink | undefined;
+  /** Bytes sent on carriers and not yet acknowledged. */
+  readonly unackedBytes: number;
+}
+
+export class SendLoop {
+  readonly #sink: FrameSink;
+  /** SPEC §9: bytes kept for retransmission above which only what is already owed goes out (the session window). */
+  readonly #bufferCap: number;
+  #maxPayload: number;
+  #sendSession = new SendCredit(0);
+  /** Bytes queued on all streams, waiting to be framed (SPEC §7.4). */
+  #streamsQueued = 0;
+
+  readonly #control: ResetFrame[] = [];
+  readonly #windowUpdates = new Map<number, number>();
+  /** SPEC §9: frames to send again (from a lost carrier, or copies of lagging ones). */
+  #retransmit: Frame[] = [];
+  #retransmitHead = 0;
+  #retransmitBytes = 0;
+  readonly #dataQueue = new RoundRobin<MpxStream>();
+  readonly #sessionBlocked = new Set<MpxStream>();
+  #flushScheduled = false;
+  #closed = false;
+
+  #bytesSent = 0;
+  #framesSent = 0;
+  #retransmitted = 0;
+
+  constructor(sink: FrameSink, bufferCap: number, maxPayload: number) {
+    this.#sink = sink;
+    this.#bufferCap = bufferCap;
+    this.#maxPayload = maxPayload;
+  }
+
+  get bytesSent(): number {
+    return this.#bytesSent;
+  }
+
+  get framesSent(): number {
+    return this.#framesSent;
+  }
+
+  get retransmitted(): number {
+    return this.#retransmitted;
+  }
+
+  /** RESET frames waiting (each needs a reply slot; the session caps them). */
+  get resetsQueued(): number {
+    return this.#control.length;
+  }
+
+  /** True while the session's send credit covers every stream's queue (SPEC §7.4). */
+  get queuesCovered(): boolean {
+    return this.#streamsQueued <= this.#sendSession.available;
+  }
+
+  queueChanged(delta: number): void {
+    this.#streamsQueued += delta;
+  }
+
+  /** The peer's parameters arrived: its session window and the largest payload its frames allow. */
+  adoptPeer(sessionWindow: number, maxPayload: number): void {
+    this.#maxPayload = maxPayload;
+    this.#sendSession.update(sessionWindow);
+  }
+
+  /** SPEC §5.2: a WINDOW for the session (stream 0). */
+  onSessionWindow(maxOffset: number): void {
+    if (!this.#sendSession.update(maxOffset)) return;
+    for (const stream of this.#sessionBlocked) this.#dataQueue.push(stream);
+    this.#sessionBlocked.clear();
+    this.schedule();
+  }
+
+  /** `stream` has something to send. */
+  wake(stream: MpxStream): void {
+    if (this.#closed) return;
+    this.#dataQueue.push(stream);
+    this.schedule();
+  }
+
+  /** Queues `stream` without scheduling a flush (the caller schedules one). */
+  enqueue(stream: MpxStream): void {
+    this.#dataQueue.push(stream);
+  }
+
+  /** SPEC §6.4: `stream` sends nothing more; its pending WINDOW is dropped. */
+  drop(stream: MpxStream): void {
+    this.#dataQueue.delete(stream);
+    this.#sessionBlocked.delete(stream);
+    this.#windowUpdates.delete(stream.id);
+  }
+
+  queueReset(frame: ResetFrame): void {
+    this.#control.push(frame);
+    this.schedule();
+  }
+
+  /** SPEC §5.2: a WINDOW to send for `streamId` (0: the session); a later value replaces an earlier one. */
+  windowUpdate(streamId: number, maxOffset: number): void {
+    this.#windowUpdates.set(streamId, maxOffset);
+    this.schedule();
+  }
+
+  /** Schedules a flush if WINDOW updates wait. */
+  flushUpdates(): void {
+    if (this.#windowUpdates.size > 0) this.schedule();
+  }
+
+  /** SPEC §9: frames to send again on whichever carrier can take them. */
+  retransmit(frames: readonly Frame[]): void {
+    if (frames.length === 0 || this.#closed) return;
+    for (const f of frames) {
+      this.#retransmit.push(f);
+      this.#retransmitBytes += frameSize(f);
+    }
+    this.schedule();
+  }
+
+  /** The session closed: nothing more is sent. */
+  close(): void {
+    this.#closed = true;
+    this.#retransmit = [];
+    this.#retransmitHead = 0;
+    this.#retransmitBytes = 0;
+  }
+
+  schedule(): void {
+    if (this.#flushScheduled || this.#closed) return;
+    this.#flushScheduled = true;
+    queueMicrotask(this.#flush);
+  }
+
+  #flush = (): void => {
+    this.#flushScheduled = false;
+    if (this.#closed) return;
+    for (;;) {
+      if (this.#control.length > 0 || this.#windowUpdates.size > 0) {
+        if (!this.#sendControl()) return;
+        continue;
+      }
+      if (this.#retransmitHead < this.#retransmit.length) {
+        if (!this.#sendRetransmit()) return;
+        continue;
+      }
+      // SPEC §9: bytes kept for retransmission count toward the session's
+      // memory cap; past it, only what is already owed goes out.
+      if (this.#retransmitBytes + this.#sink.unackedBytes >= this.#bufferCap) return;
+      const stream = this.#dataQueue.shift();
+      if (stream === undefined) return;
+      const sessionCredit = this.#sendSession.available;
+      const n = stream.nextPayload(sessionCredit, this.#maxPayload);
+      if (n < 0) {
+        if (stream.blockedOnSession(sessionCredit)) this.#sessionBlocked.add(stream);
+        continue;
+      }
+      const link = this.#sink.pickData(n + DATA_OVERHEAD);
+      if (link === undefined) {
+        this.#dataQueue.push(stream);
+        return;
+      }
+      const frame = stream.takeFrame(n);
+      this.#sendSession.charge(n);
+      this.#bytesSent += n;
+      this.#write(link, frame);
+      if (stream.nextPayload(this.#sendSession.available, this.#maxPayload) >= 0) this.#dataQueue.push(stream);
+      else if (stream.blockedOnSession(this.#sendSession.available)) this.#sessionBlocked.add(stream);
+    }
+  };
+
+  /** Sends one frame again (SPEC §9); false when no carrier can take it now. */
+  #sendRetransmit(): boolean {
+    const frame = this.#retransmit[this.#retransmitHead] as Frame;
+    const size = frameSize(frame);
+    const link = frame.type === FrameType.DATA ? this.#sink.pickData(size) : this.#sink.pick(size);
+    if (link === undefined) return false;
+    this.#retransmitHead++;
+    this.#retransmitBytes -= size;
+    if (this.#retransmitHead === this.#retransmit.length) {
+      this.#retransmit = [];
+      this.#retransmitHead = 0;
+    }
+    this.#retransmitted++;
+    this.#write(link, frame);
+    return true;
+  }
+
+  /** Sends one control frame; false when no carrier can take it now. */
+  #sendControl(): boolean {
+    const link = this.#sink.pick(DATA_OVERHEAD);
+    if (link === undefined) return false;
+    const reset = this.#control.shift();
+    if (reset !== undefined) {
+      this.#write(link, reset);
+      return true;
+    }
+    for (const [streamId, maxOffset] of this.#windowUpdates) {
+      this.#windowUpdates.delete(streamId);
+      this.#write(link, { type: FrameType.WINDOW, streamId, maxOffset });
+      break;
+    }
+    return true;
+  }
+
+  #write(link: CarrierLink, frame: Frame): void {
+    this.#framesSent++;
+    link.send(frame);
+  }
+}

@@ -1,0 +1,157 @@
+// The send side of a stream (SPEC §6.2, §6.3, §7.1), with no I/O: the queue
+// of bytes written and not yet framed, the peer's credit for the stream, the
+// send offset and the SYN/FIN/RESET state. The session's send loop asks it
+// for the next frame; the stream's Duplex feeds it and holds the writer back.
+import { FrameType } from './constants.js';
+import { SendCredit } from './flow-control.js';
+import type { DataFrame } from './frame.js';
+
+export class StreamSender {
+  readonly #id: number;
+  readonly #credit: SendCredit;
+  /** Told of every change to the bytes queued (the session bounds all queues together, SPEC §7.4). */
+  readonly #onQueueChange: (delta: number) => void;
+  #queue: Uint8Array[] = [];
+  #queueHead = 0;
+  #queued = 0;
+  #offset = 0;
+  #synSent: boolean;
+  #finQueued = false;
+  #finSent = false;
+  #stopped = false;
+  /** SPEC §6.6: this side opened the stream with a target header: every DATA frame carries TARGET. */
+  #target = false;
+
+  constructor(id: number, credit: number, locallyOpened: boolean, onQueueChange: (delta: number) => void) {
+    this.#id = id;
+    this.#credit = new SendCredit(credit);
+    // A peer-opened stream needs no SYN from us (SPEC §6.2).
+    this.#synSent = !locallyOpened;
+    this.#onQueueChange = onQueueChange;
+  }
+
+  /** Bytes framed so far: the final size once FIN or RESET is sent. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  get queued(): number {
+    return this.#queued;
+  }
+
+  get finSent(): boolean {
+    return this.#finSent;
+  }
+
+  /** stop() was called: a RESET went (or goes) out instead of more data. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** The stream's credit left (SPEC §7.1). */
+  get creditAvailable(): number {
+    return this.#credit.available;
+  }
+
+  /** SPEC §5.2: a WINDOW value for this stream; true when the credit grew. */
+  updateCredit(maxOffset: number): boolean {
+    return this.#credit.update(maxOffset);
+  }
+
+  enqueue(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    this.#queue.push(chunk);
+    this.#queued += chunk.byteLength;
+    this.#onQueueChange(chunk.byteLength);
+  }
+
+  /** SPEC §6.6: the stream, opened by this side, starts with a target header. */
+  markTarget(): void {
+    this.#target = true;
+  }
+
+  /** The writer ended: FIN goes with the last queued byte. */
+  queueFin(): void {
+    this.#finQueued = true;
+  }
+
+  /**
+   * Payload bytes the next frame would carry given `sessionCredit`, or -1 when
+   * there is nothing that may be sent now (no data, or no credit).
+   */
+  nextPayload(sessionCredit: number, maxPayload: number): number {
+    if (this.#finSent || this.#stopped) return -1;
+    const n = Math.min(this.#queued, this.#credit.available, sessionCredit, maxPayload);
+    const fin = this.#finQueued && n === this.#queued;
+    if (n > 0 || fin || !this.#synSent) return n;
+    return -1;
+  }
+
+  /** True when only session credit is missing. */
+  blockedOnSession(sessionCredit: number): boolean {
+    return sessionCredit === 0 && this.#queued > 0 && this.#credit.available > 0 && !this.#stopped;
+  }
+
+  /** Cuts the next DATA frame (SPEC §5.1) and charges the stream's credit. Call only after nextPayload() ≥ 0. */
+  takeFrame(n: number): DataFrame {
+    const payload = this.#dequeue(n);
+    const fin = this.#finQueued && this.#queued === 0;
+    const fields: DataFrame = { type: FrameType.DATA, streamId: this.#id, offset: this.#offset, syn: !this.#synSent, fin, payload };
+    // SPEC §5.1: every DATA frame of a target stream says so, whichever arrives first.
+    const frame = this.#target ? { ...fields, target: true } : fields;
+    this.#synSent = true;
+    this.#offset += n;
+    this.#credit.charge(n);
+    if (fin) this.#finSent = true;
+    return frame;
+  }
+
+  /** SPEC §6.4: the stream is reset; drops what is queued and returns the final size to send in RESET. */
+  stop(): number {
+    this.#stopped = true;
+    this.#onQueueChange(-this.#queued);
+    this.#queue = [];
+    this.#queueHead = 0;
+    this.#queued = 0;
+    return this.#offset;
+  }
+
+  #dequeue(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
+    const first = this.#queue[this.#queueHead] as Uint8Array;
+    let out: Uint8Array;
+    if (first.byteLength >= n) {
+      // Zero-copy in the common case: a view of the writer's buffer.
+      out = first.subarray(0, n);
+      if (first.byteLength === n) this.#queue[this.#queueHead++] = EMPTY;
+      else this.#queue[this.#queueHead] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const chunk = this.#queue[this.#queueHead] as Uint8Array;
+        const take = Math.min(chunk.byteLength, n - filled);
+        out.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), filled);
+        filled += take;
+        if (take === chunk.byteLength) this.#queue[this.#queueHead++] = EMPTY;
+        else this.#queue[this.#queueHead] = chunk.subarray(take);
+      }
+    }
+    this.#compact();
+    this.#queued -= n;
+    this.#onQueueChange(-n);
+    return out;
+  }
+
+  #compact(): void {
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
