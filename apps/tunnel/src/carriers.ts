@@ -7,7 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { CarrierInfo, TlsClientOptions, TlsServerOptions, Transport } from '@mpx/core';
+import type { CarrierInfo, CarrierRoute, DialOptions, TlsClientOptions, TlsServerOptions, Transport } from '@mpx/core';
 import { tcpTransport } from '@mpx/transport-tcp';
 import { webSocketTransport } from '@mpx/transport-ws';
 import { formatAddress, hostPort, type Address } from './address.js';
@@ -31,7 +31,19 @@ export interface TransportOptions {
   readonly connectTimeoutMs: number;
 }
 
-export type DialCarrier = (signal: AbortSignal) => Promise<Duplex>;
+/** Dials one carrier; `route` names the session it is for (SPEC §3.5), shown to WebSocket balancers. */
+export type DialCarrier = (signal: AbortSignal, route?: CarrierRoute) => Promise<Duplex>;
+
+/** The upgrade request's routing key (SPEC §3.5): the query parameter nginx hashes (`$arg_session`), and a header. */
+export const SESSION_PARAM = 'session';
+export const SESSION_HEADER = 'x-mpx-session';
+
+/** `url` with `?session=<hex>` set (any existing query kept). */
+export function withSession(url: string, sessionHex: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set(SESSION_PARAM, sessionHex);
+  return parsed.toString();
+}
 
 /**
  * The transport of the address's scheme (the contract of @mpx/core), with
@@ -40,14 +52,14 @@ export type DialCarrier = (signal: AbortSignal) => Promise<Duplex>;
  * are the options every transport takes, so that dialling and listening
  * below are one code path for every scheme.
  */
-function transportOf(address: Address, options: TransportOptions): Transport {
+function transportOf(address: Address, options: TransportOptions): Transport<DialOptions & { route?: CarrierRoute }> {
   const { scheme, port } = address;
   const host = address.host === '' ? undefined : address.host;
   switch (scheme) {
     case 'tcp':
     case 'tls':
       return {
-        dial: (common) =>
+        dial: ({ route: _route, ...common }) =>
           tcpTransport.dial({ ...common, host: address.host, port, ...(scheme === 'tls' ? { tls: tlsClient(options, options.sni) } : {}) }),
         listen: (common, onCarrier) => tcpTransport.listen({ ...common, host, port }, onCarrier),
       };
@@ -58,7 +70,10 @@ function transportOf(address: Address, options: TransportOptions): Transport {
       if (options.wsHost !== undefined) headers['Host'] = options.wsHost;
       const tls = scheme === 'wss' ? tlsClient(options, options.sni ?? options.wsHost) : {};
       return {
-        dial: (common) => webSocketTransport.dial({ ...common, url, headers, ...tls }),
+        dial: ({ route, ...common }) =>
+          route === undefined
+            ? webSocketTransport.dial({ ...common, url, headers, ...tls })
+            : webSocketTransport.dial({ ...common, url: withSession(url, route.sessionHex), headers: { ...headers, [SESSION_HEADER]: route.sessionHex }, ...tls }),
         listen: (common, onCarrier) => webSocketTransport.listen({ ...common, host, port, path: address.path }, onCarrier),
       };
     }
@@ -73,7 +88,7 @@ function transportOf(address: Address, options: TransportOptions): Transport {
 export function carrierDialer(address: Address, options: TransportOptions, localAddress?: string): DialCarrier {
   const transport = transportOf(address, options);
   const local = localAddress === undefined ? {} : { localAddress };
-  return (signal) => transport.dial({ connectTimeoutMs: options.connectTimeoutMs, signal, ...local });
+  return (signal, route) => transport.dial({ connectTimeoutMs: options.connectTimeoutMs, signal, ...local, ...(route === undefined ? {} : { route }) });
 }
 
 function tlsClient(options: TransportOptions, servername: string | undefined): TlsClientOptions {
@@ -91,6 +106,8 @@ export interface CarrierListenerHandle {
   readonly label: string;
   /** Stops accepting; carriers already handed out stay open. */
   close(): Promise<void>;
+  /** Takes a connection another process accepted, with the bytes it read (a --workers worker). */
+  adopt(connection: Socket, head: Uint8Array): void;
 }
 
 export interface ListenHooks {
@@ -105,6 +122,8 @@ export interface ListenHooks {
   onClientError: (err: unknown, remote: string | undefined) => void;
   /** The listening socket failed after it was bound. */
   onError: (err: Error) => void;
+  /** false: bind nothing; connections come through adopt() only (a --workers worker). Default true. */
+  bind?: boolean;
 }
 
 /** Throws UsageError when a tls/wss listener lacks its certificate or key. */
@@ -128,13 +147,14 @@ export async function listenCarriers(address: Address, options: TransportOptions
         }
       : undefined;
 
-  const listener = await transportOf(address, options).listen({ ...gate, ...(tls === undefined ? {} : { tls }) }, (carrier, info) =>
+  const bind = hooks.bind === false ? { bind: false } : {};
+  const listener = await transportOf(address, options).listen({ ...gate, ...bind, ...(tls === undefined ? {} : { tls }) }, (carrier, info) =>
     hooks.onCarrier(carrier, carrierLabel(info), info.connection),
   );
   listener.on('clientError', (err, info) => hooks.onClientError(err, info === undefined ? undefined : hostPort(info.remoteAddress, info.remotePort)));
   listener.on('error', hooks.onError);
-  const label = formatAddress({ ...address, host: listener.address.host, port: listener.address.port });
-  return { label, close: () => listener.close() };
+  const label = hooks.bind === false ? formatAddress(address) : formatAddress({ ...address, host: listener.address.host, port: listener.address.port });
+  return { label, close: () => listener.close(), adopt: (connection, head) => listener.adopt(connection, head) };
 }
 
 /** A carrier's peer, for logs; behind a proxy or CDN (a WebSocket's x-forwarded-for), also whom it is for. */

@@ -2,6 +2,7 @@
 // converted (units.ts), ranges checked, limits resolved (limits.ts). Every
 // problem is a UsageError (exit code 2) naming the flag.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { CLIENT_BOUNDS, SESSION_BOUNDS, inBounds } from '@mpx/core';
 import { formatAddress, parseAddress, parseServerList, type Address } from './address.js';
 import type { TransportOptions } from './carriers.js';
@@ -37,6 +38,7 @@ export interface RawArgs extends RawLimitArgs {
   grace?: string | number;
   stats?: string | number;
   metrics?: string;
+  workers?: string | number;
   logLevel?: string;
   verbose?: number;
   pprof?: boolean;
@@ -62,6 +64,8 @@ export interface ServerConfig extends CommonConfig {
   /** SPEC §6.6: where target streams may go (--allow); empty refuses them all. */
   readonly allow: AllowList;
   readonly limits: ServerLimits;
+  /** --workers: processes that run sessions (1: this process alone). */
+  readonly workers: number;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -184,12 +188,24 @@ function listenList(args: RawArgs): Address[] {
   return texts.map((t) => parseAddress(t, { listen: true }));
 }
 
+/** `--workers`: a count, or `auto` for one per core. */
+export function parseWorkers(value: string | number | undefined): number {
+  if (value === undefined) return 1;
+  const text = String(value).trim();
+  if (text === 'auto') return availableParallelism();
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new UsageError('MPX_TUNNEL_ERR_OPTION', `--workers must be an integer from 1 to 256 or "auto", got ${text}`);
+  }
+  return n;
+}
+
 export function serverConfig(common: CommonConfig, args: RawArgs): ServerConfig {
   const allow = new AllowList(list(args.allow).map(parseAllowRule));
   const hasTarget = args.target !== undefined && String(args.target) !== '';
   if (!hasTarget && allow.empty) throw optionError('--target is required (or --allow, for clients that name their targets: SOCKS5 / HTTP CONNECT)');
   const target = hasTarget ? tcpOnly('target', String(args.target), false) : undefined;
-  return { ...common, listen: listenList(args), target, allow, limits: serverLimits(args) };
+  return { ...common, listen: listenList(args), target, allow, limits: serverLimits(args), workers: parseWorkers(args.workers) };
 }
 
 export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig {

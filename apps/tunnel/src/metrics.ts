@@ -16,11 +16,14 @@
 // nodejs_gc_duration_seconds, ...). `carrier` is the carrier group: on the
 // client the --server address, on the server the --listen address the carrier
 // came in on.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { CommonConfig } from './config.js';
 import { liveState } from './live-page.js';
 import { StatsReporter, type CarrierBook, type GroupTotals, type Refusals, type TunnelView, type Traffic } from './stats.js';
 import { startWebServer, type WebServer } from './web.js';
+
+/** One registry's scrape as JSON (what AggregatorRegistry.aggregate sums). */
+export type ScrapedMetrics = Array<MetricObjectWithValues<MetricValue<string>>>;
 
 export interface MetricsSnapshot {
   readonly carriers: number;
@@ -129,10 +132,19 @@ export class TunnelMetrics {
   }
 
   /** The exposition text of one scrape. */
-  async metrics(): Promise<string> {
+  metrics(): Promise<string> {
+    return this.#scrape(() => this.registry.metrics());
+  }
+
+  /** One scrape as JSON, for the primary of --workers to aggregate. */
+  json(): Promise<ScrapedMetrics> {
+    return this.#scrape(() => this.registry.getMetricsAsJSON());
+  }
+
+  async #scrape<T>(read: () => Promise<T>): Promise<T> {
     this.#current = this.#snapshot();
     try {
-      return await this.registry.metrics();
+      return await read();
     } finally {
       this.#current = undefined;
     }

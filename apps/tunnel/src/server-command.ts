@@ -27,14 +27,20 @@ import type { ServerConfig } from './config.js';
 import { DescriptorHeadroom } from './descriptors.js';
 import { limitHint } from './limits.js';
 import { describeError, type LogLevel } from './log.js';
-import { startObservers } from './metrics.js';
+import { liveState } from './live-page.js';
+import { snapshotOf, startObservers, TunnelMetrics } from './metrics.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
 import { SocketReader } from './socket-reader.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Refusals, Traffic, carrierUse, type LiveCarrier, type TunnelView } from './stats.js';
+import { isMessage, runPrimary, workerLogger, workerIndex, type WorkerMessage } from './workers.js';
 
-export async function runServer(config: ServerConfig): Promise<RunningCommand> {
+export async function runServer(options: ServerConfig): Promise<RunningCommand> {
+  const worker = workerIndex();
+  if (worker === undefined && options.workers > 1) return runPrimary(options, options.workers);
+  // A worker of --workers: its log lines name it, and the primary serves --metrics.
+  const config: ServerConfig = worker === undefined ? options : { ...options, log: workerLogger(options.log, worker) };
   const { log } = config;
   const server = new MpxServer({
     ...config.limits,
@@ -259,6 +265,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
   try {
     for (const address of config.listen) {
       const listener = await listenCarriers(address, config.transport, {
+        bind: worker === undefined,
         onConnection: (connection, remote) => {
           if (headroom.allows()) return server.admitConnection(connection, { remote });
           refusals.add('carriers', 'MPX_TUNNEL_ERR_DESCRIPTORS');
@@ -288,7 +295,7 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
         onError: (err) => log.error(`listener ${listener.label}: ${describeError(err)}`),
       });
       listeners.push(listener);
-      log.info(`listening on ${listener.label}`);
+      log.info(worker === undefined ? `listening on ${listener.label}` : `taking carriers of ${listener.label} from the primary`);
     }
   } catch (err) {
     for (const l of listeners) await l.close();
@@ -318,7 +325,8 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
     sessions: () => server.sessions.size,
     refusals: () => refusals,
   };
-  const stopObservers = await startObservers(config, view, book, traffic);
+  const stopObservers = await startObservers(worker === undefined ? config : { ...config, metrics: undefined }, view, book, traffic);
+  if (worker !== undefined) serveThePrimary(listeners, new TunnelMetrics(() => snapshotOf(view, book, traffic), { defaults: true, refusals: true }), view, traffic);
 
   return {
     async stop() {
@@ -333,4 +341,23 @@ export async function runServer(config: ServerConfig): Promise<RunningCommand> {
       await waitUntil(() => carriersUp <= 0, 1000);
     },
   };
+}
+
+/**
+ * A --workers worker: adopts the connections the primary routes to it, answers
+ * its scrapes, and tells it when it is ready (workers.ts).
+ */
+function serveThePrimary(listeners: readonly CarrierListenerHandle[], metrics: TunnelMetrics, view: TunnelView, traffic: Traffic): void {
+  process.on('message', (message: unknown, handle: unknown) => {
+    if (!isMessage(message)) return;
+    if (message.mpx === 'carrier') {
+      const socket = handle as net.Socket;
+      const listener = listeners[message.listen];
+      if (listener === undefined) socket.destroy();
+      else listener.adopt(socket, Buffer.from(message.head, 'base64'));
+    } else if (message.mpx === 'scrape') {
+      void metrics.json().then((json) => process.send?.({ mpx: 'scraped', id: message.id, metrics: json, state: liveState(view, traffic) } satisfies WorkerMessage));
+    }
+  });
+  process.send?.({ mpx: 'ready' } satisfies WorkerMessage);
 }

@@ -11,16 +11,23 @@ import { WAITING_REDIAL_CAP_MS, backoffDelay } from './backoff.js';
 import { CLIENT_BOUNDS, WEIGHT_BOUND, checkOption, checkWeight, resolveOption } from './bounds.js';
 import type { CarrierStats } from './carrier-link.js';
 import type { CarrierDirection, CarrierRole } from './carrier-use.js';
-import { ClientSession } from './client.js';
+import { ClientSession, type ClientSessionOptions } from './client.js';
 import type { Timer } from './clock.js';
 import { resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 import { MpxConfigError, MpxError } from './errors.js';
 import type { OpenStreamOptions, SessionStats } from './session.js';
 import type { MpxStream } from './stream.js';
 
+/** What a dial may show a balancer (SPEC §3.5): the session the carrier is for. */
+export interface CarrierRoute {
+  readonly sessionId: Uint8Array;
+  /** The session id as 32 lowercase hex digits (a WebSocket URL's `session` parameter). */
+  readonly sessionHex: string;
+}
+
 export interface CarrierTarget {
-  /** Opens one connected carrier. Rejects on failure; honours `signal`. */
-  dial: (signal: AbortSignal) => Promise<Duplex>;
+  /** Opens one connected carrier for the session `route` names. Rejects on failure; honours `signal`. */
+  dial: (signal: AbortSignal, route: CarrierRoute) => Promise<Duplex>;
   /** Scheduling weight, WEIGHT_BOUND: 1–65535 (SPEC §8). Default 1. */
   weight?: number;
   /** For logs and stats, e.g. "ws://host:80/path". */
@@ -45,6 +52,8 @@ export interface MpxClientOptions extends SessionOptions {
   maxCarrierAgeMs?: number;
   /** Random source in [0, 1) for jitter. */
   random?: () => number;
+  /** Send the ROUTE frame first on every carrier (SPEC §3.5). Default true. */
+  routeKey?: boolean;
 }
 
 export interface TargetStats {
@@ -83,7 +92,7 @@ interface TargetState {
  */
 export class MpxClient extends EventEmitter {
   readonly options: ResolvedSessionOptions;
-  readonly #sessionOptions: SessionOptions;
+  readonly #sessionOptions: ClientSessionOptions;
   readonly #targets: TargetState[];
   readonly #backoff: { initialMs: number; maxMs: number; random: () => number };
   readonly #maxAgeMs: number;
@@ -96,9 +105,9 @@ export class MpxClient extends EventEmitter {
 
   constructor(options: MpxClientOptions) {
     super();
-    const { targets, carriersPerTarget, backoffInitialMs, backoffMaxMs, maxCarrierAgeMs, random, ...sessionOptions } = options;
+    const { targets, carriersPerTarget, backoffInitialMs, backoffMaxMs, maxCarrierAgeMs, random, routeKey, ...sessionOptions } = options;
     if (targets.length === 0) throw new MpxConfigError(['targets'], 'targets must name at least one carrier target');
-    this.#sessionOptions = sessionOptions;
+    this.#sessionOptions = routeKey === undefined ? sessionOptions : { ...sessionOptions, routeKey };
     this.options = resolveOptions(sessionOptions);
     const perTarget = resolveOption(CLIENT_BOUNDS, 'carriersPerTarget', carriersPerTarget);
     this.#targets = targets.map((target) => {
@@ -201,13 +210,27 @@ export class MpxClient extends EventEmitter {
       }
     });
     this.emit('session', session);
-    for (const t of this.#targets) this.#fill(t);
+    this.#fillAll();
   }
 
-  /** Dials until the target has the carriers it wants. */
+  /**
+   * Dials until the target has the carriers it wants. Until a first carrier
+   * has joined, one dial at a time over all targets: carriers that raced to
+   * create the session could create it on two servers behind a balancer
+   * (SPEC §3.5).
+   */
   #fill(t: TargetState): void {
     if (this.#closed || t.retry !== undefined) return;
+    if (this.#session?.joined === false) {
+      if (this.#targets.some((o) => o.dialing > 0)) return;
+      this.#dial(t);
+      return;
+    }
     while (t.up.size + t.dialing < t.wanted) this.#dial(t);
+  }
+
+  #fillAll(): void {
+    for (const t of this.#targets) this.#fill(t);
   }
 
   #dial(t: TargetState, onUp?: () => void): void {
@@ -215,7 +238,7 @@ export class MpxClient extends EventEmitter {
     t.dialing++;
     const signal = this.#aborter.signal;
     const attempt = async (): Promise<CarrierStats> => {
-      const carrier = await t.target.dial(signal);
+      const carrier = await t.target.dial(signal, { sessionId: session.id, sessionHex: session.idHex });
       if (this.#closed || session.closed) {
         carrier.destroy();
         throw new MpxError('MPX_ERR_SESSION_CLOSED', 'session closed while dialling');
@@ -239,6 +262,7 @@ export class MpxClient extends EventEmitter {
         t.up.set(stats.id, this.options.clock.now());
         this.emit('carrierUp', t.target.label, stats);
         this.#restartAttempts();
+        this.#fillAll();
         const waiters = this.#readyWaiters;
         this.#readyWaiters = [];
         for (const w of waiters) w();
@@ -252,7 +276,7 @@ export class MpxClient extends EventEmitter {
           return;
         }
         const error = err instanceof Error ? err : new Error(String(err));
-        if (error instanceof MpxError && error.wireCode === WireCode.SESSION_UNKNOWN) {
+        if (error instanceof MpxError && error.wireCode === WireCode.SESSION_UNKNOWN && session.carrierCount === 0) {
           // SPEC §3.2: the server lost this session (it restarted). Its
           // streams cannot be resumed; fail them and start a new session.
           session.abort(
@@ -263,10 +287,14 @@ export class MpxClient extends EventEmitter {
           );
           return;
         }
+        // Any other failure, and SESSION_UNKNOWN while other carriers of the
+        // session are open (misrouted by a balancer, SPEC §3.5): keep the
+        // session and redial this carrier with backoff.
         t.failures++;
         const delay = backoffDelay(t.failures, this.#backoff, this.#waiting() ? WAITING_REDIAL_CAP_MS : Infinity);
         this.emit('dialError', t.target.label, error, delay);
         this.#retryIn(t, delay);
+        this.#fillAll(); // until the session has joined, another target may take the one dial
       },
     );
   }

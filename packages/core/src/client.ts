@@ -22,11 +22,24 @@ export interface AddCarrierOptions {
   direction?: CarrierDirection;
 }
 
+export interface ClientSessionOptions extends SessionOptions {
+  /** Send ROUTE (the session id) first on every carrier, for balancers (SPEC §3.5). Default true. */
+  routeKey?: boolean;
+}
+
 export class ClientSession extends Session {
   #joined = false;
+  readonly #route: boolean;
 
-  constructor(options: SessionOptions = {}) {
-    super('client', randomBytes(SESSION_ID_SIZE), resolveOptions(options));
+  constructor(options: ClientSessionOptions = {}) {
+    const { routeKey, ...sessionOptions } = options;
+    super('client', randomBytes(SESSION_ID_SIZE), resolveOptions(sessionOptions));
+    this.#route = routeKey ?? true;
+  }
+
+  /** True once a carrier has joined: later carriers resume the session (SPEC §3.2). */
+  get joined(): boolean {
+    return this.#joined;
   }
 
   /**
@@ -47,7 +60,8 @@ export class ClientSession extends Session {
     const link = new CarrierLink(carrier, linkOptions(this.options, options.label));
     link.weight = weight;
     link.use = { role: options.role ?? 'primary', direction: options.direction ?? 'both' };
-    await clientHandshake(link, { sessionId: this.id, resume: this.#joined, weight, use: link.use }, this.options, ({ peer }) => {
+    const hello = { sessionId: this.id, resume: this.#joined, weight, use: link.use, route: this.#route };
+    await clientHandshake(link, hello, this.options, ({ peer }) => {
       this.#joined = true;
       this.attachCarrier(link, peer);
     });

@@ -22,6 +22,7 @@ export const FrameType = {
   CHALLENGE: 0x10,
   HELLO: 0x11,
   WELCOME: 0x12,
+  ROUTE: 0x13,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
@@ -45,6 +46,10 @@ export const CLOSE_REASON_MAX = 256;
 export const CHALLENGE_BODY_SIZE = 24;
 export const HELLO_BODY_SIZE = 84;
 export const WELCOME_BODY_SIZE = 48;
+/** SPEC §3.5: ROUTE is "MPX\0" and the session id. */
+export const ROUTE_BODY_SIZE = 20;
+/** SPEC §3.5: where a balancer finds the session id in a carrier's first bytes (header plus magic). */
+export const ROUTE_KEY_OFFSET = 16;
 export const NONCE_SIZE = 16;
 export const SESSION_ID_SIZE = 16;
 export const MAC_SIZE = 32;

@@ -32,6 +32,7 @@ import {
   HelloFlags,
   MAC_SIZE,
   MAGIC,
+  ROUTE_BODY_SIZE,
   MAX_MAX_FRAME,
   MAX_U64_VALUE,
   MIN_MAX_FRAME,
@@ -258,6 +259,9 @@ export class FrameDecoder {
           mac: copy(b, 52, MAC_SIZE),
         };
       }
+      case FrameType.ROUTE:
+        checkMagic(b, 'ROUTE');
+        return { type, sessionId: copy(b, MAGIC.length, SESSION_ID_SIZE) };
       case FrameType.WELCOME: {
         const flags = b[0]!;
         if ((flags & ~WelcomeFlags.CREATED) !== 0) {
@@ -372,6 +376,7 @@ const RULES: ReadonlyArray<Rule | undefined> = (() => {
   rules[FrameType.CHALLENGE] = fixed('CHALLENGE', CHALLENGE_BODY_SIZE, 'zero');
   rules[FrameType.HELLO] = fixed('HELLO', HELLO_BODY_SIZE, 'zero');
   rules[FrameType.WELCOME] = fixed('WELCOME', WELCOME_BODY_SIZE, 'zero');
+  rules[FrameType.ROUTE] = fixed('ROUTE', ROUTE_BODY_SIZE, 'zero');
   return rules;
 })();
 

@@ -19,6 +19,7 @@ import {
   HelloFlags,
   MAC_SIZE,
   MAGIC,
+  ROUTE_BODY_SIZE,
   MAX_MAX_FRAME,
   MAX_STREAM_ID,
   MAX_U64_VALUE,
@@ -106,6 +107,12 @@ export function encodeFrame(frame: Frame): Uint8Array[] {
       writeBytes(buf, HEADER_SIZE + WELCOME_PARAMS_SIZE, frame.mac, MAC_SIZE, 'WELCOME mac');
       return [buf];
     }
+    case FrameType.ROUTE: {
+      const buf = header(FrameType.ROUTE, 0, ROUTE_BODY_SIZE, 0);
+      buf.set(MAGIC, HEADER_SIZE);
+      writeBytes(buf, HEADER_SIZE + MAGIC.length, frame.sessionId, SESSION_ID_SIZE, 'ROUTE session id');
+      return [buf];
+    }
     default:
       return unreachable(frame);
   }
@@ -132,6 +139,8 @@ export function encodedLength(frame: Frame): number {
       return HEADER_SIZE + HELLO_BODY_SIZE;
     case FrameType.WELCOME:
       return HEADER_SIZE + WELCOME_BODY_SIZE;
+    case FrameType.ROUTE:
+      return HEADER_SIZE + ROUTE_BODY_SIZE;
     default:
       return unreachable(frame);
   }

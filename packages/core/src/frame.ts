@@ -52,6 +52,12 @@ export interface CloseFrame {
   readonly reason: string;
 }
 
+/** SPEC §3.5: the routing key a client sends first, before CHALLENGE arrives. */
+export interface RouteFrame {
+  readonly type: typeof FrameType.ROUTE;
+  readonly sessionId: Uint8Array;
+}
+
 export interface ChallengeFrame {
   readonly type: typeof FrameType.CHALLENGE;
   readonly minVersion: number;
@@ -85,7 +91,18 @@ export interface WelcomeFrame {
   readonly mac: Uint8Array;
 }
 
-export type Frame = DataFrame | WindowFrame | ResetFrame | AckFrame | PingFrame | PongFrame | CloseFrame | ChallengeFrame | HelloFrame | WelcomeFrame;
+export type Frame =
+  | DataFrame
+  | WindowFrame
+  | ResetFrame
+  | AckFrame
+  | PingFrame
+  | PongFrame
+  | CloseFrame
+  | ChallengeFrame
+  | HelloFrame
+  | WelcomeFrame
+  | RouteFrame;
 
 /** SPEC §5, column "counted": frames that are numbered, acknowledged and retransmitted. */
 export function isCounted(frame: Frame): frame is DataFrame | WindowFrame | ResetFrame {

@@ -38,8 +38,8 @@ export {
   readTargetReply,
   type StreamTarget,
 } from './target-header.js';
-export { ClientSession, type AddCarrierOptions } from './client.js';
-export { MpxClient, type CarrierTarget, type MpxClientOptions, type MpxClientStats, type TargetStats } from './client-pool.js';
+export { ClientSession, type AddCarrierOptions, type ClientSessionOptions } from './client.js';
+export { MpxClient, type CarrierRoute, type CarrierTarget, type MpxClientOptions, type MpxClientStats, type TargetStats } from './client-pool.js';
 export { backoffDelay, WAITING_REDIAL_CAP_MS, type BackoffOptions } from './backoff.js';
 export { MpxServer, SERVER_DEFAULTS, type AcceptInfo, type ServerOptions } from './server.js';
 export { MpxStream, type StreamStats } from './stream.js';

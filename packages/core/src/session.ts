@@ -307,6 +307,7 @@ export class Session extends EventEmitter {
       case FrameType.CHALLENGE:
       case FrameType.HELLO:
       case FrameType.WELCOME:
+      case FrameType.ROUTE:
         throw new MpxProtocolError(WireCode.PROTOCOL, 'handshake frame after the handshake');
       default: {
         const never: never = frame;

@@ -70,6 +70,11 @@ export interface ListenOptions {
   keepAliveMs?: number;
   /** Called at TCP accept, before TLS and any upgrade; the carrier's `info.connection` is that connection. */
   onConnection?: OnConnection;
+  /**
+   * false: do not bind; connections come only through `adopt()` (a process
+   * that gets sockets from another, e.g. a `cluster` worker). Default true.
+   */
+  bind?: boolean;
 }
 
 /** Where an accepted carrier came from. */
@@ -93,6 +98,13 @@ export interface CarrierListener {
   readonly address: { host: string; port: number };
   /** Stops accepting; carriers already handed out stay open. */
   close(): Promise<void>;
+  /**
+   * Takes a connection accepted elsewhere (by another process, which sent
+   * its handle) as if this listener had accepted it: `onConnection`, TLS or
+   * the upgrade, then `onCarrier`. `head`: the bytes already read from it,
+   * in order. Destroys it when the listener is closed.
+   */
+  adopt(connection: Socket, head: Uint8Array): void;
   /** close(), then closes every carrier of this listener still open; resolves once they are closed. */
   closeAll(): Promise<void>;
   on(event: 'clientError', listener: (err: unknown, info?: { remoteAddress: string; remotePort: number }) => void): this;

@@ -73,6 +73,7 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
     maxFrame: maxFrameField,
     mac: bytes(32),
   }),
+  fc.record({ type: fc.constant(FrameType.ROUTE), sessionId: bytes(16) }),
   fc.record({
     type: fc.constant(FrameType.WELCOME),
     created: fc.boolean(),

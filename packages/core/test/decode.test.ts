@@ -223,7 +223,7 @@ describe('FrameDecoder: after an error', () => {
 
 describe('FrameDecoder: header rules (SPEC §4, §5)', () => {
   it('rejects an unknown type with UNKNOWN_FRAME_TYPE', () => {
-    for (const type of [0x07, 0x0f, 0x13, 0xff]) {
+    for (const type of [0x07, 0x0f, 0x14, 0xff]) {
       const err = rejects(raw(type, 0, 0, ''), WireCode.UNKNOWN_FRAME_TYPE);
       expect(err.code).toBe('MPX_ERR_UNKNOWN_FRAME_TYPE');
     }

@@ -45,13 +45,9 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
     maxFrame: fc.constantFrom(1024, 65536),
     mac: fc.uint8Array({ minLength: 32, maxLength: 32 }),
   }),
-  fc.record({
-    type: fc.constant(FrameType.CHALLENGE),
-    minVersion: fc.constant(1),
-    maxVersion: fc.constant(1),
-    nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
-  }),
-);
+  fc.record({ type: fc.constant(FrameType.ROUTE), sessionId: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),
+  fc.record({ type: fc.constant(FrameType.CHALLENGE), minVersion: fc.constant(1), maxVersion: fc.constant(1), nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),
+) as fc.Arbitrary<Frame>;
 
 interface Encoded {
   bytes: Buffer;

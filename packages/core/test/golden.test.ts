@@ -113,6 +113,11 @@ const GOLDEN: readonly Golden[] = [
       mac: hex(WELCOME_MAC_HEX),
     },
   },
+  {
+    name: 'ROUTE, session 10..1f',
+    hex: '13 00 0000 00000014 00000000 4d505800 101112131415161718191a1b1c1d1e1f',
+    frame: { type: FrameType.ROUTE, sessionId: hex('101112131415161718191a1b1c1d1e1f') },
+  },
 ];
 
 const MAX_FRAME = 65536;

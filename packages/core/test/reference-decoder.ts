@@ -43,6 +43,7 @@ const TYPES = new Map<number, TypeInfo>([
   [0x10, { flags: 0x00, minLength: 24, maxLength: 24, streamId: 'zero' }],
   [0x11, { flags: 0x00, minLength: 84, maxLength: 84, streamId: 'zero' }],
   [0x12, { flags: 0x00, minLength: 48, maxLength: 48, streamId: 'zero' }],
+  [0x13, { flags: 0x00, minLength: 20, maxLength: 20, streamId: 'zero' }],
 ]);
 
 export function referenceDecode(bytes: Uint8Array, maxFrame: number): ReferenceResult {
@@ -169,6 +170,9 @@ function decodeBody(type: number, flags: number, streamId: number, body: DataVie
         mac: bytesOf(body, 16, 32),
       };
     }
+    case 0x13:
+      if (body.getUint32(0) !== 0x4d505800) fail();
+      return { type: FrameType.ROUTE, sessionId: bytesOf(body, 4, 16) };
     default:
       return fail(WireCode.UNKNOWN_FRAME_TYPE);
   }

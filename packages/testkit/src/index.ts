@@ -13,3 +13,12 @@ export type { Digest } from './stream-helpers.js';
 export { collectBytes, digestOf, randomSlices, waitForClose, waitForDrain, watchErrors, writeChunks, writeRandom } from './stream-helpers.js';
 export { silentServer, type SilentServer } from './silent-server.js';
 export { ensureProgram, onPath, type ProgramFound, type ProgramWanted } from './programs.js';
+export {
+  haproxyScaleOutConfig,
+  nginxScaleOutConfig,
+  startHaproxyBalancer,
+  startNginxBalancer,
+  type BalancerChild,
+  type BalancerConfigOptions,
+} from './balancers.js';
+export { startHandOffFront, type HandOffFront } from './hand-off.js';

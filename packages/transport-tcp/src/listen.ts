@@ -42,8 +42,11 @@ export class TcpCarrierListener extends CarrierListenerBase {
     this.#server = server;
     this.#open = open;
     const bound = server.address();
-    if (bound === null || typeof bound === 'string') throw new Error('server is not listening on TCP');
-    this.address = { host: bound.address, port: bound.port };
+    this.address = bound === null || typeof bound === 'string' ? { host: '', port: 0 } : { host: bound.address, port: bound.port };
+  }
+
+  protected get acceptor(): net.Server {
+    return this.#server;
   }
 
   protected stopAccepting(): void {
@@ -114,6 +117,10 @@ export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier<net.So
   }
   connectionOf = trackConnections(server, options.onConnection);
 
+  if (options.bind === false) {
+    listener = new TcpCarrierListener(server, open);
+    return Promise.resolve(listener);
+  }
   return bindServer(server, { host: options.host, port: options.port, backlog: options.backlog }, () => {
     listener = new TcpCarrierListener(server, open);
     return listener;

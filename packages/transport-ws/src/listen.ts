@@ -89,6 +89,10 @@ export class WebSocketCarrierListener extends CarrierListenerBase {
     return { host: bound.address, port: bound.port };
   }
 
+  protected get acceptor(): http.Server | https.Server {
+    return this.#server;
+  }
+
   protected stopAccepting(): void {
     this.#detach();
     if (!this.#attached) {
@@ -185,6 +189,10 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
   server.on('tlsClientError', (err: Error, socket: Socket) => {
     listener?.emit('clientError', err, peerOf(socket));
   });
+  if (options.bind === false) {
+    listener = new WebSocketCarrierListener(server, false, open, detach);
+    return Promise.resolve(listener);
+  }
   return bindServer(server, { host: options.host, port: options.port ?? 0 }, () => {
     listener = new WebSocketCarrierListener(server, false, open, detach);
     return listener;

@@ -12,6 +12,7 @@ import { manyStreams } from './many-streams.js';
 import { openLatency } from './open-latency.js';
 import { outageResume } from './outage-resume.js';
 import { rawLoopback } from './raw-loopback.js';
+import { scaleOut } from './scale-out.js';
 import { realClients } from './real-clients.js';
 import { sharedBottleneck } from './shared-bottleneck.js';
 import { slowReader } from './slow-reader.js';
@@ -37,6 +38,7 @@ export const SCENARIOS: readonly Scenario[] = [
   rawLoopback,
   iperfCarriers,
   realClients,
+  scaleOut,
   slowReader,
   soak,
   abuse,

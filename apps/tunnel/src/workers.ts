@@ -1,0 +1,292 @@
+// `mpx-tunnel server --workers N`: Node's `cluster`. The primary owns the
+// listening sockets and runs no session: it reads the routing key of each new
+// connection (route-key.ts: the ROUTE frame of a tcp:// carrier, the
+// `session` of a ws:// upgrade request), and sends the socket's handle with
+// the bytes already read to the worker that owns the session (workerOf). A
+// worker runs sessions and target connections (server-command.ts in worker
+// mode: listeners that do not bind and adopt() what the primary sends).
+//
+// - A worker that dies is forked again under the same index; connections for
+//   it wait in the primary (bounded) until it is ready. Its sessions are gone:
+//   their clients find SESSION_UNKNOWN with no carrier left and start anew
+//   (SPEC §3.5).
+// - --metrics is served by the primary: each scrape asks every worker for its
+//   registry as JSON and sums them (prom-client's AggregatorRegistry).
+// - tls:// and wss:// listeners are refused with more than one worker: the
+//   routing key is inside TLS, which the primary does not terminate.
+//   Terminate TLS in front (nginx, HAProxy) or run --workers 1.
+import cluster, { type Worker } from 'node:cluster';
+import * as net from 'node:net';
+import { AggregatorRegistry } from 'prom-client';
+import { formatAddress, hostPort } from './address.js';
+import type { ServerConfig } from './config.js';
+import { UsageError } from './errors.js';
+import { describeError, type Logger } from './log.js';
+import { tcpRouteKey, workerOf, wsRouteKey, type RouteKey } from './route-key.js';
+import { waitUntil, type RunningCommand } from './shutdown.js';
+import { startWebServer, type WebServer } from './web.js';
+import type { LiveState } from './live-page.js';
+import type { ScrapedMetrics } from './metrics.js';
+
+/** The environment variable that tells a forked process its worker index. */
+export const WORKER_ENV = 'MPX_WORKER_INDEX';
+
+/**
+ * Rationale: a worker boots in well under a second; connections that arrive
+ * meanwhile wait, up to this many per worker (a burst of reconnecting
+ * clients), and are closed beyond it: their clients redial.
+ */
+const MAX_WAITING_PER_WORKER = 4096;
+
+/** Messages between the primary and a worker (over the cluster IPC channel). */
+export type WorkerMessage =
+  | { readonly mpx: 'ready' }
+  | { readonly mpx: 'carrier'; readonly listen: number; readonly head: string }
+  | { readonly mpx: 'scrape'; readonly id: number }
+  | { readonly mpx: 'scraped'; readonly id: number; readonly metrics: ScrapedMetrics; readonly state: LiveState };
+
+/** This process's worker index, or undefined when it is not a worker of `--workers`. */
+export function workerIndex(): number | undefined {
+  const text = process.env[WORKER_ENV];
+  return cluster.isWorker && text !== undefined ? Number(text) : undefined;
+}
+
+export function isMessage(value: unknown): value is WorkerMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { mpx?: unknown }).mpx === 'string';
+}
+
+interface Slot {
+  readonly index: number;
+  worker: Worker;
+  ready: boolean;
+  readonly waiting: Array<{ socket: net.Socket; listen: number; head: Buffer }>;
+}
+
+/** Runs the primary: binds --listen, forks the workers and routes connections to them. */
+export async function runPrimary(config: ServerConfig, workers: number): Promise<RunningCommand> {
+  const { log } = config;
+  for (const address of config.listen) {
+    if (address.scheme === 'tls' || address.scheme === 'wss') {
+      throw new UsageError(
+        'MPX_TUNNEL_ERR_OPTION',
+        `--workers ${workers} cannot route ${formatAddress(address)}: the session id is inside TLS; terminate TLS in front (nginx, HAProxy) and listen on ws:// or tcp://, or use --workers 1`,
+      );
+    }
+  }
+  let stopping = false;
+  const slots: Slot[] = [];
+  let nextRoundRobin = 0;
+  const scrapes = new Map<number, { left: number; parts: Array<{ metrics: ScrapedMetrics; state: LiveState }>; done: () => void }>();
+  let scrapeIds = 0;
+
+  const fork = (index: number): Worker => {
+    const worker = cluster.fork({ [WORKER_ENV]: String(index) });
+    worker.on('message', (message: unknown) => {
+      if (!isMessage(message)) return;
+      const slot = slots[index];
+      if (message.mpx === 'ready' && slot !== undefined && slot.worker === worker) {
+        slot.ready = true;
+        log.info(`worker ${index} (pid ${worker.process.pid ?? '?'}) ready`);
+        for (const w of slot.waiting.splice(0)) hand(slot, w.socket, w.listen, w.head);
+      } else if (message.mpx === 'scraped') {
+        const scrape = scrapes.get(message.id);
+        if (scrape === undefined) return;
+        scrape.parts.push({ metrics: message.metrics, state: message.state });
+        if (--scrape.left === 0) scrape.done();
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      const slot = slots[index];
+      if (slot === undefined || slot.worker !== worker) return;
+      slot.ready = false;
+      if (stopping) return;
+      log.warn(`worker ${index} (pid ${worker.process.pid ?? '?'}) exited (${signal ?? `code ${code}`}); its sessions are lost, restarting it`);
+      slot.worker = fork(index);
+    });
+    return worker;
+  };
+
+  const hand = (slot: Slot, socket: net.Socket, listen: number, head: Buffer): void => {
+    if (socket.destroyed) return;
+    if (!slot.ready) {
+      if (slot.waiting.length >= MAX_WAITING_PER_WORKER) {
+        socket.destroy();
+        return;
+      }
+      slot.waiting.push({ socket, listen, head });
+      return;
+    }
+    const message: WorkerMessage = { mpx: 'carrier', listen, head: head.toString('base64') };
+    slot.worker.send(message, socket, { keepOpen: false }, (err) => {
+      if (err !== null) socket.destroy();
+    });
+  };
+
+  const route = (socket: net.Socket, listen: number, readKey: (head: Uint8Array) => RouteKey): void => {
+    const remote = hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const timer = setTimeout(() => {
+      log.debug(`connection from ${remote}: no routing key within ${config.limits.handshakeTimeoutMs} ms, closed`);
+      socket.destroy();
+    }, config.limits.handshakeTimeoutMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+    const onError = (): void => {
+      socket.destroy();
+    };
+    const onClose = (): void => done();
+    const onData = (chunk: Buffer): void => {
+      chunks.push(chunk);
+      length += chunk.length;
+      const head = chunks.length === 1 ? chunk : Buffer.concat(chunks, length);
+      const key = readKey(head);
+      if (key.kind === 'more') return;
+      done();
+      socket.pause();
+      // Bytes the socket read past the last 'data' go along too, in order.
+      const rest: Buffer[] = [head];
+      for (let more = socket.read() as Buffer | null; more !== null; more = socket.read() as Buffer | null) rest.push(more);
+      stopReading(socket);
+      let index: number;
+      if (key.kind === 'session') {
+        index = workerOf(key.session, workers);
+        log.debug(`carrier from ${remote} for session ${key.session.slice(0, 8)} to worker ${index}`);
+      } else {
+        index = nextRoundRobin++ % workers;
+        log.debug(`connection from ${remote} names no session (a client that does not send ROUTE): to worker ${index}`);
+      }
+      hand(slots[index] as Slot, socket, listen, rest.length === 1 ? head : Buffer.concat(rest));
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.resume();
+  };
+
+  for (let i = 0; i < workers; i++) slots.push({ index: i, worker: undefined as unknown as Worker, ready: false, waiting: [] });
+  for (const slot of slots) slot.worker = fork(slot.index);
+
+  const servers: net.Server[] = [];
+  try {
+    for (const [listen, address] of config.listen.entries()) {
+      const readKey = address.scheme === 'ws' ? wsRouteKey : tcpRouteKey;
+      const server = net.createServer({ pauseOnConnect: true, noDelay: true, allowHalfOpen: true }, (socket) => route(socket, listen, readKey));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: address.host === '' ? undefined : address.host, port: address.port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (err) => log.error(`listener ${formatAddress(address)}: ${describeError(err)}`));
+      servers.push(server);
+      const bound = server.address() as net.AddressInfo;
+      log.info(
+        `listening on ${formatAddress({ ...address, host: bound.address, port: bound.port })} (primary, routing to ${workers} workers by session)`,
+      );
+    }
+  } catch (err) {
+    stopping = true;
+    for (const s of servers) s.close();
+    for (const slot of slots) slot.worker.kill();
+    throw err;
+  }
+
+  let web: WebServer | undefined;
+  if (config.metrics !== undefined) {
+    const scrape = (): Promise<Array<{ metrics: ScrapedMetrics; state: LiveState }>> => {
+      const live = slots.filter((s) => s.ready);
+      if (live.length === 0) return Promise.resolve([]);
+      const id = ++scrapeIds;
+      return new Promise((resolve) => {
+        const entry = { left: live.length, parts: [] as Array<{ metrics: ScrapedMetrics; state: LiveState }>, done: () => finish() };
+        const timer = setTimeout(() => finish(), 2000); // a worker that does not answer is left out
+        const finish = (): void => {
+          clearTimeout(timer);
+          scrapes.delete(id);
+          resolve(entry.parts);
+        };
+        scrapes.set(id, entry);
+        for (const s of live) s.worker.send({ mpx: 'scrape', id } satisfies WorkerMessage);
+      });
+    };
+    const aggregated = new AggregatorRegistry();
+    // The live page polls /state synchronously: it shows the sum of the last scrape, refreshed each second.
+    let lastState: LiveState = mergeStates([]);
+    web = await startWebServer(config.metrics.host, config.metrics.port, {
+      metrics: {
+        contentType: aggregated.contentType,
+        metrics: async () => AggregatorRegistry.aggregate((await scrape()).map((p) => p.metrics)).metrics(),
+      },
+      state: () => lastState,
+    });
+    const refresh = setInterval(() => {
+      void scrape().then((parts) => (lastState = mergeStates(parts.map((p) => p.state))));
+    }, 1000);
+    refresh.unref();
+    const stopWeb = web;
+    web = { url: stopWeb.url, close: () => (clearInterval(refresh), stopWeb.close()) };
+    log.info(`metrics of all workers on ${web.url}metrics, live page on ${web.url}`);
+  }
+
+  return {
+    async stop() {
+      stopping = true;
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      for (const slot of slots) {
+        for (const w of slot.waiting.splice(0)) w.socket.destroy();
+        if (!slot.worker.isDead()) slot.worker.process.kill('SIGTERM');
+      }
+      await waitUntil(() => slots.every((s) => s.worker.isDead()), config.drainTimeoutMs + 3000);
+      for (const slot of slots) if (!slot.worker.isDead()) slot.worker.process.kill('SIGKILL');
+      await web?.close();
+    },
+  };
+}
+
+/**
+ * Stops the primary's reads of a socket it is about to send. pause() alone
+ * does not (Node stops reading a paused socket only once its buffer is
+ * full), and until the worker has acknowledged the handle the primary still
+ * polls the descriptor: bytes it read then (the client's HELLO, answering the
+ * worker's CHALLENGE) would be dropped with the primary's copy of the handle.
+ * Rationale for the internal `_handle.readStop()`: no public API stops the
+ * reads of a net.Socket, and Node's own handle passing leaves it reading.
+ */
+function stopReading(socket: net.Socket): void {
+  const handle = (socket as unknown as { _handle?: { readStop?: () => number; reading?: boolean } | null })._handle;
+  if (handle?.readStop === undefined) return;
+  handle.reading = false;
+  handle.readStop();
+}
+
+/** One live state from every worker's: counts summed, carriers listed together. */
+export function mergeStates(states: readonly LiveState[]): LiveState {
+  return {
+    time: Date.now(),
+    sessions: states.reduce((n, s) => n + s.sessions, 0),
+    streams: states.reduce((n, s) => n + s.streams, 0),
+    bytesIn: states.reduce((n, s) => n + s.bytesIn, 0),
+    bytesOut: states.reduce((n, s) => n + s.bytesOut, 0),
+    carriers: states.flatMap((s) => s.carriers),
+  };
+}
+
+/** Worker side: a logger whose lines name the worker. */
+export function workerLogger(log: Logger, index: number): Logger {
+  const tag = (m: string): string => `[worker ${index}] ${m}`;
+  return {
+    level: log.level,
+    enabled: (level) => log.enabled(level),
+    error: (m) => log.error(tag(m)),
+    warn: (m) => log.warn(tag(m)),
+    info: (m) => log.info(tag(m)),
+    debug: (m) => log.debug(tag(m)),
+    trace: (m) => log.trace(tag(m)),
+  };
+}
