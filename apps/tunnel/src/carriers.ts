@@ -73,7 +73,12 @@ function transportOf(address: Address, options: TransportOptions): Transport<Dia
         dial: ({ route, ...common }) =>
           route === undefined
             ? webSocketTransport.dial({ ...common, url, headers, ...tls })
-            : webSocketTransport.dial({ ...common, url: withSession(url, route.sessionHex), headers: { ...headers, [SESSION_HEADER]: route.sessionHex }, ...tls }),
+            : webSocketTransport.dial({
+                ...common,
+                url: withSession(url, route.sessionHex),
+                headers: { ...headers, [SESSION_HEADER]: route.sessionHex },
+                ...tls,
+              }),
         listen: (common, onCarrier) => webSocketTransport.listen({ ...common, host, port, path: address.path }, onCarrier),
       };
     }
@@ -88,7 +93,8 @@ function transportOf(address: Address, options: TransportOptions): Transport<Dia
 export function carrierDialer(address: Address, options: TransportOptions, localAddress?: string): DialCarrier {
   const transport = transportOf(address, options);
   const local = localAddress === undefined ? {} : { localAddress };
-  return (signal, route) => transport.dial({ connectTimeoutMs: options.connectTimeoutMs, signal, ...local, ...(route === undefined ? {} : { route }) });
+  return (signal, route) =>
+    transport.dial({ connectTimeoutMs: options.connectTimeoutMs, signal, ...local, ...(route === undefined ? {} : { route }) });
 }
 
 function tlsClient(options: TransportOptions, servername: string | undefined): TlsClientOptions {
@@ -127,7 +133,7 @@ export interface ListenHooks {
 }
 
 /** Throws UsageError when a tls/wss listener lacks its certificate or key. */
-function checkListenTls(address: Address, options: TransportOptions): void {
+export function checkListenTls(address: Address, options: TransportOptions): void {
   if ((address.scheme === 'tls' || address.scheme === 'wss') && (options.tlsCert === undefined || options.tlsKey === undefined)) {
     throw new UsageError('MPX_TUNNEL_ERR_OPTION', `listening on ${formatAddress(address)} needs --tls-cert and --tls-key`);
   }
@@ -153,7 +159,8 @@ export async function listenCarriers(address: Address, options: TransportOptions
   );
   listener.on('clientError', (err, info) => hooks.onClientError(err, info === undefined ? undefined : hostPort(info.remoteAddress, info.remotePort)));
   listener.on('error', hooks.onError);
-  const label = hooks.bind === false ? formatAddress(address) : formatAddress({ ...address, host: listener.address.host, port: listener.address.port });
+  const label =
+    hooks.bind === false ? formatAddress(address) : formatAddress({ ...address, host: listener.address.host, port: listener.address.port });
   return { label, close: () => listener.close(), adopt: (connection, head) => listener.adopt(connection, head) };
 }
 

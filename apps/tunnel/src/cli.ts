@@ -35,7 +35,10 @@ const EXAMPLES: Array<[string, string]> = [
   ['$0 -listen 0.0.0.0:5513 -server "a:5512|1,b:6666|2" -p 4', 'fregie/mpx spelling, client'],
   ['$0 server --listen ws://127.0.0.1:8080/mpx --target 127.0.0.1:8488', 'server behind a CDN / reverse proxy that forwards WebSocket /mpx to 8080'],
   ['$0 server --workers auto --listen 0.0.0.0:5512 --target 127.0.0.1:8488', 'server on every core: each session lives on one worker process'],
-  ['$0 client --listen 127.0.0.1:5513 --server wss://203.0.113.7/mpx --ws-host tunnel.example.com', 'WebSocket over a CDN: dial its IP, ask for the virtual host'],
+  [
+    '$0 client --listen 127.0.0.1:5513 --server wss://203.0.113.7/mpx --ws-host tunnel.example.com',
+    'WebSocket over a CDN: dial its IP, ask for the virtual host',
+  ],
   ['$0 server --listen tls://0.0.0.0:443 --tls-cert cert.pem --tls-key key.pem --target 127.0.0.1:8488', 'TLS carriers'],
   ['$0 client --listen 127.0.0.1:5513 --server "tls://vpn.example.com:443,tcp://198.51.100.2:5512|2"', 'mixed TLS and TCP carriers'],
   ['$0 relay --listen 0.0.0.0:6666 --to 10.0.0.1:5512', 'on a second host/IP: forward carriers to the real server (replaces the iptables recipe)'],
@@ -165,17 +168,33 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     };
   let parser = yargs(argv)
     .scriptName('mpx-tunnel')
-    .usage('$0 <command> [options]\n\nmpx-tunnel carries many TCP connections over a pool of TCP, TLS and WebSocket carriers to one or more servers.\n\n<addr>: host:port | tcp://host:port | tls://host:port | ws://host[:port]/path | wss://host[:port]/path ([::1]:port for IPv6)')
-    .command('server', 'accept carriers on --listen, forward every stream to --target (or where the client asks, within --allow)', (y) =>
-      serverLimitOptions(commonOptions(y))
-        .option('listen', { type: 'string', array: true, demandOption: true, describe: '<addr> to accept carriers on (repeatable, schemes may be mixed)' })
-        .option('target', { type: 'string', describe: 'host:port each plain stream is forwarded to (required unless --allow is given)' })
-        .option('allow', { type: 'string', array: true, describe: 'where streams from a client\'s socks5:// or http:// listener may go, repeatable: 10.0.0.0/8:443, [::1]:22, example.com:*, *.example.com:80-89, *:443 (default: nowhere)' })
-        .option('workers', {
-          type: 'string',
-          default: '1',
-          describe: 'processes that run sessions, N or "auto" (one per core); the first process routes each carrier to the worker of its session (tcp:// and ws:// listeners)',
-        }),
+    .usage(
+      '$0 <command> [options]\n\nmpx-tunnel carries many TCP connections over a pool of TCP, TLS and WebSocket carriers to one or more servers.\n\n<addr>: host:port | tcp://host:port | tls://host:port | ws://host[:port]/path | wss://host[:port]/path ([::1]:port for IPv6)',
+    )
+    .command(
+      'server',
+      'accept carriers on --listen, forward every stream to --target (or where the client asks, within --allow)',
+      (y) =>
+        serverLimitOptions(commonOptions(y))
+          .option('listen', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: '<addr> to accept carriers on (repeatable, schemes may be mixed)',
+          })
+          .option('target', { type: 'string', describe: 'host:port each plain stream is forwarded to (required unless --allow is given)' })
+          .option('allow', {
+            type: 'string',
+            array: true,
+            describe:
+              "where streams from a client's socks5:// or http:// listener may go, repeatable: 10.0.0.0/8:443, [::1]:22, example.com:*, *.example.com:80-89, *:443 (default: nowhere)",
+          })
+          .option('workers', {
+            type: 'string',
+            default: '1',
+            describe:
+              'processes that run sessions, N or "auto" (one per core); the first process routes each carrier to the worker of its session (tcp:// and ws:// listeners)',
+          }),
       select('server'),
     )
     .command(

@@ -11,17 +11,47 @@
 // yargs sees it; without arguments it reads those environment variables.
 import type { Env } from './config.js';
 
-const COMMANDS: ReadonlySet<string> = new Set(['server', 'client', 'relay']);
+export const COMMANDS: ReadonlySet<string> = new Set(['server', 'client', 'relay']);
 
 /** fregie/mpx's default -listen. */
 export const LEGACY_DEFAULT_LISTEN = '0.0.0.0:5513';
 
 /** Flags that take a value, long names and short aliases (after the rewrite below). */
 const TAKES_VALUE: ReadonlySet<string> = new Set([
-  'listen', 'target', 'server', 's', 'carriers', 'p', 'to', 'key', 'key-file', 'tls-cert', 'tls-key', 'tls-ca',
-  'sni', 'ws-host', 'header', 'connect-timeout', 'drain-timeout', 'max-carrier-age', 'grace', 'stats', 'metrics', 'log-level',
-  'max-sessions', 'max-carriers-per-session', 'max-streams', 'max-pending-handshakes', 'handshake-timeout', 'max-frame',
-  'session-window', 'stream-window', 'stream-idle-timeout', 'ping-interval', 'dead-after', 'workers',
+  'listen',
+  'target',
+  'server',
+  's',
+  'carriers',
+  'p',
+  'to',
+  'key',
+  'key-file',
+  'tls-cert',
+  'tls-key',
+  'tls-ca',
+  'sni',
+  'ws-host',
+  'header',
+  'connect-timeout',
+  'drain-timeout',
+  'max-carrier-age',
+  'grace',
+  'stats',
+  'metrics',
+  'log-level',
+  'max-sessions',
+  'max-carriers-per-session',
+  'max-streams',
+  'max-pending-handshakes',
+  'handshake-timeout',
+  'max-frame',
+  'session-window',
+  'stream-window',
+  'stream-idle-timeout',
+  'ping-interval',
+  'dead-after',
+  'workers',
 ]);
 
 interface Item {

@@ -326,7 +326,8 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     refusals: () => refusals,
   };
   const stopObservers = await startObservers(worker === undefined ? config : { ...config, metrics: undefined }, view, book, traffic);
-  if (worker !== undefined) serveThePrimary(listeners, new TunnelMetrics(() => snapshotOf(view, book, traffic), { defaults: true, refusals: true }), view, traffic);
+  if (worker !== undefined)
+    serveThePrimary(listeners, new TunnelMetrics(() => snapshotOf(view, book, traffic), { defaults: true, refusals: true }), view, traffic);
 
   return {
     async stop() {
@@ -356,7 +357,9 @@ function serveThePrimary(listeners: readonly CarrierListenerHandle[], metrics: T
       if (listener === undefined) socket.destroy();
       else listener.adopt(socket, Buffer.from(message.head, 'base64'));
     } else if (message.mpx === 'scrape') {
-      void metrics.json().then((json) => process.send?.({ mpx: 'scraped', id: message.id, metrics: json, state: liveState(view, traffic) } satisfies WorkerMessage));
+      void metrics
+        .json()
+        .then((json) => process.send?.({ mpx: 'scraped', id: message.id, metrics: json, state: liveState(view, traffic) } satisfies WorkerMessage));
     }
   });
   process.send?.({ mpx: 'ready' } satisfies WorkerMessage);

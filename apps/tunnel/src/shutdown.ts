@@ -71,7 +71,11 @@ export class Connections {
  * Runs `stop` on the first SIGINT or SIGTERM, then exits 0 (1 when `stop`
  * failed). A second signal while stopping exits 1 at once.
  */
-export function exitOnSignals(stop: (signal: NodeJS.Signals) => Promise<void>, log: Logger, signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): void {
+export function exitOnSignals(
+  stop: (signal: NodeJS.Signals) => Promise<void>,
+  log: Logger,
+  signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) {

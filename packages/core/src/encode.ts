@@ -3,8 +3,7 @@
 // Every encoder checks its input and throws MpxError('MPX_ERR_INVALID_ARGUMENT')
 // rather than put a frame on the wire that the peer would reject. DATA payloads
 // are never copied: encodeFrame returns the 20-byte prefix and the caller's
-// payload view as two chunks, to be written with cork()/writev, so a header and
-// its payload are never concatenated into a new buffer.
+// payload view as two chunks, to be written with cork()/writev (STYLE habit 4).
 import { checkWeight } from './bounds.js';
 import {
   CHALLENGE_BODY_SIZE,
@@ -36,9 +35,9 @@ import { MpxError } from './errors.js';
 import type { ChallengeFrame, CloseFrame, Frame, HelloFrame, WelcomeFrame } from './frame.js';
 
 /** HELLO body[0..52): everything the HELLO mac covers (SPEC §3.4). */
-const HELLO_PARAMS_SIZE = HELLO_BODY_SIZE - MAC_SIZE;
+export const HELLO_PARAMS_SIZE = HELLO_BODY_SIZE - MAC_SIZE;
 /** WELCOME body[0..16): everything the WELCOME mac covers (SPEC §3.4). */
-const WELCOME_PARAMS_SIZE = WELCOME_BODY_SIZE - MAC_SIZE;
+export const WELCOME_PARAMS_SIZE = WELCOME_BODY_SIZE - MAC_SIZE;
 
 /** Largest body length the u32 length field can hold (SPEC §4). */
 const MAX_LENGTH = 0xffffffff;

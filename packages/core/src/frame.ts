@@ -92,17 +92,7 @@ export interface WelcomeFrame {
 }
 
 export type Frame =
-  | DataFrame
-  | WindowFrame
-  | ResetFrame
-  | AckFrame
-  | PingFrame
-  | PongFrame
-  | CloseFrame
-  | ChallengeFrame
-  | HelloFrame
-  | WelcomeFrame
-  | RouteFrame;
+  DataFrame | WindowFrame | ResetFrame | AckFrame | PingFrame | PongFrame | CloseFrame | ChallengeFrame | HelloFrame | WelcomeFrame | RouteFrame;
 
 /** SPEC §5, column "counted": frames that are numbered, acknowledged and retransmitted. */
 export function isCounted(frame: Frame): frame is DataFrame | WindowFrame | ResetFrame {

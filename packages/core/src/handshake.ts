@@ -99,15 +99,35 @@ export function clientHandshake(
   let sentAt = 0;
   // SPEC §3.5: the client speaks first when it routes, without waiting for CHALLENGE.
   if (hello.route) link.send({ type: FrameType.ROUTE, sessionId: hello.sessionId });
-  return drive<ClientHandshakeResult>(link, options, (frame, settle) => {
-    if (sent === undefined) {
-      if (frame.type !== FrameType.CHALLENGE) throw unexpected(frame, 'CHALLENGE');
-      const version = chooseVersion(frame.minVersion, frame.maxVersion);
-      if (version === null) {
-        throw new MpxProtocolError(
-          WireCode.UNSUPPORTED_VERSION,
-          `server speaks versions ${frame.minVersion}..${frame.maxVersion}, this client ${MIN_VERSION}..${MAX_VERSION}`,
-        );
+  return drive<ClientHandshakeResult>(
+    link,
+    options,
+    (frame, settle) => {
+      if (sent === undefined) {
+        if (frame.type !== FrameType.CHALLENGE) throw unexpected(frame, 'CHALLENGE');
+        const version = chooseVersion(frame.minVersion, frame.maxVersion);
+        if (version === null) {
+          throw new MpxProtocolError(
+            WireCode.UNSUPPORTED_VERSION,
+            `server speaks versions ${frame.minVersion}..${frame.maxVersion}, this client ${MIN_VERSION}..${MAX_VERSION}`,
+          );
+        }
+        const body = {
+          version,
+          resume: hello.resume,
+          weight: hello.weight,
+          ...(hello.use?.role === 'backup' ? { backup: true } : {}),
+          ...(hello.use === undefined || hello.use.direction === 'both' ? {} : { direction: hello.use.direction }),
+          sessionId: hello.sessionId,
+          nonce: randomBytes(NONCE_SIZE),
+          streamWindow: options.streamWindow,
+          sessionWindow: options.sessionWindow,
+          maxFrame: options.maxFrame,
+        };
+        sent = { ...body, mac: helloMac(options.key, frame, body) };
+        link.send({ type: FrameType.HELLO, ...sent });
+        sentAt = options.clock.now();
+        return;
       }
       if (frame.type !== FrameType.WELCOME) throw unexpected(frame, 'WELCOME');
       const expected = welcomeMac(options.key, sent, frame);
@@ -152,34 +172,40 @@ export function serverHandshake(
   let sentAt = 0;
   let routed: Uint8Array | undefined;
   let frames = 0;
-  const result = drive<ServerHandshakeResult>(link, options, (frame, settle) => {
-    frames++;
-    if (frame.type === FrameType.ROUTE && frames === 1) {
-      routed = frame.sessionId; // SPEC §3.5: optional, first, and naming the session HELLO names
-      return;
-    }
-    if (frame.type !== FrameType.HELLO) throw unexpected(frame, frames === 1 ? 'ROUTE or HELLO' : 'HELLO');
-    if (routed !== undefined && !macEqual(routed, frame.sessionId)) {
-      throw new MpxProtocolError(WireCode.PROTOCOL, 'ROUTE named another session than HELLO');
-    }
-    if (frame.version < MIN_VERSION || frame.version > MAX_VERSION) {
-      throw new MpxProtocolError(WireCode.UNSUPPORTED_VERSION, `client chose version ${frame.version}`);
-    }
-    if (!macEqual(helloMac(options.key, challenge, frame), frame.mac)) {
-      throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the client did not prove it holds the key (HELLO mac mismatch)');
-    }
-    sampleRtt(link, options, sentAt);
-    const { created } = admit(frame);
-    const body = {
-      created,
-      streamWindow: options.streamWindow,
-      sessionWindow: options.sessionWindow,
-      maxFrame: options.maxFrame,
-    };
-    link.send({ type: FrameType.WELCOME, ...body, mac: welcomeMac(options.key, frame, body) });
-    link.open();
-    settle({ hello: frame, peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame } });
-  }, onOpen, timeoutMs);
+  const result = drive<ServerHandshakeResult>(
+    link,
+    options,
+    (frame, settle) => {
+      frames++;
+      if (frame.type === FrameType.ROUTE && frames === 1) {
+        routed = frame.sessionId; // SPEC §3.5: optional, first, and naming the session HELLO names
+        return;
+      }
+      if (frame.type !== FrameType.HELLO) throw unexpected(frame, frames === 1 ? 'ROUTE or HELLO' : 'HELLO');
+      if (routed !== undefined && !macEqual(routed, frame.sessionId)) {
+        throw new MpxProtocolError(WireCode.PROTOCOL, 'ROUTE named another session than HELLO');
+      }
+      if (frame.version < MIN_VERSION || frame.version > MAX_VERSION) {
+        throw new MpxProtocolError(WireCode.UNSUPPORTED_VERSION, `client chose version ${frame.version}`);
+      }
+      if (!macEqual(helloMac(options.key, challenge, frame), frame.mac)) {
+        throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the client did not prove it holds the key (HELLO mac mismatch)');
+      }
+      sampleRtt(link, options, sentAt);
+      const { created } = admit(frame);
+      const body = {
+        created,
+        streamWindow: options.streamWindow,
+        sessionWindow: options.sessionWindow,
+        maxFrame: options.maxFrame,
+      };
+      link.send({ type: FrameType.WELCOME, ...body, mac: welcomeMac(options.key, frame, body) });
+      link.open();
+      settle({ hello: frame, peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame } });
+    },
+    onOpen,
+    timeoutMs,
+  );
   link.send(challenge);
   sentAt = options.clock.now();
   return result;

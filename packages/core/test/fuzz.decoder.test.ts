@@ -46,8 +46,13 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
     mac: fc.uint8Array({ minLength: 32, maxLength: 32 }),
   }),
   fc.record({ type: fc.constant(FrameType.ROUTE), sessionId: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),
-  fc.record({ type: fc.constant(FrameType.CHALLENGE), minVersion: fc.constant(1), maxVersion: fc.constant(1), nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),
-) as fc.Arbitrary<Frame>;
+  fc.record({
+    type: fc.constant(FrameType.CHALLENGE),
+    minVersion: fc.constant(1),
+    maxVersion: fc.constant(1),
+    nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+  }),
+);
 
 interface Encoded {
   bytes: Buffer;
