@@ -41,8 +41,11 @@ export class SendLoop {
 
   readonly #control: ResetFrame[] = [];
   readonly #windowUpdates = new Map<number, number>();
-  /** SPEC §9: frames to send again (from a lost carrier, or copies of lagging ones). */
+  /** SPEC §9: frames to send again (from a lost carrier, or copies of lagging ones), in original send order. */
   #retransmit: Frame[] = [];
+  /** SPEC §9: each frame's place in the order this session first sent frames, kept across retransmissions. */
+  readonly #sendOrder = new WeakMap<Frame, number>();
+  #nextSendOrder = 0;
   #retransmitHead = 0;
   #retransmitBytes = 0;
   readonly #dataQueue = new RoundRobin<MpxStream>();
@@ -135,13 +138,24 @@ export class SendLoop {
     if (this.#windowUpdates.size > 0) this.schedule();
   }
 
-  /** SPEC §9: frames to send again on whichever carrier can take them. */
+  /**
+   * SPEC §9: frames to send again on whichever carrier can take them, merged
+   * with those already waiting in the order they were first sent. Rationale:
+   * carriers lost together (an outage) hand their frames over one carrier at
+   * a time; sent again carrier by carrier, the receiver could deliver nothing
+   * in order until the last carrier's frames arrived.
+   */
   retransmit(frames: readonly Frame[]): void {
     if (frames.length === 0 || this.#closed) return;
+    const waiting = this.#retransmit.slice(this.#retransmitHead);
     for (const f of frames) {
-      this.#retransmit.push(f);
+      waiting.push(f);
       this.#retransmitBytes += frameSize(f);
     }
+    const order = (f: Frame): number => this.#sendOrder.get(f) ?? Number.POSITIVE_INFINITY;
+    waiting.sort((a, b) => order(a) - order(b) || 0);
+    this.#retransmit = waiting;
+    this.#retransmitHead = 0;
     this.schedule();
   }
 
@@ -232,6 +246,7 @@ export class SendLoop {
 
   #write(link: CarrierLink, frame: Frame): void {
     this.#framesSent++;
+    if (!this.#sendOrder.has(frame)) this.#sendOrder.set(frame, this.#nextSendOrder++);
     link.send(frame);
   }
 }

@@ -1,0 +1,46 @@
+// SPEC §9: frames sent again go out in the order they were first sent, even
+// when the carriers that held them are lost one at a time.
+import { describe, expect, it } from 'vitest';
+import type { CarrierLink } from '../src/carrier-link.js';
+import { FrameType } from '../src/constants.js';
+import type { Frame } from '../src/frame.js';
+import { SendLoop, type FrameSink } from '../src/send-loop.js';
+
+/** A carrier that records what it is given. */
+function recorder(): { link: CarrierLink; frames: Frame[] } {
+  const frames: Frame[] = [];
+  return { link: { send: (f: Frame) => (frames.push(f), true) } as unknown as CarrierLink, frames };
+}
+
+/** A sink whose carrier is `current.link` (none while undefined). */
+function sinkOf(current: { link: CarrierLink | undefined }): FrameSink {
+  return { pick: () => current.link, pickData: () => current.link, unackedBytes: 0 };
+}
+
+const flushed = (): Promise<void> => new Promise((resolve) => queueMicrotask(resolve));
+
+describe('SendLoop, retransmission order (SPEC §9)', () => {
+  it('sends the frames of carriers lost one after another in their original send order', async () => {
+    const a = recorder();
+    const b = recorder();
+    const current: { link: CarrierLink | undefined } = { link: undefined };
+    const loop = new SendLoop(sinkOf(current), 1 << 20, 1024);
+    // Six WINDOW frames (counted, SPEC §9), alternately on carriers a and b.
+    for (let i = 1; i <= 6; i++) {
+      current.link = i % 2 === 1 ? a.link : b.link;
+      loop.windowUpdate(i, 100 * i);
+      await flushed();
+    }
+    expect(a.frames.map((f) => (f.type === FrameType.WINDOW ? f.streamId : -1))).toEqual([1, 3, 5]);
+    // Both are lost: a's frames are handed over first, then b's; no carrier meanwhile.
+    current.link = undefined;
+    loop.retransmit(a.frames);
+    loop.retransmit(b.frames);
+    const c = recorder();
+    current.link = c.link;
+    loop.schedule();
+    await flushed();
+    expect(c.frames.map((f) => (f.type === FrameType.WINDOW ? f.streamId : -1))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(loop.retransmitted).toBe(6);
+  });
+});
