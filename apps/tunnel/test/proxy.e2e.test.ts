@@ -2,24 +2,18 @@
 // socks5:// and http:// listeners, across the tunnel, to a local nginx that
 // the server reaches only within --allow. Needs curl and nginx: installed
 // when missing and running as root, else the test says why it skipped.
-import { execFile, spawnSync, type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFile, type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, killAll, onPath, Tunnel } from './helpers.js';
+import { ensureProgram, privateNginxMain, privateNginxTempPaths } from '@mpx/testkit';
+import { closedPort, killAll, Tunnel } from './helpers.js';
 
 const PAGE = 'hello through the tunnel\n';
 
-function ensure(program: string, pkg: string): string | undefined {
-  const found = onPath(program);
-  if (found !== undefined || process.getuid?.() !== 0) return found;
-  spawnSync('apt-get', ['install', '-y', '-q', pkg], { stdio: 'ignore', timeout: 120_000 });
-  return onPath(program);
-}
-
-const curl = ensure('curl', 'curl');
-const nginxBin = ensure('nginx', 'nginx');
+const curl = ensureProgram({ commands: ['curl'], debianPackage: 'curl' }).path;
+const nginxBin = ensureProgram({ commands: ['nginx'], debianPackage: 'nginx' }).path;
 const missing = [curl === undefined ? 'curl' : '', nginxBin === undefined ? 'nginx' : ''].filter((m) => m !== '');
 
 function runCurl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -37,15 +31,20 @@ let webPort = 0;
 beforeAll(async () => {
   if (missing.length > 0) return;
   dir = mkdtempSync(join(tmpdir(), 'mpx-proxy-'));
+  chmodSync(dir, 0o755); // nginx's workers run as nobody and must reach www/
   mkdirSync(join(dir, 'www'));
+  mkdirSync(join(dir, 'tmp'));
   writeFileSync(join(dir, 'www', 'index.html'), PAGE);
   webPort = await closedPort();
   writeFileSync(
     join(dir, 'nginx.conf'),
-    `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log; worker_processes 1;
+    `${privateNginxMain(dir)}worker_processes 1;
 events { worker_connections 64; }
-http { access_log off; client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
-  server { listen 127.0.0.1:${webPort}; root ${dir}/www; } }\n`,
+http {
+  access_log off;
+${privateNginxTempPaths(dir)}  server { listen 127.0.0.1:${webPort}; root ${dir}/www; }
+}
+`,
   );
   nginx = spawn(nginxBin as string, ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
   // Bounded: nginx binds at once; curl retries connection refusals for up to 5 s.

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { privateNginxMain, privateNginxTempPaths } from '@mpx/testkit';
 import { Pattern } from './data.js';
 import { Child } from './procs.js';
 
@@ -81,11 +82,7 @@ export interface Nginx extends ServerChild {
 /** nginx.conf of a private instance rooted at `dir` (pure). */
 export function nginxConfig(dir: string, port: number): string {
   return `# private nginx of the mpx bench
-daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log stderr notice;
+${privateNginxMain(dir)}worker_processes 1;
 events { worker_connections 4096; }
 http {
   access_log off;
@@ -95,12 +92,7 @@ http {
   tcp_nodelay on;
   keepalive_requests 10000000;
   keepalive_timeout 120s;
-  client_body_temp_path ${dir}/tmp/body;
-  proxy_temp_path ${dir}/tmp/proxy;
-  fastcgi_temp_path ${dir}/tmp/fastcgi;
-  uwsgi_temp_path ${dir}/tmp/uwsgi;
-  scgi_temp_path ${dir}/tmp/scgi;
-  server {
+${privateNginxTempPaths(dir)}  server {
     listen 127.0.0.1:${port};
     root ${dir}/www;
   }

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:f
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { privateNginxMain, privateNginxTempPaths } from './private-nginx.js';
 
 export interface BalancerConfigOptions {
   /** Where the balancer listens, `host:port`. */
@@ -29,23 +30,8 @@ export interface BalancerConfigOptions {
  */
 export function nginxScaleOutConfig(o: BalancerConfigOptions): string {
   const path = o.path ?? '/mpx';
-  const private_ =
-    o.dir === undefined
-      ? ''
-      : `daemon off;
-master_process on;
-pid ${o.dir}/nginx.pid;
-error_log stderr notice;
-`;
-  const temp =
-    o.dir === undefined
-      ? ''
-      : `  client_body_temp_path ${o.dir}/tmp/body;
-  proxy_temp_path ${o.dir}/tmp/proxy;
-  fastcgi_temp_path ${o.dir}/tmp/fastcgi;
-  uwsgi_temp_path ${o.dir}/tmp/uwsgi;
-  scgi_temp_path ${o.dir}/tmp/scgi;
-`;
+  const private_ = o.dir === undefined ? '' : privateNginxMain(o.dir);
+  const temp = o.dir === undefined ? '' : privateNginxTempPaths(o.dir);
   return `# nginx in front of ${o.backends.length} mpx-tunnel servers (WebSocket carriers).
 # Every carrier of a session goes to one backend: the client names its
 # session in the upgrade URL (?session=<32 hex>, SPEC §3.5).

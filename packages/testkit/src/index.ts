@@ -22,3 +22,4 @@ export {
   type BalancerConfigOptions,
 } from './balancers.js';
 export { startHandOffFront, type HandOffFront } from './hand-off.js';
+export { privateNginxMain, privateNginxTempPaths } from './private-nginx.js';
