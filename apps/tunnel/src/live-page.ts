@@ -20,6 +20,8 @@ interface LiveCarrierRow {
   readonly retransmits: number | null;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** With --workers: the worker that holds the carrier's session. */
+  readonly worker?: number;
 }
 
 /** What GET /state returns; the page turns byte counts into rates itself, with `time` as the clock. */
@@ -31,6 +33,8 @@ export interface LiveState {
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly carriers: readonly LiveCarrierRow[];
+  /** With --workers: the primary's sum over the workers that answered (workers.ts mergeStates). */
+  readonly workers?: { readonly answered: number; readonly total: number };
 }
 
 export function liveState(view: TunnelView, traffic: Traffic, now: () => number = Date.now): LiveState {
@@ -134,7 +138,8 @@ function renderTable(state, perCarrier) {
   for (const [session, carriers] of bySession) {
     const head = document.createElement('tr');
     head.className = 'session';
-    cell(head, 'session ' + (session || '?') + ' · ' + carriers.length + ' carriers').colSpan = 9;
+    const worker = carriers[0].worker === undefined ? '' : ' · worker ' + carriers[0].worker;
+    cell(head, 'session ' + (session || '?') + worker + ' · ' + carriers.length + ' carriers').colSpan = 9;
     body.appendChild(head);
     for (const c of carriers) {
       const row = document.createElement('tr');
@@ -196,7 +201,7 @@ async function tick() {
     const perCarrier = rates(state);
     status.textContent = 'live';
     status.className = '';
-    document.getElementById('totals').textContent = '· ' + state.sessions + ' sessions · ' + state.carriers.length + ' carriers · ' + state.streams + ' streams · ' + bytes(state.bytesIn) + ' in, ' + bytes(state.bytesOut) + ' out';
+    document.getElementById('totals').textContent = '· ' + state.sessions + ' sessions · ' + state.carriers.length + ' carriers · ' + state.streams + ' streams · ' + bytes(state.bytesIn) + ' in, ' + bytes(state.bytesOut) + ' out' + (state.workers ? ' · ' + state.workers.answered + ' of ' + state.workers.total + ' workers' : '');
     renderTable(state, perCarrier);
     renderChart(state, perCarrier);
     previous = state;

@@ -157,7 +157,8 @@ export class TunnelMetrics {
 
 /** Starts --stats and --metrics (with the live page) as configured; returns a function that stops both. */
 export async function startObservers(config: CommonConfig, view: TunnelView, book: CarrierBook, traffic: Traffic): Promise<() => Promise<void>> {
-  const stopStats = config.statsSeconds === undefined ? () => {} : new StatsReporter(view, traffic).start(config.statsSeconds, config.log);
+  const stopStats =
+    config.statsSeconds === undefined ? () => {} : new StatsReporter().start(config.statsSeconds, config.log, () => liveState(view, traffic));
   let web: WebServer | undefined;
   if (config.metrics !== undefined) {
     const metrics = new TunnelMetrics(() => snapshotOf(view, book, traffic), { defaults: true, refusals: view.refusals !== undefined });

@@ -325,7 +325,13 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     sessions: () => server.sessions.size,
     refusals: () => refusals,
   };
-  const stopObservers = await startObservers(worker === undefined ? config : { ...config, metrics: undefined }, view, book, traffic);
+  // The primary prints --stats and serves --metrics for all workers (workers.ts).
+  const stopObservers = await startObservers(
+    worker === undefined ? config : { ...config, metrics: undefined, statsSeconds: undefined },
+    view,
+    book,
+    traffic,
+  );
   if (worker !== undefined)
     serveThePrimary(listeners, new TunnelMetrics(() => snapshotOf(view, book, traffic), { defaults: true, refusals: true }), view, traffic);
 
@@ -357,9 +363,12 @@ function serveThePrimary(listeners: readonly CarrierListenerHandle[], metrics: T
       if (listener === undefined) socket.destroy();
       else listener.adopt(socket, Buffer.from(message.head, 'base64'));
     } else if (message.mpx === 'scrape') {
-      void metrics
-        .json()
-        .then((json) => process.send?.({ mpx: 'scraped', id: message.id, metrics: json, state: liveState(view, traffic) } satisfies WorkerMessage));
+      const id = message.id;
+      if (!message.metrics) process.send?.({ mpx: 'scraped', id, state: liveState(view, traffic) } satisfies WorkerMessage);
+      else
+        void metrics
+          .json()
+          .then((json) => process.send?.({ mpx: 'scraped', id, metrics: json, state: liveState(view, traffic) } satisfies WorkerMessage));
     }
   });
   process.send?.({ mpx: 'ready' } satisfies WorkerMessage);

@@ -1,6 +1,7 @@
 // Counters shared by --stats and --metrics: bytes through the tunnel, carrier
 // totals that survive the carriers (so counters never go down), and the
 // periodic --stats lines with per-carrier throughput since the last print.
+import type { LiveState } from './live-page.js';
 import type { Logger } from './log.js';
 
 /** The part of core's CarrierStats used here; RTT and retransmissions (SPEC §9) when the core reports them. */
@@ -131,60 +132,68 @@ export function formatRate(bytesPerSecond: number): string {
 }
 
 /**
- * Builds the --stats lines: one per live carrier (throughput since the last
- * call, weight, RTT and retransmissions when the core reports them) and a
- * summary line.
+ * Builds the --stats lines from successive live states (live-page.ts, the
+ * same figures GET /state serves): one per live carrier (throughput since the
+ * last call, weight, RTT and retransmissions when the core reports them) and
+ * a summary line. With --workers the primary feeds it the states of every
+ * worker summed (workers.ts mergeStates): carriers then name their worker.
  */
 export class StatsReporter {
-  readonly #view: TunnelView;
-  readonly #traffic: Traffic;
-  readonly #now: () => number;
-  #last: number;
-  #lastIn = 0;
-  #lastOut = 0;
-  #prev = new Map<number, { bytesIn: number; bytesOut: number }>();
+  /** The state of the last print; before the first, nothing at the start time. */
+  #prev: { time: number; bytesIn: number; bytesOut: number; carriers: Map<string, { bytesIn: number; bytesOut: number }> };
 
-  constructor(view: TunnelView, traffic: Traffic, now: () => number = Date.now) {
-    this.#view = view;
-    this.#traffic = traffic;
-    this.#now = now;
-    this.#last = now();
+  constructor(now: () => number = Date.now) {
+    this.#prev = { time: now(), bytesIn: 0, bytesOut: 0, carriers: new Map() };
   }
 
-  lines(): string[] {
-    const now = this.#now();
-    const seconds = Math.max(now - this.#last, 1) / 1000;
-    this.#last = now;
-    const live = this.#view.liveCarriers();
-    const next = new Map<number, { bytesIn: number; bytesOut: number }>();
+  lines(state: LiveState): string[] {
+    const seconds = Math.max(state.time - this.#prev.time, 1) / 1000;
+    // A carrier count that went down is a new carrier of a restarted worker under an id the old one had: it counts from 0.
+    const rate = (now: number, before: number): string => formatRate((now >= before ? now - before : now) / seconds);
+    const next = new Map<string, { bytesIn: number; bytesOut: number }>();
     const out: string[] = [];
-    for (const { stats } of live) {
-      const before = this.#prev.get(stats.id) ?? { bytesIn: 0, bytesOut: 0 };
-      next.set(stats.id, { bytesIn: stats.bytesIn, bytesOut: stats.bytesOut });
+    for (const c of state.carriers) {
+      const key = `${c.worker ?? ''}/${c.id}`;
+      const before = this.#prev.carriers.get(key) ?? { bytesIn: 0, bytesOut: 0 };
+      next.set(key, { bytesIn: c.bytesIn, bytesOut: c.bytesOut });
       const parts = [
-        `in ${formatRate((stats.bytesIn - before.bytesIn) / seconds)}`,
-        `out ${formatRate((stats.bytesOut - before.bytesOut) / seconds)}`,
-        `weight ${stats.weight}${carrierUse(stats)}`,
+        `in ${rate(c.bytesIn, before.bytesIn)}`,
+        `out ${rate(c.bytesOut, before.bytesOut)}`,
+        `weight ${c.weight}${c.use === '' ? '' : `, ${c.use}`}`,
       ];
-      if (stats.rttMs !== undefined) parts.push(`rtt ${stats.rttMs.toFixed(1)} ms`);
-      if (stats.retransmits !== undefined) parts.push(`retransmits ${stats.retransmits}`);
-      out.push(`stats carrier #${stats.id} ${stats.label}: ${parts.join(', ')}`);
+      if (c.rttMs !== null) parts.push(`rtt ${c.rttMs.toFixed(1)} ms`);
+      if (c.retransmits !== null) parts.push(`retransmits ${c.retransmits}`);
+      out.push(
+        `stats carrier #${c.id} ${c.address}${c.worker === undefined ? '' : ` (worker ${c.worker}, session ${c.session})`}: ${parts.join(', ')}`,
+      );
     }
-    this.#prev = next;
-    const { bytesIn, bytesOut } = this.#traffic;
+    const workers = state.workers === undefined ? '' : `, ${state.workers.answered} of ${state.workers.total} workers`;
     out.push(
-      `stats total: ${live.length} carriers, ${this.#view.streams()} streams, ${this.#view.sessions()} sessions, ` +
-        `in ${formatRate((bytesIn - this.#lastIn) / seconds)}, out ${formatRate((bytesOut - this.#lastOut) / seconds)}`,
+      `stats total: ${state.carriers.length} carriers, ${state.streams} streams, ${state.sessions} sessions, ` +
+        `in ${rate(state.bytesIn, this.#prev.bytesIn)}, out ${rate(state.bytesOut, this.#prev.bytesOut)}${workers}`,
     );
-    this.#lastIn = bytesIn;
-    this.#lastOut = bytesOut;
+    this.#prev = { time: state.time, bytesIn: state.bytesIn, bytesOut: state.bytesOut, carriers: next };
     return out;
   }
 
-  /** Logs the lines every `seconds` at info level; returns a stop function. */
-  start(seconds: number, log: Logger): () => void {
+  /**
+   * Logs the lines of `read()` every `seconds` at info level; returns a stop
+   * function. A read that is still under way (the primary asking its
+   * workers) makes the next tick wait for it rather than overlap.
+   */
+  start(seconds: number, log: Logger, read: () => LiveState | Promise<LiveState>): () => void {
+    let busy = false;
     const timer = setInterval(() => {
-      for (const line of this.lines()) log.info(line);
+      if (busy) return;
+      busy = true;
+      void Promise.resolve(read())
+        .then(
+          (state) => {
+            for (const line of this.lines(state)) log.info(line);
+          },
+          (err: unknown) => log.warn(`stats: ${String(err)}`),
+        )
+        .finally(() => (busy = false));
     }, seconds * 1000);
     timer.unref();
     return () => clearInterval(timer);

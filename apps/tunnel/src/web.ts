@@ -11,7 +11,8 @@ import { LIVE_PAGE, type LiveState } from './live-page.js';
 
 export interface WebSources {
   readonly metrics: { metrics(): Promise<string>; readonly contentType: string };
-  readonly state: () => LiveState;
+  /** The primary of --workers asks its workers, hence a promise. */
+  readonly state: () => LiveState | Promise<LiveState>;
 }
 
 export interface WebServer {
@@ -54,14 +55,17 @@ export function startWebServer(host: string, port: number, sources: WebSources):
       res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    const answer = (type: string, body: () => string | Promise<string>): void => {
+      Promise.resolve()
+        .then(body)
+        .then(
+          (text) => send(type, text),
+          (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${path.slice(1)} failed: ${String(err)}\n`),
+        );
+    };
     if (file !== undefined) send(file.type, file.body);
-    else if (path === '/state') send('application/json', JSON.stringify(sources.state()));
-    else {
-      sources.metrics.metrics().then(
-        (text) => send(sources.metrics.contentType, text),
-        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(err)}\n`),
-      );
-    }
+    else if (path === '/state') answer('application/json', async () => JSON.stringify(await sources.state()));
+    else answer(sources.metrics.contentType, () => sources.metrics.metrics());
   });
   server.on('clientError', (_err, socket) => socket.destroy());
   return new Promise((resolve, reject) => {

@@ -10,8 +10,11 @@
 //   it wait in the primary (bounded) until it is ready. Its sessions are gone:
 //   their clients find SESSION_UNKNOWN with no carrier left and start anew
 //   (SPEC §3.5).
-// - --metrics is served by the primary: each scrape asks every worker for its
-//   registry as JSON and sums them (prom-client's AggregatorRegistry).
+// - --metrics and --stats are the primary's: each scrape asks every worker
+//   for its live state (and, for /metrics, its registry as JSON) and sums
+//   them (mergeStates; prom-client's AggregatorRegistry). Workers print no
+//   --stats lines of their own; the primary prints one set for all of them,
+//   each carrier with its worker and session.
 // - tls:// and wss:// listeners are refused with more than one worker: the
 //   routing key is inside TLS, which the primary does not terminate.
 //   Terminate TLS in front (nginx, HAProxy) or run --workers 1.
@@ -24,6 +27,7 @@ import { UsageError } from './errors.js';
 import { describeError, type Logger } from './log.js';
 import { tcpRouteKey, workerOf, wsRouteKey, type RouteKey } from './route-key.js';
 import { waitUntil, type RunningCommand } from './shutdown.js';
+import { StatsReporter } from './stats.js';
 import { startWebServer, type WebServer } from './web.js';
 import type { LiveState } from './live-page.js';
 import type { ScrapedMetrics } from './metrics.js';
@@ -42,8 +46,9 @@ const MAX_WAITING_PER_WORKER = 4096;
 export type WorkerMessage =
   | { readonly mpx: 'ready' }
   | { readonly mpx: 'carrier'; readonly listen: number; readonly head: string }
-  | { readonly mpx: 'scrape'; readonly id: number }
-  | { readonly mpx: 'scraped'; readonly id: number; readonly metrics: ScrapedMetrics; readonly state: LiveState };
+  /** `metrics`: also the registry (for /metrics); the live state alone serves /state and --stats. */
+  | { readonly mpx: 'scrape'; readonly id: number; readonly metrics: boolean }
+  | { readonly mpx: 'scraped'; readonly id: number; readonly metrics?: ScrapedMetrics; readonly state: LiveState };
 
 /** This process's worker index, or undefined when it is not a worker of `--workers`. */
 export function workerIndex(): number | undefined {
@@ -76,7 +81,7 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
   let stopping = false;
   const slots: Slot[] = [];
   let nextRoundRobin = 0;
-  const scrapes = new Map<number, { left: number; parts: Array<{ metrics: ScrapedMetrics; state: LiveState }>; done: () => void }>();
+  const scrapes = new Map<number, { left: number; parts: Scraped[]; done: () => void }>();
   let scrapeIds = 0;
 
   const fork = (index: number): Worker => {
@@ -91,7 +96,7 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
       } else if (message.mpx === 'scraped') {
         const scrape = scrapes.get(message.id);
         if (scrape === undefined) return;
-        scrape.parts.push({ metrics: message.metrics, state: message.state });
+        scrape.parts.push({ worker: index, metrics: message.metrics ?? [], state: message.state });
         if (--scrape.left === 0) scrape.done();
       }
     });
@@ -197,40 +202,40 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
     throw err;
   }
 
+  /** Every ready worker's state (and registry when `metrics`); a worker that does not answer within 2 s is left out. */
+  const scrape = (metrics: boolean): Promise<Scraped[]> => {
+    const live = slots.filter((s) => s.ready);
+    if (live.length === 0) return Promise.resolve([]);
+    const id = ++scrapeIds;
+    return new Promise((resolve) => {
+      const entry = { left: live.length, parts: [] as Scraped[], done: () => finish() };
+      const timer = setTimeout(() => finish(), 2000);
+      const finish = (): void => {
+        clearTimeout(timer);
+        scrapes.delete(id);
+        resolve(entry.parts);
+      };
+      scrapes.set(id, entry);
+      for (const s of live) s.worker.send({ mpx: 'scrape', id, metrics } satisfies WorkerMessage);
+    });
+  };
+  const lasting = new LastingTraffic();
+  const state = async (): Promise<LiveState> => {
+    const parts = await scrape(false);
+    return lasting.apply(mergeStates(parts, workers), parts);
+  };
+
+  const stopStats = config.statsSeconds === undefined ? () => {} : new StatsReporter().start(config.statsSeconds, log, state);
   let web: WebServer | undefined;
   if (config.metrics !== undefined) {
-    const scrape = (): Promise<Array<{ metrics: ScrapedMetrics; state: LiveState }>> => {
-      const live = slots.filter((s) => s.ready);
-      if (live.length === 0) return Promise.resolve([]);
-      const id = ++scrapeIds;
-      return new Promise((resolve) => {
-        const entry = { left: live.length, parts: [] as Array<{ metrics: ScrapedMetrics; state: LiveState }>, done: () => finish() };
-        const timer = setTimeout(() => finish(), 2000); // a worker that does not answer is left out
-        const finish = (): void => {
-          clearTimeout(timer);
-          scrapes.delete(id);
-          resolve(entry.parts);
-        };
-        scrapes.set(id, entry);
-        for (const s of live) s.worker.send({ mpx: 'scrape', id } satisfies WorkerMessage);
-      });
-    };
     const aggregated = new AggregatorRegistry();
-    // The live page polls /state synchronously: it shows the sum of the last scrape, refreshed each second.
-    let lastState: LiveState = mergeStates([]);
     web = await startWebServer(config.metrics.host, config.metrics.port, {
       metrics: {
         contentType: aggregated.contentType,
-        metrics: async () => AggregatorRegistry.aggregate((await scrape()).map((p) => p.metrics)).metrics(),
+        metrics: async () => AggregatorRegistry.aggregate((await scrape(true)).map((p) => p.metrics)).metrics(),
       },
-      state: () => lastState,
+      state,
     });
-    const refresh = setInterval(() => {
-      void scrape().then((parts) => (lastState = mergeStates(parts.map((p) => p.state))));
-    }, 1000);
-    refresh.unref();
-    const stopWeb = web;
-    web = { url: stopWeb.url, close: () => (clearInterval(refresh), stopWeb.close()) };
     log.info(`metrics of all workers on ${web.url}metrics, live page on ${web.url}`);
   }
 
@@ -244,6 +249,7 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
       }
       await waitUntil(() => slots.every((s) => s.worker.isDead()), config.drainTimeoutMs + 3000);
       for (const slot of slots) if (!slot.worker.isDead()) slot.worker.process.kill('SIGKILL');
+      stopStats();
       await web?.close();
     },
   };
@@ -265,16 +271,59 @@ function stopReading(socket: net.Socket): void {
   handle.readStop();
 }
 
-/** One live state from every worker's: counts summed, carriers listed together. */
-export function mergeStates(states: readonly LiveState[]): LiveState {
+/** One worker's answer to a scrape. */
+export interface Scraped {
+  readonly worker: number;
+  readonly metrics: ScrapedMetrics;
+  readonly state: LiveState;
+}
+
+/** One live state from the answers of the workers: counts summed, carriers listed together, each with its worker. */
+export function mergeStates(parts: readonly Pick<Scraped, 'worker' | 'state'>[], total: number, now: () => number = Date.now): LiveState {
+  const sum = (field: 'sessions' | 'streams' | 'bytesIn' | 'bytesOut'): number => parts.reduce((n, p) => n + p.state[field], 0);
   return {
-    time: Date.now(),
-    sessions: states.reduce((n, s) => n + s.sessions, 0),
-    streams: states.reduce((n, s) => n + s.streams, 0),
-    bytesIn: states.reduce((n, s) => n + s.bytesIn, 0),
-    bytesOut: states.reduce((n, s) => n + s.bytesOut, 0),
-    carriers: states.flatMap((s) => s.carriers),
+    time: now(),
+    sessions: sum('sessions'),
+    streams: sum('streams'),
+    bytesIn: sum('bytesIn'),
+    bytesOut: sum('bytesOut'),
+    carriers: parts.flatMap((p) => p.state.carriers.map((c) => ({ ...c, worker: p.worker }))),
+    workers: { answered: parts.length, total },
   };
+}
+
+/**
+ * The byte totals of the workers summed, never going down: a worker forked
+ * again counts from 0, so when one's count drops, what it had counted until
+ * then (at the last scrape) is kept as a base under its new count; a worker
+ * that did not answer a scrape counts with its last answer.
+ */
+export class LastingTraffic {
+  readonly #base = new Map<number, { bytesIn: number; bytesOut: number }>();
+  readonly #last = new Map<number, { bytesIn: number; bytesOut: number }>();
+
+  /** `merged` with bytesIn and bytesOut that include what restarted workers had counted. */
+  apply(merged: LiveState, parts: readonly Pick<Scraped, 'worker' | 'state'>[]): LiveState {
+    for (const { worker, state } of parts) {
+      const last = this.#last.get(worker);
+      const base = this.#base.get(worker) ?? { bytesIn: 0, bytesOut: 0 };
+      if (last !== undefined && (state.bytesIn < last.bytesIn || state.bytesOut < last.bytesOut)) {
+        base.bytesIn += last.bytesIn;
+        base.bytesOut += last.bytesOut;
+      }
+      this.#base.set(worker, base);
+      this.#last.set(worker, { bytesIn: state.bytesIn, bytesOut: state.bytesOut });
+    }
+    // A worker that did not answer this time counts with its last answer.
+    let bytesIn = 0;
+    let bytesOut = 0;
+    for (const [worker, last] of this.#last) {
+      const base = this.#base.get(worker) ?? { bytesIn: 0, bytesOut: 0 };
+      bytesIn += base.bytesIn + last.bytesIn;
+      bytesOut += base.bytesOut + last.bytesOut;
+    }
+    return { ...merged, bytesIn, bytesOut };
+  }
 }
 
 /** Worker side: a logger whose lines name the worker. */

@@ -156,16 +156,26 @@ describe('StatsReporter', () => {
     let now = 0;
     const live: LiveCarrier[] = [{ group: 'g', stats: carrier(1, 'tcp://a:1', 0, 0) }];
     const traffic = new Traffic();
-    const reporter = new StatsReporter(viewOf(live, 2, 1), traffic, () => now);
+    const view = viewOf(live, 2, 1);
+    const reporter = new StatsReporter(() => now);
     now = 2000;
     live[0] = { group: 'g', stats: carrier(1, 'tcp://a:1', 4000, 2_000_000, { weight: 3, rttMs: 12.34, retransmits: 2 }) };
     traffic.bytesIn = 3000;
-    expect(reporter.lines()).toEqual([
+    expect(reporter.lines(liveState(view, traffic, () => now))).toEqual([
       'stats carrier #1 tcp://a:1: in 2.00 kB/s, out 1.00 MB/s, weight 3, rtt 12.3 ms, retransmits 2',
       'stats total: 1 carriers, 2 streams, 1 sessions, in 1.50 kB/s, out 0 B/s',
     ]);
     now = 3000;
-    expect(reporter.lines()[0]).toBe('stats carrier #1 tcp://a:1: in 0 B/s, out 0 B/s, weight 3, rtt 12.3 ms, retransmits 2');
+    expect(reporter.lines(liveState(view, traffic, () => now))[0]).toBe(
+      'stats carrier #1 tcp://a:1: in 0 B/s, out 0 B/s, weight 3, rtt 12.3 ms, retransmits 2',
+    );
+  });
+
+  it('names the backup role and the direction of a carrier that is not a primary of both', () => {
+    const view = viewOf([{ group: 'g', stats: carrier(4, 'ws://b/x', 0, 0, { weight: 2, role: 'backup', direction: 'up' }) }]);
+    expect(new StatsReporter(() => 0).lines(liveState(view, new Traffic(), () => 1000))[0]).toBe(
+      'stats carrier #4 ws://b/x: in 0 B/s, out 0 B/s, weight 2, backup, up only',
+    );
   });
 
   it('formats rates in SI units', () => {

@@ -1,9 +1,11 @@
 // `mpx-tunnel server --workers 2`, real processes (issue 13 §2): the primary
 // routes every carrier of a session to one worker (by the ROUTE frame on
-// tcp://, the `session` parameter on ws://), /metrics sums the workers, and a
+// tcp://, the `session` parameter on ws://), /metrics, /state and --stats sum
+// the workers (the primary prints them, naming each carrier's worker), and a
 // worker killed with SIGKILL is forked again: its clients start a new session
 // and new connections work, while the other worker's sessions are untouched.
 import { afterEach, describe, expect, it } from 'vitest';
+import type { LiveState } from '../src/live-page.js';
 import { echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
 
 const KEY = 'workers-test-key';
@@ -37,28 +39,34 @@ async function scrape(url: string): Promise<Map<string, number>> {
   return out;
 }
 
+/** An echo target and `server --workers 2` with a tcp:// listener and --metrics (plus `extra`), once both workers are ready. */
+async function startWorkers(extra: string[]): Promise<{ server: Tunnel; tcpPort: number; webUrl: string }> {
+  echo = await startEcho();
+  const server = new Tunnel([
+    'server',
+    '--workers',
+    '2',
+    '--key',
+    KEY,
+    '--listen',
+    '127.0.0.1:0',
+    '--target',
+    `127.0.0.1:${echo.port}`,
+    '--metrics',
+    '127.0.0.1:0',
+    ...extra,
+  ]);
+  const tcpPort = Number((await server.waitFor(/listening on tcp:\/\/127\.0\.0\.1:(\d+)/))[1]);
+  const webUrl = (await server.waitFor(/metrics of all workers on \S+, live page on (http:\S+\/)$/))[1]!;
+  await server.waitForCount(/worker \d \(pid \d+\) ready/, 2);
+  return { server, tcpPort, webUrl };
+}
+
 describe('mpx-tunnel server --workers', () => {
   it('keeps every carrier of a session on one worker, sums /metrics over the workers, and restarts a killed worker', async () => {
-    echo = await startEcho();
-    const server = new Tunnel([
-      'server',
-      '--workers',
-      '2',
-      '--key',
-      KEY,
-      '--listen',
-      '127.0.0.1:0',
-      '--listen',
-      'ws://127.0.0.1:0/mpx',
-      '--target',
-      `127.0.0.1:${echo.port}`,
-      '--metrics',
-      '127.0.0.1:0',
-    ]);
-    const tcpPort = Number((await server.waitFor(/listening on tcp:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    const { server, tcpPort, webUrl } = await startWorkers(['--listen', 'ws://127.0.0.1:0/mpx']);
     const wsPort = Number((await server.waitFor(/listening on ws:\/\/127\.0\.0\.1:(\d+)/))[1]);
-    const metricsUrl = (await server.waitFor(/metrics of all workers on (http:\S+\/metrics),/))[1]!;
-    await server.waitForCount(/worker \d \(pid \d+\) ready/, 2);
+    const metricsUrl = `${webUrl}metrics`;
 
     const servers = [`127.0.0.1:${tcpPort}`, `ws://127.0.0.1:${wsPort}/mpx`];
     const clients = Array.from(
@@ -101,6 +109,41 @@ describe('mpx-tunnel server --workers', () => {
       if (hit[i] !== true) expect(server.log).not.toMatch(new RegExp(`session ${sessionOf[i]!} closed`));
     }
   }, 60_000);
+
+  it('prints one set of --stats lines in the primary for all workers, and serves all their carriers on the live page', async () => {
+    const { server, tcpPort, webUrl } = await startWorkers(['--stats', '1']);
+    const stateUrl = `${webUrl}state`;
+
+    // Clients until both workers hold a session (sessions are placed by a hash of their random id; at most 10).
+    const clients: Tunnel[] = [];
+    while (clients.length < 2 || (new Set([...workersBySession(server).values()].flatMap((s) => [...s])).size < 2 && clients.length < 10)) {
+      const client = new Tunnel(['client', '--key', KEY, '--listen', '127.0.0.1:0', '-s', `127.0.0.1:${tcpPort}`, '-p', '2']);
+      clients.push(client);
+      await client.waitForCount(/carrier #\d+ to \S+ up/, 2);
+      await server.waitForCount(/\[worker \d\] carrier #\d+ from \S+ up/, 2 * clients.length);
+    }
+    const n = clients.length;
+    const placement = workersBySession(server);
+    expect(new Set([...placement.values()].flatMap((s) => [...s])).size).toBe(2);
+    const ports = await Promise.all(clients.map(async (c) => Number((await c.waitFor(CLIENT_PORT))[1])));
+    const results = await Promise.all(ports.map((port, i) => echoThrough(port, 256 * 1024, 300 + i)));
+    for (const r of results) expect(r.received).toEqual(r.sent);
+
+    // The primary's total sums the workers; each carrier line names the worker its session is on (as the workers' logs say).
+    const total = new RegExp(`INFO {2}stats total: ${2 * n} carriers, \\d+ streams, ${n} sessions, in .+, out .+, 2 of 2 workers$`);
+    await server.waitFor(total);
+    const carrierLine = /INFO {2}stats carrier #\d+ \S+ \(worker (\d), session ([0-9a-f]{8})\): in /;
+    await server.waitForCount(carrierLine, 2 * n);
+    for (const line of server.lines) {
+      const m = carrierLine.exec(line);
+      if (m !== null) expect(placement.get(m[2]!)).toEqual(new Set([Number(m[1])]));
+    }
+    expect(server.log).not.toMatch(/\[worker \d\] stats/);
+
+    const state = (await (await fetch(stateUrl)).json()) as LiveState;
+    expect([state.sessions, state.carriers.length, state.workers]).toEqual([n, 2 * n, { answered: 2, total: 2 }]);
+    for (const c of state.carriers) expect(placement.get(c.session)).toEqual(new Set([c.worker]));
+  });
 
   it('refuses a tls:// listener with more than one worker, saying why', async () => {
     const server = new Tunnel([
