@@ -1,8 +1,9 @@
 // /proc readings of child processes (Linux): resident memory now (VmRSS) and
-// at its peak (VmHWM) from /proc/<pid>/status, CPU time from /proc/<pid>/stat.
+// at its peak (VmHWM) from /proc/<pid>/status, CPU time and parent from
+// /proc/<pid>/stat, the machine's busy CPU time from /proc/stat.
 // Parsers are pure; readers return null when the process or /proc is gone.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 export interface MemorySample {
@@ -27,6 +28,8 @@ export function parseStatus(text: string): MemorySample | null {
 export interface CpuTicks {
   utime: number;
   stime: number;
+  /** The parent's pid (field 4). */
+  ppid: number;
 }
 
 /**
@@ -42,10 +45,11 @@ export function parseStat(text: string): CpuTicks | null {
     .trim()
     .split(/\s+/);
   // rest[0] is field 3 (state); field n is rest[n - 3].
+  const ppid = Number(rest[1]);
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime) || rest.length < 13) return null;
-  return { utime, stime };
+  if (!Number.isFinite(utime) || !Number.isFinite(stime) || !Number.isFinite(ppid) || rest.length < 13) return null;
+  return { utime, stime, ppid };
 }
 
 let clockTicks: number | undefined;
@@ -80,6 +84,67 @@ export function readCpuSeconds(pid: number): number | null {
   const text = read(`/proc/${pid}/stat`);
   const t = text === null ? null : parseStat(text);
   return t === null ? null : (t.utime + t.stime) / ticksPerSecond();
+}
+
+/** CPU seconds used so far by `pids` together; a process that is gone counts 0. */
+export function cpuSecondsOf(pids: readonly number[]): number {
+  return pids.reduce((n, pid) => n + (readCpuSeconds(pid) ?? 0), 0);
+}
+
+/** `pid` and every process below it now (children of children too), from a scan of /proc. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [pid];
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    const text = read(`/proc/${name}/stat`);
+    const t = text === null ? null : parseStat(text);
+    if (t === null) continue;
+    const list = children.get(t.ppid) ?? [];
+    list.push(Number(name));
+    children.set(t.ppid, list);
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  // Bounded: each pid enters the queue once (a tree has no cycles; `seen` guards a pid reused mid-scan).
+  const seen = new Set<number>();
+  while (queue.length > 0) {
+    const next = queue.shift() as number;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    out.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return out;
+}
+
+export interface MachineCpu {
+  /** CPU seconds spent busy (user, nice, system, irq, softirq, steal) on all cores since boot. */
+  busy: number;
+  /** Busy plus idle and iowait. */
+  total: number;
+}
+
+/** Parses the `cpu` line of /proc/stat (clock ticks) into seconds at `ticks` per second; null if absent. */
+export function parseMachineCpu(text: string, ticks: number): MachineCpu | null {
+  const m = /^cpu\s+(.*)$/m.exec(text);
+  if (m === null) return null;
+  const f = (m[1] ?? '').trim().split(/\s+/).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+  if (f.length < 8 || f.some((v) => !Number.isFinite(v))) return null;
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy: busy / ticks, total: (busy + idle! + iowait!) / ticks };
+}
+
+/** The machine's CPU seconds so far (every core), or null without /proc. */
+export function readMachineCpu(): MachineCpu | null {
+  const text = read('/proc/stat');
+  return text === null ? null : parseMachineCpu(text, ticksPerSecond());
 }
 
 /**

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseStat, parseStatus, readCpuSeconds, readMemory } from '../src/proc.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { parseMachineCpu, parseStat, parseStatus, processTree, readCpuSeconds, readMachineCpu, readMemory } from '../src/proc.js';
 
 const STATUS = `Name:\tnode
 Umask:\t0022
@@ -24,12 +26,12 @@ describe('parseStatus', () => {
 describe('parseStat', () => {
   it('reads utime and stime (fields 14 and 15)', () => {
     const line = '4242 (node) S 1 4242 4242 0 -1 4194304 9000 0 0 0 1234 567 0 0 20 0 11 0 1000 1000000 20000 18446744073709551615';
-    expect(parseStat(line)).toEqual({ utime: 1234, stime: 567 });
+    expect(parseStat(line)).toEqual({ utime: 1234, stime: 567, ppid: 1 });
   });
 
   it('counts fields after the last parenthesis, so names with spaces and parentheses work', () => {
     const line = '77 (my (odd) name) R 1 77 77 0 -1 0 0 0 0 0 10 20 0 0 20 0 1 0 5 100 10';
-    expect(parseStat(line)).toEqual({ utime: 10, stime: 20 });
+    expect(parseStat(line)).toEqual({ utime: 10, stime: 20, ppid: 1 });
   });
 
   it('is null for malformed text', () => {
@@ -46,5 +48,41 @@ describe('readers', () => {
     expect(readCpuSeconds(process.pid)).toBeGreaterThanOrEqual(0);
     expect(readMemory(2 ** 22 + 1)).toBeNull();
     expect(readCpuSeconds(2 ** 22 + 1)).toBeNull();
+  });
+});
+
+describe('parseMachineCpu', () => {
+  it('counts user, nice, system, irq, softirq and steal as busy, and idle and iowait on top for the total', () => {
+    const text = 'cpu  100 10 50 800 40 5 3 2 0 0\ncpu0 50 5 25 400 20 2 1 1 0 0\nintr 1\n';
+    expect(parseMachineCpu(text, 100)).toEqual({ busy: 1.7, total: 10.1 });
+  });
+
+  it('is null without a cpu line', () => {
+    expect(parseMachineCpu('intr 1\n', 100)).toBeNull();
+  });
+});
+
+describe('processTree and readMachineCpu', () => {
+  it('find a child and its own child below this process, and read the machine counters', async () => {
+    const child = spawn('/bin/sh', ['-c', 'sleep 30 & wait'], { stdio: 'ignore' });
+    try {
+      // The shell's `sleep` appears once the shell ran it: look a bounded number of times.
+      let below: number[] = [];
+      for (let i = 0; i < 1000 && below.length < 2; i++) {
+        below = processTree(child.pid!);
+        if (below.length < 2) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(below).toHaveLength(2);
+      expect(below[0]).toBe(child.pid);
+      const mine = processTree(process.pid);
+      expect(mine[0]).toBe(process.pid);
+      expect(mine).toEqual(expect.arrayContaining(below));
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    const cpu = readMachineCpu();
+    expect(cpu).not.toBeNull();
+    expect(cpu!.total).toBeGreaterThanOrEqual(cpu!.busy);
   });
 });
