@@ -43,7 +43,7 @@ interface Setup {
 }
 
 /** CPU used over a measurement window, in cores (CPU seconds per second), and the bytes moved. */
-interface CpuUse {
+export interface CpuUse {
   readonly seconds: number;
   readonly bytes: number;
   /** mpx-tunnel servers, workers included. */
@@ -62,6 +62,32 @@ interface CpuUse {
 const serverCpuPerGB = (u: CpuUse): number => (u.server * u.seconds) / (u.bytes / 1e9);
 /** Bytes moved per server CPU-second. */
 const perServerCpuSecond = (u: CpuUse): number => u.bytes / (u.server * u.seconds);
+
+/**
+ * What bounds the rig, from one window's CPU per GB: one server process
+ * carries at most 1/S GB/s on its one core (S: server CPU s/GB), and the
+ * machine at most cores/(S + R) (R: clients, target and bench), even with no
+ * other program running. --workers 2 can beat --workers 1 only where the
+ * first bound is the lower one: the ceiling of the ratio is
+ * min(2/S, cores/(S+R)) / min(1/S, cores/(S+R)).
+ */
+export function rigBounds(u: CpuUse, cores: number): { oneServer: number; machine: number; ceiling: number } {
+  const gb = u.bytes / 1e9;
+  const s = (u.server * u.seconds) / gb;
+  const r = (u.rest * u.seconds) / gb;
+  const machine = (cores / (s + r)) * 1e9;
+  const oneServer = (1 / s) * 1e9;
+  return { oneServer, machine, ceiling: Math.min(2 * oneServer, machine) / Math.min(oneServer, machine) };
+}
+
+function describeBounds(u: CpuUse, cores: number): string {
+  const b = rigBounds(u, cores);
+  return (
+    `from --workers 1's CPU per GB: one server process on its own core would carry ${formatMbit(b.oneServer)}; ` +
+    `the ${cores} cores, with the clients, target and bench on them too and nothing else running, ${formatMbit(b.machine)}: ` +
+    `--workers 2 can reach at most ${formatRatio(b.ceiling)} × of --workers 1 on this machine`
+  );
+}
 
 function describeCpu(u: CpuUse, cores: number): string {
   const c = (n: number): string => n.toFixed(2);
@@ -208,6 +234,8 @@ export const scaleOut: Scenario = {
     });
     rec.note(`--workers 1: ${describeCpu(one.cpu, cores)}`);
     rec.note(`--workers 2: ${describeCpu(two.cpu, cores)}`);
+    rec.note(describeBounds(one.cpu, cores));
+    rec.data.ceiling = rigBounds(one.cpu, cores).ceiling;
     const nginx = ensureProgram({ commands: ['nginx'], debianPackage: 'nginx-light', log: (line) => ctx.log(line) });
     if (nginx.path === undefined) {
       rec.note(`nginx case skipped: ${nginx.note}`);
