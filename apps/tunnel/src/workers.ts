@@ -17,14 +17,13 @@
 //   Terminate TLS in front (nginx, HAProxy) or run --workers 1.
 import cluster, { type Worker } from 'node:cluster';
 import * as net from 'node:net';
-import { AggregatorRegistry } from 'prom-client';
 import { formatAddress, hostPort } from './address.js';
 import type { ServerConfig } from './config.js';
 import { UsageError } from './errors.js';
 import { describeError, type Logger } from './log.js';
 import { tcpRouteKey, workerOf, wsRouteKey, type RouteKey } from './route-key.js';
 import { waitUntil, type RunningCommand } from './shutdown.js';
-import { startWebServer, type WebServer } from './web.js';
+import type { WebServer } from './web.js';
 import type { LiveState } from './live-page.js';
 import type { ScrapedMetrics } from './metrics.js';
 
@@ -215,6 +214,8 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
         for (const s of live) s.worker.send({ mpx: 'scrape', id } satisfies WorkerMessage);
       });
     };
+    // Loaded here: a primary without --metrics does not hold prom-client or the web server.
+    const [{ AggregatorRegistry }, { startWebServer }] = await Promise.all([import('prom-client'), import('./web.js')]);
     const aggregated = new AggregatorRegistry();
     // The live page polls /state synchronously: it shows the sum of the last scrape, refreshed each second.
     let lastState: LiveState = mergeStates([]);
