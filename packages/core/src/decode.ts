@@ -343,7 +343,7 @@ export class FrameDecoder {
     if (!this.#lent && first.length - this.#offset >= n && first.buffer.byteLength <= PIN_RATIO * n) {
       return this.#view(first, n);
     }
-    return this.#copyInto(Buffer.allocUnsafe(n), n);
+    return this.#copyInto(Buffer.allocUnsafeSlow(n), n);
   }
 
   /** Moves the next `n` bytes of the queue into `dst`; returns the `n` bytes of it written. */

@@ -12,7 +12,7 @@
 // reads (lent-reads.ts): read into one reused buffer, handed to mpx without a
 // copy, and to the readable side as a copy for anyone else.
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { abortError, guardDial } from './dial-guard.js';
 import { lentReads } from './lent-reads.js';
 import { defaultServername, localBinding, resolveDialOptions, tlsConnectSettings, type TcpDialOptions, type TlsClientOptions } from './options.js';
@@ -25,6 +25,12 @@ export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSo
   } catch (err) {
     return Promise.reject(err);
   }
+  if (resolved.tls === undefined) return connect(resolved, undefined);
+  // node:tls is loaded by the first TLS dial: a process with plain carriers only does not hold it.
+  return import('node:tls').then((tlsModule) => connect(resolved, tlsModule));
+}
+
+function connect(resolved: ReturnType<typeof resolveDialOptions>, tlsModule: typeof tls | undefined): Promise<net.Socket | tls.TLSSocket> {
   const { host, port, connectTimeoutMs, keepAliveMs, localAddress, signal, writableHighWaterMark, onread } = resolved;
   if (signal?.aborted === true) return Promise.reject(abortError(signal));
 
@@ -42,7 +48,10 @@ export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSo
       ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }),
       ...reads,
     };
-    const socket = t === undefined ? net.connect(plain as net.NetConnectOpts) : tls.connect({ ...tlsOptions(host, port, t), ...local, ...reads });
+    const socket =
+      t === undefined || tlsModule === undefined
+        ? net.connect(plain as net.NetConnectOpts)
+        : tlsModule.connect({ ...tlsOptions(host, port, t), ...local, ...reads });
     lent?.install(socket);
     const readyEvent = t === undefined ? 'connect' : 'secureConnect';
     const settle = guardDial(`connect to ${host}:${port}`, connectTimeoutMs, signal, fail);
