@@ -362,9 +362,7 @@ function serveThePrimary(listeners: readonly CarrierListenerHandle[], metrics: T
       if (listener === undefined) socket.destroy();
       else listener.adopt(socket, Buffer.from(message.head, 'base64'));
     } else if (message.mpx === 'scrape') {
-      void metrics
-        .json()
-        .then((json) => process.send?.({ mpx: 'scraped', id: message.id, metrics: json, state: state() } satisfies WorkerMessage));
+      void metrics.json().then((json) => process.send?.({ mpx: 'scraped', id: message.id, metrics: json, state: state() } satisfies WorkerMessage));
     }
   });
   process.send?.({ mpx: 'ready' } satisfies WorkerMessage);

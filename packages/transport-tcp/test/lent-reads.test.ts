@@ -31,7 +31,10 @@ async function readAll(client: Duplex, server: Duplex, early: Buffer, late: Buff
 
 describe.each([
   ['TCP', () => tcpPair({ host: '127.0.0.1' }, { host: '127.0.0.1' })] as const,
-  ['TLS', () => tcpPair({ host: '127.0.0.1', tls: { cert: CERT, key: KEY } }, { host: '127.0.0.1', tls: { ca: CERT, servername: 'localhost' } })] as const,
+  [
+    'TLS',
+    () => tcpPair({ host: '127.0.0.1', tls: { cert: CERT, key: KEY } }, { host: '127.0.0.1', tls: { ca: CERT, servername: 'localhost' } }),
+  ] as const,
 ])('a dialled %s carrier', (_name, makePair) => {
   it(`hands every read after the borrow to the reader as a view of one reused buffer, in order (seed ${SEED})`, async () => {
     const { client, server, cleanup } = await makePair();
