@@ -3,13 +3,15 @@
 // listeners for the server and the relay. The scheme picks the transport
 // (@mpx/transport-tcp for tcp and tls, @mpx/transport-ws for ws and wss);
 // everything after that is one code path over the transport contract of
-// @mpx/core (transport.ts).
+// @mpx/core (transport.ts). @mpx/transport-ws (and the ws library) is loaded
+// on the first ws or wss dial or listen: a process with only tcp and tls
+// carriers does not hold its code (idle RSS, docs/decisions/0001).
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { CarrierInfo, CarrierRoute, DialOptions, TlsClientOptions, TlsServerOptions, Transport } from '@mpx/core';
 import { tcpTransport } from '@mpx/transport-tcp';
-import { webSocketTransport } from '@mpx/transport-ws';
+import type { webSocketTransport as WsTransport } from '@mpx/transport-ws';
 import { formatAddress, hostPort, type Address } from './address.js';
 import { UsageError } from './errors.js';
 
@@ -52,6 +54,10 @@ export function withSession(url: string, sessionHex: string): string {
  * are the options every transport takes, so that dialling and listening
  * below are one code path for every scheme.
  */
+/** The WebSocket transport, imported once, when first needed. */
+let webSocket: Promise<typeof WsTransport> | undefined;
+const ws = (): Promise<typeof WsTransport> => (webSocket ??= import('@mpx/transport-ws').then((m) => m.webSocketTransport));
+
 function transportOf(address: Address, options: TransportOptions): Transport<DialOptions & { route?: CarrierRoute }> {
   const { scheme, port } = address;
   const host = address.host === '' ? undefined : address.host;
@@ -70,16 +76,16 @@ function transportOf(address: Address, options: TransportOptions): Transport<Dia
       if (options.wsHost !== undefined) headers['Host'] = options.wsHost;
       const tls = scheme === 'wss' ? tlsClient(options, options.sni ?? options.wsHost) : {};
       return {
-        dial: ({ route, ...common }) =>
+        dial: async ({ route, ...common }) =>
           route === undefined
-            ? webSocketTransport.dial({ ...common, url, headers, ...tls })
-            : webSocketTransport.dial({
+            ? (await ws()).dial({ ...common, url, headers, ...tls })
+            : (await ws()).dial({
                 ...common,
                 url: withSession(url, route.sessionHex),
                 headers: { ...headers, [SESSION_HEADER]: route.sessionHex },
                 ...tls,
               }),
-        listen: (common, onCarrier) => webSocketTransport.listen({ ...common, host, port, path: address.path }, onCarrier),
+        listen: async (common, onCarrier) => (await ws()).listen({ ...common, host, port, path: address.path }, onCarrier),
       };
     }
     default: {

@@ -10,7 +10,7 @@ import { carrierDialer } from './carriers.js';
 import type { ClientConfig } from './config.js';
 import { limitHint } from './limits.js';
 import { describeError } from './log.js';
-import { startObservers } from './metrics.js';
+import { startObservers } from './observers.js';
 import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
 import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side } from './pipe.js';

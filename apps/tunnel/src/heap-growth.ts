@@ -3,7 +3,9 @@
 // (`--heap-growing-percent`), replacing the heap ballast of earlier versions.
 //
 // Why: every socket read hands JavaScript a fresh buffer whose backing store
-// is external memory, and Node 20's V8 (11.3) counts external memory
+// is external memory (dialled carriers read into one reused buffer, but each
+// payload that outlives the read is still copied into a fresh one, as many
+// bytes as the read), and Node 20's V8 (11.3) counts external memory
 // allocated since the last Mark-Compact against an old-generation limit it
 // derives from the live heap. The tunnel's live heap is small (~8 MB), so at
 // a few hundred MB/s dead read buffers waiting for the next scavenge cross

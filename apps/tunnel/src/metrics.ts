@@ -17,10 +17,7 @@
 // client the --server address, on the server the --listen address the carrier
 // came in on.
 import { collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
-import type { CommonConfig } from './config.js';
-import { liveState } from './live-page.js';
-import { StatsReporter, type CarrierBook, type GroupTotals, type Refusals, type TunnelView, type Traffic } from './stats.js';
-import { startWebServer, type WebServer } from './web.js';
+import type { CarrierBook, GroupTotals, Refusals, TunnelView, Traffic } from './stats.js';
 
 /** One registry's scrape as JSON (what AggregatorRegistry.aggregate sums). */
 export type ScrapedMetrics = Array<MetricObjectWithValues<MetricValue<string>>>;
@@ -153,20 +150,4 @@ export class TunnelMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
-}
-
-/** Starts --stats and --metrics (with the live page) as configured; returns a function that stops both. */
-export async function startObservers(config: CommonConfig, view: TunnelView, book: CarrierBook, traffic: Traffic): Promise<() => Promise<void>> {
-  const stopStats =
-    config.statsSeconds === undefined ? () => {} : new StatsReporter().start(config.statsSeconds, config.log, () => liveState(view, traffic));
-  let web: WebServer | undefined;
-  if (config.metrics !== undefined) {
-    const metrics = new TunnelMetrics(() => snapshotOf(view, book, traffic), { defaults: true, refusals: view.refusals !== undefined });
-    web = await startWebServer(config.metrics.host, config.metrics.port, { metrics, state: () => liveState(view, traffic) });
-    config.log.info(`metrics on ${web.url}metrics, live page on ${web.url}`);
-  }
-  return async () => {
-    stopStats();
-    await web?.close();
-  };
 }

@@ -27,8 +27,9 @@ import type { ServerConfig } from './config.js';
 import { DescriptorHeadroom } from './descriptors.js';
 import { limitHint } from './limits.js';
 import { describeError, type LogLevel } from './log.js';
-import { liveState } from './live-page.js';
-import { snapshotOf, startObservers, TunnelMetrics } from './metrics.js';
+import type { LiveState } from './live-page.js';
+import type { TunnelMetrics } from './metrics.js';
+import { startObservers } from './observers.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
 import { SocketReader } from './socket-reader.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
@@ -332,8 +333,12 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     book,
     traffic,
   );
-  if (worker !== undefined)
-    serveThePrimary(listeners, new TunnelMetrics(() => snapshotOf(view, book, traffic), { defaults: true, refusals: true }), view, traffic);
+  if (worker !== undefined) {
+    // Loaded here, not at start: a server without --workers does not hold prom-client.
+    const [{ TunnelMetrics, snapshotOf }, { liveState }] = await Promise.all([import('./metrics.js'), import('./live-page.js')]);
+    const metrics = new TunnelMetrics(() => snapshotOf(view, book, traffic), { defaults: true, refusals: true });
+    serveThePrimary(listeners, metrics, () => liveState(view, traffic));
+  }
 
   return {
     async stop() {
@@ -354,7 +359,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
  * A --workers worker: adopts the connections the primary routes to it, answers
  * its scrapes, and tells it when it is ready (workers.ts).
  */
-function serveThePrimary(listeners: readonly CarrierListenerHandle[], metrics: TunnelMetrics, view: TunnelView, traffic: Traffic): void {
+function serveThePrimary(listeners: readonly CarrierListenerHandle[], metrics: TunnelMetrics, state: () => LiveState): void {
   process.on('message', (message: unknown, handle: unknown) => {
     if (!isMessage(message)) return;
     if (message.mpx === 'carrier') {
@@ -364,11 +369,8 @@ function serveThePrimary(listeners: readonly CarrierListenerHandle[], metrics: T
       else listener.adopt(socket, Buffer.from(message.head, 'base64'));
     } else if (message.mpx === 'scrape') {
       const id = message.id;
-      if (!message.metrics) process.send?.({ mpx: 'scraped', id, state: liveState(view, traffic) } satisfies WorkerMessage);
-      else
-        void metrics
-          .json()
-          .then((json) => process.send?.({ mpx: 'scraped', id, metrics: json, state: liveState(view, traffic) } satisfies WorkerMessage));
+      if (!message.metrics) process.send?.({ mpx: 'scraped', id, state: state() } satisfies WorkerMessage);
+      else void metrics.json().then((json) => process.send?.({ mpx: 'scraped', id, metrics: json, state: state() } satisfies WorkerMessage));
     }
   });
   process.send?.({ mpx: 'ready' } satisfies WorkerMessage);

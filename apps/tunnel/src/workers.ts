@@ -20,7 +20,6 @@
 //   Terminate TLS in front (nginx, HAProxy) or run --workers 1.
 import cluster, { type Worker } from 'node:cluster';
 import * as net from 'node:net';
-import { AggregatorRegistry } from 'prom-client';
 import { formatAddress, hostPort } from './address.js';
 import type { ServerConfig } from './config.js';
 import { UsageError } from './errors.js';
@@ -28,7 +27,7 @@ import { describeError, type Logger } from './log.js';
 import { tcpRouteKey, workerOf, wsRouteKey, type RouteKey } from './route-key.js';
 import { waitUntil, type RunningCommand } from './shutdown.js';
 import { StatsReporter } from './stats.js';
-import { startWebServer, type WebServer } from './web.js';
+import type { WebServer } from './web.js';
 import type { LiveState } from './live-page.js';
 import type { ScrapedMetrics } from './metrics.js';
 
@@ -228,6 +227,8 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
   const stopStats = config.statsSeconds === undefined ? () => {} : new StatsReporter().start(config.statsSeconds, log, state);
   let web: WebServer | undefined;
   if (config.metrics !== undefined) {
+    // Loaded here: a primary without --metrics does not hold prom-client or the web server.
+    const [{ AggregatorRegistry }, { startWebServer }] = await Promise.all([import('prom-client'), import('./web.js')]);
     const aggregated = new AggregatorRegistry();
     web = await startWebServer(config.metrics.host, config.metrics.port, {
       metrics: {

@@ -13,6 +13,7 @@ import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
 import { nextTurn } from './clock.js';
 import { FrameType, MIN_MAX_FRAME, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
+import { LEND_READS, type LendsReads } from './transport.js';
 import { encodeFrame, encodedLength } from './encode.js';
 import { MpxError, MpxProtocolError, wireCodeName } from './errors.js';
 import { isCounted, type Frame } from './frame.js';
@@ -87,6 +88,10 @@ export class CarrierLink {
     // only hold back small frames (ACK, WINDOW) behind the peer's delayed ACK.
     const nodelay = socket as Duplex & { setNoDelay?: (noDelay: boolean) => unknown };
     if (typeof nodelay.setNoDelay === 'function') nodelay.setNoDelay(true);
+    // Reads lent by the transport (see LEND_READS) when it can; 'data' carries
+    // the rest: every read of other carriers, the bytes read before this call.
+    const lending = socket as Duplex & Partial<LendsReads>;
+    if (typeof lending[LEND_READS] === 'function') lending[LEND_READS](this.#onLent);
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
     socket.on('error', this.#onError);
@@ -263,10 +268,20 @@ export class CarrierLink {
   };
 
   #onData = (chunk: Buffer): void => {
+    this.#read(chunk, false);
+  };
+
+  /** A read lent by the transport: `chunk` is overwritten once this returns. */
+  #onLent = (chunk: Uint8Array): void => {
+    this.#read(chunk, true);
+    this.#decoder.release();
+  };
+
+  #read(chunk: Uint8Array, lent: boolean): void {
     this.#bytesIn += chunk.byteLength;
     this.#liveness.heard();
     if (this.#state === 'closed' || this.#readFailed) return;
-    this.#decoder.push(chunk);
+    this.#decoder.push(chunk, lent);
     try {
       for (;;) {
         if ((this.#state as CarrierState) === 'closed') return;
@@ -294,7 +309,7 @@ export class CarrierLink {
       }
     }
     this.#acks.schedule();
-  };
+  }
 
   #onFrame(frame: Frame): void {
     switch (frame.type) {

@@ -2,9 +2,18 @@
 //
 // A state loop (HEADER, BODY) over a queue of chunks, resuming where it stopped
 // (after websockets/ws lib/receiver.js). `consume(n)` returns a view when the
-// bytes lie in one chunk and copies only across chunk boundaries, so a DATA
-// payload that arrived in one chunk is handed out without a copy. The decoder
-// keeps views of pushed chunks: the caller must not reuse a chunk's memory.
+// bytes lie in one chunk and copies only across chunk boundaries; headers and
+// control bodies are parsed from such views and never kept.
+//
+// What outlives the read is copied out, so that the caller may read into one
+// reused buffer (a carrier read with `onread`, @mpx/transport-tcp):
+// - a chunk pushed as lent is read in place until release(), which copies its
+//   unconsumed bytes (a frame cut by the end of the read) into the decoder's
+//   own memory; each DATA payload in it is copied into a buffer of exactly its
+//   length;
+// - a DATA payload of an unlent chunk is a view of it when the payload is at
+//   least 1/PIN_RATIO of the chunk's memory, else copied: a small payload held
+//   by a slow stream never pins a whole read.
 //
 // Checks run in this order, the first failure wins (test/reference-decoder.ts
 // follows the same order):
@@ -66,6 +75,17 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 const MAX_QUEUED_CHUNKS = 64;
 const EMPTY: Uint8Array = Buffer.alloc(0);
+/**
+ * A payload stays a view of an unlent chunk when the chunk's memory is at
+ * most this many times its length; else it is copied.
+ *
+ * Rationale: honest bulk DATA frames (16 KiB payloads in libuv's 64 KiB
+ * reads) stay views, so a read is not copied twice; a small payload (an ACK's
+ * neighbour, an interactive write) held by a slow stream pins at most this
+ * many times its own size, not a 64 KiB read (the reorder buffer copies with
+ * the same rule).
+ */
+const PIN_RATIO = 4;
 
 export interface FrameDecoderOptions {
   /** Largest body length accepted (SPEC §4); a longer frame is FRAME_TOO_LARGE. */
@@ -81,6 +101,8 @@ export class FrameDecoder {
   #offset = 0;
   /** Bytes in #chunks not yet consumed. */
   #queued = 0;
+  /** A chunk pushed as lent may still be queued (see release()). */
+  #lent = false;
   #state = STATE_HEADER;
   /** Set once next() has thrown; every later call throws it again. */
   #failure: { readonly error: unknown } | undefined;
@@ -110,13 +132,29 @@ export class FrameDecoder {
     return this.#queued + (this.#state === STATE_BODY ? HEADER_SIZE : 0);
   }
 
-  /** Queues bytes; parsing happens in next(). Throws the decoder's error once it has failed. */
-  push(chunk: Uint8Array): void {
+  /**
+   * Queues bytes; parsing happens in next(). Throws the decoder's error once it has failed.
+   * `lent`: the caller reuses the chunk's memory after calling release(), and
+   * must call it before it does (the decoder reads the chunk in place until then).
+   */
+  push(chunk: Uint8Array, lent = false): void {
     if (this.#failure !== undefined) throw this.#failure.error;
     if (chunk.length === 0) return;
     this.#chunks.push(chunk);
     this.#queued += chunk.length;
+    this.#lent ||= lent;
     if (this.#chunks.length - this.#head > MAX_QUEUED_CHUNKS) this.#join();
+  }
+
+  /**
+   * Gives lent chunks back: the bytes of them not yet returned as frames are
+   * copied into the decoder's own memory (at most one frame's worth, once per
+   * read). A no-op when no lent chunk is queued.
+   */
+  release(): void {
+    if (!this.#lent) return;
+    if (this.#queued > 0) this.#join();
+    this.#lent = false;
   }
 
   /** Copies the unconsumed bytes of every queued chunk into one buffer (see MAX_QUEUED_CHUNKS). */
@@ -158,6 +196,7 @@ export class FrameDecoder {
       this.#head = 0;
       this.#queued = 0;
       this.#offset = 0;
+      this.#lent = false;
       this.#state = STATE_HEADER;
       throw err;
     }
@@ -195,12 +234,10 @@ export class FrameDecoder {
   #readBody(): Frame {
     const type = this.#type;
     if (type === FrameType.DATA) {
-      // The offset and the payload are consumed apart, so that the payload is a
-      // view whenever it alone lies within one chunk.
       const offset = u64(this.#consume(DATA_PREFIX_SIZE, this.#scratch), 0, 'DATA offset');
       const n = this.#length - DATA_PREFIX_SIZE;
       if (offset + n > MAX_U64_VALUE) throw protocol('DATA: offset + length reaches 2^53');
-      const payload = n === 0 ? EMPTY : this.#consume(n, undefined);
+      const payload = n === 0 ? EMPTY : this.#payload(n);
       const frame = {
         type: FrameType.DATA,
         streamId: this.#streamId,
@@ -283,18 +320,35 @@ export class FrameDecoder {
   }
 
   /**
-   * Takes `n` bytes (n ≥ 1, n ≤ #queued) off the queue: a view when they lie in
-   * the first chunk, else a copy into `scratch` (when given) or a new Buffer.
+   * Takes `n` bytes (n ≥ 1, n ≤ #queued, n ≤ scratch.length) off the queue: a
+   * view when they lie in the first chunk, else a copy into `scratch`.
    */
-  #consume(n: number, scratch: Buffer | undefined): Uint8Array {
-    this.#queued -= n;
+  #consume(n: number, scratch: Buffer): Uint8Array {
     const first = this.#chunks[this.#head]!;
-    if (first.length - this.#offset >= n) {
-      const view = first.subarray(this.#offset, this.#offset + n);
-      this.#advance(first, n);
-      return view;
+    if (first.length - this.#offset < n) return this.#copyInto(scratch, n);
+    return this.#view(first, n);
+  }
+
+  /** The next `n` bytes, which lie in `first` (the head chunk), as a view. */
+  #view(first: Uint8Array, n: number): Uint8Array {
+    this.#queued -= n;
+    const view = first.subarray(this.#offset, this.#offset + n);
+    this.#advance(first, n);
+    return view;
+  }
+
+  /** A DATA payload of `n` bytes (n ≥ 1, n ≤ #queued): a view or a copy of exactly its length (see PIN_RATIO). */
+  #payload(n: number): Uint8Array {
+    const first = this.#chunks[this.#head]!;
+    if (!this.#lent && first.length - this.#offset >= n && first.buffer.byteLength <= PIN_RATIO * n) {
+      return this.#view(first, n);
     }
-    const dst = scratch ?? Buffer.allocUnsafeSlow(n);
+    return this.#copyInto(Buffer.allocUnsafeSlow(n), n);
+  }
+
+  /** Moves the next `n` bytes of the queue into `dst`; returns the `n` bytes of it written. */
+  #copyInto(dst: Buffer, n: number): Uint8Array {
+    this.#queued -= n;
     let filled = 0;
     while (filled < n) {
       const chunk = this.#chunks[this.#head]!;
@@ -303,7 +357,7 @@ export class FrameDecoder {
       filled += take;
       this.#advance(chunk, take);
     }
-    return scratch === undefined ? dst : dst.subarray(0, n);
+    return n === dst.length ? dst : dst.subarray(0, n);
   }
 
   /** Moves the read position; drops a chunk once it is used up (O(1), compacting the array now and then). */

@@ -11,7 +11,7 @@ export interface DataFrame {
   readonly fin: boolean;
   /** SPEC §5.1 flag TARGET: the stream begins with a target header (§6.6). Absent: false. */
   readonly target?: boolean;
-  /** A view; the decoder does not copy payloads that sit within one chunk. */
+  /** Decoded: a copy of exactly its length, or a view of a read at most PIN_RATIO times its length (decode.ts). To send: any view. */
   readonly payload: Uint8Array;
 }
 

@@ -44,3 +44,4 @@ export { backoffDelay, WAITING_REDIAL_CAP_MS, type BackoffOptions } from './back
 export { MpxServer, SERVER_DEFAULTS, type AcceptInfo, type ServerOptions } from './server.js';
 export { MpxStream, type StreamStats } from './stream.js';
 export type * from './transport.js';
+export { LEND_READS } from './transport.js';

@@ -2,7 +2,7 @@
 // stream): what every carrier transport (@mpx/transport-tcp for tcp and tls,
 // @mpx/transport-ws for ws and wss) takes and gives, so that code above them
 // (the tunnel) programs against one interface and picks a transport by scheme.
-// Types only: the core does no I/O. The shared helpers that do (abort errors,
+// Types (and the key of one optional method): the core does no I/O. The shared helpers that do (abort errors,
 // the connect deadline, socket settings) live in @mpx/transport-tcp.
 //
 // Dial errors carry a stable `code`:
@@ -120,4 +120,24 @@ export interface Transport<
 > {
   dial(options: D): Promise<C>;
   listen(options: L, onCarrier: OnCarrier<C, I>): Promise<CarrierListener>;
+}
+
+/**
+ * A carrier that can lend its reads (TCP and TLS carriers dialled by
+ * @mpx/transport-tcp, read with `onread` into one buffer reused by every
+ * carrier of the process) has a method under this key:
+ * `carrier[LEND_READS](onChunk)` sends every later read to `onChunk` instead
+ * of the readable side, as a view that is valid only until `onChunk`
+ * returns (the next read overwrites it). Reads cannot be pushed back on:
+ * mpx never stops reading a carrier. Bytes read before the call stay on the
+ * readable side ('data'), and 'end', 'error' and 'close' come as before.
+ * A carrier without it (accepted sockets, whose Node has no `onread`;
+ * WebSocket carriers, whose library owns the reads) gives 'data' only.
+ * `Symbol.for`, so that every copy of @mpx/core in a process agrees.
+ */
+export const LEND_READS: unique symbol = Symbol.for('mpx.lendReads');
+
+/** What a carrier that lends its reads has (see LEND_READS). */
+export interface LendsReads {
+  [LEND_READS](onChunk: (chunk: Uint8Array) => void): void;
 }

@@ -6,12 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { NO_HOST, type CarrierHost } from '../src/carrier-api.js';
 import { CarrierLink, END_TIMEOUT_MS } from '../src/carrier-link.js';
 import { FrameType, NONCE_SIZE } from '../src/constants.js';
+import { LEND_READS, type LendsReads } from '../src/transport.js';
 import { encodeFrame } from '../src/encode.js';
 import type { Frame } from '../src/frame.js';
 import { ManualClock, turn } from './hardening.helpers.js';
 
-function linkOn(clock: ManualClock): { link: CarrierLink; peer: Duplex } {
+function linkOn(clock: ManualClock, lend?: (socket: Duplex) => void): { link: CarrierLink; peer: Duplex } {
   const { a, b } = createMemoryPair();
+  lend?.(a);
   b.on('error', () => {});
   // Pings and liveness are pushed far out so that only the timers under test run.
   const link = new CarrierLink(a, {
@@ -50,6 +52,33 @@ describe('CarrierLink', () => {
     await turn();
     expect(first).toHaveLength(1);
     expect(second.map((f) => f.type)).toEqual([FrameType.CHALLENGE]);
+    link.destroy();
+  });
+
+  it('parses reads lent by the carrier in place, and what it hands on survives the reuse of the read buffer', () => {
+    let lender: ((chunk: Uint8Array) => void) | undefined;
+    const { link } = linkOn(new ManualClock(), (socket) => {
+      (socket as Duplex & LendsReads)[LEND_READS] = (onChunk) => (lender = onChunk);
+    });
+    const frames: Frame[] = [];
+    link.setHost(recordingHost(frames));
+    const payload = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    const data: Frame = { type: FrameType.DATA, streamId: 1, offset: 0, syn: true, fin: false, payload };
+    const bytes = Buffer.concat([...encodeFrame(challenge()), ...encodeFrame(data)]);
+    const read = Buffer.alloc(bytes.length);
+    for (const [from, to] of [
+      [0, 30],
+      [30, 95],
+      [95, bytes.length],
+    ] as const) {
+      bytes.copy(read, 0, from, to);
+      lender?.(read.subarray(0, to - from));
+      read.fill(0xee); // the next read overwrites the buffer
+    }
+    expect(frames.map((f) => f.type)).toEqual([FrameType.CHALLENGE, FrameType.DATA]);
+    const got = frames[1] as Frame & { type: typeof FrameType.DATA };
+    expect({ streamId: got.streamId, syn: got.syn }).toEqual({ streamId: 1, syn: true });
+    expect(Buffer.from(got.payload).equals(payload)).toBe(true);
     link.destroy();
   });
 

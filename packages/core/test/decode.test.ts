@@ -1,4 +1,4 @@
-// FrameDecoder behaviour, SPEC §3–§5: incremental parsing, zero copy, limits
+// FrameDecoder behaviour, SPEC §3–§5: incremental parsing, payloads copied out of reads, limits
 // checked on the header, and every rule a receiver checks.
 import { describe, expect, it } from 'vitest';
 import { FrameType, WireCode } from '../src/constants.js';
@@ -133,21 +133,67 @@ describe('FrameDecoder: incremental parsing', () => {
   });
 });
 
-describe('FrameDecoder: payload views', () => {
-  it('returns a zero-copy payload view when the frame lies in one chunk', () => {
+describe('FrameDecoder: payloads are copied out of the read', () => {
+  it('hands out a payload that lies in one chunk in memory of its own, not a view of the chunk', () => {
     const chunk = Buffer.concat([encode({ type: FrameType.PING, opaque: 0n }), raw(0, 0, 1, `${U64_ZERO} 010203`)]);
     const [, data] = feed(new FrameDecoder({ maxFrame: MAX_FRAME }), chunk) as [Frame, DataFrame];
-    expect(data.payload.buffer).toBe(chunk.buffer);
-    expect(data.payload.byteOffset).toBe(chunk.byteOffset + 20 + 20);
-    expect(data.payload.length).toBe(3);
+    chunk.fill(0);
+    expect(Buffer.from(data.payload).toString('hex')).toBe('010203');
   });
 
-  it('returns a view when only the payload lies in one chunk, the header and offset having been split', () => {
-    const bytes = raw(0, 0, 1, `${U64_ZERO} 0102030405`);
-    const payloadChunk = Buffer.from(bytes.subarray(20));
-    const [data] = feed(new FrameDecoder({ maxFrame: MAX_FRAME }), bytes.subarray(0, 7), bytes.subarray(7, 20), payloadChunk) as [DataFrame];
-    expect(data.payload.buffer).toBe(payloadChunk.buffer);
-    expect(Buffer.from(data.payload).toString('hex')).toBe('0102030405');
+  it('gives a large payload a buffer of exactly its length, so it pins nothing else of the read', () => {
+    const payload = Buffer.alloc(5000, 0x5a);
+    const next = Buffer.alloc(50_000);
+    const chunk = Buffer.concat([
+      encode({ type: FrameType.DATA, streamId: 1, offset: 0, syn: false, fin: false, payload }),
+      encode({ type: FrameType.DATA, streamId: 1, offset: 5000, syn: false, fin: false, payload: next }),
+    ]);
+    const [data] = feed(new FrameDecoder({ maxFrame: MAX_FRAME }), chunk) as [DataFrame];
+    expect(data.payload.buffer.byteLength).toBe(5000);
+    expect(Buffer.from(data.payload).equals(payload)).toBe(true);
+  });
+
+  it('keeps a payload that fills most of an unlent chunk as a view of it (bulk reads are not copied twice)', () => {
+    const payload = Buffer.alloc(16_384, 0x33);
+    const chunk = Buffer.concat([
+      encode({ type: FrameType.DATA, streamId: 1, offset: 0, syn: false, fin: false, payload }),
+      encode({ type: FrameType.DATA, streamId: 1, offset: 16_384, syn: false, fin: false, payload }),
+    ]);
+    const frames = feed(new FrameDecoder({ maxFrame: MAX_FRAME }), chunk) as DataFrame[];
+    expect(frames.map((f) => f.payload.buffer === chunk.buffer)).toEqual([true, true]);
+  });
+
+  it('copies every payload of a lent chunk, however large its share of the chunk', () => {
+    const payload = Buffer.alloc(16_384, 0x44);
+    const read = Buffer.concat([encode({ type: FrameType.DATA, streamId: 1, offset: 0, syn: false, fin: false, payload })]);
+    const decoder = new FrameDecoder({ maxFrame: MAX_FRAME });
+    decoder.push(read, true);
+    const frame = decoder.next() as DataFrame;
+    decoder.release();
+    read.fill(0);
+    expect(frame.payload.buffer).not.toBe(read.buffer);
+    expect(Buffer.from(frame.payload).equals(payload)).toBe(true);
+  });
+
+  it('reads a lent chunk in place and keeps only the frame cut by its end, copied at release()', () => {
+    const ping = encode({ type: FrameType.PING, opaque: 7n });
+    const data = raw(0, 0, 1, `${U64_ZERO} 0102030405`);
+    const read = Buffer.alloc(64);
+    const first = Buffer.concat([ping, data.subarray(0, 23)]);
+    first.copy(read);
+    const decoder = new FrameDecoder({ maxFrame: MAX_FRAME });
+    decoder.push(read.subarray(0, first.length), true);
+    expect(decoder.next()).toMatchObject({ type: FrameType.PING, opaque: 7n });
+    expect(decoder.next()).toBeNull();
+    decoder.release();
+    read.fill(0xff); // the next read overwrites the buffer
+    data.subarray(23).copy(read);
+    decoder.push(read.subarray(0, data.length - 23), true);
+    const frame = decoder.next() as DataFrame;
+    decoder.release();
+    read.fill(0xff);
+    expect(Buffer.from(frame.payload).toString('hex')).toBe('0102030405');
+    expect(decoder.bufferedBytes).toBe(0);
   });
 
   it('copies a payload that spans chunks, and the copy survives changes to the chunks', () => {

@@ -8,9 +8,13 @@
 //                            ENOTFOUND, DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, ...)
 // Sockets are half-open capable (`allowHalfOpen: true`): after the peer's
 // end() this side still writes until it calls end() itself.
+// Unless the caller reads with its own `onread`, a dialled socket lends its
+// reads (lent-reads.ts): read into one reused buffer, handed to mpx without a
+// copy, and to the readable side as a copy for anyone else.
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { abortError, guardDial } from './dial-guard.js';
+import { lentReads } from './lent-reads.js';
 import { defaultServername, localBinding, resolveDialOptions, tlsConnectSettings, type TcpDialOptions, type TlsClientOptions } from './options.js';
 import { tuneSocket } from './sockets.js';
 
@@ -21,6 +25,12 @@ export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSo
   } catch (err) {
     return Promise.reject(err);
   }
+  if (resolved.tls === undefined) return connect(resolved, undefined);
+  // node:tls is loaded by the first TLS dial: a process with plain carriers only does not hold it.
+  return import('node:tls').then((tlsModule) => connect(resolved, tlsModule));
+}
+
+function connect(resolved: ReturnType<typeof resolveDialOptions>, tlsModule: typeof tls | undefined): Promise<net.Socket | tls.TLSSocket> {
   const { host, port, connectTimeoutMs, keepAliveMs, localAddress, signal, writableHighWaterMark, onread } = resolved;
   if (signal?.aborted === true) return Promise.reject(abortError(signal));
 
@@ -28,15 +38,21 @@ export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSo
     const t = resolved.tls;
     // writableHighWaterMark reaches the Duplex at run time; @types/node's NetConnectOpts omits it.
     const local = localBinding(localAddress);
+    const lent = onread === undefined ? lentReads() : undefined;
+    const reads = { onread: onread ?? lent?.onread };
     const plain = {
       host,
       port,
       allowHalfOpen: true,
       ...local,
       ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }),
-      ...(onread === undefined ? {} : { onread }),
+      ...reads,
     };
-    const socket = t === undefined ? net.connect(plain as net.NetConnectOpts) : tls.connect({ ...tlsOptions(host, port, t), ...local });
+    const socket =
+      t === undefined || tlsModule === undefined
+        ? net.connect(plain as net.NetConnectOpts)
+        : tlsModule.connect({ ...tlsOptions(host, port, t), ...local, ...reads });
+    lent?.install(socket);
     const readyEvent = t === undefined ? 'connect' : 'secureConnect';
     const settle = guardDial(`connect to ${host}:${port}`, connectTimeoutMs, signal, fail);
 

@@ -22,7 +22,7 @@
 //   'error' (err)   the listening socket failed after listen (e.g. EMFILE on accept).
 //               As for any EventEmitter, it throws when nobody listens.
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import type { CarrierInfo, OnCarrier } from '@mpx/core';
 import { trackConnections, type ConnectionOf } from './connections.js';
 import { CarrierListenerBase } from './listener-base.js';
@@ -75,6 +75,17 @@ export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier<net.So
   } catch (err) {
     return Promise.reject(err);
   }
+  if (options.tls === undefined) return listen(options, keepAliveMs, onCarrier, undefined);
+  // node:tls is loaded by the first TLS listener: a process with plain carriers only does not hold it.
+  return import('node:tls').then((tlsModule) => listen(options, keepAliveMs, onCarrier, tlsModule));
+}
+
+function listen(
+  options: TcpListenOptions,
+  keepAliveMs: number,
+  onCarrier: OnCarrier<net.Socket>,
+  tlsModule: typeof tls | undefined,
+): Promise<TcpCarrierListener> {
   const open = new Set<net.Socket>();
   let listener: TcpCarrierListener | undefined;
 
@@ -103,10 +114,10 @@ export function listenTcp(options: TcpListenOptions, onCarrier: OnCarrier<net.So
 
   const t = options.tls;
   let server: net.Server;
-  if (t === undefined) {
+  if (t === undefined || tlsModule === undefined) {
     server = net.createServer({ noDelay: true, allowHalfOpen: true }, accept);
   } else {
-    server = tls.createServer(
+    server = tlsModule.createServer(
       { allowHalfOpen: true, cert: t.cert, key: t.key, ca: t.ca, requestCert: t.requestCert === true, rejectUnauthorized: t.requestCert === true },
       accept,
     );

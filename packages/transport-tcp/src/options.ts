@@ -21,7 +21,10 @@ export interface TcpDialOptions extends DialOptions {
   tls?: boolean | TlsClientOptions;
   /** Plain TCP only: the socket's writable buffer size (Node's default 16 KiB). */
   writableHighWaterMark?: number;
-  /** Plain TCP only: read into this buffer and hand each read to the callback (Node's `onread`), instead of 'data' events. */
+  /**
+   * Read into this buffer and hand each read to the callback (Node's `onread`), instead of 'data' events.
+   * Without it the socket lends its reads to mpx (LEND_READS, lent-reads.ts).
+   */
   onread?: OnReadOpts;
 }
 
