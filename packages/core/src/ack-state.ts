@@ -16,9 +16,10 @@ export class AckState {
   #timer: Timer | undefined;
 
   /**
-   * `defer` batches ACKs per turn of the event loop (like cork/uncork, it is
-   * not a timer and does not read the clock): the carrier link passes the
-   * event loop's `nextTurn` (clock.ts), tests pass their own.
+   * `defer` batches ACKs per turn of the event loop (it is not a timer and
+   * does not read the clock): the carrier link passes its own end of turn,
+   * where this ACK joins the frames the turn wrote in one write; tests pass
+   * their own.
    */
   constructor(clock: Clock, send: (count: number) => boolean, defer: Defer) {
     this.#clock = clock;
@@ -52,7 +53,12 @@ export class AckState {
     }
   }
 
-  /** Acknowledges every owed frame now, if the carrier can still write; cancels what was scheduled. */
+  /**
+   * Acknowledges every owed frame now, if the carrier can still write;
+   * cancels what was scheduled. The carrier link calls it at the end of each
+   * turn in which it wrote other frames (the ACK rides along, SPEC §9), and
+   * before a CLOSE.
+   */
   readonly flush = (): void => {
     this.#deferred = false;
     this.stop();

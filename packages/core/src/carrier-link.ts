@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { AckState } from './ack-state.js';
 import { NO_HOST, type CarrierHost, type CarrierLinkOptions, type CarrierState, type CarrierStats } from './carrier-api.js';
 import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
-import { nextTurn } from './clock.js';
+import { nextTurn, type Defer } from './clock.js';
 import { FrameType, MIN_MAX_FRAME, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { LEND_READS, type LendsReads } from './transport.js';
@@ -18,6 +18,7 @@ import { encodeFrame, encodedLength } from './encode.js';
 import { MpxError, MpxProtocolError, wireCodeName } from './errors.js';
 import { isCounted, type Frame } from './frame.js';
 import { InFlight } from './in-flight.js';
+import type { SentFrame } from './sent-frames.js';
 import { Liveness } from './liveness.js';
 import { OverflowGuard } from './overflow-guard.js';
 import type { PathEstimator } from './path-estimator.js';
@@ -51,7 +52,12 @@ export class CarrierLink {
   #host: CarrierHost = NO_HOST;
   #state: CarrierState = 'handshake';
   #writeBuffer: number;
+  /** Frames written this turn wait corked until it ends (#endTurn). */
   #corked = false;
+  /** #endTurn is scheduled. */
+  #turnEnding = false;
+  /** What AckState asked to run at the end of this turn (its ACK of two or more frames). */
+  #atTurnEnd: (() => void) | undefined;
   #full = false;
   #bytesIn = 0;
   #bytesOut = 0;
@@ -71,7 +77,7 @@ export class CarrierLink {
     this.#decoder = new FrameDecoder({ maxFrame: Math.min(options.maxFrame, MIN_MAX_FRAME) });
     this.#writeBuffer = Math.max(options.writeBuffer, socket.writableHighWaterMark);
     this.#overflow = new OverflowGuard(this.#writeBuffer);
-    this.#acks = new AckState(options.clock, this.#sendAck, nextTurn);
+    this.#acks = new AckState(options.clock, this.#sendAck, this.#deferToTurnEnd);
     this.#liveness = new Liveness(options.clock, options, this.#inFlight.estimator, {
       isOpen: () => this.#state === 'open',
       oldestUnackedAt: () => this.#inFlight.oldestSentAt(),
@@ -143,29 +149,31 @@ export class CarrierLink {
   }
 
   /**
-   * Writes one frame. Writes within one tick are corked together so that a
-   * header and its payload (and neighbouring frames) leave in one writev,
-   * never concatenated into a new buffer. Returns false when the carrier is now full.
+   * Writes one frame. Writes within one turn of the event loop are corked
+   * together and leave in one writev when the turn's I/O callbacks are done
+   * (#endTurn), with the ACK owed on this carrier: a header and its payload,
+   * and the frames of every callback of the turn (the answers to fifty
+   * clients' requests), never concatenated into a new buffer. `order`: the
+   * frame's place in the session's send order (SentFrame). Returns false when
+   * the carrier is now full.
    */
-  send(frame: Frame): boolean {
+  send(frame: Frame, order?: number): boolean {
     if (this.#state === 'closed') return false;
     if (this.#socket.destroyed || this.#socket.writableEnded) {
       // The transport is going (its 'close' event may come a tick later, and
       // writing after end() would destroy it, losing the CLOSE in flight).
       // Nothing is written, but a counted frame is kept with the
       // unacknowledged ones, so that it goes out again elsewhere (SPEC §9).
-      if (isCounted(frame)) this.#inFlight.push(frame, encodedLength(frame), this.#options.clock.now());
+      if (isCounted(frame)) this.#inFlight.push(frame, encodedLength(frame), this.#options.clock.now(), order);
       this.#full = true;
       return false;
     }
-    // SPEC §9: a pending ACK rides along with whatever goes out (same write).
-    if (frame.type !== FrameType.ACK && this.#acks.owed > 0 && this.#state === 'open') this.#acks.flush();
     const chunks = encodeFrame(frame);
     const buffered = this.#socket.writableLength;
     if (!this.#corked) {
       this.#corked = true;
       this.#socket.cork();
-      process.nextTick(this.#uncork);
+      this.#endTurnSoon();
     }
     let size = 0;
     for (const chunk of chunks) {
@@ -174,7 +182,7 @@ export class CarrierLink {
     }
     this.#bytesOut += size;
     this.#framesOut++;
-    if (isCounted(frame)) this.#inFlight.push(frame, size, this.#options.clock.now());
+    if (isCounted(frame)) this.#inFlight.push(frame, size, this.#options.clock.now(), order);
     if (this.#overflow.onWrite(buffered, size)) {
       this.destroy(
         new MpxError('MPX_ERR_LIMIT_EXCEEDED', `the peer reads nothing: ${this.#socket.writableLength} bytes wait to be written`, {
@@ -188,12 +196,12 @@ export class CarrierLink {
   }
 
   /** Removes every unacknowledged frame, to be sent again elsewhere (SPEC §9). */
-  takeUnacked(): Frame[] {
+  takeUnacked(): SentFrame[] {
     return this.#inFlight.takeAll();
   }
 
   /** Up to `maxBytes` of the oldest unacknowledged frames not yet copied elsewhere. */
-  duplicateOldest(maxBytes: number): Frame[] {
+  duplicateOldest(maxBytes: number): SentFrame[] {
     return this.#inFlight.duplicateOldest(maxBytes);
   }
 
@@ -255,7 +263,32 @@ export class CarrierLink {
     if (wasFull && !this.#full) this.#host.onDrain(this);
   }
 
-  #uncork = (): void => {
+  #endTurnSoon(): void {
+    if (this.#turnEnding) return;
+    this.#turnEnding = true;
+    nextTurn(this.#endTurn);
+  }
+
+  /** AckState's Defer: its ACK is written at the end of this turn, with the turn's other frames. */
+  #deferToTurnEnd: Defer = (fn) => {
+    this.#atTurnEnd = fn;
+    this.#endTurnSoon();
+  };
+
+  /**
+   * The turn's I/O callbacks are done: the ACK due (AckState) or owed (it
+   * rides along with what this turn wrote, SPEC §9) joins the corked frames,
+   * and they leave in one write. Rationale: uncorking at process.nextTick
+   * instead would write once per I/O callback (Node runs the tick queue
+   * after each), one system call per request with many clients.
+   */
+  #endTurn = (): void => {
+    const due = this.#atTurnEnd;
+    this.#atTurnEnd = undefined;
+    if (due !== undefined) due();
+    else if (this.#corked) this.#acks.flush();
+    this.#turnEnding = false;
+    if (!this.#corked) return;
     this.#corked = false;
     this.#socket.uncork();
   };

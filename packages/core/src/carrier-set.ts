@@ -5,12 +5,12 @@
 // clock; the session reacts to what these verbs return.
 import type { CarrierLink, CarrierStats } from './carrier-link.js';
 import type { Clock, Timer } from './clock.js';
-import type { Frame } from './frame.js';
 import { WireCode } from './constants.js';
 import { DataCarriers } from './data-carriers.js';
 import { laggingCarriers } from './lag.js';
 import { WeightedPicker } from './scheduler.js';
 import type { FrameSink } from './send-loop.js';
+import type { SentFrame } from './sent-frames.js';
 
 /** Bytes copied off a lagging carrier at a time. */
 const LAG_COPY_BYTES = 256 * 1024;
@@ -64,7 +64,7 @@ export class CarrierSet implements FrameSink {
    * A carrier is gone. Returns what the peer did not acknowledge on it, to
    * send again elsewhere (SPEC §9).
    */
-  remove(link: CarrierLink): Frame[] {
+  remove(link: CarrierLink): SentFrame[] {
     this.#carriers.delete(link);
     if (this.#picker.has(link)) this.#picker.remove(link);
     this.#data.remove(link);
@@ -74,9 +74,9 @@ export class CarrierSet implements FrameSink {
   }
 
   /** SPEC §8, head-of-line relief: copies of lagging carriers' oldest frames, to send on the others. */
-  lagCopies(): Frame[] {
+  lagCopies(): SentFrame[] {
     if (this.#carriers.size < 2) return [];
-    const copies: Frame[] = [];
+    const copies: SentFrame[] = [];
     for (const link of laggingCarriers(this.#carriers, this.#clock.now())) {
       const frames = link.duplicateOldest(LAG_COPY_BYTES);
       link.retransmits += frames.length;

@@ -3,7 +3,7 @@
 // times come from the caller.
 import type { Frame } from './frame.js';
 import { PathEstimator } from './path-estimator.js';
-import { SentFrames } from './sent-frames.js';
+import { SentFrames, type SentFrame } from './sent-frames.js';
 
 /** Unacked bytes above which a carrier counts as busy for rate sampling. */
 const MIN_BUSY_BYTES = 64 * 1024;
@@ -22,9 +22,9 @@ export class InFlight {
     return this.#sent.oldestSentAt();
   }
 
-  /** A counted frame of `size` encoded bytes went out (or is kept to go out again elsewhere). */
-  push(frame: Frame, size: number, now: number): void {
-    this.#sent.push(frame, size, now);
+  /** A counted frame of `size` encoded bytes went out (or is kept to go out again elsewhere); `order`: see SentFrame. */
+  push(frame: Frame, size: number, now: number, order?: number): void {
+    this.#sent.push(frame, size, now, order);
   }
 
   /** SPEC §9: the peer acknowledged `count` counted frames in all; feeds the path estimate. */
@@ -43,12 +43,12 @@ export class InFlight {
   }
 
   /** Removes every unacknowledged frame, to be sent again elsewhere (SPEC §9). */
-  takeAll(): Frame[] {
+  takeAll(): SentFrame[] {
     return this.#sent.takeAll();
   }
 
   /** Up to `maxBytes` of the oldest unacknowledged frames not yet copied elsewhere. */
-  duplicateOldest(maxBytes: number): Frame[] {
+  duplicateOldest(maxBytes: number): SentFrame[] {
     return this.#sent.duplicateOldest(maxBytes);
   }
 }

@@ -10,6 +10,7 @@ import type { CarrierLink } from './carrier-link.js';
 import { SendCredit } from './flow-control.js';
 import type { Frame, ResetFrame } from './frame.js';
 import { RoundRobin } from './round-robin.js';
+import type { SentFrame } from './sent-frames.js';
 import type { MpxStream } from './stream.js';
 
 /** Encoded size of a frame header with its fields, as the picker charges it. */
@@ -42,9 +43,8 @@ export class SendLoop {
   readonly #control: ResetFrame[] = [];
   readonly #windowUpdates = new Map<number, number>();
   /** SPEC §9: frames to send again (from a lost carrier, or copies of lagging ones), in original send order. */
-  #retransmit: Frame[] = [];
-  /** SPEC §9: each frame's place in the order this session first sent frames, kept across retransmissions. */
-  readonly #sendOrder = new WeakMap<Frame, number>();
+  #retransmit: SentFrame[] = [];
+  /** SPEC §9: the place of the next new frame in the order this session sends frames (kept by SentFrame across retransmissions). */
   #nextSendOrder = 0;
   #retransmitHead = 0;
   #retransmitBytes = 0;
@@ -145,15 +145,14 @@ export class SendLoop {
    * a time; sent again carrier by carrier, the receiver could deliver nothing
    * in order until the last carrier's frames arrived.
    */
-  retransmit(frames: readonly Frame[]): void {
+  retransmit(frames: readonly SentFrame[]): void {
     if (frames.length === 0 || this.#closed) return;
     const waiting = this.#retransmit.slice(this.#retransmitHead);
     for (const f of frames) {
       waiting.push(f);
-      this.#retransmitBytes += frameSize(f);
+      this.#retransmitBytes += frameSize(f.frame);
     }
-    const order = (f: Frame): number => this.#sendOrder.get(f) ?? Number.POSITIVE_INFINITY;
-    waiting.sort((a, b) => order(a) - order(b) || 0);
+    waiting.sort((a, b) => a.order - b.order || 0);
     this.#retransmit = waiting;
     this.#retransmitHead = 0;
     this.schedule();
@@ -204,7 +203,7 @@ export class SendLoop {
       const frame = stream.takeFrame(n);
       this.#sendSession.charge(n);
       this.#bytesSent += n;
-      this.#write(link, frame);
+      this.#write(link, frame, this.#nextSendOrder++);
       if (stream.nextPayload(this.#sendSession.available, this.#maxPayload) >= 0) this.#dataQueue.push(stream);
       else if (stream.blockedOnSession(this.#sendSession.available)) this.#sessionBlocked.add(stream);
     }
@@ -212,7 +211,7 @@ export class SendLoop {
 
   /** Sends one frame again (SPEC §9); false when no carrier can take it now. */
   #sendRetransmit(): boolean {
-    const frame = this.#retransmit[this.#retransmitHead] as Frame;
+    const { frame, order } = this.#retransmit[this.#retransmitHead] as SentFrame;
     const size = frameSize(frame);
     const link = frame.type === FrameType.DATA ? this.#sink.pickData(size) : this.#sink.pick(size);
     if (link === undefined) return false;
@@ -223,7 +222,7 @@ export class SendLoop {
       this.#retransmitHead = 0;
     }
     this.#retransmitted++;
-    this.#write(link, frame);
+    this.#write(link, frame, order);
     return true;
   }
 
@@ -233,20 +232,19 @@ export class SendLoop {
     if (link === undefined) return false;
     const reset = this.#control.shift();
     if (reset !== undefined) {
-      this.#write(link, reset);
+      this.#write(link, reset, this.#nextSendOrder++);
       return true;
     }
     for (const [streamId, maxOffset] of this.#windowUpdates) {
       this.#windowUpdates.delete(streamId);
-      this.#write(link, { type: FrameType.WINDOW, streamId, maxOffset });
+      this.#write(link, { type: FrameType.WINDOW, streamId, maxOffset }, this.#nextSendOrder++);
       break;
     }
     return true;
   }
 
-  #write(link: CarrierLink, frame: Frame): void {
+  #write(link: CarrierLink, frame: Frame, order: number): void {
     this.#framesSent++;
-    if (!this.#sendOrder.has(frame)) this.#sendOrder.set(frame, this.#nextSendOrder++);
-    link.send(frame);
+    link.send(frame, order);
   }
 }

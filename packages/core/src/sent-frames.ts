@@ -4,8 +4,21 @@ import { WireCode } from './constants.js';
 import { MpxProtocolError } from './errors.js';
 import type { Frame } from './frame.js';
 
-interface Entry {
+/**
+ * A counted frame kept until acknowledged, with its place in the order the
+ * session first sent frames (SPEC §9: frames sent again keep that order,
+ * whichever carriers they were on). The send loop numbers frames; a frame
+ * sent again keeps its number.
+ */
+export interface SentFrame {
   readonly frame: Frame;
+  readonly order: number;
+}
+
+/** The order of a counted frame sent outside the send loop: after every numbered one. */
+export const UNORDERED = Number.POSITIVE_INFINITY;
+
+interface Entry extends SentFrame {
   readonly size: number;
   readonly sentAt: number;
   /** A copy already went out on another carrier (SPEC §8, head-of-line relief). */
@@ -28,8 +41,8 @@ export class SentFrames {
     return this.#sent - this.#acked;
   }
 
-  push(frame: Frame, size: number, now: number): void {
-    this.#entries.push({ frame, size, sentAt: now, duplicated: false });
+  push(frame: Frame, size: number, now: number, order: number = UNORDERED): void {
+    this.#entries.push({ frame, order, size, sentAt: now, duplicated: false });
     this.#sent++;
     this.#bytes += size;
   }
@@ -69,9 +82,8 @@ export class SentFrames {
   }
 
   /** Removes and returns every unacknowledged frame, oldest first (the carrier is gone). */
-  takeAll(): Frame[] {
-    const frames: Frame[] = [];
-    for (let i = this.#head; i < this.#entries.length; i++) frames.push((this.#entries[i] as Entry).frame);
+  takeAll(): SentFrame[] {
+    const frames: SentFrame[] = this.#entries.slice(this.#head);
     this.#entries = [];
     this.#head = 0;
     this.#bytes = 0;
@@ -83,14 +95,14 @@ export class SentFrames {
    * Returns up to `maxBytes` of the oldest unacknowledged frames that were not
    * duplicated yet, and marks them: copies to send on another carrier.
    */
-  duplicateOldest(maxBytes: number): Frame[] {
-    const frames: Frame[] = [];
+  duplicateOldest(maxBytes: number): SentFrame[] {
+    const frames: SentFrame[] = [];
     let bytes = 0;
     for (let i = this.#head; i < this.#entries.length && bytes < maxBytes; i++) {
       const entry = this.#entries[i] as Entry;
       if (entry.duplicated) continue;
       entry.duplicated = true;
-      frames.push(entry.frame);
+      frames.push(entry);
       bytes += entry.size;
     }
     return frames;

@@ -121,10 +121,14 @@ export class StreamSender {
     const first = this.#queue[this.#queueHead] as Uint8Array;
     let out: Uint8Array;
     if (first.byteLength >= n) {
-      // Zero-copy in the common case: a view of the writer's buffer.
-      out = first.subarray(0, n);
-      if (first.byteLength === n) this.#queue[this.#queueHead++] = EMPTY;
-      else this.#queue[this.#queueHead] = first.subarray(n);
+      // Zero-copy in the common case: the writer's buffer itself, or a view of it.
+      if (first.byteLength === n) {
+        out = first;
+        this.#queue[this.#queueHead++] = EMPTY;
+      } else {
+        out = first.subarray(0, n);
+        this.#queue[this.#queueHead] = first.subarray(n);
+      }
     } else {
       out = Buffer.allocUnsafe(n);
       let filled = 0;

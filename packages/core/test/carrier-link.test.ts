@@ -1,22 +1,27 @@
 // The carrier link's I/O shell over an in-memory pair: the explicit handoff
 // from one host to the next, and its end timer on the injected clock.
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { createMemoryPair } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { NO_HOST, type CarrierHost } from '../src/carrier-api.js';
 import { CarrierLink, END_TIMEOUT_MS } from '../src/carrier-link.js';
 import { FrameType, NONCE_SIZE } from '../src/constants.js';
+import { FrameDecoder } from '../src/decode.js';
 import { LEND_READS, type LendsReads } from '../src/transport.js';
 import { encodeFrame } from '../src/encode.js';
 import type { Frame } from '../src/frame.js';
-import { ManualClock, turn } from './hardening.helpers.js';
+import { ManualClock, dataBytes, turn } from './hardening.helpers.js';
 
 function linkOn(clock: ManualClock, lend?: (socket: Duplex) => void): { link: CarrierLink; peer: Duplex } {
   const { a, b } = createMemoryPair();
   lend?.(a);
   b.on('error', () => {});
+  return { link: linkOver(a, clock), peer: b };
+}
+
+function linkOver(socket: Duplex, clock: ManualClock): CarrierLink {
   // Pings and liveness are pushed far out so that only the timers under test run.
-  const link = new CarrierLink(a, {
+  return new CarrierLink(socket, {
     maxFrame: 65536,
     writeBuffer: 65536,
     maxInFlight: 1 << 24,
@@ -24,7 +29,30 @@ function linkOn(clock: ManualClock, lend?: (socket: Duplex) => void): { link: Ca
     deadAfterMs: 7_200_000,
     clock,
   });
-  return { link, peer: b };
+}
+
+/** A socket that records each write it is given (a writev of corked chunks counts as one) as the frames in it. */
+function recordingSocket(): { socket: Duplex; writes: Frame[][] } {
+  const writes: Frame[][] = [];
+  const framesIn = (chunks: readonly Uint8Array[]): Frame[] => {
+    const decoder = new FrameDecoder({ maxFrame: 65536 });
+    for (const c of chunks) decoder.push(c);
+    const frames: Frame[] = [];
+    for (let f = decoder.next(); f !== null; f = decoder.next()) frames.push(f);
+    return frames;
+  };
+  const socket = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, callback) {
+      writes.push(framesIn([chunk]));
+      callback();
+    },
+    writev(chunks, callback) {
+      writes.push(framesIn(chunks.map((c) => c.chunk as Buffer)));
+      callback();
+    },
+  });
+  return { socket, writes };
 }
 
 function recordingHost(frames: Frame[], closes: unknown[] = []): CarrierHost {
@@ -99,5 +127,32 @@ describe('CarrierLink', () => {
     expect(link.state).toBe('closed');
     expect(closes).toEqual([undefined]);
     expect(clock.pending).toBe(0);
+  });
+
+  it('writes the frames of one turn, sent from separate ticks, in one write, with the owed ACK after them (SPEC §9)', async () => {
+    const clock = new ManualClock();
+    const { socket, writes } = recordingSocket();
+    const link = linkOver(socket, clock);
+    link.setHost(recordingHost([]));
+    link.open();
+    // A lone counted frame arrives: its ACK waits for company (or MAX_ACK_DELAY_MS).
+    socket.push(dataBytes(1, 0, Buffer.from('request'), 0x01));
+    await turn();
+    expect(writes).toEqual([]);
+    const timers = clock.pending;
+    link.send({ type: FrameType.WINDOW, streamId: 1, maxOffset: 100 });
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    link.send({ type: FrameType.WINDOW, streamId: 3, maxOffset: 200 });
+    expect(writes).toEqual([]);
+    await turn();
+    expect(writes).toEqual([
+      [
+        { type: FrameType.WINDOW, streamId: 1, maxOffset: 100 },
+        { type: FrameType.WINDOW, streamId: 3, maxOffset: 200 },
+        { type: FrameType.ACK, count: 1 },
+      ],
+    ]);
+    expect(clock.pending).toBe(timers - 1); // the ACK's delay timer went with it
+    link.destroy();
   });
 });

@@ -5,11 +5,19 @@ import type { CarrierLink } from '../src/carrier-link.js';
 import { FrameType } from '../src/constants.js';
 import type { Frame } from '../src/frame.js';
 import { SendLoop, type FrameSink } from '../src/send-loop.js';
+import type { SentFrame } from '../src/sent-frames.js';
 
-/** A carrier that records what it is given. */
-function recorder(): { link: CarrierLink; frames: Frame[] } {
-  const frames: Frame[] = [];
-  return { link: { send: (f: Frame) => (frames.push(f), true) } as unknown as CarrierLink, frames };
+/** A carrier that records what it is given, as its in-flight record keeps it. */
+function recorder(): { link: CarrierLink; sent: SentFrame[]; frames: Frame[] } {
+  const sent: SentFrame[] = [];
+  const link = { send: (frame: Frame, order: number) => (sent.push({ frame, order }), true) } as unknown as CarrierLink;
+  return {
+    link,
+    sent,
+    get frames() {
+      return sent.map((s) => s.frame);
+    },
+  };
 }
 
 /** A sink whose carrier is `current.link` (none while undefined). */
@@ -34,8 +42,8 @@ describe('SendLoop, retransmission order (SPEC §9)', () => {
     expect(a.frames.map((f) => (f.type === FrameType.WINDOW ? f.streamId : -1))).toEqual([1, 3, 5]);
     // Both are lost: a's frames are handed over first, then b's; no carrier meanwhile.
     current.link = undefined;
-    loop.retransmit(a.frames);
-    loop.retransmit(b.frames);
+    loop.retransmit(a.sent);
+    loop.retransmit(b.sent);
     const c = recorder();
     current.link = c.link;
     loop.schedule();

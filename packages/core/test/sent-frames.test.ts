@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FrameType } from '../src/constants.js';
 import type { Frame } from '../src/frame.js';
-import { SentFrames } from '../src/sent-frames.js';
+import { SentFrames, UNORDERED } from '../src/sent-frames.js';
 
 const win = (n: number): Frame => ({ type: FrameType.WINDOW, streamId: 1, maxOffset: n });
 
@@ -29,7 +29,7 @@ describe('SentFrames (SPEC §9, sender side)', () => {
     const q = new SentFrames();
     for (let i = 0; i < 5; i++) q.push(win(i), 20, i);
     q.ack(2);
-    expect(q.takeAll()).toEqual([win(2), win(3), win(4)]);
+    expect(q.takeAll().map((s) => s.frame)).toEqual([win(2), win(3), win(4)]);
     expect(q.bytes).toBe(0);
     expect(q.oldestSentAt()).toBeUndefined();
   });
@@ -37,9 +37,18 @@ describe('SentFrames (SPEC §9, sender side)', () => {
   it('copies the oldest frames once each for head-of-line relief', () => {
     const q = new SentFrames();
     for (let i = 0; i < 4; i++) q.push(win(i), 100, i);
-    expect(q.duplicateOldest(150)).toEqual([win(0), win(1)]);
-    expect(q.duplicateOldest(1000)).toEqual([win(2), win(3)]);
+    expect(q.duplicateOldest(150).map((s) => s.frame)).toEqual([win(0), win(1)]);
+    expect(q.duplicateOldest(1000).map((s) => s.frame)).toEqual([win(2), win(3)]);
     expect(q.duplicateOldest(1000)).toEqual([]);
     expect(q.pending).toBe(4); // copies do not count as acknowledged
+  });
+
+  it('hands frames over with the send order they were given, for retransmission in that order', () => {
+    const q = new SentFrames();
+    q.push(win(0), 20, 0, 7);
+    q.push(win(1), 20, 1, 3);
+    q.push(win(2), 20, 2);
+    expect(q.duplicateOldest(20)).toEqual([expect.objectContaining({ frame: win(0), order: 7 })]);
+    expect(q.takeAll().map((s) => s.order)).toEqual([7, 3, UNORDERED]);
   });
 });

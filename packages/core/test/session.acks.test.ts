@@ -64,7 +64,7 @@ describe('ACK timing (SPEC §9)', () => {
     server.close();
   });
 
-  it('sends a pending ACK along with the next frame, just before it', async () => {
+  it('sends a pending ACK along with the next frame, after the frames of that turn', async () => {
     const clock = new ManualClock();
     const server = serverWith(clock, (s) => s.pipe(s));
     const { peer } = await joinedRawPeer(server);
@@ -72,7 +72,7 @@ describe('ACK timing (SPEC §9)', () => {
     const echo = await peer.waitFor((f): f is DataFrame => f.type === FrameType.DATA);
     expect(Buffer.from(echo.payload).toString()).toBe('echo me');
     const afterHandshake = peer.frames.filter((f) => f.type !== FrameType.CHALLENGE && f.type !== FrameType.WELCOME);
-    expect(afterHandshake.slice(0, 2).map((f) => f.type)).toEqual([FrameType.ACK, FrameType.DATA]);
+    expect(afterHandshake.slice(0, 2).map((f) => f.type)).toEqual([FrameType.DATA, FrameType.ACK]);
     expect(framesOf(peer, FrameType.ACK)).toEqual([{ type: FrameType.ACK, count: 1 }]);
     // Nothing is left to acknowledge: the delay timer was cleared with it.
     clock.advance(MAX_ACK_DELAY_MS);

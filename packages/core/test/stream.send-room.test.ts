@@ -32,7 +32,7 @@ describe('MpxStream.sendRoom', () => {
     s.write(Buffer.alloc(1));
     expect(s.writableLength).toBe(1);
     expect(s.sendRoom).toBe(0);
-    expect(peer).toHaveLength(1);
+    await eventually(() => peer.length === 1);
     h.close();
   });
 });
