@@ -94,7 +94,8 @@ describe('session: streams whose peer never reads', () => {
     // session credit is spent (with credit left, queued bytes would go out,
     // and a writer with room would not wait).
     await eventually(
-      () => serverStreams.length === STREAMS && received() >= SESSION_WINDOW && serverStreams.every((s) => s.writableNeedDrain) && sent() === received(),
+      () =>
+        serverStreams.length === STREAMS && received() >= SESSION_WINDOW && serverStreams.every((s) => s.writableNeedDrain) && sent() === received(),
     );
 
     // What the server's streams hold: their queues, together at most the
