@@ -1,7 +1,8 @@
 // MpxStream.sendRoom (SPEC §7.4): how much write() takes before it pushes
 // back, so that a writer reading a socket can size its reads by it.
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { SEND_AHEAD, type MpxStream } from '../src/stream.js';
+import { RESUME_ROOM, SEND_AHEAD, type MpxStream } from '../src/stream.js';
 import { connect, eventually } from './harness.js';
 
 const KiB = 1024;
@@ -48,11 +49,14 @@ describe('MpxStream.sendRoom', () => {
     // Written in one go (the send loop runs later, in a microtask): it fills the room and pushes back.
     expect(a.write(Buffer.alloc(SEND_AHEAD))).toBe(false);
     expect(a.sendRoom).toBe(0);
+    // The held writer goes on once its queue is empty or a quarter of SEND_AHEAD is free again.
+    const drained = once(a, 'drain').then(() => a.queuedBytes === 0 || a.sendRoom >= RESUME_ROOM);
     // Another stream still takes its streamSendBuffer, and no more.
     expect(b.sendRoom).toBe(SEND_BUFFER);
     expect(b.write(Buffer.alloc(SEND_BUFFER))).toBe(false);
     expect(b.sendRoom).toBe(0);
     // Once the bytes have gone to a carrier, the room is back (b's credit is still larger).
+    expect(await drained).toBe(true);
     await eventually(() => a.queuedBytes + b.queuedBytes === 0);
     expect(b.sendRoom).toBe(SEND_AHEAD);
     h.close();
