@@ -198,8 +198,8 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     stream.on('error', (err: Error) => log.debug(`stream ${name}: ${describeError(err)}`));
     stream.once('close', onEarlyStreamClose);
     // Target bytes are read into a reused buffer, each read sized to what the
-    // stream takes, and stop as soon as it pushes back (socket-reader.ts):
-    // beyond its credit a stream costs its send queue plus one 16 KiB read,
+    // stream takes (its sendRoom, SPEC §7.4), and stop in the write that
+    // fills it (socket-reader.ts): a stream without room holds nothing more,
     // however much the target sends.
     const reader = new SocketReader(() => stream.sendRoom);
     const dial = {

@@ -3,12 +3,13 @@
 // pipe(). Two costs of pipe() go away:
 // - memory per stream: libuv reads up to 64 KiB at a time into a fresh
 //   buffer, and a paused socket still holds one more read, so a stream whose
-//   peer never reads cost its send queue (SPEC §7.4, 16 KiB) plus two such
-//   reads, ~140 KB. Here a read is sized to what the stream takes before it
-//   pushes back (its credit, or what is left of its queue), READ_SIZE when
-//   that is less, and reading stops in the same call in which the stream
-//   pushes back (returning false from the callback stops the handle at
-//   once): beyond its credit, the stream's queue plus one READ_SIZE read.
+//   peer never reads cost its send queue plus two such reads, ~140 KB. Here
+//   a read is sized to what the stream takes before it pushes back (its
+//   `sendRoom`: its credit, at most the session credit not yet spoken for,
+//   SPEC §7.4), and the stream pushes back in the same write that fills it,
+//   which stops the socket at once (returning false from the callback): a
+//   stream without credit holds nothing read beyond it, and the bytes stay
+//   in the kernel's socket buffer, not in the process.
 // - a 64 KiB allocation per read: the copy is exactly as long as the read.
 //
 // One buffer serves every reader of the process: libuv calls the callback
@@ -18,13 +19,14 @@ import type { OnReadOpts } from 'node:net';
 import type { Writable } from 'node:stream';
 
 /**
- * Smallest read, bytes, taken even when the destination has no room left.
- * Rationale: the stream's send queue (streamSendBuffer, 16 KiB by default)
- * and a DATA frame's payload are this size; libuv's 64 KiB reads, taken
- * whatever the room, are what made a never-reading peer cost ~140 KB per
- * stream.
+ * Smallest read, bytes. A read is sized to the destination's room, but the
+ * room can fall to 0 between the write that left some and the next read
+ * (other streams' queues took the session credit left); libuv cannot read 0
+ * bytes, so such a read takes this much beyond the room. Rationale: small
+ * next to what a stream's objects cost (a few KB), and never a read of a
+ * few bytes.
  */
-export const READ_SIZE = 16 * 1024;
+export const MIN_READ = 1024;
 /** Largest read, bytes, when the destination says it takes that much (libuv's own read size). */
 export const MAX_READ = 64 * 1024;
 
@@ -49,11 +51,11 @@ export class SocketReader {
 
   /**
    * `room`: bytes the destination takes before it pushes back (an mpx
-   * stream's `sendRoom`); each read is sized to it, between READ_SIZE and
-   * the buffer's length. Without it every read is READ_SIZE at most.
+   * stream's `sendRoom`); each read is sized to it, between MIN_READ and
+   * the buffer's length. Without it every read is MIN_READ.
    */
   constructor(room: () => number = () => 0, buffer: Uint8Array = shared) {
-    const size = (): number => Math.min(buffer.byteLength, Math.max(READ_SIZE, room()));
+    const size = (): number => Math.min(buffer.byteLength, Math.max(MIN_READ, room()));
     this.onread = { buffer: () => buffer.subarray(0, size()), callback: (n, buf) => this.#onRead(n, buf) };
   }
 

@@ -78,6 +78,26 @@ describe('splice', () => {
     expect(far.a.destroyed).toBe(true);
   });
 
+  it('starts a source that was paused before (a proxy handshake read from it), as pipe() does', async () => {
+    const source = new PassThrough();
+    source.pause();
+    source.write('after the handshake');
+    const chunks: string[] = [];
+    const sink = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk.toString());
+        cb();
+      },
+    });
+    const done = splice(source, sink);
+    source.end();
+    await once(sink, 'finish');
+    expect(chunks.join('')).toBe('after the handshake');
+    sink.destroy();
+    await done;
+  });
+
   it('hands chunks read within one tick to the other side in one write', async () => {
     const source = new PassThrough();
     const writes: number[] = [];

@@ -53,15 +53,15 @@ export const SESSION_BOUNDS = {
     description: 'largest DATA payload sent (striping granularity)',
   },
   maxStreams: { min: 1, max: MAX_COUNT, default: 65536, unit: 'count', description: 'open peer-initiated streams allowed at once' },
-  // Rationale: one payload. A peer that stops granting credit then makes a
-  // stream hold this plus the writer's last chunk; while credit lasts, the
-  // queue may grow past it (SPEC §7.4), so bulk transfers keep their speed.
+  // Rationale: one payload. A stream holds at most this plus the writer's
+  // last chunk once the session's queues together reach SEND_AHEAD, and
+  // never more than the session's credit covers (SPEC §7.4).
   streamSendBuffer: {
     min: 0,
     max: MAX_BYTES,
     default: 16 * 1024,
     unit: 'bytes',
-    description: "bytes a stream queues beyond the peer's credit before write() returns false",
+    description: "bytes a stream queues beyond its own credit, or once the session's queues reach 1 MiB, before write() returns false",
   },
   carrierWriteBuffer: {
     min: 1024,

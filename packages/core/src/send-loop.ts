@@ -80,9 +80,14 @@ export class SendLoop {
     return this.#control.length;
   }
 
-  /** True while the session's send credit covers every stream's queue (SPEC §7.4). */
-  get queuesCovered(): boolean {
-    return this.#streamsQueued <= this.#sendSession.available;
+  /** SPEC §7.4: the session's send credit not yet spoken for by the streams' queues (negative when they exceed it). */
+  get queueHeadroom(): number {
+    return this.#sendSession.available - this.#streamsQueued;
+  }
+
+  /** Bytes queued on all streams, waiting to be framed (SPEC §7.4). */
+  get streamsQueued(): number {
+    return this.#streamsQueued;
   }
 
   queueChanged(delta: number): void {

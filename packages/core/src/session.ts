@@ -87,8 +87,11 @@ export class Session extends EventEmitter {
       streamSendBuffer: options.streamSendBuffer,
       reorderGaps: this.reorderGaps,
       receiveLedger: this.#receive,
-      get queuesCovered(): boolean {
-        return sender.queuesCovered;
+      get queueHeadroom(): number {
+        return sender.queueHeadroom;
+      },
+      get queuedTotal(): number {
+        return sender.streamsQueued;
       },
       queueChanged: (delta) => sender.queueChanged(delta),
       wakeSender: (stream) => sender.wake(stream),

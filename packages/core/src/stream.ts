@@ -17,8 +17,10 @@ export interface StreamHost {
   readonly reorderGaps: GapBudget;
   /** The session's receive accounting (SPEC §7.2). */
   readonly receiveLedger: ReceiveLedger;
-  /** True while the session's send credit covers every stream's queue (SPEC §7.4). */
-  readonly queuesCovered: boolean;
+  /** SPEC §7.4: the session's send credit not yet spoken for by the streams' queues (negative when they exceed it). */
+  readonly queueHeadroom: number;
+  /** SPEC §7.4: bytes queued on all the session's streams. */
+  readonly queuedTotal: number;
   /** The bytes queued on this stream changed by `delta`. */
   queueChanged(delta: number): void;
   /** The stream has something to send (data, SYN or FIN). */
@@ -117,14 +119,18 @@ export class MpxStream extends Duplex {
 
   /**
    * Bytes write() takes now before it pushes back (SPEC §7.4): what is left
-   * of streamSendBuffer, or of the peer's credit while the session's credit
-   * covers every queue. A writer that reads a socket sizes its reads by it.
+   * of the stream's credit (or of streamSendBuffer, when that is more), at
+   * most the session credit not yet spoken for by the queues of all streams,
+   * and past streamSendBuffer only while all queues together stay below
+   * SEND_AHEAD. 0 exactly when write() pushes back. A writer that reads a
+   * socket sizes its reads by it.
    */
   get sendRoom(): number {
+    const host = this.#host;
     const queued = this.#tx.queued;
-    const buffer = this.#host.streamSendBuffer - queued;
-    const credit = this.#host.queuesCovered ? this.#tx.creditAvailable - queued : 0;
-    return Math.max(0, buffer, credit);
+    const credit = Math.min(Math.max(host.streamSendBuffer, this.#tx.creditAvailable) - queued, host.queueHeadroom);
+    const ahead = Math.max(host.streamSendBuffer - queued, SEND_AHEAD - host.queuedTotal);
+    return Math.max(0, Math.min(credit, ahead));
   }
 
   /** A RESET was sent (or queued) for this stream (SPEC §6.4). */
@@ -206,8 +212,9 @@ export class MpxStream extends Duplex {
     return finalSize;
   }
 
+  /** A held writer goes on once its queue is empty or the room is back to RESUME_ROOM (SPEC §7.4). */
   #releaseWriter(): void {
-    if (this.#writeCallback !== null && this.#mayTakeMore()) {
+    if (this.#writeCallback !== null && (this.#tx.queued === 0 || this.sendRoom >= RESUME_ROOM)) {
       const cb = this.#writeCallback;
       this.#writeCallback = null;
       cb();
@@ -215,15 +222,14 @@ export class MpxStream extends Duplex {
   }
 
   /**
-   * SPEC §7.4: the writer may go on while the queue fits in streamSendBuffer,
-   * or while the peer's credit covers all of it (the stream's own, and the
-   * session's not yet promised to other queues). Bytes nobody may send stay
-   * at streamSendBuffer plus the writer's last chunk.
+   * SPEC §7.4: the writer may go on while there is room (sendRoom), or when
+   * nothing is queued (so that a held writer always has bytes that credit
+   * will send, and their going out lets it go on). Every queue together stays
+   * within the session credit the peer granted, plus the writer's last chunk
+   * per stream.
    */
   #mayTakeMore(): boolean {
-    const queued = this.#tx.queued;
-    if (queued <= this.#host.streamSendBuffer) return true;
-    return queued <= this.#tx.creditAvailable && this.#host.queuesCovered;
+    return this.#tx.queued === 0 || this.sendRoom > 0;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -324,6 +330,26 @@ export class MpxStream extends Duplex {
 }
 
 /**
+ * SPEC §7.4: bytes all the streams of a session queue together, waiting for
+ * a carrier, before a stream takes more than streamSendBuffer. Rationale:
+ * bytes that credit covers but no carrier takes yet wait better in the
+ * kernel's socket buffers than in the process; 1 MiB is many milliseconds of
+ * any carrier's speed (frames already handed to carriers are not counted),
+ * where the session window (64 MiB) let a server whose peer had stopped
+ * reading hold all of it in its queues as well as in flight.
+ */
+export const SEND_AHEAD = 1024 * 1024;
+
+/**
+ * Room a held writer waits for before it goes on, unless its queue empties
+ * first. Rationale: a writer that reads a socket stops and starts the socket
+ * each time it is held (a system call each way); released as soon as one
+ * frame had left, a bulk source held at SEND_AHEAD went on for one 16 KiB
+ * read at a time. A quarter of SEND_AHEAD is four 64 KiB reads.
+ */
+export const RESUME_ROOM = SEND_AHEAD / 4;
+
+/**
  * The Readable high-water mark of a stream. Bytes in the Readable buffer have
  * had their credit returned (SPEC §7.4), so this bounds what an application
  * that stops reading holds beyond the window. Rationale: 64 KiB; 16 KiB (one
@@ -331,7 +357,12 @@ export class MpxStream extends Duplex {
  */
 export const STREAM_READ_BUFFER = 64 * 1024;
 /**
- * The Writable high-water mark: the writer sees backpressure as soon as a
- * chunk waits in the Duplex (it waits only while the stream holds it back).
+ * The Writable high-water mark, 1 byte: write() returns false as soon as a
+ * chunk waits in the Duplex, and a chunk waits only while the stream holds
+ * it back (sendRoom ran out, SPEC §7.4). Rationale: with a larger mark, a
+ * held chunk smaller than it still returned true, and a writer went on
+ * filling the Duplex's own buffer up to the mark, bytes no credit covers.
+ * A chunk the stream takes at once completes in write() itself, so 1 byte
+ * costs nothing while there is room.
  */
-export const STREAM_WRITE_BUFFER = 16 * 1024;
+export const STREAM_WRITE_BUFFER = 1;

@@ -1,7 +1,8 @@
 // MpxStream.sendRoom (SPEC §7.4): how much write() takes before it pushes
 // back, so that a writer reading a socket can size its reads by it.
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { MpxStream } from '../src/stream.js';
+import { RESUME_ROOM, SEND_AHEAD, type MpxStream } from '../src/stream.js';
 import { connect, eventually } from './harness.js';
 
 const KiB = 1024;
@@ -9,7 +10,7 @@ const STREAM_WINDOW = 64 * KiB;
 const SEND_BUFFER = 16 * KiB;
 
 describe('MpxStream.sendRoom', () => {
-  it("is the peer's credit while it lasts, then what is left of streamSendBuffer, and a write beyond it waits", async () => {
+  it("is the peer's credit while it lasts, then what is left of streamSendBuffer, and the write that fills it waits", async () => {
     const h = await connect({ server: { streamWindow: STREAM_WINDOW }, client: { streamSendBuffer: SEND_BUFFER } });
     const peer: MpxStream[] = [];
     h.serverSession.on('stream', (s: MpxStream) => peer.push(s)); // never read
@@ -17,22 +18,47 @@ describe('MpxStream.sendRoom', () => {
     s.on('error', () => {});
     expect(s.sendRoom).toBe(STREAM_WINDOW);
 
-    // A write of the whole credit is taken; once it has gone out, only streamSendBuffer is left.
-    expect(s.write(Buffer.alloc(STREAM_WINDOW))).toBe(true);
-    await eventually(() => s.stats().bytesSent === STREAM_WINDOW);
+    // A write of the whole credit is taken and fills the room, so it pushes
+    // back until it has gone out; then only streamSendBuffer is left.
+    expect(s.write(Buffer.alloc(STREAM_WINDOW))).toBe(false);
+    await eventually(() => s.stats().bytesSent === STREAM_WINDOW && s.writableLength === 0);
     expect(s.sendRoom).toBe(SEND_BUFFER);
     expect(s.write(Buffer.alloc(4 * KiB))).toBe(true);
     expect(s.queuedBytes).toBe(4 * KiB);
     expect(s.sendRoom).toBe(SEND_BUFFER - 4 * KiB);
 
-    // A write of exactly the room is taken at once; one byte more waits (its callback is held).
-    expect(s.write(Buffer.alloc(s.sendRoom))).toBe(true);
-    expect(s.writableLength).toBe(0);
-    expect(s.sendRoom).toBe(0);
-    s.write(Buffer.alloc(1));
-    expect(s.writableLength).toBe(1);
+    // A write that fills the room is queued and pushes back at once (its
+    // callback is held, as Node's Writable does at its high-water mark), so a
+    // writer that reads a socket stops with nothing read beyond the room.
+    const fill = s.sendRoom;
+    expect(s.write(Buffer.alloc(fill))).toBe(false);
+    expect(s.writableLength).toBe(fill);
+    expect(s.queuedBytes).toBe(SEND_BUFFER);
     expect(s.sendRoom).toBe(0);
     await eventually(() => peer.length === 1);
+    h.close();
+  });
+
+  it('stops past streamSendBuffer once the streams of the session queue SEND_AHEAD together, whatever the credit', async () => {
+    const h = await connect({ client: { streamSendBuffer: SEND_BUFFER } });
+    const a = h.client.openStream();
+    const b = h.client.openStream();
+    for (const s of [a, b]) s.on('error', () => {});
+    // The default windows (8 MiB a stream, 64 MiB the session) are larger than SEND_AHEAD.
+    expect(a.sendRoom).toBe(SEND_AHEAD);
+    // Written in one go (the send loop runs later, in a microtask): it fills the room and pushes back.
+    expect(a.write(Buffer.alloc(SEND_AHEAD))).toBe(false);
+    expect(a.sendRoom).toBe(0);
+    // The held writer goes on once its queue is empty or a quarter of SEND_AHEAD is free again.
+    const drained = once(a, 'drain').then(() => a.queuedBytes === 0 || a.sendRoom >= RESUME_ROOM);
+    // Another stream still takes its streamSendBuffer, and no more.
+    expect(b.sendRoom).toBe(SEND_BUFFER);
+    expect(b.write(Buffer.alloc(SEND_BUFFER))).toBe(false);
+    expect(b.sendRoom).toBe(0);
+    // Once the bytes have gone to a carrier, the room is back (b's credit is still larger).
+    expect(await drained).toBe(true);
+    await eventually(() => a.queuedBytes + b.queuedBytes === 0);
+    expect(b.sendRoom).toBe(SEND_AHEAD);
     h.close();
   });
 });
