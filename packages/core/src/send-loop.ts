@@ -49,6 +49,13 @@ export class SendLoop {
   #retransmitHead = 0;
   #retransmitBytes = 0;
   readonly #dataQueue = new RoundRobin<MpxStream>();
+  /**
+   * SPEC §8: the stream whose frame found no carrier; it goes first once one
+   * can take a frame. Rationale: pushed back to the tail instead, a new
+   * stream's first frame would lose its turn to the bulk stream ahead of it
+   * at every drain that frees room for one frame, and wait behind its backlog.
+   */
+  #waiting: MpxStream | undefined;
   readonly #sessionBlocked = new Set<MpxStream>();
   #flushScheduled = false;
   #closed = false;
@@ -122,6 +129,7 @@ export class SendLoop {
 
   /** SPEC §6.4: `stream` sends nothing more; its pending WINDOW is dropped. */
   drop(stream: MpxStream): void {
+    if (this.#waiting === stream) this.#waiting = undefined;
     this.#dataQueue.delete(stream);
     this.#sessionBlocked.delete(stream);
     this.#windowUpdates.delete(stream.id);
@@ -192,7 +200,7 @@ export class SendLoop {
       // SPEC §9: bytes kept for retransmission count toward the session's
       // memory cap; past it, only what is already owed goes out.
       if (this.#retransmitBytes + this.#sink.unackedBytes >= this.#bufferCap) return;
-      const stream = this.#dataQueue.shift();
+      const stream = this.#takeTurn();
       if (stream === undefined) return;
       const sessionCredit = this.#sendSession.available;
       const n = stream.nextPayload(sessionCredit, this.#maxPayload);
@@ -202,7 +210,8 @@ export class SendLoop {
       }
       const link = this.#sink.pickData(n + DATA_OVERHEAD);
       if (link === undefined) {
-        this.#dataQueue.push(stream);
+        // No carrier can take it now: the stream keeps its turn (see #waiting).
+        this.#waiting = stream;
         return;
       }
       const frame = stream.takeFrame(n);
@@ -213,6 +222,15 @@ export class SendLoop {
       else if (stream.blockedOnSession(this.#sendSession.available)) this.#sessionBlocked.add(stream);
     }
   };
+
+  /** The stream whose turn it is: the one that found no carrier last time, else the next in round-robin order. */
+  #takeTurn(): MpxStream | undefined {
+    const waiting = this.#waiting;
+    if (waiting === undefined) return this.#dataQueue.shift();
+    this.#waiting = undefined;
+    this.#dataQueue.delete(waiting);
+    return waiting;
+  }
 
   /** Sends one frame again (SPEC §9); false when no carrier can take it now. */
   #sendRetransmit(): boolean {

@@ -6,6 +6,7 @@ import { FrameType } from '../src/constants.js';
 import type { Frame } from '../src/frame.js';
 import { SendLoop, type FrameSink } from '../src/send-loop.js';
 import type { SentFrame } from '../src/sent-frames.js';
+import type { MpxStream } from '../src/stream.js';
 
 /** A carrier that records what it is given, as its in-flight record keeps it. */
 function recorder(): { link: CarrierLink; sent: SentFrame[]; frames: Frame[] } {
@@ -50,5 +51,43 @@ describe('SendLoop, retransmission order (SPEC §9)', () => {
     await flushed();
     expect(c.frames.map((f) => (f.type === FrameType.WINDOW ? f.streamId : -1))).toEqual([1, 2, 3, 4, 5, 6]);
     expect(loop.retransmitted).toBe(6);
+  });
+});
+
+/** A stream with `frames` frames of `size` bytes to send, as the send loop sees it. */
+function fakeStream(id: number, frames: number, size: number): MpxStream {
+  let left = frames;
+  let offset = 0;
+  return {
+    id,
+    nextPayload: () => (left > 0 ? size : -1),
+    blockedOnSession: () => false,
+    takeFrame: (n: number): Frame => {
+      left--;
+      offset += n;
+      return { type: FrameType.DATA, streamId: id, offset: offset - n, syn: false, fin: false, payload: new Uint8Array(n) };
+    },
+  } as unknown as MpxStream;
+}
+
+describe('SendLoop, streams served in turn (SPEC §8)', () => {
+  it("sends a new stream's frame at the next drain that frees room for one frame, not after the bulk stream's", async () => {
+    const out = recorder();
+    // A carrier that takes one frame per drain, as one capped by its in-flight cap.
+    let room = 0;
+    const sink: FrameSink = { pick: () => out.link, pickData: () => (room > 0 ? (room--, out.link) : undefined), unackedBytes: 0 };
+    const loop = new SendLoop(sink, 1 << 30, 1024);
+    loop.adoptPeer(1 << 30, 1024);
+    loop.wake(fakeStream(1, 100, 1024));
+    await flushed();
+    loop.wake(fakeStream(3, 1, 1));
+    for (let drain = 0; drain < 3; drain++) {
+      room = 1;
+      loop.schedule();
+      await flushed();
+    }
+    const streams = out.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1));
+    // The bulk stream's frame had found no carrier before the new stream woke, so it goes first; the new stream next.
+    expect(streams).toEqual([1, 3, 1]);
   });
 });
