@@ -9,7 +9,8 @@ import type { WebServer } from './web.js';
 
 /** Starts --stats and --metrics as configured; returns a function that stops both. */
 export async function startObservers(config: CommonConfig, view: TunnelView, book: CarrierBook, traffic: Traffic): Promise<() => Promise<void>> {
-  const stopStats = config.statsSeconds === undefined ? () => {} : new StatsReporter().start(config.statsSeconds, config.log, () => liveState(view, traffic));
+  const stopStats =
+    config.statsSeconds === undefined ? () => {} : new StatsReporter().start(config.statsSeconds, config.log, () => liveState(view, traffic));
   let web: WebServer | undefined;
   if (config.metrics !== undefined) {
     const [{ TunnelMetrics, snapshotOf }, { startWebServer }] = await Promise.all([import('./metrics.js'), import('./web.js')]);
