@@ -3,6 +3,7 @@
 import { seededRandom } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { connect, digestOf, eventually, nextStream, patternBytes, sha256, transfer, writeAll } from './harness.js';
+import { MIN_INFLIGHT_CAP } from '../src/path-estimator.js';
 
 /** Sends `size` bytes each way at once on one stream; `fault` runs once `at` bytes have arrived. */
 async function bothWays(h: Awaited<ReturnType<typeof connect>>, size: number, at: number, fault: () => void) {
@@ -55,9 +56,12 @@ describe('failover without loss', () => {
     // deadAfterMs is long: completion within it needs copies of the stalled frames.
     const opts = { pingIntervalMs: 20, deadAfterMs: 60_000 };
     // The stalled carrier is slow, so frames always queue in its path and the
-    // stall traps some: in-order delivery needs their copies.
+    // stall traps some: in-order delivery needs their copies. Its rate puts
+    // the in-flight floor (SPEC §8, MIN_INFLIGHT_CAP) at ~125 ms of queue,
+    // far longer than the fast carrier takes to reach the stall point, so
+    // frames are still in the slow path when it stalls.
     const h = await connect({ weights: [1], client: { ...opts, maxInFlight: 1024 * 1024 }, server: opts });
-    const slow = await h.addCarrier(1, { bytesPerSecond: 2 * 1024 * 1024 });
+    const slow = await h.addCarrier(1, { bytesPerSecond: MIN_INFLIGHT_CAP * 8 });
     let peakUnacked = 0;
     h.client.on('carrier', () => {});
     const probe = setInterval(() => {
