@@ -148,6 +148,7 @@ function forwardEnd(from: Duplex, to: Duplex): void {
  * unpiped it.
  */
 function relay(from: Duplex, to: Duplex, onBytes: (n: number) => void): void {
+  const corks = !(to instanceof MpxStream);
   let waiting = false;
   to.on('drain', () => {
     if (!waiting) return;
@@ -160,7 +161,7 @@ function relay(from: Duplex, to: Duplex, onBytes: (n: number) => void): void {
       from.pause();
       return;
     }
-    if (to.writableCorked === 0 && !(to instanceof MpxStream)) {
+    if (corks && to.writableCorked === 0) {
       to.cork();
       process.nextTick(uncork, to);
     }
