@@ -19,7 +19,7 @@
 // It is the operator's to change: a `--heap-growing-percent` on node's
 // command line (`node --heap-growing-percent=N …/cli.js`) wins, and is left
 // alone. Node does not accept V8 flags such as this one in NODE_OPTIONS.
-import { setFlagsFromString } from 'node:v8';
+import { setV8FlagUnlessSet, v8FlagUnlessSet } from './v8-flag.js';
 
 /**
  * Old-generation limit as a percentage above the live heap (V8's factor is
@@ -29,18 +29,12 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const HEAP_GROWING_PERCENT = 1000;
 
-const FLAG = '--heap-growing-percent';
-
 /** The flag to set, or undefined when the operator set one on node's command line. */
 export function heapGrowthFlag(execArgv: readonly string[]): string | undefined {
-  const named = (arg: string): boolean =>
-    arg === FLAG || arg.startsWith(`${FLAG}=`) || arg === '--heap_growing_percent' || arg.startsWith('--heap_growing_percent=');
-  return execArgv.some(named) ? undefined : `${FLAG}=${HEAP_GROWING_PERCENT}`;
+  return v8FlagUnlessSet(execArgv, 'heap-growing-percent', HEAP_GROWING_PERCENT);
 }
 
 /** Sets the flag unless the operator did; returns what was set. */
 export function setHeapGrowth(execArgv: readonly string[] = process.execArgv): string | undefined {
-  const flag = heapGrowthFlag(execArgv);
-  if (flag !== undefined) setFlagsFromString(flag);
-  return flag;
+  return setV8FlagUnlessSet('heap-growing-percent', HEAP_GROWING_PERCENT, execArgv);
 }
