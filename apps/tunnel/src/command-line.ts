@@ -18,7 +18,7 @@ import { runRelay } from './relay-command.js';
 import { runServer } from './server-command.js';
 import { workerIndex } from './workers.js';
 import { exitOnSignals, ignoreHangup, type RunningCommand } from './shutdown.js';
-import { releaseYoungGeneration } from './young-generation.js';
+import { capYoungGeneration } from './young-generation.js';
 
 type Command = 'server' | 'client' | 'relay';
 
@@ -297,8 +297,8 @@ export async function main(): Promise<void> {
     log = logger;
     ignoreHangup(logger);
     const running = await start(selected, common, legacyNote);
-    // Start-up is over: traffic may grow the young generation (young-generation.ts).
-    releaseYoungGeneration();
+    // Start-up is over: traffic may grow the young generation, to a cap (young-generation.ts).
+    capYoungGeneration();
     process.on('uncaughtException', (err) => logger.error(`unexpected error (kept running): ${describeError(err)}`));
     process.on('unhandledRejection', (err) => logger.error(`unexpected rejection (kept running): ${describeError(err)}`));
     // A --workers worker stops when its primary tells it (SIGTERM), not on the terminal's SIGINT to the whole group.

@@ -1,32 +1,65 @@
-// Start-up does not size V8's young generation; traffic does.
+// How big V8's young generation may grow: not at all while the program
+// loads, to YOUNG_GENERATION_CAP once the command runs, never further.
 // (docs/decisions/0003-young-generation.md)
 //
-// V8 doubles the young generation's semispaces (1 → 16 MiB each) whenever a
-// scavenge finds that more bytes survived than it holds, and never gives them
-// back. Loading yargs and the tunnel's modules allocates ~40 MB in 250 ms,
-// much of it surviving while the module graph is linked, so an idle client
-// or server held 71-75 MB RSS instead of 63-64 MB. The executable therefore
-// holds growth off (`--semi-space-growth-factor=1`) until the command runs,
-// then gives V8 its default back: under load a large young generation lets
-// short-lived objects die young instead of being promoted to an old
-// generation that is collected rarely (heap-growth.ts); kept small for good,
-// the abuse flood's peak went from 133 to 161 MiB.
+// V8 doubles the young generation's semispaces (up to 2 × 16 MiB) whenever
+// a scavenge finds that more bytes survived than it holds, and never gives
+// them back. Two bursts did that in the tunnel:
+// - start-up: loading yargs and the tunnel's modules allocates ~40 MB in
+//   250 ms, much of it surviving while the module graph is linked; an idle
+//   client or server held 71-75 MB RSS instead of 63-64 MB;
+// - storms of new connections or streams: their objects live long, so they
+//   survive, and the young generation went to the full 32 MiB: 10,000
+//   streams peaked at 185 MB instead of 163 MB, and after an abuse flood the
+//   server kept the 32 MiB.
+// Kept at 1 MiB for good, though, the floods' short-lived objects were
+// promoted to an old generation that is collected rarely (heap-growth.ts)
+// and the flood's peak rose from 133 to 161 MiB. A few MiB is enough for
+// them to die young (peak 121 MiB), and the tunnel's traffic does not
+// scavenge less with more: bulk transfers scavenge on external-memory
+// pressure, request/response loads never grew it.
 //
-// cli.ts holds it before it imports the rest of the program: an ES module
-// graph is parsed and compiled as a whole before any of it runs. An
-// operator's own `--semi-space-growth-factor` on node's command line wins.
+// V8 reads `--semi-space-growth-factor` each time it considers growing, so
+// setting it at run time works (`--max-semi-space-size` is fixed when the
+// process starts). The cap is enforced after the fact: each garbage
+// collection is observed until the young generation has reached the cap,
+// then growth is turned off. cli.ts holds growth before it imports the rest
+// of the program (an ES module graph is parsed and compiled as a whole
+// before any of it runs). An operator's own `--semi-space-growth-factor` on
+// node's command line wins, and then none of this is done.
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { setV8FlagUnlessSet } from './v8-flag.js';
 
 const FLAG = 'semi-space-growth-factor';
-/** V8's own growth factor (V8 11.3, Node 20), given back once the command runs. */
+/** V8's own growth factor (V8 11.3, Node 20). */
 export const V8_SEMI_SPACE_GROWTH = 2;
+/** Young-generation capacity (both semispaces) past which it may not grow. Rationale: above. */
+export const YOUNG_GENERATION_CAP = 8 * 1024 * 1024;
 
 /** Stops the young generation from growing (first thing in the process); returns what was set. */
 export function holdYoungGeneration(execArgv: readonly string[] = process.execArgv): string | undefined {
   return setV8FlagUnlessSet(FLAG, 1, execArgv);
 }
 
-/** Lets it grow again as V8 sees fit (once the command runs). */
-export function releaseYoungGeneration(execArgv: readonly string[] = process.execArgv): string | undefined {
-  return setV8FlagUnlessSet(FLAG, V8_SEMI_SPACE_GROWTH, execArgv);
+/** The young generation's capacity now, bytes. */
+export function youngGenerationSize(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+}
+
+/**
+ * Lets the young generation grow as V8 sees fit until it holds `cap` bytes,
+ * then holds it there (once the command runs). Returns what was set.
+ */
+export function capYoungGeneration(cap = YOUNG_GENERATION_CAP, execArgv: readonly string[] = process.execArgv): string | undefined {
+  if (youngGenerationSize() >= cap) return undefined; // already there: stay held
+  const flag = setV8FlagUnlessSet(FLAG, V8_SEMI_SPACE_GROWTH, execArgv);
+  if (flag === undefined) return undefined;
+  const watch = new PerformanceObserver(() => {
+    if (youngGenerationSize() < cap) return;
+    setV8FlagUnlessSet(FLAG, 1, execArgv);
+    watch.disconnect();
+  });
+  watch.observe({ entryTypes: ['gc'] });
+  return flag;
 }
