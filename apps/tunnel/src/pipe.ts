@@ -121,15 +121,42 @@ function pass(from: Duplex, to: Duplex, onBytes: (n: number) => void): void {
  * An mpx stream's received bytes straight into a socket (attachSink): no
  * push(), no 'data', no pause()/resume(). The stream holds what the socket
  * does not take (write() returning false) until 'drain', and returns no
- * credit for it meanwhile (SPEC §7), as relay() pausing it did. Writes of one
- * tick are corked into one writev, as in relay(). Once the socket is
- * destroyed nothing more is written and the stream stays held.
+ * credit for it meanwhile (SPEC §7), as relay() pausing it did. The stream
+ * delivers once per carrier read: a lone chunk (a small request or answer)
+ * is written as it is, several (a bulk read's payloads) leave corked, in one
+ * writev. Once the socket is destroyed nothing more is written and the
+ * stream stays held.
  */
 function sinkTo(from: MpxStream, to: Socket, onBytes: (n: number) => void): void {
+  // The first chunk of a delivery waits here; a second one corks the socket.
+  let held: Uint8Array | null = null;
+  let corked = false;
   const sink: StreamSink = {
     write(chunk: Uint8Array): boolean {
       onBytes(chunk.byteLength);
-      return !to.destroyed && corkedWrite(to, chunk);
+      if (to.destroyed) return false;
+      if (held === null && !corked) {
+        held = chunk;
+        // What write() will answer (Writable: its buffer below the high-water mark).
+        return to.writableLength + chunk.byteLength < to.writableHighWaterMark;
+      }
+      if (held !== null) {
+        to.cork();
+        corked = true;
+        to.write(held);
+        held = null;
+      }
+      return to.write(chunk);
+    },
+    flush(): void {
+      if (held !== null) {
+        const chunk = held;
+        held = null;
+        if (!to.destroyed) to.write(chunk);
+      } else if (corked) {
+        corked = false;
+        to.uncork();
+      }
     },
   };
   to.on('drain', () => from.sinkDrained());

@@ -46,6 +46,12 @@ export interface StreamHost {
 export interface StreamSink {
   /** The next in-order bytes. False: the sink is full; nothing more comes until the stream's sinkDrained(). */
   write(chunk: Uint8Array): boolean;
+  /**
+   * The end of a delivery: the chunks written since the last flush may leave
+   * together now (one writev). Deliveries come once per carrier read, after
+   * all its frames: the payloads of one read leave together.
+   */
+  flush(): void;
 }
 
 export interface StreamStats {
@@ -69,6 +75,8 @@ export class MpxStream extends Duplex {
   #sink: StreamSink | null = null;
   /** The sink said it is full: hold deliveries until sinkDrained(). */
   #sinkFull = false;
+  /** A delivery to the sink is queued (a microtask: after the frames of the carrier read that is being handled). */
+  #deliverQueued = false;
   /** send() said stop: 'drain' is due once there is room again (SPEC §7.4). */
   #senderHeld = false;
   #endPushed = false;
@@ -316,7 +324,11 @@ export class MpxStream extends Duplex {
     const stored = this.#rx.onData(frame.offset, frame.payload, frame.fin);
     if (!discarding) {
       this.#idle?.touch();
-      this.deliver();
+      if (this.#sink === null) this.deliver();
+      else if (!this.#deliverQueued) {
+        this.#deliverQueued = true;
+        queueMicrotask(this.#queuedDelivery);
+      }
     }
     return stored;
   }
@@ -353,7 +365,10 @@ export class MpxStream extends Duplex {
     try {
       this.pause(); // paused, read() takes the whole buffer at once
       const buffered = this.readableLength > 0 ? (this.read() as Buffer | null) : null;
-      if (buffered !== null) this.#sinkFull = !sink.write(buffered);
+      if (buffered !== null) {
+        this.#sinkFull = !sink.write(buffered);
+        sink.flush();
+      }
     } finally {
       this.#delivering = false;
     }
@@ -361,6 +376,11 @@ export class MpxStream extends Duplex {
     this.resume(); // flowing, so that 'end' is emitted once pushed
     this.deliver();
   }
+
+  readonly #queuedDelivery = (): void => {
+    this.#deliverQueued = false;
+    this.deliver();
+  };
 
   /** The sink takes bytes again (it returned false from write()). */
   sinkDrained(): void {
@@ -389,6 +409,7 @@ export class MpxStream extends Duplex {
           released += chunk.byteLength;
           this.#sinkFull = !sink.write(chunk);
         }
+        if (released > 0) sink.flush();
       }
       if (!this.#endPushed && this.#rx.isFinished) {
         this.#endPushed = true;

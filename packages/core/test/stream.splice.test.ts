@@ -11,14 +11,19 @@ const KiB = 1024;
 const STREAM_WINDOW = 64 * KiB;
 
 /** A sink that records what it takes and says it is full while `full` is set. */
-function recordingSink(): StreamSink & { chunks: Buffer[]; full: boolean; bytes(): Buffer } {
+function recordingSink(): StreamSink & { chunks: Buffer[]; full: boolean; unflushed: number; bytes(): Buffer } {
   const chunks: Buffer[] = [];
   return {
     chunks,
     full: false,
+    unflushed: 0,
     write(chunk: Uint8Array): boolean {
       chunks.push(Buffer.from(chunk));
+      this.unflushed++;
       return !this.full;
+    },
+    flush(): void {
+      this.unflushed = 0;
     },
     bytes: () => Buffer.concat(chunks),
   };
@@ -52,7 +57,7 @@ describe('MpxStream relay fast path', () => {
     h.close();
   });
 
-  it('attachSink() hands over what the Readable held first, then every received byte in order, then ends', async () => {
+  it('attachSink() hands over what the Readable held first, then every received byte in order, each delivery flushed, then ends', async () => {
     const h = await connect();
     const accepted = nextStream(h.serverSession);
     const s = h.client.openStream();
@@ -70,6 +75,7 @@ describe('MpxStream relay fast path', () => {
     await writeAll(s, data.subarray(1000), 7 * KiB);
     await ended;
     expect(sink.bytes().equals(data.subarray(10))).toBe(true);
+    expect(sink.unflushed).toBe(0);
     expect(peer.readableEnded).toBe(true);
     h.close();
   });
