@@ -16,7 +16,12 @@
 //   search or shift anything. The in-order case itself (the frame at the read
 //   offset while nothing is stored, nearly every frame of a stream that keeps
 //   up) does not touch the maps: its piece waits in one field (`#head`) until
-//   read, and moves into the maps only if another insert comes first.
+//   read, and moves into the maps only if another insert comes first. Nor is
+//   it checked for pinning (below) while it is only passing through: reading
+//   `.buffer` of a small Uint8Array costs an allocation and a copy (V8 keeps
+//   arrays of up to 64 bytes on its heap and moves them out on that read),
+//   ~0.5 µs a frame. It is checked once it stays: moved into the maps, or
+//   left by a reader that stopped (settle()).
 // - The number of gaps is capped: a hostile peer that sends every other byte
 //   cannot make the gap list (and the cost of each insert) grow without bound.
 //   Each gap also holds a piece of its own, so gaps are what a fragmenting
@@ -145,7 +150,7 @@ export class ReorderBuffer {
   /**
    * The only stored piece, when it starts at the read offset and the maps are
    * empty (the in-order case); null otherwise. Moved into the maps before any
-   * other piece is stored.
+   * other piece is stored. Not yet checked against PIN_RATIO (see settle()).
    */
   #head: Uint8Array | null = null;
   #readOffset = 0;
@@ -237,7 +242,7 @@ export class ReorderBuffer {
     if (offset === this.#readOffset && this.#buffered === 0 && this.#gaps.length === 1) {
       // In order with nothing stored: the open gap starts at the read offset
       // and this piece fills its start; no search, no join, no map.
-      this.#head = this.#keepable(data);
+      this.#head = data;
       this.#gaps[0]!.start = end;
       this.#buffered = data.length;
       this.#noteReceived(end);
@@ -403,9 +408,18 @@ export class ReorderBuffer {
     return this.#chunks.size + (this.#head === null ? 0 : 1);
   }
 
-  /** Moves the in-order piece into the maps (another piece is about to be stored beside it). */
+  /**
+   * The reader stopped with bytes left: the in-order piece, which stays now,
+   * is copied if it pins a buffer more than PIN_RATIO times its size (pieces
+   * in the maps were checked when stored).
+   */
+  settle(): void {
+    if (this.#head !== null) this.#head = this.#keepable(this.#head);
+  }
+
+  /** Moves the in-order piece into the maps (another piece is about to be stored beside it), checked like any stored piece. */
   #spillHead(): void {
-    const head = this.#head as Uint8Array;
+    const head = this.#keepable(this.#head as Uint8Array);
     this.#head = null;
     this.#chunks.set(this.#readOffset, head);
     this.#starts.set(this.#readOffset + head.length, this.#readOffset);

@@ -411,6 +411,8 @@ export class MpxStream extends Duplex {
         }
         if (released > 0) sink.flush();
       }
+      // Whatever the reader left stays a while: not a view pinning a much larger buffer.
+      this.#rx.settle();
       if (!this.#endPushed && this.#rx.isFinished) {
         this.#endPushed = true;
         this.push(null);

@@ -81,14 +81,20 @@ describe('ReorderBuffer', () => {
       expect(rb.bufferedBytes).toBe(0);
     });
 
-    it('copies an in-order piece that would pin a much larger buffer', () => {
-      const rb = new ReorderBuffer();
+    it('copies an in-order piece that would pin a much larger buffer once it stays: settled, or moved beside another piece', () => {
       const read = new Uint8Array(64 * 1024);
       read.set(bytes(0, 100), 1000);
-      rb.insert(0, read.subarray(1000, 1100));
-      const chunk = rb.read();
-      expect(chunk).toEqual(bytes(0, 100));
-      expect(chunk?.buffer.byteLength).toBe(100);
+      const settled = new ReorderBuffer();
+      settled.insert(0, read.subarray(1000, 1100));
+      settled.settle();
+      const moved = new ReorderBuffer();
+      moved.insert(0, read.subarray(1000, 1100));
+      moved.insert(200, bytes(200, 300));
+      for (const rb of [settled, moved]) {
+        const chunk = rb.read();
+        expect(chunk).toEqual(bytes(0, 100));
+        expect(chunk?.buffer.byteLength).toBe(100);
+      }
     });
 
     it('returns views of the inserted data without copying', () => {
