@@ -447,7 +447,7 @@ export class ReorderBuffer {
     if (joinLeft) size += left.length;
     const joinRight = right !== undefined && right.length + size <= JOIN_MAX;
     if (joinRight) size += right.length;
-    let stored = piece;
+    let stored: Uint8Array;
     if (joinLeft || joinRight) {
       stored = new Uint8Array(size);
       let pos = 0;
