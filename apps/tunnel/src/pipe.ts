@@ -5,8 +5,10 @@
 // (`allowHalfOpen: true`). No idle timeout: an idle connection stays up.
 // A failure on either side never passes on as an end: the other side is
 // aborted (a RST for a socket, RESET for a stream), see forwardEnd().
+// Between an mpx stream and a socket (the tunnel's normal case) the bytes
+// skip the stream's Readable and Writable: see sinkTo() and relay().
 import { Socket } from 'node:net';
-import { MpxStream } from '@mpx/core';
+import { MpxStream, type StreamSink } from '@mpx/core';
 import type { Duplex } from 'node:stream';
 import type { SocketReader } from './socket-reader.js';
 
@@ -98,15 +100,67 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
       // on, not once: 'close' comes once, and once() costs a wrapper per listener (~200 bytes each, 10,000s of connections).
       else s.on('close', onClose(side));
     }
-    relay(a, b, countA);
+    pass(a, b, countA);
     if (options.bReader === undefined) {
-      relay(b, a, countB);
+      pass(b, a, countB);
     } else {
       options.bReader.start(b, { to: a, onBytes: countB });
     }
     forwardEnd(a, b);
     forwardEnd(b, a);
   });
+}
+
+/** One direction: sinkTo() from an mpx stream to a socket, else relay(). */
+function pass(from: Duplex, to: Duplex, onBytes: (n: number) => void): void {
+  if (from instanceof MpxStream && to instanceof Socket) sinkTo(from, to, onBytes);
+  else relay(from, to, onBytes);
+}
+
+/**
+ * An mpx stream's received bytes straight into a socket (attachSink): no
+ * push(), no 'data', no pause()/resume(). The stream holds what the socket
+ * does not take (write() returning false) until 'drain', and returns no
+ * credit for it meanwhile (SPEC §7), as relay() pausing it did. The stream
+ * delivers once per carrier read: a lone chunk (a small request or answer)
+ * is written as it is, several (a bulk read's payloads) leave corked, in one
+ * writev. Once the socket is destroyed nothing more is written and the
+ * stream stays held.
+ */
+function sinkTo(from: MpxStream, to: Socket, onBytes: (n: number) => void): void {
+  // The first chunk of a delivery waits here; a second one corks the socket.
+  let held: Uint8Array | null = null;
+  let corked = false;
+  const sink: StreamSink = {
+    write(chunk: Uint8Array): boolean {
+      onBytes(chunk.byteLength);
+      if (to.destroyed) return false;
+      if (held === null && !corked) {
+        held = chunk;
+        // What write() will answer (Writable: its buffer below the high-water mark).
+        return to.writableLength + chunk.byteLength < to.writableHighWaterMark;
+      }
+      if (held !== null) {
+        to.cork();
+        corked = true;
+        to.write(held);
+        held = null;
+      }
+      return to.write(chunk);
+    },
+    flush(): void {
+      if (held !== null) {
+        const chunk = held;
+        held = null;
+        if (!to.destroyed) to.write(chunk);
+      } else if (corked) {
+        corked = false;
+        to.uncork();
+      }
+    },
+  };
+  to.on('drain', () => from.sinkDrained());
+  from.attachSink(sink);
 }
 
 const PROBE = Buffer.alloc(0);
@@ -143,12 +197,14 @@ function forwardEnd(from: Duplex, to: Duplex): void {
  * and a socket write per payload would cost a system call each. Corked, they
  * leave as one writev when the tick ends. An mpx stream is not corked: its
  * writes only queue (frames leave once per tick anyway), and corked, every
- * write would push back (its high-water mark is 1 byte, SPEC §7.4). Once `to`
+ * write would push back (its high-water mark is 1 byte, SPEC §7.4); chunks
+ * go to its send() instead of write(), its queue without the Writable's
+ * per-chunk work (same credit and backpressure, 'drain' alike). Once `to`
  * is destroyed nothing more is written and `from` stays paused, as pipe()
  * unpiped it.
  */
 function relay(from: Duplex, to: Duplex, onBytes: (n: number) => void): void {
-  const corks = !(to instanceof MpxStream);
+  const stream = to instanceof MpxStream ? to : null;
   let waiting = false;
   to.on('drain', () => {
     if (!waiting) return;
@@ -161,11 +217,7 @@ function relay(from: Duplex, to: Duplex, onBytes: (n: number) => void): void {
       from.pause();
       return;
     }
-    if (corks && to.writableCorked === 0) {
-      to.cork();
-      process.nextTick(uncork, to);
-    }
-    if (!to.write(chunk)) {
+    if (!(stream === null ? corkedWrite(to, chunk) : stream.send(chunk))) {
       waiting = true;
       from.pause();
     }
@@ -177,6 +229,15 @@ function relay(from: Duplex, to: Duplex, onBytes: (n: number) => void): void {
   } else if (from.readableFlowing !== true) {
     from.resume();
   }
+}
+
+/** write(), corked until the end of the tick: the writes of one tick leave in one writev. */
+function corkedWrite(to: Duplex, chunk: Uint8Array): boolean {
+  if (to.writableCorked === 0) {
+    to.cork();
+    process.nextTick(uncork, to);
+  }
+  return to.write(chunk);
 }
 
 function uncork(stream: Duplex): void {

@@ -16,6 +16,7 @@
 // right after each read, and the callback copies the bytes out before it
 // returns, so no read can overwrite bytes still needed.
 import type { OnReadOpts } from 'node:net';
+import { MpxStream } from '@mpx/core';
 import type { Writable } from 'node:stream';
 
 /**
@@ -86,7 +87,9 @@ export class SocketReader {
     onBytes(chunk.length);
     // Not corked: the stream queues each write at once (frames leave per tick
     // anyway), and a corked stream would report a full buffer after one read.
-    if (to.write(chunk)) return true;
+    // An mpx stream takes it through send(): its queue without the Writable's
+    // per-chunk work, same credit and backpressure ('drain' alike).
+    if (to instanceof MpxStream ? to.send(chunk) : to.write(chunk)) return true;
     if (!this.#waiting) {
       this.#waiting = true;
       to.once('drain', this.#onDrain);

@@ -175,6 +175,11 @@ export class StreamReceiver {
     return this.#buffer.read();
   }
 
+  /** The reader stopped with bytes left: they may stay a while (the reorder buffer's settle()). */
+  settle(): void {
+    this.#buffer.settle();
+  }
+
   /**
    * The reader took `n` bytes (SPEC §7): releases them to the session and
    * returns the stream's new max offset when a WINDOW is due, else null (also

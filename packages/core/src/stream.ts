@@ -2,6 +2,13 @@
 // with end(), abort with destroy(), backpressure on write(), in-order reads.
 // The session owns the wire; the stream's buffers and credit are behind its
 // send side (stream-sender.ts) and receive side (stream-receiver.ts).
+//
+// A relay that splices a stream to a socket (apps/tunnel) may skip the
+// Duplex's per-chunk work both ways, with the same queue, credit and
+// backpressure: attachSink() hands received bytes straight to a sink (the
+// socket) instead of push() and 'data', and send() queues bytes read from
+// the socket without going through the Writable. The Duplex still ends,
+// closes and fails as usual ('end', 'close', 'error', end(), destroy()).
 import { Duplex } from 'node:stream';
 import { MpxError } from './errors.js';
 import type { DataFrame } from './frame.js';
@@ -31,6 +38,22 @@ export interface StreamHost {
   destroyed(stream: MpxStream, err: Error | null): void;
 }
 
+/**
+ * Where a spliced stream's received bytes go instead of its Readable side
+ * (attachSink): in order, each chunk's credit returned as it is handed over
+ * (SPEC §7), as when the application reads it.
+ */
+export interface StreamSink {
+  /** The next in-order bytes. False: the sink is full; nothing more comes until the stream's sinkDrained(). */
+  write(chunk: Uint8Array): boolean;
+  /**
+   * The end of a delivery: the chunks written since the last flush may leave
+   * together now (one writev). Deliveries come once per carrier read, after
+   * all its frames: the payloads of one read leave together.
+   */
+  flush(): void;
+}
+
 export interface StreamStats {
   readonly id: number;
   readonly bytesSent: number;
@@ -48,6 +71,14 @@ export class MpxStream extends Duplex {
   #finalCallback: ((err?: Error | null) => void) | null = null;
   #reading = false;
   #delivering = false;
+  /** attachSink(): received bytes go here, not to push(). */
+  #sink: StreamSink | null = null;
+  /** The sink said it is full: hold deliveries until sinkDrained(). */
+  #sinkFull = false;
+  /** A delivery to the sink is queued (a microtask: after the frames of the carrier read that is being handled). */
+  #deliverQueued = false;
+  /** send() said stop: 'drain' is due once there is room again (SPEC §7.4). */
+  #senderHeld = false;
   #endPushed = false;
   /** The idle timer (streamIdleTimeoutMs), if on. */
   #idle: IdleWatch | undefined;
@@ -214,11 +245,31 @@ export class MpxStream extends Duplex {
 
   /** A held writer goes on once its queue is empty or the room is back to RESUME_ROOM (SPEC §7.4). */
   #releaseWriter(): void {
-    if (this.#writeCallback !== null && (this.#tx.queued === 0 || this.sendRoom >= RESUME_ROOM)) {
-      const cb = this.#writeCallback;
-      this.#writeCallback = null;
-      cb();
+    if (this.#writeCallback === null && !this.#senderHeld) return;
+    if (this.#tx.queued > 0 && this.sendRoom < RESUME_ROOM) return;
+    const cb = this.#writeCallback;
+    this.#writeCallback = null;
+    cb?.();
+    if (this.#senderHeld) {
+      this.#senderHeld = false;
+      this.emit('drain');
     }
+  }
+
+  /**
+   * write() for a relay that reads a socket: the chunk joins the send queue
+   * at once, with the credit and backpressure of write() (SPEC §7.4), but
+   * without the Writable's per-chunk work. False means stop: 'drain' follows
+   * once there is room again. Goes through write() while the Writable holds
+   * chunks of its own (their order comes first), is corked, or has ended.
+   */
+  send(chunk: Uint8Array): boolean {
+    if (this.writableLength > 0 || this.writableCorked > 0 || this.writableEnded || this.destroyed) return this.write(chunk);
+    this.#tx.enqueue(chunk);
+    const more = this.#mayTakeMore();
+    if (!more) this.#senderHeld = true;
+    this.#host.wakeSender(this);
+    return more;
   }
 
   /**
@@ -273,7 +324,11 @@ export class MpxStream extends Duplex {
     const stored = this.#rx.onData(frame.offset, frame.payload, frame.fin);
     if (!discarding) {
       this.#idle?.touch();
-      this.deliver();
+      if (this.#sink === null) this.deliver();
+      else if (!this.#deliverQueued) {
+        this.#deliverQueued = true;
+        queueMicrotask(this.#queuedDelivery);
+      }
     }
     return stored;
   }
@@ -294,18 +349,70 @@ export class MpxStream extends Duplex {
     this.deliver();
   }
 
-  /** Pushes in-order bytes to the reader while it wants them (SPEC §6.5). */
+  /**
+   * Hands every received byte to `sink` from now on, instead of the Readable
+   * side (for a relay that splices the stream to a socket; call it instead
+   * of reading the stream). Bytes already in the Readable buffer (left there
+   * by a reader of a target header, SPEC §6.6) go first. The Readable side
+   * still ends: 'end' comes once every byte up to the peer's FIN was handed
+   * over.
+   */
+  attachSink(sink: StreamSink): void {
+    // read() below may call _read(): nothing from the receiver may overtake
+    // the Readable's bytes. They go even to a sink that says it is full: they
+    // are in memory already (at most STREAM_READ_BUFFER), only moved.
+    this.#delivering = true;
+    try {
+      this.pause(); // paused, read() takes the whole buffer at once
+      const buffered = this.readableLength > 0 ? (this.read() as Buffer | null) : null;
+      if (buffered !== null) {
+        this.#sinkFull = !sink.write(buffered);
+        sink.flush();
+      }
+    } finally {
+      this.#delivering = false;
+    }
+    this.#sink = sink;
+    this.resume(); // flowing, so that 'end' is emitted once pushed
+    this.deliver();
+  }
+
+  readonly #queuedDelivery = (): void => {
+    this.#deliverQueued = false;
+    this.deliver();
+  };
+
+  /** The sink takes bytes again (it returned false from write()). */
+  sinkDrained(): void {
+    this.#sinkFull = false;
+    this.deliver();
+  }
+
+  /** Hands in-order bytes to the reader (or the sink) while it wants them (SPEC §6.5). */
   deliver(): void {
     if (this.#delivering || this.destroyed) return;
     this.#delivering = true;
     let released = 0;
     try {
-      while (this.#reading) {
-        const chunk = this.#rx.read();
-        if (chunk === null) break;
-        released += chunk.byteLength;
-        this.#reading = this.push(chunk);
+      const sink = this.#sink;
+      if (sink === null) {
+        while (this.#reading) {
+          const chunk = this.#rx.read();
+          if (chunk === null) break;
+          released += chunk.byteLength;
+          this.#reading = this.push(chunk);
+        }
+      } else {
+        while (!this.#sinkFull) {
+          const chunk = this.#rx.read();
+          if (chunk === null) break;
+          released += chunk.byteLength;
+          this.#sinkFull = !sink.write(chunk);
+        }
+        if (released > 0) sink.flush();
       }
+      // Whatever the reader left stays a while: not a view pinning a much larger buffer.
+      this.#rx.settle();
       if (!this.#endPushed && this.#rx.isFinished) {
         this.#endPushed = true;
         this.push(null);

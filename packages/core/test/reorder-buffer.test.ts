@@ -61,6 +61,42 @@ describe('ReorderBuffer', () => {
       expect(rb.bufferedBytes).toBe(0);
     });
 
+    it('keeps an in-order piece read in parts, and joins it with a small neighbour that arrives before it is read', () => {
+      //   0     4        10    12
+      //   |====|.........|        insert [0, 4): the next expected bytes, nothing stored
+      //   |##|.|                  read 2 of them
+      //   |##|##|======|          insert [4, 10): joined with the unread [2, 4)
+      const rb = new ReorderBuffer();
+      expect(rb.insert(0, bytes(0, 4))).toBe(4);
+      expect(rb.pieceCount).toBe(1);
+      expect(rb.read(2)).toEqual(bytes(0, 2));
+      expect(rb.insert(4, bytes(4, 10))).toBe(6);
+      expect(rb.pieceCount).toBe(1);
+      expect(rb.insert(12, bytes(12, 14))).toBe(2);
+      expect(rb.gapCount).toBe(1);
+      expect(drain(rb)).toEqual(bytes(2, 10));
+      expect(rb.insert(10, bytes(10, 12))).toBe(2);
+      expect(drain(rb)).toEqual(bytes(10, 14));
+      expect(rb.gapCount).toBe(0);
+      expect(rb.bufferedBytes).toBe(0);
+    });
+
+    it('copies an in-order piece that would pin a much larger buffer once it stays: settled, or moved beside another piece', () => {
+      const read = new Uint8Array(64 * 1024);
+      read.set(bytes(0, 100), 1000);
+      const settled = new ReorderBuffer();
+      settled.insert(0, read.subarray(1000, 1100));
+      settled.settle();
+      const moved = new ReorderBuffer();
+      moved.insert(0, read.subarray(1000, 1100));
+      moved.insert(200, bytes(200, 300));
+      for (const rb of [settled, moved]) {
+        const chunk = rb.read();
+        expect(chunk).toEqual(bytes(0, 100));
+        expect(chunk?.buffer.byteLength).toBe(100);
+      }
+    });
+
     it('returns views of the inserted data without copying', () => {
       const rb = new ReorderBuffer();
       const payload = bytes(0, 8);
