@@ -1,12 +1,12 @@
 // Bidirectional piping with half-close preserved: when one side ends, the
 // other side's writable is ended (FIN for a socket, FIN frame for an mpx
 // stream) while the opposite direction keeps flowing, as `shutdown(SHUT_WR)`
-// does. Backpressure as Node's pipe() has it (relay() below). Both sides must be half-open capable
+// does. Backpressure as Node's pipe() has it (Splice.relay() below). Both sides must be half-open capable
 // (`allowHalfOpen: true`). No idle timeout: an idle connection stays up.
 // A failure on either side never passes on as an end: the other side is
-// aborted (a RST for a socket, RESET for a stream), see forwardEnd().
+// aborted (a RST for a socket, RESET for a stream), see Splice.onEnd().
 // Between an mpx stream and a socket (the tunnel's normal case) the bytes
-// skip the stream's Readable and Writable: see sinkTo() and relay().
+// skip the stream's Readable and Writable: see Splice.sinkTo() and relay().
 import { Socket } from 'node:net';
 import { MpxStream, type StreamSink } from '@mpx/core';
 import type { Duplex } from 'node:stream';
@@ -51,133 +51,225 @@ export interface SpliceOptions {
 
 /** Pipes a ⇄ b until both have closed; never rejects. */
 export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promise<SpliceResult> {
-  const abort = options.abort ?? ((other: Duplex) => other.destroy());
-  return new Promise((resolve) => {
-    let aToB = 0;
-    let bToA = 0;
-    let error: Error | undefined;
-    let errorSide: Side | undefined;
-    let closed = 0;
-
-    const count =
-      (direction: 'aToB' | 'bToA') =>
-      (n: number): void => {
-        if (direction === 'aToB') aToB += n;
-        else bToA += n;
-        options.onBytes?.(direction, n);
-      };
-    const countA = count('aToB');
-    const countB = count('bToA');
-    const onError =
-      (side: Side) =>
-      (err: Error): void => {
-        if (error === undefined) {
-          error = err;
-          errorSide = side;
-        }
-        const other = side === 'a' ? b : a;
-        if (!other.destroyed) abort(other, err, side);
-      };
-    const onClose = (side: Side) => (): void => {
-      const self = side === 'a' ? a : b;
-      const other = side === 'a' ? b : a;
-      // Closed without finishing both directions (destroyed, reset): the other
-      // side cannot complete either. A clean close leaves the other to finish.
-      const clean = self.readableEnded && self.writableFinished;
-      if (!clean && !other.destroyed && (side !== errorSide || error === undefined)) abort(other, error, side);
-      if (++closed === 2) {
-        resolve({ aToB, bToA, ...(error === undefined ? {} : { error, errorSide: errorSide as Side }) });
-      }
-    };
-
-    a.on('error', onError('a'));
-    b.on('error', onError('b'));
-    for (const [side, s] of [
-      ['a', a],
-      ['b', b],
-    ] as const) {
-      if (closeEmitted(s)) queueMicrotask(onClose(side));
-      // on, not once: 'close' comes once, and once() costs a wrapper per listener (~200 bytes each, 10,000s of connections).
-      else s.on('close', onClose(side));
-    }
-    pass(a, b, countA);
-    if (options.bReader === undefined) {
-      pass(b, a, countB);
-    } else {
-      options.bReader.start(b, { to: a, onBytes: countB });
-    }
-    forwardEnd(a, b);
-    forwardEnd(b, a);
-  });
-}
-
-/** One direction: sinkTo() from an mpx stream to a socket, else relay(). */
-function pass(from: Duplex, to: Duplex, onBytes: (n: number) => void): void {
-  if (from instanceof MpxStream && to instanceof Socket) sinkTo(from, to, onBytes);
-  else relay(from, to, onBytes);
-}
-
-/**
- * An mpx stream's received bytes straight into a socket (attachSink): no
- * push(), no 'data', no pause()/resume(). The stream holds what the socket
- * does not take (write() returning false) until 'drain', and returns no
- * credit for it meanwhile (SPEC §7), as relay() pausing it did. The stream
- * delivers once per carrier read: a lone chunk (a small request or answer)
- * is written as it is, several (a bulk read's payloads) leave corked, in one
- * writev. Once the socket is destroyed nothing more is written and the
- * stream stays held.
- */
-function sinkTo(from: MpxStream, to: Socket, onBytes: (n: number) => void): void {
-  // The first chunk of a delivery waits here; a second one corks the socket.
-  let held: Uint8Array | null = null;
-  let corked = false;
-  const sink: StreamSink = {
-    write(chunk: Uint8Array): boolean {
-      onBytes(chunk.byteLength);
-      if (to.destroyed) return false;
-      if (held === null && !corked) {
-        held = chunk;
-        // What write() will answer (Writable: its buffer below the high-water mark).
-        return to.writableLength + chunk.byteLength < to.writableHighWaterMark;
-      }
-      if (held !== null) {
-        to.cork();
-        corked = true;
-        to.write(held);
-        held = null;
-      }
-      return to.write(chunk);
-    },
-    flush(): void {
-      if (held !== null) {
-        const chunk = held;
-        held = null;
-        if (!to.destroyed) to.write(chunk);
-      } else if (corked) {
-        corked = false;
-        to.uncork();
-      }
-    },
-  };
-  to.on('drain', () => from.sinkDrained());
-  from.attachSink(sink);
+  return new Promise((resolve) => new Splice(a, b, options, resolve).start());
 }
 
 const PROBE = Buffer.alloc(0);
 
+/** The splice each side belongs to: the listeners below are shared by every splice and find theirs here. */
+const SPLICE = Symbol('mpx.splice');
+type Spliced = Duplex & { [SPLICE]?: Splice };
+
 /**
- * Passes `from`'s end (FIN) on to `to`, but only a real one. Linux reports a
- * peer's RST that arrives while received bytes still wait to be read as a
- * clean end of file once they are read (read() returns 0). A zero-byte
- * write tells them apart: after a FIN our direction is still open and it
- * succeeds; after a RST it fails (ECONNRESET), the socket is destroyed with
- * that error, and splice aborts the other side instead of ending it. When
- * `from` cannot be written any more (its direction already ended), its end
- * passes on as it came.
+ * One spliced pair. Its listeners are module functions shared by every
+ * splice (`this` is the emitting side, which points back here), and it is
+ * its own stream sink: at 10,000 connections the closures of a splice per
+ * connection (~13 closures and their contexts, ~1.1 KB) were 11 MB.
  */
-function forwardEnd(from: Duplex, to: Duplex): void {
-  // on, not once: 'end' comes once (see splice).
-  from.on('end', () => {
+class Splice implements StreamSink {
+  aToB = 0;
+  bToA = 0;
+  error: Error | undefined;
+  errorSide: Side | undefined;
+  closed = 0;
+  /** relay(): a → b (or b → a) is paused until its destination drains. */
+  waitingA = false;
+  waitingB = false;
+  /** The socket an mpx stream's bytes go straight into (sinkTo()), if one does. */
+  sinkSocket: Socket | null = null;
+  /** The first chunk of a delivery waits here; a second one corks the socket. */
+  held: Uint8Array | null = null;
+  corked = false;
+
+  constructor(
+    readonly a: Duplex,
+    readonly b: Duplex,
+    readonly options: SpliceOptions,
+    readonly resolve: (result: SpliceResult) => void,
+  ) {}
+
+  start(): void {
+    const { a, b } = this;
+    (a as Spliced)[SPLICE] = this;
+    (b as Spliced)[SPLICE] = this;
+    a.on('error', onError);
+    b.on('error', onError);
+    for (const s of [a, b]) {
+      if (closeEmitted(s)) queueMicrotask(() => this.onClose(s));
+      // on, not once: 'close' comes once, and once() costs a wrapper per listener (~200 bytes each, 10,000s of connections).
+      else s.on('close', onClose);
+    }
+    this.pass(a, b);
+    const reader = this.options.bReader;
+    if (reader === undefined) this.pass(b, a);
+    else reader.start(b, { to: a, onBytes: (n) => this.count(b, n) });
+    // on, not once: 'end' comes once (see above).
+    a.on('end', onEnd);
+    b.on('end', onEnd);
+  }
+
+  other(side: Duplex): Duplex {
+    return side === this.a ? this.b : this.a;
+  }
+
+  /** Bytes read from `from` and handed on. */
+  count(from: Duplex, n: number): void {
+    const direction = from === this.a ? 'aToB' : 'bToA';
+    if (direction === 'aToB') this.aToB += n;
+    else this.bToA += n;
+    this.options.onBytes?.(direction, n);
+  }
+
+  abort(other: Duplex, err: Error | undefined, failed: Side): void {
+    if (this.options.abort === undefined) other.destroy();
+    else this.options.abort(other, err, failed);
+  }
+
+  onError(side: Duplex, err: Error): void {
+    const name: Side = side === this.a ? 'a' : 'b';
+    if (this.error === undefined) {
+      this.error = err;
+      this.errorSide = name;
+    }
+    const other = this.other(side);
+    if (!other.destroyed) this.abort(other, err, name);
+  }
+
+  onClose(side: Duplex): void {
+    const name: Side = side === this.a ? 'a' : 'b';
+    const other = this.other(side);
+    // Closed without finishing both directions (destroyed, reset): the other
+    // side cannot complete either. A clean close leaves the other to finish.
+    const clean = side.readableEnded && side.writableFinished;
+    if (!clean && !other.destroyed && (name !== this.errorSide || this.error === undefined)) this.abort(other, this.error, name);
+    if (++this.closed === 2) {
+      const { aToB, bToA, error, errorSide } = this;
+      this.resolve({ aToB, bToA, ...(error === undefined ? {} : { error, errorSide: errorSide }) });
+    }
+  }
+
+  /** One direction: sinkTo() from an mpx stream to a socket, else relay(). */
+  pass(from: Duplex, to: Duplex): void {
+    if (from instanceof MpxStream && to instanceof Socket) this.sinkTo(from, to);
+    else this.relay(from, to);
+  }
+
+  /**
+   * An mpx stream's received bytes straight into a socket (attachSink): no
+   * push(), no 'data', no pause()/resume(). The stream holds what the socket
+   * does not take (write() returning false) until 'drain', and returns no
+   * credit for it meanwhile (SPEC §7), as relay() pausing it did. The stream
+   * delivers once per carrier read: a lone chunk (a small request or answer)
+   * is written as it is, several (a bulk read's payloads) leave corked, in one
+   * writev. Once the socket is destroyed nothing more is written and the
+   * stream stays held.
+   */
+  sinkTo(from: MpxStream, to: Socket): void {
+    this.sinkSocket = to;
+    to.on('drain', onDrain);
+    from.attachSink(this);
+  }
+
+  /** StreamSink: the sink stream's next in-order bytes. */
+  write(chunk: Uint8Array): boolean {
+    const to = this.sinkSocket as Socket;
+    this.count(this.other(to), chunk.byteLength);
+    if (to.destroyed) return false;
+    if (this.held === null && !this.corked) {
+      this.held = chunk;
+      // What write() will answer (Writable: its buffer below the high-water mark).
+      return to.writableLength + chunk.byteLength < to.writableHighWaterMark;
+    }
+    if (this.held !== null) {
+      to.cork();
+      this.corked = true;
+      to.write(this.held);
+      this.held = null;
+    }
+    return to.write(chunk);
+  }
+
+  /** StreamSink: the end of a delivery. */
+  flush(): void {
+    const to = this.sinkSocket as Socket;
+    if (this.held !== null) {
+      const chunk = this.held;
+      this.held = null;
+      if (!to.destroyed) to.write(chunk);
+    } else if (this.corked) {
+      this.corked = false;
+      to.uncork();
+    }
+  }
+
+  /**
+   * Hands every chunk `from` emits to `to`, pausing `from` while `to` pushes
+   * back and resuming it on 'drain': what pipe() does, without its state per
+   * pipe (about ten closures and two once-listeners, ~1.5 KB a direction: at
+   * 10,000 connections, tens of MB). Chunks emitted within one tick reach `to`
+   * in one write: an mpx stream delivers a frame's payload at a time (16 KiB),
+   * and a socket write per payload would cost a system call each. Corked, they
+   * leave as one writev when the tick ends. An mpx stream is not corked: its
+   * writes only queue (frames leave once per tick anyway), and corked, every
+   * write would push back (its high-water mark is 1 byte, SPEC §7.4); chunks
+   * go to its send() instead of write(), its queue without the Writable's
+   * per-chunk work (same credit and backpressure, 'drain' alike). Once `to`
+   * is destroyed nothing more is written and `from` stays paused, as pipe()
+   * unpiped it.
+   */
+  relay(from: Duplex, to: Duplex): void {
+    to.on('drain', onDrain);
+    from.on('data', onData);
+    // As pipe() starts: a source paused before (a proxy handshake read from it) flows again.
+    if (to.writableNeedDrain) {
+      this.setWaiting(from, true);
+      from.pause();
+    } else if (from.readableFlowing !== true) {
+      from.resume();
+    }
+  }
+
+  setWaiting(from: Duplex, waiting: boolean): void {
+    if (from === this.a) this.waitingA = waiting;
+    else this.waitingB = waiting;
+  }
+
+  onData(from: Duplex, chunk: Buffer): void {
+    this.count(from, chunk.length);
+    const to = this.other(from);
+    if (to.destroyed) {
+      from.pause();
+      return;
+    }
+    if (!(to instanceof MpxStream ? to.send(chunk) : corkedWrite(to, chunk))) {
+      this.setWaiting(from, true);
+      from.pause();
+    }
+  }
+
+  onDrain(to: Duplex): void {
+    const from = this.other(to);
+    if (to === this.sinkSocket) {
+      (from as MpxStream).sinkDrained();
+      return;
+    }
+    if (!(from === this.a ? this.waitingA : this.waitingB)) return;
+    this.setWaiting(from, false);
+    from.resume();
+  }
+
+  /**
+   * Passes `from`'s end (FIN) on to its other side, but only a real one.
+   * Linux reports a peer's RST that arrives while received bytes still wait
+   * to be read as a clean end of file once they are read (read() returns 0).
+   * A zero-byte write tells them apart: after a FIN our direction is still
+   * open and it succeeds; after a RST it fails (ECONNRESET), the socket is
+   * destroyed with that error, and splice aborts the other side instead of
+   * ending it. When `from` cannot be written any more (its direction already
+   * ended), its end passes on as it came.
+   */
+  onEnd(from: Duplex): void {
+    const to = this.other(from);
     if (!(from instanceof Socket) || !from.writable) {
       to.end();
       return;
@@ -185,50 +277,27 @@ function forwardEnd(from: Duplex, to: Duplex): void {
     from.write(PROBE, (err) => {
       if (err === undefined || err === null) to.end();
     });
-  });
+  }
 }
 
-/**
- * Hands every chunk `from` emits to `to`, pausing `from` while `to` pushes
- * back and resuming it on 'drain': what pipe() does, without its state per
- * pipe (about ten closures and two once-listeners, ~1.5 KB a direction: at
- * 10,000 connections, tens of MB). Chunks emitted within one tick reach `to`
- * in one write: an mpx stream delivers a frame's payload at a time (16 KiB),
- * and a socket write per payload would cost a system call each. Corked, they
- * leave as one writev when the tick ends. An mpx stream is not corked: its
- * writes only queue (frames leave once per tick anyway), and corked, every
- * write would push back (its high-water mark is 1 byte, SPEC §7.4); chunks
- * go to its send() instead of write(), its queue without the Writable's
- * per-chunk work (same credit and backpressure, 'drain' alike). Once `to`
- * is destroyed nothing more is written and `from` stays paused, as pipe()
- * unpiped it.
- */
-function relay(from: Duplex, to: Duplex, onBytes: (n: number) => void): void {
-  const stream = to instanceof MpxStream ? to : null;
-  let waiting = false;
-  to.on('drain', () => {
-    if (!waiting) return;
-    waiting = false;
-    from.resume();
-  });
-  from.on('data', (chunk: Buffer) => {
-    onBytes(chunk.length);
-    if (to.destroyed) {
-      from.pause();
-      return;
-    }
-    if (!(stream === null ? corkedWrite(to, chunk) : stream.send(chunk))) {
-      waiting = true;
-      from.pause();
-    }
-  });
-  // As pipe() starts: a source paused before (a proxy handshake read from it) flows again.
-  if (to.writableNeedDrain) {
-    waiting = true;
-    from.pause();
-  } else if (from.readableFlowing !== true) {
-    from.resume();
-  }
+// The shared listeners: `this` is the side that emitted.
+function spliceOf(side: Duplex): Splice {
+  return (side as Spliced)[SPLICE] as Splice;
+}
+function onError(this: Duplex, err: Error): void {
+  spliceOf(this).onError(this, err);
+}
+function onClose(this: Duplex): void {
+  spliceOf(this).onClose(this);
+}
+function onEnd(this: Duplex): void {
+  spliceOf(this).onEnd(this);
+}
+function onData(this: Duplex, chunk: Buffer): void {
+  spliceOf(this).onData(this, chunk);
+}
+function onDrain(this: Duplex): void {
+  spliceOf(this).onDrain(this);
 }
 
 /** write(), corked until the end of the tick: the writes of one tick leave in one writev. */
