@@ -17,11 +17,13 @@
 // changed nothing) and Node offers no malloc_trim
 // (docs/decisions/0001-no-heap-ballast.md).
 //
-// Two steps, because V8 shrinks the young generation after a collection only
-// when it allocated little over the last 5 s (its allocation-throughput
-// window): first a collection at the first quiet second (frees the buffers
-// and old garbage at once), then, if the young generation is still larger
-// than at start, one more after 6 s of quiet (shrinks it).
+// Up to a few collections per burst, because V8 shrinks the young generation
+// after a collection only when the process allocated little over the last
+// ~5 s (its allocation-throughput window): the first, at the first quiet
+// second, frees the buffers and the old garbage; while the young generation
+// stays larger than at start, up to SHRINK_TRIES more, 2 s apart, while quiet
+// (one collection 1, 2 or 3 s after 1 s of quiet left it at 32 MiB, 4 to 6 s
+// after took it to 1 MiB).
 //
 // How: `vm.measureMemory({ execution: 'eager' })`, which Node documents as
 // starting a garbage collection right away; the measurement is discarded. It
@@ -68,8 +70,14 @@ export const QUIET_CPU = 0.05;
  * own noise.
  */
 export const GROWTH_BYTES = 16 * MiB;
-/** Quiet time after a collection before the one that shrinks the young generation. Rationale: V8's allocation-throughput window is 5 s; with 1-4 s of quiet the young generation stayed at 32 MiB, with 5 s it went to 1 MiB. */
-export const SHRINK_QUIET_MS = 6000;
+/**
+ * Collections after a release that are only there to shrink the young
+ * generation, while it stays larger than at start. Rationale: with MIN_GAP_MS
+ * between them, the third comes 6-7 s after the release, past V8's 5 s
+ * window even when the end of a session (its teardown is a burst of its own)
+ * came a few seconds after the traffic stopped.
+ */
+export const SHRINK_TRIES = 3;
 /** At most one collection per this many ms. Rationale: bounds the cost to ~2 % of a core in the worst case (45 ms / 2 s). */
 export const MIN_GAP_MS = 2000;
 
@@ -98,9 +106,8 @@ export async function collectGarbage(): Promise<void> {
 /**
  * Watches the process once a second and runs a full collection when it is
  * quiet and either grew by GROWTH_BYTES since the last collection or a session
- * ended (its buffers are garbage now, which no footprint shows); then one
- * more after SHRINK_QUIET_MS of quiet if the young generation is still larger
- * than at start.
+ * ended (its buffers are garbage now, which no footprint shows); then up to
+ * SHRINK_TRIES more while the young generation is still larger than at start.
  */
 export class MemoryRelease {
   readonly #read: () => MemoryReading;
@@ -115,11 +122,9 @@ export class MemoryRelease {
   #ended = false;
   #collecting = false;
   #lastCollectAt = -Infinity;
-  /** Start of the current run of quiet checks. */
-  #quietSince: number | undefined;
   /** The young generation's size at the first reading. */
-  #youngAtStart: number | undefined;
-  #shrinkDue = false;
+  #youngAtStart = 0;
+  #shrinkTries = 0;
   collections = 0;
 
   constructor(options: MemoryReleaseOptions = {}) {
@@ -150,21 +155,16 @@ export class MemoryRelease {
     const now = this.#read();
     const before = this.#last;
     this.#last = now;
-    this.#youngAtStart ??= now.young;
+    if (before === undefined) this.#youngAtStart = now.young;
     // The first reading after a collection is its result: growth counts from there.
     this.#floor = this.#floor === undefined || this.#settling ? now.footprint : Math.min(this.#floor, now.footprint);
     this.#settling = false;
     if (before === undefined) return false;
     const elapsedMs = now.atMs - before.atMs;
     const quiet = elapsedMs > 0 && (now.cpuMicros - before.cpuMicros) / 1000 <= QUIET_CPU * elapsedMs;
-    if (!quiet) {
-      this.#quietSince = undefined;
-      return false;
-    }
-    this.#quietSince ??= before.atMs;
-    if (now.atMs - this.#lastCollectAt < MIN_GAP_MS) return false;
+    if (!quiet || now.atMs - this.#lastCollectAt < MIN_GAP_MS) return false;
     const release = this.#ended || now.footprint - this.#floor >= GROWTH_BYTES;
-    const shrink = this.#shrinkDue && now.atMs - Math.max(this.#quietSince, this.#lastCollectAt) >= SHRINK_QUIET_MS;
+    const shrink = this.#shrinkTries > 0 && now.young > this.#youngAtStart;
     if (!release && !shrink) return false;
     this.#collecting = true;
     try {
@@ -178,8 +178,8 @@ export class MemoryRelease {
     this.collections++;
     // The collection's own CPU is not traffic: the next quiet test starts after it.
     this.#last = this.#read();
-    // One shrinking collection per release: if V8 keeps the young generation anyway, it is not asked again.
-    this.#shrinkDue = release && this.#last.young > this.#youngAtStart;
+    // A few shrinking collections per release: if V8 keeps the young generation anyway, it is not asked again.
+    this.#shrinkTries = this.#last.young <= this.#youngAtStart ? 0 : release ? SHRINK_TRIES : this.#shrinkTries - 1;
     this.#onCollect?.(now);
     return true;
   }
