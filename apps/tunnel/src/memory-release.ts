@@ -31,7 +31,7 @@
 // process is quiet, so it never competes with traffic.
 import { getHeapSpaceStatistics } from 'node:v8';
 import { measureMemory } from 'node:vm';
-import type { Logger } from './log.js';
+import { describeError, type Logger } from './log.js';
 
 /** What a check reads: the clock, CPU time used so far, and V8's memory. */
 export interface MemoryReading {
@@ -50,6 +50,8 @@ export interface MemoryReleaseOptions {
   collect?: () => Promise<void>;
   /** Called after each collection with the footprint before it. */
   onCollect?: (before: MemoryReading) => void;
+  /** Called once if a collection fails; the timer then stops (a tunnel never fails for this). */
+  onError?: (err: unknown) => void;
   checkMs?: number;
 }
 
@@ -113,6 +115,7 @@ export class MemoryRelease {
   readonly #read: () => MemoryReading;
   readonly #collect: () => Promise<void>;
   readonly #onCollect: ((before: MemoryReading) => void) | undefined;
+  readonly #onError: ((err: unknown) => void) | undefined;
   readonly #checkMs: number;
   #timer: NodeJS.Timeout | undefined;
   #last: MemoryReading | undefined;
@@ -131,11 +134,17 @@ export class MemoryRelease {
     this.#read = options.read ?? readMemory;
     this.#collect = options.collect ?? collectGarbage;
     this.#onCollect = options.onCollect;
+    this.#onError = options.onError;
     this.#checkMs = options.checkMs ?? CHECK_MS;
   }
 
   start(): this {
-    this.#timer ??= setInterval(() => void this.check(), this.#checkMs).unref();
+    this.#timer ??= setInterval(() => {
+      this.check().catch((err: unknown) => {
+        this.stop();
+        this.#onError?.(err);
+      });
+    }, this.#checkMs).unref();
     return this;
   }
 
@@ -191,5 +200,6 @@ export function startMemoryRelease(log: Logger): MemoryRelease {
   return new MemoryRelease({
     onCollect: (before) =>
       log.debug(`quiet: collected garbage (V8 heap + buffers were ${mib(before.footprint)} MiB, now ${mib(readMemory().footprint)} MiB)`),
+    onError: (err) => log.warn(`giving memory back when quiet is off from now on: ${describeError(err)}`),
   }).start();
 }

@@ -101,6 +101,27 @@ describe('MemoryRelease', () => {
   });
 });
 
+describe('MemoryRelease on its timer', () => {
+  it('reports a failed collection and stops, instead of failing the process', async () => {
+    let atMs = 0;
+    const failure = new Error('no collection here');
+    const reported = await new Promise<unknown[]>((resolve) => {
+      const errors: unknown[] = [];
+      const release = new MemoryRelease({
+        checkMs: 1,
+        read: () => ({ atMs: (atMs += 1000), cpuMicros: 0, footprint: atMs * MiB, young: 0 }),
+        collect: () => Promise.reject(failure),
+        onError: (err) => {
+          errors.push(err);
+          resolve(errors);
+        },
+      });
+      release.start();
+    });
+    expect(reported).toEqual([failure]);
+  });
+});
+
 describe('collectGarbage through MemoryRelease, in a child process run as the bin runs V8', () => {
   const child = fileURLToPath(new URL('./fixtures/quiet-release-child.mjs', import.meta.url));
   const dist = fileURLToPath(new URL('../dist/memory-release.js', import.meta.url));
