@@ -15,7 +15,7 @@
 // stays is glibc's heap (`[heap]` 39-43 MiB against 8 at start), freed but
 // fragmented, which no setting of glibc's returns (`MALLOC_TRIM_THRESHOLD_`
 // changed nothing) and Node offers no malloc_trim
-// (docs/decisions/0001-no-heap-ballast.md).
+// (docs/decisions/0003-memory-after-a-burst.md).
 //
 // Up to a few collections per burst, because V8 shrinks the young generation
 // after a collection only when the process allocated little over the last
@@ -68,7 +68,7 @@ export const QUIET_CPU = 0.05;
 /**
  * Footprint growth since the last collection that makes a quiet process
  * collect. Rationale: one young generation grown from 8 to 32 MiB, or 16 MiB
- * of dead buffers, is worth 10-45 ms of CPU; less is within the baseline's
+ * of dead buffers, is worth 10-50 ms of CPU; less is within the baseline's
  * own noise.
  */
 export const GROWTH_BYTES = 16 * MiB;
@@ -80,7 +80,7 @@ export const GROWTH_BYTES = 16 * MiB;
  * came a few seconds after the traffic stopped.
  */
 export const SHRINK_TRIES = 3;
-/** At most one collection per this many ms. Rationale: bounds the cost to ~2 % of a core in the worst case (45 ms / 2 s). */
+/** At most one collection per this many ms. Rationale: bounds the cost to ~2 % of a core in the worst case (50 ms / 2 s). */
 export const MIN_GAP_MS = 2000;
 
 export function readMemory(): MemoryReading {
