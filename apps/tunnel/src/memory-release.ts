@@ -15,7 +15,7 @@
 // stays is glibc's heap (`[heap]` 39-43 MiB against 8 at start), freed but
 // fragmented, which no setting of glibc's returns (`MALLOC_TRIM_THRESHOLD_`
 // changed nothing) and Node offers no malloc_trim
-// (docs/decisions/0003-memory-after-a-burst.md).
+// (docs/decisions/0004-memory-after-a-burst.md).
 //
 // Up to a few collections per burst, because V8 shrinks the young generation
 // after a collection only when the process allocated little over the last
