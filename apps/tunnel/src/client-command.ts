@@ -9,6 +9,7 @@ import { formatAddress, hostPort } from './address.js';
 import { carrierDialer } from './carriers.js';
 import type { ClientConfig } from './config.js';
 import { limitHint } from './limits.js';
+import { startMemoryRelease } from './memory-release.js';
 import { describeError } from './log.js';
 import { startObservers } from './observers.js';
 import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
@@ -216,9 +217,11 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     sessions: () => (client.session !== undefined && !client.session.closed ? 1 : 0),
   };
   const stopObservers = await startObservers(config, view, book, traffic);
+  const memory = startMemoryRelease(log);
 
   return {
     async stop() {
+      memory.stop();
       local.close(); // stops accepting; its callback would wait for every connection
       if (connections.size > 0) log.info(`waiting up to ${config.drainTimeoutMs} ms for ${connections.size} open connections`);
       const aborted = await connections.drain(config.drainTimeoutMs);

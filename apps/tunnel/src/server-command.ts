@@ -26,6 +26,7 @@ import { listenCarriers, type CarrierListenerHandle } from './carriers.js';
 import type { ServerConfig } from './config.js';
 import { DescriptorHeadroom } from './descriptors.js';
 import { limitHint } from './limits.js';
+import { startMemoryRelease } from './memory-release.js';
 import { describeError, type LogLevel } from './log.js';
 import type { LiveState } from './live-page.js';
 import type { TunnelMetrics } from './metrics.js';
@@ -62,6 +63,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
       : { host: config.target.host, port: config.target.port, label: hostPort(config.target.host, config.target.port) };
   let stopping = false;
   let carriersUp = 0;
+  const memory = startMemoryRelease(log);
 
   server.on('session', (session: Session) => {
     const sid = session.idHex.slice(0, 8);
@@ -89,6 +91,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     });
     session.once('close', (err?: MpxError) => {
       log.info(`session ${sid} closed${err === undefined ? '' : `: ${describeError(err)}`}`);
+      memory.sessionEnded();
     });
   });
   server.on('carrierError', (err: MpxError, info: { remote?: string }) => {
@@ -343,6 +346,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
   return {
     async stop() {
       stopping = true;
+      memory.stop();
       await Promise.all(listeners.map((l) => l.close()));
       if (connections.size > 0) log.info(`waiting up to ${config.drainTimeoutMs} ms for ${connections.size} open streams`);
       const aborted = await connections.drain(config.drainTimeoutMs);
