@@ -10,14 +10,20 @@
  */
 export const MIN_INFLIGHT_CAP = 64 * 1024;
 /**
- * Smallest in-flight cap once the path is measured, bytes: three frames of
- * 16 KiB. Rationale: at 64 KiB two carriers sharing 20 Mbit/s at 20 ms held
- * a queue of 30 ms in front of a new request; at 32 KiB (two frames) a
- * carrier capped at 20 Mbit/s with a 10 ms round trip fell to 0.5–0.7 of its
- * rate on a loaded host (ACKs late by 10–30 ms: two frames cover a round
- * trip of 13 ms, three of 20 ms, four of 26 ms).
+ * Smallest in-flight cap once the path is measured: what the carrier
+ * delivers in FLOOR_MS at its rate, within [MEASURED_FLOOR, MAX_FLOOR] bytes.
+ * Rationale: on a loaded host ACKs come 10–30 ms late, and a carrier capped
+ * near one product of a short round trip then leaves its path idle: at two
+ * frames (32 KiB) a 20 Mbit/s carrier with a 10 ms round trip fell to
+ * 0.5–0.7 of its rate, at 64 KiB (26 ms of its rate) it keeps it. A floor in
+ * time, not bytes, keeps the queue of carriers that share a bottleneck as
+ * small as one's: each one's rate is its share. At 64 KiB for every carrier,
+ * two carriers sharing 20 Mbit/s at 20 ms held a queue of 30 ms in front of
+ * a new request; at three frames, 12 ms.
  */
 export const MEASURED_FLOOR = 48 * 1024;
+const MAX_FLOOR = 64 * 1024;
+const FLOOR_MS = 26;
 /**
  * Cap in bandwidth-delay products in most rounds. Rationale: one product
  * keeps the path full only if ACKs are never late; the quarter more absorbs
@@ -112,6 +118,8 @@ export class PathEstimator {
   #sampleBytes = 0;
   /** The smallest frame RTT sample since #sampleStart: whether the carrier kept a queue through the sample. */
   #sampleMinRtt = Number.POSITIVE_INFINITY;
+  /** The last rate sample kept a queue (see onAcked). */
+  #keptQueue = false;
   /** Aligned time minus the caller's `now`. */
   readonly #align: number;
   /** Since when drains have found the round trip above MAX_DRAIN_RISE times the minimum. */
@@ -243,7 +251,8 @@ export class PathEstimator {
       const sendElapsed = sentAt !== undefined && this.#sampleSentAt !== undefined ? sentAt - this.#sampleSentAt : 0;
       const sample = this.#sampleBytes / Math.max(elapsed, sendElapsed);
       const best = this.rate(now);
-      // Below the best rate with no queue kept through the sample: the path
+      // Below the best rate with no queue kept through the sample and the one
+      // before (a long stall of the host inflates every RTT of one): the path
       // was not full (ACKs came late: a busy host), so the sample says
       // nothing about its rate, and the best one is kept alive instead.
       // Rationale: taken as the rate, each such sample would lower the cap,
@@ -251,7 +260,9 @@ export class PathEstimator {
       // rate on a loaded host). A path whose rate fell, or whose delay grew,
       // keeps a queue (what was sent for the old rate, or every sample above
       // the old minimum), so its lower samples count.
-      const queued = this.#sampleMinRtt > QUEUE_RATIO * (this.minRtt ?? 0) + QUEUE_MARGIN_MS;
+      const kept = this.#sampleMinRtt > QUEUE_RATIO * (this.minRtt ?? 0) + QUEUE_MARGIN_MS;
+      const queued = kept && this.#keptQueue;
+      this.#keptQueue = kept;
       this.#rates.push({ at: now, rate: best === undefined || sample >= best || queued ? sample : best });
       this.#sampleStart = now;
       this.#sampleSentAt = sentAt;
@@ -266,7 +277,7 @@ export class PathEstimator {
    * flight now: its bandwidth-delay product (the best delivery rate of the
    * rate window times the minimum RTT plus ACK_DELAY_MS) times CRUISE_GAIN,
    * PROBE_GAIN in one round of PROBE_CYCLE, DRAIN_GAIN during an RTT drain;
-   * at least MEASURED_FLOOR (except in a drain) and at most `ceiling`.
+   * at least the floor (MEASURED_FLOOR, except in a drain) and at most `ceiling`.
    *
    * Rationale: the minimum RTT, not the smoothed one, because the smoothed
    * RTT grows with the queues (ours, and on a carrier carrying data both
@@ -299,7 +310,8 @@ export class PathEstimator {
       return Math.min(ceiling, cap);
     }
     const gain = this.#probing(now) ? PROBE_GAIN : CRUISE_GAIN;
-    return Math.min(ceiling, Math.max(MEASURED_FLOOR, Math.ceil(gain * bdp)));
+    const floor = Math.min(MAX_FLOOR, Math.max(MEASURED_FLOOR, rate * FLOOR_MS));
+    return Math.min(ceiling, Math.max(floor, Math.ceil(gain * bdp)));
   }
 
   /** Whether `now` falls in the probe round of the gain cycle: one smoothed RTT (at least MIN_SAMPLE_MS) of every PROBE_CYCLE. */
