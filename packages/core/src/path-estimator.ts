@@ -11,18 +11,19 @@
 export const MIN_INFLIGHT_CAP = 64 * 1024;
 /**
  * Smallest in-flight cap once the path is measured: what the carrier
- * delivers in FLOOR_MS at its rate, within [MEASURED_FLOOR, MAX_FLOOR] bytes.
- * Rationale: on a loaded host ACKs come 10–30 ms late, and a carrier capped
- * near one product of a short round trip then leaves its path idle: at two
- * frames (32 KiB) a 20 Mbit/s carrier with a 10 ms round trip fell to
- * 0.5–0.7 of its rate, at 64 KiB (26 ms of its rate) it keeps it. A floor in
- * time, not bytes, keeps the queue of carriers that share a bottleneck as
- * small as one's: each one's rate is its share. At 64 KiB for every carrier,
- * two carriers sharing 20 Mbit/s at 20 ms held a queue of 30 ms in front of
- * a new request; at three frames, 12 ms.
+ * delivers in FLOOR_MS at its rate, and at least MEASURED_FLOOR bytes (three
+ * frames of 16 KiB). Rationale: on a loaded host ACKs come 10–30 ms late,
+ * and a carrier capped near one product of a short round trip then leaves
+ * its path idle: at two frames (32 KiB) a 20 Mbit/s carrier with a 10 ms
+ * round trip fell to 0.5–0.7 of its rate; at 26 ms of its rate (the 64 KiB
+ * the floor used to be, at 20 Mbit/s) it keeps it. A floor in time, not
+ * bytes, keeps the queue of carriers that share a bottleneck as small as
+ * one's: each one's rate is its share. It binds only where 1.25 round trips
+ * are shorter than FLOOR_MS. At 64 KiB for every carrier, two carriers
+ * sharing 20 Mbit/s at 20 ms held a queue of 30 ms in front of a new
+ * request.
  */
 export const MEASURED_FLOOR = 48 * 1024;
-const MAX_FLOOR = 64 * 1024;
 const FLOOR_MS = 26;
 /**
  * Cap in bandwidth-delay products in most rounds. Rationale: one product
@@ -310,7 +311,7 @@ export class PathEstimator {
       return Math.min(ceiling, cap);
     }
     const gain = this.#probing(now) ? PROBE_GAIN : CRUISE_GAIN;
-    const floor = Math.min(MAX_FLOOR, Math.max(MEASURED_FLOOR, rate * FLOOR_MS));
+    const floor = Math.max(MEASURED_FLOOR, rate * FLOOR_MS);
     return Math.min(ceiling, Math.max(floor, Math.ceil(gain * bdp)));
   }
 
