@@ -75,7 +75,7 @@ export const SESSION_BOUNDS = {
     min: 64 * 1024,
     max: MAX_BYTES,
     // Rationale: 16 MiB covers a 1 Gbit/s path at 100 ms; the path estimate
-    // usually caps a carrier far lower (two bandwidth-delay products).
+    // usually caps a carrier far lower (1.25 bandwidth-delay products, SPEC §8).
     default: 16 * 1024 * 1024,
     unit: 'bytes',
     description: 'most unacknowledged bytes on one carrier',

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { AckState } from './ack-state.js';
 import { NO_HOST, type CarrierHost, type CarrierLinkOptions, type CarrierState, type CarrierStats } from './carrier-api.js';
 import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
-import { nextTurn, type Defer } from './clock.js';
+import { nextTurn, wallOffset, type Defer } from './clock.js';
 import { FrameType, MIN_MAX_FRAME, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { LEND_READS, type LendsReads } from './transport.js';
@@ -45,7 +45,7 @@ export class CarrierLink {
   readonly #options: CarrierLinkOptions;
   readonly #socket: Duplex;
   readonly #decoder: FrameDecoder;
-  readonly #inFlight = new InFlight();
+  readonly #inFlight: InFlight;
   readonly #acks: AckState;
   readonly #liveness: Liveness;
   readonly #overflow: OverflowGuard;
@@ -70,6 +70,7 @@ export class CarrierLink {
   constructor(socket: Duplex, options: CarrierLinkOptions) {
     this.#options = options;
     this.#socket = socket;
+    this.#inFlight = new InFlight(wallOffset(options.clock));
     this.label = options.label ?? `carrier-${this.id}`;
     // Handshake frames are small (SPEC §3): until the carrier opens, a frame
     // above the smallest max frame any peer accepts is FRAME_TOO_LARGE, so a

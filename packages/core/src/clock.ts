@@ -10,12 +10,18 @@ export interface Timer {
 export interface Clock {
   /** Milliseconds, monotonic. */
   now(): number;
+  /**
+   * Milliseconds since the Unix epoch, if the clock knows it: RTT drains
+   * (SPEC §8) start on a grid of it, so that both ends of a session drain together.
+   */
+  wall?(): number;
   setTimeout(fn: () => void, ms: number): Timer;
   clearTimeout(timer: Timer): void;
 }
 
 export const systemClock: Clock = {
   now: () => performance.now(),
+  wall: () => Date.now(),
   setTimeout: (fn, ms) => {
     const t = setTimeout(fn, ms);
     t.unref();
@@ -23,6 +29,11 @@ export const systemClock: Clock = {
   },
   clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
 };
+
+/** Wall time minus `clock.now()`, or 0 when the clock knows no wall time (SPEC §8, RTT drains). */
+export function wallOffset(clock: Clock): number {
+  return clock.wall === undefined ? 0 : clock.wall() - clock.now();
+}
 
 /** Runs `fn` once the current turn of the event loop is over (its I/O callbacks done). */
 export type Defer = (fn: () => void) => void;

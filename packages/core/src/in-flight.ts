@@ -5,12 +5,18 @@ import type { Frame } from './frame.js';
 import { PathEstimator } from './path-estimator.js';
 import { SentFrames, type SentFrame } from './sent-frames.js';
 
-/** Unacked bytes above which a carrier counts as busy for rate sampling. */
-const MIN_BUSY_BYTES = 64 * 1024;
-
 export class InFlight {
-  readonly estimator = new PathEstimator();
+  readonly estimator: PathEstimator;
   readonly #sent = new SentFrames();
+  /** The largest counted frame sent so far, bytes (see capped()). */
+  #largest = 0;
+  /** The carrier reached its cap since the last ACK: it was not short of data to send. */
+  #wasCapped = false;
+
+  /** `align`: wall time minus the caller's `now` (SPEC §8: RTT drains start on a grid of wall time). */
+  constructor(align = 0) {
+    this.estimator = new PathEstimator(align);
+  }
 
   /** Encoded bytes sent and not yet acknowledged. */
   get bytes(): number {
@@ -25,6 +31,7 @@ export class InFlight {
   /** A counted frame of `size` encoded bytes went out (or is kept to go out again elsewhere); `order`: see SentFrame. */
   push(frame: Frame, size: number, now: number, order?: number): void {
     this.#sent.push(frame, size, now, order);
+    if (size > this.#largest) this.#largest = size;
   }
 
   /** SPEC §9: the peer acknowledged `count` counted frames in all; feeds the path estimate. */
@@ -33,13 +40,27 @@ export class InFlight {
     const { bytes, frames, newestSentAt } = this.#sent.ack(count);
     // An ACK of a lone frame may have waited up to MAX_ACK_DELAY_MS for
     // company (SPEC §9): only ACKs of two or more frames are prompt.
-    if (newestSentAt !== undefined && frames >= 2) this.estimator.onRttSample(now - newestSentAt, now);
-    this.estimator.onAcked(bytes, now, before - bytes > 0 || before >= MIN_BUSY_BYTES);
+    if (newestSentAt !== undefined) this.estimator.onRttSample(now - newestSentAt, now, frames >= 2 ? 'frames' : 'lone-frame');
+    // Busy: data stayed in flight, or the cap held the carrier back. A
+    // carrier that ran out of data to send (it idled) would understate the rate.
+    this.estimator.onAcked(bytes, now, before - bytes > 0 || this.#wasCapped, newestSentAt);
+    this.#wasCapped = false;
   }
 
-  /** SPEC §8: whether the bytes in flight reach what the path estimate allows (at most `ceiling`). */
+  /**
+   * SPEC §8: whether the carrier may take no more frames: the bytes in
+   * flight reach what the path estimate allows (at most `ceiling`), less half
+   * the largest frame sent. Rationale: a frame goes out while the bytes in
+   * flight are below the cap, so without the half frame they would exceed it
+   * by half a frame on average; with it they are the cap rounded to whole
+   * frames, which matters when a cap holds two or three frames.
+   */
   capped(now: number, ceiling: number): boolean {
-    return this.#sent.bytes >= this.estimator.inflightCap(now, ceiling);
+    const bytes = this.#sent.bytes;
+    const cap = this.estimator.inflightCap(now, ceiling, bytes);
+    const capped = bytes > 0 && bytes >= cap - this.#largest / 2;
+    if (capped) this.#wasCapped = true;
+    return capped;
   }
 
   /** Removes every unacknowledged frame, to be sent again elsewhere (SPEC §9). */

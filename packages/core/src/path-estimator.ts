@@ -1,36 +1,147 @@
 // Per-carrier path estimates for adaptive scheduling (SPEC §8): a smoothed
-// round-trip time and a delivery rate, from which the carrier's in-flight cap
-// follows. I/O-free: every method takes the time from the caller.
+// round-trip time, the minimum RTT (renewed in RTT drains) and a delivery
+// rate, from which the carrier's in-flight cap follows. I/O-free: every
+// method takes the time from the caller.
 
 /**
- * Smallest in-flight cap, bytes. Rationale: below this a fresh carrier could
- * not probe its rate; above it, slow carriers queue in the path: at 256 KiB,
- * four carriers sharing 40 Mbit/s held ~1 MiB (200 ms) in front of a new
- * request (latency-under-load +179 ms; 128 KiB +80 ms; 64 KiB +41 ms), and
- * eight per path overfilled a shared bottleneck (0.89 of the caps; 1.00 at 64 KiB).
+ * In-flight cap before the path is measured, bytes. Rationale: below this a
+ * fresh carrier could not probe its rate; above it, eight carriers sharing a
+ * bottleneck overfill it before they have measured anything.
  */
 export const MIN_INFLIGHT_CAP = 64 * 1024;
+/**
+ * Smallest in-flight cap once the path is measured: what the carrier
+ * delivers in FLOOR_MS at its rate, and at least MEASURED_FLOOR bytes (three
+ * frames of 16 KiB). Rationale: on a loaded host ACKs come 10–30 ms late,
+ * and a carrier capped near one product of a short round trip then leaves
+ * its path idle: with 20 Mbit/s carriers on a 10 ms round trip
+ * (aggregation), two frames (32 KiB) kept 0.5–0.7 of their rate, 26 ms of
+ * it (the 64 KiB the floor used to be) 0.84–0.94, 32 ms all of it. A floor
+ * in time, not bytes, keeps the queue of carriers that share a bottleneck
+ * as small as one's: each one's rate is its share. It binds only where 1.25
+ * round trips are shorter than FLOOR_MS (round trips under about 24 ms). At
+ * 64 KiB for every carrier, two carriers sharing 20 Mbit/s at 20 ms held a
+ * queue of 30 ms in front of a new request.
+ */
+export const MEASURED_FLOOR = 48 * 1024;
+const FLOOR_MS = 32;
+/**
+ * Cap in bandwidth-delay products in most rounds. Rationale: one product
+ * keeps the path full only if ACKs are never late; the quarter more absorbs
+ * a late ACK of up to a quarter of the round trip while the queue it makes
+ * is a quarter of a round trip (a new stream's frames wait behind it).
+ */
+const CRUISE_GAIN = 1.25;
+/**
+ * One round (a smoothed RTT) in PROBE_CYCLE has a cap of PROBE_GAIN products.
+ * Rationale: a host that holds its ACKs back for longer than a quarter of the
+ * round trip (a busy event loop) would make each rate sample smaller than
+ * the last at the cruise gain, until the cap reached the floor; the probe
+ * round lets the rate sample reach the path's rate again as long as the
+ * ACKs are late by less than half a round trip, at the cost of a queue of
+ * half a product for about one round in eight.
+ */
+const PROBE_GAIN = 1.5;
+const PROBE_CYCLE = 8;
+/** While an RTT drain is under way the cap is this many products. */
+const DRAIN_GAIN = 0.5;
+/**
+ * A rate sample kept a queue if every frame RTT sample in it was above
+ * QUEUE_RATIO × the minimum + QUEUE_MARGIN_MS. Rationale: at the cruise gain
+ * a full path holds a quarter of a round trip of queue, so every sample is
+ * at least 1.25 × the minimum; late ACKs alone leave some samples near it.
+ */
+const QUEUE_RATIO = 1.1;
+const QUEUE_MARGIN_MS = 1;
 /** Allowance for a busy receiver acknowledging once per event-loop turn (SPEC §9), ms. */
 const ACK_DELAY_MS = 2;
-/** How long a delivery-rate maximum is remembered, ms. */
-const RATE_WINDOW_MS = 2_000;
+/**
+ * The delivery-rate maximum is remembered for this many minimum RTTs (two
+ * probe cycles), between MIN_RATE_WINDOW_MS and MAX_RATE_WINDOW_MS.
+ * Rationale: long enough to hold a probe round's sample through the rounds
+ * between, short enough that a path whose rate fell (or whose delay grew:
+ * the same cap then delivers less) loses its share within a second.
+ */
+const RATE_WINDOW_RTTS = 2 * PROBE_CYCLE;
+const MIN_RATE_WINDOW_MS = 500;
+const MAX_RATE_WINDOW_MS = 2_000;
 /** Shortest interval over which a delivery-rate sample is taken, ms. */
 const MIN_SAMPLE_MS = 10;
-/** How long the minimum RTT is trusted before it is measured afresh, ms. */
+/** A delivery-rate sample spans at least this many smoothed RTTs. */
+const SAMPLE_RTTS = 2;
+/** How long the minimum RTT is trusted when drains find no clean sample, ms. */
 const MIN_RTT_WINDOW_MS = 10_000;
+/**
+ * A drain's clean sample above this many times the minimum RTT replaces it
+ * only once drains have found it that high for MIN_RTT_WINDOW_MS. Rationale:
+ * a path whose delay jumped (a reroute, a radio link) delivers late, and a
+ * stream striped over it waits for it in order: its cap stays small for a
+ * while (the same cap then delivers a tenth as much), so the load moves to
+ * the other carriers, and comes back only if the path stays that slow.
+ */
+const MAX_DRAIN_RISE = 2;
+/** RTT drains start on multiples of this much aligned time until one has been done, ms. */
+const FIRST_DRAIN_GRID_MS = 2_000;
+/** ... and on multiples of this much after, ms. */
+const DRAIN_GRID_MS = 10_000;
+/** A drain starts in the first this many ms of its grid slot, or waits for the next slot. */
+const DRAIN_START_MS = 200;
+/** An RTT drain that found no clean sample ends after this many smoothed RTTs, within [MIN_DRAIN_MS, MAX_DRAIN_MS]. */
+const DRAIN_RTTS = 4;
+const MIN_DRAIN_MS = 100;
+const MAX_DRAIN_MS = 1_000;
+
+/**
+ * What an RTT sample timed (SPEC §9): `frames`, an ACK newly covering two
+ * frames or more (prompt), timed from the newest; `lone-frame`, an ACK of one
+ * frame, which may have waited up to MAX_ACK_DELAY for company: it counts
+ * for the minimum only (it can only be above the true round trip); `ping`, a
+ * PONG or the handshake: small frames, which do not wait for a frame to pass
+ * the bottleneck, so they stand in for the frames' minimum until a frame
+ * was timed.
+ */
+export type RttSampleKind = 'frames' | 'lone-frame' | 'ping';
 
 export class PathEstimator {
   #srtt: number | undefined;
   #rttvar = 0;
+  /** The minimum RTT of frames (see minRtt). */
   #minRtt = Number.POSITIVE_INFINITY;
+  #pingMinRtt = Number.POSITIVE_INFINITY;
   #minRttAt = 0;
-  /** The smallest sample since #minRtt was taken: the minimum once #minRtt expires. */
+  /** The smallest sample since #minRtt was taken: the fallback when a drain finds no clean sample. */
   #nextMinRtt = Number.POSITIVE_INFINITY;
-  #nextMinRttAt = 0;
   /** Delivery-rate samples (bytes/ms) with their time, for a windowed max. */
   #rates: Array<{ at: number; rate: number }> = [];
   #sampleStart: number | undefined;
+  /** When the newest frame acknowledged at #sampleStart was sent. */
+  #sampleSentAt: number | undefined;
   #sampleBytes = 0;
+  /** The smallest frame RTT sample since #sampleStart: whether the carrier kept a queue through the sample. */
+  #sampleMinRtt = Number.POSITIVE_INFINITY;
+  /** The last rate sample kept a queue (see onAcked). */
+  #keptQueue = false;
+  /** Aligned time minus the caller's `now`. */
+  readonly #align: number;
+  /** Since when drains have found the round trip above MAX_DRAIN_RISE times the minimum. */
+  #riseSince: number | undefined;
+  /** A drain has been done. */
+  #drained = false;
+  /** Where the grid slot of the last drain started, in aligned time. */
+  #drainSlot = Number.NaN;
+  /** When the RTT drain under way started, if one is. */
+  #drainStart: number | undefined;
+  /** When the drain brought the bytes in flight down to its cap: samples of what is sent from then on are clean. */
+  #cleanFrom: number | undefined;
+
+  /**
+   * `align`: aligned time (wall time where the clock knows it) minus the
+   * caller's `now`. RTT drains start on a grid of aligned time, so that every
+   * carrier of a host, and both ends of a session, drain together.
+   */
+  constructor(align = 0) {
+    this.#align = align;
+  }
 
   /** Smoothed RTT in ms (RFC 6298 weights), undefined before the first sample. */
   get srtt(): number | undefined {
@@ -41,11 +152,16 @@ export class PathEstimator {
     return this.#rttvar;
   }
 
+  /**
+   * The minimum RTT the cap is built on: that of full frames (their ACKs)
+   * once one was sampled, else that of PINGs and the handshake.
+   */
   get minRtt(): number | undefined {
-    return Number.isFinite(this.#minRtt) ? this.#minRtt : undefined;
+    if (Number.isFinite(this.#minRtt)) return this.#minRtt;
+    return Number.isFinite(this.#pingMinRtt) ? this.#pingMinRtt : undefined;
   }
 
-  /** Bytes per ms: the largest delivery rate seen over the last two seconds, or undefined. */
+  /** Bytes per ms: the largest delivery rate seen over the rate window, or undefined. */
   rate(now: number): number | undefined {
     this.#expire(now);
     let best: number | undefined;
@@ -53,27 +169,28 @@ export class PathEstimator {
     return best;
   }
 
+  /** Whether an RTT drain is under way at `now` (SPEC §8). */
+  draining(now: number): boolean {
+    this.#tick(now);
+    return this.#drainStart !== undefined;
+  }
+
   /**
-   * A round-trip sample of `ms` taken at `now`. The minimum is windowed: one
-   * older than MIN_RTT_WINDOW_MS gives way to the smallest sample seen since
-   * it was taken (not to whichever sample comes next, which under load is
-   * inflated by the queues and would let the cap feed on itself).
+   * A round-trip sample of `ms` taken at `now`, of a kind (RttSampleKind).
+   * A lower sample replaces the minimum at once. Samples above it never
+   * raise it while it is trusted (they carry the queues, ours and the
+   * peer's, and a cap derived from them would feed on itself); an RTT drain
+   * (see inflightCap) measures it afresh.
    */
-  onRttSample(ms: number, now = 0): void {
+  onRttSample(ms: number, now = 0, kind: RttSampleKind = 'ping'): void {
     if (!(ms >= 0)) return;
-    if (ms <= this.#minRtt) {
-      this.#minRtt = ms;
-      this.#minRttAt = now;
-      this.#nextMinRtt = Number.POSITIVE_INFINITY;
-    } else if (ms <= this.#nextMinRtt) {
-      this.#nextMinRtt = ms;
-      this.#nextMinRttAt = now;
+    if (kind === 'ping') {
+      if (ms < this.#pingMinRtt) this.#pingMinRtt = ms;
+    } else {
+      this.#onFrameSample(ms, now);
     }
-    if (now - this.#minRttAt > MIN_RTT_WINDOW_MS) {
-      this.#minRtt = this.#nextMinRtt;
-      this.#minRttAt = this.#nextMinRttAt;
-      this.#nextMinRtt = Number.POSITIVE_INFINITY;
-    }
+    this.#tick(now);
+    if (kind === 'lone-frame') return;
     if (this.#srtt === undefined) {
       this.#srtt = ms;
       this.#rttvar = ms / 2;
@@ -83,56 +200,168 @@ export class PathEstimator {
     }
   }
 
+  #onFrameSample(ms: number, now: number): void {
+    if (ms < this.#sampleMinRtt) this.#sampleMinRtt = ms;
+    if (ms <= MAX_DRAIN_RISE * this.#minRtt) this.#riseSince = undefined;
+    const clean = this.#cleanFrom !== undefined && now - ms >= this.#cleanFrom;
+    if (ms <= this.#minRtt) {
+      this.#setMinRtt(ms, now);
+    } else if (clean) {
+      // The drain's clean sample is the round trip now, higher or lower; a
+      // rise beyond MAX_DRAIN_RISE is believed once it has lasted
+      // MIN_RTT_WINDOW_MS (see inflightCap).
+      this.#riseSince ??= now;
+      if (ms <= MAX_DRAIN_RISE * this.#minRtt || now - this.#riseSince >= MIN_RTT_WINDOW_MS) this.#setMinRtt(ms, now);
+      this.#endDrain();
+    } else if (ms < this.#nextMinRtt) {
+      this.#nextMinRtt = ms;
+    }
+  }
+
+  #setMinRtt(ms: number, now: number): void {
+    this.#minRtt = ms;
+    this.#minRttAt = now;
+    this.#nextMinRtt = Number.POSITIVE_INFINITY;
+    this.#riseSince = undefined;
+    this.#endDrain();
+  }
+
   /**
    * `bytes` were acknowledged at `now`. Samples are taken over at least one
    * smoothed RTT (or MIN_SAMPLE_MS) so that bursts of ACKs do not inflate the rate.
    * `busy` says whether the carrier had data in flight throughout; samples
-   * taken while it idled would understate its rate and are dropped.
+   * taken while it idled, or while an RTT drain held it back, would
+   * understate its rate and are dropped.
    */
-  onAcked(bytes: number, now: number, busy: boolean): void {
-    if (!busy) {
+  onAcked(bytes: number, now: number, busy: boolean, sentAt?: number): void {
+    if (!busy || this.draining(now)) {
       this.#sampleStart = undefined;
       this.#sampleBytes = 0;
       return;
     }
     if (this.#sampleStart === undefined) {
       this.#sampleStart = now;
+      this.#sampleSentAt = sentAt;
       this.#sampleBytes = 0;
+      this.#sampleMinRtt = Number.POSITIVE_INFINITY;
       return;
     }
     this.#sampleBytes += bytes;
     const elapsed = now - this.#sampleStart;
-    if (elapsed >= Math.max(MIN_SAMPLE_MS, this.#srtt ?? 0)) {
-      this.#rates.push({ at: now, rate: this.#sampleBytes / elapsed });
+    if (elapsed >= Math.max(MIN_SAMPLE_MS, SAMPLE_RTTS * (this.#srtt ?? 0))) {
+      const sendElapsed = sentAt !== undefined && this.#sampleSentAt !== undefined ? sentAt - this.#sampleSentAt : 0;
+      const sample = this.#sampleBytes / Math.max(elapsed, sendElapsed);
+      const best = this.rate(now);
+      // Below the best rate with no queue kept through the sample and the one
+      // before (a long stall of the host inflates every RTT of one): the path
+      // was not full (ACKs came late: a busy host), so the sample says
+      // nothing about its rate, and the best one is kept alive instead.
+      // Rationale: taken as the rate, each such sample would lower the cap,
+      // and the next sample with it (down to the floor, at a quarter of the
+      // rate on a loaded host). A path whose rate fell, or whose delay grew,
+      // keeps a queue (what was sent for the old rate, or every sample above
+      // the old minimum), so its lower samples count.
+      const kept = this.#sampleMinRtt > QUEUE_RATIO * (this.minRtt ?? 0) + QUEUE_MARGIN_MS;
+      const queued = kept && this.#keptQueue;
+      this.#keptQueue = kept;
+      this.#rates.push({ at: now, rate: best === undefined || sample >= best || queued ? sample : best });
       this.#sampleStart = now;
+      this.#sampleSentAt = sentAt;
       this.#sampleBytes = 0;
+      this.#sampleMinRtt = Number.POSITIVE_INFINITY;
       this.#expire(now);
     }
   }
 
   /**
-   * Bytes this carrier may have unacknowledged: twice its bandwidth-delay
-   * product, where the delay is the path's minimum RTT (over the last ten
-   * seconds) and the bandwidth its best recent delivery rate.
+   * Bytes this carrier may have unacknowledged (SPEC §8), with `unacked` in
+   * flight now: its bandwidth-delay product (the best delivery rate of the
+   * rate window times the minimum RTT plus ACK_DELAY_MS) times CRUISE_GAIN,
+   * PROBE_GAIN in one round of PROBE_CYCLE, DRAIN_GAIN during an RTT drain;
+   * at least the floor (MEASURED_FLOOR, except in a drain) and at most `ceiling`.
    *
-   * Rationale: one BDP keeps the path full; the second absorbs ACK delay and
-   * rate changes. Deeper queues would only add latency and make the stream
-   * wait on this carrier for in-order delivery. The minimum RTT, not the
-   * smoothed one, is used because the smoothed RTT grows with our own queue:
-   * a cap derived from it would feed on itself (bufferbloat).
+   * Rationale: the minimum RTT, not the smoothed one, because the smoothed
+   * RTT grows with the queues (ours, and on a carrier carrying data both
+   * ways the peer's, which its ACKs wait behind): a cap derived from it
+   * would feed on itself. A cap near one product keeps the path full while
+   * the queue, and the wait of a new stream's first bytes behind it, stays a
+   * fraction of a round trip.
+   *
+   * An RTT drain (see #tick) starts at each slot of a grid of aligned time:
+   * the cap falls to half a product, so the queue this carrier made
+   * empties; an ACK timing a frame sent once the bytes in flight were down
+   * to that is clean and becomes the minimum, higher or lower (a rise beyond
+   * MAX_DRAIN_RISE only once it lasted), and the drain ends. Rationale: the minimum of samples taken under load (BBR's
+   * ProbeRTT without the 200 ms at four packets: one clean sample suffices
+   * here) would carry the queue and grow at every renewal; with the peer's
+   * queue in it (both directions busy) it still converges, to the delay plus
+   * a third of a round trip, because the cruise gain is below two.
    */
-  inflightCap(now: number, ceiling: number): number {
+  inflightCap(now: number, ceiling: number, unacked = 0): number {
     const rate = this.rate(now);
     const rtt = this.minRtt;
-    // Nothing measured yet (a new carrier, or idle for a while): start small
-    // and let the measured rate open the cap, as TCP's slow start does. Each
-    // rate sample taken at the cap can double it while the path keeps up.
+    // Nothing measured yet (a new carrier, or idle for a while): start at
+    // MIN_INFLIGHT_CAP and let the measured rate set the cap, as TCP's slow
+    // start does: each rate sample taken at the cap can raise it by the gain.
     if (rate === undefined || rtt === undefined) return Math.min(ceiling, MIN_INFLIGHT_CAP);
     const bdp = rate * (rtt + ACK_DELAY_MS);
-    return Math.min(ceiling, Math.max(MIN_INFLIGHT_CAP, Math.ceil(2 * bdp)));
+    if (this.draining(now)) {
+      const cap = Math.max(1, Math.ceil(DRAIN_GAIN * bdp));
+      if (this.#cleanFrom === undefined && unacked <= cap) this.#cleanFrom = now;
+      return Math.min(ceiling, cap);
+    }
+    const gain = this.#probing(now) ? PROBE_GAIN : CRUISE_GAIN;
+    const floor = Math.max(MEASURED_FLOOR, rate * FLOOR_MS);
+    return Math.min(ceiling, Math.max(floor, Math.ceil(gain * bdp)));
+  }
+
+  /** Whether `now` falls in the probe round of the gain cycle: one smoothed RTT (at least MIN_SAMPLE_MS) of every PROBE_CYCLE. */
+  #probing(now: number): boolean {
+    const round = Math.max(MIN_SAMPLE_MS, this.#srtt ?? 0);
+    return Math.floor(now / round) % PROBE_CYCLE === 0;
+  }
+
+  /**
+   * Starts an RTT drain at the start of each slot of the drain grid (aligned
+   * time, see the constructor), for a carrier whose rate is known:
+   * FIRST_DRAIN_GRID_MS until its first drain, DRAIN_GRID_MS after; ends one
+   * that found no clean sample in time.
+   */
+  #tick(now: number): void {
+    const start = this.#drainStart;
+    if (start === undefined) {
+      if (!Number.isFinite(this.#minRtt) || this.#rates.length === 0) return;
+      const grid = this.#drained ? DRAIN_GRID_MS : FIRST_DRAIN_GRID_MS;
+      const aligned = now + this.#align;
+      const slot = Math.floor(aligned / grid) * grid;
+      if (slot === this.#drainSlot || aligned - slot > DRAIN_START_MS) return;
+      this.#drainSlot = slot;
+      this.#drainStart = now;
+      this.#cleanFrom = undefined;
+      return;
+    }
+    const limit = Math.min(MAX_DRAIN_MS, Math.max(MIN_DRAIN_MS, DRAIN_RTTS * (this.#srtt ?? 0)));
+    if (now - start <= limit) return;
+    // No clean sample (the carrier idled, or its queue would not empty): the
+    // best sample since the minimum was taken stands in for it.
+    if (now - this.#minRttAt > MIN_RTT_WINDOW_MS && Number.isFinite(this.#nextMinRtt)) {
+      this.#minRtt = this.#nextMinRtt;
+      this.#minRttAt = now;
+      this.#nextMinRtt = Number.POSITIVE_INFINITY;
+    }
+    this.#endDrain();
+  }
+
+  #endDrain(): void {
+    // Whatever it found, the next drains follow the slower grid.
+    if (this.#drainStart !== undefined) this.#drained = true;
+    this.#drainStart = undefined;
+    this.#cleanFrom = undefined;
   }
 
   #expire(now: number): void {
-    while (this.#rates.length > 0 && now - (this.#rates[0] as { at: number }).at > RATE_WINDOW_MS) this.#rates.shift();
+    const rtt = this.minRtt ?? MAX_RATE_WINDOW_MS;
+    const window = Math.min(MAX_RATE_WINDOW_MS, Math.max(MIN_RATE_WINDOW_MS, RATE_WINDOW_RTTS * rtt));
+    while (this.#rates.length > 0 && now - (this.#rates[0] as { at: number }).at > window) this.#rates.shift();
   }
 }

@@ -38,6 +38,40 @@ describe('InFlight (SPEC §8, §9, sender side)', () => {
     expect(f.oldestSentAt()).toBe(0);
   });
 
+  it('stops half its largest frame short of the cap, so the bytes in flight are the cap rounded to whole frames', () => {
+    const f = new InFlight();
+    const ceiling = MIN_INFLIGHT_CAP; // 64 KiB: nothing measured, so the cap is the ceiling
+    const frame = 16 * 1024;
+    for (let i = 0; i < 3; i++) f.push(win(i), frame, 0);
+    expect(f.capped(0, ceiling)).toBe(false); // 48 KiB + half a frame < 64 KiB + ...
+    f.push(win(3), frame, 0);
+    expect(f.capped(0, ceiling)).toBe(true); // 64 KiB
+    const g = new InFlight();
+    for (let i = 0; i < 3; i++) g.push(win(i), frame, 0);
+    g.push(win(3), 8 * 1024, 0); // 56 KiB: within half a frame of the cap
+    expect(g.capped(0, ceiling)).toBe(true);
+  });
+
+  it('takes a rate sample when an ACK empties a carrier that its cap held back, not one that ran out of data', () => {
+    const held = new InFlight();
+    const idle = new InFlight();
+    for (const f of [held, idle]) {
+      f.estimator.onRttSample(10, 0, 'ping');
+      f.push(win(1), 20_000, 0);
+      f.push(win(2), 20_000, 0);
+    }
+    expect(held.capped(0, 40_000)).toBe(true);
+    for (const f of [held, idle]) f.onAck(2, 10); // starts a sample
+    for (const f of [held, idle]) {
+      f.push(win(3), 20_000, 10);
+      f.push(win(4), 20_000, 10);
+    }
+    expect(held.capped(10, 40_000)).toBe(true);
+    for (const f of [held, idle]) f.onAck(4, 40);
+    expect(held.estimator.rate(40)).toBeCloseTo(40_000 / 30);
+    expect(idle.estimator.rate(40)).toBeUndefined();
+  });
+
   it('hands its unacknowledged frames over, oldest first', () => {
     const f = new InFlight();
     f.push(win(1), 20, 0);

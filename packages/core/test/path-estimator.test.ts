@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_INFLIGHT_CAP, PathEstimator } from '../src/path-estimator.js';
+import { MEASURED_FLOOR, MIN_INFLIGHT_CAP, PathEstimator } from '../src/path-estimator.js';
+
+/** Feeds a delivery rate of `rate` bytes/ms from `from` to `to` ms, in ACKs 5 ms apart, with RTT samples of `rtt`. */
+function deliver(e: PathEstimator, rate: number, from: number, to: number, rtt: number): void {
+  for (let t = from; t <= to; t += 5) {
+    e.onRttSample(rtt, t, 'frames');
+    e.onAcked(rate * 5, t, true);
+  }
+}
 
 describe('PathEstimator', () => {
   it('smooths RTT samples like RFC 6298', () => {
@@ -13,9 +21,27 @@ describe('PathEstimator', () => {
     expect(e.minRtt).toBe(100);
   });
 
-  it('measures the delivery rate over at least one RTT and keeps the windowed maximum', () => {
+  it('takes the minimum RTT from frames once one was timed, from PINGs and the handshake before', () => {
     const e = new PathEstimator();
-    e.onRttSample(50);
+    e.onRttSample(20, 0, 'ping');
+    expect(e.minRtt).toBe(20);
+    e.onRttSample(27, 10, 'frames'); // a frame also waits to pass the bottleneck
+    expect(e.minRtt).toBe(27);
+    e.onRttSample(10, 20, 'ping');
+    expect(e.minRtt).toBe(27);
+  });
+
+  it('counts the ACK of a lone frame, which may have been delayed, for the minimum only', () => {
+    const e = new PathEstimator();
+    e.onRttSample(40, 0, 'frames');
+    e.onRttSample(30, 10, 'lone-frame');
+    expect(e.minRtt).toBe(30);
+    expect(e.srtt).toBe(40);
+  });
+
+  it('measures the delivery rate over at least two RTTs and keeps the windowed maximum', () => {
+    const e = new PathEstimator();
+    e.onRttSample(20, 0, 'frames');
     e.onAcked(0, 0, true); // starts a sample
     e.onAcked(100_000, 25, true); // too short to close the sample
     e.onAcked(100_000, 50, true); // 200 kB in 50 ms
@@ -25,34 +51,28 @@ describe('PathEstimator', () => {
     expect(e.rate(5000)).toBeUndefined(); // forgotten after the window
   });
 
-  it('uses the minimum RTT for the cap, so its own queueing does not inflate it', () => {
+  it('takes no shorter a rate sample than the acknowledged frames took to send', () => {
     const e = new PathEstimator();
-    e.onRttSample(10, 0);
-    for (let t = 1; t <= 50; t++) e.onRttSample(500, t); // a queue builds up
-    e.onAcked(0, 0, true);
-    e.onAcked(100_000, 1000, true); // 100 B/ms
-    expect(e.srtt).toBeGreaterThan(400);
-    expect(e.minRtt).toBe(10);
-    expect(e.inflightCap(1000, 1 << 24)).toBe(MIN_INFLIGHT_CAP);
+    e.onRttSample(20, 0, 'frames');
+    e.onAcked(0, 0, true, 0);
+    // ACKs held up, then arriving together: 200 kB acknowledged over 40 ms, sent over 100 ms.
+    e.onAcked(200_000, 40, true, 100);
+    expect(e.rate(40)).toBeCloseTo(2000);
   });
 
-  it('forgets an old minimum RTT after ten seconds (the path changed)', () => {
-    const e = new PathEstimator();
-    e.onRttSample(10, 0);
-    e.onRttSample(80, 20_000);
-    expect(e.minRtt).toBe(80);
+  it('forgets a rate within 1.5 s on a short path once two samples in a row show a queue, so a slower path loses its share', () => {
+    const e = new PathEstimator(0);
+    deliver(e, 5000, 0, 1000, 20);
+    expect(e.rate(1000)).toBeCloseTo(5000);
+    deliver(e, 500, 1005, 2400, 200);
+    expect(e.rate(2400)).toBeLessThan(1000);
   });
 
-  it('replaces an expired minimum with the smallest sample since, not the next one', () => {
-    const e = new PathEstimator();
-    e.onRttSample(10, 0);
-    e.onRttSample(300, 4_000);
-    e.onRttSample(50, 8_000); // the path got slower: the best seen since
-    e.onRttSample(400, 12_000); // a queued sample when the old minimum expires
-    expect(e.minRtt).toBe(50);
-    e.onRttSample(450, 15_000);
-    e.onRttSample(420, 19_000);
-    expect(e.minRtt).toBe(420); // 50 expired at 18 s; 420 is the best since
+  it('keeps its best rate through lower samples with no queue in them: ACKs came late, the path was not full', () => {
+    const e = new PathEstimator(500);
+    deliver(e, 5000, 0, 1000, 20);
+    deliver(e, 1000, 1005, 5000, 20); // every sample still finds the path empty
+    expect(e.rate(5000)).toBeCloseTo(5000);
   });
 
   it('drops samples taken while the carrier idled', () => {
@@ -64,20 +84,92 @@ describe('PathEstimator', () => {
     expect(e.rate(200)).toBeUndefined();
   });
 
-  it('caps in-flight bytes at two bandwidth-delay products, within [MIN_INFLIGHT_CAP, ceiling]', () => {
-    const e = new PathEstimator();
-    expect(e.inflightCap(0, 1 << 24)).toBe(MIN_INFLIGHT_CAP); // nothing known yet: start small
-    for (let i = 0; i < 20; i++) e.onRttSample(100);
+  it('caps in-flight bytes at 1.25 bandwidth-delay products of the minimum RTT, within [MEASURED_FLOOR, ceiling]', () => {
+    const e = new PathEstimator(500); // no drain at the times asked
+    expect(e.inflightCap(0, 1 << 24)).toBe(MIN_INFLIGHT_CAP); // nothing known yet
+    e.onRttSample(100, 0, 'frames');
+    for (let t = 1; t <= 50; t++) e.onRttSample(500, t, 'frames'); // a queue builds up: the minimum stays
     e.onAcked(0, 0, true);
-    e.onAcked(1_000_000, 100, true); // 10 kB/ms = 10 MB/s
-    const cap = e.inflightCap(100, 1 << 24);
-    expect(cap).toBeGreaterThanOrEqual(2 * 10_000 * 100);
-    expect(cap).toBeLessThan(3 * 10_000 * 100);
-    expect(e.inflightCap(100, 1_000_000)).toBe(1_000_000);
-    const slow = new PathEstimator();
-    slow.onRttSample(1);
+    e.onAcked(30_000_000, 3000, true); // 10 kB/ms
+    expect(e.rate(3000)).toBe(10_000);
+    expect(e.minRtt).toBe(100);
+    // 3000 ms is not in a probe round (one smoothed RTT, ≈ 500 ms, in eight).
+    expect(e.inflightCap(3000, 1 << 24)).toBe(Math.ceil(1.25 * 10_000 * 102));
+    expect(e.inflightCap(3000, 1_000_000)).toBe(1_000_000);
+    // 4100 ms is: 1.5 products.
+    expect(e.inflightCap(4100, 1 << 24)).toBe(Math.ceil(1.5 * 10_000 * 102));
+    const slow = new PathEstimator(500);
+    slow.onRttSample(1, 0, 'frames');
     slow.onAcked(0, 0, true);
-    slow.onAcked(10, 10, true);
-    expect(slow.inflightCap(10, 1 << 24)).toBe(MIN_INFLIGHT_CAP);
+    slow.onAcked(100, 10, true);
+    expect(slow.inflightCap(11, 1 << 24)).toBe(MEASURED_FLOOR);
+  });
+
+  it('drains on the grid of aligned time: the cap falls to half a product, and a clean sample renews the minimum', () => {
+    const e = new PathEstimator(0);
+    e.onRttSample(20, 300, 'frames');
+    deliver(e, 2500, 300, 1995, 40); // queued samples never raise the minimum
+    expect(e.minRtt).toBe(20);
+    expect(e.draining(1995)).toBe(false);
+    // 2 s of aligned time: the first drain.
+    expect(e.draining(2000)).toBe(true);
+    const cap = e.inflightCap(2000, 1 << 24, 1_000_000);
+    expect(cap).toBe(Math.ceil(0.5 * e.rate(2000)! * 22));
+    // Still above half a product in flight: samples are not clean yet.
+    e.onRttSample(45, 2010, 'frames');
+    expect(e.minRtt).toBe(20);
+    e.inflightCap(2020, 1 << 24, 1000); // the queue has gone: what is sent from now on is clean
+    e.onRttSample(26, 2050, 'frames'); // sent at 2024
+    expect(e.minRtt).toBe(26);
+    expect(e.draining(2050)).toBe(false);
+    // Renewed once: the next drains come every 10 s.
+    deliver(e, 2500, 2055, 4000, 30);
+    expect(e.draining(4000)).toBe(false);
+    deliver(e, 2500, 4005, 9995, 30);
+    expect(e.draining(10_000)).toBe(true);
+  });
+
+  it('aligns drains by the offset it is given, so that both ends drain together', () => {
+    const a = new PathEstimator(0);
+    const b = new PathEstimator(500); // its clock reads 500 ms less than aligned time
+    for (const e of [a, b]) deliver(e, 2500, 300, 1495, 20);
+    expect(b.draining(1500)).toBe(true);
+    expect(a.draining(1500)).toBe(false);
+    deliver(a, 2500, 1500, 1995, 20);
+    expect(a.draining(2000)).toBe(true);
+  });
+
+  it('believes a drain that finds the round trip over twice the minimum only once it lasted 10 s', () => {
+    const e = new PathEstimator(0);
+    e.onRttSample(20, 300, 'frames');
+    deliver(e, 2500, 300, 1995, 20);
+    expect(e.draining(2000)).toBe(true);
+    e.inflightCap(2000, 1 << 24, 0);
+    e.onRttSample(200, 2300, 'frames'); // the path's delay jumped
+    expect(e.minRtt).toBe(20);
+    expect(e.draining(2300)).toBe(false);
+    let t = 2300;
+    for (; t < 19_000; t += 5) {
+      e.onAcked(125, t, true);
+      e.onRttSample(200, t, 'frames');
+      e.inflightCap(t, 1 << 24, 0);
+    }
+    expect(e.minRtt).toBe(20); // the drain at 10 s found 200 ms for less than 10 s
+    for (; t < 20_500; t += 5) {
+      e.onAcked(125, t, true);
+      e.onRttSample(200, t, 'frames');
+      e.inflightCap(t, 1 << 24, 0);
+    }
+    expect(e.minRtt).toBe(200);
+  });
+
+  it('ends a drain that finds no clean sample, keeping the minimum while it is trusted', () => {
+    const e = new PathEstimator(0);
+    e.onRttSample(20, 300, 'frames');
+    deliver(e, 2500, 300, 1995, 30);
+    expect(e.draining(2000)).toBe(true);
+    deliver(e, 2500, 2000, 2200, 30); // nothing sent once the queue went: no clean sample
+    expect(e.draining(2200)).toBe(false);
+    expect(e.minRtt).toBe(20);
   });
 });

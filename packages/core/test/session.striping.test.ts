@@ -6,11 +6,11 @@ import { connect, digestOf, eventually, nextStream, patternBytes, sha256, writeA
 describe('striping over weighted carriers', () => {
   it('carries 64 MiB each way at once over carriers weighted 1,1,2,4, byte-identical, shares by weight', async () => {
     const weights = [1, 1, 2, 4];
-    // Carriers are not the bottleneck here: the stream window (256 KiB) is the
+    // Carriers are not the bottleneck here: the stream window (20 KiB) is the
     // limit, below what any carrier may hold (its write buffer, its in-flight
-    // cap), so no carrier is ever skipped and the shares are the weighted
-    // picker's alone (SPEC §8).
-    const window = { streamWindow: 256 * 1024 };
+    // cap: at least MEASURED_FLOOR less half a frame), so no carrier is ever
+    // skipped and the shares are the weighted picker's alone (SPEC §8).
+    const window = { streamWindow: 20 * 1024 };
     const h = await connect({ weights, client: window, server: window });
     const size = 64 * 1024 * 1024;
     const up = patternBytes(1, size);

@@ -1,0 +1,133 @@
+// SPEC §8: the in-flight cap against simulated paths (test/path-sim.ts), on
+// traces drawn from fixed seeds: bottlenecks of 16–40 Mbit/s with a deep
+// first-in first-out queue, one-way delays of 5–15 ms, a receiver that
+// acknowledges once per turn and now and then pauses (up to 8 ms). Checked:
+// each carrier's path stays full; carriers sharing a bottleneck keep a
+// queue of about a frame's round trip, as one (the old cap of two
+// bandwidth-delay products, at least 64 KiB, kept up to 1.2 of them here); bulk both ways at once, whose
+// ACKs wait behind the other direction's data, keeps the minimum RTT near
+// the path's (the old estimator let it grow at every renewal) and most of
+// the rate; a path whose delay jumps tenfold loses its share within 2 s.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FRAME, SimLink, queueQuantile, rateBetween, simulate } from './path-sim.js';
+
+const SEED = 0x14bb7;
+const RUNS = 12;
+
+/** Paths of `rate` bytes per ms (16–40 Mbit/s: 2000–5000) and `delay` ms one way, a receiver that pauses or not. */
+const pathArb = (rate: { min: number; max: number }, delay: { min: number; max: number }) =>
+  fc.record({ rate: fc.integer(rate), delay: fc.integer(delay), pause: fc.constantFrom(0, 0.05), seed: fc.integer() });
+/** Any path of the range. */
+const anyPath = pathArb({ min: 2000, max: 5000 }, { min: 5, max: 15 });
+/**
+ * Paths where two carriers' share of the bandwidth-delay product is above
+ * the cap's floor (two frames each): below it the floor sets the queue.
+ */
+const widePath = pathArb({ min: 2500, max: 5000 }, { min: 10, max: 15 });
+
+/** The round trip of a full frame through an empty path: both delays and the frame's time at the bottleneck. */
+const frameRtt = (rate: number, delay: number): number => 2 * delay + FRAME / rate;
+
+describe('in-flight cap on simulated paths (SPEC §8)', () => {
+  it('keeps one carrier’s path full', () => {
+    fc.assert(
+      fc.property(anyPath, ({ rate, delay, pause, seed }) => {
+        const link = new SimLink(rate, delay);
+        const r = simulate(
+          { flows: [{ data: link, acks: new SimLink(1e6, delay), firstSample: 2 * delay + 1 }], seconds: 5, seed, pauseChance: pause, maxPauseMs: 8 },
+          [link],
+        );
+        expect(rateBetween(r, 0, 1000, 5000)).toBeGreaterThanOrEqual(0.93 * rate);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it('keeps two carriers sharing a bottleneck at its rate with a median queue of about a frame’s round trip', () => {
+    fc.assert(
+      fc.property(widePath, ({ rate, delay, pause, seed }) => {
+        const link = new SimLink(rate, delay);
+        const flows = [0, 1].map(() => ({ data: link, acks: new SimLink(1e6, delay), firstSample: 2 * delay + 1 }));
+        const r = simulate({ flows, seconds: 5, seed, pauseChance: pause, maxPauseMs: 8 }, [link]);
+        expect(rateBetween(r, 0, 1000, 5000) + rateBetween(r, 1, 1000, 5000)).toBeGreaterThanOrEqual(0.95 * rate);
+        expect(queueQuantile(r, 0, 1000, 0.5)).toBeLessThanOrEqual(1.1 * frameRtt(rate, delay));
+      }),
+      { seed: SEED + 1, numRuns: RUNS },
+    );
+  });
+
+  it('keeps the minimum RTT near the path’s with bulk both ways at once, whose ACKs wait behind the other direction’s data', () => {
+    fc.assert(
+      fc.property(anyPath, ({ rate, delay, pause, seed }) => {
+        const ab = new SimLink(rate, delay);
+        const ba = new SimLink(rate, delay);
+        const flows = [
+          { data: ab, acks: ba, firstSample: 2 * delay + 1 },
+          { data: ba, acks: ab, firstSample: 2 * delay + 1 },
+        ];
+        const r = simulate({ flows, seconds: 25, seed, pauseChance: pause, maxPauseMs: 8 }, [ab, ba]);
+        for (const [i, f] of r.inFlight.entries()) {
+          // Across two renewals (drains at 2 s and on the 10 s grid): the
+          // path's frame round trip plus at most the other direction's queue
+          // of a frame and a quarter round trip, not a growing multiple.
+          expect(f.estimator.minRtt).toBeLessThanOrEqual(2 * frameRtt(rate, delay));
+          expect(rateBetween(r, i, 2000, 25_000)).toBeGreaterThanOrEqual(0.5 * rate);
+        }
+      }),
+      { seed: SEED + 2, numRuns: RUNS },
+    );
+  });
+
+  it('moves the load off a path whose delay jumps tenfold within 2 s', () => {
+    fc.assert(
+      // Fast paths (32–40 Mbit/s, 10–15 ms): the floor's two frames per round trip of the slow path are then under a tenth.
+      fc.property(pathArb({ min: 4000, max: 5000 }, { min: 10, max: 15 }), ({ rate, delay, pause, seed }) => {
+        const slow = new SimLink(rate, delay);
+        const fast = new SimLink(rate, delay);
+        const jump = 3000;
+        const flows = [slow, fast].map((link) => ({ data: link, acks: new SimLink(1e6, delay), firstSample: 2 * delay + 1 }));
+        const changes = [
+          {
+            at: jump,
+            apply: () => {
+              slow.delay = 10 * delay;
+            },
+          },
+        ];
+        const r = simulate({ flows, seconds: 6, seed, pauseChance: pause, maxPauseMs: 8, changes });
+        const share = (from: number, to: number): number => {
+          const a = rateBetween(r, 0, from, to);
+          return a / (a + rateBetween(r, 1, from, to));
+        };
+        expect(share(jump + 1000, jump + 2000)).toBeLessThanOrEqual(0.1);
+        expect(share(jump + 2000, jump + 3000)).toBeLessThanOrEqual(0.1);
+      }),
+      { seed: SEED + 3, numRuns: RUNS },
+    );
+  });
+
+  it('follows a path whose rate drops eightfold within 2 s', () => {
+    fc.assert(
+      fc.property(anyPath, ({ rate, delay, pause, seed }) => {
+        const link = new SimLink(rate, delay);
+        const drop = 3000;
+        let observed = 0;
+        const r = simulate({
+          flows: [{ data: link, acks: new SimLink(1e6, delay), firstSample: 2 * delay + 1 }],
+          seconds: 5,
+          seed,
+          pauseChance: pause,
+          maxPauseMs: 8,
+          changes: [{ at: drop, apply: () => void (link.rate = rate / 8) }],
+          observe: (now, [f]) => {
+            if (now === drop + 2000) observed = f!.estimator.rate(now) ?? 0;
+          },
+        });
+        expect(observed).toBeLessThanOrEqual(1.3 * (rate / 8));
+        expect(rateBetween(r, 0, drop + 1000, 5000)).toBeGreaterThanOrEqual(0.9 * (rate / 8));
+      }),
+      { seed: SEED + 4, numRuns: RUNS },
+    );
+  });
+});
