@@ -12,6 +12,10 @@ export class InFlight {
   #largest = 0;
   /** The carrier reached its cap since the last ACK: it was not short of data to send. */
   #wasCapped = false;
+  /** The cap last computed (see capped()), and the `now` and ceiling it was computed for; NaN: none. */
+  #cap = 0;
+  #capAt = Number.NaN;
+  #capCeiling = Number.NaN;
 
   /** `align`: wall time minus the caller's `now` (SPEC §8: RTT drains start on a grid of wall time). */
   constructor(align = 0) {
@@ -38,6 +42,7 @@ export class InFlight {
   onAck(count: number, now: number): void {
     const before = this.#sent.bytes;
     const { bytes, frames, newestSentAt } = this.#sent.ack(count);
+    this.#capAt = Number.NaN;
     // An ACK of a lone frame may have waited up to MAX_ACK_DELAY_MS for
     // company (SPEC §9): only ACKs of two or more frames are prompt.
     if (newestSentAt !== undefined) this.estimator.onRttSample(now - newestSentAt, now, frames >= 2 ? 'frames' : 'lone-frame');
@@ -54,10 +59,22 @@ export class InFlight {
    * flight are below the cap, so without the half frame they would exceed it
    * by half a frame on average; with it they are the cap rounded to whole
    * frames, which matters when a cap holds two or three frames.
+   *
+   * The cap is computed once per `now` (the system clock reads the time once
+   * per run of JavaScript, clock.ts) and again after each ACK. Rationale:
+   * computing it reads the estimator's rate window, ~5% of the core's CPU in
+   * small request/response traffic when done for every frame sent; within
+   * one `now` and without an ACK, the estimate's inputs are those of the
+   * last computation, and the bytes in flight only grew.
    */
   capped(now: number, ceiling: number): boolean {
     const bytes = this.#sent.bytes;
-    const cap = this.estimator.inflightCap(now, ceiling, bytes);
+    if (now !== this.#capAt || ceiling !== this.#capCeiling) {
+      this.#cap = this.estimator.inflightCap(now, ceiling, bytes);
+      this.#capAt = now;
+      this.#capCeiling = ceiling;
+    }
+    const cap = this.#cap;
     const capped = bytes > 0 && bytes >= cap - this.#largest / 2;
     if (capped) this.#wasCapped = true;
     return capped;

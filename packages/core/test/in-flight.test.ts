@@ -38,6 +38,21 @@ describe('InFlight (SPEC §8, §9, sender side)', () => {
     expect(f.oldestSentAt()).toBe(0);
   });
 
+  it('computes its cap afresh after an ACK, even at the same time as the cap it computed before', () => {
+    const f = new InFlight();
+    const ceiling = 1 << 24;
+    const frame = 16 * 1024;
+    for (let i = 0; i < 13; i++) f.push(win(i), frame, 0);
+    f.onAck(2, 10); // an RTT sample (10 ms); a rate sample starts
+    expect(f.capped(40, ceiling)).toBe(true); // no rate yet: the cap is MIN_INFLIGHT_CAP
+    f.onAck(10, 40); // 128 KiB in 30 ms: the first rate sample sets the cap
+    const cap = f.estimator.inflightCap(40, ceiling, f.bytes);
+    expect(cap).not.toBe(MIN_INFLIGHT_CAP);
+    const fresh = f.bytes >= cap - frame / 2;
+    expect(fresh).not.toBe(f.bytes >= MIN_INFLIGHT_CAP - frame / 2); // the cap before the ACK would answer otherwise
+    expect(f.capped(40, ceiling)).toBe(fresh);
+  });
+
   it('stops half its largest frame short of the cap, so the bytes in flight are the cap rounded to whole frames', () => {
     const f = new InFlight();
     const ceiling = MIN_INFLIGHT_CAP; // 64 KiB: nothing measured, so the cap is the ceiling
