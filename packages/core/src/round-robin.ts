@@ -46,9 +46,10 @@ export class RoundRobin<T> {
 
   /** Takes the item at the head, or `undefined` when empty. */
   shift(): T | undefined {
-    while (this.#head < this.#slots.length) {
+    const slots = this.#slots;
+    while (this.#head < slots.length) {
       const at = this.#head;
-      const item = this.#slots[at] as T;
+      const item = slots[at] as T;
       this.#head++;
       if (this.#position.get(item) === this.#base + at) {
         this.#position.delete(item);
@@ -80,9 +81,11 @@ export class RoundRobin<T> {
 
   #maybeCompact(): void {
     if (this.#position.size === 0) {
-      // Nothing live: drop every slot, keep positions increasing.
+      // Nothing live: drop every slot, keep positions increasing. The array
+      // is kept (emptied, not replaced): a queue of one stream empties at
+      // every frame of request/response traffic.
       this.#base += this.#slots.length;
-      this.#slots = [];
+      this.#slots.length = 0;
       this.#head = 0;
       return;
     }
