@@ -11,16 +11,17 @@ import { AckState } from './ack-state.js';
 import { NO_HOST, type CarrierHost, type CarrierLinkOptions, type CarrierState, type CarrierStats } from './carrier-api.js';
 import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
 import { nextTurn, wallOffset, type Defer } from './clock.js';
-import { FrameType, MIN_MAX_FRAME, WireCode } from './constants.js';
+import { DATA_PREFIX_SIZE, FrameType, HEADER_SIZE, MIN_MAX_FRAME, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { LEND_READS, type LendsReads } from './transport.js';
-import { encodeFrame, encodedLength } from './encode.js';
+import { dataFlags, encodeFrame, encodedLength, writeDataPrefix } from './encode.js';
 import { MpxError, MpxProtocolError, wireCodeName } from './errors.js';
 import { isCounted, type Frame } from './frame.js';
 import { InFlight } from './in-flight.js';
 import type { SentFrame } from './sent-frames.js';
 import { Liveness } from './liveness.js';
 import { OverflowGuard } from './overflow-guard.js';
+import { COPY_MAX, TurnBuffer } from './turn-buffer.js';
 import type { PathEstimator } from './path-estimator.js';
 
 export type { CarrierHost, CarrierLinkOptions, CarrierState, CarrierStats } from './carrier-api.js';
@@ -52,6 +53,8 @@ export class CarrierLink {
   #host: CarrierHost = NO_HOST;
   #state: CarrierState = 'handshake';
   #writeBuffer: number;
+  /** The small frames written this turn, gathered into one chunk (turn-buffer.ts). */
+  readonly #turn = new TurnBuffer();
   /** Frames written this turn wait corked until it ends (#endTurn). */
   #corked = false;
   /** #endTurn is scheduled. */
@@ -154,7 +157,8 @@ export class CarrierLink {
    * together and leave in one writev when the turn's I/O callbacks are done
    * (#endTurn), with the ACK owed on this carrier: a header and its payload,
    * and the frames of every callback of the turn (the answers to fifty
-   * clients' requests), never concatenated into a new buffer. `order`: the
+   * clients' requests). Headers and payloads up to COPY_MAX are gathered into
+   * one chunk (#gather); larger payloads are written uncopied. `order`: the
    * frame's place in the session's send order (SentFrame). Returns false when
    * the carrier is now full.
    */
@@ -169,24 +173,19 @@ export class CarrierLink {
       this.#full = true;
       return false;
     }
-    const chunks = encodeFrame(frame);
-    const buffered = this.#socket.writableLength;
+    const buffered = this.#waiting;
     if (!this.#corked) {
       this.#corked = true;
       this.#socket.cork();
       this.#endTurnSoon();
     }
-    let size = 0;
-    for (const chunk of chunks) {
-      this.#socket.write(chunk);
-      size += chunk.byteLength;
-    }
+    const size = this.#gather(frame);
     this.#bytesOut += size;
     this.#framesOut++;
     if (isCounted(frame)) this.#inFlight.push(frame, size, this.#options.clock.now(), order);
     if (this.#overflow.onWrite(buffered, size)) {
       this.destroy(
-        new MpxError('MPX_ERR_LIMIT_EXCEEDED', `the peer reads nothing: ${this.#socket.writableLength} bytes wait to be written`, {
+        new MpxError('MPX_ERR_LIMIT_EXCEEDED', `the peer reads nothing: ${this.#waiting} bytes wait to be written`, {
           wireCode: WireCode.LIMIT_EXCEEDED,
         }),
       );
@@ -194,6 +193,55 @@ export class CarrierLink {
     }
     this.#updateFull();
     return !this.#full;
+  }
+
+  /**
+   * Encodes `frame` into the turn's buffer (TurnBuffer): the header in
+   * place, a payload up to COPY_MAX copied after it; a larger payload is
+   * written to the socket as it is, after what the buffer gathered before it.
+   * Returns the frame's encoded size. A frame with a bad field throws before
+   * any of its bytes are kept.
+   */
+  #gather(frame: Frame): number {
+    const turn = this.#turn;
+    if (frame.type !== FrameType.DATA) {
+      let size = 0;
+      for (const chunk of encodeFrame(frame)) {
+        turn.room(chunk.byteLength, this.#writeChunk).set(chunk, turn.at);
+        turn.commit(chunk.byteLength);
+        size += chunk.byteLength;
+      }
+      return size;
+    }
+    const { payload } = frame;
+    const length = payload.byteLength;
+    const copied = length <= COPY_MAX ? length : 0;
+    const prefix = HEADER_SIZE + DATA_PREFIX_SIZE;
+    const buf = turn.room(prefix + copied, this.#writeChunk);
+    const at = turn.at;
+    writeDataPrefix(buf, at, frame.streamId, frame.offset, length, dataFlags(frame));
+    if (copied > 0) buf.set(payload, at + prefix);
+    turn.commit(prefix + copied);
+    if (copied < length) {
+      this.#writeChunk(turn.take() as Buffer);
+      this.#socket.write(payload);
+    }
+    return prefix + length;
+  }
+
+  #writeChunk = (chunk: Buffer): void => {
+    this.#socket.write(chunk);
+  };
+
+  /** Hands what the turn's buffer gathered to the socket. */
+  #writeGathered(): void {
+    const chunk = this.#turn.take();
+    if (chunk !== undefined) this.#socket.write(chunk);
+  }
+
+  /** Bytes written and not yet on the wire: the socket's buffer and the turn's. */
+  get #waiting(): number {
+    return this.#socket.writableLength + this.#turn.pending;
   }
 
   /** Removes every unacknowledged frame, to be sent again elsewhere (SPEC §9). */
@@ -260,7 +308,7 @@ export class CarrierLink {
   #updateFull(): void {
     const wasFull = this.#full;
     const capped = this.#inFlight.capped(this.#options.clock.now(), this.#options.maxInFlight);
-    this.#full = this.#state !== 'open' || this.#socket.writableLength >= this.#writeBuffer || capped;
+    this.#full = this.#state !== 'open' || this.#waiting >= this.#writeBuffer || capped;
     if (wasFull && !this.#full) this.#host.onDrain(this);
   }
 
@@ -291,7 +339,11 @@ export class CarrierLink {
     this.#turnEnding = false;
     if (!this.#corked) return;
     this.#corked = false;
+    this.#writeGathered();
     this.#socket.uncork();
+    // Full because of bytes the turn's buffer held: the socket may have taken
+    // them without reaching its high-water mark, and then no 'drain' comes.
+    if (this.#full) this.#updateFull();
   };
 
   /** Writes the ACK AckState asks for (SPEC §9); false once nothing can be written. */
@@ -391,6 +443,7 @@ export class CarrierLink {
 
   /** Ends our side; a peer that never ends its side is cut off after END_TIMEOUT_MS. */
   #endSoon(): void {
+    this.#writeGathered();
     this.#socket.end();
     const { clock } = this.#options;
     const timer = clock.setTimeout(() => this.#socket.destroy(), END_TIMEOUT_MS);
@@ -411,6 +464,7 @@ export class CarrierLink {
       this.#state = 'closing';
       this.#full = true;
     }
+    this.#writeGathered();
     this.#socket.end();
   };
 

@@ -32,7 +32,7 @@ import {
 } from './constants.js';
 import { helloFlagsOf } from './carrier-use.js';
 import { MpxError } from './errors.js';
-import type { ChallengeFrame, CloseFrame, Frame, HelloFrame, WelcomeFrame } from './frame.js';
+import type { ChallengeFrame, CloseFrame, DataFrame, Frame, HelloFrame, WelcomeFrame } from './frame.js';
 
 /** HELLO body[0..52): everything the HELLO mac covers (SPEC §3.4). */
 export const HELLO_PARAMS_SIZE = HELLO_BODY_SIZE - MAC_SIZE;
@@ -51,8 +51,7 @@ export type WelcomeParams = Omit<WelcomeFrame, 'type' | 'mac'>;
 export function encodeFrame(frame: Frame): Uint8Array[] {
   switch (frame.type) {
     case FrameType.DATA: {
-      const flags = (frame.syn ? DataFlags.SYN : 0) | (frame.fin ? DataFlags.FIN : 0) | (frame.target === true ? DataFlags.TARGET : 0);
-      const prefix = encodeDataPrefix(frame.streamId, frame.offset, frame.payload.length, flags);
+      const prefix = encodeDataPrefix(frame.streamId, frame.offset, frame.payload.length, dataFlags(frame));
       return frame.payload.length === 0 ? [prefix] : [prefix, frame.payload];
     }
     case FrameType.WINDOW: {
@@ -145,11 +144,26 @@ export function encodedLength(frame: Frame): number {
   }
 }
 
+/** SPEC §5.1: the flags byte of a DATA frame. */
+export function dataFlags(frame: DataFrame): number {
+  return (frame.syn ? DataFlags.SYN : 0) | (frame.fin ? DataFlags.FIN : 0) | (frame.target === true ? DataFlags.TARGET : 0);
+}
+
 /**
  * SPEC §5.1: the 12-byte header plus the 8-byte offset of a DATA frame whose
  * payload is `length` bytes. The payload itself is written after it, uncopied.
  */
 export function encodeDataPrefix(streamId: number, offset: number, length: number, flags: number): Buffer {
+  const buf = Buffer.allocUnsafe(HEADER_SIZE + DATA_PREFIX_SIZE);
+  writeDataPrefix(buf, 0, streamId, offset, length, flags);
+  return buf;
+}
+
+/**
+ * Writes the DATA prefix of encodeDataPrefix into `buf` at `at` (20 bytes),
+ * after checking every field: a bad field throws before anything is written.
+ */
+export function writeDataPrefix(buf: Buffer, at: number, streamId: number, offset: number, length: number, flags: number): void {
   checkStreamId(streamId, false, 'DATA stream id');
   checkU64(offset, 'DATA offset');
   if (!Number.isSafeInteger(length) || length < 0 || length > MAX_LENGTH - DATA_PREFIX_SIZE) {
@@ -160,9 +174,8 @@ export function encodeDataPrefix(streamId: number, offset: number, length: numbe
     throw invalid(`DATA flags must be a combination of SYN, FIN and TARGET: ${flags}`);
   }
   if (length === 0 && (flags & (DataFlags.SYN | DataFlags.FIN)) === 0) throw invalid('an empty DATA frame must carry SYN or FIN');
-  const buf = header(FrameType.DATA, flags, DATA_PREFIX_SIZE + length, streamId, DATA_PREFIX_SIZE);
-  writeU64(buf, HEADER_SIZE, offset);
-  return buf;
+  writeHeader(buf, at, FrameType.DATA, flags, DATA_PREFIX_SIZE + length, streamId);
+  writeU64(buf, at + HEADER_SIZE, offset);
 }
 
 /** SPEC §3.1: the 24-byte CHALLENGE body. */
@@ -269,14 +282,19 @@ function writeWelcomeParams(buf: Buffer, at: number, w: WelcomeParams): void {
 }
 
 /** SPEC §4: allocates the header plus `written` body bytes (default: the whole body) and writes the header. */
-function header(type: number, flags: number, bodyLength: number, streamId: number, written = bodyLength): Buffer {
-  const buf = Buffer.allocUnsafe(HEADER_SIZE + written);
-  buf.writeUInt8(type, 0);
-  buf.writeUInt8(flags, 1);
-  buf.writeUInt16BE(0, 2);
-  buf.writeUInt32BE(bodyLength, 4);
-  buf.writeUInt32BE(streamId, 8);
+function header(type: number, flags: number, bodyLength: number, streamId: number): Buffer {
+  const buf = Buffer.allocUnsafe(HEADER_SIZE + bodyLength);
+  writeHeader(buf, 0, type, flags, bodyLength, streamId);
   return buf;
+}
+
+/** SPEC §4: the 12-byte header at `at`. */
+function writeHeader(buf: Buffer, at: number, type: number, flags: number, bodyLength: number, streamId: number): void {
+  buf.writeUInt8(type, at);
+  buf.writeUInt8(flags, at + 1);
+  buf.writeUInt16BE(0, at + 2);
+  buf.writeUInt32BE(bodyLength, at + 4);
+  buf.writeUInt32BE(streamId, at + 8);
 }
 
 /** SPEC §2: u64 as two u32 halves; callers have checked 0 ≤ v ≤ 2^53 - 1. */

@@ -9,6 +9,7 @@ import { FrameType, NONCE_SIZE } from '../src/constants.js';
 import { FrameDecoder } from '../src/decode.js';
 import { LEND_READS, type LendsReads } from '../src/transport.js';
 import { encodeFrame } from '../src/encode.js';
+import { COPY_MAX } from '../src/turn-buffer.js';
 import type { Frame } from '../src/frame.js';
 import { ManualClock, dataBytes, turn } from './hardening.helpers.js';
 
@@ -31,28 +32,39 @@ function linkOver(socket: Duplex, clock: ManualClock): CarrierLink {
   });
 }
 
-/** A socket that records each write it is given (a writev of corked chunks counts as one) as the frames in it. */
-function recordingSocket(): { socket: Duplex; writes: Frame[][] } {
-  const writes: Frame[][] = [];
-  const framesIn = (chunks: readonly Uint8Array[]): Frame[] => {
-    const decoder = new FrameDecoder({ maxFrame: 65536 });
-    for (const c of chunks) decoder.push(c);
-    const frames: Frame[] = [];
-    for (let f = decoder.next(); f !== null; f = decoder.next()) frames.push(f);
-    return frames;
-  };
+/** A socket that records each write it is given (a writev of corked chunks counts as one), as `record` makes of its chunks. */
+function writeRecorder<T>(record: (chunks: Buffer[]) => T): { socket: Duplex; writes: T[] } {
+  const writes: T[] = [];
   const socket = new Duplex({
     read() {},
     write(chunk: Buffer, _encoding, callback) {
-      writes.push(framesIn([chunk]));
+      writes.push(record([chunk]));
       callback();
     },
     writev(chunks, callback) {
-      writes.push(framesIn(chunks.map((c) => c.chunk as Buffer)));
+      writes.push(record(chunks.map((c) => c.chunk as Buffer)));
       callback();
     },
   });
   return { socket, writes };
+}
+
+function framesOf(chunks: readonly Uint8Array[]): Frame[] {
+  const decoder = new FrameDecoder({ maxFrame: 65536 });
+  for (const c of chunks) decoder.push(c);
+  const frames: Frame[] = [];
+  for (let f = decoder.next(); f !== null; f = decoder.next()) frames.push(f);
+  return frames;
+}
+
+/** Each write as the frames in it. */
+const recordingSocket = (): { socket: Duplex; writes: Frame[][] } => writeRecorder(framesOf);
+/** An open link over a socket that records each write as its chunks. */
+function openLinkRecordingChunks(): { link: CarrierLink; writes: Buffer[][] } {
+  const { socket, writes } = writeRecorder((chunks) => chunks);
+  const link = linkOver(socket, new ManualClock());
+  link.open();
+  return { link, writes };
 }
 
 function recordingHost(frames: Frame[], closes: unknown[] = []): CarrierHost {
@@ -153,6 +165,38 @@ describe('CarrierLink', () => {
       ],
     ]);
     expect(clock.pending).toBe(timers - 1); // the ACK's delay timer went with it
+    link.destroy();
+  });
+
+  it('gathers the small frames of a turn into one chunk and writes a payload above COPY_MAX uncopied, in send order', async () => {
+    const { link, writes } = openLinkRecordingChunks();
+    const big = Buffer.alloc(COPY_MAX + 1, 0x62);
+    const sent: Frame[] = [
+      { type: FrameType.DATA, streamId: 1, offset: 0, payload: Buffer.from('small one'), syn: true, fin: false },
+      { type: FrameType.WINDOW, streamId: 3, maxOffset: 500 },
+      { type: FrameType.DATA, streamId: 5, offset: 7, payload: big, syn: false, fin: false },
+      { type: FrameType.DATA, streamId: 1, offset: 9, payload: Buffer.alloc(COPY_MAX, 0x61), syn: false, fin: true },
+    ];
+    for (const frame of sent) link.send(frame);
+    await turn();
+    expect(writes).toHaveLength(1);
+    const chunks = writes[0] as Buffer[];
+    expect(chunks).toHaveLength(3); // frames 1–2 and frame 3's header; frame 3's payload; frame 4
+    expect(chunks[1]).toBe(big);
+    expect(framesOf(chunks)).toEqual(sent);
+    link.destroy();
+  });
+
+  it('keeps nothing of a frame with a bad field: it throws, and the frames around it arrive intact', async () => {
+    const { link, writes } = openLinkRecordingChunks();
+    const good: Frame = { type: FrameType.DATA, streamId: 1, offset: 0, payload: Buffer.from('ok'), syn: true, fin: false };
+    link.send(good);
+    expect(() => link.send({ type: FrameType.DATA, streamId: 0, offset: 0, payload: Buffer.from('bad'), syn: false, fin: false })).toThrow(
+      expect.objectContaining({ code: 'MPX_ERR_INVALID_ARGUMENT' }),
+    );
+    link.send({ ...good, offset: 2, syn: false });
+    await turn();
+    expect(framesOf(writes.flat())).toEqual([good, { ...good, offset: 2, syn: false }]);
     link.destroy();
   });
 });
