@@ -5,6 +5,7 @@
 // side's data may take). It also holds the session's send
 // credit (SPEC §7.2) and the total queued on streams (SPEC §7.4). No I/O of
 // its own: it runs in a microtask and hands frames to carrier links.
+import { microtask } from './clock.js';
 import { FrameType } from './constants.js';
 import type { CarrierLink } from './carrier-link.js';
 import { SendCredit } from './flow-control.js';
@@ -182,7 +183,7 @@ export class SendLoop {
   schedule(): void {
     if (this.#flushScheduled || this.#closed) return;
     this.#flushScheduled = true;
-    queueMicrotask(this.#flush);
+    microtask(this.#flush);
   }
 
   #flush = (): void => {

@@ -10,6 +10,7 @@
 // the socket without going through the Writable. The Duplex still ends,
 // closes and fails as usual ('end', 'close', 'error', end(), destroy()).
 import { Duplex } from 'node:stream';
+import { microtask } from './clock.js';
 import { MpxError } from './errors.js';
 import type { DataFrame } from './frame.js';
 import type { IdleWatch } from './idle-watch.js';
@@ -327,7 +328,7 @@ export class MpxStream extends Duplex {
       if (this.#sink === null) this.deliver();
       else if (!this.#deliverQueued) {
         this.#deliverQueued = true;
-        queueMicrotask(this.#queuedDelivery);
+        microtask(this.#queuedDelivery);
       }
     }
     return stored;
