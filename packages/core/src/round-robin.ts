@@ -8,6 +8,8 @@
  * copied O(1) times on average and small queues are never compacted.
  */
 const COMPACT_MIN_DEAD = 32;
+/** A slot array longer than this is dropped, not kept, when the queue empties. */
+const MAX_KEPT_SLOTS = 1024;
 
 /**
  * A FIFO of distinct items. `push`, `shift`, `delete` and `has` are O(1)
@@ -18,9 +20,12 @@ const COMPACT_MIN_DEAD = 32;
  * stays dead and order is exact.
  */
 export class RoundRobin<T> {
-  #slots: T[] = [];
+  /** Slots [0, #tail) are in use; those before #head were taken. Taken and emptied slots hold undefined. */
+  #slots: (T | undefined)[] = [];
   /** Index in `slots` of the next slot to read. */
   #head = 0;
+  /** Index in `slots` of the next slot to fill. */
+  #tail = 0;
   /** Absolute position of `slots[0]`; positions survive compaction. */
   #base = 0;
   /** Queued item → absolute position of its live slot. */
@@ -33,23 +38,24 @@ export class RoundRobin<T> {
 
   /** Slots held, live and dead: compaction keeps this within a small multiple of `size`. */
   get slotCount(): number {
-    return this.#slots.length;
+    return this.#tail;
   }
 
   /** Enqueues `item` at the tail unless it is already queued (then its place is kept). */
   push(item: T): void {
     if (this.#position.has(item)) return;
-    this.#position.set(item, this.#base + this.#slots.length);
-    this.#slots.push(item);
+    this.#position.set(item, this.#base + this.#tail);
+    this.#slots[this.#tail++] = item;
     this.#maybeCompact();
   }
 
   /** Takes the item at the head, or `undefined` when empty. */
   shift(): T | undefined {
     const slots = this.#slots;
-    while (this.#head < slots.length) {
+    while (this.#head < this.#tail) {
       const at = this.#head;
       const item = slots[at] as T;
+      slots[at] = undefined;
       this.#head++;
       if (this.#position.get(item) === this.#base + at) {
         this.#position.delete(item);
@@ -73,29 +79,44 @@ export class RoundRobin<T> {
 
   /** The queued items, head first (for diagnostics and tests). */
   *[Symbol.iterator](): IterableIterator<T> {
-    for (let at = this.#head; at < this.#slots.length; at++) {
+    for (let at = this.#head; at < this.#tail; at++) {
       const item = this.#slots[at] as T;
       if (this.#position.get(item) === this.#base + at) yield item;
     }
   }
 
+  /**
+   * Rationale: the slot array is reused, never replaced, so a queue that
+   * empties at every frame (request/response traffic: one stream, one frame)
+   * allocates nothing; it is dropped only when it grew past MAX_KEPT_SLOTS.
+   */
   #maybeCompact(): void {
+    const slots = this.#slots;
     if (this.#position.size === 0) {
-      // Nothing live: drop every slot, keep positions increasing. The array
-      // is kept (emptied, not replaced): a queue of one stream empties at
-      // every frame of request/response traffic.
-      this.#base += this.#slots.length;
-      this.#slots.length = 0;
+      // Nothing live: drop every slot, keep positions increasing.
+      this.#base += this.#tail;
+      if (this.#tail > MAX_KEPT_SLOTS) this.#slots = [];
+      else slots.fill(undefined, this.#head, this.#tail);
       this.#head = 0;
+      this.#tail = 0;
       return;
     }
-    const dead = this.#slots.length - this.#position.size;
+    // Dead: taken (before #head) or deleted lazily.
+    const dead = this.#tail - this.#position.size;
     if (dead < COMPACT_MIN_DEAD || dead <= this.#position.size) return;
-    const live: T[] = [];
-    for (const item of this) live.push(item);
-    this.#base += this.#slots.length;
-    this.#slots = live;
+    // Moves the live slots to the front, in order, with new positions after every old one.
+    const base = this.#base + this.#tail;
+    let live = 0;
+    for (let at = this.#head; at < this.#tail; at++) {
+      const item = slots[at] as T;
+      if (this.#position.get(item) !== this.#base + at) continue;
+      slots[live] = item;
+      this.#position.set(item, base + live);
+      live++;
+    }
+    slots.fill(undefined, live, this.#tail);
+    this.#base = base;
     this.#head = 0;
-    live.forEach((item, i) => this.#position.set(item, this.#base + i));
+    this.#tail = live;
   }
 }

@@ -11,8 +11,10 @@ export class StreamSender {
   readonly #credit: SendCredit;
   /** Told of every change to the bytes queued (the session bounds all queues together, SPEC §7.4). */
   readonly #onQueueChange: (delta: number) => void;
+  /** Chunks queued to send: [#queueHead, #queueTail) of #queue; the slots around them hold EMPTY. */
   #queue: Uint8Array[] = [];
   #queueHead = 0;
+  #queueTail = 0;
   #queued = 0;
   #offset = 0;
   #synSent: boolean;
@@ -60,7 +62,7 @@ export class StreamSender {
 
   enqueue(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
-    this.#queue.push(chunk);
+    this.#queue[this.#queueTail++] = chunk;
     this.#queued += chunk.byteLength;
     this.#onQueueChange(chunk.byteLength);
   }
@@ -96,9 +98,14 @@ export class StreamSender {
   takeFrame(n: number): DataFrame {
     const payload = this.#dequeue(n);
     const fin = this.#finQueued && this.#queued === 0;
-    const fields: DataFrame = { type: FrameType.DATA, streamId: this.#id, offset: this.#offset, syn: !this.#synSent, fin, payload };
+    const streamId = this.#id;
+    const offset = this.#offset;
+    const syn = !this.#synSent;
     // SPEC §5.1: every DATA frame of a target stream says so, whichever arrives first.
-    const frame = this.#target ? { ...fields, target: true } : fields;
+    // (Two literals, not a spread of one: one object per frame.)
+    const frame: DataFrame = this.#target
+      ? { type: FrameType.DATA, streamId, offset, syn, fin, payload, target: true }
+      : { type: FrameType.DATA, streamId, offset, syn, fin, payload };
     this.#synSent = true;
     this.#offset += n;
     this.#credit.charge(n);
@@ -112,6 +119,7 @@ export class StreamSender {
     this.#onQueueChange(-this.#queued);
     this.#queue = [];
     this.#queueHead = 0;
+    this.#queueTail = 0;
     this.#queued = 0;
     return this.#offset;
   }
@@ -147,12 +155,19 @@ export class StreamSender {
     return out;
   }
 
+  /**
+   * Rationale: the array is reused once it empties (every frame, in
+   * request/response traffic), not replaced; dropped only when it grew past
+   * 1024 slots, and compacted when that many slots before the head were used.
+   */
   #compact(): void {
-    if (this.#queueHead === this.#queue.length) {
-      this.#queue = [];
+    if (this.#queueHead === this.#queueTail) {
+      if (this.#queueTail > 1024) this.#queue = [];
       this.#queueHead = 0;
-    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueTail = 0;
+    } else if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queueTail) {
+      this.#queue = this.#queue.slice(this.#queueHead, this.#queueTail);
+      this.#queueTail -= this.#queueHead;
       this.#queueHead = 0;
     }
   }

@@ -77,6 +77,14 @@ describe('RoundRobin', () => {
     expect(drain(q)).toEqual([-1]);
   });
 
+  it('stays small while streams that keep data are pushed back after each turn, never emptying', () => {
+    const q = new RoundRobin<string>();
+    for (const s of ['a', 'b']) q.push(s);
+    for (let i = 0; i < 100_000; i++) q.push(q.shift() as string);
+    expect(q.slotCount).toBeLessThan(100);
+    expect(drain(q)).toEqual(['a', 'b']);
+  });
+
   it('behaves like a plain array model under random operations', () => {
     type Op = { kind: 'push' | 'shift' | 'delete' | 'turn'; item: number };
     const opArb: fc.Arbitrary<Op> = fc.record({
