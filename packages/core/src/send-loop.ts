@@ -10,9 +10,9 @@ import { FrameType } from './constants.js';
 import type { CarrierLink } from './carrier-link.js';
 import { SendCredit } from './flow-control.js';
 import type { Frame, ResetFrame } from './frame.js';
-import { RoundRobin } from './round-robin.js';
+import { RoundRobin, type QueuePositions } from './round-robin.js';
 import type { SentFrame } from './sent-frames.js';
-import type { MpxStream } from './stream.js';
+import { SEND_QUEUE_POSITION, type MpxStream } from './stream.js';
 
 /** Encoded size of a frame header with its fields, as the picker charges it. */
 export const DATA_OVERHEAD = 20;
@@ -32,6 +32,19 @@ export interface FrameSink {
   readonly unackedBytes: number;
 }
 
+/** The send queue keeps each stream's place on the stream itself (see QueuePositions). */
+const STREAM_POSITIONS: QueuePositions<MpxStream> = {
+  get: (stream) => stream[SEND_QUEUE_POSITION],
+  set: (stream, position) => {
+    stream[SEND_QUEUE_POSITION] = position;
+  },
+  delete: (stream) => {
+    if (stream[SEND_QUEUE_POSITION] === undefined) return false;
+    stream[SEND_QUEUE_POSITION] = undefined;
+    return true;
+  },
+};
+
 export class SendLoop {
   readonly #sink: FrameSink;
   /** SPEC §9: bytes kept for retransmission above which only what is already owed goes out (the session window). */
@@ -49,7 +62,7 @@ export class SendLoop {
   #nextSendOrder = 0;
   #retransmitHead = 0;
   #retransmitBytes = 0;
-  readonly #dataQueue = new RoundRobin<MpxStream>();
+  readonly #dataQueue = new RoundRobin<MpxStream>(STREAM_POSITIONS);
   /**
    * SPEC §8: the stream whose frame found no carrier; it goes first once one
    * can take a frame. Rationale: pushed back to the tail instead, a new

@@ -63,8 +63,13 @@ export interface StreamStats {
   readonly queued: number;
 }
 
+/** The key of a stream's place in the session's send queue (send-loop.ts), kept on the stream (round-robin.ts QueuePositions). */
+export const SEND_QUEUE_POSITION = Symbol('mpx.sendQueuePosition');
+
 export class MpxStream extends Duplex {
   readonly id: number;
+  /** Owned by the session's send loop: the stream's place in its round-robin, if queued. */
+  [SEND_QUEUE_POSITION]: number | undefined = undefined;
   readonly #host: StreamHost;
   readonly #tx: StreamSender;
   readonly #rx: StreamReceiver;

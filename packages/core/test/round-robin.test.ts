@@ -85,7 +85,8 @@ describe('RoundRobin', () => {
     expect(drain(q)).toEqual(['a', 'b']);
   });
 
-  it('behaves like a plain array model under random operations', () => {
+  /** Random push/shift/delete/turn sequences against a plain array: items are `itemOf(0..7)`. */
+  function checkAgainstModel<T>(make: () => RoundRobin<T>, itemOf: (n: number) => T): void {
     type Op = { kind: 'push' | 'shift' | 'delete' | 'turn'; item: number };
     const opArb: fc.Arbitrary<Op> = fc.record({
       kind: fc.constantFrom<Op['kind']>('push', 'shift', 'delete', 'turn'),
@@ -93,20 +94,20 @@ describe('RoundRobin', () => {
     });
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 400, size: 'max' }), (ops) => {
-        const q = new RoundRobin<number>();
-        const model: number[] = [];
+        const q = make();
+        const model: T[] = [];
         for (const op of ops) {
           switch (op.kind) {
             case 'push':
-              q.push(op.item);
-              if (!model.includes(op.item)) model.push(op.item);
+              q.push(itemOf(op.item));
+              if (!model.includes(itemOf(op.item))) model.push(itemOf(op.item));
               break;
             case 'shift':
               expect(q.shift()).toBe(model.shift());
               break;
             case 'delete': {
-              const at = model.indexOf(op.item);
-              expect(q.delete(op.item)).toBe(at >= 0);
+              const at = model.indexOf(itemOf(op.item));
+              expect(q.delete(itemOf(op.item))).toBe(at >= 0);
               if (at >= 0) model.splice(at, 1);
               break;
             }
@@ -126,12 +127,39 @@ describe('RoundRobin', () => {
             }
           }
           expect(q.size).toBe(model.length);
-          expect(q.has(op.item)).toBe(model.includes(op.item));
+          expect(q.has(itemOf(op.item))).toBe(model.includes(itemOf(op.item)));
         }
         expect([...q]).toEqual(model);
         return true;
       }),
       { seed: SEED, numRuns: 200 },
+    );
+  }
+
+  it('behaves like a plain array model under random operations', () => {
+    checkAgainstModel(() => new RoundRobin<number>(), (n) => n);
+  });
+
+  it('behaves like a plain array model with positions kept on the items themselves', () => {
+    type Item = { readonly n: number; position: number | undefined };
+    const items: Item[] = Array.from({ length: 8 }, (_, n) => ({ n, position: undefined }));
+    const onItems = {
+      get: (item: Item) => item.position,
+      set: (item: Item, position: number) => {
+        item.position = position;
+      },
+      delete: (item: Item) => {
+        const had = item.position !== undefined;
+        item.position = undefined;
+        return had;
+      },
+    };
+    checkAgainstModel(
+      () => {
+        for (const item of items) item.position = undefined;
+        return new RoundRobin<Item>(onItems);
+      },
+      (n) => items[n] as Item,
     );
   });
 
