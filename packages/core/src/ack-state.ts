@@ -12,7 +12,15 @@ export class AckState {
   #counted = 0;
   #acked = 0;
   #deferred = false;
-  /** The delayed ACK for a lone unacknowledged frame. */
+  /** When the ACK of a lone unacknowledged frame is due, if one is. */
+  #dueAt: number | undefined;
+  /**
+   * The delay timer, while armed. Rationale: it is not cleared when the ACK
+   * leaves earlier (with other frames, nearly always), and is armed again
+   * only once it has fired: a lone frame per request would otherwise cost a
+   * setTimeout and a clearTimeout each. When it fires it acknowledges what is
+   * due by then, waits on for an ACK due later, or ends.
+   */
   #timer: Timer | undefined;
 
   /**
@@ -48,20 +56,29 @@ export class AckState {
     if (owed >= 2 && !this.#deferred) {
       this.#deferred = true;
       this.#defer(this.flush);
-    } else if (owed === 1 && this.#timer === undefined) {
-      this.#timer = this.#clock.setTimeout(this.flush, MAX_ACK_DELAY_MS);
+    } else if (owed === 1 && this.#dueAt === undefined) {
+      this.#dueAt = this.#clock.now() + MAX_ACK_DELAY_MS;
+      this.#timer ??= this.#clock.setTimeout(this.#onTimer, MAX_ACK_DELAY_MS);
     }
   }
 
+  #onTimer = (): void => {
+    this.#timer = undefined;
+    if (this.#dueAt === undefined) return;
+    const left = this.#dueAt - this.#clock.now();
+    if (left > 0) this.#timer = this.#clock.setTimeout(this.#onTimer, left);
+    else this.flush();
+  };
+
   /**
    * Acknowledges every owed frame now, if the carrier can still write;
-   * cancels what was scheduled. The carrier link calls it at the end of each
-   * turn in which it wrote other frames (the ACK rides along, SPEC §9), and
-   * before a CLOSE.
+   * cancels what was scheduled (the delay timer, if armed, then finds
+   * nothing due). The carrier link calls it at the end of each turn in which
+   * it wrote other frames (the ACK rides along, SPEC §9), and before a CLOSE.
    */
   readonly flush = (): void => {
     this.#deferred = false;
-    this.stop();
+    this.#dueAt = undefined;
     if (this.#counted === this.#acked) return;
     const count = this.#counted;
     if (this.#send(count)) this.#acked = count;
@@ -69,6 +86,7 @@ export class AckState {
 
   /** Clears the delay timer (the carrier is gone). */
   stop(): void {
+    this.#dueAt = undefined;
     if (this.#timer === undefined) return;
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;

@@ -54,7 +54,7 @@ describe('AckState (SPEC §9, receiver side)', () => {
     expect(clock.pending).toBe(0);
   });
 
-  it('sends a lone frame’s ACK with the next turn’s batch once a second frame comes, and clears the delay timer', () => {
+  it('sends a lone frame’s ACK with the next turn’s batch once a second frame comes; the delay timer then ends without an ACK', () => {
     const { acks, clock, sent, endTurn } = setup();
     acks.onCounted();
     acks.schedule();
@@ -62,9 +62,9 @@ describe('AckState (SPEC §9, receiver side)', () => {
     acks.schedule();
     endTurn();
     expect(sent).toEqual([2]);
-    expect(clock.pending).toBe(0);
     clock.advance(MAX_ACK_DELAY_MS);
     expect(sent).toEqual([2]);
+    expect(clock.pending).toBe(0);
   });
 
   it('flushes at once when an ACK can ride along with another frame, and then owes nothing', () => {
@@ -73,10 +73,30 @@ describe('AckState (SPEC §9, receiver side)', () => {
     acks.schedule();
     acks.flush();
     expect(sent).toEqual([1]);
-    expect(clock.pending).toBe(0);
     endTurn();
     acks.flush(); // nothing owed: no empty ACK
+    clock.advance(MAX_ACK_DELAY_MS);
     expect(sent).toEqual([1]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('holds a later lone frame’s ACK for MAX_ACK_DELAY_MS from its own arrival, with one timer armed at a time', () => {
+    const { acks, clock, sent } = setup();
+    acks.onCounted();
+    acks.schedule();
+    acks.flush(); // rode along with another frame; the timer stays armed
+    clock.advance(MAX_ACK_DELAY_MS - 2);
+    acks.onCounted();
+    acks.schedule();
+    expect(clock.pending).toBe(1);
+    clock.advance(2); // the first timer fires early for this frame and waits on
+    expect(sent).toEqual([1]);
+    expect(clock.pending).toBe(1);
+    clock.advance(MAX_ACK_DELAY_MS - 3);
+    expect(sent).toEqual([1]);
+    clock.advance(1);
+    expect(sent).toEqual([1, 2]);
+    expect(clock.pending).toBe(0);
   });
 
   it('keeps frames owed when the carrier can no longer write the ACK', () => {

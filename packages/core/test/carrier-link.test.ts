@@ -5,7 +5,7 @@ import { createMemoryPair } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { NO_HOST, type CarrierHost } from '../src/carrier-api.js';
 import { CarrierLink, END_TIMEOUT_MS } from '../src/carrier-link.js';
-import { FrameType, NONCE_SIZE } from '../src/constants.js';
+import { FrameType, MAX_ACK_DELAY_MS, NONCE_SIZE } from '../src/constants.js';
 import { FrameDecoder } from '../src/decode.js';
 import { LEND_READS, type LendsReads } from '../src/transport.js';
 import { encodeFrame } from '../src/encode.js';
@@ -164,7 +164,11 @@ describe('CarrierLink', () => {
         { type: FrameType.ACK, count: 1 },
       ],
     ]);
-    expect(clock.pending).toBe(timers - 1); // the ACK's delay timer went with it
+    // The ACK's delay timer finds nothing due when it fires, and ends.
+    clock.advance(MAX_ACK_DELAY_MS);
+    await turn();
+    expect(writes).toHaveLength(1);
+    expect(clock.pending).toBe(timers - 1);
     link.destroy();
   });
 
