@@ -10,7 +10,7 @@ export { helloMac } from './auth.js';
 export { GapBudget, ReorderBuffer, type ReorderBufferOptions } from './reorder-buffer.js';
 export { ReceiveWindow, SendCredit } from './flow-control.js';
 export { WeightedPicker, type CarrierPicker, type PickableCarrier } from './scheduler.js';
-export { RoundRobin } from './round-robin.js';
+export { RoundRobin, type QueuePositions } from './round-robin.js';
 export { systemClock, type Clock, type Timer } from './clock.js';
 export {
   CLIENT_BOUNDS,
