@@ -223,7 +223,7 @@ export class CarrierLink {
     if (copied > 0) buf.set(payload, at + prefix);
     turn.commit(prefix + copied);
     if (copied < length) {
-      this.#writeChunk(turn.take() as Buffer);
+      this.#writeGathered();
       this.#socket.write(payload);
     }
     return prefix + length;
@@ -233,10 +233,10 @@ export class CarrierLink {
     this.#socket.write(chunk);
   };
 
-  /** Hands what the turn's buffer gathered to the socket. */
+  /** Hands what the turn's buffer gathered to the socket (or drops it, the socket being destroyed). */
   #writeGathered(): void {
     const chunk = this.#turn.take();
-    if (chunk !== undefined) this.#socket.write(chunk);
+    if (chunk !== undefined && !this.#socket.destroyed) this.#socket.write(chunk);
   }
 
   /** Bytes written and not yet on the wire: the socket's buffer and the turn's. */
