@@ -4,8 +4,9 @@
 // acknowledges once per turn and now and then pauses (up to 8 ms). Checked:
 // each carrier's path stays full; carriers sharing a bottleneck keep a
 // queue of about a frame's round trip, as one (the old cap of two
-// bandwidth-delay products, at least 64 KiB, kept up to 1.2 of them here); bulk both ways at once, whose
-// ACKs wait behind the other direction's data, keeps the minimum RTT near
+// bandwidth-delay products, at least 64 KiB, kept up to 1.2 of them here); bulk both ways at once
+// over one carrier, whose ACKs wait behind the other direction's data and
+// ride along with it, between ends with unrelated clocks, keeps the minimum RTT near
 // the path's (the old estimator let it grow at every renewal) and most of
 // the rate; a path whose delay jumps tenfold loses its share within 2 s.
 import fc from 'fast-check';
@@ -62,9 +63,11 @@ describe('in-flight cap on simulated paths (SPEC §8)', () => {
       fc.property(anyPath, ({ rate, delay, pause, seed }) => {
         const ab = new SimLink(rate, delay);
         const ba = new SimLink(rate, delay);
+        // One carrier: each end's ACKs ride along with its own data (SPEC §9),
+        // and the two ends' clocks are unrelated.
         const flows = [
-          { data: ab, acks: ba, firstSample: 2 * delay + 1 },
-          { data: ba, acks: ab, firstSample: 2 * delay + 1 },
+          { data: ab, acks: ba, firstSample: 2 * delay + 1, ackRidesWith: 1 },
+          { data: ba, acks: ab, firstSample: 2 * delay + 1, ackRidesWith: 0, clockOffset: 1000 + Math.abs(seed % 10_000) },
         ];
         const r = simulate({ flows, seconds: 25, seed, pauseChance: pause, maxPauseMs: 8 }, [ab, ba]);
         for (const [i, f] of r.inFlight.entries()) {

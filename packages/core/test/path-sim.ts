@@ -2,9 +2,10 @@
 // whose sender keeps what InFlight allows in flight, over links that are
 // first-in first-out bottlenecks with a deep queue and a one-way delay. A link
 // may be shared by several carriers, and a carrier's ACKs may wait in a link
-// behind the other direction's data (bulk both ways at once). The receiver
-// acknowledges what arrived once per turn and pauses now and then (a busy
-// event loop). Everything runs on simulated time from a seeded PRNG: no
+// behind the other direction's data (bulk both ways at once), ride along
+// with that data (SPEC §9), and come back to a sender whose clock is not the
+// receiver's. The receiver acknowledges what arrived once per turn and
+// pauses now and then (a busy event loop). Everything runs on simulated time from a seeded PRNG: no
 // real clock, no timers.
 import { seededRandom } from '@mpx/testkit';
 import { FrameType, MAX_ACK_DELAY_MS } from '../src/constants.js';
@@ -50,6 +51,18 @@ export interface FlowSpec {
   readonly acks: SimLink;
   /** The first RTT sample (the handshake's), ms. */
   readonly firstSample: number;
+  /**
+   * What the sender's clock reads ahead of simulated time, ms: the two ends
+   * of a session have unrelated monotonic clocks (RTT drains still start
+   * together, on the wall-clock grid). Default 0.
+   */
+  readonly clockOffset?: number;
+  /**
+   * The flow whose sender writes on this flow's ACK link, at this flow's
+   * receiver (the other direction of the same carrier): this flow's owed ACK
+   * rides along after that flow's frames whenever it sends (SPEC §9).
+   */
+  readonly ackRidesWith?: number;
 }
 
 export interface SimOptions {
@@ -135,21 +148,27 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
   const buckets = Math.ceil(end / 100);
   const delivered = o.flows.map(() => new Array<number>(buckets).fill(0));
   const queue = queueOf.map(() => [] as Array<{ at: number; ms: number }>);
-  const inFlight = o.flows.map(() => new InFlight());
+  const inFlight = o.flows.map((flow) => new InFlight(-(flow.clockOffset ?? 0)));
   let pauseUntil = 0;
+  /** Per flow, sends its owed ACK now (it rides along with the frames of the flow that names it in ackRidesWith). */
+  const rideAlong: Array<(now: number) => void> = o.flows.map(() => () => {});
+  const ridersOf = o.flows.map((_, j) => o.flows.flatMap((flow, i) => (flow.ackRidesWith === j ? [i] : [])));
 
   o.flows.forEach((flow, i) => {
     const f = inFlight[i] as InFlight;
-    f.estimator.onRttSample(flow.firstSample, 0, 'ping');
+    const off = flow.clockOffset ?? 0;
+    f.estimator.onRttSample(flow.firstSample, off, 'ping');
     let received = 0;
     let acked = 0;
     /** The ACK due (at the end of a turn, or MAX_ACK_DELAY_MS after a lone frame), if one is scheduled. */
     let ackAt: number | undefined;
     const pump = (now: number): void => {
-      for (let n = 0; n < 10_000 && !f.capped(now, CEILING); n++) {
-        f.push(FRAME_SENT, FRAME, now);
+      let sent = 0;
+      for (; sent < 10_000 && !f.capped(now + off, CEILING); sent++) {
+        f.push(FRAME_SENT, FRAME, now + off);
         events.add(flow.data.enqueue(now, FRAME), onData);
       }
+      if (sent > 0) for (const k of ridersOf[i] as number[]) (rideAlong[k] as (now: number) => void)(now);
     };
     const sendAck = (t: number): void => {
       if (ackAt !== t) return; // superseded by an earlier ACK
@@ -157,9 +176,14 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
       const count = received;
       acked = count;
       events.add(flow.acks.enqueue(t, ACK_BYTES), (at) => {
-        f.onAck(count, at);
+        f.onAck(count, at + off);
         pump(at);
       });
+    };
+    rideAlong[i] = (now) => {
+      if (received === acked || now < pauseUntil) return;
+      ackAt = now;
+      sendAck(now);
     };
     const onData = (now: number): void => {
       received++;
@@ -178,7 +202,7 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
       const back = (at: number): number => flow.acks.enqueue(at, PING_BYTES);
       events.add(flow.data.enqueue(now, PING_BYTES), (at) =>
         events.add(back(at), (t) => {
-          f.estimator.onRttSample(t - now, t, 'ping');
+          f.estimator.onRttSample(t - now, t + off, 'ping');
           pump(t);
         }),
       );
