@@ -32,12 +32,14 @@
 // payload buffers to the old generation, which is collected rarely
 // (heap-growth.ts); they pile up as native memory that glibc keeps after it
 // is freed. Measured (`abuse --quick` flood 3, glibc's heap in the server
-// through mallinfo2, diagnostic only): the first flood peaked at 43 MiB of
+// through mallinfo2, diagnostic only): the first flood peaked at 43 MB of
 // native memory in use, the second, with the young generation shrunk and
-// held, at 74 MiB, and RSS after its release was 134-146 MiB instead of
-// 106-115. So whenever the young generation is seen smaller than it was
-// (after our collection or V8's own), onYoungShrank is called once, and the
-// tunnel lets it grow back to its cap (capYoungGeneration), as at start.
+// held, at 74 MB, and RSS after its release was 132-146 MiB instead of
+// 103-115. So whenever the young generation is seen below its cap after it
+// was at the cap (where growth was turned off), shrunk by our collection or
+// by V8 itself, onYoungShrank is called, and the tunnel lets it grow back to
+// the cap (capYoungGeneration), as at start. Below the cap it never reached,
+// growth is still on and nothing is asked.
 // (docs/decisions/0005-young-generation-after-a-release.md)
 //
 // How: `vm.measureMemory({ execution: 'eager' })`, which Node documents as
@@ -46,7 +48,7 @@
 // process is quiet, so it never competes with traffic.
 import { measureMemory } from 'node:vm';
 import { describeError, type Logger } from './log.js';
-import { capYoungGeneration, youngGenerationSize } from './young-generation.js';
+import { YOUNG_GENERATION_CAP, capYoungGeneration, youngGenerationSize } from './young-generation.js';
 
 /** What a check reads: the clock, CPU time used so far, and V8's memory. */
 export interface MemoryReading {
@@ -67,11 +69,10 @@ export interface MemoryReleaseOptions {
   onCollect?: (before: MemoryReading) => void;
   /** Called once if a collection fails; the timer then stops (a tunnel never fails for this). */
   onError?: (err: unknown) => void;
-  /**
-   * Called when the young generation is seen smaller than the largest it has
-   * been; once, until it is seen that large again.
-   */
+  /** Called each time the young generation is seen below `youngCap` after it was seen at or above it. */
   onYoungShrank?: () => void;
+  /** Bytes: the young generation's cap (YOUNG_GENERATION_CAP). */
+  youngCap?: number;
   checkMs?: number;
 }
 
@@ -136,6 +137,7 @@ export class MemoryRelease {
   readonly #onCollect: ((before: MemoryReading) => void) | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
   readonly #onYoungShrank: (() => void) | undefined;
+  readonly #youngCap: number;
   readonly #checkMs: number;
   #timer: NodeJS.Timeout | undefined;
   #last: MemoryReading | undefined;
@@ -148,10 +150,8 @@ export class MemoryRelease {
   /** The young generation's size at the first reading. */
   #youngAtStart = 0;
   #shrinkTries = 0;
-  /** The largest young generation seen. */
-  #youngPeak = 0;
-  /** onYoungShrank was called and the young generation has not been back at #youngPeak since. */
-  #youngShrank = false;
+  /** The young generation was at its cap at the last reading. */
+  #youngAtCap = false;
   collections = 0;
 
   constructor(options: MemoryReleaseOptions = {}) {
@@ -160,6 +160,7 @@ export class MemoryRelease {
     this.#onCollect = options.onCollect;
     this.#onError = options.onError;
     this.#onYoungShrank = options.onYoungShrank;
+    this.#youngCap = options.youngCap ?? YOUNG_GENERATION_CAP;
     this.#checkMs = options.checkMs ?? CHECK_MS;
   }
 
@@ -220,15 +221,11 @@ export class MemoryRelease {
     return true;
   }
 
-  /** Calls onYoungShrank when the young generation fell below its peak; once, until it is back there. */
+  /** Calls onYoungShrank when the young generation fell from its cap. */
   #noteYoung(young: number): void {
-    if (young >= this.#youngPeak) {
-      this.#youngPeak = young;
-      this.#youngShrank = false;
-    } else if (!this.#youngShrank) {
-      this.#youngShrank = true;
-      this.#onYoungShrank?.();
-    }
+    const atCap = young >= this.#youngCap;
+    if (this.#youngAtCap && !atCap) this.#onYoungShrank?.();
+    this.#youngAtCap = atCap;
   }
 }
 
