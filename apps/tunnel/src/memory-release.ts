@@ -21,7 +21,7 @@
 // Up to a few collections per burst, because V8 shrinks the young generation
 // after a collection only when the process allocated little over the last
 // ~5 s (its allocation-throughput window): the first, at the first quiet
-// check, frees the buffers and the old garbage; while the young generation
+// second, frees the buffers and the old garbage; while the young generation
 // stays larger than at start, up to SHRINK_TRIES more, 2 s apart, while quiet
 // (one collection 1, 2 or 3 s after 1 s of quiet left it at 32 MiB, 4 to 6 s
 // after took it to 1 MiB).
@@ -78,15 +78,8 @@ export interface MemoryReleaseOptions {
 
 const MiB = 1024 * 1024;
 
-/**
- * How often the process looks at itself. Rationale: cheap (a cpuUsage(), a
- * memoryUsage() and a heap-space lookup, tens of µs), and a quiet half
- * second is enough: the pause between a burst and the next can be short (in
- * `slow-reader`, 1-1.5 s between the slow streams filling their windows and
- * the next download), and checks a second apart caught it in one run of three
- * (docs/decisions/0005-young-generation-after-a-release.md).
- */
-export const CHECK_MS = 500;
+/** How often the process looks at itself. Rationale: cheap (one memoryUsage() a second), and quick enough that memory is back seconds after a burst. */
+export const CHECK_MS = 1000;
 /**
  * Quiet: CPU below this fraction of one core since the last check. Rationale:
  * an idle session's pings use well under 1 %; a transfer of a few MB/s uses
@@ -95,13 +88,11 @@ export const CHECK_MS = 500;
 export const QUIET_CPU = 0.05;
 /**
  * Footprint growth since the last collection that makes a quiet process
- * collect. Rationale: 8 MiB of dead buffers (or a young generation grown to
- * its 8 MiB cap and the dead buffers of a smaller burst) is worth 10-50 ms of
- * CPU once traffic has stopped; a stream window sent in one go (8 MiB by
- * default) leaves about that much, which 16 MiB let stay resident through the
- * next transfer (0005).
+ * collect. Rationale: one young generation grown from 8 to 32 MiB, or 16 MiB
+ * of dead buffers, is worth 10-50 ms of CPU; less is within the baseline's
+ * own noise.
  */
-export const GROWTH_BYTES = 8 * MiB;
+export const GROWTH_BYTES = 16 * MiB;
 /**
  * Collections after a release that are only there to shrink the young
  * generation, while it stays larger than at start. Rationale: with MIN_GAP_MS
@@ -135,7 +126,7 @@ export async function collectGarbage(): Promise<void> {
 }
 
 /**
- * Watches the process every CHECK_MS and runs a full collection when it is
+ * Watches the process once a second and runs a full collection when it is
  * quiet and either grew by GROWTH_BYTES since the last collection or a session
  * ended (its buffers are garbage now, which no footprint shows); then up to
  * SHRINK_TRIES more while the young generation is still larger than at start.
