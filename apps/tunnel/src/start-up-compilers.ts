@@ -1,0 +1,43 @@
+// V8's compilers beyond its interpreter (Sparkplug, TurboFan) are off while
+// mpx-tunnel loads and starts its command, on again once it runs.
+// (docs/decisions/0005-idle-memory.md)
+//
+// Start-up runs yargs' parser and the module graph's top-level code once;
+// some of it loops enough that V8 compiled it to machine code, and the first
+// TurboFan compilation brings ~4-5 MB of the node binary's own pages (the
+// optimizing compiler) and its zone memory into RSS, which an idle process
+// then keeps: idle RSS 63-67 MB with them, 57-61 MB without. Code that runs
+// once gains nothing from being optimized. Traffic is what needs the
+// compilers, and it comes after resumeCompilers().
+//
+// V8 reads both flags each time it considers tiering a function up, so setting
+// them at run time works (`--max-opt` does not: lowering it turns the
+// compilers off through flag implications that raising it does not undo). An
+// operator who names any of these flags on node's command line (`--no-opt`,
+// `--jitless`, `--max-opt=…`, …) keeps their setting, and then the tunnel
+// sets none of them.
+import { setFlagsFromString } from 'node:v8';
+import { v8FlagNamed } from './v8-flag.js';
+
+/** The flags V8 checks before tiering up, and those that imply them (an operator's setting of any one wins). */
+const COMPILER_FLAGS = ['opt', 'turbofan', 'sparkplug', 'max-opt', 'jitless', 'maglev', 'always-sparkplug'];
+
+/** Whether the tunnel may set the compilers' flags (the operator named none of them). */
+export function compilersOurs(execArgv: readonly string[] = process.execArgv): boolean {
+  return !v8FlagNamed(execArgv, COMPILER_FLAGS);
+}
+
+/** Turns Sparkplug and TurboFan off (first thing in the process); returns what was set. */
+export function holdCompilers(execArgv: readonly string[] = process.execArgv): string | undefined {
+  return compilersOurs(execArgv) ? set('--no-opt --no-sparkplug') : undefined;
+}
+
+/** Turns them on again (once the command runs); returns what was set. */
+export function resumeCompilers(execArgv: readonly string[] = process.execArgv): string | undefined {
+  return compilersOurs(execArgv) ? set('--opt --sparkplug') : undefined;
+}
+
+function set(flags: string): string {
+  setFlagsFromString(flags);
+  return flags;
+}
