@@ -13,6 +13,7 @@ import { limitHint } from './limits.js';
 import { startMemoryRelease } from './memory-release.js';
 import { describeError } from './log.js';
 import { startObservers } from './observers.js';
+import { OpenStorm } from './open-storm.js';
 import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
 import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side } from './pipe.js';
@@ -74,10 +75,12 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     else log.warn(`session closed: ${describeError(err)}; open connections through it were reset`);
   });
 
+  const storm = new OpenStorm();
   const local = net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_WRITE_BUFFER }, (socket) => onConnection(socket));
   local.on('error', (err) => log.error(`local listener: ${describeError(err)}`));
 
   function onConnection(socket: net.Socket): void {
+    storm.opened();
     const from = hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     socket.on('error', ignore); // reported through splice below
     if (config.proxy !== undefined) {

@@ -31,6 +31,7 @@ import { describeError, type LogLevel } from './log.js';
 import type { LiveState } from './live-page.js';
 import type { TunnelMetrics } from './metrics.js';
 import { startObservers } from './observers.js';
+import { OpenStorm } from './open-storm.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
 import { SocketReader } from './socket-reader.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
@@ -64,6 +65,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
   let stopping = false;
   let carriersUp = 0;
   const memory = startMemoryRelease(log);
+  const storm = new OpenStorm();
 
   server.on('session', (session: Session) => {
     const sid = session.idHex.slice(0, 8);
@@ -110,6 +112,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     );
   });
   server.on('stream', (stream: MpxStream, session: Session) => {
+    storm.opened();
     const name = `${session.idHex.slice(0, 8)}/${stream.id}`;
     if (stopping) {
       stream.on('error', () => {});
