@@ -298,9 +298,10 @@ export async function main(): Promise<void> {
     log = logger;
     ignoreHangup(logger);
     const running = await start(selected, common, legacyNote);
-    // Start-up is over: traffic may grow the young generation, to a cap (young-generation.ts), and needs the compilers.
+    // Start-up is over: traffic may grow the young generation, to a cap (young-generation.ts).
     capYoungGeneration();
-    resumeCompilers();
+    // The relay's traffic starts now; a client's or server's with its first stream (start-up-compilers.ts).
+    if (selected.command === 'relay') resumeCompilers();
     process.on('uncaughtException', (err) => logger.error(`unexpected error (kept running): ${describeError(err)}`));
     process.on('unhandledRejection', (err) => logger.error(`unexpected rejection (kept running): ${describeError(err)}`));
     // A --workers worker stops when its primary tells it (SIGTERM), not on the terminal's SIGINT to the whole group.

@@ -1,14 +1,17 @@
 // V8's compilers beyond its interpreter (Sparkplug, TurboFan) are off while
-// mpx-tunnel loads and starts its command, on again once it runs.
+// mpx-tunnel loads and starts, and until its first stream (the server's and
+// the client's) or right after start (the relay, the primary of --workers).
 // (docs/decisions/0005-idle-memory.md)
 //
-// Start-up runs yargs' parser and the module graph's top-level code once;
-// some of it loops enough that V8 compiled it to machine code, and the first
-// TurboFan compilation brings ~4-5 MB of the node binary's own pages (the
-// optimizing compiler) and its zone memory into RSS, which an idle process
-// then keeps: idle RSS 63-67 MB with them, 57-61 MB without. Code that runs
-// once gains nothing from being optimized. Traffic is what needs the
-// compilers, and it comes after resumeCompilers().
+// Start-up runs yargs' parser and the module graph's top-level code once,
+// and bringing carriers up (their handshakes; with ws:// the client's
+// masking of every frame) runs a little more; some of it loops enough that
+// V8 compiled it to machine code, and the first TurboFan compilation brings
+// ~4-5 MB of the node binary's own pages (the optimizing compiler) and its
+// zone memory into RSS, which an idle process then keeps: idle RSS 63-67 MB
+// with them, 57-60 MB without (ws:// client 67-68 MB, 58-60 without).
+// Code that runs once gains nothing from being optimized. Traffic is what
+// needs the compilers, and traffic comes in streams.
 //
 // V8 reads both flags each time it considers tiering a function up, so setting
 // them at run time works (`--max-opt` does not: lowering it turns the
@@ -27,14 +30,20 @@ export function compilersOurs(execArgv: readonly string[] = process.execArgv): b
   return !v8FlagNamed(execArgv, COMPILER_FLAGS);
 }
 
+let held = false;
+
 /** Turns Sparkplug and TurboFan off (first thing in the process); returns what was set. */
 export function holdCompilers(execArgv: readonly string[] = process.execArgv): string | undefined {
-  return compilersOurs(execArgv) ? set('--no-opt --no-sparkplug') : undefined;
+  if (!compilersOurs(execArgv)) return undefined;
+  held = true;
+  return set('--no-opt --no-sparkplug');
 }
 
-/** Turns them on again (once the command runs); returns what was set. */
-export function resumeCompilers(execArgv: readonly string[] = process.execArgv): string | undefined {
-  return compilersOurs(execArgv) ? set('--opt --sparkplug') : undefined;
+/** Turns them on again if held (cheap to call per stream: only the first call sets anything); returns what was set. */
+export function resumeCompilers(): string | undefined {
+  if (!held) return undefined;
+  held = false;
+  return set('--opt --sparkplug');
 }
 
 function set(flags: string): string {

@@ -1,12 +1,12 @@
 // mpx-tunnel keeps V8's Sparkplug and TurboFan off while it starts and turns
-// them on once its command runs; an operator's compiler flag on node's
+// them on with its first stream; an operator's compiler flag on node's
 // command line wins. The held/resumed cases run in their own node process
 // (V8 flags are per process) with --trace-opt, which names every function
 // TurboFan compiles.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { compilersOurs } from '../src/start-up-compilers.js';
+import { compilersOurs, holdCompilers, resumeCompilers } from '../src/start-up-compilers.js';
 
 const MODULE = fileURLToPath(new URL('../dist/start-up-compilers.js', import.meta.url));
 
@@ -41,5 +41,10 @@ describe('the compilers of mpx-tunnel', () => {
     for (const flag of ['--no-opt', '--opt', '--turbofan', '--no-sparkplug', '--max-opt=2', '--max_opt=1', '--jitless', '--no_opt']) {
       expect(compilersOurs([flag]), flag).toBe(false);
     }
+  });
+
+  it("are neither held nor resumed when the operator named one (this process's own V8 is left as it is)", () => {
+    expect(holdCompilers(['--no-opt'])).toBeUndefined();
+    expect(resumeCompilers()).toBeUndefined();
   });
 });
