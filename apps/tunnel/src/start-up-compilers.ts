@@ -8,8 +8,8 @@
 // masking of every frame) runs a little more; some of it loops enough that
 // V8 compiled it to machine code, and the first TurboFan compilation brings
 // ~4-5 MB of the node binary's own pages (the optimizing compiler) and its
-// zone memory into RSS, which an idle process then keeps: idle RSS 63-67 MB
-// with them, 57-60 MB without (ws:// client 67-68 MB, 58-60 without).
+// zone memory into RSS, which an idle process then keeps: idle RSS 65-69 MB
+// with them, 59-61 MB without (ws:// client 69-78 MB, 62-63 without).
 // Code that runs once gains nothing from being optimized. Traffic is what
 // needs the compilers, and traffic comes in streams.
 //
