@@ -35,11 +35,12 @@ export class OpenStorm {
   #opens = 0;
   #base: number;
   #collecting = false;
+  readonly #collect: () => Promise<void>;
+  readonly #used: () => number;
 
-  constructor(
-    private readonly collect: () => Promise<void> = collectGarbage,
-    private readonly used: () => number = oldGenerationUsed,
-  ) {
+  constructor(collect: () => Promise<void> = collectGarbage, used: () => number = oldGenerationUsed) {
+    this.#collect = collect;
+    this.#used = used;
     this.#base = used();
   }
 
@@ -48,15 +49,15 @@ export class OpenStorm {
     if (++this.#opens < OPENS_PER_CHECK) return;
     this.#opens = 0;
     if (this.#collecting) return;
-    const used = this.used();
+    const used = this.#used();
     this.#base = Math.min(this.#base, used);
     if (used - this.#base < OLD_GROWTH_BYTES) return;
     this.#collecting = true;
-    void this.collect()
+    void this.#collect()
       .catch(() => {})
       .finally(() => {
         this.#collecting = false;
-        this.#base = this.used();
+        this.#base = this.#used();
       });
   }
 }
