@@ -4,6 +4,7 @@
 // the server refuses (its target failed, or --max-streams, SPEC §6.2) closes
 // the local connection with a FIN and a log line saying why.
 import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { MpxClient, MpxError, WireCode, readTargetReply, type CarrierStats, type ClientSession, type MpxStream } from '@mpx/core';
 import { formatAddress, hostPort } from './address.js';
 import { carrierDialer } from './carriers.js';
@@ -12,10 +13,12 @@ import { limitHint } from './limits.js';
 import { startMemoryRelease } from './memory-release.js';
 import { describeError } from './log.js';
 import { startObservers } from './observers.js';
+import { OpenStorm } from './open-storm.js';
 import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
 import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
+import { resumeCompilers } from './start-up-compilers.js';
 import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
 function isAuthFailure(err: unknown): boolean {
@@ -73,12 +76,15 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     else log.warn(`session closed: ${describeError(err)}; open connections through it were reset`);
   });
 
+  const storm = new OpenStorm();
   const local = net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_WRITE_BUFFER }, (socket) => onConnection(socket));
   local.on('error', (err) => log.error(`local listener: ${describeError(err)}`));
 
   function onConnection(socket: net.Socket): void {
+    resumeCompilers();
+    storm.opened();
     const from = hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
-    socket.on('error', () => {}); // reported through splice below
+    socket.on('error', ignore); // reported through splice below
     if (config.proxy !== undefined) {
       void proxyConnection(socket, from, config.proxy);
       return;
@@ -156,21 +162,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       stream.destroy();
     });
     // splice never rejects (a failure is in its result), so nothing is left unhandled.
-    void splice(socket, stream, {
-      onBytes: (direction, n) => {
-        if (direction === 'aToB') traffic.bytesOut += n;
-        else traffic.bytesIn += n;
-      },
-      abort: (other, err, failed: Side) => {
-        if (failed === 'a') {
-          other.destroy(); // the local application went away: RESET the stream
-        } else if (isRefusal(err)) {
-          closeGently(socket);
-        } else {
-          abortSocket(socket);
-        }
-      },
-    }).then((result) => {
+    void splice(socket, stream, { onBytes: countTraffic, abort: abortOther }).then((result) => {
       done();
       const code = MpxError.codeOf(result.error);
       const counts = `${result.aToB} bytes sent, ${result.bToA} received`;
@@ -188,6 +180,12 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
         log.debug(`connection from ${name} closed (${counts})`);
       }
     });
+  }
+
+  /** Application bytes of every connection (one function for all of them: 10,000 open connections, docs/decisions/0005-idle-memory.md). */
+  function countTraffic(direction: 'aToB' | 'bToA', n: number): void {
+    if (direction === 'aToB') traffic.bytesOut += n;
+    else traffic.bytesIn += n;
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -240,6 +238,17 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
  * over the server's --max-streams (LIMIT_EXCEEDED, SPEC §6.2). No byte of it
  * reached the target, so the application gets a FIN, as from a closed port.
  */
+/** splice's abort of a connection (a = the local socket, b = the stream): one function for all connections. */
+function abortOther(other: Duplex, err: Error | undefined, failed: Side): void {
+  if (failed === 'a') {
+    other.destroy(); // the local application went away: RESET the stream
+  } else if (isRefusal(err)) {
+    closeGently(other as net.Socket);
+  } else {
+    abortSocket(other);
+  }
+}
+
 function isRefusal(err: unknown): boolean {
   const code = MpxError.codeOf(err);
   return code === 'MPX_ERR_STREAM_REFUSED' || code === 'MPX_ERR_LIMIT_EXCEEDED';
@@ -257,3 +266,6 @@ function closeGently(socket: net.Socket): void {
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
 }
+
+/** An error listener that leaves the reporting to someone else. */
+function ignore(): void {}

@@ -16,7 +16,20 @@
 // nodejs_gc_duration_seconds, ...). `carrier` is the carrier group: on the
 // client the --server address, on the server the --listen address the carrier
 // came in on.
-import { collectDefaultMetrics, Counter, Gauge, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+
+// The four parts of prom-client the tunnel uses, from their own files: its
+// index also loads the Pushgateway (node:https, node:tls, node:zlib) and
+// more, ~0.5 MB of the idle RSS of a process with --metrics
+// (docs/decisions/0005-idle-memory.md). The version is pinned
+// (package.json), and the tests read every family through these.
+const load = createRequire(import.meta.url);
+const Registry = load('prom-client/lib/registry') as typeof PromClient.Registry;
+const Counter = load('prom-client/lib/counter') as typeof PromClient.Counter;
+const Gauge = load('prom-client/lib/gauge') as typeof PromClient.Gauge;
+const collectDefaultMetrics = load('prom-client/lib/defaultMetrics') as typeof PromClient.collectDefaultMetrics;
 import type { CarrierBook, GroupTotals, Refusals, TunnelView, Traffic } from './stats.js';
 
 /** One registry's scrape as JSON (what AggregatorRegistry.aggregate sums). */

@@ -31,8 +31,10 @@ import { describeError, type LogLevel } from './log.js';
 import type { LiveState } from './live-page.js';
 import type { TunnelMetrics } from './metrics.js';
 import { startObservers } from './observers.js';
+import { OpenStorm } from './open-storm.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
 import { SocketReader } from './socket-reader.js';
+import { resumeCompilers } from './start-up-compilers.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Refusals, Traffic, carrierUse, type LiveCarrier, type TunnelView } from './stats.js';
@@ -40,7 +42,10 @@ import { isMessage, runPrimary, workerLogger, workerIndex, type WorkerMessage } 
 
 export async function runServer(options: ServerConfig): Promise<RunningCommand> {
   const worker = workerIndex();
-  if (worker === undefined && options.workers > 1) return runPrimary(options, options.workers);
+  if (worker === undefined && options.workers > 1) {
+    resumeCompilers(); // the primary routes carriers and sees no streams
+    return runPrimary(options, options.workers);
+  }
   // A worker of --workers: its log lines name it, and the primary serves --metrics.
   const config: ServerConfig = worker === undefined ? options : { ...options, log: workerLogger(options.log, worker) };
   const { log } = config;
@@ -64,6 +69,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
   let stopping = false;
   let carriersUp = 0;
   const memory = startMemoryRelease(log);
+  const storm = new OpenStorm();
 
   server.on('session', (session: Session) => {
     const sid = session.idHex.slice(0, 8);
@@ -110,6 +116,8 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     );
   });
   server.on('stream', (stream: MpxStream, session: Session) => {
+    resumeCompilers();
+    storm.opened();
     const name = `${session.idHex.slice(0, 8)}/${stream.id}`;
     if (stopping) {
       stream.on('error', () => {});
@@ -190,21 +198,23 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     // The TCP dialer's deadline and abort (MPX_ERR_CONNECT_TIMEOUT, ABORT_ERR), as
     // for the relay's carriers; half-open and TCP_NODELAY come with it. No
     // keep-alive: the target is usually near, and the stream has its own idle timeout.
+    // What only the dial needs (its AbortController, options and callbacks)
+    // lives in this function's scope, which nothing outlasting the dial
+    // holds: an open stream keeps only what relay() creates (10,000 open
+    // streams, docs/decisions/0005-idle-memory.md).
     const aborter = new AbortController();
-    let socket: net.Socket | undefined;
-    const done = connections.add(() => {
+    const cancel = (): void => aborter.abort();
+    const dialing = connections.add(() => {
       stream.destroy();
-      aborter.abort();
-      if (socket !== undefined) abortSocket(socket);
+      cancel();
     });
-    const onEarlyStreamClose = (): void => aborter.abort();
-    stream.on('error', (err: Error) => log.debug(`stream ${name}: ${describeError(err)}`));
-    stream.once('close', onEarlyStreamClose);
+    logStreamErrors(stream, name);
+    stream.once('close', cancel);
     // Target bytes are read into a reused buffer, each read sized to what the
     // stream takes (its sendRoom, SPEC §7.4), and stop in the write that
     // fills it (socket-reader.ts): a stream without room holds nothing more,
     // however much the target sends.
-    const reader = new SocketReader(() => stream.sendRoom);
+    const reader = readerFor(stream);
     const dial = {
       onread: reader.onread,
       host: target.host,
@@ -214,55 +224,75 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
       writableHighWaterMark: SOCKET_WRITE_BUFFER,
       signal: aborter.signal,
     };
-    dialTcp(dial).then(onConnected, (err: unknown) => {
-      stream.off('close', onEarlyStreamClose);
-      done();
-      if (aborter.signal.aborted) {
-        log.debug(`stream ${name} closed before the target answered`);
-        return;
-      }
-      const why = MpxError.codeOf(err) === 'MPX_ERR_CONNECT_TIMEOUT' ? `timed out after ${config.connectTimeoutMs} ms` : describeError(err);
-      log.warn(`stream ${name} refused: cannot connect to target ${targetLabel}: ${why}`);
-      // A target stream learns whether its target refused (REFUSED) or was not reached (UNREACHABLE).
-      const unreachable = (err as { code?: unknown }).code !== 'ECONNREFUSED';
-      const error =
-        dynamic && unreachable
-          ? new MpxError('MPX_ERR_TARGET_UNREACHABLE', `target ${targetLabel}: ${why}`, { wireCode: WireCode.UNREACHABLE })
-          : new MpxError('MPX_ERR_STREAM_REFUSED', `target ${targetLabel}: ${why}`, { wireCode: WireCode.REFUSED });
-      stream.destroy(error);
-    });
-
-    function onConnected(connected: net.Socket): void {
-      stream.off('close', onEarlyStreamClose);
-      if (stream.destroyed) {
-        connected.destroy();
-        log.debug(`stream ${name} closed before the target answered`);
-        done();
-        return;
-      }
-      socket = connected;
-      log.trace(`stream ${name} connected to ${targetLabel}`);
-      if (dynamic) stream.write(Buffer.of(TARGET_CONNECTED));
-      // splice never rejects (a failure is in its result), so nothing is left unhandled.
-      void splice(stream, socket, {
-        onBytes: (direction, n) => {
-          if (direction === 'aToB') traffic.bytesIn += n;
-          else traffic.bytesOut += n;
-        },
-        abort: (other) => (other === socket ? abortSocket(socket) : other.destroy()),
-        bReader: reader,
-      }).then((result) => {
-        done();
-        const counts = `${result.aToB} bytes to the target, ${result.bToA} from it`;
-        const code = MpxError.codeOf(result.error);
-        if (result.errorSide === 'a' && code === 'MPX_ERR_IDLE_TIMEOUT') {
-          log.info(`stream ${name} reset: no data either way for ${config.limits.streamIdleTimeoutMs / 1000} s (--stream-idle-timeout) (${counts})`);
+    dialTcp(dial).then(
+      (socket) => {
+        stream.off('close', cancel);
+        if (stream.destroyed) {
+          socket.destroy();
+          dialing();
+          log.debug(`stream ${name} closed before the target answered`);
           return;
         }
-        const why = result.error === undefined ? '' : ` (${result.errorSide === 'a' ? 'tunnel' : 'target'}: ${describeError(result.error)})`;
-        log.debug(`stream ${name} closed: ${counts}${why}`);
-      });
-    }
+        // The relay's entry in `connections` first: it must not look empty in between.
+        relay(stream, name, socket, targetLabel, dynamic, reader);
+        dialing();
+      },
+      (err: unknown) => {
+        stream.off('close', cancel);
+        dialing();
+        if (aborter.signal.aborted) {
+          log.debug(`stream ${name} closed before the target answered`);
+          return;
+        }
+        const why = MpxError.codeOf(err) === 'MPX_ERR_CONNECT_TIMEOUT' ? `timed out after ${config.connectTimeoutMs} ms` : describeError(err);
+        log.warn(`stream ${name} refused: cannot connect to target ${targetLabel}: ${why}`);
+        // A target stream learns whether its target refused (REFUSED) or was not reached (UNREACHABLE).
+        const unreachable = (err as { code?: unknown }).code !== 'ECONNREFUSED';
+        const error =
+          dynamic && unreachable
+            ? new MpxError('MPX_ERR_TARGET_UNREACHABLE', `target ${targetLabel}: ${why}`, { wireCode: WireCode.UNREACHABLE })
+            : new MpxError('MPX_ERR_STREAM_REFUSED', `target ${targetLabel}: ${why}`, { wireCode: WireCode.REFUSED });
+        stream.destroy(error);
+      },
+    );
+  }
+
+  /** A reader of the target sized by the stream's room (its closure is its own: it lives as long as the stream). */
+  function readerFor(stream: MpxStream): SocketReader {
+    return new SocketReader(() => stream.sendRoom);
+  }
+
+  /** Logs a stream's errors at debug (a closure of its own: it lives as long as the stream). */
+  function logStreamErrors(stream: MpxStream, name: string): void {
+    stream.on('error', (err: Error) => log.debug(`stream ${name}: ${describeError(err)}`));
+  }
+
+  /** Pipes a stream and its connected target socket both ways until both are done. */
+  function relay(stream: MpxStream, name: string, socket: net.Socket, targetLabel: string, dynamic: boolean, reader: SocketReader): void {
+    const done = connections.add(() => {
+      stream.destroy();
+      abortSocket(socket);
+    });
+    log.trace(`stream ${name} connected to ${targetLabel}`);
+    if (dynamic) stream.write(Buffer.of(TARGET_CONNECTED));
+    // splice never rejects (a failure is in its result), so nothing is left unhandled.
+    void splice(stream, socket, { onBytes: countTraffic, abort: abortSocket, bReader: reader }).then((result) => {
+      done();
+      const counts = `${result.aToB} bytes to the target, ${result.bToA} from it`;
+      const code = MpxError.codeOf(result.error);
+      if (result.errorSide === 'a' && code === 'MPX_ERR_IDLE_TIMEOUT') {
+        log.info(`stream ${name} reset: no data either way for ${config.limits.streamIdleTimeoutMs / 1000} s (--stream-idle-timeout) (${counts})`);
+        return;
+      }
+      const why = result.error === undefined ? '' : ` (${result.errorSide === 'a' ? 'tunnel' : 'target'}: ${describeError(result.error)})`;
+      log.debug(`stream ${name} closed: ${counts}${why}`);
+    });
+  }
+
+  /** Application bytes of every stream (one function for all of them). */
+  function countTraffic(direction: 'aToB' | 'bToA', n: number): void {
+    if (direction === 'aToB') traffic.bytesIn += n;
+    else traffic.bytesOut += n;
   }
 
   const listeners: CarrierListenerHandle[] = [];

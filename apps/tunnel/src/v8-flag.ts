@@ -2,12 +2,15 @@
 // operator's value on node's command line wins.
 import { setFlagsFromString } from 'node:v8';
 
+/** Whether node's command line names any of these V8 flags (dashes or underscores, `--no-` form, with or without a value). */
+export function v8FlagNamed(execArgv: readonly string[], names: readonly string[]): boolean {
+  const spellings = names.flatMap((name) => [name, name.replaceAll('-', '_')]).flatMap((name) => [`--${name}`, `--no-${name}`, `--no_${name}`]);
+  return execArgv.some((arg) => spellings.some((flag) => arg === flag || arg.startsWith(`${flag}=`)));
+}
+
 /** `--name=value`, or undefined when node's command line already names the flag (dashes or underscores). */
 export function v8FlagUnlessSet(execArgv: readonly string[], name: string, value: number): string | undefined {
-  const dashed = `--${name}`;
-  const underscored = `--${name.replaceAll('-', '_')}`;
-  const named = (arg: string): boolean => [dashed, underscored].some((flag) => arg === flag || arg.startsWith(`${flag}=`));
-  return execArgv.some(named) ? undefined : `${dashed}=${value}`;
+  return v8FlagNamed(execArgv, [name]) ? undefined : `--${name}=${value}`;
 }
 
 /** Sets `--name=value` in this process's V8 unless the operator named the flag; returns what was set. */

@@ -23,22 +23,20 @@ export interface WebServer {
 
 interface StaticFile {
   readonly type: string;
-  readonly body: Buffer | string;
+  readonly body: () => Buffer | string;
 }
 
-/** uPlot's plain IIFE build and stylesheet, read once from the installed package. */
-function chartFiles(): Record<string, StaticFile> {
-  const resolve = createRequire(import.meta.url).resolve;
-  return {
-    '/uplot.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(resolve('uplot/dist/uPlot.iife.min.js')) },
-    '/uplot.css': { type: 'text/css; charset=utf-8', body: readFileSync(resolve('uplot/dist/uPlot.min.css')) },
-  };
+/** A file of the installed uplot package, read on its first request and kept (a process nobody browses never reads it). */
+function chartFile(path: string): () => Buffer {
+  let body: Buffer | undefined;
+  return () => (body ??= readFileSync(createRequire(import.meta.url).resolve(path)));
 }
 
 export function startWebServer(host: string, port: number, sources: WebSources): Promise<WebServer> {
   const files: Record<string, StaticFile> = {
-    '/': { type: 'text/html; charset=utf-8', body: LIVE_PAGE },
-    ...chartFiles(),
+    '/': { type: 'text/html; charset=utf-8', body: () => LIVE_PAGE },
+    '/uplot.js': { type: 'text/javascript; charset=utf-8', body: chartFile('uplot/dist/uPlot.iife.min.js') },
+    '/uplot.css': { type: 'text/css; charset=utf-8', body: chartFile('uplot/dist/uPlot.min.css') },
   };
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -55,7 +53,7 @@ export function startWebServer(host: string, port: number, sources: WebSources):
       res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    const answer = (type: string, body: () => string | Promise<string>): void => {
+    const answer = (type: string, body: () => Buffer | string | Promise<string>): void => {
       Promise.resolve()
         .then(body)
         .then(
@@ -63,7 +61,7 @@ export function startWebServer(host: string, port: number, sources: WebSources):
           (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${path.slice(1)} failed: ${String(err)}\n`),
         );
     };
-    if (file !== undefined) send(file.type, file.body);
+    if (file !== undefined) answer(file.type, file.body);
     else if (path === '/state') answer('application/json', async () => JSON.stringify(await sources.state()));
     else answer(sources.metrics.contentType, () => sources.metrics.metrics());
   });

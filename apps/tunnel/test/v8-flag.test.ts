@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { v8FlagUnlessSet } from '../src/v8-flag.js';
+import { v8FlagNamed, v8FlagUnlessSet } from '../src/v8-flag.js';
 
 describe('v8FlagUnlessSet', () => {
   it('asks for the value when the operator set nothing', () => {
@@ -15,5 +15,13 @@ describe('v8FlagUnlessSet', () => {
 
   it('does not mistake a longer flag for it', () => {
     expect(v8FlagUnlessSet(['--semi-space-growth-factors=5'], 'semi-space-growth-factor', 1)).toBe('--semi-space-growth-factor=1');
+  });
+});
+
+describe('v8FlagNamed', () => {
+  it('finds a flag in its --no- form as well', () => {
+    expect(v8FlagNamed(['--no-opt'], ['opt'])).toBe(true);
+    expect(v8FlagNamed(['--no_sparkplug'], ['sparkplug'])).toBe(true);
+    expect(v8FlagNamed(['--optimize-for-size'], ['opt'])).toBe(false);
   });
 });
