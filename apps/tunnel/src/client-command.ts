@@ -182,7 +182,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     });
   }
 
-  /** Application bytes of every connection (one function for all of them: 10,000 open connections, docs/decisions/0005-idle-memory.md). */
+  /** Application bytes of every connection (one function for all of them: 10,000 open connections, docs/decisions/0006-idle-memory.md). */
   function countTraffic(direction: 'aToB' | 'bToA', n: number): void {
     if (direction === 'aToB') traffic.bytesOut += n;
     else traffic.bytesIn += n;

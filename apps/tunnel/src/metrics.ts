@@ -23,7 +23,7 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 // The four parts of prom-client the tunnel uses, from their own files: its
 // index also loads the Pushgateway (node:https, node:tls, node:zlib) and
 // more, ~0.5 MB of the idle RSS of a process with --metrics
-// (docs/decisions/0005-idle-memory.md). The version is pinned
+// (docs/decisions/0006-idle-memory.md). The version is pinned
 // (package.json), and the tests read every family through these.
 const load = createRequire(import.meta.url);
 const Registry = load('prom-client/lib/registry') as typeof PromClient.Registry;

@@ -1,5 +1,5 @@
 // Full collections during a storm of new connections (issue #15: 10,000 open
-// streams in ≤ 150 MB per process; docs/decisions/0005-idle-memory.md).
+// streams in ≤ 150 MB per process; docs/decisions/0006-idle-memory.md).
 //
 // Why: each new stream allocates objects that live for its first tens of
 // milliseconds (the target dial, the first frames, the echo of its first

@@ -201,7 +201,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     // What only the dial needs (its AbortController, options and callbacks)
     // lives in this function's scope, which nothing outlasting the dial
     // holds: an open stream keeps only what relay() creates (10,000 open
-    // streams, docs/decisions/0005-idle-memory.md).
+    // streams, docs/decisions/0006-idle-memory.md).
     const aborter = new AbortController();
     const cancel = (): void => aborter.abort();
     const dialing = connections.add(() => {

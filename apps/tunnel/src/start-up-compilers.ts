@@ -1,7 +1,7 @@
 // V8's compilers beyond its interpreter (Sparkplug, TurboFan) are off while
 // mpx-tunnel loads and starts, and until its first stream (the server's and
 // the client's) or right after start (the relay, the primary of --workers).
-// (docs/decisions/0005-idle-memory.md)
+// (docs/decisions/0006-idle-memory.md)
 //
 // Start-up runs yargs' parser and the module graph's top-level code once,
 // and bringing carriers up (their handshakes; with ws:// the client's
