@@ -64,10 +64,7 @@ class SimLink {
 }
 
 type Step =
-  | { kind: 'wait'; ms: number }
-  | { kind: 'send'; link: number }
-  | { kind: 'ack'; link: number; frames: number }
-  | { kind: 'close'; link: number };
+  { kind: 'wait'; ms: number } | { kind: 'send'; link: number } | { kind: 'ack'; link: number; frames: number } | { kind: 'close'; link: number };
 
 // Closes are rare, so that most steps have several open carriers to compare.
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -99,19 +96,23 @@ describe('LagWatch', () => {
 
   it('names what the SPEC §8 rule names at every step, while frames are sent and acknowledged, carriers close and time passes', () => {
     fc.assert(
-      fc.property(fc.array(fc.option(fc.constantFrom(0, 1, 5, 30), { nil: undefined }), { minLength: 4, maxLength: 4 }), fc.array(step, { maxLength: 300 }), (srtts, steps) => {
-        const sims = srtts.map((srtt) => new SimLink(srtt));
-        const links = sims as unknown as CarrierLink[];
-        const watch = new LagWatch();
-        let now = 1_000;
-        for (const s of steps) {
-          if (s.kind === 'wait') now += s.ms;
-          else if (s.kind === 'send') (sims[s.link] as SimLink).sent.push(now);
-          else if (s.kind === 'ack') (sims[s.link] as SimLink).sent.splice(0, s.frames);
-          else (sims[s.link] as SimLink).state = 'closed';
-          expect([...watch.lagging(links, now)]).toEqual(specLagging(links, now));
-        }
-      }),
+      fc.property(
+        fc.array(fc.option(fc.constantFrom(0, 1, 5, 30), { nil: undefined }), { minLength: 4, maxLength: 4 }),
+        fc.array(step, { maxLength: 300 }),
+        (srtts, steps) => {
+          const sims = srtts.map((srtt) => new SimLink(srtt));
+          const links = sims as unknown as CarrierLink[];
+          const watch = new LagWatch();
+          let now = 1_000;
+          for (const s of steps) {
+            if (s.kind === 'wait') now += s.ms;
+            else if (s.kind === 'send') (sims[s.link] as SimLink).sent.push(now);
+            else if (s.kind === 'ack') (sims[s.link] as SimLink).sent.splice(0, s.frames);
+            else (sims[s.link] as SimLink).state = 'closed';
+            expect([...watch.lagging(links, now)]).toEqual(specLagging(links, now));
+          }
+        },
+      ),
       { seed: 0x5eed_1a91, numRuns: 500 },
     );
   });
