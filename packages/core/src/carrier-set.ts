@@ -7,19 +7,21 @@ import type { CarrierLink, CarrierStats } from './carrier-link.js';
 import type { Clock, Timer } from './clock.js';
 import { WireCode } from './constants.js';
 import { DataCarriers } from './data-carriers.js';
-import { laggingCarriers } from './lag.js';
+import { LagWatch } from './lag.js';
 import { WeightedPicker } from './scheduler.js';
 import type { FrameSink } from './send-loop.js';
 import type { SentFrame } from './sent-frames.js';
 
 /** Bytes copied off a lagging carrier at a time. */
 const LAG_COPY_BYTES = 256 * 1024;
+const NO_FRAMES: readonly SentFrame[] = Object.freeze([]);
 
 export class CarrierSet implements FrameSink {
   readonly #carriers = new Set<CarrierLink>();
   readonly #picker = new WeightedPicker<CarrierLink>();
   /** SPEC §8: the carriers this side's DATA may take (direction, standby). */
   readonly #data: DataCarriers;
+  readonly #lag = new LagWatch();
   readonly #clock: Clock;
   readonly #graceMs: number;
   readonly #onGraceExpired: () => void;
@@ -27,7 +29,7 @@ export class CarrierSet implements FrameSink {
 
   /** `sender`: this side (whose DATA the set chooses carriers for). */
   constructor(sender: 'client' | 'server', clock: Clock, graceMs: number, onGraceExpired: () => void) {
-    this.#data = new DataCarriers(sender);
+    this.#data = new DataCarriers(sender, this.#lag);
     this.#clock = clock;
     this.#graceMs = graceMs;
     this.#onGraceExpired = onGraceExpired;
@@ -74,10 +76,12 @@ export class CarrierSet implements FrameSink {
   }
 
   /** SPEC §8, head-of-line relief: copies of lagging carriers' oldest frames, to send on the others. */
-  lagCopies(): SentFrame[] {
-    if (this.#carriers.size < 2) return [];
+  lagCopies(): readonly SentFrame[] {
+    if (this.#carriers.size < 2) return NO_FRAMES;
+    const lagging = this.#lag.lagging(this.#carriers, this.#clock.now());
+    if (lagging.length === 0) return NO_FRAMES;
     const copies: SentFrame[] = [];
-    for (const link of laggingCarriers(this.#carriers, this.#clock.now())) {
+    for (const link of lagging) {
       const frames = link.duplicateOldest(LAG_COPY_BYTES);
       link.retransmits += frames.length;
       for (const f of frames) copies.push(f);

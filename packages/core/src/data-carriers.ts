@@ -5,7 +5,7 @@
 // every frame. Control frames do not come here: any carrier takes them.
 import type { CarrierLink } from './carrier-link.js';
 import { carriesDataFrom } from './carrier-use.js';
-import { laggingCarriers } from './lag.js';
+import type { LagWatch } from './lag.js';
 import { WeightedPicker } from './scheduler.js';
 
 export class DataCarriers {
@@ -13,10 +13,12 @@ export class DataCarriers {
   readonly #primary = new WeightedPicker<CarrierLink>();
   readonly #backup = new WeightedPicker<CarrierLink>();
   readonly #primaries = new Set<CarrierLink>();
+  readonly #lag: LagWatch;
 
-  /** `sender`: the side whose DATA this chooses carriers for. */
-  constructor(sender: 'client' | 'server') {
+  /** `sender`: the side whose DATA this chooses carriers for; `lag`: the session's lag rule. */
+  constructor(sender: 'client' | 'server', lag: LagWatch) {
     this.#sender = sender;
+    this.#lag = lag;
   }
 
   /** Adds a carrier that joined the session (ignored if it may not carry this side's data). */
@@ -50,8 +52,8 @@ export class DataCarriers {
 
   #primaryUsable(all: Iterable<CarrierLink>, now: number): boolean {
     if (this.#primaries.size === 0) return false;
-    const lagging = new Set(laggingCarriers(all, now));
-    for (const link of this.#primaries) if (link.state === 'open' && !lagging.has(link)) return true;
+    const lagging = this.#lag.lagging(all, now);
+    for (const link of this.#primaries) if (link.state === 'open' && !lagging.includes(link)) return true;
     return false;
   }
 }

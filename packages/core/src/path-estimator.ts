@@ -2,6 +2,7 @@
 // round-trip time, the minimum RTT (renewed in RTT drains) and a delivery
 // rate, from which the carrier's in-flight cap follows. I/O-free: every
 // method takes the time from the caller.
+import { WindowedMax } from './windowed-max.js';
 
 /**
  * In-flight cap before the path is measured, bytes. Rationale: below this a
@@ -111,8 +112,8 @@ export class PathEstimator {
   #minRttAt = 0;
   /** The smallest sample since #minRtt was taken: the fallback when a drain finds no clean sample. */
   #nextMinRtt = Number.POSITIVE_INFINITY;
-  /** Delivery-rate samples (bytes/ms) with their time, for a windowed max. */
-  #rates: Array<{ at: number; rate: number }> = [];
+  /** Delivery-rate samples (bytes/ms) with their time: their windowed max. */
+  #rates = new WindowedMax();
   #sampleStart: number | undefined;
   /** When the newest frame acknowledged at #sampleStart was sent. */
   #sampleSentAt: number | undefined;
@@ -164,9 +165,7 @@ export class PathEstimator {
   /** Bytes per ms: the largest delivery rate seen over the rate window, or undefined. */
   rate(now: number): number | undefined {
     this.#expire(now);
-    let best: number | undefined;
-    for (const r of this.#rates) if (best === undefined || r.rate > best) best = r.rate;
-    return best;
+    return this.#rates.max;
   }
 
   /** Whether an RTT drain is under way at `now` (SPEC §8). */
@@ -264,7 +263,7 @@ export class PathEstimator {
       const kept = this.#sampleMinRtt > QUEUE_RATIO * (this.minRtt ?? 0) + QUEUE_MARGIN_MS;
       const queued = kept && this.#keptQueue;
       this.#keptQueue = kept;
-      this.#rates.push({ at: now, rate: best === undefined || sample >= best || queued ? sample : best });
+      this.#rates.push(now, best === undefined || sample >= best || queued ? sample : best);
       this.#sampleStart = now;
       this.#sampleSentAt = sentAt;
       this.#sampleBytes = 0;
@@ -330,7 +329,7 @@ export class PathEstimator {
   #tick(now: number): void {
     const start = this.#drainStart;
     if (start === undefined) {
-      if (!Number.isFinite(this.#minRtt) || this.#rates.length === 0) return;
+      if (!Number.isFinite(this.#minRtt) || this.#rates.size === 0) return;
       const grid = this.#drained ? DRAIN_GRID_MS : FIRST_DRAIN_GRID_MS;
       const aligned = now + this.#align;
       const slot = Math.floor(aligned / grid) * grid;
@@ -362,6 +361,6 @@ export class PathEstimator {
   #expire(now: number): void {
     const rtt = this.minRtt ?? MAX_RATE_WINDOW_MS;
     const window = Math.min(MAX_RATE_WINDOW_MS, Math.max(MIN_RATE_WINDOW_MS, RATE_WINDOW_RTTS * rtt));
-    while (this.#rates.length > 0 && now - (this.#rates[0] as { at: number }).at > window) this.#rates.shift();
+    this.#rates.expire(now, window);
   }
 }

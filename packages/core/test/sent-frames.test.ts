@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { FrameType } from '../src/constants.js';
 import type { Frame } from '../src/frame.js';
 import { SentFrames, UNORDERED } from '../src/sent-frames.js';
@@ -50,5 +51,51 @@ describe('SentFrames (SPEC §9, sender side)', () => {
     q.push(win(2), 20, 2);
     expect(q.duplicateOldest(20)).toEqual([expect.objectContaining({ frame: win(0), order: 7 })]);
     expect(q.takeAll().map((s) => s.order)).toEqual([7, 3, UNORDERED]);
+  });
+
+  it('keeps sizes, send times, orders and copy marks with their frames across many ACKs (compaction included), as a list of records does', () => {
+    type Op = { kind: 'push'; n: number } | { kind: 'ack'; n: number } | { kind: 'dup'; bytes: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('push' as const), n: fc.integer({ min: 1, max: 600 }) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('ack' as const), n: fc.integer({ min: 0, max: 1200 }) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('dup' as const), bytes: fc.integer({ min: 1, max: 3000 }) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 20, maxLength: 80 }), (ops) => {
+        const q = new SentFrames();
+        const model: Array<{ frame: Frame; order: number; size: number; sentAt: number; dup: boolean }> = [];
+        let sent = 0;
+        let acked = 0;
+        for (const o of ops) {
+          if (o.kind === 'push') {
+            for (let i = 0; i < o.n; i++, sent++) {
+              const entry = { frame: win(sent), order: sent % 7 === 0 ? UNORDERED : sent * 3, size: 1 + (sent % 13), sentAt: sent, dup: false };
+              q.push(entry.frame, entry.size, entry.sentAt, entry.order === UNORDERED ? undefined : entry.order);
+              model.push(entry);
+            }
+          } else if (o.kind === 'ack') {
+            const count = Math.min(sent, acked + o.n);
+            const done = model.splice(0, count - acked);
+            acked = Math.max(acked, count);
+            expect(q.ack(count)).toEqual({ bytes: done.reduce((n, e) => n + e.size, 0), frames: done.length, newestSentAt: done.at(-1)?.sentAt });
+          } else {
+            const copies = [];
+            let bytes = 0;
+            for (const e of model) {
+              if (bytes >= o.bytes) break;
+              if (e.dup) continue;
+              e.dup = true;
+              copies.push({ frame: e.frame, order: e.order });
+              bytes += e.size;
+            }
+            expect(q.duplicateOldest(o.bytes).map(({ frame, order }) => ({ frame, order }))).toEqual(copies);
+          }
+          expect(q.bytes).toBe(model.reduce((n, e) => n + e.size, 0));
+          expect(q.oldestSentAt()).toBe(model[0]?.sentAt);
+        }
+        expect(q.takeAll().map(({ frame, order }) => ({ frame, order }))).toEqual(model.map((e) => ({ frame: e.frame, order: e.order })));
+      }),
+      { seed: 0x5eed_5e47, numRuns: 200 },
+    );
   });
 });
