@@ -137,7 +137,10 @@ describe('RoundRobin', () => {
   }
 
   it('behaves like a plain array model under random operations', () => {
-    checkAgainstModel(() => new RoundRobin<number>(), (n) => n);
+    checkAgainstModel(
+      () => new RoundRobin<number>(),
+      (n) => n,
+    );
   });
 
   it('behaves like a plain array model with positions kept on the items themselves', () => {
