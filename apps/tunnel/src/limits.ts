@@ -83,7 +83,11 @@ export const SESSION_LIMIT_FLAGS: ReadonlyArray<LimitFlag<keyof SessionLimits>> 
   ),
   limitFlag('maxFrame', 'maxFrame', 'largest frame body accepted from the peer (FRAME_TOO_LARGE beyond)'),
   limitFlag('sessionWindow', 'sessionWindow', 'bytes buffered per session: credit for all its streams together'),
-  limitFlag('streamWindow', 'streamWindow', 'bytes buffered per stream: credit for one stream'),
+  limitFlag(
+    'streamWindow',
+    'streamWindow',
+    'most bytes buffered per stream: a stream starts at 512KiB (or this, if smaller) and grows to this only while its reader keeps up',
+  ),
   limitFlag(
     'streamIdleTimeout',
     'streamIdleTimeoutMs',

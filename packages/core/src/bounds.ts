@@ -29,10 +29,12 @@ export const SESSION_BOUNDS = {
     min: 1024,
     max: MAX_WINDOW,
     // Rationale: 8 MiB per stream keeps four 100 Mbit/s carriers busy at 100 ms
-    // round trip (4 × 12.5 MB/s × 0.1 s = 5 MB) with room for batching.
+    // round trip (4 × 12.5 MB/s × 0.1 s = 5 MB) with room for batching. It is
+    // the maximum: a stream starts at INITIAL_STREAM_WINDOW (flow-control.ts)
+    // and grows only for a reader that keeps up (SPEC §7.1).
     default: 8 * 1024 * 1024,
     unit: 'bytes',
-    description: 'credit per stream: the most one stream holds unread at the receiver',
+    description: 'most credit per stream: a stream starts at 512 KiB (or this, if smaller) and grows to this only while its reader keeps up',
   },
   sessionWindow: {
     min: 1024,

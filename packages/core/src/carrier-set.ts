@@ -45,6 +45,21 @@ export class CarrierSet implements FrameSink {
     return bytes;
   }
 
+  /**
+   * SPEC §7.1: the longest smoothed RTT of the carriers, ms (undefined before
+   * any sample), the round trip a stream's receive window must cover.
+   * Rationale: the longest, not the shortest: striped bytes are delivered in
+   * order, so a reader waits for the slowest carrier its stream uses.
+   */
+  get longestRtt(): number | undefined {
+    let longest: number | undefined;
+    for (const link of this.#carriers) {
+      const srtt = link.estimator.srtt;
+      if (srtt !== undefined && (longest === undefined || srtt > longest)) longest = srtt;
+    }
+    return longest;
+  }
+
   pick(size: number): CarrierLink | undefined {
     return this.#picker.pick(size);
   }

@@ -7,7 +7,7 @@ import type { CarrierLinkOptions } from './carrier-link.js';
 export interface SessionOptions {
   /** Pre-shared key (SPEC §3.4); empty or absent means no authentication. */
   key?: Uint8Array | string;
-  /** Credit granted per stream, bytes (SPEC §7.1). */
+  /** Most credit granted per stream, bytes: a stream starts at 512 KiB (or this, if smaller) and grows to this while its reader keeps up (SPEC §7.1). */
   streamWindow?: number;
   /** Credit granted to the whole session, bytes (SPEC §7.2). */
   sessionWindow?: number;

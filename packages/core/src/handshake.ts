@@ -8,6 +8,7 @@ import type { CarrierLink } from './carrier-link.js';
 import type { CarrierUse } from './carrier-use.js';
 import type { ResolvedSessionOptions } from './config.js';
 import { MpxError, MpxProtocolError } from './errors.js';
+import { initialStreamWindow } from './flow-control.js';
 import type { ChallengeFrame, Frame, HelloFrame } from './frame.js';
 
 /** What each side learns about the other's receive limits (SPEC §3.2, §3.3). */
@@ -120,7 +121,7 @@ export function clientHandshake(
           ...(hello.use === undefined || hello.use.direction === 'both' ? {} : { direction: hello.use.direction }),
           sessionId: hello.sessionId,
           nonce: randomBytes(NONCE_SIZE),
-          streamWindow: options.streamWindow,
+          streamWindow: initialStreamWindow(options.streamWindow),
           sessionWindow: options.sessionWindow,
           maxFrame: options.maxFrame,
         };
@@ -195,7 +196,7 @@ export function serverHandshake(
       const { created } = admit(frame);
       const body = {
         created,
-        streamWindow: options.streamWindow,
+        streamWindow: initialStreamWindow(options.streamWindow),
         sessionWindow: options.sessionWindow,
         maxFrame: options.maxFrame,
       };

@@ -11,6 +11,7 @@ import type { ResolvedSessionOptions } from './config.js';
 import { MpxError, MpxProtocolError, localCodeOf, wireCodeName, wireCodeOf, type MpxErrorCode } from './errors.js';
 import type { DataFrame, Frame, ResetFrame, WindowFrame } from './frame.js';
 import type { PeerParams } from './handshake.js';
+import { initialStreamWindow } from './flow-control.js';
 import { GapBudget, sessionGapLimit } from './reorder-buffer.js';
 import { SendLoop } from './send-loop.js';
 import { SessionReceive } from './stream-receiver.js';
@@ -83,10 +84,20 @@ export class Session extends EventEmitter {
       else this.#sender.flushUpdates();
     });
     const sender = this.#sender;
+    const carriers = this.#carriers;
     this.#streamHost = {
       streamSendBuffer: options.streamSendBuffer,
       reorderGaps: this.reorderGaps,
       receiveLedger: this.#receive,
+      windowTuning: {
+        max: options.streamWindow,
+        timing: {
+          now: () => options.clock.now(),
+          get rttMs(): number | undefined {
+            return carriers.longestRtt;
+          },
+        },
+      },
       get queueHeadroom(): number {
         return sender.queueHeadroom;
       },
@@ -134,7 +145,7 @@ export class Session extends EventEmitter {
   }
 
   #createStream(id: number, local: boolean): MpxStream {
-    return new MpxStream(id, this.#streamHost, this.#peer?.streamWindow ?? 0, this.options.streamWindow, local);
+    return new MpxStream(id, this.#streamHost, this.#peer?.streamWindow ?? 0, initialStreamWindow(this.options.streamWindow), local);
   }
 
   #peerOpened(stream: MpxStream, refused: boolean): void {

@@ -7,7 +7,7 @@
 // frames these verbs ask for.
 import { MAX_U64_VALUE, WireCode } from './constants.js';
 import { MpxProtocolError } from './errors.js';
-import { ReceiveWindow } from './flow-control.js';
+import { ReceiveWindow, type WindowTuning } from './flow-control.js';
 import { ReorderBuffer, type GapBudget } from './reorder-buffer.js';
 
 /** SPEC §7.2: the session's receive accounting, which every stream's receiver charges. */
@@ -70,10 +70,11 @@ export class StreamReceiver {
   #released = 0;
   #resetReceived = false;
 
-  constructor(id: number, window: number, gaps: GapBudget, ledger: ReceiveLedger) {
+  /** `window`: the initial window (SPEC §7.1); with `tuning` it grows up to `tuning.max` for a reader that keeps up. */
+  constructor(id: number, window: number, gaps: GapBudget, ledger: ReceiveLedger, tuning?: WindowTuning) {
     this.#id = id;
     this.#buffer = new ReorderBuffer({ budget: gaps });
-    this.#window = new ReceiveWindow(window);
+    this.#window = new ReceiveWindow(window, tuning);
     this.#ledger = ledger;
   }
 
@@ -114,6 +115,11 @@ export class StreamReceiver {
   /** The max offset granted to the peer for this stream. */
   get advertised(): number {
     return this.#window.advertised;
+  }
+
+  /** The stream's receive window now (SPEC §7.1: it grows from the initial window for a reader that keeps up). */
+  get window(): number {
+    return this.#window.window;
   }
 
   /**

@@ -12,6 +12,7 @@
 import { Duplex } from 'node:stream';
 import { microtask } from './clock.js';
 import { MpxError } from './errors.js';
+import type { WindowTuning } from './flow-control.js';
 import type { DataFrame } from './frame.js';
 import type { IdleWatch } from './idle-watch.js';
 import type { GapBudget } from './reorder-buffer.js';
@@ -25,6 +26,8 @@ export interface StreamHost {
   readonly reorderGaps: GapBudget;
   /** The session's receive accounting (SPEC §7.2). */
   readonly receiveLedger: ReceiveLedger;
+  /** SPEC §7.1: how far a stream's receive window may grow, and the time and round trip that decide it. */
+  readonly windowTuning: WindowTuning;
   /** SPEC §7.4: the session's send credit not yet spoken for by the streams' queues (negative when they exceed it). */
   readonly queueHeadroom: number;
   /** SPEC §7.4: bytes queued on all the session's streams. */
@@ -96,7 +99,7 @@ export class MpxStream extends Duplex {
     this.id = id;
     this.#host = host;
     this.#tx = new StreamSender(id, sendWindow, locallyOpened, (delta) => host.queueChanged(delta));
-    this.#rx = new StreamReceiver(id, recvWindow, host.reorderGaps, host.receiveLedger);
+    this.#rx = new StreamReceiver(id, recvWindow, host.reorderGaps, host.receiveLedger, host.windowTuning);
     this.#kindKnown = locallyOpened;
   }
 

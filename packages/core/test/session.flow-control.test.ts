@@ -2,12 +2,14 @@
 // does not slow the other streams on the same carriers.
 import { describe, expect, it } from 'vitest';
 import { connect, digestOf, eventually, nextStream, patternBytes, sha256, writeAll } from './harness.js';
+import { INITIAL_STREAM_WINDOW } from '../src/flow-control.js';
 import type { MpxStream } from '../src/stream.js';
 
 describe('flow control', () => {
-  it('a stream whose reader stopped does not stop another stream, and holds at most its window', async () => {
-    const window = 1024 * 1024;
-    const h = await connect({ weights: [1, 1], server: { streamWindow: window } });
+  it('a stream whose reader stopped does not stop another stream, and holds at most the initial window (512 KiB), not the 8 MiB maximum', async () => {
+    // SPEC §7.1: the window grows only while its reader keeps up.
+    const window = INITIAL_STREAM_WINDOW;
+    const h = await connect({ weights: [1, 1] });
     const streams: MpxStream[] = [];
     h.serverSession.on('stream', (s) => streams.push(s));
 
@@ -25,7 +27,7 @@ describe('flow control', () => {
     const [fastDigest] = await Promise.all([digestOf(fastPeer), writeAll(fast, fastData)]);
     expect(fastDigest).toEqual({ bytes: fastData.byteLength, sha256: sha256(fastData) });
 
-    // The stalled stream holds at most one window at the receiver: its reorder
+    // The stalled stream holds at most its initial window at the receiver: its reorder
     // buffer plus what sits in its Duplex readable buffer.
     const held = slowPeer.stats().buffered + slowPeer.readableLength;
     expect(held).toBeLessThanOrEqual(window);

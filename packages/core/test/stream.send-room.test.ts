@@ -2,6 +2,7 @@
 // back, so that a writer reading a socket can size its reads by it.
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { INITIAL_STREAM_WINDOW } from '../src/flow-control.js';
 import { RESUME_ROOM, SEND_AHEAD, type MpxStream } from '../src/stream.js';
 import { connect, eventually } from './harness.js';
 
@@ -41,24 +42,25 @@ describe('MpxStream.sendRoom', () => {
 
   it('stops past streamSendBuffer once the streams of the session queue SEND_AHEAD together, whatever the credit', async () => {
     const h = await connect({ client: { streamSendBuffer: SEND_BUFFER } });
-    const a = h.client.openStream();
-    const b = h.client.openStream();
-    for (const s of [a, b]) s.on('error', () => {});
-    // The default windows (8 MiB a stream, 64 MiB the session) are larger than SEND_AHEAD.
-    expect(a.sendRoom).toBe(SEND_AHEAD);
-    // Written in one go (the send loop runs later, in a microtask): it fills the room and pushes back.
-    expect(a.write(Buffer.alloc(SEND_AHEAD))).toBe(false);
+    const [a, b, c] = [h.client.openStream(), h.client.openStream(), h.client.openStream()];
+    for (const s of [a, b, c]) s.on('error', () => {});
+    // Each stream's initial credit (SPEC §7.1) is half of SEND_AHEAD: two streams fill it.
+    expect(2 * INITIAL_STREAM_WINDOW).toBe(SEND_AHEAD);
+    expect(a.sendRoom).toBe(INITIAL_STREAM_WINDOW);
+    // Written in one go (the send loop runs later, in a microtask): each fills its room and pushes back.
+    expect(a.write(Buffer.alloc(INITIAL_STREAM_WINDOW))).toBe(false);
     expect(a.sendRoom).toBe(0);
+    expect(b.write(Buffer.alloc(INITIAL_STREAM_WINDOW))).toBe(false);
     // The held writer goes on once its queue is empty or a quarter of SEND_AHEAD is free again.
     const drained = once(a, 'drain').then(() => a.queuedBytes === 0 || a.sendRoom >= RESUME_ROOM);
-    // Another stream still takes its streamSendBuffer, and no more.
-    expect(b.sendRoom).toBe(SEND_BUFFER);
-    expect(b.write(Buffer.alloc(SEND_BUFFER))).toBe(false);
-    expect(b.sendRoom).toBe(0);
-    // Once the bytes have gone to a carrier, the room is back (b's credit is still larger).
+    // A third stream, with credit to spare, still takes its streamSendBuffer, and no more.
+    expect(c.sendRoom).toBe(SEND_BUFFER);
+    expect(c.write(Buffer.alloc(SEND_BUFFER))).toBe(false);
+    expect(c.sendRoom).toBe(0);
+    // Once the bytes have gone to a carrier, the room is back (c's credit is still larger).
     expect(await drained).toBe(true);
-    await eventually(() => a.queuedBytes + b.queuedBytes === 0);
-    expect(b.sendRoom).toBe(SEND_AHEAD);
+    await eventually(() => a.queuedBytes + b.queuedBytes + c.queuedBytes === 0);
+    expect(c.sendRoom).toBe(INITIAL_STREAM_WINDOW - SEND_BUFFER);
     h.close();
   });
 });
