@@ -18,7 +18,6 @@ import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
 import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
-import { resumeCompilers } from './start-up-compilers.js';
 import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
 function isAuthFailure(err: unknown): boolean {
@@ -81,7 +80,6 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   local.on('error', (err) => log.error(`local listener: ${describeError(err)}`));
 
   function onConnection(socket: net.Socket): void {
-    resumeCompilers();
     storm.opened();
     const from = hostPort(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     socket.on('error', ignore); // reported through splice below

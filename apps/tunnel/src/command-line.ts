@@ -18,7 +18,6 @@ import { runRelay } from './relay-command.js';
 import { runServer } from './server-command.js';
 import { workerIndex } from './workers.js';
 import { exitOnSignals, ignoreHangup, type RunningCommand } from './shutdown.js';
-import { resumeCompilers } from './start-up-compilers.js';
 import { capYoungGeneration } from './young-generation.js';
 
 type Command = 'server' | 'client' | 'relay';
@@ -300,8 +299,6 @@ export async function main(): Promise<void> {
     const running = await start(selected, common, legacyNote);
     // Start-up is over: traffic may grow the young generation, to a cap (young-generation.ts).
     capYoungGeneration();
-    // The relay's traffic starts now; a client's or server's with its first stream (start-up-compilers.ts).
-    if (selected.command === 'relay') resumeCompilers();
     process.on('uncaughtException', (err) => logger.error(`unexpected error (kept running): ${describeError(err)}`));
     process.on('unhandledRejection', (err) => logger.error(`unexpected rejection (kept running): ${describeError(err)}`));
     // A --workers worker stops when its primary tells it (SIGTERM), not on the terminal's SIGINT to the whole group.

@@ -34,7 +34,6 @@ import { startObservers } from './observers.js';
 import { OpenStorm } from './open-storm.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
 import { SocketReader } from './socket-reader.js';
-import { resumeCompilers } from './start-up-compilers.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Refusals, Traffic, carrierUse, type LiveCarrier, type TunnelView } from './stats.js';
@@ -43,7 +42,6 @@ import { isMessage, runPrimary, workerLogger, workerIndex, type WorkerMessage } 
 export async function runServer(options: ServerConfig): Promise<RunningCommand> {
   const worker = workerIndex();
   if (worker === undefined && options.workers > 1) {
-    resumeCompilers(); // the primary routes carriers and sees no streams
     return runPrimary(options, options.workers);
   }
   // A worker of --workers: its log lines name it, and the primary serves --metrics.
@@ -116,7 +114,6 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     );
   });
   server.on('stream', (stream: MpxStream, session: Session) => {
-    resumeCompilers();
     storm.opened();
     const name = `${session.idHex.slice(0, 8)}/${stream.id}`;
     if (stopping) {
