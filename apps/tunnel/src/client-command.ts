@@ -231,11 +231,6 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   };
 }
 
-/**
- * A stream the server never served: its target refused (REFUSED) or it was
- * over the server's --max-streams (LIMIT_EXCEEDED, SPEC §6.2). No byte of it
- * reached the target, so the application gets a FIN, as from a closed port.
- */
 /** splice's abort of a connection (a = the local socket, b = the stream): one function for all connections. */
 function abortOther(other: Duplex, err: Error | undefined, failed: Side): void {
   if (failed === 'a') {
@@ -247,6 +242,11 @@ function abortOther(other: Duplex, err: Error | undefined, failed: Side): void {
   }
 }
 
+/**
+ * A stream the server never served: its target refused (REFUSED) or it was
+ * over the server's --max-streams (LIMIT_EXCEEDED, SPEC §6.2). No byte of it
+ * reached the target, so the application gets a FIN, as from a closed port.
+ */
 function isRefusal(err: unknown): boolean {
   const code = MpxError.codeOf(err);
   return code === 'MPX_ERR_STREAM_REFUSED' || code === 'MPX_ERR_LIMIT_EXCEEDED';

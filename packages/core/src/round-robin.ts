@@ -12,14 +12,6 @@ const COMPACT_MIN_DEAD = 32;
 const MAX_KEPT_SLOTS = 1024;
 
 /**
- * A FIFO of distinct items. `push`, `shift`, `delete` and `has` are O(1)
- * amortised: the queue is an array read from a head index; a map from each
- * queued item to the absolute position of its live slot gives membership, and
- * `delete` only forgets that position, leaving a dead slot that `shift` skips.
- * A deleted item pushed again gets a new slot at the tail, so its old slot
- * stays dead and order is exact.
- */
-/**
  * Where a RoundRobin keeps the position of each queued item: a Map by
  * default, or a field of the item itself (each item then belongs to one
  * queue at most). Rationale: the send loop pushes and shifts a stream for
@@ -33,6 +25,15 @@ export interface QueuePositions<T> {
   delete(item: T): boolean;
 }
 
+/**
+ * A FIFO of distinct items. `push`, `shift`, `delete` and `has` are O(1)
+ * amortised: the queue is an array read from a head index; a position store
+ * (QueuePositions) from each queued item to the absolute position of its live
+ * slot gives membership, and `delete` only forgets that position, leaving a
+ * dead slot that `shift` skips.
+ * A deleted item pushed again gets a new slot at the tail, so its old slot
+ * stays dead and order is exact.
+ */
 export class RoundRobin<T> {
   /** Slots [0, #tail) are in use; those before #head were taken. Taken and emptied slots hold undefined. */
   #slots: (T | undefined)[] = [];

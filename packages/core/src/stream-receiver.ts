@@ -117,11 +117,6 @@ export class StreamReceiver {
     return this.#window.advertised;
   }
 
-  /** The stream's receive window now (SPEC §7.1: it grows from the initial window for a reader that keeps up). */
-  get window(): number {
-    return this.#window.window;
-  }
-
   /**
    * SPEC §5.1, §7.1: a DATA frame for `[offset, offset + payload.length)`.
    * Checks it against the final size and the stream's credit, charges the
