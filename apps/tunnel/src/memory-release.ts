@@ -26,21 +26,8 @@
 // (one collection 1, 2 or 3 s after 1 s of quiet left it at 32 MiB, 4 to 6 s
 // after took it to 1 MiB).
 //
-// A young generation shrunk that way must be allowed to grow again: once it
-// has reached its cap, young-generation.ts turns growth off for good, and a
-// young generation left at 1 MiB makes the next burst promote its short-lived
-// payload buffers to the old generation, which is collected rarely
-// (heap-growth.ts); they pile up as native memory that glibc keeps after it
-// is freed. Measured (`abuse --quick` flood 3, glibc's heap in the server
-// through mallinfo2, diagnostic only): the first flood peaked at 43 MB of
-// native memory in use, the second, with the young generation shrunk and
-// held, at 74 MB, and RSS after its release was 132-146 MiB instead of
-// 103-115. So whenever the young generation is seen below its cap after it
-// was at the cap (where growth was turned off), shrunk by our collection or
-// by V8 itself, onYoungShrank is called, and the tunnel lets it grow back to
-// the cap (capYoungGeneration), as at start. Below the cap it never reached,
-// growth is still on and nothing is asked.
-// (docs/decisions/0005-young-generation-after-a-release.md)
+// A young generation shrunk that way grows again, to its cap, in the next
+// burst: young-generation.ts watches every collection for that.
 //
 // How: `vm.measureMemory({ execution: 'eager' })`, which Node documents as
 // starting a garbage collection right away; the measurement is discarded. It
@@ -48,7 +35,7 @@
 // process is quiet, so it never competes with traffic.
 import { measureMemory } from 'node:vm';
 import { describeError, type Logger } from './log.js';
-import { YOUNG_GENERATION_CAP, capYoungGeneration, youngGenerationSize } from './young-generation.js';
+import { youngGenerationSize } from './young-generation.js';
 
 /** What a check reads: the clock, CPU time used so far, and V8's memory. */
 export interface MemoryReading {
@@ -69,10 +56,6 @@ export interface MemoryReleaseOptions {
   onCollect?: (before: MemoryReading) => void;
   /** Called once if a collection fails; the timer then stops (a tunnel never fails for this). */
   onError?: (err: unknown) => void;
-  /** Called each time the young generation is seen below `youngCap` after it was seen at or above it. */
-  onYoungShrank?: () => void;
-  /** Bytes: the young generation's cap (YOUNG_GENERATION_CAP). */
-  youngCap?: number;
   checkMs?: number;
 }
 
@@ -136,8 +119,6 @@ export class MemoryRelease {
   readonly #collect: () => Promise<void>;
   readonly #onCollect: ((before: MemoryReading) => void) | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
-  readonly #onYoungShrank: (() => void) | undefined;
-  readonly #youngCap: number;
   readonly #checkMs: number;
   #timer: NodeJS.Timeout | undefined;
   #last: MemoryReading | undefined;
@@ -150,8 +131,6 @@ export class MemoryRelease {
   /** The young generation's size at the first reading. */
   #youngAtStart = 0;
   #shrinkTries = 0;
-  /** The young generation was at its cap at the last reading. */
-  #youngAtCap = false;
   collections = 0;
 
   constructor(options: MemoryReleaseOptions = {}) {
@@ -159,8 +138,6 @@ export class MemoryRelease {
     this.#collect = options.collect ?? collectGarbage;
     this.#onCollect = options.onCollect;
     this.#onError = options.onError;
-    this.#onYoungShrank = options.onYoungShrank;
-    this.#youngCap = options.youngCap ?? YOUNG_GENERATION_CAP;
     this.#checkMs = options.checkMs ?? CHECK_MS;
   }
 
@@ -191,7 +168,6 @@ export class MemoryRelease {
     const before = this.#last;
     this.#last = now;
     if (before === undefined) this.#youngAtStart = now.young;
-    this.#noteYoung(now.young);
     // The first reading after a collection is its result: growth counts from there.
     this.#floor = this.#floor === undefined || this.#settling ? now.footprint : Math.min(this.#floor, now.footprint);
     this.#settling = false;
@@ -214,18 +190,10 @@ export class MemoryRelease {
     this.collections++;
     // The collection's own CPU is not traffic: the next quiet test starts after it.
     this.#last = this.#read();
-    this.#noteYoung(this.#last.young);
     // A few shrinking collections per release: if V8 keeps the young generation anyway, it is not asked again.
     this.#shrinkTries = this.#last.young <= this.#youngAtStart ? 0 : release ? SHRINK_TRIES : this.#shrinkTries - 1;
     this.#onCollect?.(now);
     return true;
-  }
-
-  /** Calls onYoungShrank when the young generation fell from its cap. */
-  #noteYoung(young: number): void {
-    const atCap = young >= this.#youngCap;
-    if (this.#youngAtCap && !atCap) this.#onYoungShrank?.();
-    this.#youngAtCap = atCap;
   }
 }
 
@@ -236,8 +204,5 @@ export function startMemoryRelease(log: Logger): MemoryRelease {
     onCollect: (before) =>
       log.debug(`quiet: collected garbage (V8 heap + buffers were ${mib(before.footprint)} MiB, now ${mib(readMemory().footprint)} MiB)`),
     onError: (err) => log.warn(`giving memory back when quiet is off from now on: ${describeError(err)}`),
-    onYoungShrank: () => {
-      if (capYoungGeneration() !== undefined) log.debug(`quiet: the young generation shrank to ${mib(youngGenerationSize())} MiB; it may grow again`);
-    },
   }).start();
 }

@@ -21,15 +21,15 @@
 //
 // V8 reads `--semi-space-growth-factor` each time it considers growing, so
 // setting it at run time works (`--max-semi-space-size` is fixed when the
-// process starts). The cap is enforced after the fact: each garbage
-// collection is observed until the young generation has reached the cap,
-// then growth is turned off. cli.ts holds growth before it imports the rest
+// process starts). The cap is enforced after the fact: every garbage
+// collection is observed; growth is turned off once the young generation
+// has reached the cap, and on again whenever it is found below it. cli.ts holds growth before it imports the rest
 // of the program (an ES module graph is parsed and compiled as a whole
 // before any of it runs). An operator's own `--semi-space-growth-factor` on
 // node's command line wins, and then none of this is done.
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { setV8FlagUnlessSet } from './v8-flag.js';
+import { setV8FlagUnlessSet, v8FlagNamed } from './v8-flag.js';
 
 const FLAG = 'semi-space-growth-factor';
 /** V8's own growth factor (V8 11.3, Node 20). */
@@ -48,18 +48,45 @@ export function youngGenerationSize(): number {
 }
 
 /**
- * Lets the young generation grow as V8 sees fit until it holds `cap` bytes,
- * then holds it there (once the command runs). Returns what was set.
+ * Keeps the young generation's growth on exactly while it is below `cap`:
+ * turned off once it reaches the cap, on again whenever it is found below it
+ * (V8 shrank it after a quiet spell, or memory-release.ts's collection did).
+ * A young generation left shrunk at 1 MiB would make the next burst promote
+ * its short-lived payload buffers to the old generation, which is collected
+ * rarely (heap-growth.ts); measured after `abuse --quick` flood 3, RSS after
+ * the second release was 132-146 MiB instead of 103-115
+ * (docs/decisions/0005-young-generation-after-a-release.md). I/O-free: the
+ * caller feeds it the size after each collection.
  */
-export function capYoungGeneration(cap = YOUNG_GENERATION_CAP, execArgv: readonly string[] = process.execArgv): string | undefined {
-  if (youngGenerationSize() >= cap) return undefined; // already there: stay held
-  const flag = setV8FlagUnlessSet(FLAG, V8_SEMI_SPACE_GROWTH, execArgv);
-  if (flag === undefined) return undefined;
-  const watch = new PerformanceObserver(() => {
-    if (youngGenerationSize() < cap) return;
-    setV8FlagUnlessSet(FLAG, 1, execArgv);
-    watch.disconnect();
-  });
-  watch.observe({ entryTypes: ['gc'] });
-  return flag;
+export class YoungGenerationCap {
+  readonly #cap: number;
+  readonly #setGrowth: (on: boolean) => void;
+  #growing: boolean | undefined;
+
+  constructor(cap: number, setGrowth: (on: boolean) => void) {
+    this.#cap = cap;
+    this.#setGrowth = setGrowth;
+  }
+
+  /** The young generation's size now (after a collection); growth is switched when it crossed the cap. */
+  observe(size: number): void {
+    const growing = size < this.#cap;
+    if (growing === this.#growing) return;
+    this.#growing = growing;
+    this.#setGrowth(growing);
+  }
+}
+
+/**
+ * Lets the young generation grow as V8 sees fit up to `cap` bytes, and holds
+ * it there, for the rest of the process (once the command runs): every
+ * collection is observed by a YoungGenerationCap. False when the operator
+ * set the growth factor on node's command line: then V8's own rule holds.
+ */
+export function capYoungGeneration(cap = YOUNG_GENERATION_CAP, execArgv: readonly string[] = process.execArgv): boolean {
+  if (v8FlagNamed(execArgv, [FLAG])) return false;
+  const governor = new YoungGenerationCap(cap, (on) => setV8FlagUnlessSet(FLAG, on ? V8_SEMI_SPACE_GROWTH : 1, execArgv));
+  governor.observe(youngGenerationSize());
+  new PerformanceObserver(() => governor.observe(youngGenerationSize())).observe({ entryTypes: ['gc'] });
+  return true;
 }

@@ -13,19 +13,16 @@ function scripted(): {
   release: MemoryRelease;
   next: (r: { cpuMs?: number; footprint: number; young?: number }) => Promise<boolean>;
   collected: MemoryReading[];
-  shrinks: number[];
 } {
   let atMs = 0;
   let cpuMicros = 0;
   let current: MemoryReading = { atMs, cpuMicros, footprint: 0, young: 8 * MiB };
   const collected: MemoryReading[] = [];
-  const shrinks: number[] = [];
   const release = new MemoryRelease({
     read: () => current,
     collect: async () => {
       collected.push(current);
     },
-    onYoungShrank: () => shrinks.push(current.atMs),
   });
   const next = (r: { cpuMs?: number; footprint: number; young?: number }): Promise<boolean> => {
     atMs += 1000;
@@ -33,7 +30,7 @@ function scripted(): {
     current = { atMs, cpuMicros, footprint: r.footprint, young: r.young ?? 8 * MiB };
     return release.check();
   };
-  return { release, next, collected, shrinks };
+  return { release, next, collected };
 }
 
 describe('MemoryRelease', () => {
@@ -101,36 +98,6 @@ describe('MemoryRelease', () => {
     expect(await next({ footprint: 20 * MiB + GROWTH_BYTES, young: 32 * MiB })).toBe(true);
     for (let i = 0; i < 10; i++) expect(await next({ footprint: 20 * MiB, young: 1 * MiB })).toBe(false);
     expect(collected).toHaveLength(2);
-  });
-});
-
-describe('MemoryRelease and a young generation that shrank from its cap', () => {
-  it('asks for it to grow again when a collection shrank it from its cap, and again only after it was back there', async () => {
-    const { next, collected, shrinks } = scripted();
-    await next({ footprint: 20 * MiB, young: 1 * MiB });
-    await next({ cpuMs: 500, footprint: 40 * MiB, young: 8 * MiB });
-    expect(await next({ footprint: 40 * MiB, young: 8 * MiB })).toBe(true);
-    expect(collected).toHaveLength(1);
-    for (let i = 0; i < 5; i++) await next({ footprint: 20 * MiB, young: i % 2 === 0 ? 1 * MiB : 2 * MiB });
-    expect(shrinks).toHaveLength(1);
-    await next({ cpuMs: 500, footprint: 40 * MiB, young: 8 * MiB });
-    await next({ footprint: 40 * MiB, young: 4 * MiB });
-    expect(shrinks).toHaveLength(2);
-  });
-
-  it('asks when V8 shrank it on its own, without a collection of ours', async () => {
-    const { next, collected, shrinks } = scripted();
-    await next({ footprint: 20 * MiB, young: 8 * MiB });
-    await next({ cpuMs: 500, footprint: 20 * MiB, young: 2 * MiB });
-    expect(collected).toHaveLength(0);
-    expect(shrinks).toHaveLength(1);
-  });
-
-  it('never asks below a cap it has not reached (its growth is still on)', async () => {
-    const { next, shrinks } = scripted();
-    for (let i = 0; i < 3; i++) await next({ cpuMs: 500, footprint: 20 * MiB, young: 2 ** i * MiB });
-    for (let i = 0; i < 6; i++) await next({ footprint: 20 * MiB, young: (i % 2 === 0 ? 2 : 4) * MiB });
-    expect(shrinks).toHaveLength(0);
   });
 });
 

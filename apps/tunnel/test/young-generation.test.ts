@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { YoungGenerationCap } from '../src/young-generation.js';
 
 const MODULE = fileURLToPath(new URL('../dist/young-generation.js', import.meta.url));
 const MiB = 1024 * 1024;
@@ -41,5 +42,28 @@ describe('the young generation of mpx-tunnel', () => {
 
   it("leaves the operator's --semi-space-growth-factor alone", () => {
     expect(youngSizeAfterSurvivors('holdYoungGeneration();', ['--semi-space-growth-factor=2'])).toBeGreaterThan(INITIAL);
+  });
+});
+
+describe('YoungGenerationCap', () => {
+  /** A cap of 8 MiB fed the sizes seen after successive collections; returns the growth switches it made. */
+  function switches(sizesMiB: number[]): boolean[] {
+    const made: boolean[] = [];
+    const cap = new YoungGenerationCap(8 * MiB, (on) => made.push(on));
+    for (const size of sizesMiB) cap.observe(size * MiB);
+    return made;
+  }
+
+  it('turns growth on below the cap and off once the cap is reached', () => {
+    expect(switches([1, 2, 4, 8])).toEqual([true, false]);
+  });
+
+  it('turns growth on again when the young generation shrank from its cap, and off when it is back there', () => {
+    expect(switches([1, 8, 8, 1, 1, 2, 8, 4])).toEqual([true, false, true, false, true]);
+  });
+
+  it('switches nothing while the size stays on one side of the cap', () => {
+    expect(switches([1, 2, 1, 4, 2])).toEqual([true]);
+    expect(switches([8, 16, 8])).toEqual([false]);
   });
 });
