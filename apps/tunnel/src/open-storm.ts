@@ -17,7 +17,7 @@
 // part so that the next promotions reuse its pages instead of new ones. A
 // bulk transfer opens no streams and never gets here; a storm of 10,000 pays
 // a few collections of 10-50 ms.
-import { getHeapSpaceStatistics } from 'node:v8';
+import { heapSpace } from './heap-space.js';
 import { collectGarbage } from './memory-release.js';
 
 const MiB = 1024 * 1024;
@@ -28,7 +28,7 @@ export const OLD_GROWTH_BYTES = 16 * MiB;
 
 /** Bytes in use in V8's old generation. */
 export function oldGenerationUsed(): number {
-  return getHeapSpaceStatistics().find((space) => space.space_name === 'old_space')?.space_used_size ?? 0;
+  return heapSpace('old_space')?.space_used_size ?? 0;
 }
 
 export class OpenStorm {

@@ -28,7 +28,7 @@
 // before any of it runs). An operator's own `--semi-space-growth-factor` on
 // node's command line wins, and then none of this is done.
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { heapSpace } from './heap-space.js';
 import { setV8FlagUnlessSet, v8FlagNamed } from './v8-flag.js';
 
 const FLAG = 'semi-space-growth-factor';
@@ -44,7 +44,7 @@ export function holdYoungGeneration(execArgv: readonly string[] = process.execAr
 
 /** The young generation's capacity now, bytes. */
 export function youngGenerationSize(): number {
-  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+  return heapSpace('new_space')?.space_size ?? 0;
 }
 
 /**
