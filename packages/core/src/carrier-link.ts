@@ -224,19 +224,20 @@ export class CarrierLink {
     turn.commit(prefix + copied);
     if (copied < length) {
       this.#writeGathered();
-      this.#socket.write(payload);
+      this.#writeChunk(payload);
     }
     return prefix + length;
   }
 
-  #writeChunk = (chunk: Buffer): void => {
-    this.#socket.write(chunk);
+  /** Hands `chunk` to the socket, or drops it when the socket is destroyed (its frames are still counted unacknowledged). */
+  #writeChunk = (chunk: Uint8Array): void => {
+    if (!this.#socket.destroyed) this.#socket.write(chunk);
   };
 
-  /** Hands what the turn's buffer gathered to the socket (or drops it, the socket being destroyed). */
+  /** Hands what the turn's buffer gathered to the socket. */
   #writeGathered(): void {
     const chunk = this.#turn.take();
-    if (chunk !== undefined && !this.#socket.destroyed) this.#socket.write(chunk);
+    if (chunk !== undefined) this.#writeChunk(chunk);
   }
 
   /** Bytes written and not yet on the wire: the socket's buffer and the turn's. */
