@@ -5,7 +5,7 @@
 // the local connection with a FIN and a log line saying why.
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { MpxClient, MpxError, WireCode, readTargetReply, type CarrierStats, type ClientSession, type MpxStream } from '@mpx/core';
+import { MpxClient, MpxError, MpxStream, WireCode, readTargetReply, type CarrierStats, type ClientSession } from '@mpx/core';
 import { formatAddress, hostPort } from './address.js';
 import { carrierDialer } from './carriers.js';
 import type { ClientConfig } from './config.js';
@@ -16,7 +16,7 @@ import { startObservers } from './observers.js';
 import { OpenStorm } from './open-storm.js';
 import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
 import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
-import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side } from './pipe.js';
+import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side, type SpliceState } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
@@ -164,9 +164,10 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       done();
       const code = MpxError.codeOf(result.error);
       const counts = `${result.aToB} bytes sent, ${result.bToA} received`;
-      if (result.errorSide === 'b' && code === 'MPX_ERR_STREAM_REFUSED') {
+      const refused = result.errorSide === 'b' && isRefusal(result.error, stream, result.bToA);
+      if (refused && code === 'MPX_ERR_STREAM_REFUSED') {
         log.info(`connection from ${name} closed: the server could not connect to its target (stream refused)`);
-      } else if (result.errorSide === 'b' && code === 'MPX_ERR_LIMIT_EXCEEDED') {
+      } else if (refused) {
         log.warn(
           `connection from ${name} closed: the server refused the stream, it holds its limit of open streams (LIMIT_EXCEEDED, server --max-streams)`,
         );
@@ -232,10 +233,10 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
 }
 
 /** splice's abort of a connection (a = the local socket, b = the stream): one function for all connections. */
-function abortOther(other: Duplex, err: Error | undefined, failed: Side): void {
+function abortOther(other: Duplex, err: Error | undefined, failed: Side, state: SpliceState): void {
   if (failed === 'a') {
     other.destroy(); // the local application went away: RESET the stream
-  } else if (isRefusal(err)) {
+  } else if (isRefusal(err, state.b, state.bToA)) {
     closeGently(other as net.Socket);
   } else {
     abortSocket(other);
@@ -243,13 +244,18 @@ function abortOther(other: Duplex, err: Error | undefined, failed: Side): void {
 }
 
 /**
- * A stream the server never served: its target refused (REFUSED) or it was
- * over the server's --max-streams (LIMIT_EXCEEDED, SPEC §6.2). No byte of it
- * reached the target, so the application gets a FIN, as from a closed port.
+ * A stream the server never served: the server reset it (a RESET frame, not
+ * the session's end) because its target refused (REFUSED) or it was over the
+ * server's --max-streams (LIMIT_EXCEEDED, SPEC §6.2), before any byte came
+ * back. No byte of it reached the target, so the application gets a FIN, as
+ * from a closed port. Anything else, a refusal code after data included (a
+ * session that ended with that code), is an abort: a FIN then would pass a
+ * truncated reply for a complete one.
  */
-function isRefusal(err: unknown): boolean {
+function isRefusal(err: unknown, stream: Duplex, received: number): boolean {
   const code = MpxError.codeOf(err);
-  return code === 'MPX_ERR_STREAM_REFUSED' || code === 'MPX_ERR_LIMIT_EXCEEDED';
+  const refusal = code === 'MPX_ERR_STREAM_REFUSED' || code === 'MPX_ERR_LIMIT_EXCEEDED';
+  return refusal && received === 0 && stream instanceof MpxStream && stream.resetReceived;
 }
 
 /**

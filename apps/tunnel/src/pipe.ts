@@ -32,6 +32,14 @@ export interface SpliceResult {
   readonly errorSide?: Side;
 }
 
+/** A splice as its abort sees it: its two sides and the bytes read from each and handed to the other. */
+export interface SpliceState {
+  readonly a: Duplex;
+  readonly b: Duplex;
+  readonly aToB: number;
+  readonly bToA: number;
+}
+
 export interface SpliceOptions {
   /** Called for every chunk, for live byte counters. */
   onBytes?: (direction: 'aToB' | 'bToA', n: number) => void;
@@ -40,8 +48,9 @@ export interface SpliceOptions {
    * finishing both directions. Default: other.destroy(). `other` is no
    * longer piped anywhere (and paused): an abort that ends it gracefully
    * should resume() it so that it can see the peer's end and close.
+   * `state`: both sides and the bytes each handed on so far.
    */
-  abort?: (other: Duplex, err: Error | undefined, failed: Side) => void;
+  abort?: (other: Duplex, err: Error | undefined, failed: Side, state: SpliceState) => void;
   /**
    * b was opened with this reader's `onread`: b → a goes through it (reads
    * into a reused buffer, stopped as soon as a pushes back) instead of relay().
@@ -66,7 +75,7 @@ type Spliced = Duplex & { [SPLICE]?: Splice };
  * its own stream sink: at 10,000 connections the closures of a splice per
  * connection (~13 closures and their contexts, ~1.1 KB) were 11 MB.
  */
-class Splice implements StreamSink {
+class Splice implements StreamSink, SpliceState {
   aToB = 0;
   bToA = 0;
   error: Error | undefined;
@@ -122,7 +131,7 @@ class Splice implements StreamSink {
 
   abort(other: Duplex, err: Error | undefined, failed: Side): void {
     if (this.options.abort === undefined) other.destroy();
-    else this.options.abort(other, err, failed);
+    else this.options.abort(other, err, failed, this);
   }
 
   onError(side: Duplex, err: Error): void {
