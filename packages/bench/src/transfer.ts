@@ -118,7 +118,8 @@ export function download(o: TransferOptions & { expectedSha256: string; readRate
     socket.on('close', () => {
       const s = timeline.summary();
       const ok = ended && s.bytes === o.length && hash.digest('hex') === o.expectedSha256;
-      if (!ok && error === undefined) error = s.bytes !== o.length ? `short: ${s.bytes} of ${o.length} bytes` : 'sha256 mismatch';
+      if (!ok && error === undefined)
+        error = s.bytes !== o.length ? `short: ${s.bytes} of ${o.length} bytes, then ${ended ? 'a FIN' : 'a close'}` : 'sha256 mismatch';
       resolve({ ok, bytes: s.bytes, startAt, doneAt: s.lastAt ?? wallNow(), timeline: s, ...(ok ? {} : { error }) });
     });
   });
