@@ -71,9 +71,13 @@ function rssOf(pid: number): number {
 
 let legitId = 100;
 
-/** A verified 1 MB download through the legitimate session; false on error or after LEGIT_TIMEOUT_MS. */
+/**
+ * A verified 1 MB download through the legitimate session; false on error or
+ * after LEGIT_TIMEOUT_MS, with what its client logged meanwhile (last lines).
+ */
 async function legitWorks(client: TunnelClient): Promise<{ ok: boolean; error?: string }> {
   const seed = legitId++;
+  const logged = client.child.lines.length;
   const r = await download({
     port: client.port,
     id: seed,
@@ -82,7 +86,9 @@ async function legitWorks(client: TunnelClient): Promise<{ ok: boolean; error?: 
     expectedSha256: patternSha256(seed, LEGIT_BYTES),
     signal: AbortSignal.timeout(LEGIT_TIMEOUT_MS),
   });
-  return r.ok ? { ok: true } : { ok: false, error: r.error ?? 'failed' };
+  if (r.ok) return { ok: true };
+  const said = client.child.lines.slice(logged).slice(-3);
+  return { ok: false, error: `${r.error ?? 'failed'}${said.length > 0 ? `; the client logged: ${said.join(' | ')}` : ''}` };
 }
 
 /** Opens `count` connections to `port` asking the target for SOURCE_BYTES each, and never reads them. */
