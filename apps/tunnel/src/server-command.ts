@@ -33,7 +33,8 @@ import type { TunnelMetrics } from './metrics.js';
 import { startObservers } from './observers.js';
 import { OpenStorm } from './open-storm.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
-import { SocketReader } from './socket-reader.js';
+import { PayloadPool } from './payload-pool.js';
+import { READ_AHEAD, SocketReader } from './socket-reader.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Refusals, Traffic, carrierUse, type LiveCarrier, type TunnelView } from './stats.js';
@@ -47,7 +48,10 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
   // A worker of --workers: its log lines name it, and the primary serves --metrics.
   const config: ServerConfig = worker === undefined ? options : { ...options, log: workerLogger(options.log, worker) };
   const { log } = config;
+  // What the server reads from its targets is copied into reused blocks, given back once the client acknowledged it (payload-pool.ts).
+  const payloads = new PayloadPool();
   const server = new MpxServer({
+    payloadOwner: payloads,
     ...config.limits,
     ...(config.key === undefined ? {} : { key: config.key }),
     ...(config.graceMs === undefined ? {} : { graceMs: config.graceMs }),
@@ -256,7 +260,12 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
 
   /** A reader of the target sized by the stream's room (its closure is its own: it lives as long as the stream). */
   function readerFor(stream: MpxStream): SocketReader {
-    return new SocketReader(() => stream.sendRoom);
+    return new SocketReader({ room: () => stream.roomWithin(READ_AHEAD), copy: takePayload, ahead: READ_AHEAD });
+  }
+
+  /** Where target reads are copied (one function for all readers). */
+  function takePayload(n: number): Buffer {
+    return payloads.take(n);
   }
 
   /** Logs a stream's errors at debug (a closure of its own: it lives as long as the stream). */

@@ -28,10 +28,21 @@ import type { Writable } from 'node:stream';
  * few bytes.
  */
 export const MIN_READ = 1024;
+/**
+ * What the server lets a stream read from its target beyond the stream's
+ * credit, or once the session's queues reach SEND_AHEAD (in place of
+ * --stream-send-buffer, 16 KiB by default). Rationale: a stream whose
+ * client stopped reading holds this much in the server for as long as it
+ * lasts; at 3,000 such streams, 16 KiB each was 47 MiB of queued reads (and
+ * of glibc heap left behind after them), 4 KiB is 12 MiB, and 4 KiB is still
+ * a whole small answer (a request/response in one read).
+ */
+export const READ_AHEAD = 4 * 1024;
 /** Largest read, bytes, when the destination says it takes that much (libuv's own read size). */
 export const MAX_READ = 64 * 1024;
 
 const shared = Buffer.allocUnsafe(MAX_READ);
+const allocate = (n: number): Buffer => Buffer.allocUnsafe(n);
 
 /** Where reads go, and who hears about them. */
 export interface ReaderTarget {
@@ -39,6 +50,25 @@ export interface ReaderTarget {
   readonly to: Writable;
   /** Bytes of each read, as they go out. */
   readonly onBytes: (n: number) => void;
+}
+
+export interface SocketReaderOptions {
+  /**
+   * Bytes the destination takes before it pushes back (an mpx stream's
+   * `sendRoom`, or `roomWithin(ahead)`); each read is sized to it, between
+   * MIN_READ and the buffer's length. Without it every read is MIN_READ.
+   */
+  room?: () => number;
+  /** The buffer every read goes into (one per process by default). */
+  buffer?: Uint8Array;
+  /**
+   * Where a read of `n` bytes is copied (a PayloadPool's take(), whose
+   * session gives the memory back once acknowledged); by default a fresh
+   * allocation.
+   */
+  copy?: (n: number) => Buffer;
+  /** An mpx stream destination is given this as send()'s `ahead` (what it may queue past its credit). */
+  ahead?: number;
 }
 
 export class SocketReader {
@@ -50,14 +80,15 @@ export class SocketReader {
   readonly #early: Buffer[] = [];
   #waiting = false;
 
-  /**
-   * `room`: bytes the destination takes before it pushes back (an mpx
-   * stream's `sendRoom`); each read is sized to it, between MIN_READ and
-   * the buffer's length. Without it every read is MIN_READ.
-   */
-  constructor(room: () => number = () => 0, buffer: Uint8Array = shared) {
+  readonly #copy: (n: number) => Buffer;
+  readonly #ahead: number | undefined;
+
+  constructor(options: SocketReaderOptions = {}) {
+    const { room = () => 0, buffer = shared } = options;
     const size = (): number => Math.min(buffer.byteLength, Math.max(MIN_READ, room()));
     this.onread = { buffer: () => buffer.subarray(0, size()), callback: (n, buf) => this.#onRead(n, buf) };
+    this.#copy = options.copy ?? allocate;
+    this.#ahead = options.ahead;
   }
 
   /** Starts handing reads of `socket` (opened with this reader's `onread`) to `target.to`. */
@@ -72,7 +103,7 @@ export class SocketReader {
 
   /** False stops the socket's reads until the destination drains. */
   #onRead(n: number, buf: Uint8Array): boolean {
-    const chunk = Buffer.allocUnsafe(n);
+    const chunk = this.#copy(n);
     chunk.set(buf.subarray(0, n));
     if (this.#target === undefined) {
       this.#early.push(chunk);
@@ -89,7 +120,7 @@ export class SocketReader {
     // anyway), and a corked stream would report a full buffer after one read.
     // An mpx stream takes it through send(): its queue without the Writable's
     // per-chunk work, same credit and backpressure ('drain' alike).
-    if (to instanceof MpxStream ? to.send(chunk) : to.write(chunk)) return true;
+    if (to instanceof MpxStream ? to.send(chunk, this.#ahead) : to.write(chunk)) return true;
     if (!this.#waiting) {
       this.#waiting = true;
       to.once('drain', this.#onDrain);

@@ -83,7 +83,7 @@ async function turns(n: number): Promise<void> {
 
 describe('SocketReader', () => {
   it('stops reading as soon as the destination pushes back: one read beyond its buffer, however much the peer sends', async () => {
-    const reader = new SocketReader(() => 0, Buffer.allocUnsafe(MAX_READ));
+    const reader = new SocketReader({ buffer: Buffer.allocUnsafe(MAX_READ) });
     const { source, read } = await connectedPair(reader);
     const to = new HeldWritable();
     let counted = 0;
@@ -105,7 +105,7 @@ describe('SocketReader', () => {
 
   it('sizes each read by the room the destination reports, never below MIN_READ nor above its buffer', async () => {
     let room = 0;
-    const reader = new SocketReader(() => room, Buffer.allocUnsafe(MAX_READ));
+    const reader = new SocketReader({ room: () => room, buffer: Buffer.allocUnsafe(MAX_READ) });
     const { source, read } = await connectedPair(reader);
     const sizes: number[] = [];
     const chunks: Buffer[] = [];
@@ -131,7 +131,7 @@ describe('SocketReader', () => {
   });
 
   it('hands every byte on in order once the destination drains, including reads before start()', async () => {
-    const reader = new SocketReader(() => 0, Buffer.allocUnsafe(MAX_READ));
+    const reader = new SocketReader({ buffer: Buffer.allocUnsafe(MAX_READ) });
     const { source, read } = await connectedPair(reader);
     const total = 3 * MiB + 123;
     source.end(pattern(0, total));
@@ -144,7 +144,7 @@ describe('SocketReader', () => {
   });
 
   it('carries a target socket through splice, ending the other side on a FIN', async () => {
-    const reader = new SocketReader(() => 0, Buffer.allocUnsafe(MAX_READ));
+    const reader = new SocketReader({ buffer: Buffer.allocUnsafe(MAX_READ) });
     const { source, read } = await connectedPair(reader);
     const chunks: Buffer[] = [];
     const sink = new Duplex({

@@ -3,6 +3,7 @@
 // whoever drives it (the handshake, then the session).
 import type { CarrierLink } from './carrier-link.js';
 import type { CarrierDirection, CarrierRole } from './carrier-use.js';
+import type { PayloadOwner } from './payload-owner.js';
 import type { Clock } from './clock.js';
 import type { MpxError } from './errors.js';
 import type { Frame } from './frame.js';
@@ -43,6 +44,8 @@ export interface CarrierLinkOptions {
   readonly deadAfterMs: number;
   readonly clock: Clock;
   readonly label?: string;
+  /** Told when the payloads of DATA frames sent on this carrier are done with (payload-owner.ts). */
+  readonly payloadOwner?: PayloadOwner;
 }
 
 /** Whoever drives a carrier link: the handshake, then the session (see setHost). */

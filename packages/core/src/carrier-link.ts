@@ -73,7 +73,7 @@ export class CarrierLink {
   constructor(socket: Duplex, options: CarrierLinkOptions) {
     this.#options = options;
     this.#socket = socket;
-    this.#inFlight = new InFlight(wallOffset(options.clock));
+    this.#inFlight = new InFlight(wallOffset(options.clock), options.payloadOwner);
     this.label = options.label ?? `carrier-${this.id}`;
     // Handshake frames are small (SPEC §3): until the carrier opens, a frame
     // above the smallest max frame any peer accepts is FRAME_TOO_LARGE, so a
@@ -229,15 +229,20 @@ export class CarrierLink {
     return prefix + length;
   }
 
-  /** Hands `chunk` to the socket, or drops it when the socket is destroyed (its frames are still counted unacknowledged). */
-  #writeChunk = (chunk: Uint8Array): void => {
-    if (!this.#socket.destroyed) this.#socket.write(chunk);
+  /**
+   * Hands `chunk` to the socket, or drops it when the socket is destroyed
+   * (its frames are still counted unacknowledged); `written` runs once the
+   * socket has written it (TurnBuffer reuses the slab it came from).
+   */
+  #writeChunk = (chunk: Uint8Array, written?: () => void): void => {
+    if (this.#socket.destroyed) return;
+    if (written === undefined) this.#socket.write(chunk);
+    else this.#socket.write(chunk, (err) => err == null && written());
   };
 
   /** Hands what the turn's buffer gathered to the socket. */
   #writeGathered(): void {
-    const chunk = this.#turn.take();
-    if (chunk !== undefined) this.#writeChunk(chunk);
+    this.#turn.flush(this.#writeChunk);
   }
 
   /** Bytes written and not yet on the wire: the socket's buffer and the turn's. */

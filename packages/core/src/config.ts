@@ -2,6 +2,7 @@
 // that names the bad field.
 import { SESSION_BOUNDS, checkRules, defaultsOf, resolveOption, type SessionBoundName } from './bounds.js';
 import { systemClock, type Clock } from './clock.js';
+import type { PayloadOwner } from './payload-owner.js';
 import type { CarrierLinkOptions } from './carrier-link.js';
 
 export interface SessionOptions {
@@ -44,6 +45,12 @@ export interface SessionOptions {
    */
   streamIdleTimeoutMs?: number;
   clock?: Clock;
+  /**
+   * Told when the session is done with the payloads the application wrote
+   * (acknowledged by the peer), so that their memory can be reused
+   * (payload-owner.ts). Without it, that memory is left to the collector.
+   */
+  payloadOwner?: PayloadOwner;
 }
 
 export interface ResolvedSessionOptions {
@@ -62,6 +69,7 @@ export interface ResolvedSessionOptions {
   readonly graceMs: number;
   readonly streamIdleTimeoutMs: number;
   readonly clock: Clock;
+  readonly payloadOwner: PayloadOwner | undefined;
 }
 
 /** Defaults of the numeric options (SPEC §12), from SESSION_BOUNDS (their rationale is there). */
@@ -77,7 +85,7 @@ export function resolveOptions(options: SessionOptions = {}): ResolvedSessionOpt
   const numbers = {} as Record<SessionBoundName, number>;
   for (const field of Object.keys(SESSION_BOUNDS) as SessionBoundName[]) numbers[field] = resolveOption(SESSION_BOUNDS, field, options[field]);
   checkRules(numbers);
-  return { key, ...numbers, clock: options.clock ?? systemClock };
+  return { key, ...numbers, clock: options.clock ?? systemClock, payloadOwner: options.payloadOwner };
 }
 
 /** The options of one carrier link, from the session's. */
@@ -90,5 +98,6 @@ export function linkOptions(options: ResolvedSessionOptions, label: string | und
     deadAfterMs: options.deadAfterMs,
     clock: options.clock,
     ...(label === undefined ? {} : { label }),
+    ...(options.payloadOwner === undefined ? {} : { payloadOwner: options.payloadOwner }),
   };
 }

@@ -2,12 +2,13 @@
 // path estimate the peer's ACKs feed, and the in-flight cap it sets. No I/O;
 // times come from the caller.
 import type { Frame } from './frame.js';
+import type { PayloadOwner } from './payload-owner.js';
 import { PathEstimator } from './path-estimator.js';
 import { SentFrames, type SentFrame } from './sent-frames.js';
 
 export class InFlight {
   readonly estimator: PathEstimator;
-  readonly #sent = new SentFrames();
+  readonly #sent: SentFrames;
   /** The largest counted frame sent so far, bytes (see capped()). */
   #largest = 0;
   /** The carrier reached its cap since the last ACK: it was not short of data to send. */
@@ -17,9 +18,13 @@ export class InFlight {
   #capAt = Number.NaN;
   #capCeiling = Number.NaN;
 
-  /** `align`: wall time minus the caller's `now` (SPEC §8: RTT drains start on a grid of wall time). */
-  constructor(align = 0) {
+  /**
+   * `align`: wall time minus the caller's `now` (SPEC §8: RTT drains start on
+   * a grid of wall time); `owner`: told when DATA payloads are done with.
+   */
+  constructor(align = 0, owner?: PayloadOwner) {
     this.estimator = new PathEstimator(align);
+    this.#sent = new SentFrames(owner);
   }
 
   /** Encoded bytes sent and not yet acknowledged. */

@@ -12,6 +12,7 @@ export { ReceiveWindow, SendCredit } from './flow-control.js';
 export { WeightedPicker, type CarrierPicker, type PickableCarrier } from './scheduler.js';
 export { RoundRobin, type QueuePositions } from './round-robin.js';
 export { systemClock, type Clock, type Timer } from './clock.js';
+export type { PayloadOwner } from './payload-owner.js';
 export {
   CLIENT_BOUNDS,
   SERVER_BOUNDS,

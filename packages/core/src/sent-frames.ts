@@ -1,8 +1,9 @@
 // SPEC §9, sender side: the counted frames sent on one carrier and not yet
 // acknowledged, in order. I/O-free; times come from the caller.
-import { WireCode } from './constants.js';
 import { MpxProtocolError } from './errors.js';
+import { FrameType, WireCode } from './constants.js';
 import type { Frame } from './frame.js';
+import type { PayloadOwner } from './payload-owner.js';
 
 /**
  * A counted frame kept until acknowledged, with its place in the order the
@@ -26,6 +27,8 @@ interface Entry extends SentFrame {
 }
 
 export class SentFrames {
+  /** Told of each DATA frame's payload once acknowledged, or once copied to another carrier (payload-owner.ts). */
+  readonly #owner: PayloadOwner | undefined;
   #entries: Entry[] = [];
   #head = 0;
   #sent = 0;
@@ -33,6 +36,10 @@ export class SentFrames {
   #bytes = 0;
 
   /** Bytes (encoded) sent and not yet acknowledged. */
+  constructor(owner?: PayloadOwner) {
+    this.#owner = owner;
+  }
+
   get bytes(): number {
     return this.#bytes;
   }
@@ -67,6 +74,7 @@ export class SentFrames {
       this.#acked++;
       bytes += entry.size;
       newestSentAt = entry.sentAt;
+      if (this.#owner !== undefined && entry.frame.type === FrameType.DATA) this.#owner.release(entry.frame.payload);
     }
     this.#bytes -= bytes;
     if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {
@@ -102,6 +110,7 @@ export class SentFrames {
       const entry = this.#entries[i] as Entry;
       if (entry.duplicated) continue;
       entry.duplicated = true;
+      if (this.#owner !== undefined && entry.frame.type === FrameType.DATA) this.#owner.keep(entry.frame.payload);
       frames.push(entry);
       bytes += entry.size;
     }

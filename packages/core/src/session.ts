@@ -87,6 +87,7 @@ export class Session extends EventEmitter {
     const carriers = this.#carriers;
     this.#streamHost = {
       streamSendBuffer: options.streamSendBuffer,
+      payloadOwner: options.payloadOwner,
       reorderGaps: this.reorderGaps,
       receiveLedger: this.#receive,
       windowTuning: {

@@ -5,12 +5,15 @@
 import { FrameType } from './constants.js';
 import { SendCredit } from './flow-control.js';
 import type { DataFrame } from './frame.js';
+import type { PayloadOwner } from './payload-owner.js';
 
 export class StreamSender {
   readonly #id: number;
   readonly #credit: SendCredit;
   /** Told of every change to the bytes queued (the session bounds all queues together, SPEC §7.4). */
   readonly #onQueueChange: (delta: number) => void;
+  /** Gives joined frames their memory, and is told of queued bytes copied or dropped (payload-owner.ts). */
+  readonly #owner: PayloadOwner | undefined;
   /** Chunks queued to send: [#queueHead, #queueTail) of #queue; the slots around them hold EMPTY. */
   #queue: Uint8Array[] = [];
   #queueHead = 0;
@@ -24,7 +27,8 @@ export class StreamSender {
   /** SPEC §6.6: this side opened the stream with a target header: every DATA frame carries TARGET. */
   #target = false;
 
-  constructor(id: number, credit: number, locallyOpened: boolean, onQueueChange: (delta: number) => void) {
+  constructor(id: number, credit: number, locallyOpened: boolean, onQueueChange: (delta: number) => void, owner?: PayloadOwner) {
+    this.#owner = owner;
     this.#id = id;
     this.#credit = new SendCredit(credit);
     // A peer-opened stream needs no SYN from us (SPEC §6.2).
@@ -83,10 +87,26 @@ export class StreamSender {
    */
   nextPayload(sessionCredit: number, maxPayload: number): number {
     if (this.#finSent || this.#stopped) return -1;
-    const n = Math.min(this.#queued, this.#credit.available, sessionCredit, maxPayload);
+    let n = Math.min(this.#queued, this.#credit.available, sessionCredit, maxPayload);
+    if (n > 0) n = this.#unjoined(n);
     const fin = this.#finQueued && n === this.#queued;
     if (n > 0 || fin || !this.#synSent) return n;
     return -1;
+  }
+
+  /**
+   * `n`, or less so that the frame does not join a chunk of UNJOINED bytes
+   * or more with another: it ends where such a chunk ends, and a run of
+   * smaller chunks stops before one.
+   */
+  #unjoined(n: number): number {
+    let run = 0;
+    for (let i = this.#queueHead; i < this.#queueTail && run < n; i++) {
+      const size = (this.#queue[i] as Uint8Array).byteLength;
+      if (size >= UNJOINED) return run > 0 ? run : Math.min(n, size);
+      run += size;
+    }
+    return n;
   }
 
   /** True when only session credit is missing. */
@@ -117,6 +137,7 @@ export class StreamSender {
   stop(): number {
     this.#stopped = true;
     this.#onQueueChange(-this.#queued);
+    if (this.#owner !== undefined) for (let i = this.#queueHead; i < this.#queueTail; i++) this.#owner.release(this.#queue[i] as Uint8Array);
     this.#queue = [];
     this.#queueHead = 0;
     this.#queueTail = 0;
@@ -138,12 +159,14 @@ export class StreamSender {
         this.#queue[this.#queueHead] = first.subarray(n);
       }
     } else {
-      out = Buffer.allocUnsafe(n);
+      out = this.#owner?.take(n) ?? Buffer.allocUnsafe(n);
       let filled = 0;
       while (filled < n) {
         const chunk = this.#queue[this.#queueHead] as Uint8Array;
         const take = Math.min(chunk.byteLength, n - filled);
-        out.set(take === chunk.byteLength ? chunk : chunk.subarray(0, take), filled);
+        const part = take === chunk.byteLength ? chunk : chunk.subarray(0, take);
+        out.set(part, filled);
+        this.#owner?.release(part); // copied: the chunk's memory is not needed for these bytes any more
         filled += take;
         if (take === chunk.byteLength) this.#queue[this.#queueHead++] = EMPTY;
         else this.#queue[this.#queueHead] = chunk.subarray(take);
@@ -174,3 +197,14 @@ export class StreamSender {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * A queued chunk of at least this many bytes is never joined with the next
+ * into one frame: its last frame is shorter instead. Rationale: joining
+ * copies both parts into a fresh allocation (one per read of a bulk
+ * stream, whose reads rarely end on a frame boundary), and the copy keeps
+ * the writer's buffer from being given back (payload-owner.ts); a frame of
+ * 4 KiB or more costs little more than a full one. Smaller chunks are still
+ * joined, so that many small writes leave in few frames.
+ */
+export const UNJOINED = 4 * 1024;

@@ -15,6 +15,7 @@ import { MpxError } from './errors.js';
 import type { WindowTuning } from './flow-control.js';
 import type { DataFrame } from './frame.js';
 import type { IdleWatch } from './idle-watch.js';
+import type { PayloadOwner } from './payload-owner.js';
 import type { GapBudget } from './reorder-buffer.js';
 import { StreamReceiver, type ReceiveLedger } from './stream-receiver.js';
 import { StreamSender } from './stream-sender.js';
@@ -40,6 +41,8 @@ export interface StreamHost {
   released(stream: MpxStream, windowUpdate: number | null): void;
   /** The Duplex is being destroyed (SPEC §6.4). */
   destroyed(stream: MpxStream, err: Error | null): void;
+  /** Where payload memory comes from and goes back to (payload-owner.ts), if the application lends it. */
+  readonly payloadOwner: PayloadOwner | undefined;
 }
 
 /**
@@ -98,7 +101,7 @@ export class MpxStream extends Duplex {
     super({ allowHalfOpen: true, readableHighWaterMark: STREAM_READ_BUFFER, writableHighWaterMark: STREAM_WRITE_BUFFER });
     this.id = id;
     this.#host = host;
-    this.#tx = new StreamSender(id, sendWindow, locallyOpened, (delta) => host.queueChanged(delta));
+    this.#tx = new StreamSender(id, sendWindow, locallyOpened, (delta) => host.queueChanged(delta), host.payloadOwner);
     this.#rx = new StreamReceiver(id, recvWindow, host.reorderGaps, host.receiveLedger, host.windowTuning);
     this.#kindKnown = locallyOpened;
   }
@@ -166,11 +169,21 @@ export class MpxStream extends Duplex {
    * socket sizes its reads by it.
    */
   get sendRoom(): number {
+    return this.roomWithin(this.#host.streamSendBuffer);
+  }
+
+  /**
+   * sendRoom, with `ahead` bytes in place of streamSendBuffer: what the
+   * stream may queue beyond its credit, or once the session's queues reach
+   * SEND_AHEAD. A reader that lets a stalled stream hold less than
+   * streamSendBuffer sizes its reads by it and passes it to send().
+   */
+  roomWithin(ahead: number): number {
     const host = this.#host;
     const queued = this.#tx.queued;
-    const credit = Math.min(Math.max(host.streamSendBuffer, this.#tx.creditAvailable) - queued, host.queueHeadroom);
-    const ahead = Math.max(host.streamSendBuffer - queued, SEND_AHEAD - host.queuedTotal);
-    return Math.max(0, Math.min(credit, ahead));
+    const credit = Math.min(Math.max(ahead, this.#tx.creditAvailable) - queued, host.queueHeadroom);
+    const past = Math.max(ahead - queued, SEND_AHEAD - host.queuedTotal);
+    return Math.max(0, Math.min(credit, past));
   }
 
   /** A RESET was sent (or queued) for this stream (SPEC §6.4). */
@@ -272,10 +285,10 @@ export class MpxStream extends Duplex {
    * once there is room again. Goes through write() while the Writable holds
    * chunks of its own (their order comes first), is corked, or has ended.
    */
-  send(chunk: Uint8Array): boolean {
+  send(chunk: Uint8Array, ahead?: number): boolean {
     if (this.writableLength > 0 || this.writableCorked > 0 || this.writableEnded || this.destroyed) return this.write(chunk);
     this.#tx.enqueue(chunk);
-    const more = this.#mayTakeMore();
+    const more = ahead === undefined ? this.#mayTakeMore() : this.#tx.queued === 0 || this.roomWithin(ahead) > 0;
     if (!more) this.#senderHeld = true;
     this.#host.wakeSender(this);
     return more;

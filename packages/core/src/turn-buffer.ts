@@ -22,8 +22,15 @@ export const COPY_MAX = 4096;
  */
 const SLAB_SIZE = 64 * 1024;
 
+/** flush() retires a slab with less room left than this: a header and a copied payload. */
+const RETIRE_BELOW = COPY_MAX + 64;
+
+const NO_SLAB = Buffer.alloc(0);
+
 export class TurnBuffer {
-  #slab: Buffer = Buffer.alloc(0);
+  #slab: Buffer = NO_SLAB;
+  /** A retired slab whose last chunk the socket has written: the next slab (see room()). */
+  #spare: Buffer | undefined;
   /** First byte of the slab not handed out yet. */
   #start = 0;
   /** Next byte to write. */
@@ -37,13 +44,22 @@ export class TurnBuffer {
   /**
    * Makes room for `n` bytes at `at` of the returned buffer; write them
    * there, then commit(n). What was gathered before goes to `out` first when
-   * the slab has no room left (the bytes keep their order).
+   * the slab has no room left (the bytes keep their order), with `written`:
+   * the writer calls it once that chunk, the slab's last, has been written
+   * (a socket writes its chunks in order, so every earlier chunk of the slab
+   * has too), and the slab is used again instead of a new one. Rationale:
+   * a busy carrier retires a slab every 64 KiB of small frames; left to the
+   * collector, tens of MiB of them piled up between collections under a
+   * flood of small frames (docs/decisions/0007).
    */
-  room(n: number, out: (chunk: Buffer) => void): Buffer {
+  room(n: number, out: (chunk: Buffer, written?: () => void) => void): Buffer {
     if (this.#slab.length - this.#end < n) {
+      const retired = this.#slab;
       const chunk = this.take();
-      if (chunk !== undefined) out(chunk);
-      this.#slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, n));
+      if (chunk !== undefined) out(chunk, retired.length === SLAB_SIZE ? () => (this.#spare = retired) : undefined);
+      const spare = n <= SLAB_SIZE ? this.#spare : undefined;
+      this.#spare = undefined;
+      this.#slab = spare ?? Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, n));
       this.#start = 0;
       this.#end = 0;
     }
@@ -58,6 +74,26 @@ export class TurnBuffer {
   /** The `n` bytes at `at` are written. */
   commit(n: number): void {
     this.#end += n;
+  }
+
+  /**
+   * Hands the bytes gathered since the last take() to `out`, if any. A slab
+   * with less than RETIRE_BELOW bytes left is retired with them (see
+   * room()), so that the next turn does not find it full with nothing
+   * pending, when its last chunk could no longer say when it was written.
+   */
+  flush(out: (chunk: Buffer, written?: () => void) => void): void {
+    const chunk = this.take();
+    if (chunk === undefined) return;
+    const slab = this.#slab;
+    if (slab.length !== SLAB_SIZE || slab.length - this.#end >= RETIRE_BELOW) {
+      out(chunk);
+      return;
+    }
+    this.#slab = NO_SLAB;
+    this.#start = 0;
+    this.#end = 0;
+    out(chunk, () => (this.#spare = slab));
   }
 
   /** The bytes gathered since the last take(), to write; undefined when none. */

@@ -99,3 +99,44 @@ describe('SentFrames (SPEC §9, sender side)', () => {
     );
   });
 });
+
+describe('SentFrames and the payloads it was lent (payload-owner.ts)', () => {
+  const data = (payload: Uint8Array): Frame => ({ type: FrameType.DATA, streamId: 1, offset: 0, syn: false, fin: false, payload });
+  function owner(): {
+    released: Uint8Array[];
+    kept: Uint8Array[];
+    owner: { take: (n: number) => Uint8Array; release: (p: Uint8Array) => void; keep: (p: Uint8Array) => void };
+  } {
+    const released: Uint8Array[] = [];
+    const kept: Uint8Array[] = [];
+    return { released, kept, owner: { take: (n) => new Uint8Array(n), release: (p) => released.push(p), keep: (p) => kept.push(p) } };
+  }
+
+  it('releases a DATA payload once its frame is acknowledged, and only then', () => {
+    const o = owner();
+    const q = new SentFrames(o.owner);
+    const a = new Uint8Array(10);
+    const b = new Uint8Array(20);
+    q.push(data(a), 31, 0);
+    q.push(win(1), 20, 0);
+    q.push(data(b), 41, 0);
+    expect(o.released).toEqual([]);
+    q.ack(2);
+    expect(o.released).toEqual([a]);
+    q.ack(3);
+    expect(o.released).toEqual([a, b]);
+  });
+
+  it('marks a payload kept when its frame is copied to another carrier, and releases nothing on takeAll', () => {
+    const o = owner();
+    const q = new SentFrames(o.owner);
+    const a = new Uint8Array(10);
+    const b = new Uint8Array(10);
+    q.push(data(a), 31, 0);
+    q.push(data(b), 31, 0);
+    q.duplicateOldest(31);
+    expect(o.kept).toEqual([a]);
+    q.takeAll();
+    expect(o.released).toEqual([]);
+  });
+});

@@ -1,7 +1,7 @@
 // A stream's send side (SPEC §6.2, §6.3, §7.1) without a session: queue,
 // credit, offsets, SYN/FIN, and stop on reset.
 import { describe, expect, it } from 'vitest';
-import { StreamSender } from '../src/stream-sender.js';
+import { StreamSender, UNJOINED } from '../src/stream-sender.js';
 
 function sender(credit: number, local = true): { tx: StreamSender; queued: () => number } {
   let total = 0;
@@ -71,5 +71,52 @@ describe('StreamSender', () => {
     expect(tx.nextPayload(100, 100)).toBe(-1);
     tx.enqueue(text('x'));
     expect(tx.blockedOnSession(0)).toBe(false);
+  });
+});
+
+describe('StreamSender and payload memory (payload-owner.ts)', () => {
+  function lent(): { tx: StreamSender; released: number[]; taken: number[] } {
+    const released: number[] = [];
+    const taken: number[] = [];
+    const owner = {
+      take: (n: number) => {
+        taken.push(n);
+        return new Uint8Array(n);
+      },
+      release: (p: Uint8Array) => released.push(p.byteLength),
+      keep: () => {},
+    };
+    return { tx: new StreamSender(3, 1 << 20, false, () => {}, owner), released, taken };
+  }
+
+  it(`ends a frame where a chunk of UNJOINED (${UNJOINED}) bytes or more ends, instead of joining it to the next`, () => {
+    const { tx, taken } = lent();
+    tx.enqueue(new Uint8Array(UNJOINED + 100));
+    tx.enqueue(new Uint8Array(UNJOINED));
+    expect(tx.nextPayload(1 << 20, 16384)).toBe(UNJOINED + 100);
+    tx.takeFrame(UNJOINED + 100);
+    expect(tx.nextPayload(1 << 20, 16384)).toBe(UNJOINED);
+    expect(taken).toEqual([]);
+  });
+
+  it('joins a run of small chunks only up to the next large one, in memory taken from the owner, and releases what it copied', () => {
+    const { tx, taken, released } = lent();
+    tx.enqueue(new Uint8Array(100));
+    tx.enqueue(new Uint8Array(200));
+    tx.enqueue(new Uint8Array(UNJOINED));
+    expect(tx.nextPayload(1 << 20, 16384)).toBe(300);
+    const frame = tx.takeFrame(300);
+    expect(frame.payload.byteLength).toBe(300);
+    expect(taken).toEqual([300]);
+    expect(released).toEqual([100, 200]);
+  });
+
+  it('releases what is still queued when the stream is reset', () => {
+    const { tx, released } = lent();
+    tx.enqueue(new Uint8Array(UNJOINED));
+    tx.enqueue(new Uint8Array(50));
+    tx.takeFrame(1000);
+    tx.stop();
+    expect(released).toEqual([UNJOINED - 1000, 50]);
   });
 });

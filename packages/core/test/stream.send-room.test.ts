@@ -63,4 +63,24 @@ describe('MpxStream.sendRoom', () => {
     expect(c.sendRoom).toBe(INITIAL_STREAM_WINDOW - SEND_BUFFER);
     h.close();
   });
+
+  it('roomWithin(ahead) and send(chunk, ahead): a stream without credit queues `ahead` bytes instead of streamSendBuffer', async () => {
+    const h = await connect({ server: { streamWindow: STREAM_WINDOW }, client: { streamSendBuffer: SEND_BUFFER } });
+    h.serverSession.on('stream', () => {}); // never read
+    const s = h.client.openStream();
+    s.on('error', () => {});
+    expect(s.roomWithin(KiB)).toBe(STREAM_WINDOW);
+    s.write(Buffer.alloc(STREAM_WINDOW));
+    await eventually(() => s.stats().bytesSent === STREAM_WINDOW && s.writableLength === 0);
+    // Credit spent: streamSendBuffer for write() and send(), `ahead` for a send() that names it.
+    expect(s.sendRoom).toBe(SEND_BUFFER);
+    expect(s.roomWithin(KiB)).toBe(KiB);
+    expect(s.send(Buffer.alloc(KiB / 2), KiB)).toBe(true);
+    expect(s.roomWithin(KiB)).toBe(KiB / 2);
+    // The send that fills `ahead` pushes back; 'drain' comes once the queue can move again.
+    expect(s.send(Buffer.alloc(KiB / 2), KiB)).toBe(false);
+    expect(s.queuedBytes).toBe(KiB);
+    expect(s.sendRoom).toBe(SEND_BUFFER - KiB);
+    h.close();
+  });
 });

@@ -52,3 +52,31 @@ describe('TurnBuffer', () => {
     expect(turn.take()?.equals(big)).toBe(true);
   });
 });
+
+describe('TurnBuffer slabs', () => {
+  /** Fills slabs with 4 KiB writes, flushing each turn; `written` decides whether the writer reports each chunk written. */
+  function slabsUsed(reportWritten: boolean): Set<ArrayBufferLike> {
+    const turn = new TurnBuffer();
+    const slabs = new Set<ArrayBufferLike>();
+    const out = (chunk: Buffer, written?: () => void): void => {
+      slabs.add(chunk.buffer);
+      if (reportWritten) written?.();
+    };
+    for (let i = 0; i < 200; i++) {
+      const buf = turn.room(4096, out);
+      buf.fill(i % 251, turn.at, turn.at + 4096);
+      turn.commit(4096);
+      turn.flush(out);
+    }
+    return slabs;
+  }
+
+  it('uses a retired slab again once the writer reported its last chunk written', () => {
+    expect(slabsUsed(true).size).toBeLessThanOrEqual(2);
+  });
+
+  it('never reuses a slab the writer did not report written', () => {
+    // 200 writes of 4 KiB are 800 KiB: at least 13 slabs of 64 KiB.
+    expect(slabsUsed(false).size).toBeGreaterThanOrEqual(13);
+  });
+});

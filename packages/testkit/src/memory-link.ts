@@ -81,7 +81,11 @@ export class MemoryLink {
     this.#bytesPerSecond = options.bytesPerSecond;
   }
 
-  /** Take bytes from the writer. `callback` completes once the path holds at most its window. */
+  /**
+   * Take bytes from the writer. `callback` completes once the path holds at
+   * most its window. The bytes are copied, as a kernel copies what write()
+   * is given: a writer may reuse its buffer once the write completed.
+   */
   send(chunks: readonly Buffer[], callback: WriteCallback): void {
     if (this.#aborted || this.#eofQueued) {
       callback();
@@ -89,7 +93,7 @@ export class MemoryLink {
     }
     for (const chunk of chunks) {
       if (chunk.length === 0) continue;
-      this.#queue.push({ buf: chunk, dueAt: this.#nextDueAt() });
+      this.#queue.push({ buf: Buffer.from(chunk), dueAt: this.#nextDueAt() });
       this.#inFlight += chunk.length;
     }
     // Like a kernel send buffer: the write completes once the path holds at

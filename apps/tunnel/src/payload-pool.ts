@@ -1,0 +1,103 @@
+// Reused memory for what the server reads from its targets (issue #11 point
+// 3, issue #15 goal 4). Without it, each read was copied into a fresh
+// allocation, dead once the client acknowledged it but freed only at the
+// next garbage collection: tens of MiB of dead payloads piled up between
+// collections, glibc's heap grew to hold them, and after a burst that heap
+// stayed resident, fragmented (docs/decisions/0004, 0007). Here a read of
+// MIN_POOLED bytes or more is copied into a block taken from a free list,
+// and the block goes back to the list once the peer has acknowledged every
+// frame cut from it (PayloadOwner, told by @mpx/core). A block whose bytes
+// the session never reports back (a frame copied to a second carrier, a
+// reset stream's queue, a session that ended) is simply not reused: the
+// collector frees it, as before.
+import type { PayloadOwner } from '@mpx/core';
+
+/** Reads below this many bytes are not pooled. Rationale: a read of a few bytes (an interactive answer) would waste most of a block; Node's own 8 KiB slab serves it. */
+export const MIN_POOLED = 1024;
+/**
+ * Block sizes: a read takes the smallest that holds it. Rationale: reads are
+ * sized to the stream's room (socket-reader.ts): up to 4 KiB past its credit
+ * (READ_AHEAD; a stalled stream holds one such read for as long as it
+ * lasts), 16 KiB a frame, 64 KiB the largest read; a read never takes more
+ * than 4 times its size.
+ */
+export const BLOCK_SIZES = [4 * 1024, 16 * 1024, 64 * 1024] as const;
+/** Free bytes kept per block size; beyond it, released blocks are left to the collector. Rationale: covers what 4 carriers have in flight on loopback at full speed, and bounds what an idle process keeps. */
+export const MAX_FREE_BYTES = 4 * 1024 * 1024;
+
+interface Block {
+  readonly bytes: Buffer;
+  /** Bytes handed out and not yet released. */
+  outstanding: number;
+  /** Never reuse: a write of it may still be pending (PayloadOwner.keep). */
+  kept: boolean;
+}
+
+class SizeClass {
+  readonly free: Block[] = [];
+  constructor(
+    readonly size: number,
+    readonly maxFree: number,
+  ) {}
+}
+
+export class PayloadPool implements PayloadOwner {
+  readonly #classes: SizeClass[];
+  readonly #blocks = new WeakMap<ArrayBufferLike, Block>();
+  /** Blocks taken from a free list (for tests and the log). */
+  reused = 0;
+  /** Blocks allocated because no free one was there. */
+  allocated = 0;
+  /** Blocks marked never to be reused (PayloadOwner.keep). */
+  kept = 0;
+  /** Blocks given back when the free list was full (left to the collector). */
+  dropped = 0;
+
+  constructor(sizes: readonly number[] = BLOCK_SIZES, maxFreeBytes = MAX_FREE_BYTES) {
+    this.#classes = sizes.map((size) => new SizeClass(size, Math.floor(maxFreeBytes / size)));
+  }
+
+  /**
+   * A buffer of `n` bytes to copy a read into (or, PayloadOwner, queued
+   * chunks the session joins): a view of a pooled block when `n` ≥
+   * MIN_POOLED and a block size holds it, else a plain allocation.
+   */
+  take(n: number): Buffer {
+    const sizeClass = n >= MIN_POOLED ? this.#classes.find((c) => c.size >= n) : undefined;
+    if (sizeClass === undefined) return Buffer.allocUnsafe(n);
+    let block = sizeClass.free.pop();
+    if (block === undefined) {
+      // Its own ArrayBuffer (not a slice of Node's shared slab): the WeakMap below finds it by that.
+      block = { bytes: Buffer.allocUnsafeSlow(sizeClass.size), outstanding: 0, kept: false };
+      this.#blocks.set(block.bytes.buffer, block);
+      this.allocated++;
+    } else {
+      this.reused++;
+    }
+    block.outstanding = n;
+    return block.bytes.subarray(0, n);
+  }
+
+  /** PayloadOwner: the session is done with `payload`; its block is reused once all of it is back. */
+  release(payload: Uint8Array): void {
+    const block = this.#blocks.get(payload.buffer);
+    if (block === undefined || block.kept) return;
+    block.outstanding -= payload.byteLength;
+    if (block.outstanding > 0) return;
+    const sizeClass = this.#classes.find((c) => c.size === block.bytes.byteLength);
+    if (sizeClass !== undefined && sizeClass.free.length < sizeClass.maxFree) sizeClass.free.push(block);
+    else {
+      this.#blocks.delete(block.bytes.buffer);
+      this.dropped++;
+    }
+  }
+
+  /** PayloadOwner: `payload`'s block is never reused. */
+  keep(payload: Uint8Array): void {
+    const block = this.#blocks.get(payload.buffer);
+    if (block === undefined) return;
+    block.kept = true;
+    this.kept++;
+    this.#blocks.delete(block.bytes.buffer);
+  }
+}

@@ -1,0 +1,58 @@
+// The server's pool of payload blocks (payload-pool.ts), without sockets: a
+// block comes back only once every byte cut from it was released, never
+// when it was kept, and the free list is bounded.
+import { describe, expect, it } from 'vitest';
+import { MIN_POOLED, PayloadPool } from '../src/payload-pool.js';
+
+const KiB = 1024;
+
+describe('PayloadPool', () => {
+  it('gives a block again once every byte taken from it was released, in whatever pieces', () => {
+    const pool = new PayloadPool([16 * KiB], 64 * KiB);
+    const read = pool.take(10 * KiB);
+    pool.release(read.subarray(0, 4 * KiB));
+    expect(pool.take(10 * KiB).buffer).not.toBe(read.buffer); // 6 KiB still out
+    pool.release(read.subarray(4 * KiB));
+    const again = pool.take(12 * KiB);
+    expect(again.buffer).toBe(read.buffer);
+    expect([pool.allocated, pool.reused]).toEqual([2, 1]);
+  });
+
+  it('never gives a kept block again', () => {
+    const pool = new PayloadPool([16 * KiB], 64 * KiB);
+    const read = pool.take(8 * KiB);
+    pool.keep(read.subarray(0, 2 * KiB));
+    pool.release(read);
+    expect(pool.take(8 * KiB).buffer).not.toBe(read.buffer);
+    expect(pool.kept).toBe(1);
+  });
+
+  it('takes the smallest block that holds the read, and plain memory below MIN_POOLED or above the largest block', () => {
+    const pool = new PayloadPool([4 * KiB, 16 * KiB], 64 * KiB);
+    expect(pool.take(3 * KiB).buffer.byteLength).toBe(4 * KiB);
+    expect(pool.take(5 * KiB).buffer.byteLength).toBe(16 * KiB);
+    const small = pool.take(MIN_POOLED - 1);
+    const large = pool.take(20 * KiB);
+    pool.release(small);
+    pool.release(large);
+    expect(pool.allocated).toBe(2);
+  });
+
+  it('keeps at most maxFreeBytes of free blocks per size and leaves the rest to the collector', () => {
+    const pool = new PayloadPool([16 * KiB], 32 * KiB);
+    const reads = [pool.take(16 * KiB), pool.take(16 * KiB), pool.take(16 * KiB)];
+    for (const read of reads) pool.release(read);
+    expect(pool.dropped).toBe(1);
+    pool.take(16 * KiB);
+    pool.take(16 * KiB);
+    pool.take(16 * KiB);
+    expect([pool.reused, pool.allocated]).toEqual([2, 4]);
+  });
+
+  it('ignores bytes it never lent', () => {
+    const pool = new PayloadPool([16 * KiB], 64 * KiB);
+    pool.release(Buffer.alloc(8 * KiB));
+    pool.keep(Buffer.alloc(8 * KiB));
+    expect([pool.kept, pool.dropped, pool.allocated]).toEqual([0, 0, 0]);
+  });
+});
