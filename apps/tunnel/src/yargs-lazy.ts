@@ -1,16 +1,18 @@
 // yargs as `import yargs from 'yargs'` gives it, except that its help
 // renderer (cliui, string-width, wrap-ansi) is loaded when help is first
 // rendered instead of when yargs is imported. Importing string-width builds an
-// Intl.Segmenter (~2.6 MB of RSS), and its emoji-regex is CommonJS, which
-// Node's module lexer scans in a loop hot enough for TurboFan: together
-// ~3-4 MB of an idle tunnel that never prints help (decision 0007).
+// Intl.Segmenter (~2.6 MB of RSS), and wrap-ansi's string-width imports
+// emoji-regex, a CommonJS file that Node's module lexer scans in a loop hot
+// enough for TurboFan: together ~3-4 MB of an idle tunnel that never prints
+// help (docs/decisions/0007-start-up-code.md).
 //
 // yargs builds itself from a platform shim (its lib/platform-shims/esm.mjs)
 // passed to YargsFactory; neither is in its package exports, so both are found
 // next to its entry point (yargs is pinned to an exact version;
 // test/yargs-lazy.test.ts checks that this shim has the keys of yargs' own).
-// Everything in the shim is what esm.mjs gives, loaded from yargs' own
-// dependencies, except cliui and stringWidth, which load on their first call.
+// Everything in the shim is what esm.mjs gives, yargs' own dependencies
+// required from its directory (a package's CommonJS build where it has one),
+// except cliui and stringWidth, which load on their first call.
 import { notStrictEqual, strictEqual } from 'node:assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
