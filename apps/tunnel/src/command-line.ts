@@ -155,7 +155,7 @@ function version(): string {
  * returns, yargs renders the command's whole help text to cache it, which would load the help renderer
  * (yargs-lazy.ts) in every run (docs/decisions/0007-start-up-code.md).
  */
-const CHOSEN = Symbol('command chosen');
+class CommandChosen extends Error {}
 
 interface Selected {
   command: Command;
@@ -168,7 +168,7 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     (command: Command) =>
     (args: unknown): void => {
       selected = { command, args: args as RawArgs };
-      throw CHOSEN;
+      throw new CommandChosen(command);
     };
   const yargs = await loadYargs();
   let parser = yargs(argv)
@@ -256,7 +256,7 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
   try {
     await parser.parseAsync();
   } catch (err) {
-    if (err !== CHOSEN) throw err;
+    if (!(err instanceof CommandChosen)) throw err;
   }
   return selected;
 }

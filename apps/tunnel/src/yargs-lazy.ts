@@ -63,11 +63,11 @@ export function platformShim(): Record<string, unknown> {
     path: { basename, dirname, extname, relative, resolve, join },
     process: {
       argv: () => process.argv,
-      cwd: process.cwd,
+      cwd: () => process.cwd(),
       emitWarning: (warning: string, type: string) => process.emitWarning(warning, type),
       execPath: () => process.execPath,
       exit: (code: number) => process.exit(code),
-      nextTick: process.nextTick,
+      nextTick: (callback: () => void) => process.nextTick(callback),
       stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null,
     },
     readFileSync,
