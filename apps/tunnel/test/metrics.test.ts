@@ -122,7 +122,7 @@ describe('TunnelMetrics', () => {
     const system = valueOf(families, 'process_cpu_system_seconds_total');
     expect(user).toBeGreaterThanOrEqual(0);
     expect(system).toBeGreaterThanOrEqual(0);
-    expect(valueOf(families, 'process_cpu_seconds_total')).toBeCloseTo(user + system, 6);
+    expect(valueOf(families, 'process_cpu_seconds_total')).toBeCloseTo((user ?? NaN) + (system ?? NaN), 6);
   });
 
   it('takes one snapshot per scrape, shared by every family', async () => {
