@@ -4,19 +4,15 @@
 // Exit codes: 0 normal end (also after SIGINT/SIGTERM), 1 runtime failure, 2 usage error.
 import { readFileSync } from 'node:fs';
 import { CLIENT_BOUNDS, SESSION_BOUNDS, WEIGHT_BOUND } from '@mpx/core';
-import yargs from 'yargs';
 import type { Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { runClient } from './client-command.js';
 import { normalizeArgv } from './compat.js';
 import { clientConfig, commonConfig, relayConfig, serverConfig, type CommonConfig, type RawArgs } from './config.js';
 import { ExitCode, UsageError } from './errors.js';
 import { setHeapGrowth } from './heap-growth.js';
 import { LIMIT_DEFAULTS_TEXT, SERVER_LIMIT_FLAGS, SESSION_LIMIT_FLAGS, flagName, helpText, type LimitFlag } from './limits.js';
 import { LOG_LEVELS, describeError, type Logger } from './log.js';
-import { runRelay } from './relay-command.js';
-import { runServer } from './server-command.js';
 import { workerIndex } from './workers.js';
+import { hideBin, loadYargs } from './yargs-lazy.js';
 import { exitOnSignals, ignoreHangup, type RunningCommand } from './shutdown.js';
 import { capYoungGeneration } from './young-generation.js';
 
@@ -154,6 +150,13 @@ function version(): string {
   }
 }
 
+/**
+ * Thrown by a command's handler to leave yargs once the command is chosen and its flags checked: after a handler
+ * returns, yargs renders the command's whole help text to cache it, which would load the help renderer
+ * (yargs-lazy.ts) in every run (docs/decisions/0007-start-up-code.md).
+ */
+class CommandChosen extends Error {}
+
 interface Selected {
   command: Command;
   args: RawArgs;
@@ -165,7 +168,9 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     (command: Command) =>
     (args: unknown): void => {
       selected = { command, args: args as RawArgs };
+      throw new CommandChosen(command);
     };
+  const yargs = await loadYargs();
   let parser = yargs(argv)
     .scriptName('mpx-tunnel')
     .usage(
@@ -248,7 +253,11 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     .wrap(Math.min(120, process.stdout.columns ?? 120))
     .epilogue(EPILOGUE);
   for (const [command, description] of EXAMPLES) parser = parser.example(command, description);
-  await parser.parseAsync();
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (!(err instanceof CommandChosen)) throw err;
+  }
   return selected;
 }
 
@@ -258,15 +267,18 @@ async function start(selected: Selected, common: CommonConfig, legacyNote: strin
     case 'server': {
       const config = serverConfig(common, selected.args);
       if (legacyNote !== undefined) log.info(legacyNote);
+      const { runServer } = await import('./server-command.js');
       return runServer(config);
     }
     case 'client': {
       const config = clientConfig(common, selected.args);
       if (legacyNote !== undefined) log.info(legacyNote);
+      const { runClient } = await import('./client-command.js');
       return runClient(config);
     }
     case 'relay': {
       const config = relayConfig(common, selected.args);
+      const { runRelay } = await import('./relay-command.js');
       return runRelay(config);
     }
     default: {

@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 
-// The four parts of prom-client the tunnel uses, from their own files: its
+// The parts of prom-client the tunnel uses, from their own files: its
 // index also loads the Pushgateway (node:https, node:tls, node:zlib) and
 // more, ~0.5 MB of the idle RSS of a process with --metrics
 // (docs/decisions/0006-idle-memory.md). The version is pinned
@@ -29,7 +29,61 @@ const load = createRequire(import.meta.url);
 const Registry = load('prom-client/lib/registry') as typeof PromClient.Registry;
 const Counter = load('prom-client/lib/counter') as typeof PromClient.Counter;
 const Gauge = load('prom-client/lib/gauge') as typeof PromClient.Gauge;
-const collectDefaultMetrics = load('prom-client/lib/defaultMetrics') as typeof PromClient.collectDefaultMetrics;
+
+/**
+ * prom-client's default metrics after its CPU counters, in the order its
+ * lib/defaultMetrics.js registers them, each from its own file. The CPU
+ * counters are made here (processCpuTotal below): prom-client's own file
+ * loads @opentelemetry/api (45 modules) for exemplars, which the tunnel never
+ * enables (docs/decisions/0007-start-up-code.md).
+ */
+const DEFAULT_METRICS = [
+  'processStartTime',
+  'osMemoryHeap',
+  'processOpenFileDescriptors',
+  'processMaxFileDescriptors',
+  'eventLoopLag',
+  'processResources',
+  'processHandles',
+  'processRequests',
+  'heapSizeAndUsed',
+  'heapSpacesSizeAndUsed',
+  'version',
+  'gc',
+] as const;
+
+/** prom-client's collectDefaultMetrics({ register }), with the CPU counters of processCpuTotal. */
+function collectDefaultMetrics(registry: PromClient.Registry): void {
+  processCpuTotal(registry);
+  const config = { register: registry, eventLoopMonitoringPrecision: 10 };
+  for (const name of DEFAULT_METRICS) {
+    const register = load(`prom-client/lib/metrics/${name}`) as (registry: PromClient.Registry, config: object) => void;
+    register(registry, config);
+  }
+}
+
+/** process_cpu_user_seconds_total, process_cpu_system_seconds_total and process_cpu_seconds_total, as prom-client's lib/metrics/processCpuTotal.js counts them. */
+function processCpuTotal(registry: PromClient.Registry): void {
+  const registers = [registry];
+  let last = process.cpuUsage();
+  const user = new Counter({
+    name: 'process_cpu_user_seconds_total',
+    help: 'Total user CPU time spent in seconds.',
+    registers,
+    // One collect sets all three, as prom-client's does.
+    collect() {
+      const now = process.cpuUsage();
+      const userMicros = now.user - last.user;
+      const systemMicros = now.system - last.system;
+      last = now;
+      user.inc(userMicros / 1e6);
+      system.inc(systemMicros / 1e6);
+      total.inc((userMicros + systemMicros) / 1e6);
+    },
+  });
+  const system = new Counter({ name: 'process_cpu_system_seconds_total', help: 'Total system CPU time spent in seconds.', registers });
+  const total = new Counter({ name: 'process_cpu_seconds_total', help: 'Total user and system CPU time spent in seconds.', registers });
+}
 import type { CarrierBook, GroupTotals, Refusals, TunnelView, Traffic } from './stats.js';
 
 /** One registry's scrape as JSON (what AggregatorRegistry.aggregate sums). */
@@ -76,7 +130,7 @@ export class TunnelMetrics {
   /** `defaults`: also collect prom-client's process metrics (off in unit tests, which compare exact text). */
   constructor(snapshot: () => MetricsSnapshot, options: { defaults: boolean; refusals: boolean }) {
     this.#snapshot = snapshot;
-    if (options.defaults) collectDefaultMetrics({ register: this.registry });
+    if (options.defaults) collectDefaultMetrics(this.registry);
     const registers = [this.registry];
     const now = (): MetricsSnapshot => this.#current ?? this.#snapshot();
     const family = <L extends string>(kind: 'counter' | 'gauge', name: string, help: string, labelNames: readonly L[], samples: Samples<L>): void => {

@@ -101,6 +101,18 @@ describe('argument errors', () => {
     expect(server.stdout).toContain('Unlike fregie/mpx, which cuts any connection idle for 10 s, off by default');
   });
 
+  it("runs a command without loading yargs' help renderer, which --help loads", async () => {
+    // NODE_DEBUG=module logs each module Node's loader is asked for (cliui and string-width load by require, yargs-lazy.ts).
+    const renderer = /REQUEST (cliui|string-width) /;
+    const help = await runToExit(['server', '--help'], { NODE_DEBUG: 'module' });
+    expect(help.code).toBe(0);
+    expect(help.stderr).toMatch(renderer);
+    const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1'], { NODE_DEBUG: 'module' });
+    await server.waitFor(SERVER_PORT);
+    expect(server.log).toContain('REQUEST y18n ');
+    expect(server.log).not.toMatch(renderer);
+  });
+
   it('exits 1 with a log line when the listen address is taken', async () => {
     echo = await startEcho();
     const { code, stderr } = await runToExit(['server', '--listen', `127.0.0.1:${echo.port}`, '--target', '127.0.0.1:1']);

@@ -1,5 +1,6 @@
 // Prometheus metrics (prom-client, read back by parsing the exposition text),
 // the carrier totals behind them, and the --stats lines.
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { liveState } from '../src/live-page.js';
 import { snapshotOf, TunnelMetrics, type MetricsSnapshot } from '../src/metrics.js';
@@ -102,6 +103,26 @@ describe('TunnelMetrics', () => {
       expect(families.get(name)?.type, name).toMatch(/^(counter|gauge|histogram)$/);
     }
     expect(valueOf(families, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+  });
+
+  it("registers prom-client's default process families, in collectDefaultMetrics' order", async () => {
+    const ours = new TunnelMetrics(() => EMPTY, { defaults: true, refusals: false }).registry;
+    const theirs = new Registry();
+    collectDefaultMetrics({ register: theirs });
+    const families = (registry: Registry): Array<{ name: string; help: string; type: string }> =>
+      registry.getMetricsAsArray().map(({ name, help, type }) => ({ name, help, type: String(type) }));
+    const process = families(ours).filter(({ name }) => !name.startsWith('mpx_'));
+    expect(process.map(({ name }) => name)).toContain('process_cpu_seconds_total');
+    expect(process).toEqual(families(theirs));
+  });
+
+  it('counts user plus system CPU seconds as process_cpu_seconds_total', async () => {
+    const families = await scrape(EMPTY, { defaults: true, refusals: false });
+    const user = valueOf(families, 'process_cpu_user_seconds_total');
+    const system = valueOf(families, 'process_cpu_system_seconds_total');
+    expect(user).toBeGreaterThanOrEqual(0);
+    expect(system).toBeGreaterThanOrEqual(0);
+    expect(valueOf(families, 'process_cpu_seconds_total')).toBeCloseTo((user ?? NaN) + (system ?? NaN), 6);
   });
 
   it('takes one snapshot per scrape, shared by every family', async () => {
