@@ -72,7 +72,7 @@ export const MAX_MAX_FRAME = 0xffffff;
  * clients' requests) then leave on one carrier per turn, in one write and one
  * read at the peer, instead of round-robin over every carrier: with 4
  * carriers and redis-benchmark, 0.26 carrier writes and 0.17 carrier reads per
- * request became 0.07 and 0.06, and the CPU per request fell by 13-17%. One
+ * request became 0.07 and 0.06, and the CPU per request fell by 13-20%. One
  * default payload (16 KiB): a bulk stream's full frames still alternate, as
  * before; the long-run byte shares of the weights are unchanged.
  */
