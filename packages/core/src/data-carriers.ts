@@ -2,16 +2,19 @@
 // only if its direction allows it (carrier-use.ts); standby (`backup`)
 // carriers only while no primary carrier of that direction is usable: open
 // and not lagging (lag.ts). Among those, the weighted picker chooses as for
-// every frame. Control frames do not come here: any carrier takes them.
+// every frame, keeping to the carrier it picked last while that one leads the
+// others by at most CARRIER_LEAD_BYTES. Control frames do not come here: any
+// carrier takes them.
 import type { CarrierLink } from './carrier-link.js';
 import { carriesDataFrom } from './carrier-use.js';
+import { CARRIER_LEAD_BYTES } from './constants.js';
 import type { LagWatch } from './lag.js';
 import { WeightedPicker } from './scheduler.js';
 
 export class DataCarriers {
   readonly #sender: 'client' | 'server';
-  readonly #primary = new WeightedPicker<CarrierLink>();
-  readonly #backup = new WeightedPicker<CarrierLink>();
+  readonly #primary = new WeightedPicker<CarrierLink>(CARRIER_LEAD_BYTES);
+  readonly #backup = new WeightedPicker<CarrierLink>(CARRIER_LEAD_BYTES);
   readonly #primaries = new Set<CarrierLink>();
   readonly #lag: LagWatch;
 

@@ -39,6 +39,12 @@ function sizer(mode: SizeMode, rand: () => number): () => number {
 
 const weightsArb = fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 8 });
 const sizeModeArb = fc.constantFrom<SizeMode>('uniform', 'max', 'mixed');
+/**
+ * The picker's lead (0: none; the sessions' CARRIER_LEAD_BYTES; the largest
+ * frame). Every bound below holds with F = max(largest frame, lead), which
+ * is MAX_FRAME for all three.
+ */
+const leadArb = fc.constantFrom(0, 16 * 1024, MAX_FRAME);
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -49,8 +55,8 @@ interface Carrier {
 }
 
 /** A picker over one writable carrier per weight, carrier `i` with `weights[i]`. */
-function pickerOf(weights: readonly number[]): { p: WeightedPicker<Carrier>; carriers: Carrier[] } {
-  const p = new WeightedPicker<Carrier>();
+function pickerOf(weights: readonly number[], lead = 0): { p: WeightedPicker<Carrier>; carriers: Carrier[] } {
+  const p = new WeightedPicker<Carrier>(lead);
   const carriers = weights.map((w, i) => {
     const c = { i, writable: true };
     p.add(c, w);
@@ -62,8 +68,8 @@ function pickerOf(weights: readonly number[]): { p: WeightedPicker<Carrier>; car
 describe('WeightedPicker properties', () => {
   it('gives each carrier its weight share of bytes within 5% over 20,000 picks', () => {
     fc.assert(
-      fc.property(weightsArb, sizeModeArb, fc.integer(), (weights, mode, seed) => {
-        const { p } = pickerOf(weights);
+      fc.property(weightsArb, sizeModeArb, fc.integer(), leadArb, (weights, mode, seed, lead) => {
+        const { p } = pickerOf(weights, lead);
         const nextSize = sizer(mode, prng(seed));
         const bytes = weights.map(() => 0);
         let total = 0;
@@ -95,6 +101,7 @@ describe('WeightedPicker properties', () => {
     seed: number,
     toggleRate: number,
     steps: number,
+    lead: number,
     observer: {
       onToggle(i: number, writable: boolean): void;
       onPick(c: number, size: number, writable: readonly boolean[]): void;
@@ -102,7 +109,7 @@ describe('WeightedPicker properties', () => {
   ): void {
     const rand = prng(seed);
     const nextSize = sizer(mode, rand);
-    const { p, carriers } = pickerOf(weights);
+    const { p, carriers } = pickerOf(weights, lead);
     const writable = weights.map(() => true);
     for (let n = 0; n < steps; n++) {
       if (rand() < toggleRate) {
@@ -132,12 +139,12 @@ describe('WeightedPicker properties', () => {
     // (or anyone) spent in drain; a picker that let A keep its old virtual
     // time would exceed it by the bytes A missed while away.
     fc.assert(
-      fc.property(weightsArb, sizeModeArb, fc.integer(), toggleRateArb, (weights, mode, seed, rate) => {
+      fc.property(weightsArb, sizeModeArb, fc.integer(), toggleRateArb, leadArb, (weights, mode, seed, rate, lead) => {
         const wMin = Math.min(...weights);
         const got = weights.map(() => 0);
         let total = 0;
         let worst = -Infinity; // largest amount over the bound, in bytes
-        simulate(weights, mode, seed, rate, 6000, {
+        simulate(weights, mode, seed, rate, 6000, lead, {
           onToggle() {
             got.fill(0); // a new interval starts
             total = 0;
@@ -166,13 +173,13 @@ describe('WeightedPicker properties', () => {
     // While carrier k stays writable and is not picked, each other carrier j
     // can take at most w_j * (maxFrame / w_min + maxFrame / w_k) bytes.
     fc.assert(
-      fc.property(weightsArb, sizeModeArb, fc.integer(), toggleRateArb, (weights, mode, seed, rate) => {
+      fc.property(weightsArb, sizeModeArb, fc.integer(), toggleRateArb, leadArb, (weights, mode, seed, rate, lead) => {
         const wMin = Math.min(...weights);
         const W = sum(weights);
         const othersSince = weights.map(() => 0); // bytes to others since k's last pick or return
         const picked = weights.map(() => false);
         let worst = -Infinity; // largest amount over the bound, in bytes
-        simulate(weights, mode, seed, rate, 6000, {
+        simulate(weights, mode, seed, rate, 6000, lead, {
           onToggle(i, writable) {
             if (writable) othersSince[i] = 0;
           },
@@ -201,9 +208,9 @@ describe('WeightedPicker properties', () => {
 
   it('shares bytes by weight again once every carrier is back from drain', () => {
     fc.assert(
-      fc.property(weightsArb, fc.integer(), (weights, seed) => {
+      fc.property(weightsArb, fc.integer(), leadArb, (weights, seed, lead) => {
         const rand = prng(seed);
-        const { p, carriers } = pickerOf(weights);
+        const { p, carriers } = pickerOf(weights, lead);
         // A burst of random drains, ending with everyone writable.
         const writable = weights.map(() => true);
         for (let n = 0; n < 2000; n++) {

@@ -13,8 +13,13 @@ class Carrier {
 
 /** The picker over carriers known by name, so that expectations read as names. */
 class NamedPicker {
-  readonly picker = new WeightedPicker<Carrier>();
+  readonly picker: WeightedPicker<Carrier>;
   readonly #carriers = new Map<string, Carrier>();
+
+  /** `lead`: the picker's lead (0: plain weighted fair queueing). */
+  constructor(lead = 0) {
+    this.picker = new WeightedPicker<Carrier>(lead);
+  }
 
   carrier(name: string): Carrier {
     let c = this.#carriers.get(name);
@@ -350,5 +355,75 @@ describe('WeightedPicker', () => {
     p.setWritable('b', false);
     p.setWritable('b', true); // no pick saw it leave: it missed nothing
     expect(sequence(p, 2, MAX_FRAME)).toEqual(['b', 'a']);
+  });
+});
+
+describe('WeightedPicker with a lead (SPEC §8: one write per turn)', () => {
+  it('keeps small frames on the carrier it picked last until that one leads another by the lead, then moves on', () => {
+    const p = new NamedPicker(1000);
+    p.add('a', 1);
+    p.add('b', 1);
+    // a takes 10 frames of 100 (v = 1000 = b's v + the lead); b is then
+    // further behind than the lead allows and takes over, up to 1000 past a.
+    expect(sequence(p, 31, 100).join('')).toBe('a'.repeat(10) + 'b'.repeat(20) + 'a');
+  });
+
+  it('alternates frame by frame without a lead', () => {
+    const p = new NamedPicker();
+    p.add('a', 1);
+    p.add('b', 1);
+    expect(sequence(p, 6, 100).join('')).toBe('ababab');
+  });
+
+  it('measures the lead in bytes over the weight of the carrier it is ahead of', () => {
+    const p = new NamedPicker(1000);
+    p.add('a', 1);
+    p.add('b', 4);
+    // b (weight 4) may lead a by 1000 / 1 = 1000 in virtual time, i.e. 4000
+    // bytes of its own: 40 frames of 100 before a's turn comes.
+    const seq = sequence(p, 60, 100);
+    expect(seq.slice(0, 41).join(',')).toBe([...Array<string>(40).fill('b'), 'a'].join(','));
+  });
+
+  it('moves on at once when the carrier it picked last needs drain, and keeps to the new one', () => {
+    const p = new NamedPicker(1000);
+    p.add('a', 1);
+    p.add('b', 1);
+    expect(sequence(p, 3, 100).join('')).toBe('aaa');
+    p.setWritable('a', false);
+    p.setWritable('a', true);
+    p.setWritable('a', false);
+    expect(sequence(p, 3, 100).join('')).toBe('bbb');
+    p.setWritable('a', true);
+    // a is back at no less than b's v; b, picked last, keeps the frames while within the lead.
+    expect(p.pick(100)).toBe('b');
+  });
+
+  it('forgets the carrier it picked last once that one is removed', () => {
+    const p = new NamedPicker(1000);
+    p.add('a', 1);
+    p.add('b', 1);
+    p.add('c', 1);
+    expect(sequence(p, 2, 100).join('')).toBe('aa');
+    p.remove('a');
+    expect(sequence(p, 2, 100).join('')).toBe('bb');
+  });
+
+  it('keeps the long-run byte shares of the weights', () => {
+    const p = new NamedPicker(16 * 1024);
+    p.add('a', 1);
+    p.add('b', 1);
+    p.add('c', 2);
+    const bytes = run(p, 40_000, 100);
+    // Off the exact 1:1:2 split by at most the lead per carrier.
+    expect(Math.abs((bytes.get('a') ?? 0) - 1_000_000)).toBeLessThanOrEqual(2 * 16 * 1024);
+    expect(Math.abs((bytes.get('b') ?? 0) - 1_000_000)).toBeLessThanOrEqual(2 * 16 * 1024);
+    expect(Math.abs((bytes.get('c') ?? 0) - 2_000_000)).toBeLessThanOrEqual(2 * 16 * 1024);
+  });
+
+  it('rejects a negative or non-finite lead', () => {
+    expectCode(() => new WeightedPicker(-1), 'MPX_ERR_INVALID_ARGUMENT');
+    expectCode(() => new WeightedPicker(Number.NaN), 'MPX_ERR_INVALID_ARGUMENT');
+    expectCode(() => new WeightedPicker(Infinity), 'MPX_ERR_INVALID_ARGUMENT');
   });
 });

@@ -57,6 +57,18 @@ describe('MpxStream relay fast path', () => {
     h.close();
   });
 
+  it('send() after destroy() says stop, as write() does, and queues nothing', async () => {
+    const h = await connect();
+    const s = h.client.openStream();
+    s.write(patternBytes(9, 100));
+    const peer = await nextStream(h.serverSession);
+    peer.on('error', () => {});
+    s.destroy();
+    expect(s.send(patternBytes(10, 100))).toBe(false);
+    expect(s.queuedBytes).toBe(0);
+    h.close();
+  });
+
   it('attachSink() hands over what the Readable held first, then every received byte in order, each delivery flushed, then ends', async () => {
     const h = await connect();
     const accepted = nextStream(h.serverSession);
