@@ -293,6 +293,8 @@ export class MpxStream extends Duplex {
    * without the Writable's per-chunk work. False means stop: 'drain' follows
    * once there is room again. Goes through write() while the Writable holds
    * chunks of its own (their order comes first), is corked, or has ended.
+   * `ahead`: the room is roomWithin(ahead) instead of sendRoom (what the
+   * stream may queue past its credit, in place of streamSendBuffer).
    */
   send(chunk: Uint8Array, ahead?: number): boolean {
     if (this.#gone || this.writableLength > 0 || this.writableCorked > 0 || this.writableEnded) return this.write(chunk);
