@@ -11,7 +11,6 @@ import { runClient } from './client-command.js';
 import { normalizeArgv } from './compat.js';
 import { clientConfig, commonConfig, relayConfig, serverConfig, type CommonConfig, type RawArgs } from './config.js';
 import { ExitCode, UsageError } from './errors.js';
-import { allocateFeedbackEagerly } from './feedback-allocation.js';
 import { setHeapGrowth } from './heap-growth.js';
 import { LIMIT_DEFAULTS_TEXT, SERVER_LIMIT_FLAGS, SESSION_LIMIT_FLAGS, flagName, helpText, type LimitFlag } from './limits.js';
 import { LOG_LEVELS, describeError, type Logger } from './log.js';
@@ -295,9 +294,6 @@ export async function main(): Promise<void> {
     // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-growth.ts).
     const heapFlag = setHeapGrowth();
     logger.debug(heapFlag === undefined ? "V8 heap growth: as set on node's command line" : `V8 heap growth: ${heapFlag}`);
-    // Before the command's code first runs: its first connections get inline caches (feedback-allocation.ts).
-    const feedbackFlag = allocateFeedbackEagerly();
-    logger.debug(feedbackFlag === undefined ? "V8 feedback allocation: as set on node's command line" : `V8 feedback allocation: ${feedbackFlag}`);
     log = logger;
     ignoreHangup(logger);
     const running = await start(selected, common, legacyNote);

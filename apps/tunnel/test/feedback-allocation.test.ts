@@ -5,6 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { allocateFeedbackAtFirstCarrier } from '../src/feedback-allocation.js';
+import { createLogger } from '../src/log.js';
 
 const MODULE = fileURLToPath(new URL('../dist/feedback-allocation.js', import.meta.url));
 
@@ -35,5 +37,19 @@ describe('feedback allocation in mpx-tunnel', () => {
 
   it("leaves the operator's --lazy-feedback-allocation alone", () => {
     expect(afterOneCall(true, ['--lazy-feedback-allocation'])).toEqual({ set: 'undefined', vector: false });
+  });
+});
+
+describe('allocateFeedbackAtFirstCarrier', () => {
+  it('acts and logs at the first carrier only', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', write: (line) => lines.push(line) });
+    // The operator's flag is named, so nothing is set in this test process: only the once-only rule is under test.
+    const operator = ['--lazy-feedback-allocation'];
+    allocateFeedbackAtFirstCarrier(log, operator);
+    allocateFeedbackAtFirstCarrier(log, operator);
+    allocateFeedbackAtFirstCarrier(log, operator);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("V8 feedback allocation: as set on node's command line");
   });
 });
