@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { MpxClient, MpxError, MpxStream, WireCode, readTargetReply, type CarrierStats, type ClientSession } from '@mpx/core';
 import { formatAddress, hostPort } from './address.js';
 import { carrierDialer } from './carriers.js';
+import { allocateFeedbackAtFirstCarrier } from './feedback-allocation.js';
 import type { ClientConfig } from './config.js';
 import { limitHint } from './limits.js';
 import { startMemoryRelease } from './memory-release.js';
@@ -48,6 +49,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   const lastDialError = new Map<string, string>();
 
   client.on('carrierUp', (label: string, stats: CarrierStats) => {
+    allocateFeedbackAtFirstCarrier(log);
     lastDialError.delete(label);
     log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight}${carrierUse(stats)})`);
   });

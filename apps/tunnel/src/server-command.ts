@@ -25,6 +25,7 @@ import { formatAddress, hostPort, isLoopback } from './address.js';
 import { listenCarriers, type CarrierListenerHandle } from './carriers.js';
 import type { ServerConfig } from './config.js';
 import { DescriptorHeadroom } from './descriptors.js';
+import { allocateFeedbackAtFirstCarrier } from './feedback-allocation.js';
 import { limitHint } from './limits.js';
 import { startMemoryRelease } from './memory-release.js';
 import { describeError, type LogLevel } from './log.js';
@@ -77,6 +78,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     const sid = session.idHex.slice(0, 8);
     log.info(`session ${sid} created`);
     session.on('carrier', (stats: CarrierStats) => {
+      allocateFeedbackAtFirstCarrier(log);
       carriersUp++;
       log.info(`carrier #${stats.id} from ${stats.label} up (session ${sid}, weight ${stats.weight}${carrierUse(stats)})`);
     });

@@ -19,3 +19,11 @@ export function setV8FlagUnlessSet(name: string, value: number, execArgv: readon
   if (flag !== undefined) setFlagsFromString(flag);
   return flag;
 }
+
+/** Turns V8's boolean flag `--name` on or off (`--no-name`) in this process unless the operator named it; returns what was set. */
+export function setV8SwitchUnlessSet(name: string, on: boolean, execArgv: readonly string[] = process.execArgv): string | undefined {
+  if (v8FlagNamed(execArgv, [name])) return undefined;
+  const flag = on ? `--${name}` : `--no-${name}`;
+  setFlagsFromString(flag);
+  return flag;
+}
