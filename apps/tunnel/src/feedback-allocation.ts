@@ -42,5 +42,7 @@ export function allocateFeedbackAtFirstCarrier(log: Logger, execArgv: readonly s
   if (asked) return;
   asked = true;
   const flag = allocateFeedbackEagerly(execArgv);
-  log.debug(flag === undefined ? "V8 feedback allocation: as set on node's command line" : `V8 feedback allocation from the first carrier on: ${flag}`);
+  log.debug(
+    flag === undefined ? "V8 feedback allocation: as set on node's command line" : `V8 feedback allocation from the first carrier on: ${flag}`,
+  );
 }
