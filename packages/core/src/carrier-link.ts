@@ -10,8 +10,8 @@ import type { Duplex } from 'node:stream';
 import { AckState } from './ack-state.js';
 import { NO_HOST, type CarrierHost, type CarrierLinkOptions, type CarrierState, type CarrierStats } from './carrier-api.js';
 import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
-import { nextTurn, wallOffset, type Defer } from './clock.js';
-import { DATA_PREFIX_SIZE, FrameType, HEADER_SIZE, MIN_MAX_FRAME, WireCode } from './constants.js';
+import { nextTurn, wallOffset, type Defer, type Timer } from './clock.js';
+import { DATA_PREFIX_SIZE, FrameType, HEADER_SIZE, MIN_MAX_FRAME, MIN_VERSION, STAMPED_ACK_VERSION, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { LEND_READS, type LendsReads } from './transport.js';
 import { dataFlags, encodeFrame, encodedLength, writeDataPrefix } from './encode.js';
@@ -62,6 +62,10 @@ export class CarrierLink {
   /** What AckState asked to run at the end of this turn (its ACK of two or more frames). */
   #atTurnEnd: (() => void) | undefined;
   #full = false;
+  /** SPEC §3.1: the protocol version the handshake chose (set by open()). */
+  #version = MIN_VERSION;
+  /** Wakes a carrier held back by pacing (SPEC §8), while armed. */
+  #paceTimer: Timer | undefined;
   #bytesIn = 0;
   #bytesOut = 0;
   #framesIn = 0;
@@ -142,10 +146,15 @@ export class CarrierLink {
     return this.#inFlight.oldestSentAt();
   }
 
-  /** Marks the handshake done: from now on frames go to the session, and pings start. */
-  open(): void {
+  /**
+   * Marks the handshake done: from now on frames go to the session, and
+   * pings start. `version`: the one the handshake chose (SPEC §3.1); from
+   * STAMPED_ACK_VERSION on, ACKs carry a stamp both ways (SPEC §5.4).
+   */
+  open(version = MIN_VERSION): void {
     if (this.#state !== 'handshake') return;
     this.#state = 'open';
+    this.#version = version;
     this.#decoder.maxFrame = this.#options.maxFrame;
     this.#full = false;
     this.#updateFull();
@@ -304,13 +313,31 @@ export class CarrierLink {
     };
   }
 
-  /** Full when the socket buffer is deep or the path estimate caps what may be in flight (SPEC §8). */
+  /**
+   * Full when the socket buffer is deep, the path estimate caps what may be
+   * in flight, or pacing holds the next frame back (SPEC §8); pacing's
+   * timer looks again when it lets the next one go.
+   */
   #updateFull(): void {
     const wasFull = this.#full;
-    const capped = this.#inFlight.capped(this.#options.clock.now(), this.#options.maxInFlight);
-    this.#full = this.#state !== 'open' || this.#waiting >= this.#writeBuffer || capped;
+    const now = this.#options.clock.now();
+    const capped = this.#inFlight.capped(now, this.#options.maxInFlight);
+    this.#full = this.#state !== 'open' || this.#waiting >= this.#writeBuffer || capped || this.#paced(now);
     if (wasFull && !this.#full) this.#host.onDrain(this);
   }
+
+  /** Whether pacing holds the next frame back at `now`; if so, arms the timer that looks again. */
+  #paced(now: number): boolean {
+    const wait = this.#inFlight.paceWait(now);
+    if (wait <= 0) return false;
+    this.#paceTimer ??= this.#options.clock.setTimeout(this.#onPaceTimer, wait);
+    return true;
+  }
+
+  #onPaceTimer = (): void => {
+    this.#paceTimer = undefined;
+    if (this.#full) this.#updateFull();
+  };
 
   #endTurnSoon(): void {
     if (this.#turnEnding) return;
@@ -349,7 +376,10 @@ export class CarrierLink {
   /** Writes the ACK AckState asks for (SPEC §9); false once nothing can be written. */
   #sendAck = (count: number): boolean => {
     if (this.#state === 'closed' || this.#socket.writableEnded) return false;
-    this.send({ type: FrameType.ACK, count });
+    // SPEC §5.4: from version 2 on, stamped with our clock, in microseconds.
+    if (this.#version >= STAMPED_ACK_VERSION)
+      this.send({ type: FrameType.ACK, count, stamp: Math.max(0, Math.floor(this.#options.clock.now() * 1000)) });
+    else this.send({ type: FrameType.ACK, count });
     return true;
   };
 
@@ -401,7 +431,13 @@ export class CarrierLink {
     switch (frame.type) {
       case FrameType.ACK: {
         if (this.#state === 'handshake') break;
-        this.#inFlight.onAck(frame.count, this.#options.clock.now());
+        if ((frame.stamp !== undefined) !== this.#version >= STAMPED_ACK_VERSION) {
+          throw new MpxProtocolError(
+            WireCode.PROTOCOL,
+            `ACK ${frame.stamp === undefined ? 'without' : 'with'} a stamp on a carrier of version ${this.#version}`,
+          );
+        }
+        this.#inFlight.onAck(frame.count, this.#options.clock.now(), frame.stamp === undefined ? undefined : frame.stamp / 1000);
         this.#updateFull();
         this.#host.onAck(this);
         return;
@@ -474,6 +510,8 @@ export class CarrierLink {
     this.#full = true;
     this.#liveness.stop();
     this.#acks.stop();
+    if (this.#paceTimer !== undefined) this.#options.clock.clearTimeout(this.#paceTimer);
+    this.#paceTimer = undefined;
     this.#host.onClose(this, this.#closeError);
   };
 }

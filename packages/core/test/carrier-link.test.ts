@@ -5,7 +5,7 @@ import { createMemoryPair } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { NO_HOST, type CarrierHost } from '../src/carrier-api.js';
 import { CarrierLink, END_TIMEOUT_MS } from '../src/carrier-link.js';
-import { FrameType, MAX_ACK_DELAY_MS, NONCE_SIZE } from '../src/constants.js';
+import { FrameType, MAX_ACK_DELAY_MS, NONCE_SIZE, WireCode } from '../src/constants.js';
 import { FrameDecoder } from '../src/decode.js';
 import { LEND_READS, type LendsReads } from '../src/transport.js';
 import { encodeFrame } from '../src/encode.js';
@@ -169,6 +169,61 @@ describe('CarrierLink', () => {
     await turn();
     expect(writes).toHaveLength(1);
     expect(clock.pending).toBe(timers - 1);
+    link.destroy();
+  });
+
+  it('stamps its ACKs with its clock in microseconds on a carrier of version 2, and not on one of version 1 (SPEC §5.4)', async () => {
+    for (const version of [1, 2]) {
+      const clock = new ManualClock();
+      clock.advance(1234.5678);
+      const { socket, writes } = recordingSocket();
+      const link = linkOver(socket, clock);
+      link.setHost(recordingHost([]));
+      link.open(version);
+      socket.push(Buffer.concat([dataBytes(1, 0, Buffer.from('a'), 0x01), dataBytes(1, 1, Buffer.from('b'))]));
+      await turn();
+      await turn();
+      expect(writes).toEqual([[version === 2 ? { type: FrameType.ACK, count: 2, stamp: 1_234_567 } : { type: FrameType.ACK, count: 2 }]]);
+      link.destroy();
+    }
+  });
+
+  it('fails a carrier whose peer stamps its ACKs on version 1, or leaves them unstamped on version 2, with PROTOCOL', async () => {
+    for (const [version, ack] of [
+      [1, { type: FrameType.ACK, count: 0, stamp: 5 }],
+      [2, { type: FrameType.ACK, count: 0 }],
+    ] as const) {
+      const { socket, writes } = recordingSocket();
+      const link = linkOver(socket, new ManualClock());
+      link.setHost(recordingHost([]));
+      link.open(version);
+      for (const chunk of encodeFrame(ack)) socket.push(chunk);
+      await turn();
+      await turn();
+      expect(link.state).toBe('closing');
+      expect(writes.flat()).toEqual([expect.objectContaining({ type: FrameType.CLOSE, code: WireCode.PROTOCOL })]);
+      link.destroy();
+    }
+  });
+
+  it('takes a stamped ACK’s one-way delay above the lowest one as time spent behind the other direction’s queue (SPEC §8)', async () => {
+    const clock = new ManualClock();
+    const { link, peer } = linkOn(clock);
+    link.setHost(recordingHost([]));
+    link.open(2);
+    // The peer's clock reads 1 s ahead of ours; its first ACK takes 10 ms one
+    // way, its second 30 ms more (behind the peer's data).
+    const ackAfter = (count: number, rtt: number, oneWay: number): void => {
+      link.send({ type: FrameType.DATA, streamId: 1, offset: count, payload: Buffer.from('x'), syn: count === 0, fin: false });
+      clock.advance(rtt);
+      write(peer, { type: FrameType.ACK, count: count + 1, stamp: (clock.now() + 1000 - oneWay) * 1000 });
+    };
+    ackAfter(0, 20, 10);
+    await turn();
+    expect(link.estimator.reverseWait).toBe(0);
+    ackAfter(1, 50, 40);
+    await turn();
+    expect(link.estimator.reverseWait).toBeCloseTo(30 / 8, 6);
     link.destroy();
   });
 
