@@ -6,6 +6,7 @@
 // estimate (in-flight.ts, SPEC §8) and the overflow guard (overflow-guard.ts).
 // It reports to one CarrierHost: the handshake's (handshake.ts), then the
 // session's, each set with setHost().
+import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { AckState } from './ack-state.js';
 import { NO_HOST, type CarrierHost, type CarrierLinkOptions, type CarrierState, type CarrierStats } from './carrier-api.js';
@@ -64,6 +65,13 @@ export class CarrierLink {
   #full = false;
   /** SPEC §3.1: the protocol version the handshake chose (set by open()). */
   #version = MIN_VERSION;
+  /**
+   * SPEC §5.4: the origin of this carrier's ACK stamps, µs before the
+   * clock's. Rationale: random per carrier, so that a stamp does not tell
+   * the peer how long this process has run; below 2^47 µs (4 years), so
+   * that stamps stay far below 2^53.
+   */
+  readonly #stampOrigin = randomInt(2 ** 47);
   /** Wakes a carrier held back by pacing (SPEC §8), while armed. */
   #paceTimer: Timer | undefined;
   #bytesIn = 0;
@@ -378,7 +386,7 @@ export class CarrierLink {
     if (this.#state === 'closed' || this.#socket.writableEnded) return false;
     // SPEC §5.4: from version 2 on, stamped with our clock, in microseconds.
     if (this.#version >= STAMPED_ACK_VERSION)
-      this.send({ type: FrameType.ACK, count, stamp: Math.max(0, Math.floor(this.#options.clock.now() * 1000)) });
+      this.send({ type: FrameType.ACK, count, stamp: this.#stampOrigin + Math.max(0, Math.floor(this.#options.clock.now() * 1000)) });
     else this.send({ type: FrameType.ACK, count });
     return true;
   };

@@ -172,10 +172,10 @@ describe('CarrierLink', () => {
     link.destroy();
   });
 
-  it('stamps its ACKs with its clock in microseconds on a carrier of version 2, and not on one of version 1 (SPEC §5.4)', async () => {
-    for (const version of [1, 2]) {
+  it('stamps its ACKs with its clock in microseconds, from a random origin, on a carrier of version 2, and not on one of version 1 (SPEC §5.4)', async () => {
+    const stamps: number[] = [];
+    for (const version of [1, 2, 2]) {
       const clock = new ManualClock();
-      clock.advance(1234.5678);
       const { socket, writes } = recordingSocket();
       const link = linkOver(socket, clock);
       link.setHost(recordingHost([]));
@@ -183,9 +183,29 @@ describe('CarrierLink', () => {
       socket.push(Buffer.concat([dataBytes(1, 0, Buffer.from('a'), 0x01), dataBytes(1, 1, Buffer.from('b'))]));
       await turn();
       await turn();
-      expect(writes).toEqual([[version === 2 ? { type: FrameType.ACK, count: 2, stamp: 1_234_567 } : { type: FrameType.ACK, count: 2 }]]);
+      clock.advance(1234.5678);
+      socket.push(Buffer.concat([dataBytes(1, 2, Buffer.from('c')), dataBytes(1, 3, Buffer.from('d'))]));
+      await turn();
+      await turn();
+      const acks = writes.flat();
+      if (version === 1) {
+        expect(acks).toEqual([
+          { type: FrameType.ACK, count: 2 },
+          { type: FrameType.ACK, count: 4 },
+        ]);
+      } else {
+        expect(acks).toEqual([
+          { type: FrameType.ACK, count: 2, stamp: expect.any(Number) },
+          { type: FrameType.ACK, count: 4, stamp: expect.any(Number) },
+        ]);
+        const [first, second] = acks as Array<{ stamp: number }>;
+        expect(second!.stamp - first!.stamp).toBe(1_234_567);
+        expect(first!.stamp).toBeLessThan(2 ** 47);
+        stamps.push(first!.stamp);
+      }
       link.destroy();
     }
+    expect(stamps[0]).not.toBe(stamps[1]); // the same clock, two carriers: two origins
   });
 
   it('fails a carrier whose peer stamps its ACKs on version 1, or leaves them unstamped on version 2, with PROTOCOL', async () => {

@@ -141,7 +141,7 @@ describe('ACK timing (SPEC §9)', () => {
       peer.sendRaw(Buffer.concat([dataBytes(1, 0, Buffer.from('he'), 0x01), dataBytes(1, 2, Buffer.from('llo'))]));
       await turns(5);
       expect(framesOf(peer, FrameType.ACK)).toEqual([
-        version === 2 ? { type: FrameType.ACK, count: 2, stamp: 7500 } : { type: FrameType.ACK, count: 2 },
+        version === 2 ? { type: FrameType.ACK, count: 2, stamp: expect.any(Number) } : { type: FrameType.ACK, count: 2 },
       ]);
       server.close();
     }
