@@ -33,6 +33,18 @@ export type { CarrierHost, CarrierLinkOptions, CarrierState, CarrierStats } from
  */
 export const END_TIMEOUT_MS = 2000;
 
+/**
+ * SPEC §8: an ACK's reverse wait counts only while the peer sends data on
+ * the carrier: while it read more than REVERSE_DATA_BYTES in the last
+ * REVERSE_DATA_MS (judged at the first ACK after each REVERSE_DATA_MS).
+ * Rationale: a frame of data is 16 KiB; one of them in 100 ms (1.3 Mbit/s)
+ * tells data from what an idle direction sends (ACKs, WINDOWs, PINGs: a few
+ * hundred bytes in 100 ms). Not per ACK: an ACK that leaves without data
+ * still waits behind the data sent before it.
+ */
+const REVERSE_DATA_BYTES = 16 * 1024;
+const REVERSE_DATA_MS = 100;
+
 let nextCarrierId = 1;
 
 export class CarrierLink {
@@ -75,6 +87,10 @@ export class CarrierLink {
   /** Wakes a carrier held back by pacing (SPEC §8), while armed. */
   #paceTimer: Timer | undefined;
   #bytesIn = 0;
+  /** Whether the peer sent data in the last REVERSE_DATA_MS, judged at #readMarkAt from #bytesIn then (#readMark). */
+  #peerSending = false;
+  #readMark = 0;
+  #readMarkAt = Number.NEGATIVE_INFINITY;
   #bytesOut = 0;
   #framesIn = 0;
   #framesOut = 0;
@@ -445,7 +461,8 @@ export class CarrierLink {
             `ACK ${frame.stamp === undefined ? 'without' : 'with'} a stamp on a carrier of version ${this.#version}`,
           );
         }
-        this.#inFlight.onAck(frame.count, this.#options.clock.now(), frame.stamp === undefined ? undefined : frame.stamp / 1000);
+        const now = this.#options.clock.now();
+        this.#inFlight.onAck(frame.count, now, frame.stamp === undefined ? undefined : frame.stamp / 1000, this.#peerSendsData(now));
         this.#updateFull();
         this.#host.onAck(this);
         return;
@@ -468,6 +485,16 @@ export class CarrierLink {
     // they are delivered and acknowledged like any other.
     if (isCounted(frame)) this.#acks.onCounted();
     this.#host.onFrame(this, frame);
+  }
+
+  /** SPEC §8: whether the peer sends data on this carrier (see REVERSE_DATA_BYTES). */
+  #peerSendsData(now: number): boolean {
+    if (now - this.#readMarkAt >= REVERSE_DATA_MS) {
+      this.#peerSending = this.#bytesIn - this.#readMark > REVERSE_DATA_BYTES;
+      this.#readMark = this.#bytesIn;
+      this.#readMarkAt = now;
+    }
+    return this.#peerSending;
   }
 
   #onPeerClose(code: number, reason: string, session: boolean): void {

@@ -78,13 +78,14 @@ export class InFlight {
   /**
    * SPEC §9: the peer acknowledged `count` counted frames in all; feeds the
    * path estimate. `stamp`: the peer's clock when it sent the ACK, in ms,
-   * when the carrier's version stamps ACKs (SPEC §5.4).
+   * when the carrier's version stamps ACKs (SPEC §5.4); `behindData`:
+   * whether the peer sends data on the carrier (PathEstimator.onAckStamp).
    */
-  onAck(count: number, now: number, stamp?: number): void {
+  onAck(count: number, now: number, stamp?: number, behindData = true): void {
     const before = this.#sent.bytes;
     const { bytes, frames, newestSentAt } = this.#sent.ack(count);
     this.#capAt = Number.NaN;
-    const reverse = stamp === undefined ? 0 : this.estimator.onAckStamp(now - stamp, now);
+    const reverse = stamp === undefined ? 0 : this.estimator.onAckStamp(now - stamp, now, behindData);
     // An ACK of a lone frame may have waited up to MAX_ACK_DELAY_MS for
     // company (SPEC §9): only ACKs of two or more frames are prompt.
     if (newestSentAt !== undefined) this.estimator.onRttSample(now - newestSentAt, now, frames >= 2 ? 'frames' : 'lone-frame', reverse);

@@ -195,8 +195,15 @@ export class PathEstimator {
    * what this one took beyond it is its **reverse wait**: the time it spent
    * behind the other direction's data, in the peer's socket buffer and the
    * path's queue. Returns that wait, and feeds its moving average.
+   * `behindData`: the peer sends data on the carrier (carrier-link.ts,
+   * REVERSE_DATA_BYTES). Otherwise the ACK waited behind nothing of the
+   * peer's: its wait counts as 0. Rationale:
+   * a one-way delay that grew without data in front of it is the path's
+   * (a reroute, a radio link); counted, it would raise the cap of a path
+   * whose delay jumped and keep its load on it (changing-paths: 3.3 s to
+   * move the load off a path gone from 20 to 200 ms, against 1.3 s).
    */
-  onAckStamp(oneWay: number, now: number): number {
+  onAckStamp(oneWay: number, now: number, behindData = true): number {
     if (!Number.isFinite(oneWay)) return 0;
     if (this.#oneWayFrom === undefined || now - this.#oneWayFrom >= MIN_RTT_WINDOW_MS) {
       this.#oneWayPrevMin = this.#oneWayFrom === undefined ? Number.POSITIVE_INFINITY : this.#oneWayMin;
@@ -204,7 +211,7 @@ export class PathEstimator {
       this.#oneWayFrom = now;
     }
     if (oneWay < this.#oneWayMin) this.#oneWayMin = oneWay;
-    const wait = oneWay - Math.min(this.#oneWayMin, this.#oneWayPrevMin);
+    const wait = behindData ? oneWay - Math.min(this.#oneWayMin, this.#oneWayPrevMin) : 0;
     this.#reverseWait += REVERSE_WAIT_WEIGHT * (wait - this.#reverseWait);
     return wait;
   }

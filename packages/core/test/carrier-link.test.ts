@@ -226,22 +226,28 @@ describe('CarrierLink', () => {
     }
   });
 
-  it('takes a stamped ACK’s one-way delay above the lowest one as time spent behind the other direction’s queue (SPEC §8)', async () => {
+  it('takes a stamped ACK’s one-way delay above the lowest one as time spent behind the peer’s data, when its data came with it (SPEC §8)', async () => {
     const clock = new ManualClock();
     const { link, peer } = linkOn(clock);
     link.setHost(recordingHost([]));
     link.open(2);
     // The peer's clock reads 1 s ahead of ours; its first ACK takes 10 ms one
-    // way, its second 30 ms more (behind the peer's data).
-    const ackAfter = (count: number, rtt: number, oneWay: number): void => {
+    // way, the next ones 30 ms more.
+    const ackAfter = (count: number, rtt: number, oneWay: number, data: number): void => {
       link.send({ type: FrameType.DATA, streamId: 1, offset: count, payload: Buffer.from('x'), syn: count === 0, fin: false });
       clock.advance(rtt);
+      if (data > 0) peer.write(dataBytes(2, 0, Buffer.alloc(data), 0x01));
       write(peer, { type: FrameType.ACK, count: count + 1, stamp: (clock.now() + 1000 - oneWay) * 1000 });
     };
-    ackAfter(0, 20, 10);
+    ackAfter(0, 20, 10, 0);
     await turn();
     expect(link.estimator.reverseWait).toBe(0);
-    ackAfter(1, 50, 40);
+    // Alone (no data of the peer's before it): the delay is the path's, not a wait behind data.
+    ackAfter(1, 50, 40, 0);
+    await turn();
+    expect(link.estimator.reverseWait).toBe(0);
+    // Behind 16 KiB of the peer's data: 30 ms of reverse wait, averaged with weight 1/8.
+    ackAfter(2, 50, 40, 16 * 1024);
     await turn();
     expect(link.estimator.reverseWait).toBeCloseTo(30 / 8, 6);
     link.destroy();

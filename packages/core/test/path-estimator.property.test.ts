@@ -108,13 +108,19 @@ describe('in-flight cap on simulated paths (SPEC §8)', () => {
       fc.property(pathArb({ min: 4000, max: 5000 }, { min: 10, max: 15 }), ({ rate, delay, pause, seed }) => {
         const slow = new SimLink(rate, delay);
         const fast = new SimLink(rate, delay);
+        const slowAcks = new SimLink(1e6, delay);
         const jump = 3000;
-        const flows = [slow, fast].map((link) => ({ data: link, acks: new SimLink(1e6, delay), firstSample: 2 * delay + 1 }));
+        const flows = [
+          { data: slow, acks: slowAcks, firstSample: 2 * delay + 1 },
+          { data: fast, acks: new SimLink(1e6, delay), firstSample: 2 * delay + 1 },
+        ];
+        // Both ways: the stamped ACKs' one-way delay grows too (SPEC §5.4), with no data in front of them.
         const changes = [
           {
             at: jump,
             apply: () => {
               slow.delay = 10 * delay;
+              slowAcks.delay = 10 * delay;
             },
           },
         ];

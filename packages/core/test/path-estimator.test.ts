@@ -118,6 +118,14 @@ describe('PathEstimator', () => {
     expect(e.onAckStamp(5020, 20_500)).toBe(0);
   });
 
+  it('counts no reverse wait for a stamped ACK that came without the peer’s data: a longer one-way delay is then the path’s', () => {
+    const e = new PathEstimator(500);
+    expect(e.onAckStamp(10, 0)).toBe(0);
+    expect(e.onAckStamp(100, 100, false)).toBe(0);
+    expect(e.reverseWait).toBe(0);
+    expect(e.onAckStamp(100, 200, true)).toBe(90);
+  });
+
   it('keeps the reverse wait out of the minimum RTT and adds its average to the cap’s round trip', () => {
     const e = new PathEstimator(500); // no drain at the times asked
     e.onRttSample(100, 0, 'frames');

@@ -159,6 +159,8 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
   let pauseUntil = 0;
   /** Per flow, sends its owed ACK now (it rides along with the frames of the flow that names it in ackRidesWith). */
   const rideAlong: Array<(now: number) => void> = o.flows.map(() => () => {});
+  /** Per flow, when it last sent a frame. */
+  const lastSentAt = o.flows.map(() => Number.NEGATIVE_INFINITY);
   const ridersOf = o.flows.map((_, j) => o.flows.flatMap((flow, i) => (flow.ackRidesWith === j ? [i] : [])));
 
   o.flows.forEach((flow, i) => {
@@ -190,6 +192,7 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
           break;
         }
         f.push(FRAME_SENT, FRAME, now + off);
+        lastSentAt[i] = now;
         events.add(flow.data.enqueue(now, FRAME), onData);
       }
       if (sent > 0) for (const k of ridersOf[i] as number[]) (rideAlong[k] as (now: number) => void)(now);
@@ -202,8 +205,11 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
       // SPEC §5.4: the ACK carries the receiver's clock (which is the clock
       // of the flow whose frames it rides along with, if any).
       const stamp = o.unstamped === true ? undefined : t + (o.flows[flow.ackRidesWith ?? -1]?.clockOffset ?? 0);
+      // The peer sends data on the carrier: the flow the ACKs ride with sent a frame in the last 100 ms.
+      const rider = flow.ackRidesWith;
+      const behindData = rider !== undefined && t - (lastSentAt[rider] ?? Number.NEGATIVE_INFINITY) < 100;
       events.add(flow.acks.enqueue(t, ACK_BYTES), (at) => {
-        f.onAck(count, at + off, stamp);
+        f.onAck(count, at + off, stamp, behindData);
         pump(at);
       });
     };
