@@ -339,14 +339,15 @@ export class CarrierLink {
 
   /**
    * Full when the socket buffer is deep, the path estimate caps what may be
-   * in flight, or pacing holds the next frame back (SPEC §8); pacing's
-   * timer looks again when it lets the next one go.
+   * in flight, or pacing holds the next frame back (SPEC §8: while the peer
+   * sends data on the carrier too); pacing's timer looks again when it lets
+   * the next one go.
    */
   #updateFull(): void {
     const wasFull = this.#full;
     const now = this.#options.clock.now();
     const capped = this.#inFlight.capped(now, this.#options.maxInFlight);
-    this.#full = this.#state !== 'open' || this.#waiting >= this.#writeBuffer || capped || this.#paced(now);
+    this.#full = this.#state !== 'open' || this.#waiting >= this.#writeBuffer || capped || (this.#peerSending && this.#paced(now));
     if (wasFull && !this.#full) this.#host.onDrain(this);
   }
 

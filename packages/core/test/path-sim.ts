@@ -173,6 +173,9 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
     let ackAt: number | undefined;
     /** When pacing wakes the sender next, if a wake-up is scheduled. */
     let wakeAt: number | undefined;
+    /** The flow whose frames this flow's ACKs ride along with: the other direction of the carrier. */
+    const peer = flow.ackRidesWith;
+    const peerSends = (now: number): boolean => peer !== undefined && now - (lastSentAt[peer] ?? Number.NEGATIVE_INFINITY) < 100;
     const wake = (now: number, at: number | undefined): void => {
       if (wakeAt !== at) return; // superseded by an earlier one
       wakeAt = undefined;
@@ -181,8 +184,8 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
     const pump = (now: number): void => {
       let sent = 0;
       for (; sent < 10_000 && !f.capped(now + off, CEILING); sent++) {
-        // SPEC §8: paced at the rate; the sender looks again when pacing lets it.
-        const wait = f.paceWait(now + off);
+        // SPEC §8: paced while the other direction sends data too; the sender looks again when pacing lets it.
+        const wait = peerSends(now) ? f.paceWait(now + off) : 0;
         if (wait > 0) {
           if (wakeAt === undefined || wakeAt > now + wait) {
             const due = now + wait;
@@ -206,8 +209,7 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
       // of the flow whose frames it rides along with, if any).
       const stamp = o.unstamped === true ? undefined : t + (o.flows[flow.ackRidesWith ?? -1]?.clockOffset ?? 0);
       // The peer sends data on the carrier: the flow the ACKs ride with sent a frame in the last 100 ms.
-      const rider = flow.ackRidesWith;
-      const behindData = rider !== undefined && t - (lastSentAt[rider] ?? Number.NEGATIVE_INFINITY) < 100;
+      const behindData = peerSends(t);
       events.add(flow.acks.enqueue(t, ACK_BYTES), (at) => {
         f.onAck(count, at + off, stamp, behindData);
         pump(at);
