@@ -6,12 +6,13 @@
 // estimate (in-flight.ts, SPEC §8) and the overflow guard (overflow-guard.ts).
 // It reports to one CarrierHost: the handshake's (handshake.ts), then the
 // session's, each set with setHost().
+import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { AckState } from './ack-state.js';
 import { NO_HOST, type CarrierHost, type CarrierLinkOptions, type CarrierState, type CarrierStats } from './carrier-api.js';
 import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
-import { nextTurn, wallOffset, type Defer } from './clock.js';
-import { DATA_PREFIX_SIZE, FrameType, HEADER_SIZE, MIN_MAX_FRAME, WireCode } from './constants.js';
+import { nextTurn, wallOffset, type Defer, type Timer } from './clock.js';
+import { DATA_PREFIX_SIZE, FrameType, HEADER_SIZE, MIN_MAX_FRAME, MIN_VERSION, STAMPED_ACK_VERSION, WireCode } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { LEND_READS, type LendsReads } from './transport.js';
 import { dataFlags, encodeFrame, encodedLength, writeDataPrefix } from './encode.js';
@@ -31,6 +32,18 @@ export type { CarrierHost, CarrierLinkOptions, CarrierState, CarrierStats } from
  * after this long, ms; a CLOSE and the bytes before it leave well within it.
  */
 export const END_TIMEOUT_MS = 2000;
+
+/**
+ * SPEC §8: an ACK's reverse wait counts only while the peer sends data on
+ * the carrier: while it read more than REVERSE_DATA_BYTES in the last
+ * REVERSE_DATA_MS (judged at the first ACK after each REVERSE_DATA_MS).
+ * Rationale: a frame of data is 16 KiB; one of them in 100 ms (1.3 Mbit/s)
+ * tells data from what an idle direction sends (ACKs, WINDOWs, PINGs: a few
+ * hundred bytes in 100 ms). Not per ACK: an ACK that leaves without data
+ * still waits behind the data sent before it.
+ */
+const REVERSE_DATA_BYTES = 16 * 1024;
+const REVERSE_DATA_MS = 100;
 
 let nextCarrierId = 1;
 
@@ -62,7 +75,22 @@ export class CarrierLink {
   /** What AckState asked to run at the end of this turn (its ACK of two or more frames). */
   #atTurnEnd: (() => void) | undefined;
   #full = false;
+  /** SPEC §3.1: the protocol version the handshake chose (set by open()). */
+  #version = MIN_VERSION;
+  /**
+   * SPEC §5.4: the origin of this carrier's ACK stamps, µs before the
+   * clock's. Rationale: random per carrier, so that a stamp does not tell
+   * the peer how long this process has run; below 2^47 µs (4 years), so
+   * that stamps stay far below 2^53.
+   */
+  readonly #stampOrigin = randomInt(2 ** 47);
+  /** Wakes a carrier held back by pacing (SPEC §8), while armed. */
+  #paceTimer: Timer | undefined;
   #bytesIn = 0;
+  /** Whether the peer sent data in the last REVERSE_DATA_MS, judged at #readMarkAt from #bytesIn then (#readMark). */
+  #peerSending = false;
+  #readMark = 0;
+  #readMarkAt = Number.NEGATIVE_INFINITY;
   #bytesOut = 0;
   #framesIn = 0;
   #framesOut = 0;
@@ -142,10 +170,15 @@ export class CarrierLink {
     return this.#inFlight.oldestSentAt();
   }
 
-  /** Marks the handshake done: from now on frames go to the session, and pings start. */
-  open(): void {
+  /**
+   * Marks the handshake done: from now on frames go to the session, and
+   * pings start. `version`: the one the handshake chose (SPEC §3.1); from
+   * STAMPED_ACK_VERSION on, ACKs carry a stamp both ways (SPEC §5.4).
+   */
+  open(version = MIN_VERSION): void {
     if (this.#state !== 'handshake') return;
     this.#state = 'open';
+    this.#version = version;
     this.#decoder.maxFrame = this.#options.maxFrame;
     this.#full = false;
     this.#updateFull();
@@ -310,13 +343,32 @@ export class CarrierLink {
     };
   }
 
-  /** Full when the socket buffer is deep or the path estimate caps what may be in flight (SPEC §8). */
+  /**
+   * Full when the socket buffer is deep, the path estimate caps what may be
+   * in flight, or pacing holds the next frame back (SPEC §8: while the peer
+   * sends data on the carrier too); pacing's timer looks again when it lets
+   * the next one go.
+   */
   #updateFull(): void {
     const wasFull = this.#full;
-    const capped = this.#inFlight.capped(this.#options.clock.now(), this.#options.maxInFlight);
-    this.#full = this.#state !== 'open' || this.#waiting >= this.#writeBuffer || capped;
+    const now = this.#options.clock.now();
+    const capped = this.#inFlight.capped(now, this.#options.maxInFlight);
+    this.#full = this.#state !== 'open' || this.#waiting >= this.#writeBuffer || capped || (this.#peerSending && this.#paced(now));
     if (wasFull && !this.#full) this.#host.onDrain(this);
   }
+
+  /** Whether pacing holds the next frame back at `now`; if so, arms the timer that looks again. */
+  #paced(now: number): boolean {
+    const wait = this.#inFlight.paceWait(now);
+    if (wait <= 0) return false;
+    this.#paceTimer ??= this.#options.clock.setTimeout(this.#onPaceTimer, wait);
+    return true;
+  }
+
+  #onPaceTimer = (): void => {
+    this.#paceTimer = undefined;
+    if (this.#full) this.#updateFull();
+  };
 
   #endTurnSoon(): void {
     if (this.#turnEnding) return;
@@ -355,7 +407,10 @@ export class CarrierLink {
   /** Writes the ACK AckState asks for (SPEC §9); false once nothing can be written. */
   #sendAck = (count: number): boolean => {
     if (this.#state === 'closed' || this.#socket.writableEnded) return false;
-    this.send({ type: FrameType.ACK, count });
+    // SPEC §5.4: from version 2 on, stamped with our clock, in microseconds.
+    if (this.#version >= STAMPED_ACK_VERSION)
+      this.send({ type: FrameType.ACK, count, stamp: this.#stampOrigin + Math.max(0, Math.floor(this.#options.clock.now() * 1000)) });
+    else this.send({ type: FrameType.ACK, count });
     return true;
   };
 
@@ -407,7 +462,14 @@ export class CarrierLink {
     switch (frame.type) {
       case FrameType.ACK: {
         if (this.#state === 'handshake') break;
-        this.#inFlight.onAck(frame.count, this.#options.clock.now());
+        if ((frame.stamp !== undefined) !== this.#version >= STAMPED_ACK_VERSION) {
+          throw new MpxProtocolError(
+            WireCode.PROTOCOL,
+            `ACK ${frame.stamp === undefined ? 'without' : 'with'} a stamp on a carrier of version ${this.#version}`,
+          );
+        }
+        const now = this.#options.clock.now();
+        this.#inFlight.onAck(frame.count, now, frame.stamp === undefined ? undefined : frame.stamp / 1000, this.#peerSendsData(now));
         this.#updateFull();
         this.#host.onAck(this);
         return;
@@ -430,6 +492,16 @@ export class CarrierLink {
     // they are delivered and acknowledged like any other.
     if (isCounted(frame)) this.#acks.onCounted();
     this.#host.onFrame(this, frame);
+  }
+
+  /** SPEC §8: whether the peer sends data on this carrier (see REVERSE_DATA_BYTES). */
+  #peerSendsData(now: number): boolean {
+    if (now - this.#readMarkAt >= REVERSE_DATA_MS) {
+      this.#peerSending = this.#bytesIn - this.#readMark > REVERSE_DATA_BYTES;
+      this.#readMark = this.#bytesIn;
+      this.#readMarkAt = now;
+    }
+    return this.#peerSending;
   }
 
   #onPeerClose(code: number, reason: string, session: boolean): void {
@@ -480,6 +552,8 @@ export class CarrierLink {
     this.#full = true;
     this.#liveness.stop();
     this.#acks.stop();
+    if (this.#paceTimer !== undefined) this.#options.clock.clearTimeout(this.#paceTimer);
+    this.#paceTimer = undefined;
     this.#host.onClose(this, this.#closeError);
   };
 }

@@ -1,8 +1,10 @@
-// Wire constants of protocol version 1. Every value here is defined in SPEC.md.
+// Wire constants of protocol versions 1 and 2. Every value here is defined in SPEC.md.
 
 /** SPEC §3: the protocol versions this implementation speaks. */
 export const MIN_VERSION = 1;
-export const MAX_VERSION = 1;
+export const MAX_VERSION = 2;
+/** SPEC §5.4: from this version on, every ACK carries its sender's clock (STAMPED_ACK_BODY_SIZE). */
+export const STAMPED_ACK_VERSION = 2;
 
 /** SPEC §3.1: "MPX\0", the first bytes of CHALLENGE and HELLO bodies. */
 export const MAGIC = Uint8Array.of(0x4d, 0x50, 0x58, 0x00);
@@ -40,6 +42,8 @@ export const DATA_PREFIX_SIZE = 8;
 export const WINDOW_BODY_SIZE = 8;
 export const RESET_BODY_SIZE = 12;
 export const ACK_BODY_SIZE = 8;
+/** SPEC §5.4: an ACK of version 2: the count, then the stamp. */
+export const STAMPED_ACK_BODY_SIZE = 16;
 export const PING_BODY_SIZE = 8;
 export const CLOSE_PREFIX_SIZE = 4;
 export const CLOSE_REASON_MAX = 256;

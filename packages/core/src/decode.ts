@@ -29,6 +29,7 @@
 // Handshake order and version numbers are the session's concern (SPEC §3, §5).
 import {
   ACK_BODY_SIZE,
+  STAMPED_ACK_BODY_SIZE,
   CHALLENGE_BODY_SIZE,
   CLOSE_PREFIX_SIZE,
   CLOSE_REASON_MAX,
@@ -221,7 +222,9 @@ export class FrameDecoder {
     if (length > this.#maxFrame) {
       throw new MpxProtocolError(WireCode.FRAME_TOO_LARGE, `${rule.name}: length ${length} above max frame ${this.#maxFrame}`);
     }
-    if (length < rule.min || length > rule.max) throw protocol(`${rule.name}: bad body length ${length}`);
+    if (length < rule.min || length > rule.max || (rule.sizes !== undefined && !rule.sizes.includes(length))) {
+      throw protocol(`${rule.name}: bad body length ${length}`);
+    }
     if (rule.stream === 'nonzero' && streamId === 0) throw protocol(`${rule.name}: stream id 0`);
     if (rule.stream === 'zero' && streamId !== 0) throw protocol(`${rule.name}: stream id ${streamId}, must be 0`);
     if (type === FrameType.DATA && length === DATA_PREFIX_SIZE && (flags & (DataFlags.SYN | DataFlags.FIN)) === 0) {
@@ -256,7 +259,10 @@ export class FrameDecoder {
       case FrameType.RESET:
         return { type, streamId: this.#streamId, code: u32(b, 0), finalSize: u64(b, 4, 'RESET final size') };
       case FrameType.ACK:
-        return { type, count: u64(b, 0, 'ACK count') };
+        // SPEC §5.4: 8 bytes (version 1) or 16 with the stamp (version 2);
+        // which one the carrier's version wants is the carrier's check.
+        if (this.#length === ACK_BODY_SIZE) return { type, count: u64(b, 0, 'ACK count') };
+        return { type, count: u64(b, 0, 'ACK count'), stamp: u64(b, 8, 'ACK stamp') };
       case FrameType.PING:
       case FrameType.PONG:
         return { type, opaque: (BigInt(u32(b, 0)) << 32n) | BigInt(u32(b, 4)) };
@@ -415,6 +421,8 @@ interface Rule {
   /** Bounds of the body length. */
   readonly min: number;
   readonly max: number;
+  /** The only lengths allowed within the bounds, where not every one is. */
+  readonly sizes?: readonly number[];
   readonly stream: 'nonzero' | 'zero' | 'any';
 }
 
@@ -437,7 +445,8 @@ const RULES: ReadonlyArray<Rule | undefined> = (() => {
   };
   rules[FrameType.WINDOW] = fixed('WINDOW', WINDOW_BODY_SIZE, 'any');
   rules[FrameType.RESET] = fixed('RESET', RESET_BODY_SIZE, 'nonzero');
-  rules[FrameType.ACK] = fixed('ACK', ACK_BODY_SIZE, 'zero');
+  // SPEC §5.4: 8 bytes, or 16 with the stamp of version 2.
+  rules[FrameType.ACK] = { ...fixed('ACK', ACK_BODY_SIZE, 'zero'), max: STAMPED_ACK_BODY_SIZE, sizes: [ACK_BODY_SIZE, STAMPED_ACK_BODY_SIZE] };
   rules[FrameType.PING] = fixed('PING', PING_BODY_SIZE, 'zero');
   rules[FrameType.PONG] = fixed('PONG', PING_BODY_SIZE, 'zero');
   rules[FrameType.CLOSE] = {

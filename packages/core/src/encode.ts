@@ -6,6 +6,7 @@
 // payload view as two chunks, to be written with cork()/writev (STYLE habit 4).
 import { checkWeight } from './bounds.js';
 import {
+  ACK_BODY_SIZE,
   CHALLENGE_BODY_SIZE,
   CLOSE_PREFIX_SIZE,
   CLOSE_REASON_MAX,
@@ -26,6 +27,7 @@ import {
   NONCE_SIZE,
   RESET_BODY_SIZE,
   SESSION_ID_SIZE,
+  STAMPED_ACK_BODY_SIZE,
   WELCOME_BODY_SIZE,
   WINDOW_BODY_SIZE,
   WelcomeFlags,
@@ -72,8 +74,15 @@ export function encodeFrame(frame: Frame): Uint8Array[] {
     }
     case FrameType.ACK: {
       checkU64(frame.count, 'ACK count');
-      const buf = header(FrameType.ACK, 0, 8, 0);
+      if (frame.stamp === undefined) {
+        const buf = header(FrameType.ACK, 0, ACK_BODY_SIZE, 0);
+        writeU64(buf, HEADER_SIZE, frame.count);
+        return [buf];
+      }
+      checkU64(frame.stamp, 'ACK stamp');
+      const buf = header(FrameType.ACK, 0, STAMPED_ACK_BODY_SIZE, 0);
       writeU64(buf, HEADER_SIZE, frame.count);
+      writeU64(buf, HEADER_SIZE + 8, frame.stamp);
       return [buf];
     }
     case FrameType.PING:
@@ -126,6 +135,7 @@ export function encodedLength(frame: Frame): number {
     case FrameType.RESET:
       return HEADER_SIZE + RESET_BODY_SIZE;
     case FrameType.ACK:
+      return HEADER_SIZE + (frame.stamp === undefined ? ACK_BODY_SIZE : STAMPED_ACK_BODY_SIZE);
     case FrameType.PING:
     case FrameType.PONG:
       return HEADER_SIZE + 8;

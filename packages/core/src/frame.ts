@@ -32,6 +32,11 @@ export interface ResetFrame {
 export interface AckFrame {
   readonly type: typeof FrameType.ACK;
   readonly count: number;
+  /**
+   * SPEC §5.4, version 2: the sender's clock when it sent the ACK, in
+   * microseconds from any origin (below 2^53). Absent in version 1.
+   */
+  readonly stamp?: number;
 }
 
 export interface PingFrame {

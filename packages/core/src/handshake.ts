@@ -136,7 +136,7 @@ export function clientHandshake(
         throw new MpxProtocolError(WireCode.AUTH_FAILED, 'the server did not prove it holds the key (WELCOME mac mismatch)');
       }
       sampleRtt(link, options, sentAt);
-      link.open();
+      link.open(sent.version);
       settle({
         peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame },
         created: frame.created,
@@ -201,7 +201,7 @@ export function serverHandshake(
         maxFrame: options.maxFrame,
       };
       link.send({ type: FrameType.WELCOME, ...body, mac: welcomeMac(options.key, frame, body) });
-      link.open();
+      link.open(frame.version);
       settle({ hello: frame, peer: { streamWindow: frame.streamWindow, sessionWindow: frame.sessionWindow, maxFrame: frame.maxFrame } });
     },
     onOpen,

@@ -1,10 +1,24 @@
 // SPEC §8, §9, sender side of one carrier: the counted frames in flight, the
-// path estimate the peer's ACKs feed, and the in-flight cap it sets. No I/O;
-// times come from the caller.
+// path estimate the peer's ACKs feed, and the in-flight cap and the pacing
+// it sets. No I/O; times come from the caller.
 import type { Frame } from './frame.js';
 import type { PayloadOwner } from './payload-owner.js';
-import { PathEstimator } from './path-estimator.js';
+import { MEASURED_FLOOR, PathEstimator } from './path-estimator.js';
 import { SentFrames, type SentFrame } from './sent-frames.js';
+
+/**
+ * Pacing may fall this far behind and catch up in a burst, ms: after the
+ * carrier waited for ACKs or for data, PACE_SLACK_MS; after it waited for
+ * pacing itself (its timer fired late), PACE_CATCH_UP_MS. Rationale: the
+ * bursts sent as a clump of ACKs arrives are what pacing smooths (SPEC §8),
+ * so they stay small; but timers fire a millisecond or more late, and tens
+ * of milliseconds late on a busy event loop, and each late wake-up would be
+ * rate lost for good (in the simulator, with timers up to 30 ms late and
+ * bulk both ways, 0.95 of the rate on average caught up 4 ms, 0.99 caught
+ * up 15 or 30 ms).
+ */
+const PACE_SLACK_MS = 4;
+const PACE_CATCH_UP_MS = 20;
 
 export class InFlight {
   readonly estimator: PathEstimator;
@@ -17,6 +31,13 @@ export class InFlight {
   #cap = 0;
   #capAt = Number.NaN;
   #capCeiling = Number.NaN;
+
+  /** When pacing lets the next frame go (SPEC §8), in the caller's time. */
+  #nextAt = Number.NEGATIVE_INFINITY;
+  /** Pacing, not the cap, held the carrier back last (see PACE_CATCH_UP_MS). */
+  #held = false;
+  /** The pacing rate, bytes per ms, computed with the cap (see capped()); undefined: not paced. */
+  #paceRate: number | undefined;
 
   /**
    * `align`: wall time minus the caller's `now` (SPEC §8: RTT drains start on
@@ -41,16 +62,38 @@ export class InFlight {
   push(frame: Frame, size: number, now: number, order?: number): void {
     this.#sent.push(frame, size, now, order);
     if (size > this.#largest) this.#largest = size;
+    const rate = this.#paceRate;
+    if (rate !== undefined) this.#nextAt = Math.max(this.#nextAt, now - (this.#held ? PACE_CATCH_UP_MS : PACE_SLACK_MS)) + size / rate;
   }
 
-  /** SPEC §9: the peer acknowledged `count` counted frames in all; feeds the path estimate. */
-  onAck(count: number, now: number): void {
+  /**
+   * SPEC §8: ms until pacing lets the next counted frame go; 0 when it may
+   * go now. The caller (the carrier link) looks again after that long.
+   * Frames are paced only while MEASURED_FLOOR bytes or more are in flight.
+   * Rationale: below that a carrier makes no queue worth smoothing, and a
+   * carrier that carried little (its rate measured on requests, not on a
+   * full path) starts a bulk transfer at once instead of at that rate.
+   */
+  paceWait(now: number): number {
+    const wait = this.#nextAt > now && this.#sent.bytes >= MEASURED_FLOOR ? this.#nextAt - now : 0;
+    if (wait > 0) this.#held = true;
+    return wait;
+  }
+
+  /**
+   * SPEC §9: the peer acknowledged `count` counted frames in all; feeds the
+   * path estimate. `stamp`: the peer's clock when it sent the ACK, in ms,
+   * when the carrier's version stamps ACKs (SPEC §5.4); `behindData`:
+   * whether the peer sends data on the carrier (PathEstimator.onAckStamp).
+   */
+  onAck(count: number, now: number, stamp?: number, behindData = true): void {
     const before = this.#sent.bytes;
     const { bytes, frames, newestSentAt } = this.#sent.ack(count);
     this.#capAt = Number.NaN;
+    const reverse = stamp === undefined ? 0 : this.estimator.onAckStamp(now - stamp, now, behindData);
     // An ACK of a lone frame may have waited up to MAX_ACK_DELAY_MS for
     // company (SPEC §9): only ACKs of two or more frames are prompt.
-    if (newestSentAt !== undefined) this.estimator.onRttSample(now - newestSentAt, now, frames >= 2 ? 'frames' : 'lone-frame');
+    if (newestSentAt !== undefined) this.estimator.onRttSample(now - newestSentAt, now, frames >= 2 ? 'frames' : 'lone-frame', reverse);
     // Busy: data stayed in flight, or the cap held the carrier back. A
     // carrier that ran out of data to send (it idled) would understate the rate.
     this.estimator.onAcked(bytes, now, before - bytes > 0 || this.#wasCapped, newestSentAt);
@@ -65,7 +108,7 @@ export class InFlight {
    * by half a frame on average; with it they are the cap rounded to whole
    * frames, which matters when a cap holds two or three frames.
    *
-   * The cap is computed once per `now` (the system clock reads the time once
+   * The cap, and the pacing rate with it, are computed once per `now` (the system clock reads the time once
    * per run of JavaScript, clock.ts) and again after each ACK. Rationale:
    * computing it reads the estimator's rate window, ~5% of the core's CPU in
    * small request/response traffic when done for every frame sent; within
@@ -76,12 +119,16 @@ export class InFlight {
     const bytes = this.#sent.bytes;
     if (now !== this.#capAt || ceiling !== this.#capCeiling) {
       this.#cap = this.estimator.inflightCap(now, ceiling, bytes);
+      this.#paceRate = this.estimator.pacingRate(now);
       this.#capAt = now;
       this.#capCeiling = ceiling;
     }
     const cap = this.#cap;
     const capped = bytes > 0 && bytes >= cap - this.#largest / 2;
-    if (capped) this.#wasCapped = true;
+    if (capped) {
+      this.#wasCapped = true;
+      this.#held = false;
+    }
     return capped;
   }
 

@@ -1,6 +1,8 @@
 // Per-carrier path estimates for adaptive scheduling (SPEC §8): a smoothed
-// round-trip time, the minimum RTT (renewed in RTT drains) and a delivery
-// rate, from which the carrier's in-flight cap follows. I/O-free: every
+// round-trip time, the minimum RTT (renewed in RTT drains), the time the
+// peer's stamped ACKs waited behind the other direction's data (the reverse
+// wait) and a delivery rate, from which the carrier's in-flight cap and its
+// pacing rate follow. I/O-free: every
 // method takes the time from the caller.
 import { WindowedMax } from './windowed-max.js';
 
@@ -44,8 +46,15 @@ const CRUISE_GAIN = 1.25;
  */
 const PROBE_GAIN = 1.5;
 const PROBE_CYCLE = 8;
-/** While an RTT drain is under way the cap is this many products. */
+/** While an RTT drain is under way the cap is this many products, and frames are paced at this many times the rate. */
 const DRAIN_GAIN = 0.5;
+/**
+ * Weight of each ACK's reverse wait in its moving average (see
+ * onAckStamp). Rationale: the RFC 6298 weight of the smoothed RTT; the
+ * average follows the other direction's queue within a round trip or two,
+ * while one ACK that waited behind a burst does not move the cap much.
+ */
+const REVERSE_WAIT_WEIGHT = 1 / 8;
 /**
  * A rate sample kept a queue if every frame RTT sample in it was above
  * QUEUE_RATIO × the minimum + QUEUE_MARGIN_MS. Rationale: at the cruise gain
@@ -122,6 +131,16 @@ export class PathEstimator {
   #sampleMinRtt = Number.POSITIVE_INFINITY;
   /** The last rate sample kept a queue (see onAcked). */
   #keptQueue = false;
+  /** Moving average of how long the peer's ACKs waited behind the other direction's queue, ms (see onAckStamp). */
+  #reverseWait = 0;
+  /**
+   * The lowest one-way delay (plus the clocks' offset) of the peer's stamped
+   * ACKs in the current and the previous MIN_RTT_WINDOW_MS, and when the
+   * current window started: the one-way delay with no queue in front of it.
+   */
+  #oneWayMin = Number.POSITIVE_INFINITY;
+  #oneWayPrevMin = Number.POSITIVE_INFINITY;
+  #oneWayFrom: number | undefined;
   /** Aligned time minus the caller's `now`. */
   readonly #align: number;
   /** Since when drains have found the round trip above MAX_DRAIN_RISE times the minimum. */
@@ -162,6 +181,41 @@ export class PathEstimator {
     return Number.isFinite(this.#pingMinRtt) ? this.#pingMinRtt : undefined;
   }
 
+  /** Moving average of the reverse wait of the peer's stamped ACKs, ms (0 without stamps). */
+  get reverseWait(): number {
+    return this.#reverseWait;
+  }
+
+  /**
+   * SPEC §8, §9: an ACK stamped with the peer's clock arrived at `now`;
+   * `oneWay` is our clock at arrival minus its stamp: the one-way delay from
+   * the peer plus the (unknown, constant) offset of the two clocks. The
+   * lowest such value of the last MIN_RTT_WINDOW_MS to 2 × MIN_RTT_WINDOW_MS
+   * is the delay with no queue in front of the ACK (the offset cancels);
+   * what this one took beyond it is its **reverse wait**: the time it spent
+   * behind the other direction's data, in the peer's socket buffer and the
+   * path's queue. Returns that wait, and feeds its moving average.
+   * `behindData`: the peer sends data on the carrier (carrier-link.ts,
+   * REVERSE_DATA_BYTES). Otherwise the ACK waited behind nothing of the
+   * peer's: its wait counts as 0. Rationale:
+   * a one-way delay that grew without data in front of it is the path's
+   * (a reroute, a radio link); counted, it would raise the cap of a path
+   * whose delay jumped and keep its load on it (changing-paths: 3.3 s to
+   * move the load off a path gone from 20 to 200 ms, against 1.3 s).
+   */
+  onAckStamp(oneWay: number, now: number, behindData = true): number {
+    if (!Number.isFinite(oneWay)) return 0;
+    if (this.#oneWayFrom === undefined || now - this.#oneWayFrom >= MIN_RTT_WINDOW_MS) {
+      this.#oneWayPrevMin = this.#oneWayFrom === undefined ? Number.POSITIVE_INFINITY : this.#oneWayMin;
+      this.#oneWayMin = Number.POSITIVE_INFINITY;
+      this.#oneWayFrom = now;
+    }
+    if (oneWay < this.#oneWayMin) this.#oneWayMin = oneWay;
+    const wait = behindData ? oneWay - Math.min(this.#oneWayMin, this.#oneWayPrevMin) : 0;
+    this.#reverseWait += REVERSE_WAIT_WEIGHT * (wait - this.#reverseWait);
+    return wait;
+  }
+
   /** Bytes per ms: the largest delivery rate seen over the rate window, or undefined. */
   rate(now: number): number | undefined {
     this.#expire(now);
@@ -179,14 +233,18 @@ export class PathEstimator {
    * A lower sample replaces the minimum at once. Samples above it never
    * raise it while it is trusted (they carry the queues, ours and the
    * peer's, and a cap derived from them would feed on itself); an RTT drain
-   * (see inflightCap) measures it afresh.
+   * (see inflightCap) measures it afresh. `reverse`: the part of a frame
+   * sample its ACK spent behind the other direction's queue (onAckStamp):
+   * the minimum and the queue test of rate samples see the sample less that
+   * wait, the path's round trip plus our own queue; the smoothed RTT sees it
+   * all.
    */
-  onRttSample(ms: number, now = 0, kind: RttSampleKind = 'ping'): void {
+  onRttSample(ms: number, now = 0, kind: RttSampleKind = 'ping', reverse = 0): void {
     if (!(ms >= 0)) return;
     if (kind === 'ping') {
       if (ms < this.#pingMinRtt) this.#pingMinRtt = ms;
     } else {
-      this.#onFrameSample(ms, now);
+      this.#onFrameSample(Math.max(0, ms - Math.max(0, reverse)), now);
     }
     this.#tick(now);
     if (kind === 'lone-frame') return;
@@ -311,7 +369,26 @@ export class PathEstimator {
     }
     const gain = this.#probing(now) ? PROBE_GAIN : CRUISE_GAIN;
     const floor = Math.max(MEASURED_FLOOR, rate * FLOOR_MS);
-    return Math.min(ceiling, Math.max(floor, Math.ceil(gain * bdp)));
+    return Math.min(ceiling, Math.max(floor, Math.ceil(gain * (bdp + rate * this.#reverseWait))));
+  }
+
+  /**
+   * SPEC §8: bytes per ms at which frames are paced now: the rate times the
+   * cap's gain (CRUISE_GAIN, PROBE_GAIN in the probe round, DRAIN_GAIN in an
+   * RTT drain); undefined (not paced) until the rate is known. Rationale:
+   * at the gain, not at the rate itself, so that a path whose rate rose is
+   * found within a second (at the rate alone, a rise from 5 to 40 Mbit/s
+   * took 2 s in the simulator, gaining only in the probe rounds), while
+   * frames still leave spread over the round trip instead of in bursts as
+   * ACKs come: with bulk both ways the ACKs come in clumps (they wait
+   * behind the other direction's data), and unpaced bursts keep the two
+   * queues sloshing between full and empty.
+   */
+  pacingRate(now: number): number | undefined {
+    const rate = this.rate(now);
+    if (rate === undefined || this.minRtt === undefined) return undefined;
+    if (this.draining(now)) return DRAIN_GAIN * rate;
+    return (this.#probing(now) ? PROBE_GAIN : CRUISE_GAIN) * rate;
   }
 
   /** Whether `now` falls in the probe round of the gain cycle: one smoothed RTT (at least MIN_SAMPLE_MS) of every PROBE_CYCLE. */

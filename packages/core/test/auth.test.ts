@@ -146,10 +146,14 @@ describe('macEqual', () => {
 });
 
 describe('chooseVersion', () => {
-  it('picks version 1 when the server speaks exactly 1', () => {
+  it('picks version 1 when the server speaks exactly 1 (a server of an earlier release)', () => {
     expect(MIN_VERSION).toBe(1);
-    expect(MAX_VERSION).toBe(1);
+    expect(MAX_VERSION).toBe(2);
     expect(chooseVersion(1, 1)).toBe(1);
+  });
+
+  it('picks version 2 when the server speaks 1 and 2', () => {
+    expect(chooseVersion(1, 2)).toBe(2);
   });
 
   it('picks the highest version this side speaks within a wider range', () => {
@@ -158,7 +162,7 @@ describe('chooseVersion', () => {
   });
 
   it('returns null when the ranges do not overlap', () => {
-    expect(chooseVersion(2, 5)).toBeNull();
+    expect(chooseVersion(3, 5)).toBeNull();
     expect(chooseVersion(0, 0)).toBeNull();
   });
 

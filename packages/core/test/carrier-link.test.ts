@@ -5,7 +5,7 @@ import { createMemoryPair } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { NO_HOST, type CarrierHost } from '../src/carrier-api.js';
 import { CarrierLink, END_TIMEOUT_MS } from '../src/carrier-link.js';
-import { FrameType, MAX_ACK_DELAY_MS, NONCE_SIZE } from '../src/constants.js';
+import { FrameType, MAX_ACK_DELAY_MS, NONCE_SIZE, WireCode } from '../src/constants.js';
 import { FrameDecoder } from '../src/decode.js';
 import { LEND_READS, type LendsReads } from '../src/transport.js';
 import { encodeFrame } from '../src/encode.js';
@@ -169,6 +169,87 @@ describe('CarrierLink', () => {
     await turn();
     expect(writes).toHaveLength(1);
     expect(clock.pending).toBe(timers - 1);
+    link.destroy();
+  });
+
+  it('stamps its ACKs with its clock in microseconds, from a random origin, on a carrier of version 2, and not on one of version 1 (SPEC §5.4)', async () => {
+    const stamps: number[] = [];
+    for (const version of [1, 2, 2]) {
+      const clock = new ManualClock();
+      const { socket, writes } = recordingSocket();
+      const link = linkOver(socket, clock);
+      link.setHost(recordingHost([]));
+      link.open(version);
+      socket.push(Buffer.concat([dataBytes(1, 0, Buffer.from('a'), 0x01), dataBytes(1, 1, Buffer.from('b'))]));
+      await turn();
+      await turn();
+      clock.advance(1234.5678);
+      socket.push(Buffer.concat([dataBytes(1, 2, Buffer.from('c')), dataBytes(1, 3, Buffer.from('d'))]));
+      await turn();
+      await turn();
+      const acks = writes.flat();
+      if (version === 1) {
+        expect(acks).toEqual([
+          { type: FrameType.ACK, count: 2 },
+          { type: FrameType.ACK, count: 4 },
+        ]);
+      } else {
+        expect(acks).toEqual([
+          { type: FrameType.ACK, count: 2, stamp: expect.any(Number) },
+          { type: FrameType.ACK, count: 4, stamp: expect.any(Number) },
+        ]);
+        const [first, second] = acks as Array<{ stamp: number }>;
+        expect(second!.stamp - first!.stamp).toBe(1_234_567);
+        expect(first!.stamp).toBeLessThan(2 ** 47);
+        stamps.push(first!.stamp);
+      }
+      link.destroy();
+    }
+    expect(stamps[0]).not.toBe(stamps[1]); // the same clock, two carriers: two origins
+  });
+
+  it('fails a carrier whose peer stamps its ACKs on version 1, or leaves them unstamped on version 2, with PROTOCOL', async () => {
+    for (const [version, ack] of [
+      [1, { type: FrameType.ACK, count: 0, stamp: 5 }],
+      [2, { type: FrameType.ACK, count: 0 }],
+    ] as const) {
+      const { socket, writes } = recordingSocket();
+      const link = linkOver(socket, new ManualClock());
+      link.setHost(recordingHost([]));
+      link.open(version);
+      for (const chunk of encodeFrame(ack)) socket.push(chunk);
+      await turn();
+      await turn();
+      expect(link.state).toBe('closing');
+      expect(writes.flat()).toEqual([expect.objectContaining({ type: FrameType.CLOSE, code: WireCode.PROTOCOL })]);
+      link.destroy();
+    }
+  });
+
+  it('takes a stamped ACK’s one-way delay above the lowest one as time spent behind the peer’s data, when its data came with it (SPEC §8)', async () => {
+    const clock = new ManualClock();
+    const { link, peer } = linkOn(clock);
+    link.setHost(recordingHost([]));
+    link.open(2);
+    // The peer's clock reads 1 s ahead of ours; its first ACK takes 10 ms one
+    // way, the next ones 30 ms more.
+    const ackAfter = (count: number, rtt: number, oneWay: number, data: number): void => {
+      link.send({ type: FrameType.DATA, streamId: 1, offset: count, payload: Buffer.from('x'), syn: count === 0, fin: false });
+      clock.advance(rtt);
+      if (data > 0) peer.write(dataBytes(2, 0, Buffer.alloc(data), 0x01));
+      write(peer, { type: FrameType.ACK, count: count + 1, stamp: (clock.now() + 1000 - oneWay) * 1000 });
+    };
+    ackAfter(0, 20, 10, 0);
+    await turn();
+    expect(link.estimator.reverseWait).toBe(0);
+    // Alone (no data of the peer's before it): the delay is the path's, not a wait behind data.
+    ackAfter(1, 50, 40, 0);
+    await turn();
+    expect(link.estimator.reverseWait).toBe(0);
+    // Behind 16 KiB of the peer's data: 30 ms of reverse wait, averaged with weight 1/8.
+    ackAfter(2, 50, 40, 16 * 1024);
+    await turn();
+    expect(link.estimator.reverseWait).toBeCloseTo(30 / 8, 6);
     link.destroy();
   });
 

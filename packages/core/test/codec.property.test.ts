@@ -49,6 +49,7 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   fc.record({ type: fc.constant(FrameType.WINDOW), streamId: fc.oneof(fc.constant(0), streamId), maxOffset: u64 }),
   fc.record({ type: fc.constant(FrameType.RESET), streamId, code: u32, finalSize: u64 }),
   fc.record({ type: fc.constant(FrameType.ACK), count: u64 }),
+  fc.record({ type: fc.constant(FrameType.ACK), count: u64, stamp: u64 }),
   fc.record({ type: fc.constant(FrameType.PING), opaque: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) }),
   fc.record({ type: fc.constant(FrameType.PONG), opaque: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }) }),
   fc.record({ type: fc.constant(FrameType.CLOSE), session: fc.boolean(), code: u32, reason }),

@@ -297,6 +297,8 @@ describe('FrameDecoder: header rules (SPEC §4, §5)', () => {
     rejects(raw(FrameType.WINDOW, 0, 1, `${U64_ZERO} 00`), WireCode.PROTOCOL);
     rejects(raw(FrameType.RESET, 0, 1, U64_ZERO), WireCode.PROTOCOL);
     rejects(raw(FrameType.ACK, 0, 0, '00'), WireCode.PROTOCOL);
+    rejects(raw(FrameType.ACK, 0, 0, `${U64_ZERO} 00`), WireCode.PROTOCOL); // 8 or 16 (§5.4), nothing between
+    rejects(raw(FrameType.ACK, 0, 0, `${U64_ZERO} ${U64_ZERO} 00`), WireCode.PROTOCOL);
     rejects(raw(FrameType.PONG, 0, 0, ''), WireCode.PROTOCOL);
     rejects(raw(FrameType.CLOSE, 0, 0, '000000'), WireCode.PROTOCOL);
     rejects(raw(FrameType.CHALLENGE, 0, 0, '00'.repeat(23)), WireCode.PROTOCOL);

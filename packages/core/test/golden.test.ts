@@ -61,6 +61,11 @@ const GOLDEN: readonly Golden[] = [
     frame: { type: FrameType.ACK, count: 42 },
   },
   {
+    name: 'ACK (version 2), count 42, stamp 1234567890 µs',
+    hex: '03 00 0000 00000010 00000000 000000000000002a 00000000499602d2',
+    frame: { type: FrameType.ACK, count: 42, stamp: 1_234_567_890 },
+  },
+  {
     name: 'PING, opaque 0x0123456789abcdef',
     hex: '04 00 0000 00000008 00000000 0123456789abcdef',
     frame: { type: FrameType.PING, opaque: 0x0123456789abcdefn },

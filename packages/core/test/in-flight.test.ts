@@ -87,6 +87,47 @@ describe('InFlight (SPEC §8, §9, sender side)', () => {
     expect(idle.estimator.rate(40)).toBeUndefined();
   });
 
+  it('paces frames at the pacing rate while 48 KiB or more are in flight, and not before the rate is known', () => {
+    const f = new InFlight(500);
+    const frame = 16 * 1024;
+    for (let i = 0; i < 9; i++) f.push(win(i), frame, 0);
+    expect(f.paceWait(0)).toBe(0); // no rate yet: not paced
+    f.onAck(2, 20); // an RTT sample; a rate sample starts
+    f.onAck(8, 80); // 96 KiB in 60 ms, with a frame still in flight: the rate is known
+    const rate = f.estimator.pacingRate(80)!;
+    expect(rate).toBeGreaterThan(0);
+    expect(f.capped(80, 1 << 24)).toBe(false); // computes the cap and the pacing rate
+    f.push(win(9), frame, 80);
+    expect(f.paceWait(80)).toBe(0); // 32 KiB in flight: below MEASURED_FLOOR
+    f.push(win(10), frame, 80);
+    // 48 KiB in flight: the next frame waits for the two sent at 80 ms, less the 4 ms of slack.
+    expect(f.paceWait(80)).toBeCloseTo((2 * frame) / rate - 4, 6);
+  });
+
+  it('catches up a late pacing timer for up to 20 ms, but the burst after waiting for ACKs for up to 4 ms only', () => {
+    const frame = 16 * 1024;
+    const paced = (): { f: InFlight; rate: number } => {
+      const f = new InFlight(500);
+      for (let i = 0; i < 9; i++) f.push(win(i), frame, 0);
+      f.onAck(2, 20);
+      f.onAck(8, 80);
+      f.capped(80, 1 << 24);
+      for (let i = 0; i < 4; i++) f.push(win(i), frame, 80);
+      return { f, rate: f.estimator.pacingRate(80)! };
+    };
+    // Held by pacing, then woken 100 ms late: sends resume as if from 20 ms ago.
+    const late = paced();
+    expect(late.f.paceWait(80)).toBeGreaterThan(0);
+    for (let i = 9; i < 12; i++) late.f.push(win(i), frame, 180);
+    expect(late.f.paceWait(180)).toBeCloseTo((3 * frame) / late.rate - 20, 6);
+    // Held by its cap last (it waited for ACKs): as if from 4 ms ago.
+    const acked = paced();
+    expect(acked.f.paceWait(80)).toBeGreaterThan(0);
+    expect(acked.f.capped(80, 1)).toBe(true); // a ceiling of 1 byte: held by the cap
+    for (let i = 9; i < 12; i++) acked.f.push(win(i), frame, 180);
+    expect(acked.f.paceWait(180)).toBeCloseTo((3 * frame) / acked.rate - 4, 6);
+  });
+
   it('hands its unacknowledged frames over, oldest first', () => {
     const f = new InFlight();
     f.push(win(1), 20, 0);

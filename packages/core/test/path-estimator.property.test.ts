@@ -8,7 +8,8 @@
 // over one carrier, whose ACKs wait behind the other direction's data and
 // ride along with it, between ends with unrelated clocks, keeps the minimum RTT near
 // the path's (the old estimator let it grow at every renewal) and most of
-// the rate; a path whose delay jumps tenfold loses its share within 2 s.
+// the rate, and with stamped ACKs (version 2) and pacing 0.93 of the rate
+// in every second; a path whose delay jumps tenfold loses its share within 2 s.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FRAME, SimLink, queueQuantile, rateBetween, simulate } from './path-sim.js';
@@ -58,27 +59,46 @@ describe('in-flight cap on simulated paths (SPEC §8)', () => {
     );
   });
 
-  it('keeps the minimum RTT near the path’s with bulk both ways at once, whose ACKs wait behind the other direction’s data', () => {
+  /** One carrier with bulk both ways: each end's ACKs ride along with its own data (SPEC §9), and the two ends' clocks are unrelated. */
+  const bothWays = (rate: number, delay: number, seed: number) => {
+    const ab = new SimLink(rate, delay);
+    const ba = new SimLink(rate, delay);
+    const flows = [
+      { data: ab, acks: ba, firstSample: 2 * delay + 1, ackRidesWith: 1 },
+      { data: ba, acks: ab, firstSample: 2 * delay + 1, ackRidesWith: 0, clockOffset: 1000 + Math.abs(seed % 10_000) },
+    ];
+    return { links: [ab, ba], flows };
+  };
+
+  for (const version of [1, 2]) {
+    it(`keeps the minimum RTT near the path’s with bulk both ways at once, whose ACKs wait behind the other direction’s data (version ${version})`, () => {
+      fc.assert(
+        fc.property(anyPath, ({ rate, delay, pause, seed }) => {
+          const { links, flows } = bothWays(rate, delay, seed);
+          const r = simulate({ flows, seconds: 25, seed, pauseChance: pause, maxPauseMs: 8, unstamped: version === 1 }, links);
+          for (const [i, f] of r.inFlight.entries()) {
+            // Across two renewals (drains at 2 s and on the 10 s grid): the
+            // path's frame round trip plus at most the other direction's queue
+            // of a frame and a quarter round trip, not a growing multiple.
+            expect(f.estimator.minRtt).toBeLessThanOrEqual(2 * frameRtt(rate, delay));
+            expect(rateBetween(r, i, 2000, 25_000)).toBeGreaterThanOrEqual(0.5 * rate);
+          }
+        }),
+        { seed: SEED + 2, numRuns: RUNS },
+      );
+    });
+  }
+
+  it('keeps each direction at 0.93 of the rate in every second with bulk both ways, its ACKs stamped (version 2), paced, timers late', () => {
     fc.assert(
-      fc.property(anyPath, ({ rate, delay, pause, seed }) => {
-        const ab = new SimLink(rate, delay);
-        const ba = new SimLink(rate, delay);
-        // One carrier: each end's ACKs ride along with its own data (SPEC §9),
-        // and the two ends' clocks are unrelated.
-        const flows = [
-          { data: ab, acks: ba, firstSample: 2 * delay + 1, ackRidesWith: 1 },
-          { data: ba, acks: ab, firstSample: 2 * delay + 1, ackRidesWith: 0, clockOffset: 1000 + Math.abs(seed % 10_000) },
-        ];
-        const r = simulate({ flows, seconds: 25, seed, pauseChance: pause, maxPauseMs: 8 }, [ab, ba]);
-        for (const [i, f] of r.inFlight.entries()) {
-          // Across two renewals (drains at 2 s and on the 10 s grid): the
-          // path's frame round trip plus at most the other direction's queue
-          // of a frame and a quarter round trip, not a growing multiple.
-          expect(f.estimator.minRtt).toBeLessThanOrEqual(2 * frameRtt(rate, delay));
-          expect(rateBetween(r, i, 2000, 25_000)).toBeGreaterThanOrEqual(0.5 * rate);
+      fc.property(anyPath, fc.constantFrom(0, 10), ({ rate, delay, pause, seed }, late) => {
+        const { links, flows } = bothWays(rate, delay, seed);
+        const r = simulate({ flows, seconds: 25, seed, pauseChance: pause, maxPauseMs: 8, maxTimerLateMs: late }, links);
+        for (let i = 0; i < 2; i++) {
+          for (let s = 3; s < 25; s++) expect(rateBetween(r, i, s * 1000, (s + 1) * 1000)).toBeGreaterThanOrEqual(0.93 * rate);
         }
       }),
-      { seed: SEED + 2, numRuns: RUNS },
+      { seed: SEED + 5, numRuns: RUNS },
     );
   });
 
@@ -88,13 +108,19 @@ describe('in-flight cap on simulated paths (SPEC §8)', () => {
       fc.property(pathArb({ min: 4000, max: 5000 }, { min: 10, max: 15 }), ({ rate, delay, pause, seed }) => {
         const slow = new SimLink(rate, delay);
         const fast = new SimLink(rate, delay);
+        const slowAcks = new SimLink(1e6, delay);
         const jump = 3000;
-        const flows = [slow, fast].map((link) => ({ data: link, acks: new SimLink(1e6, delay), firstSample: 2 * delay + 1 }));
+        const flows = [
+          { data: slow, acks: slowAcks, firstSample: 2 * delay + 1 },
+          { data: fast, acks: new SimLink(1e6, delay), firstSample: 2 * delay + 1 },
+        ];
+        // Both ways: the stamped ACKs' one-way delay grows too (SPEC §5.4), with no data in front of them.
         const changes = [
           {
             at: jump,
             apply: () => {
               slow.delay = 10 * delay;
+              slowAcks.delay = 10 * delay;
             },
           },
         ];

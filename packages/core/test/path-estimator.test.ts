@@ -105,6 +105,57 @@ describe('PathEstimator', () => {
     expect(slow.inflightCap(11, 1 << 24)).toBe(MEASURED_FLOOR);
   });
 
+  it('takes a stamped ACK’s one-way delay above the lowest of the last 10–20 s as its reverse wait, whatever the clocks’ offset', () => {
+    const e = new PathEstimator(500);
+    // The peer's clock reads 5 s behind ours: one-way delays of 10 ms read 5010.
+    expect(e.onAckStamp(5010, 0)).toBe(0);
+    expect(e.onAckStamp(5040, 100)).toBe(30);
+    expect(e.reverseWait).toBeCloseTo(30 / 8, 9);
+    expect(e.onAckStamp(5010, 200)).toBe(0);
+    expect(e.reverseWait).toBeCloseTo((30 / 8) * (7 / 8), 9);
+    // The lowest value is remembered for 10–20 s, then forgotten: the clocks may drift apart.
+    expect(e.onAckStamp(5020, 10_500)).toBe(10);
+    expect(e.onAckStamp(5020, 20_500)).toBe(0);
+  });
+
+  it('counts no reverse wait for a stamped ACK that came without the peer’s data: a longer one-way delay is then the path’s', () => {
+    const e = new PathEstimator(500);
+    expect(e.onAckStamp(10, 0)).toBe(0);
+    expect(e.onAckStamp(100, 100, false)).toBe(0);
+    expect(e.reverseWait).toBe(0);
+    expect(e.onAckStamp(100, 200, true)).toBe(90);
+  });
+
+  it('keeps the reverse wait out of the minimum RTT and adds its average to the cap’s round trip', () => {
+    const e = new PathEstimator(500); // no drain at the times asked
+    e.onRttSample(100, 0, 'frames');
+    e.onAcked(0, 0, true);
+    e.onAcked(30_000_000, 3000, true); // 10 kB/ms
+    e.onAckStamp(0, 3000);
+    // An ACK that waited 40 ms behind the peer's data: a sample of 130 ms is a round trip of 90 ms plus that wait.
+    e.onAckStamp(40, 3000);
+    e.onRttSample(130, 3000, 'frames', 40);
+    expect(e.minRtt).toBe(90);
+    expect(e.srtt).toBeCloseTo(0.875 * 100 + 0.125 * 130, 9);
+    expect(e.inflightCap(3000, 1 << 24)).toBe(Math.ceil(1.25 * 10_000 * (90 + 2 + 40 / 8)));
+  });
+
+  it('paces at the cap’s gain times the rate once the rate is known: 1.25, 1.5 in the probe round, 0.5 in a drain', () => {
+    const e = new PathEstimator(500);
+    expect(e.pacingRate(0)).toBeUndefined();
+    e.onRttSample(100, 0, 'frames');
+    for (let t = 1; t <= 50; t++) e.onRttSample(500, t, 'frames');
+    e.onAcked(0, 0, true);
+    e.onAcked(30_000_000, 3000, true); // 10 kB/ms
+    expect(e.pacingRate(3000)).toBe(1.25 * 10_000);
+    expect(e.pacingRate(4100)).toBe(1.5 * 10_000); // the probe round (see the cap's test)
+    const d = new PathEstimator(0);
+    d.onRttSample(20, 300, 'frames');
+    deliver(d, 2500, 300, 1995, 40);
+    expect(d.draining(2000)).toBe(true); // the first drain, on the 2 s grid
+    expect(d.pacingRate(2000)).toBe(0.5 * d.rate(2000)!);
+  });
+
   it('drains on the grid of aligned time: the cap falls to half a product, and a clean sample renews the minimum', () => {
     const e = new PathEstimator(0);
     e.onRttSample(20, 300, 'frames');

@@ -4,7 +4,9 @@
 // may be shared by several carriers, and a carrier's ACKs may wait in a link
 // behind the other direction's data (bulk both ways at once), ride along
 // with that data (SPEC §9), and come back to a sender whose clock is not the
-// receiver's. The receiver acknowledges what arrived once per turn and
+// receiver's, stamped with the receiver's clock (SPEC §5.4, version 2) unless
+// told otherwise. The sender paces what it sends (SPEC §8); its timers may
+// fire late. The receiver acknowledges what arrived once per turn and
 // pauses now and then (a busy event loop). Everything runs on simulated time from a seeded PRNG: no
 // real clock, no timers.
 import { seededRandom } from '@mpx/testkit';
@@ -13,7 +15,8 @@ import { InFlight } from '../src/in-flight.js';
 
 /** A DATA frame of 16 KiB with its header, bytes. */
 export const FRAME = 16 * 1024 + 20;
-const ACK_BYTES = 8;
+/** An ACK with its header and stamp (SPEC §5.4), bytes. */
+const ACK_BYTES = 28;
 const PING_BYTES = 16;
 const CEILING = 16 * 1024 * 1024;
 const PING_INTERVAL_MS = 1000;
@@ -74,6 +77,10 @@ export interface SimOptions {
   readonly maxPauseMs?: number;
   /** Changes to make during the run (a link's delay or rate). */
   readonly changes?: ReadonlyArray<{ readonly at: number; readonly apply: () => void }>;
+  /** Pacing's timers fire up to this late, ms (drawn at random; a busy event loop). Default 0. */
+  readonly maxTimerLateMs?: number;
+  /** The receivers do not stamp their ACKs (a peer of protocol version 1, SPEC §5.4). Default false. */
+  readonly unstamped?: boolean;
   /** Called every 100 ms with the senders' state. */
   readonly observe?: (now: number, inFlight: readonly InFlight[]) => void;
 }
@@ -152,6 +159,8 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
   let pauseUntil = 0;
   /** Per flow, sends its owed ACK now (it rides along with the frames of the flow that names it in ackRidesWith). */
   const rideAlong: Array<(now: number) => void> = o.flows.map(() => () => {});
+  /** Per flow, when it last sent a frame. */
+  const lastSentAt = o.flows.map(() => Number.NEGATIVE_INFINITY);
   const ridersOf = o.flows.map((_, j) => o.flows.flatMap((flow, i) => (flow.ackRidesWith === j ? [i] : [])));
 
   o.flows.forEach((flow, i) => {
@@ -162,10 +171,31 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
     let acked = 0;
     /** The ACK due (at the end of a turn, or MAX_ACK_DELAY_MS after a lone frame), if one is scheduled. */
     let ackAt: number | undefined;
+    /** When pacing wakes the sender next, if a wake-up is scheduled. */
+    let wakeAt: number | undefined;
+    /** The flow whose frames this flow's ACKs ride along with: the other direction of the carrier. */
+    const peer = flow.ackRidesWith;
+    const peerSends = (now: number): boolean => peer !== undefined && now - (lastSentAt[peer] ?? Number.NEGATIVE_INFINITY) < 100;
+    const wake = (now: number, at: number | undefined): void => {
+      if (wakeAt !== at) return; // superseded by an earlier one
+      wakeAt = undefined;
+      pump(now);
+    };
     const pump = (now: number): void => {
       let sent = 0;
       for (; sent < 10_000 && !f.capped(now + off, CEILING); sent++) {
+        // SPEC §8: paced while the other direction sends data too; the sender looks again when pacing lets it.
+        const wait = peerSends(now) ? f.paceWait(now + off) : 0;
+        if (wait > 0) {
+          if (wakeAt === undefined || wakeAt > now + wait) {
+            const due = now + wait;
+            wakeAt = due;
+            events.add(due + rand() * (o.maxTimerLateMs ?? 0), (t) => wake(t, due));
+          }
+          break;
+        }
         f.push(FRAME_SENT, FRAME, now + off);
+        lastSentAt[i] = now;
         events.add(flow.data.enqueue(now, FRAME), onData);
       }
       if (sent > 0) for (const k of ridersOf[i] as number[]) (rideAlong[k] as (now: number) => void)(now);
@@ -175,8 +205,13 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
       ackAt = undefined;
       const count = received;
       acked = count;
+      // SPEC §5.4: the ACK carries the receiver's clock (which is the clock
+      // of the flow whose frames it rides along with, if any).
+      const stamp = o.unstamped === true ? undefined : t + (o.flows[flow.ackRidesWith ?? -1]?.clockOffset ?? 0);
+      // The peer sends data on the carrier: the flow the ACKs ride with sent a frame in the last 100 ms.
+      const behindData = peerSends(t);
       events.add(flow.acks.enqueue(t, ACK_BYTES), (at) => {
-        f.onAck(count, at + off);
+        f.onAck(count, at + off, stamp, behindData);
         pump(at);
       });
     };

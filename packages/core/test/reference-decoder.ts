@@ -28,6 +28,8 @@ interface TypeInfo {
   flags: number;
   minLength: number;
   maxLength: number;
+  /** The only lengths allowed between the bounds, where not every one is. */
+  sizes?: number[];
   streamId: 'nonzero' | 'zero' | 'any';
 }
 
@@ -36,7 +38,7 @@ const TYPES = new Map<number, TypeInfo>([
   [0x00, { flags: 0x07, minLength: 8, maxLength: 0xffffffff, streamId: 'nonzero' }],
   [0x01, { flags: 0x00, minLength: 8, maxLength: 8, streamId: 'any' }],
   [0x02, { flags: 0x00, minLength: 12, maxLength: 12, streamId: 'nonzero' }],
-  [0x03, { flags: 0x00, minLength: 8, maxLength: 8, streamId: 'zero' }],
+  [0x03, { flags: 0x00, minLength: 8, maxLength: 16, sizes: [8, 16], streamId: 'zero' }],
   [0x04, { flags: 0x00, minLength: 8, maxLength: 8, streamId: 'zero' }],
   [0x05, { flags: 0x00, minLength: 8, maxLength: 8, streamId: 'zero' }],
   [0x06, { flags: 0x01, minLength: 4, maxLength: 260, streamId: 'zero' }],
@@ -62,7 +64,7 @@ export function referenceDecode(bytes: Uint8Array, maxFrame: number): ReferenceR
       if (reserved !== 0) fail();
       if ((flags | info.flags) !== info.flags) fail();
       if (length > maxFrame) fail(WireCode.FRAME_TOO_LARGE);
-      if (length < info.minLength || length > info.maxLength) fail();
+      if (length < info.minLength || length > info.maxLength || (info.sizes !== undefined && !info.sizes.includes(length))) fail();
       if (info.streamId === 'nonzero' && streamId === 0) fail();
       if (info.streamId === 'zero' && streamId !== 0) fail();
       if (type === 0x00 && length === 8 && (flags & 3) === 0) fail();
@@ -114,7 +116,10 @@ function decodeBody(type: number, flags: number, streamId: number, body: DataVie
     case 0x02:
       return { type: FrameType.RESET, streamId, code: body.getUint32(0), finalSize: readU64(body, 4) };
     case 0x03:
-      return { type: FrameType.ACK, count: readU64(body, 0) };
+      // 8 bytes, or 16 with the stamp of version 2 (SPEC §5.4).
+      if (body.byteLength === 8) return { type: FrameType.ACK, count: readU64(body, 0) };
+      if (body.byteLength !== 16) fail();
+      return { type: FrameType.ACK, count: readU64(body, 0), stamp: readU64(body, 8) };
     case 0x04:
     case 0x05:
       return { type: type === 0x04 ? FrameType.PING : FrameType.PONG, opaque: body.getBigUint64(0) };

@@ -2,14 +2,17 @@
 // turn that read it; a lone frame's ACK waits up to MAX_ACK_DELAY_MS for a
 // second frame or for a frame of ours to ride along with.
 import { describe, expect, it } from 'vitest';
-import { FrameType, MAX_ACK_DELAY_MS } from '../src/constants.js';
-import type { ChallengeFrame, DataFrame, WelcomeFrame } from '../src/frame.js';
+import { createMemoryPair } from '@mpx/testkit';
+import { welcomeMac } from '../src/auth.js';
+import { ClientSession } from '../src/client.js';
+import { FrameType, MAX_ACK_DELAY_MS, NONCE_SIZE } from '../src/constants.js';
+import type { ChallengeFrame, DataFrame, HelloFrame, WelcomeFrame } from '../src/frame.js';
 import { MpxServer } from '../src/server.js';
 import type { Session } from '../src/session.js';
 import type { MpxStream } from '../src/stream.js';
 import { eventually } from './harness.js';
 import { ManualClock, dataBytes, framesOf, joinedRawPeer, turn } from './hardening.helpers.js';
-import { rawClient } from './raw-peer.js';
+import { RawPeer, rawClient } from './raw-peer.js';
 
 async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await turn();
@@ -123,5 +126,43 @@ describe('ACK timing (SPEC §9)', () => {
     await peer.waitFor((f): f is WelcomeFrame => f.type === FrameType.WELCOME);
     expect(session?.carrierStats()[0]?.rttMs).toBe(30);
     server.close();
+  });
+
+  it('offers versions 1 and 2, and stamps its ACKs (SPEC §5.4) only on a carrier whose client chose 2', async () => {
+    for (const version of [1, 2]) {
+      const clock = new ManualClock();
+      clock.advance(7.5);
+      const server = serverWith(clock);
+      const { peer } = rawClient(server);
+      const challenge = await peer.waitFor((f): f is ChallengeFrame => f.type === FrameType.CHALLENGE);
+      expect([challenge.minVersion, challenge.maxVersion]).toEqual([1, 2]);
+      await peer.hello({ version });
+      await peer.waitFor((f): f is WelcomeFrame => f.type === FrameType.WELCOME);
+      peer.sendRaw(Buffer.concat([dataBytes(1, 0, Buffer.from('he'), 0x01), dataBytes(1, 2, Buffer.from('llo'))]));
+      await turns(5);
+      expect(framesOf(peer, FrameType.ACK)).toEqual([
+        version === 2 ? { type: FrameType.ACK, count: 2, stamp: expect.any(Number) } : { type: FrameType.ACK, count: 2 },
+      ]);
+      server.close();
+    }
+  });
+
+  it('speaks version 1 to a server of an earlier release (CHALLENGE 1–1): its ACKs carry no stamp', async () => {
+    const clock = new ManualClock();
+    const pair = createMemoryPair();
+    const server = new RawPeer(pair.b);
+    const client = new ClientSession({ clock });
+    const challenge: ChallengeFrame = { type: FrameType.CHALLENGE, minVersion: 1, maxVersion: 1, nonce: new Uint8Array(NONCE_SIZE) };
+    const added = client.addCarrier(pair.a);
+    server.send(challenge);
+    const hello = await server.waitFor((f): f is HelloFrame => f.type === FrameType.HELLO);
+    expect(hello.version).toBe(1);
+    const welcome = { created: true, streamWindow: 1 << 20, sessionWindow: 8 << 20, maxFrame: 65536 };
+    server.send({ type: FrameType.WELCOME, ...welcome, mac: welcomeMac(new Uint8Array(0), hello, welcome) });
+    await added;
+    server.sendRaw(Buffer.concat([dataBytes(2, 0, Buffer.from('he'), 0x01), dataBytes(2, 2, Buffer.from('llo'))]));
+    await turns(5);
+    expect(framesOf(server, FrameType.ACK)).toEqual([{ type: FrameType.ACK, count: 2 }]);
+    client.close();
   });
 });
