@@ -3,7 +3,7 @@
 // allocation, dead once the client acknowledged it but freed only at the
 // next garbage collection: tens of MiB of dead payloads piled up between
 // collections, glibc's heap grew to hold them, and after a burst that heap
-// stayed resident, fragmented (docs/decisions/0004, 0007). Here a read of
+// stayed resident, fragmented (docs/decisions/0004, 0009). Here a read of
 // MIN_POOLED bytes or more is copied into a block taken from a free list,
 // and the block goes back to the list once the peer has acknowledged every
 // frame cut from it (PayloadOwner, told by @mpx/core). A block whose bytes
@@ -25,20 +25,20 @@ export const BLOCK_SIZES = [4 * 1024, 16 * 1024, 64 * 1024] as const;
 /** Free bytes kept per block size; beyond it, released blocks are left to the collector. Rationale: covers what 4 carriers have in flight on loopback at full speed, and bounds what an idle process keeps. */
 export const MAX_FREE_BYTES = 4 * 1024 * 1024;
 
-interface Block {
-  readonly bytes: Buffer;
-  /** Bytes handed out and not yet released. */
-  outstanding: number;
-  /** Never reuse: a write of it may still be pending (PayloadOwner.keep). */
-  kept: boolean;
-}
-
 class SizeClass {
   readonly free: Block[] = [];
   constructor(
     readonly size: number,
     readonly maxFree: number,
   ) {}
+}
+
+interface Block {
+  readonly bytes: Buffer;
+  /** The size class whose free list the block goes back to. */
+  readonly home: SizeClass;
+  /** Bytes handed out and not yet released. */
+  outstanding: number;
 }
 
 export class PayloadPool implements PayloadOwner {
@@ -68,7 +68,7 @@ export class PayloadPool implements PayloadOwner {
     let block = sizeClass.free.pop();
     if (block === undefined) {
       // Its own ArrayBuffer (not a slice of Node's shared slab): the WeakMap below finds it by that.
-      block = { bytes: Buffer.allocUnsafeSlow(sizeClass.size), outstanding: 0, kept: false };
+      block = { bytes: Buffer.allocUnsafeSlow(sizeClass.size), home: sizeClass, outstanding: 0 };
       this.#blocks.set(block.bytes.buffer, block);
       this.allocated++;
     } else {
@@ -78,26 +78,27 @@ export class PayloadPool implements PayloadOwner {
     return block.bytes.subarray(0, n);
   }
 
-  /** PayloadOwner: the session is done with `payload`; its block is reused once all of it is back. */
+  /**
+   * PayloadOwner: the session is done with `payload`; its block is reused
+   * once all of it is back. Bytes of a block the pool no longer knows (kept,
+   * dropped, or never lent) are ignored.
+   */
   release(payload: Uint8Array): void {
     const block = this.#blocks.get(payload.buffer);
-    if (block === undefined || block.kept) return;
+    if (block === undefined) return;
     block.outstanding -= payload.byteLength;
     if (block.outstanding > 0) return;
-    const sizeClass = this.#classes.find((c) => c.size === block.bytes.byteLength);
-    if (sizeClass !== undefined && sizeClass.free.length < sizeClass.maxFree) sizeClass.free.push(block);
-    else {
-      this.#blocks.delete(block.bytes.buffer);
-      this.dropped++;
+    const { free, maxFree } = block.home;
+    if (free.length < maxFree) {
+      free.push(block);
+      return;
     }
+    this.#blocks.delete(block.bytes.buffer); // left to the collector
+    this.dropped++;
   }
 
-  /** PayloadOwner: `payload`'s block is never reused. */
+  /** PayloadOwner: `payload`'s block is never reused (the pool forgets it). */
   keep(payload: Uint8Array): void {
-    const block = this.#blocks.get(payload.buffer);
-    if (block === undefined) return;
-    block.kept = true;
-    this.kept++;
-    this.#blocks.delete(block.bytes.buffer);
+    if (this.#blocks.delete(payload.buffer)) this.kept++;
   }
 }

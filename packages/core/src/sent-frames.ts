@@ -1,7 +1,7 @@
 // SPEC §9, sender side: the counted frames sent on one carrier and not yet
 // acknowledged, in order. I/O-free; times come from the caller.
-import { MpxProtocolError } from './errors.js';
 import { FrameType, WireCode } from './constants.js';
+import { MpxProtocolError } from './errors.js';
 import type { Frame } from './frame.js';
 import type { PayloadOwner } from './payload-owner.js';
 
@@ -35,11 +35,11 @@ export class SentFrames {
   #acked = 0;
   #bytes = 0;
 
-  /** Bytes (encoded) sent and not yet acknowledged. */
   constructor(owner?: PayloadOwner) {
     this.#owner = owner;
   }
 
+  /** Bytes (encoded) sent and not yet acknowledged. */
   get bytes(): number {
     return this.#bytes;
   }

@@ -299,7 +299,7 @@ export class MpxStream extends Duplex {
   send(chunk: Uint8Array, ahead?: number): boolean {
     if (this.#gone || this.writableLength > 0 || this.writableCorked > 0 || this.writableEnded) return this.write(chunk);
     this.#tx.enqueue(chunk);
-    const more = ahead === undefined ? this.#mayTakeMore() : this.#tx.queued === 0 || this.roomWithin(ahead) > 0;
+    const more = this.#mayTakeMore(ahead);
     if (!more) this.#senderHeld = true;
     this.#host.wakeSender(this);
     return more;
@@ -310,10 +310,10 @@ export class MpxStream extends Duplex {
    * nothing is queued (so that a held writer always has bytes that credit
    * will send, and their going out lets it go on). Every queue together stays
    * within the session credit the peer granted, plus the writer's last chunk
-   * per stream.
+   * per stream. `ahead`: roomWithin(ahead) instead of sendRoom (see send()).
    */
-  #mayTakeMore(): boolean {
-    return this.#tx.queued === 0 || this.sendRoom > 0;
+  #mayTakeMore(ahead = this.#host.streamSendBuffer): boolean {
+    return this.#tx.queued === 0 || this.roomWithin(ahead) > 0;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {

@@ -50,13 +50,13 @@ export class TurnBuffer {
    * has too), and the slab is used again instead of a new one. Rationale:
    * a busy carrier retires a slab every 64 KiB of small frames; left to the
    * collector, tens of MiB of them piled up between collections under a
-   * flood of small frames (docs/decisions/0007).
+   * flood of small frames (docs/decisions/0009).
    */
   room(n: number, out: (chunk: Buffer, written?: () => void) => void): Buffer {
     if (this.#slab.length - this.#end < n) {
       const retired = this.#slab;
       const chunk = this.take();
-      if (chunk !== undefined) out(chunk, retired.length === SLAB_SIZE ? () => (this.#spare = retired) : undefined);
+      if (chunk !== undefined) out(chunk, this.#recycler(retired));
       const spare = n <= SLAB_SIZE ? this.#spare : undefined;
       this.#spare = undefined;
       this.#slab = spare ?? Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, n));
@@ -93,7 +93,12 @@ export class TurnBuffer {
     this.#slab = NO_SLAB;
     this.#start = 0;
     this.#end = 0;
-    out(chunk, () => (this.#spare = slab));
+    out(chunk, this.#recycler(slab));
+  }
+
+  /** What makes retired `slab` the spare once its last chunk is written; none for a slab sized to one large write. */
+  #recycler(slab: Buffer): (() => void) | undefined {
+    return slab.length === SLAB_SIZE ? () => (this.#spare = slab) : undefined;
   }
 
   /** The bytes gathered since the last take(), to write; undefined when none. */
