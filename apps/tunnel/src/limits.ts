@@ -14,6 +14,7 @@ import {
   resolveOptions,
   type Bound,
   MIN_MAX_FRAME,
+  GAP_CHARGE,
   type MpxLimit,
 } from '@mpx/core';
 import { UsageError } from './errors.js';
@@ -233,6 +234,8 @@ const LIMIT_HINTS: Readonly<Record<MpxLimit, string>> = {
   maxCarriersPerSession: ' (--max-carriers-per-session)',
   maxPendingHandshakes: ' (--max-pending-handshakes)',
   handshakeFrame: ` (handshake frames are limited to ${formatBytes(MIN_MAX_FRAME)}, whatever --max-frame says)`,
+  reorderGaps: ` (a session's reorder buffers hold at most one gap per ${formatBytes(GAP_CHARGE)} of --session-window)`,
+  carrierWriteBuffer: ' (replies to a peer that reads nothing are bounded by the carrier write buffer)',
 };
 
 /**

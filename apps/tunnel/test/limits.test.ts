@@ -5,6 +5,7 @@ import {
   DEFAULTS,
   MpxConfigError,
   MpxError,
+  GapBudget,
   MpxProtocolError,
   MpxServer,
   SERVER_BOUNDS,
@@ -228,6 +229,15 @@ describe('help and hints', () => {
     held.destroy();
     const tooBig = new MpxProtocolError(WireCode.FRAME_TOO_LARGE, 'HELLO: length 2000 above max frame 1024', { limit: 'handshakeFrame' });
     expect(limitHint(tooBig, 'carrier')).toBe(' (handshake frames are limited to 1KiB, whatever --max-frame says)');
+    const gaps = new GapBudget(1);
+    gaps.take('stream data [0, 1)');
+    let fragmented: unknown;
+    try {
+      gaps.take('stream data [2, 3)');
+    } catch (err) {
+      fragmented = err;
+    }
+    expect(limitHint(fragmented, 'carrier')).toBe(" (a session's reorder buffers hold at most one gap per 1KiB of --session-window)");
     for (const limit of ['maxSessions', 'maxCarriersPerSession'] as const) {
       const err = new MpxProtocolError(WireCode.LIMIT_EXCEEDED, 'refused', { limit });
       expect(limitHint(err, 'carrier')).toBe(limit === 'maxSessions' ? ' (--max-sessions)' : ' (--max-carriers-per-session)');

@@ -220,6 +220,7 @@ export class CarrierLink {
       this.destroy(
         new MpxError('MPX_ERR_LIMIT_EXCEEDED', `the peer reads nothing: ${this.#waiting} bytes wait to be written`, {
           wireCode: WireCode.LIMIT_EXCEEDED,
+          limit: 'carrierWriteBuffer',
         }),
       );
       return false;

@@ -45,10 +45,13 @@ function hasBrand(value: unknown, brand: symbol): boolean {
 
 /**
  * The bound a local limit error hit: an option of ServerOptions or
- * SessionOptions, or `handshakeFrame`, the fixed frame size limit until the
- * handshake is done (SPEC §3). Errors received from the peer carry none.
+ * SessionOptions; `handshakeFrame`, the fixed frame size limit until the
+ * handshake is done (SPEC §3); `reorderGaps`, the gaps a session's reorder
+ * buffers may hold, set by its receive window (SPEC §7.3); or
+ * `carrierWriteBuffer`, the replies a carrier queues for a peer that reads
+ * nothing (overflow-guard.ts). Errors received from the peer carry none.
  */
-export type MpxLimit = 'maxSessions' | 'maxCarriersPerSession' | 'maxPendingHandshakes' | 'handshakeFrame';
+export type MpxLimit = 'maxSessions' | 'maxCarriersPerSession' | 'maxPendingHandshakes' | 'handshakeFrame' | 'reorderGaps' | 'carrierWriteBuffer';
 
 export interface MpxErrorOptions {
   cause?: unknown;

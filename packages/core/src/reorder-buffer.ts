@@ -115,7 +115,9 @@ export class GapBudget {
   /** Charges one new gap; throws `MpxProtocolError` with `LIMIT_EXCEEDED` (charging nothing) when none is left. */
   take(what: string): void {
     if (this.#used >= this.max) {
-      throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `${what} would create more than ${this.max} gaps in the session's reorder buffers`);
+      throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `${what} would create more than ${this.max} gaps in the session's reorder buffers`, {
+        limit: 'reorderGaps',
+      });
     }
     this.#used++;
   }

@@ -54,7 +54,7 @@ describe('floods from a peer that never reads', () => {
       200_000,
     );
     await eventually(() => closed.length === 1);
-    expect(closed[0]).toMatchObject({ code: 'MPX_ERR_LIMIT_EXCEEDED', wireCode: WireCode.LIMIT_EXCEEDED });
+    expect(closed[0]).toMatchObject({ code: 'MPX_ERR_LIMIT_EXCEEDED', wireCode: WireCode.LIMIT_EXCEEDED, limit: 'carrierWriteBuffer' });
     // 200 000 PONGs would be 4 MB; the carrier went at about 2 × 512 KiB.
     expect(most).toBeLessThan(2 * 512 * 1024 + 64 * 1024);
     expect(session.closed).toBe(false); // one carrier is gone, the session waits for others

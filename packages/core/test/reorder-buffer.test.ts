@@ -228,6 +228,8 @@ describe('ReorderBuffer', () => {
       expect(budget.used).toBe(3);
       expectProtocolError(() => b.insert(3, bytes(3, 4)), WireCode.LIMIT_EXCEEDED);
       expectProtocolError(() => a.insert(5, bytes(5, 6)), WireCode.LIMIT_EXCEEDED);
+      // It names the bound it hit, for the application's log line.
+      expect(() => a.insert(5, bytes(5, 6))).toThrow(expect.objectContaining({ limit: 'reorderGaps' }));
       expect([a.gapCount, b.gapCount, budget.used]).toEqual([2, 1, 3]);
       expect([a.bufferedBytes, b.bufferedBytes, b.highestReceived]).toEqual([2, 1, 2]);
       // Extending a run adds no gap, so it is still accepted.
