@@ -11,6 +11,7 @@ import { Socket } from 'node:net';
 import { MpxStream, type StreamSink } from '@mpx/core';
 import type { Duplex } from 'node:stream';
 import type { SocketReader } from './socket-reader.js';
+import { endSeenAs } from './socket-end.js';
 
 export type Side = 'a' | 'b';
 
@@ -271,21 +272,29 @@ class Splice implements StreamSink, SpliceState {
    * Passes `from`'s end (FIN) on to its other side, but only a real one.
    * Linux reports a peer's RST that arrives while received bytes still wait
    * to be read as a clean end of file once they are read (read() returns 0).
-   * A zero-byte write tells them apart: after a FIN our direction is still
-   * open and it succeeds; after a RST it fails (ECONNRESET), the socket is
+   * socket-end.ts asks the kernel which it was; after a reset, `from` is
    * destroyed with that error, and splice aborts the other side instead of
-   * ending it. When `from` cannot be written any more (its direction already
-   * ended), its end passes on as it came.
+   * ending it. Where the descriptor cannot be asked, a zero-byte write
+   * through the socket tells the two apart while our direction is open
+   * (after a FIN it succeeds; after a RST it fails, ECONNRESET); when it is
+   * not, the end passes on as it came.
    */
   onEnd(from: Duplex): void {
     const to = this.other(from);
-    if (!(from instanceof Socket) || !from.writable) {
-      to.end();
-      return;
+    if (from instanceof Socket) {
+      const seen = endSeenAs(from);
+      if (seen !== undefined && seen !== 'fin') {
+        from.destroy(seen);
+        return;
+      }
+      if (seen === undefined && from.writable) {
+        from.write(PROBE, (err) => {
+          if (err === undefined || err === null) to.end();
+        });
+        return;
+      }
     }
-    from.write(PROBE, (err) => {
-      if (err === undefined || err === null) to.end();
-    });
+    to.end();
   }
 }
 

@@ -5,10 +5,13 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endSeenAs } from '../src/socket-end.js';
 import { connect, killAll, Tunnel, CLIENT_PORT, SERVER_PORT } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const PIECE = Buffer.alloc(64 * 1024, 0x5a);
+/** What target mode 'H' writes before its reset: well past the default stream window (and the socket buffers) on the way. */
+const HELD_BYTES = 32 * MiB;
 
 /** How one end of a connection finished: a FIN ('end'), or an error, and the bytes it read. */
 interface Outcome {
@@ -20,21 +23,16 @@ interface Outcome {
 /**
  * Reads `socket` until its end (FIN) or its error, whichever comes first.
  * Linux may read a RST that arrives behind unread bytes as an end of file;
- * with `probe`, a zero-byte write after the end tells the two apart (as
- * pipe.ts does).
+ * with `probe`, the kernel is asked after the end which it was (as pipe.ts
+ * does, socket-end.ts).
  */
 function outcome(socket: net.Socket, alreadyRead = 0, probe = false): Promise<Outcome> {
   return new Promise((resolve) => {
     let bytes = alreadyRead;
     socket.on('data', (chunk: Buffer) => (bytes += chunk.length));
     socket.once('end', () => {
-      if (!probe) {
-        resolve({ bytes, ended: true, error: undefined });
-        return;
-      }
-      socket.write(Buffer.alloc(0), (err?: NodeJS.ErrnoException | null) => {
-        if (err === undefined || err === null) resolve({ bytes, ended: true, error: undefined });
-      });
+      const seen = probe ? endSeenAs(socket) : 'fin';
+      resolve(seen === 'fin' || seen === undefined ? { bytes, ended: true, error: undefined } : { bytes, ended: false, error: seen.code });
     });
     socket.once('error', (err: NodeJS.ErrnoException) => resolve({ bytes, ended: false, error: err.code }));
     socket.once('close', () => resolve({ bytes, ended: false, error: undefined }));
@@ -58,15 +56,36 @@ async function send(socket: net.Socket, n: number): Promise<void> {
 }
 
 /**
+ * Resolves once `socket` has stopped taking bytes from its write buffer (the
+ * path behind it is full): unchanged for STALL_POLLS polls in a row, or after
+ * STALL_MAX_POLLS polls at most.
+ */
+async function stalled(socket: net.Socket): Promise<void> {
+  const STALL_POLLS = 5;
+  const STALL_MAX_POLLS = 500;
+  let last = -1;
+  let same = 0;
+  for (let i = 0; i < STALL_MAX_POLLS && same < STALL_POLLS; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    same = socket.writableLength === last ? same + 1 : 0;
+    last = socket.writableLength;
+  }
+}
+
+/**
  * The target: the first byte of a connection says what it does.
  * 'R': sends 1 MiB, then resets. 'F': sends 1 MiB, then a FIN (and keeps reading).
  * 'U': reads (the application uploads); `targetSide` resolves with how that ended.
  * 'X': reads until 1 MiB arrived, then resets.
  * 'S': sends up to 64 MiB; `targetSide` resolves with how that ended.
+ * 'H': once the application's FIN arrives, writes HELD_BYTES (more than the
+ * sockets and windows on the way hold while the application reads nothing),
+ * resets once its writes have stalled, and resolves `heldReset`.
  */
 let target: net.Server;
 const targetSockets = new Set<net.Socket>();
 const targetSide: Promise<Outcome>[] = [];
+let heldReset: () => void = () => {};
 let server: Tunnel;
 let client: Tunnel;
 let port: number;
@@ -84,6 +103,15 @@ beforeAll(async () => {
       else if (mode === 'S') {
         targetSide.push(outcome(socket, first.length, true));
         void send(socket, 64 * MiB);
+      } else if (mode === 'H') {
+        socket.resume();
+        socket.once('end', () => {
+          for (let i = 0; i < HELD_BYTES / PIECE.length; i++) socket.write(PIECE);
+          void stalled(socket).then(() => {
+            socket.resetAndDestroy();
+            heldReset();
+          });
+        });
       } else if (mode === 'X') {
         let got = first.length;
         socket.on('data', (chunk: Buffer) => {
@@ -135,6 +163,24 @@ describe('a failure reaches the far end as a reset, a FIN as a FIN', () => {
     const r = await result;
     expect(r).toMatchObject({ ended: false, error: 'ECONNRESET' });
     expect(r.bytes).toBeLessThanOrEqual(MiB);
+  });
+
+  it('target resets a download whose request side was closed, while the tunnel holds unread bytes: the application gets a reset, not a clean end', async () => {
+    // The request is sent and its side closed (HTTP/1.0, curl -T, the bench's
+    // downloads): the server has shut down its side of the target connection,
+    // so Linux reads the target's RST behind the unread bytes as an end of file.
+    const app = await connect(port);
+    app.on('error', () => {});
+    const reset = new Promise<void>((resolve) => (heldReset = resolve));
+    app.pause();
+    app.end('H');
+    await reset;
+    const result = outcome(app, 0, true);
+    app.resume();
+    await client.waitFor(new RegExp(`connection from 127\\.0\\.0\\.1:${app.localPort} \\(stream \\d+\\) reset: MPX_ERR_STREAM_RESET`));
+    const r = await result;
+    expect(r).toMatchObject({ ended: false, error: 'ECONNRESET' });
+    expect(r.bytes).toBeLessThan(HELD_BYTES);
   });
 
   it('target resets mid-upload: the uploading application gets a reset', async () => {
