@@ -27,10 +27,28 @@ const RETIRE_BELOW = COPY_MAX + 64;
 
 const NO_SLAB = Buffer.alloc(0);
 
+/**
+ * Retired slabs whose last chunk was written, kept for any carrier's next
+ * slab (room()): at most SPARE_SLABS, shared by every TurnBuffer of the
+ * process. Rationale: a carrier whose socket is backed up has several
+ * retired slabs queued, written one after another when it drains; one
+ * spare per carrier kept only the last of them, and the rest (224 MiB of
+ * 64 KiB slabs in `abuse --quick`, allocation sampling) were left to the
+ * collector, churning glibc's heap that stays resident after a burst
+ * (docs/decisions/0009). 32 slabs (2 MiB) cover the write buffers of a
+ * few busy carriers, and bound what an idle process keeps, however many
+ * carriers it has.
+ */
+export const SPARE_SLABS = 32;
+const spares: Buffer[] = [];
+
+/** How many written slabs wait for reuse (for tests and diagnostics). */
+export function spareSlabs(): number {
+  return spares.length;
+}
+
 export class TurnBuffer {
   #slab: Buffer = NO_SLAB;
-  /** A retired slab whose last chunk the socket has written: the next slab (see room()). */
-  #spare: Buffer | undefined;
   /** First byte of the slab not handed out yet. */
   #start = 0;
   /** Next byte to write. */
@@ -47,7 +65,8 @@ export class TurnBuffer {
    * the slab has no room left (the bytes keep their order), with `written`:
    * the writer calls it once that chunk, the slab's last, has been written
    * (a socket writes its chunks in order, so every earlier chunk of the slab
-   * has too), and the slab is used again instead of a new one. Rationale:
+   * has too), and the slab becomes a spare (SPARE_SLABS) that the next
+   * room() of any TurnBuffer takes instead of a new one. Rationale:
    * a busy carrier retires a slab every 64 KiB of small frames; left to the
    * collector, tens of MiB of them piled up between collections under a
    * flood of small frames (docs/decisions/0009).
@@ -57,8 +76,7 @@ export class TurnBuffer {
       const retired = this.#slab;
       const chunk = this.take();
       if (chunk !== undefined) out(chunk, this.#recycler(retired));
-      const spare = n <= SLAB_SIZE ? this.#spare : undefined;
-      this.#spare = undefined;
+      const spare = n <= SLAB_SIZE ? spares.pop() : undefined;
       this.#slab = spare ?? Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, n));
       this.#start = 0;
       this.#end = 0;
@@ -96,9 +114,9 @@ export class TurnBuffer {
     out(chunk, this.#recycler(slab));
   }
 
-  /** What makes retired `slab` the spare once its last chunk is written; none for a slab sized to one large write. */
+  /** What makes retired `slab` a spare once its last chunk is written; none for a slab sized to one large write. */
   #recycler(slab: Buffer): (() => void) | undefined {
-    return slab.length === SLAB_SIZE ? () => (this.#spare = slab) : undefined;
+    return slab.length === SLAB_SIZE ? () => spares.length < SPARE_SLABS && spares.push(slab) : undefined;
   }
 
   /** The bytes gathered since the last take(), to write; undefined when none. */

@@ -1,7 +1,7 @@
 // The turn's buffer of small frames (turn-buffer.ts), without sockets: bytes
 // keep the order they were written in, whatever the slab boundaries.
 import { describe, expect, it } from 'vitest';
-import { TurnBuffer } from '../src/turn-buffer.js';
+import { SPARE_SLABS, TurnBuffer, spareSlabs } from '../src/turn-buffer.js';
 
 /** Writes `bytes` through room()/commit(), recording chunks handed out early. */
 function write(turn: TurnBuffer, bytes: Buffer, out: Buffer[]): void {
@@ -73,6 +73,46 @@ describe('TurnBuffer slabs', () => {
 
   it('uses a retired slab again once the writer reported its last chunk written', () => {
     expect(slabsUsed(true).size).toBeLessThanOrEqual(2);
+  });
+
+  it('uses again every slab of a backed-up writer once it reports them written, not only the last', () => {
+    // The writer reports its chunks written 8 slabs at a time, as a socket
+    // whose buffer was full drains: one spare per carrier kept 1 of 8.
+    const turn = new TurnBuffer();
+    const slabs = new Set<ArrayBufferLike>();
+    let held: Array<() => void> = [];
+    const out = (chunk: Buffer, written?: () => void): void => {
+      slabs.add(chunk.buffer);
+      if (written !== undefined) held.push(written);
+      if (held.length === 8) {
+        for (const done of held) done();
+        held = [];
+      }
+    };
+    for (let i = 0; i < 800; i++) {
+      turn.room(4096, out).fill(i % 251, turn.at, turn.at + 4096);
+      turn.commit(4096);
+      turn.flush(out);
+    }
+    // 800 writes of 4 KiB are 50 slabs' worth; 8 in the writer and 8 coming back at a time.
+    expect(slabs.size).toBeLessThanOrEqual(17);
+  });
+
+  it('keeps at most SPARE_SLABS written slabs for reuse, however many come back', () => {
+    const turns = Array.from({ length: SPARE_SLABS * 2 }, () => new TurnBuffer());
+    const held: Array<() => void> = [];
+    const out = (_chunk: Buffer, written?: () => void): void => void (written !== undefined && held.push(written));
+    // Each buffer retires one full slab; none is reported written yet.
+    for (const turn of turns) {
+      for (let i = 0; i < 16; i++) {
+        turn.room(4096, out);
+        turn.commit(4096);
+      }
+      turn.flush(out);
+    }
+    expect(held.length).toBe(SPARE_SLABS * 2);
+    for (const done of held) done();
+    expect(spareSlabs()).toBe(SPARE_SLABS);
   });
 
   it('never reuses a slab the writer did not report written', () => {
