@@ -1,6 +1,7 @@
 // /proc readings of child processes (Linux): resident memory now (VmRSS) and
 // at its peak (VmHWM) from /proc/<pid>/status, CPU time and parent from
-// /proc/<pid>/stat, the machine's busy CPU time from /proc/stat.
+// /proc/<pid>/stat, read and write system calls from /proc/<pid>/io, the
+// machine's busy CPU time from /proc/stat.
 // Parsers are pure; readers return null when the process or /proc is gone.
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -84,6 +85,30 @@ export function readCpuSeconds(pid: number): number | null {
   const text = read(`/proc/${pid}/stat`);
   const t = text === null ? null : parseStat(text);
   return t === null ? null : (t.utime + t.stime) / ticksPerSecond();
+}
+
+export interface Syscalls {
+  /** Read-type system calls so far (read, readv, recvmsg…: `syscr`). */
+  reads: number;
+  /** Write-type system calls so far (write, writev, sendmsg…: `syscw`). */
+  writes: number;
+}
+
+/** Parses syscr and syscw from /proc/<pid>/io text; null if either is absent. */
+export function parseIo(text: string): Syscalls | null {
+  const field = (name: string): number | null => {
+    const m = new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text);
+    return m === null ? null : Number(m[1]);
+  };
+  const reads = field('syscr');
+  const writes = field('syscw');
+  return reads === null || writes === null ? null : { reads, writes };
+}
+
+/** The read and write system calls the process has made so far (null when it is gone or /proc/<pid>/io is not readable). */
+export function readSyscalls(pid: number): Syscalls | null {
+  const text = read(`/proc/${pid}/io`);
+  return text === null ? null : parseIo(text);
 }
 
 /** CPU seconds used so far by `pids` together; a process that is gone counts 0. */

@@ -2,11 +2,12 @@
 // Node pipe() relays in a row (relay A → relay B → target) next to mpx
 // client + server rigs to the same target, run in turns (relay, mpx, relay,
 // mpx, …) so that the load of a shared machine falls on both alike; CPU time
-// of a contender's two processes from /proc; the worst round of a paired
-// comparison.
+// and system calls of a contender's two processes and the machine's idle
+// share from /proc; the worst round of a paired comparison.
 
 import { startRig } from './harness.js';
-import { readCpuSeconds } from './proc.js';
+import { readCpuSeconds, readMachineCpu, readSyscalls } from './proc.js';
+import type { Syscalls } from './proc.js';
 import { startRelayProcess } from './procs.js';
 import type { Child } from './procs.js';
 
@@ -47,11 +48,49 @@ function cpuOf(procs: readonly Child[]): number {
   return procs.reduce((sum, c) => sum + (readCpuSeconds(c.pid) ?? NaN), 0);
 }
 
-/** Runs `fn` and returns its result with the CPU seconds `procs` used meanwhile. */
-export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>): Promise<{ result: T; cpuSeconds: number }> {
+/** Read and write system calls the processes made so far, summed; NaN when one cannot be read. */
+function syscallsOf(procs: readonly Child[]): Syscalls {
+  return procs.reduce(
+    (sum, c) => {
+      const s = readSyscalls(c.pid);
+      return { reads: sum.reads + (s?.reads ?? NaN), writes: sum.writes + (s?.writes ?? NaN) };
+    },
+    { reads: 0, writes: 0 },
+  );
+}
+
+export interface WithCpu<T> {
+  result: T;
+  /** CPU seconds (user + system) the processes used meanwhile, summed. */
+  cpuSeconds: number;
+  /** System calls the processes made meanwhile, summed (NaN where /proc/<pid>/io is not readable). */
+  syscalls: Syscalls;
+  /** Share of the machine's CPU time left idle meanwhile (every core; NaN without /proc/stat). */
+  machineIdle: number;
+}
+
+/**
+ * Runs `fn` and returns its result with the CPU seconds and system calls
+ * `procs` used meanwhile, and how much of the machine stayed idle. Rationale:
+ * a contender whose processes use less CPU per request yet serve fewer
+ * requests while the machine has idle time is held back by latency (how its
+ * work is batched), not by CPU; system calls per request show the batching.
+ */
+export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>): Promise<WithCpu<T>> {
   const before = cpuOf(procs);
+  const calls = syscallsOf(procs);
+  const machine = readMachineCpu();
   const result = await fn();
-  return { result, cpuSeconds: cpuOf(procs) - before };
+  const callsAfter = syscallsOf(procs);
+  const machineAfter = readMachineCpu();
+  const total = machine === null || machineAfter === null ? NaN : machineAfter.total - machine.total;
+  const busy = machine === null || machineAfter === null ? NaN : machineAfter.busy - machine.busy;
+  return {
+    result,
+    cpuSeconds: cpuOf(procs) - before,
+    syscalls: { reads: callsAfter.reads - calls.reads, writes: callsAfter.writes - calls.writes },
+    machineIdle: total > 0 ? 1 - busy / total : NaN,
+  };
 }
 
 /**

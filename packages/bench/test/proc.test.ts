@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { parseMachineCpu, parseStat, parseStatus, processTree, readCpuSeconds, readMachineCpu, readMemory } from '../src/proc.js';
+import {
+  parseIo,
+  parseMachineCpu,
+  parseStat,
+  parseStatus,
+  processTree,
+  readCpuSeconds,
+  readMachineCpu,
+  readMemory,
+  readSyscalls,
+} from '../src/proc.js';
+import { writeSync, openSync, closeSync } from 'node:fs';
 
 const STATUS = `Name:\tnode
 Umask:\t0022
@@ -20,6 +31,28 @@ describe('parseStatus', () => {
   it('is null when a field is missing (kernel threads have no Vm lines)', () => {
     expect(parseStatus('Name:\tkthreadd\nState:\tS\n')).toBeNull();
     expect(parseStatus('VmRSS:\t 10 kB\n')).toBeNull();
+  });
+});
+
+describe('parseIo', () => {
+  it('reads the read and write system calls (syscr, syscw)', () => {
+    const io = 'rchar: 6976\nwchar: 12\nsyscr: 10\nsyscw: 3\nread_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n';
+    expect(parseIo(io)).toEqual({ reads: 10, writes: 3 });
+  });
+
+  it('is null when a field is missing', () => {
+    expect(parseIo('rchar: 1\nsyscr: 10\n')).toBeNull();
+  });
+});
+
+describe('readSyscalls', () => {
+  it("counts this process's own write system calls", () => {
+    const before = readSyscalls(process.pid);
+    expect(before).not.toBeNull();
+    const fd = openSync('/dev/null', 'w');
+    for (let i = 0; i < 50; i++) writeSync(fd, 'x');
+    closeSync(fd);
+    expect(readSyscalls(process.pid)!.writes - before!.writes).toBeGreaterThanOrEqual(50);
   });
 });
 

@@ -1,5 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { worstRound } from '../src/turns.js';
+import { Child } from '../src/procs.js';
+import { withCpu, worstRound } from '../src/turns.js';
+
+describe('withCpu', () => {
+  it('counts the system calls and CPU time of the processes while the function runs, and the machine idle share', async () => {
+    const script = `require('readline').createInterface({ input: process.stdin }).on('line', () => {
+      const fd = require('fs').openSync('/dev/null', 'w');
+      for (let i = 0; i < 200; i++) require('fs').writeSync(fd, 'x');
+      console.log('done');
+    }); console.log('ready');`;
+    const child = new Child('writer', process.execPath, ['-e', script]);
+    try {
+      await child.waitFor(/ready/);
+      const m = await withCpu([child], async () => {
+        child.proc.stdin?.write('go\n');
+        await child.waitFor(/done/);
+        return 'ran';
+      });
+      expect(m.result).toBe('ran');
+      expect(m.syscalls.writes).toBeGreaterThanOrEqual(200);
+      expect(m.cpuSeconds).toBeGreaterThanOrEqual(0);
+      expect(m.machineIdle).toBeGreaterThanOrEqual(0);
+      expect(m.machineIdle).toBeLessThanOrEqual(1);
+    } finally {
+      await child.stop();
+    }
+  });
+});
 
 describe('worstRound', () => {
   it('picks the round with the lowest ratio when higher is better', () => {

@@ -9,8 +9,9 @@
 // reused buffer (a carrier read with `onread`, @mpx/transport-tcp):
 // - a chunk pushed as lent is read in place until release(), which copies its
 //   unconsumed bytes (a frame cut by the end of the read) into the decoder's
-//   own memory; each DATA payload in it is copied into a buffer of exactly its
-//   length;
+//   own memory; each DATA payload in it is copied into memory at most
+//   PIN_RATIO times its length (a buffer of exactly its length, or a slice of
+//   Node's Buffer pool, see #payload);
 // - a DATA payload of an unlent chunk is a view of it when the payload is at
 //   least 1/PIN_RATIO of the chunk's memory, else copied: a small payload held
 //   by a slow stream never pins a whole read.
@@ -363,13 +364,22 @@ export class FrameDecoder {
     return view;
   }
 
-  /** A DATA payload of `n` bytes (n ≥ 1, n ≤ #queued): a view or a copy of exactly its length (see PIN_RATIO). */
+  /**
+   * A DATA payload of `n` bytes (n ≥ 1, n ≤ #queued): a view, or a copy in
+   * memory at most PIN_RATIO times its length: a slice of Node's shared
+   * Buffer pool when the pool's slab is within that (2-4 KiB with the
+   * default 8 KiB pool: an HTTP answer, a page of a database reply), else a
+   * buffer of exactly its length. Rationale: a buffer of its own costs an
+   * ArrayBuffer and its backing store per payload, ~4% of the CPU of a
+   * client relaying 2 KiB answers; a pool slice costs an ArrayBuffer per
+   * pool (8 KiB) and pins no more than a view may.
+   */
   #payload(n: number): Uint8Array {
     const first = this.#chunks[this.#head]!;
     if (!this.#lent && first.length - this.#offset >= n && first.buffer.byteLength <= PIN_RATIO * n) {
       return this.#view(first, n);
     }
-    return this.#copyInto(Buffer.allocUnsafeSlow(n), n);
+    return this.#copyInto(Buffer.poolSize <= PIN_RATIO * n ? Buffer.allocUnsafe(n) : Buffer.allocUnsafeSlow(n), n);
   }
 
   /** Moves the next `n` bytes of the queue into `dst`; returns the `n` bytes of it written. */

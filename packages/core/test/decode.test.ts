@@ -153,6 +153,22 @@ describe('FrameDecoder: payloads are copied out of the read', () => {
     expect(Buffer.from(data.payload).equals(payload)).toBe(true);
   });
 
+  it('copies mid-size payloads of a lent read (2-4 KiB answers) into shared memory at most 4 times their length, not a buffer each', () => {
+    // Three, so that two share memory wherever the shared pool stands.
+    const payloads = [0x61, 0x62, 0x63].map((byte) => Buffer.alloc(2300, byte));
+    const read = Buffer.concat(
+      payloads.map((payload, i) => encode({ type: FrameType.DATA, streamId: i + 1, offset: 0, syn: false, fin: false, payload })),
+    );
+    const decoder = new FrameDecoder({ maxFrame: MAX_FRAME });
+    decoder.push(read, true);
+    const frames = payloads.map(() => decoder.next() as DataFrame);
+    decoder.release();
+    read.fill(0);
+    expect(frames.map((f, i) => Buffer.from(f.payload).equals(payloads[i]!))).toEqual([true, true, true]);
+    expect(frames.every((f) => f.payload.buffer.byteLength <= 4 * f.payload.byteLength)).toBe(true);
+    expect(new Set(frames.map((f) => f.payload.buffer)).size).toBeLessThan(3);
+  });
+
   it('keeps a payload that fills most of an unlent chunk as a view of it (bulk reads are not copied twice)', () => {
     const payload = Buffer.alloc(16_384, 0x33);
     const chunk = Buffer.concat([

@@ -3,7 +3,9 @@
 // and curl (a 200 MB file piped into sha256sum, digest checked) against a
 // private nginx, each through two plain Node relays in a row and through mpx
 // with 4 TCP carriers, in turns, worst round of the paired ratios reported;
-// CPU of the two middle processes from /proc; idle RSS of the tunnel
+// CPU and system calls per request of the two middle processes and the
+// machine's idle share from /proc (a contender that uses no more CPU per
+// request but leaves the machine idle is held back by latency); idle RSS of the tunnel
 // processes after start. Goals of issue #15. The programs come from Debian's
 // packages (installed when missing and root).
 
@@ -21,7 +23,7 @@ import type { Recorder } from '../results.js';
 import { startNginx, startRedisServer } from '../servers.js';
 import type { Nginx, ServerChild } from '../servers.js';
 import { RELAY, inTurns, mpxName, startContenders, withCpu, worstRound } from '../turns.js';
-import type { Contender } from '../turns.js';
+import type { Contender, WithCpu } from '../turns.js';
 
 const CARRIERS = 4;
 const REDIS_CLIENTS = 50;
@@ -43,12 +45,16 @@ const PROGRAMS = [
   { commands: ['sha256sum'], debianPackage: 'coreutils' },
 ] as const;
 
-interface Measured<T> {
-  result: T;
-  cpuSeconds: number;
+/**
+ * A run's cost per request: CPU µs of the two middle processes, their read
+ * and write system calls, and the share of the machine left idle.
+ */
+function perReq(m: WithCpu<unknown> | undefined, requests: number): string {
+  if (m === undefined) return '—';
+  const calls = (n: number): string => (n / requests).toFixed(2);
+  const idle = Number.isFinite(m.machineIdle) ? `, machine ${(100 * m.machineIdle).toFixed(0)}% idle` : '';
+  return `${((m.cpuSeconds / requests) * 1e6).toFixed(0)} CPU µs/req, ${calls(m.syscalls.reads)} r + ${calls(m.syscalls.writes)} w syscalls/req${idle}`;
 }
-
-const perReq = (cpuSeconds: number, requests: number): string => `${((cpuSeconds / requests) * 1e6).toFixed(0)} CPU µs/req`;
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export const realClients: Scenario = {
@@ -73,6 +79,8 @@ export const realClients: Scenario = {
       largeBytes: LARGE_BYTES,
       order: 'relay, mpx, repeated; each row is the round with the worst mpx ÷ relay ratio',
       cpu: 'utime + stime of the two middle processes (relay A + B, or mpx client + server)',
+      syscalls: 'syscr / syscw of /proc/<pid>/io of the two middle processes, summed',
+      machineIdle: 'share of every core idle during the run, from /proc/stat (other work on the machine included)',
     };
     const children: Child[] = [];
     let redis: ServerChild | undefined;
@@ -104,7 +112,7 @@ export const realClients: Scenario = {
         const rps = (name: string): number[] =>
           (redisRuns.get(name) ?? []).map((m) => m.result.find((r: RedisBenchmarkRow) => r.test === test)?.requestsPerSecond ?? NaN);
         const w = worstRound(rps(RELAY), rps(mpx), true);
-        const cpu = (name: string): string => perReq(redisRuns.get(name)?.[w.round]?.cpuSeconds ?? NaN, 2 * redisRequests);
+        const cpu = (name: string): string => perReq(redisRuns.get(name)?.[w.round], 2 * redisRequests);
         rec.row({
           case: `redis-benchmark ${test} -c ${REDIS_CLIENTS} (ratio ${formatRatio(w.ratio)})`,
           plain: `${rate(w.base)} (${cpu(RELAY)}, SET+GET)`,
@@ -151,12 +159,12 @@ function idleRss(rec: Recorder, contenders: readonly Contender[]): void {
   });
 }
 
-function wrkRows(rec: Recorder, runs: Map<string, Array<Measured<WrkSummary>>>, mpx: string): void {
+function wrkRows(rec: Recorder, runs: Map<string, Array<WithCpu<WrkSummary>>>, mpx: string): void {
   const rps = (name: string): number[] => (runs.get(name) ?? []).map((m) => m.result.requestsPerSecond);
   const w = worstRound(rps(RELAY), rps(mpx), true);
   const cell = (name: string, value: number): string => {
     const m = runs.get(name)?.[w.round];
-    return m === undefined ? '—' : `${rate(value)} (${perReq(m.cpuSeconds, m.result.requests)})`;
+    return m === undefined ? '—' : `${rate(value)} (${perReq(m, m.result.requests)})`;
   };
   const errors = [...runs.values()].flat().reduce((sum, m) => sum + m.result.socketErrors + m.result.badResponses, 0);
   if (errors > 0) rec.note(`real-clients wrk: ${errors} socket errors or non-2xx responses over all runs (see the JSON)`);
@@ -169,7 +177,7 @@ function wrkRows(rec: Recorder, runs: Map<string, Array<Measured<WrkSummary>>>, 
   });
 }
 
-function curlRows(rec: Recorder, runs: Map<string, Array<Measured<CurlResult>>>, mpx: string, file: { bytes: number; sha256: string }): void {
+function curlRows(rec: Recorder, runs: Map<string, Array<WithCpu<CurlResult>>>, mpx: string, file: { bytes: number; sha256: string }): void {
   const all = [...runs.values()].flat();
   const right = all.filter((m) => m.result.sha256 === file.sha256 && m.result.bytes === file.bytes).length;
   if (right < all.length) rec.note(`real-clients curl: ${all.length - right} of ${all.length} downloads had the wrong size or digest`);
