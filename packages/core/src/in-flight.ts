@@ -116,20 +116,45 @@ export class InFlight {
    * last computation, and the bytes in flight only grew.
    */
   capped(now: number, ceiling: number): boolean {
+    const cap = this.#capAtNow(now, ceiling);
     const bytes = this.#sent.bytes;
-    if (now !== this.#capAt || ceiling !== this.#capCeiling) {
-      this.#cap = this.estimator.inflightCap(now, ceiling, bytes);
-      this.#paceRate = this.estimator.pacingRate(now);
-      this.#capAt = now;
-      this.#capCeiling = ceiling;
-    }
-    const cap = this.#cap;
     const capped = bytes > 0 && bytes >= cap - this.#largest / 2;
     if (capped) {
       this.#wasCapped = true;
       this.#held = false;
     }
     return capped;
+  }
+
+  /**
+   * SPEC §8: whether a small frame may still go out ahead of the cap: the
+   * bytes in flight are below the cap plus `ahead` (AHEAD_OF_CAP_BYTES).
+   */
+  roomAhead(now: number, ceiling: number, ahead: number): boolean {
+    return this.#sent.bytes < this.#capAtNow(now, ceiling) + ahead;
+  }
+
+  /**
+   * SPEC §8: about how long until a frame sent now is acknowledged, ms: the
+   * minimum RTT, or the time the path takes to deliver what is in flight at
+   * the measured rate when that is longer (the frame waits behind it). 0
+   * before any RTT sample.
+   */
+  ackWait(now: number): number {
+    const rtt = this.estimator.minRtt ?? 0;
+    const rate = this.estimator.rate(now);
+    return rate === undefined || rate <= 0 ? rtt : Math.max(rtt, this.#sent.bytes / rate);
+  }
+
+  /** The cap (and the pacing rate with it) at `now`, computed once per `now` and ceiling (see capped()). */
+  #capAtNow(now: number, ceiling: number): number {
+    if (now !== this.#capAt || ceiling !== this.#capCeiling) {
+      this.#cap = this.estimator.inflightCap(now, ceiling, this.#sent.bytes);
+      this.#paceRate = this.estimator.pacingRate(now);
+      this.#capAt = now;
+      this.#capCeiling = ceiling;
+    }
+    return this.#cap;
   }
 
   /** Removes every unacknowledged frame, to be sent again elsewhere (SPEC §9). */
