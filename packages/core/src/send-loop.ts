@@ -1,6 +1,6 @@
 // SPEC §8: the session's send loop. Control frames (RESET, then WINDOW
 // updates) leave first, then frames to send again (SPEC §9), then the frames
-// of small streams (woken with a small backlog), then DATA from the streams
+// of small streams (SMALL_STREAM_BYTES in all), then DATA from the streams
 // round-robin, one frame per stream per turn, each frame on the carrier the
 // weighted picker chooses (for DATA, among the carriers this side's data may
 // take); control frames and small streams' frames may go ahead of a
@@ -82,7 +82,7 @@ export class SendLoop {
    */
   #waiting: MpxStream | undefined;
   /**
-   * SPEC §8: small streams (see #isSmall: an open, a request, an answer)
+   * SPEC §8: small streams (isSmall(): an open, a request, an answer)
    * woken out of the round, in the order they woke: served before the
    * round, ahead of the carriers' caps if need be. Rationale: in
    * the round, a new request's frame waited for a carrier with room below
@@ -271,8 +271,9 @@ export class SendLoop {
   /**
    * Sends the frame of the first small stream (see #small), on a carrier
    * below its cap or else ahead of one; a stream that has grown past
-   * SMALL_STREAM_BYTES since it woke joins the round instead. False when no carrier takes the
-   * frame even ahead of its cap (the stream keeps its place).
+   * SMALL_STREAM_BYTES since it woke joins the round instead. False when
+   * no carrier takes the frame even ahead of its cap (the stream keeps its
+   * place).
    */
   #sendSmall(): boolean {
     const stream = this.#small.values().next().value as MpxStream;
