@@ -3,7 +3,7 @@
 // it sets. No I/O; times come from the caller.
 import type { Frame } from './frame.js';
 import type { PayloadOwner } from './payload-owner.js';
-import { MEASURED_FLOOR, PathEstimator } from './path-estimator.js';
+import { PathEstimator } from './path-estimator.js';
 import { SentFrames, type SentFrame } from './sent-frames.js';
 
 /**
@@ -19,6 +19,8 @@ import { SentFrames, type SentFrame } from './sent-frames.js';
  */
 const PACE_SLACK_MS = 4;
 const PACE_CATCH_UP_MS = 20;
+/** Frames are paced only while this many bytes or more are in flight (see paceWait). */
+const PACED_FROM_BYTES = 48 * 1024;
 
 export class InFlight {
   readonly estimator: PathEstimator;
@@ -69,13 +71,13 @@ export class InFlight {
   /**
    * SPEC §8: ms until pacing lets the next counted frame go; 0 when it may
    * go now. The caller (the carrier link) looks again after that long.
-   * Frames are paced only while MEASURED_FLOOR bytes or more are in flight.
+   * Frames are paced only while PACED_FROM_BYTES or more are in flight.
    * Rationale: below that a carrier makes no queue worth smoothing, and a
    * carrier that carried little (its rate measured on requests, not on a
    * full path) starts a bulk transfer at once instead of at that rate.
    */
   paceWait(now: number): number {
-    const wait = this.#nextAt > now && this.#sent.bytes >= MEASURED_FLOOR ? this.#nextAt - now : 0;
+    const wait = this.#nextAt > now && this.#sent.bytes >= PACED_FROM_BYTES ? this.#nextAt - now : 0;
     if (wait > 0) this.#held = true;
     return wait;
   }

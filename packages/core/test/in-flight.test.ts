@@ -98,7 +98,7 @@ describe('InFlight (SPEC §8, §9, sender side)', () => {
     expect(rate).toBeGreaterThan(0);
     expect(f.capped(80, 1 << 24)).toBe(false); // computes the cap and the pacing rate
     f.push(win(9), frame, 80);
-    expect(f.paceWait(80)).toBe(0); // 32 KiB in flight: below MEASURED_FLOOR
+    expect(f.paceWait(80)).toBe(0); // 32 KiB in flight: below the 48 KiB pacing starts at
     f.push(win(10), frame, 80);
     // 48 KiB in flight: the next frame waits for the two sent at 80 ms, less the 4 ms of slack.
     expect(f.paceWait(80)).toBeCloseTo((2 * frame) / rate - 4, 6);
