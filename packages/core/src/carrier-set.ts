@@ -74,7 +74,7 @@ export class CarrierSet implements FrameSink {
     return this.#picker.pickBy(size, aheadScore);
   }
 
-  /** SPEC §8: the same for a small stream's DATA frame, among the carriers pickData() chooses from. */
+  /** SPEC §8: a small stream's DATA frame: the carrier behind the least queue, ahead of its cap if need be, among those pickData() chooses from. */
   pickDataAhead(size: number): CarrierLink | undefined {
     return this.#data.pickAhead(size, this.#carriers, this.#clock.now());
   }

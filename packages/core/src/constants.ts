@@ -85,8 +85,8 @@ export const CARRIER_LEAD_BYTES = 16 * 1024;
 /**
  * SPEC §8: a stream that has sent and queued at most this many bytes in all
  * is a small stream (an open, a request, an answer): its frame goes out
- * before the round of streams, and may go ahead of a carrier's in-flight
- * cap (AHEAD_OF_CAP_BYTES). Rationale: the first frame of a new request or
+ * before the round of streams, on the carrier behind the least queue, and
+ * may go ahead of that carrier's in-flight cap (AHEAD_OF_CAP_BYTES). Rationale: the first frame of a new request or
  * answer then waits behind no bulk stream's frames in the sender. Counted
  * from the stream's start, not from what it has queued now: a bulk stream
  * reads its source 4 KiB at a time while the carriers are at their caps

@@ -63,9 +63,9 @@ export class DataCarriers {
   }
 
   /**
-   * SPEC §8: the carrier for a small stream's DATA frame that pick() found
-   * no carrier for: among the same carriers, one that takes frames ahead of
-   * its cap (aheadScore), charged for it; undefined when none does.
+   * SPEC §8: the carrier for a small stream's DATA frame: among the same
+   * carriers as pick(), the one behind the least queue that takes frames
+   * ahead of its cap (aheadScore), charged for it; undefined when none does.
    */
   pickAhead(size: number, all: Iterable<CarrierLink>, now: number): CarrierLink | undefined {
     return this.#pickerFor(all, now).pickBy(size, aheadScore);

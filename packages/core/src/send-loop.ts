@@ -3,8 +3,9 @@
 // of small streams (SMALL_STREAM_BYTES in all), then DATA from the streams
 // round-robin, one frame per stream per turn, each frame on the carrier the
 // weighted picker chooses (for DATA, among the carriers this side's data may
-// take); control frames and small streams' frames may go ahead of a
-// carrier's in-flight cap when none is below it. It also holds the session's send
+// take); a small stream's frame goes to the carrier behind the least queue,
+// ahead of its in-flight cap if need be, and control frames go ahead of the
+// caps when no carrier is below its cap. It also holds the session's send
 // credit (SPEC §7.2) and the total queued on streams (SPEC §7.4). No I/O of
 // its own: it runs in a microtask and hands frames to carrier links.
 import { microtask } from './clock.js';
@@ -32,7 +33,7 @@ export interface FrameSink {
   pickData(size: number): CarrierLink | undefined;
   /** For a control frame pick() found no carrier for: one that takes it ahead of its in-flight cap (SPEC §8), charged for it. */
   pickAhead(size: number): CarrierLink | undefined;
-  /** The same for a small stream's DATA frame that pickData() found no carrier for. */
+  /** For a small stream's DATA frame: the carrier behind the least queue, ahead of its in-flight cap if need be (SPEC §8), charged for it. */
   pickDataAhead(size: number): CarrierLink | undefined;
   /** Bytes sent on carriers and not yet acknowledged. */
   readonly unackedBytes: number;
@@ -269,8 +270,10 @@ export class SendLoop {
   }
 
   /**
-   * Sends the frame of the first small stream (see #small), on a carrier
-   * below its cap or else ahead of one; a stream that has grown past
+   * Sends the frame of the first small stream (see #small) on the carrier
+   * behind the least queue, ahead of its cap if need be (pickDataAhead:
+   * picked by the weighted picker, it waited behind whichever path's queue
+   * that chose); a stream that has grown past
    * SMALL_STREAM_BYTES since it woke joins the round instead. False when
    * no carrier takes the frame even ahead of its cap (the stream keeps its
    * place).
@@ -289,7 +292,7 @@ export class SendLoop {
       if (stream.blockedOnSession(sessionCredit)) this.#sessionBlocked.add(stream);
       return true;
     }
-    const link = this.#sink.pickData(n + DATA_OVERHEAD) ?? this.#sink.pickDataAhead(n + DATA_OVERHEAD);
+    const link = this.#sink.pickDataAhead(n + DATA_OVERHEAD);
     if (link === undefined) return false;
     this.#small.delete(stream);
     this.#sendData(link, stream, n);

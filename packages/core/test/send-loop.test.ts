@@ -23,7 +23,13 @@ function recorder(): { link: CarrierLink; sent: SentFrame[]; frames: Frame[] } {
 
 /** A sink whose carrier is `current.link` (none while undefined). */
 function sinkOf(current: { link: CarrierLink | undefined }): FrameSink {
-  return { pick: () => current.link, pickData: () => current.link, pickAhead: () => undefined, pickDataAhead: () => undefined, unackedBytes: 0 };
+  return {
+    pick: () => current.link,
+    pickData: () => current.link,
+    pickAhead: () => current.link,
+    pickDataAhead: () => current.link,
+    unackedBytes: 0,
+  };
 }
 
 const flushed = (): Promise<void> => new Promise((resolve) => queueMicrotask(resolve));
@@ -129,6 +135,25 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
     await flushed();
     expect(out.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual([3]);
     expect(sink.ahead).toBe(1);
+  });
+
+  it("sends a small stream's frame on the carrier behind the least queue, not the weighted picker's", async () => {
+    const picked = recorder();
+    const least = recorder();
+    const sink: FrameSink = {
+      pick: () => picked.link,
+      pickData: () => picked.link,
+      pickAhead: () => least.link,
+      pickDataAhead: () => least.link,
+      unackedBytes: 0,
+    };
+    const loop = new SendLoop(sink, 1 << 30, 1024);
+    loop.adoptPeer(1 << 30, 1024);
+    loop.wake(fakeStream(3, 1, 100));
+    loop.wake(fakeStream(5, 17, 1024));
+    await flushed();
+    expect(least.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual([3]);
+    expect(picked.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual(Array<number>(17).fill(5));
   });
 
   it('serves small streams in the order they woke, before the round', async () => {
