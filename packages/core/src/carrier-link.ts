@@ -12,7 +12,16 @@ import { AckState } from './ack-state.js';
 import { NO_HOST, type CarrierHost, type CarrierLinkOptions, type CarrierState, type CarrierStats } from './carrier-api.js';
 import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
 import { nextTurn, wallOffset, type Defer, type Timer } from './clock.js';
-import { DATA_PREFIX_SIZE, FrameType, HEADER_SIZE, MIN_MAX_FRAME, MIN_VERSION, STAMPED_ACK_VERSION, WireCode } from './constants.js';
+import {
+  AHEAD_OF_CAP_BYTES,
+  DATA_PREFIX_SIZE,
+  FrameType,
+  HEADER_SIZE,
+  MIN_MAX_FRAME,
+  MIN_VERSION,
+  STAMPED_ACK_VERSION,
+  WireCode,
+} from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { LEND_READS, type LendsReads } from './transport.js';
 import { dataFlags, encodeFrame, encodedLength, writeDataPrefix } from './encode.js';
@@ -154,6 +163,22 @@ export class CarrierLink {
   /** True while frames can be written without waiting for drain. */
   get writable(): boolean {
     return this.#state === 'open' && !this.#full;
+  }
+
+  /**
+   * SPEC §8: true while a small stream's frame or a control frame may still
+   * go out on this carrier, though it may be at its in-flight cap or held by
+   * pacing: it is open, its write buffer is not deep, and its bytes in
+   * flight are below the cap plus AHEAD_OF_CAP_BYTES.
+   */
+  get takesAhead(): boolean {
+    if (this.#state !== 'open' || this.#waiting >= this.#writeBuffer) return false;
+    return this.#inFlight.roomAhead(this.#options.clock.now(), this.#options.maxInFlight, AHEAD_OF_CAP_BYTES);
+  }
+
+  /** SPEC §8: about how long until a frame sent now is acknowledged, ms (InFlight.ackWait). */
+  get ackWait(): number {
+    return this.#inFlight.ackWait(this.#options.clock.now());
   }
 
   /** The path estimate (RTT, delivery rate) of this carrier (SPEC §8). */

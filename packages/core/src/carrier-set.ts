@@ -6,7 +6,7 @@
 import type { CarrierLink, CarrierStats } from './carrier-link.js';
 import type { Clock, Timer } from './clock.js';
 import { WireCode } from './constants.js';
-import { DataCarriers } from './data-carriers.js';
+import { DataCarriers, aheadScore } from './data-carriers.js';
 import { LagWatch } from './lag.js';
 import { WeightedPicker } from './scheduler.js';
 import type { FrameSink } from './send-loop.js';
@@ -67,6 +67,16 @@ export class CarrierSet implements FrameSink {
   /** SPEC §8: DATA goes only to carriers of its direction, to standbys only while no primary is usable. */
   pickData(size: number): CarrierLink | undefined {
     return this.#data.pick(size, this.#carriers, this.#clock.now());
+  }
+
+  /** SPEC §8: a control frame that no carrier could take: one that takes it ahead of its cap. */
+  pickAhead(size: number): CarrierLink | undefined {
+    return this.#picker.pickBy(size, aheadScore);
+  }
+
+  /** SPEC §8: a small stream's DATA frame: the carrier behind the least queue, ahead of its cap if need be, among those pickData() chooses from. */
+  pickDataAhead(size: number): CarrierLink | undefined {
+    return this.#data.pickAhead(size, this.#carriers, this.#clock.now());
   }
 
   /** A carrier joins (its handshake is done); the grace timer stops. */

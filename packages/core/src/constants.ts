@@ -82,6 +82,31 @@ export const MAX_MAX_FRAME = 0xffffff;
  */
 export const CARRIER_LEAD_BYTES = 16 * 1024;
 
+/**
+ * SPEC §8: a stream that has sent and queued at most this many bytes in all
+ * is a small stream (an open, a request, an answer): its frame goes out
+ * before the round of streams, on the carrier behind the least queue, and
+ * may go ahead of that carrier's in-flight cap (AHEAD_OF_CAP_BYTES). Rationale: the first frame of a new request or
+ * answer then waits behind no bulk stream's frames in the sender. Counted
+ * from the stream's start, not from what it has queued now: a bulk stream
+ * reads its source 4 KiB at a time while the carriers are at their caps
+ * (apps/tunnel socket-reader.ts), and each small read, sent ahead, kept it
+ * ahead (latency-under-load: the download fell to half the caps). One
+ * default payload: a bulk stream leaves the fast lane with its first frame.
+ */
+export const SMALL_STREAM_BYTES = 16 * 1024;
+
+/**
+ * SPEC §8: how far a small stream's frame (SMALL_STREAM_BYTES) and a
+ * control frame may take a carrier past its in-flight cap, bytes; pacing
+ * does not hold them back. Rationale: a carrier at its cap frees room only
+ * as ACKs come, a few ms apart per carrier while a bulk stream fills it
+ * (latency-under-load: 0-7 ms, median 2.5, between an answer read from the
+ * target and its frame's write); one frame's worth bounds what small frames
+ * add to the path's queue when many come at once.
+ */
+export const AHEAD_OF_CAP_BYTES = 16 * 1024;
+
 /** SPEC §2: u64 values must stay exact doubles. */
 export const MAX_U64_VALUE = Number.MAX_SAFE_INTEGER;
 

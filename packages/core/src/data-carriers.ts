@@ -11,6 +11,16 @@ import { CARRIER_LEAD_BYTES } from './constants.js';
 import type { LagWatch } from './lag.js';
 import { WeightedPicker } from './scheduler.js';
 
+/**
+ * SPEC §8: where a frame that may go ahead of the in-flight caps goes: the
+ * carrier that takes it (CarrierLink.takesAhead) whose frame would be
+ * acknowledged soonest (CarrierLink.ackWait: behind the least queue);
+ * Infinity for a carrier that does not take it.
+ */
+export function aheadScore(link: CarrierLink): number {
+  return link.takesAhead ? link.ackWait : Infinity;
+}
+
 export class DataCarriers {
   readonly #sender: 'client' | 'server';
   readonly #primary = new WeightedPicker<CarrierLink>(CARRIER_LEAD_BYTES);
@@ -49,8 +59,20 @@ export class DataCarriers {
    * `all`: every carrier of the session, against which lag is judged.
    */
   pick(size: number, all: Iterable<CarrierLink>, now: number): CarrierLink | undefined {
-    if (this.#backup.size === 0 || this.#primaryUsable(all, now)) return this.#primary.pick(size);
-    return this.#backup.pick(size);
+    return this.#pickerFor(all, now).pick(size);
+  }
+
+  /**
+   * SPEC §8: the carrier for a small stream's DATA frame: among the same
+   * carriers as pick(), the one behind the least queue that takes frames
+   * ahead of its cap (aheadScore), charged for it; undefined when none does.
+   */
+  pickAhead(size: number, all: Iterable<CarrierLink>, now: number): CarrierLink | undefined {
+    return this.#pickerFor(all, now).pickBy(size, aheadScore);
+  }
+
+  #pickerFor(all: Iterable<CarrierLink>, now: number): WeightedPicker<CarrierLink> {
+    return this.#backup.size === 0 || this.#primaryUsable(all, now) ? this.#primary : this.#backup;
   }
 
   #primaryUsable(all: Iterable<CarrierLink>, now: number): boolean {

@@ -3,7 +3,7 @@
 // it sets. No I/O; times come from the caller.
 import type { Frame } from './frame.js';
 import type { PayloadOwner } from './payload-owner.js';
-import { MEASURED_FLOOR, PathEstimator } from './path-estimator.js';
+import { PathEstimator } from './path-estimator.js';
 import { SentFrames, type SentFrame } from './sent-frames.js';
 
 /**
@@ -19,6 +19,8 @@ import { SentFrames, type SentFrame } from './sent-frames.js';
  */
 const PACE_SLACK_MS = 4;
 const PACE_CATCH_UP_MS = 20;
+/** Frames are paced only while this many bytes or more are in flight (see paceWait). */
+const PACED_FROM_BYTES = 48 * 1024;
 
 export class InFlight {
   readonly estimator: PathEstimator;
@@ -69,13 +71,13 @@ export class InFlight {
   /**
    * SPEC §8: ms until pacing lets the next counted frame go; 0 when it may
    * go now. The caller (the carrier link) looks again after that long.
-   * Frames are paced only while MEASURED_FLOOR bytes or more are in flight.
+   * Frames are paced only while PACED_FROM_BYTES or more are in flight.
    * Rationale: below that a carrier makes no queue worth smoothing, and a
    * carrier that carried little (its rate measured on requests, not on a
    * full path) starts a bulk transfer at once instead of at that rate.
    */
   paceWait(now: number): number {
-    const wait = this.#nextAt > now && this.#sent.bytes >= MEASURED_FLOOR ? this.#nextAt - now : 0;
+    const wait = this.#nextAt > now && this.#sent.bytes >= PACED_FROM_BYTES ? this.#nextAt - now : 0;
     if (wait > 0) this.#held = true;
     return wait;
   }
@@ -116,20 +118,45 @@ export class InFlight {
    * last computation, and the bytes in flight only grew.
    */
   capped(now: number, ceiling: number): boolean {
+    const cap = this.#capAtNow(now, ceiling);
     const bytes = this.#sent.bytes;
-    if (now !== this.#capAt || ceiling !== this.#capCeiling) {
-      this.#cap = this.estimator.inflightCap(now, ceiling, bytes);
-      this.#paceRate = this.estimator.pacingRate(now);
-      this.#capAt = now;
-      this.#capCeiling = ceiling;
-    }
-    const cap = this.#cap;
     const capped = bytes > 0 && bytes >= cap - this.#largest / 2;
     if (capped) {
       this.#wasCapped = true;
       this.#held = false;
     }
     return capped;
+  }
+
+  /**
+   * SPEC §8: whether a small frame may still go out ahead of the cap: the
+   * bytes in flight are below the cap plus `ahead` (AHEAD_OF_CAP_BYTES).
+   */
+  roomAhead(now: number, ceiling: number, ahead: number): boolean {
+    return this.#sent.bytes < this.#capAtNow(now, ceiling) + ahead;
+  }
+
+  /**
+   * SPEC §8: about how long until a frame sent now is acknowledged, ms: the
+   * minimum RTT, or the time the path takes to deliver what is in flight at
+   * the measured rate when that is longer (the frame waits behind it). 0
+   * before any RTT sample.
+   */
+  ackWait(now: number): number {
+    const rtt = this.estimator.minRtt ?? 0;
+    const rate = this.estimator.rate(now);
+    return rate === undefined || rate <= 0 ? rtt : Math.max(rtt, this.#sent.bytes / rate);
+  }
+
+  /** The cap (and the pacing rate with it) at `now`, computed once per `now` and ceiling (see capped()). */
+  #capAtNow(now: number, ceiling: number): number {
+    if (now !== this.#capAt || ceiling !== this.#capCeiling) {
+      this.#cap = this.estimator.inflightCap(now, ceiling, this.#sent.bytes);
+      this.#paceRate = this.estimator.pacingRate(now);
+      this.#capAt = now;
+      this.#capCeiling = ceiling;
+    }
+    return this.#cap;
   }
 
   /** Removes every unacknowledged frame, to be sent again elsewhere (SPEC §9). */

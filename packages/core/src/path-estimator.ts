@@ -14,7 +14,7 @@ import { WindowedMax } from './windowed-max.js';
 export const MIN_INFLIGHT_CAP = 64 * 1024;
 /**
  * Smallest in-flight cap once the path is measured: what the carrier
- * delivers in FLOOR_MS at its rate, and at least MEASURED_FLOOR bytes (three
+ * delivers in FLOOR_MS at its rate, and at least MEASURED_FLOOR bytes (two
  * frames of 16 KiB). Rationale: on a loaded host ACKs come 10–30 ms late,
  * and a carrier capped near one product of a short round trip then leaves
  * its path idle: with 20 Mbit/s carriers on a 10 ms round trip
@@ -22,11 +22,16 @@ export const MIN_INFLIGHT_CAP = 64 * 1024;
  * it (the 64 KiB the floor used to be) 0.84–0.94, 32 ms all of it. A floor
  * in time, not bytes, keeps the queue of carriers that share a bottleneck
  * as small as one's: each one's rate is its share. It binds only where 1.25
- * round trips are shorter than FLOOR_MS (round trips under about 24 ms). At
- * 64 KiB for every carrier, two carriers sharing 20 Mbit/s at 20 ms held a
- * queue of 30 ms in front of a new request.
+ * round trips are shorter than FLOOR_MS (round trips under about 24 ms).
+ * The floor in bytes is for carriers too slow for that: a frame in flight
+ * and one on its way. Rationale: it binds on carriers below 8 Mbit/s, which
+ * are mostly carriers sharing a bottleneck, where it counts once per
+ * carrier: at 48 KiB (three frames), two carriers sharing 20 Mbit/s at 20 ms
+ * were each held at 48 KiB instead of the 40 KiB of their time floor, and a
+ * new request waited behind 96 KiB in the path's queue instead of 80
+ * (latency-under-load). At 64 KiB for every carrier that queue was 30 ms.
  */
-export const MEASURED_FLOOR = 48 * 1024;
+export const MEASURED_FLOOR = 32 * 1024;
 const FLOOR_MS = 32;
 /**
  * Cap in bandwidth-delay products in most rounds. Rationale: one product

@@ -162,9 +162,7 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
   }
 
   pick(size: number): C | undefined {
-    if (!Number.isFinite(size) || size < 0) {
-      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `frame size must be a finite number >= 0, got ${size}`);
-    }
+    checkSize(size);
     this.observe();
     let best: Entry<C> | undefined;
     let bestFinish = Infinity;
@@ -186,6 +184,29 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
     best.v = bestFinish;
     this.#raiseFloor();
     if (this.#floor > RENORMALISE_ABOVE) this.#renormalise();
+    return best.carrier;
+  }
+
+  /**
+   * SPEC §8: the carrier with the lowest finite `score`, writable or not (a
+   * frame that may go ahead of what makes a carrier unwritable), charged for
+   * `size` as any pick; ties: the carrier added first. Undefined when no
+   * score is finite.
+   */
+  pickBy(size: number, score: (carrier: C) => number): C | undefined {
+    checkSize(size);
+    let best: Entry<C> | undefined;
+    let bestScore = Infinity;
+    for (const e of this.#entries) {
+      const s = score(e.carrier);
+      if (s < bestScore) {
+        best = e;
+        bestScore = s;
+      }
+    }
+    if (best === undefined) return undefined;
+    best.v += size / best.weight;
+    this.#raiseFloor();
     return best.carrier;
   }
 
@@ -225,5 +246,11 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
     const shift = this.#floor;
     for (const e of this.#entries) e.v = Math.max(e.v, shift) - shift;
     this.#floor = 0;
+  }
+}
+
+function checkSize(size: number): void {
+  if (!Number.isFinite(size) || size < 0) {
+    throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `frame size must be a finite number >= 0, got ${size}`);
   }
 }

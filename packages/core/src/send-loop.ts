@@ -1,12 +1,15 @@
 // SPEC §8: the session's send loop. Control frames (RESET, then WINDOW
-// updates) leave first, then frames to send again (SPEC §9), then DATA from
-// the streams round-robin, one frame per stream per turn, each frame on the
-// carrier the weighted picker chooses (for DATA, among the carriers this
-// side's data may take). It also holds the session's send
+// updates) leave first, then frames to send again (SPEC §9), then the frames
+// of small streams (SMALL_STREAM_BYTES in all), then DATA from the streams
+// round-robin, one frame per stream per turn, each frame on the carrier the
+// weighted picker chooses (for DATA, among the carriers this side's data may
+// take); a small stream's frame goes to the carrier behind the least queue,
+// ahead of its in-flight cap if need be, and control frames go ahead of the
+// caps when no carrier is below its cap. It also holds the session's send
 // credit (SPEC §7.2) and the total queued on streams (SPEC §7.4). No I/O of
 // its own: it runs in a microtask and hands frames to carrier links.
 import { microtask } from './clock.js';
-import { FrameType } from './constants.js';
+import { FrameType, SMALL_STREAM_BYTES } from './constants.js';
 import type { CarrierLink } from './carrier-link.js';
 import { SendCredit } from './flow-control.js';
 import type { Frame, ResetFrame } from './frame.js';
@@ -28,6 +31,10 @@ export interface FrameSink {
   pick(size: number): CarrierLink | undefined;
   /** The same for a DATA frame: only carriers this side's data may take (SPEC §8). */
   pickData(size: number): CarrierLink | undefined;
+  /** For a control frame pick() found no carrier for: one that takes it ahead of its in-flight cap (SPEC §8), charged for it. */
+  pickAhead(size: number): CarrierLink | undefined;
+  /** For a small stream's DATA frame: the carrier behind the least queue, ahead of its in-flight cap if need be (SPEC §8), charged for it. */
+  pickDataAhead(size: number): CarrierLink | undefined;
   /** Bytes sent on carriers and not yet acknowledged. */
   readonly unackedBytes: number;
 }
@@ -44,6 +51,11 @@ const STREAM_POSITIONS: QueuePositions<MpxStream> = {
     return true;
   },
 };
+
+/** SPEC §8: `stream` has sent and queued SMALL_STREAM_BYTES or less in all. */
+function isSmall(stream: MpxStream): boolean {
+  return stream.sendOffset + stream.queuedBytes <= SMALL_STREAM_BYTES;
+}
 
 export class SendLoop {
   readonly #sink: FrameSink;
@@ -70,6 +82,15 @@ export class SendLoop {
    * at every drain that frees room for one frame, and wait behind its backlog.
    */
   #waiting: MpxStream | undefined;
+  /**
+   * SPEC §8: small streams (isSmall(): an open, a request, an answer)
+   * woken out of the round, in the order they woke: served before the
+   * round, ahead of the carriers' caps if need be. Rationale: in
+   * the round, a new request's frame waited for a carrier with room below
+   * its cap, behind the turn of a bulk stream that holds every carrier at
+   * its cap.
+   */
+  readonly #small = new Set<MpxStream>();
   readonly #sessionBlocked = new Set<MpxStream>();
   #flushScheduled = false;
   #closed = false;
@@ -132,7 +153,8 @@ export class SendLoop {
   /** `stream` has something to send. */
   wake(stream: MpxStream): void {
     if (this.#closed) return;
-    this.#dataQueue.push(stream);
+    if (isSmall(stream) && this.#waiting !== stream && !this.#dataQueue.has(stream)) this.#small.add(stream);
+    else this.#dataQueue.push(stream);
     this.schedule();
   }
 
@@ -144,6 +166,7 @@ export class SendLoop {
   /** SPEC §6.4: `stream` sends nothing more; its pending WINDOW is dropped. */
   drop(stream: MpxStream): void {
     if (this.#waiting === stream) this.#waiting = undefined;
+    this.#small.delete(stream);
     this.#dataQueue.delete(stream);
     this.#sessionBlocked.delete(stream);
     this.#windowUpdates.delete(stream.id);
@@ -214,6 +237,10 @@ export class SendLoop {
       // SPEC §9: bytes kept for retransmission count toward the session's
       // memory cap; past it, only what is already owed goes out.
       if (this.#retransmitBytes + this.#sink.unackedBytes >= this.#bufferCap) return;
+      if (this.#small.size > 0) {
+        if (!this.#sendSmall()) return;
+        continue;
+      }
       const stream = this.#takeTurn();
       if (stream === undefined) return;
       const sessionCredit = this.#sendSession.available;
@@ -228,14 +255,49 @@ export class SendLoop {
         this.#waiting = stream;
         return;
       }
-      const frame = stream.takeFrame(n);
-      this.#sendSession.charge(n);
-      this.#bytesSent += n;
-      this.#write(link, frame, this.#nextSendOrder++);
-      if (stream.nextPayload(this.#sendSession.available, this.#maxPayload) >= 0) this.#dataQueue.push(stream);
-      else if (stream.blockedOnSession(this.#sendSession.available)) this.#sessionBlocked.add(stream);
+      this.#sendData(link, stream, n);
     }
   };
+
+  /** Sends `stream`'s next frame of `n` payload bytes on `link`; the stream rejoins the round if it has more. */
+  #sendData(link: CarrierLink, stream: MpxStream, n: number): void {
+    const frame = stream.takeFrame(n);
+    this.#sendSession.charge(n);
+    this.#bytesSent += n;
+    this.#write(link, frame, this.#nextSendOrder++);
+    if (stream.nextPayload(this.#sendSession.available, this.#maxPayload) >= 0) this.#dataQueue.push(stream);
+    else if (stream.blockedOnSession(this.#sendSession.available)) this.#sessionBlocked.add(stream);
+  }
+
+  /**
+   * Sends the frame of the first small stream (see #small) on the carrier
+   * behind the least queue, ahead of its cap if need be (pickDataAhead:
+   * picked by the weighted picker, it waited behind whichever path's queue
+   * that chose); a stream that has grown past
+   * SMALL_STREAM_BYTES since it woke joins the round instead. False when
+   * no carrier takes the frame even ahead of its cap (the stream keeps its
+   * place).
+   */
+  #sendSmall(): boolean {
+    const stream = this.#small.values().next().value as MpxStream;
+    const sessionCredit = this.#sendSession.available;
+    if (!isSmall(stream)) {
+      this.#small.delete(stream);
+      this.#dataQueue.push(stream);
+      return true;
+    }
+    const n = stream.nextPayload(sessionCredit, this.#maxPayload);
+    if (n < 0) {
+      this.#small.delete(stream);
+      if (stream.blockedOnSession(sessionCredit)) this.#sessionBlocked.add(stream);
+      return true;
+    }
+    const link = this.#sink.pickDataAhead(n + DATA_OVERHEAD);
+    if (link === undefined) return false;
+    this.#small.delete(stream);
+    this.#sendData(link, stream, n);
+    return true;
+  }
 
   /** The stream whose turn it is: the one that found no carrier last time, else the next in round-robin order. */
   #takeTurn(): MpxStream | undefined {
@@ -263,9 +325,9 @@ export class SendLoop {
     return true;
   }
 
-  /** Sends one control frame; false when no carrier can take it now. */
+  /** Sends one control frame, ahead of the carriers' caps if need be (SPEC §8); false when no carrier can take it now. */
   #sendControl(): boolean {
-    const link = this.#sink.pick(DATA_OVERHEAD);
+    const link = this.#sink.pick(DATA_OVERHEAD) ?? this.#sink.pickAhead(DATA_OVERHEAD);
     if (link === undefined) return false;
     const reset = this.#control.shift();
     if (reset !== undefined) {

@@ -5,7 +5,7 @@ import { createMemoryPair } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { NO_HOST, type CarrierHost } from '../src/carrier-api.js';
 import { CarrierLink, END_TIMEOUT_MS } from '../src/carrier-link.js';
-import { FrameType, MAX_ACK_DELAY_MS, NONCE_SIZE, WireCode } from '../src/constants.js';
+import { AHEAD_OF_CAP_BYTES, FrameType, MAX_ACK_DELAY_MS, NONCE_SIZE, WireCode } from '../src/constants.js';
 import { FrameDecoder } from '../src/decode.js';
 import { LEND_READS, type LendsReads } from '../src/transport.js';
 import { encodeFrame } from '../src/encode.js';
@@ -269,6 +269,29 @@ describe('CarrierLink', () => {
     expect(chunks).toHaveLength(3); // frames 1–2 and frame 3's header; frame 3's payload; frame 4
     expect(chunks[1]).toBe(big);
     expect(framesOf(chunks)).toEqual(sent);
+    link.destroy();
+  });
+
+  it('at its in-flight cap takes no more frames, but takes frames ahead of the cap up to AHEAD_OF_CAP_BYTES more (SPEC §8)', async () => {
+    const { link } = openLinkRecordingChunks();
+    const frame = (offset: number): Frame => ({
+      type: FrameType.DATA,
+      streamId: 1,
+      offset,
+      payload: Buffer.alloc(16 * 1024 - 20),
+      syn: false,
+      fin: false,
+    });
+    // Nothing measured: the cap is MIN_INFLIGHT_CAP (64 KiB), four frames of 16 KiB.
+    for (let i = 0; i < 4; i++) link.send(frame(i));
+    await turn();
+    expect(link.writable).toBe(false);
+    expect(link.takesAhead).toBe(true);
+    expect(link.send({ type: FrameType.DATA, streamId: 3, offset: 0, payload: Buffer.alloc(AHEAD_OF_CAP_BYTES - 20), syn: true, fin: false })).toBe(
+      false,
+    );
+    await turn();
+    expect(link.takesAhead).toBe(false);
     link.destroy();
   });
 

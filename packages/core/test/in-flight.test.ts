@@ -98,7 +98,7 @@ describe('InFlight (SPEC §8, §9, sender side)', () => {
     expect(rate).toBeGreaterThan(0);
     expect(f.capped(80, 1 << 24)).toBe(false); // computes the cap and the pacing rate
     f.push(win(9), frame, 80);
-    expect(f.paceWait(80)).toBe(0); // 32 KiB in flight: below MEASURED_FLOOR
+    expect(f.paceWait(80)).toBe(0); // 32 KiB in flight: below the 48 KiB pacing starts at
     f.push(win(10), frame, 80);
     // 48 KiB in flight: the next frame waits for the two sent at 80 ms, less the 4 ms of slack.
     expect(f.paceWait(80)).toBeCloseTo((2 * frame) / rate - 4, 6);
@@ -126,6 +126,37 @@ describe('InFlight (SPEC §8, §9, sender side)', () => {
     expect(acked.f.capped(80, 1)).toBe(true); // a ceiling of 1 byte: held by the cap
     for (let i = 9; i < 12; i++) acked.f.push(win(i), frame, 180);
     expect(acked.f.paceWait(180)).toBeCloseTo((3 * frame) / acked.rate - 4, 6);
+  });
+
+  it('takes frames ahead of its cap until the bytes in flight reach the cap plus the allowance', () => {
+    const f = new InFlight();
+    const ceiling = MIN_INFLIGHT_CAP; // nothing measured: the cap is the ceiling
+    const ahead = 16 * 1024;
+    f.push(win(1), ceiling, 0);
+    expect(f.capped(0, ceiling)).toBe(true);
+    expect(f.roomAhead(0, ceiling, ahead)).toBe(true);
+    f.push(win(2), ahead - 1, 0);
+    expect(f.roomAhead(0, ceiling, ahead)).toBe(true);
+    f.push(win(3), 1, 0);
+    expect(f.roomAhead(0, ceiling, ahead)).toBe(false);
+    f.onAck(1, 10);
+    expect(f.roomAhead(10, ceiling, ahead)).toBe(true);
+  });
+
+  it('expects a frame sent now to be acknowledged after the minimum RTT, or after what is in flight drains at the rate', () => {
+    const f = new InFlight();
+    expect(f.ackWait(0)).toBe(0); // nothing measured
+    f.estimator.onRttSample(10, 0, 'ping');
+    expect(f.ackWait(0)).toBe(10); // no rate yet: the minimum RTT
+    const frame = 16 * 1024;
+    for (let i = 0; i < 9; i++) f.push(win(i), frame, 0);
+    f.onAck(2, 20); // a frame RTT sample of 20 ms; a rate sample starts
+    f.onAck(8, 80); // 96 KiB in 60 ms
+    const rate = f.estimator.rate(80)!;
+    expect(rate).toBeCloseTo((6 * frame) / 60);
+    expect(f.ackWait(80)).toBe(f.estimator.minRtt); // one frame in flight: less than a round trip's worth
+    for (let i = 9; i < 20; i++) f.push(win(i), frame, 80);
+    expect(f.ackWait(80)).toBeCloseTo((12 * frame) / rate); // behind twelve frames at the rate
   });
 
   it('hands its unacknowledged frames over, oldest first', () => {

@@ -105,6 +105,18 @@ describe('PathEstimator', () => {
     expect(slow.inflightCap(11, 1 << 24)).toBe(MEASURED_FLOOR);
   });
 
+  it('holds a carrier that shares 20 Mbit/s at a 20 ms round trip with another to 32 ms of its rate, not to three frames', () => {
+    const e = new PathEstimator(500); // no drain at the times asked
+    e.onRttSample(22, 0, 'frames');
+    e.onAcked(0, 0, true);
+    e.onAcked(1300 * 3000, 3000, true); // 1.3 kB/ms: half of 20 Mbit/s
+    // 3030 ms is not in a probe round (one smoothed RTT, 22 ms, in eight): 1.25 products
+    // (39 kB) are below the floor in time, 41.6 kB, which is below three frames (48 KiB).
+    expect(Math.ceil(1.25 * 1300 * 24)).toBeLessThan(1300 * 32);
+    expect(e.inflightCap(3030, 1 << 24)).toBe(1300 * 32);
+    expect(e.inflightCap(3030, 1 << 24)).toBeLessThan(48 * 1024);
+  });
+
   it('takes a stamped ACK’s one-way delay above the lowest of the last 10–20 s as its reverse wait, whatever the clocks’ offset', () => {
     const e = new PathEstimator(500);
     // The peer's clock reads 5 s behind ours: one-way delays of 10 ms read 5010.

@@ -427,3 +427,45 @@ describe('WeightedPicker with a lead (SPEC §8: one write per turn)', () => {
     expectCode(() => new WeightedPicker(Infinity), 'MPX_ERR_INVALID_ARGUMENT');
   });
 });
+
+describe('WeightedPicker.pickBy (SPEC §8: frames ahead of the caps)', () => {
+  it('picks the carrier with the lowest finite score, writable or not, first added on ties', () => {
+    const p = new NamedPicker();
+    p.add('a', 1);
+    p.add('b', 1);
+    p.add('c', 1);
+    p.setWritable('a', false);
+    p.setWritable('b', false);
+    const scores = new Map([
+      ['a', 5],
+      ['b', 3],
+      ['c', Infinity],
+    ]);
+    expect(p.picker.pickBy(100, (c) => scores.get(c.name) ?? Infinity)?.name).toBe('b');
+    scores.set('a', 3);
+    expect(p.picker.pickBy(100, (c) => scores.get(c.name) ?? Infinity)?.name).toBe('a');
+  });
+
+  it('returns undefined when no score is finite', () => {
+    const p = new NamedPicker();
+    expect(p.picker.pickBy(100, () => 0)).toBeUndefined();
+    p.add('a', 1);
+    expect(p.picker.pickBy(100, () => Infinity)).toBeUndefined();
+  });
+
+  it('charges the carrier it picks, as pick() does', () => {
+    const p = new NamedPicker();
+    p.add('a', 1);
+    p.add('b', 1);
+    // 'a' takes 300 bytes ahead; plain picks then go to 'b' until it has caught up.
+    expect(p.picker.pickBy(300, (c) => (c.name === 'a' ? 0 : Infinity))?.name).toBe('a');
+    expect(sequence(p, 4, 100).join('')).toBe('bbba');
+  });
+
+  it('rejects a negative or non-finite frame size', () => {
+    const p = new NamedPicker();
+    p.add('a', 1);
+    expectCode(() => p.picker.pickBy(-1, () => 0), 'MPX_ERR_INVALID_ARGUMENT');
+    expectCode(() => p.picker.pickBy(Number.NaN, () => 0), 'MPX_ERR_INVALID_ARGUMENT');
+  });
+});

@@ -2,7 +2,7 @@
 // when the carriers that held them are lost one at a time.
 import { describe, expect, it } from 'vitest';
 import type { CarrierLink } from '../src/carrier-link.js';
-import { FrameType } from '../src/constants.js';
+import { FrameType, SMALL_STREAM_BYTES } from '../src/constants.js';
 import type { Frame } from '../src/frame.js';
 import { SendLoop, type FrameSink } from '../src/send-loop.js';
 import type { SentFrame } from '../src/sent-frames.js';
@@ -23,7 +23,13 @@ function recorder(): { link: CarrierLink; sent: SentFrame[]; frames: Frame[] } {
 
 /** A sink whose carrier is `current.link` (none while undefined). */
 function sinkOf(current: { link: CarrierLink | undefined }): FrameSink {
-  return { pick: () => current.link, pickData: () => current.link, unackedBytes: 0 };
+  return {
+    pick: () => current.link,
+    pickData: () => current.link,
+    pickAhead: () => current.link,
+    pickDataAhead: () => current.link,
+    unackedBytes: 0,
+  };
 }
 
 const flushed = (): Promise<void> => new Promise((resolve) => queueMicrotask(resolve));
@@ -54,12 +60,18 @@ describe('SendLoop, retransmission order (SPEC §9)', () => {
   });
 });
 
-/** A stream with `frames` frames of `size` bytes to send, as the send loop sees it. */
-function fakeStream(id: number, frames: number, size: number): MpxStream {
+/** A stream with `frames` frames of `size` bytes to send after `sent` bytes sent before, as the send loop sees it. */
+function fakeStream(id: number, frames: number, size: number, sent = 0): MpxStream {
   let left = frames;
-  let offset = 0;
+  let offset = sent;
   return {
     id,
+    get queuedBytes() {
+      return left * size;
+    },
+    get sendOffset() {
+      return offset;
+    },
     nextPayload: () => (left > 0 ? size : -1),
     blockedOnSession: () => false,
     takeFrame: (n: number): Frame => {
@@ -75,12 +87,19 @@ describe('SendLoop, streams served in turn (SPEC §8)', () => {
     const out = recorder();
     // A carrier that takes one frame per drain, as one capped by its in-flight cap.
     let room = 0;
-    const sink: FrameSink = { pick: () => out.link, pickData: () => (room > 0 ? (room--, out.link) : undefined), unackedBytes: 0 };
+    const sink: FrameSink = {
+      pick: () => out.link,
+      pickData: () => (room > 0 ? (room--, out.link) : undefined),
+      pickAhead: () => undefined,
+      pickDataAhead: () => undefined,
+      unackedBytes: 0,
+    };
     const loop = new SendLoop(sink, 1 << 30, 1024);
     loop.adoptPeer(1 << 30, 1024);
     loop.wake(fakeStream(1, 100, 1024));
     await flushed();
-    loop.wake(fakeStream(3, 1, 1));
+    // A stream with more than SMALL_STREAM_BYTES to send: it takes its turn in the round.
+    loop.wake(fakeStream(3, 17, 1024));
     for (let drain = 0; drain < 3; drain++) {
       room = 1;
       loop.schedule();
@@ -89,5 +108,87 @@ describe('SendLoop, streams served in turn (SPEC §8)', () => {
     const streams = out.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1));
     // The bulk stream's frame had found no carrier before the new stream woke, so it goes first; the new stream next.
     expect(streams).toEqual([1, 3, 1]);
+  });
+});
+
+describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8)', () => {
+  /** A sink whose carrier is at its cap (pickData finds none) but takes frames ahead of it (pickDataAhead). */
+  function cappedSink(out: { link: CarrierLink }): FrameSink & { ahead: number } {
+    const sink = {
+      ahead: 0,
+      pick: () => undefined,
+      pickData: () => undefined,
+      pickAhead: () => (sink.ahead++, out.link),
+      pickDataAhead: () => (sink.ahead++, out.link),
+      unackedBytes: 0,
+    };
+    return sink;
+  }
+
+  it("sends a small stream's frame at once, ahead of the cap, while a bulk stream waits for room", async () => {
+    const out = recorder();
+    const sink = cappedSink(out);
+    const loop = new SendLoop(sink, 1 << 30, 1024);
+    loop.adoptPeer(1 << 30, 1024);
+    loop.wake(fakeStream(1, 100, 1024));
+    loop.wake(fakeStream(3, 1, 100));
+    await flushed();
+    expect(out.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual([3]);
+    expect(sink.ahead).toBe(1);
+  });
+
+  it("sends a small stream's frame on the carrier behind the least queue, not the weighted picker's", async () => {
+    const picked = recorder();
+    const least = recorder();
+    const sink: FrameSink = {
+      pick: () => picked.link,
+      pickData: () => picked.link,
+      pickAhead: () => least.link,
+      pickDataAhead: () => least.link,
+      unackedBytes: 0,
+    };
+    const loop = new SendLoop(sink, 1 << 30, 1024);
+    loop.adoptPeer(1 << 30, 1024);
+    loop.wake(fakeStream(3, 1, 100));
+    loop.wake(fakeStream(5, 17, 1024));
+    await flushed();
+    expect(least.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual([3]);
+    expect(picked.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual(Array<number>(17).fill(5));
+  });
+
+  it('serves small streams in the order they woke, before the round', async () => {
+    const out = recorder();
+    const loop = new SendLoop(sinkOf({ link: out.link }), 1 << 30, 1024);
+    loop.adoptPeer(1 << 30, 1024);
+    loop.wake(fakeStream(1, 17, 1024));
+    loop.wake(fakeStream(3, 1, 10));
+    loop.wake(fakeStream(5, 1, SMALL_STREAM_BYTES));
+    await flushed();
+    expect(out.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual([3, 5, ...Array<number>(17).fill(1)]);
+  });
+
+  it.each([
+    // A stream with more to send than a small one.
+    ['has more than SMALL_STREAM_BYTES to send', () => fakeStream(3, 1, SMALL_STREAM_BYTES + 1)],
+    // A bulk stream whose source is read a little at a time while the carriers are at their caps.
+    ['sent SMALL_STREAM_BYTES before, however little it queues now', () => fakeStream(3, 1, 100, SMALL_STREAM_BYTES)],
+  ])('does not send ahead of the cap a stream that %s', async (_case, stream) => {
+    const out = recorder();
+    const sink = cappedSink(out);
+    const loop = new SendLoop(sink, 1 << 30, 1024);
+    loop.adoptPeer(1 << 30, 1024);
+    loop.wake(stream());
+    await flushed();
+    expect(out.frames).toEqual([]);
+    expect(sink.ahead).toBe(0);
+  });
+
+  it('sends a WINDOW ahead of the caps', async () => {
+    const out = recorder();
+    const sink = cappedSink(out);
+    const loop = new SendLoop(sink, 1 << 30, 1024);
+    loop.windowUpdate(7, 4096);
+    await flushed();
+    expect(out.frames).toEqual([{ type: FrameType.WINDOW, streamId: 7, maxOffset: 4096 }]);
   });
 });
