@@ -181,9 +181,7 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
       bestFinish = last.v + size / last.weight;
     }
     this.#last = best;
-    best.v = bestFinish;
-    this.#raiseFloor();
-    if (this.#floor > RENORMALISE_ABOVE) this.#renormalise();
+    this.#charge(best, bestFinish);
     return best.carrier;
   }
 
@@ -205,9 +203,15 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
       }
     }
     if (best === undefined) return undefined;
-    best.v += size / best.weight;
-    this.#raiseFloor();
+    this.#charge(best, best.v + size / best.weight);
     return best.carrier;
+  }
+
+  /** Moves `entry`'s virtual time to `finish`, the end of the frame it was picked for, as every pick does. */
+  #charge(entry: Entry<C>, finish: number): void {
+    entry.v = finish;
+    this.#raiseFloor();
+    if (this.#floor > RENORMALISE_ABOVE) this.#renormalise();
   }
 
   #entryOf(carrier: C): Entry<C> {
