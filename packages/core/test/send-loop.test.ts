@@ -9,7 +9,7 @@ import type { SentFrame } from '../src/sent-frames.js';
 import type { MpxStream } from '../src/stream.js';
 
 /** A carrier that records what it is given, as its in-flight record keeps it. */
-function recorder(): { link: CarrierLink; sent: SentFrame[]; frames: Frame[] } {
+function recorder(): { link: CarrierLink; sent: SentFrame[]; frames: Frame[]; streams: number[] } {
   const sent: SentFrame[] = [];
   const link = { send: (frame: Frame, order: number) => (sent.push({ frame, order }), true) } as unknown as CarrierLink;
   return {
@@ -17,6 +17,10 @@ function recorder(): { link: CarrierLink; sent: SentFrame[]; frames: Frame[] } {
     sent,
     get frames() {
       return sent.map((s) => s.frame);
+    },
+    /** The stream of each frame sent, -1 for a frame that is not DATA. */
+    get streams() {
+      return sent.map((s) => (s.frame.type === FrameType.DATA ? s.frame.streamId : -1));
     },
   };
 }
@@ -105,9 +109,8 @@ describe('SendLoop, streams served in turn (SPEC §8)', () => {
       loop.schedule();
       await flushed();
     }
-    const streams = out.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1));
     // The bulk stream's frame had found no carrier before the new stream woke, so it goes first; the new stream next.
-    expect(streams).toEqual([1, 3, 1]);
+    expect(out.streams).toEqual([1, 3, 1]);
   });
 });
 
@@ -133,7 +136,7 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
     loop.wake(fakeStream(1, 100, 1024));
     loop.wake(fakeStream(3, 1, 100));
     await flushed();
-    expect(out.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual([3]);
+    expect(out.streams).toEqual([3]);
     expect(sink.ahead).toBe(1);
   });
 
@@ -152,8 +155,8 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
     loop.wake(fakeStream(3, 1, 100));
     loop.wake(fakeStream(5, 17, 1024));
     await flushed();
-    expect(least.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual([3]);
-    expect(picked.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual(Array<number>(17).fill(5));
+    expect(least.streams).toEqual([3]);
+    expect(picked.streams).toEqual(Array<number>(17).fill(5));
   });
 
   it('serves small streams in the order they woke, before the round', async () => {
@@ -164,7 +167,7 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
     loop.wake(fakeStream(3, 1, 10));
     loop.wake(fakeStream(5, 1, SMALL_STREAM_BYTES));
     await flushed();
-    expect(out.frames.map((f) => (f.type === FrameType.DATA ? f.streamId : -1))).toEqual([3, 5, ...Array<number>(17).fill(1)]);
+    expect(out.streams).toEqual([3, 5, ...Array<number>(17).fill(1)]);
   });
 
   it.each([
