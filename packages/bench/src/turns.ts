@@ -65,7 +65,7 @@ export interface WithCpu<T> {
   cpuSeconds: number;
   /** System calls the processes made meanwhile, summed (NaN where /proc/<pid>/io is not readable). */
   syscalls: Syscalls;
-  /** Share of the machine's CPU time left idle meanwhile (every core; NaN without /proc/stat). */
+  /** Share of the machine's CPU time left idle meanwhile (every core; NaN without /proc/stat, or when the run was shorter than a clock tick). */
   machineIdle: number;
 }
 

@@ -15,6 +15,8 @@ describe('withCpu', () => {
       const m = await withCpu([child], async () => {
         child.proc.stdin?.write('go\n');
         await child.waitFor(/done/);
+        // /proc/stat counts in clock ticks (10 ms): a run shorter than one has no idle share (NaN).
+        await new Promise((r) => setTimeout(r, 60));
         return 'ran';
       });
       expect(m.result).toBe('ran');
