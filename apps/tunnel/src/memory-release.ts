@@ -43,7 +43,12 @@ export interface MemoryReading {
   atMs: number;
   /** User + system CPU time of the process so far, in microseconds. */
   cpuMicros: number;
-  /** V8 heap committed plus ArrayBuffer memory, in bytes: what a collection can shrink. */
+  /**
+   * V8 heap committed plus its external memory, in bytes: what a collection
+   * can shrink. External, not `arrayBuffers`: Node counts only the
+   * ArrayBuffers its own allocator made, and the page buffers of payload
+   * blocks and turn slabs (@mpx/core pageBuffer) are V8's.
+   */
   footprint: number;
   /** Committed size of V8's young generation (new space), in bytes. */
   young: number;
@@ -89,8 +94,8 @@ export const MIN_GAP_MS = 2000;
 
 export function readMemory(): MemoryReading {
   const { user, system } = process.cpuUsage();
-  const { heapTotal, arrayBuffers } = process.memoryUsage();
-  return { atMs: performance.now(), cpuMicros: user + system, footprint: heapTotal + arrayBuffers, young: youngGenerationSize() };
+  const { heapTotal, external } = process.memoryUsage();
+  return { atMs: performance.now(), cpuMicros: user + system, footprint: heapTotal + external, young: youngGenerationSize() };
 }
 
 /** Starts a full collection now and resolves when it is done (Node's documented `eager` measurement). */

@@ -9,7 +9,10 @@
 // frame cut from it (PayloadOwner, told by @mpx/core). A block whose bytes
 // the session never reports back (a frame copied to a second carrier, a
 // reset stream's queue, a session that ended) is simply not reused: the
-// collector frees it, as before.
+// collector frees it, as before. Blocks of 16 KiB and more are page buffers
+// (@mpx/core pageBuffer): what the collector frees of them goes back to the
+// kernel, not into glibc's heap (docs/decisions/0010).
+import { pageBuffer } from '@mpx/core';
 import type { PayloadOwner } from '@mpx/core';
 
 /** Reads below this many bytes are not pooled. Rationale: a read of a few bytes (an interactive answer) would waste most of a block; Node's own 8 KiB slab serves it. */
@@ -68,7 +71,7 @@ export class PayloadPool implements PayloadOwner {
     let block = sizeClass.free.pop();
     if (block === undefined) {
       // Its own ArrayBuffer (not a slice of Node's shared slab): the WeakMap below finds it by that.
-      block = { bytes: Buffer.allocUnsafeSlow(sizeClass.size), home: sizeClass, outstanding: 0 };
+      block = { bytes: pageBuffer(sizeClass.size), home: sizeClass, outstanding: 0 };
       this.#blocks.set(block.bytes.buffer, block);
       this.allocated++;
     } else {

@@ -4,7 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { GROWTH_BYTES, MIN_GAP_MS, MemoryRelease, SHRINK_TRIES, type MemoryReading } from '../src/memory-release.js';
+import { pageBuffer } from '@mpx/core';
+import { GROWTH_BYTES, MIN_GAP_MS, MemoryRelease, SHRINK_TRIES, readMemory, type MemoryReading } from '../src/memory-release.js';
 
 const MiB = 1024 * 1024;
 
@@ -98,6 +99,14 @@ describe('MemoryRelease', () => {
     expect(await next({ footprint: 20 * MiB + GROWTH_BYTES, young: 32 * MiB })).toBe(true);
     for (let i = 0; i < 10; i++) expect(await next({ footprint: 20 * MiB, young: 1 * MiB })).toBe(false);
     expect(collected).toHaveLength(2);
+  });
+});
+
+describe('readMemory', () => {
+  it("counts page buffers (payload blocks, turn slabs) in the footprint, which Node's arrayBuffers does not", () => {
+    const before = readMemory().footprint;
+    const held = Array.from({ length: 64 }, () => pageBuffer(64 * 1024));
+    expect(readMemory().footprint - before).toBeGreaterThanOrEqual(held.length * 64 * 1024);
   });
 });
 

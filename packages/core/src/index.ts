@@ -13,6 +13,7 @@ export { WeightedPicker, type CarrierPicker, type PickableCarrier } from './sche
 export { RoundRobin, type QueuePositions } from './round-robin.js';
 export { systemClock, type Clock, type Timer } from './clock.js';
 export type { PayloadOwner } from './payload-owner.js';
+export { pageBuffer, PAGE_BUFFER_MIN } from './page-buffer.js';
 export {
   CLIENT_BOUNDS,
   SERVER_BOUNDS,
