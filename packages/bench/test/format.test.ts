@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatMbit, formatMBps, formatMiB, formatMs, formatPercent, formatRatio, formatShares, mbit, median, quantile } from '../src/format.js';
+import {
+  formatBytes,
+  formatMbit,
+  formatMBps,
+  formatMiB,
+  formatMs,
+  formatPercent,
+  formatRatio,
+  formatShares,
+  mbit,
+  median,
+  quantile,
+} from '../src/format.js';
 
 describe('formatShares', () => {
   it('names each process with the share of a core it kept busy, and a dash for one not measured', () => {
