@@ -67,3 +67,8 @@ export function quantile(values: readonly number[], q: number): number {
   const b = sorted[hi] as number;
   return a + (b - a) * (pos - lo);
 }
+
+/** Shares of a core by process → "cores: redis-benchmark 0.27, relay A 0.56" ("—" for one not measured). */
+export function formatShares(shares: ReadonlyArray<{ name: string; share: number }>): string {
+  return `cores: ${shares.map((s) => `${s.name} ${Number.isFinite(s.share) ? s.share.toFixed(2) : '—'}`).join(', ')}`;
+}

@@ -1,6 +1,6 @@
 // /proc readings of child processes (Linux): resident memory now (VmRSS) and
-// at its peak (VmHWM) from /proc/<pid>/status, CPU time and parent from
-// /proc/<pid>/stat, read and write system calls from /proc/<pid>/io, the
+// at its peak (VmHWM) from /proc/<pid>/status, CPU time (its own, and that of
+// the children it has waited for) and parent from /proc/<pid>/stat, read and write system calls from /proc/<pid>/io, the
 // machine's busy CPU time from /proc/stat.
 // Parsers are pure; readers return null when the process or /proc is gone.
 
@@ -29,13 +29,16 @@ export function parseStatus(text: string): MemorySample | null {
 export interface CpuTicks {
   utime: number;
   stime: number;
+  /** User and system time of the children it has waited for (fields 16 and 17), theirs included. */
+  cutime: number;
+  cstime: number;
   /** The parent's pid (field 4). */
   ppid: number;
 }
 
 /**
- * Parses utime and stime (fields 14 and 15, in clock ticks) from
- * /proc/<pid>/stat. The command name (field 2) is in parentheses and may hold
+ * Parses utime, stime, cutime and cstime (fields 14 to 17, in clock ticks)
+ * from /proc/<pid>/stat. The command name (field 2) is in parentheses and may hold
  * spaces and ')' itself, so fields are counted after the last ')'.
  */
 export function parseStat(text: string): CpuTicks | null {
@@ -47,10 +50,9 @@ export function parseStat(text: string): CpuTicks | null {
     .split(/\s+/);
   // rest[0] is field 3 (state); field n is rest[n - 3].
   const ppid = Number(rest[1]);
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime) || !Number.isFinite(ppid) || rest.length < 13) return null;
-  return { utime, stime, ppid };
+  const [utime, stime, cutime, cstime] = rest.slice(11, 15).map(Number) as [number, number, number, number];
+  if (rest.length < 15 || ![ppid, utime, stime, cutime, cstime].every(Number.isFinite)) return null;
+  return { utime, stime, cutime, cstime, ppid };
 }
 
 let clockTicks: number | undefined;
@@ -80,11 +82,25 @@ export function readMemory(pid: number): MemorySample | null {
   return text === null ? null : parseStatus(text);
 }
 
+function readStat(pid: number): CpuTicks | null {
+  const text = read(`/proc/${pid}/stat`);
+  return text === null ? null : parseStat(text);
+}
+
 /** CPU seconds (user + system) the process has used so far. */
 export function readCpuSeconds(pid: number): number | null {
-  const text = read(`/proc/${pid}/stat`);
-  const t = text === null ? null : parseStat(text);
+  const t = readStat(pid);
   return t === null ? null : (t.utime + t.stime) / ticksPerSecond();
+}
+
+/**
+ * CPU seconds (user + system) used so far by the children the process has
+ * waited for (a program run to completion by execFile, once it has exited),
+ * and by the children they waited for in turn.
+ */
+export function readReapedCpuSeconds(pid: number = process.pid): number | null {
+  const t = readStat(pid);
+  return t === null ? null : (t.cutime + t.cstime) / ticksPerSecond();
 }
 
 export interface Syscalls {
@@ -127,8 +143,7 @@ export function processTree(pid: number): number[] {
   }
   for (const name of entries) {
     if (!/^\d+$/.test(name)) continue;
-    const text = read(`/proc/${name}/stat`);
-    const t = text === null ? null : parseStat(text);
+    const t = readStat(Number(name));
     if (t === null) continue;
     const list = children.get(t.ppid) ?? [];
     list.push(Number(name));

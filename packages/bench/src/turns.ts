@@ -2,11 +2,12 @@
 // Node pipe() relays in a row (relay A → relay B → target) next to mpx
 // client + server rigs to the same target, run in turns (relay, mpx, relay,
 // mpx, …) so that the load of a shared machine falls on both alike; CPU time
-// and system calls of a contender's two processes and the machine's idle
-// share from /proc; the worst round of a paired comparison.
+// and system calls of a contender's two processes, the share of a core each
+// process of the run kept busy, and the machine's idle share from /proc; the
+// worst round of a paired comparison.
 
 import { startRig } from './harness.js';
-import { readCpuSeconds, readMachineCpu, readSyscalls } from './proc.js';
+import { readCpuSeconds, readMachineCpu, readReapedCpuSeconds, readSyscalls } from './proc.js';
 import type { Syscalls } from './proc.js';
 import { startRelayProcess } from './procs.js';
 import type { Child } from './procs.js';
@@ -44,8 +45,8 @@ export async function startContenders(targetPort: number, carriers: readonly num
 }
 
 /** CPU seconds (user + system) the processes used so far, summed; NaN when one is gone. */
-function cpuOf(procs: readonly Child[]): number {
-  return procs.reduce((sum, c) => sum + (readCpuSeconds(c.pid) ?? NaN), 0);
+function cpuOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + (readCpuSeconds(pid) ?? NaN), 0);
 }
 
 /** Read and write system calls the processes made so far, summed; NaN when one cannot be read. */
@@ -59,10 +60,43 @@ function syscallsOf(procs: readonly Child[]): Syscalls {
   );
 }
 
+/** Processes whose CPU time withCpu reports together, under one name (a server and its workers). */
+export interface Watched {
+  name: string;
+  pids: readonly number[];
+}
+
+export interface CoreShare {
+  name: string;
+  /** CPU seconds used per second of the run: 1 is one core kept busy throughout; NaN when a process is gone. */
+  share: number;
+}
+
+export interface WithCpuOptions {
+  /**
+   * The name of the program `fn` runs to completion as a child of this
+   * process (execFile): its CPU time is read from what this process's
+   * waited-for children used, so any other child reaped meanwhile counts too.
+   */
+  client?: string;
+  /** Other processes of the run to report, e.g. the server the client talks to. */
+  others?: readonly Watched[];
+}
+
 export interface WithCpu<T> {
   result: T;
   /** CPU seconds (user + system) the processes used meanwhile, summed. */
   cpuSeconds: number;
+  /** Wall-clock seconds of the run. */
+  seconds: number;
+  /**
+   * The share of a core each process kept busy meanwhile: the client
+   * program (WithCpuOptions.client), the processes in the middle, the
+   * others. Rationale: one at ~1 is the bottleneck (its CPU per request
+   * is what to cut); all well below 1 with the machine idle means requests
+   * wait, not work.
+   */
+  shares: CoreShare[];
   /** System calls the processes made meanwhile, summed (NaN where /proc/<pid>/io is not readable). */
   syscalls: Syscalls;
   /** Share of the machine's CPU time left idle meanwhile (every core; NaN without /proc/stat, or when the run was shorter than a clock tick). */
@@ -71,23 +105,34 @@ export interface WithCpu<T> {
 
 /**
  * Runs `fn` and returns its result with the CPU seconds and system calls
- * `procs` used meanwhile, and how much of the machine stayed idle. Rationale:
+ * `procs` used meanwhile, the share of a core each of them (and the client
+ * and `others` of `options`) kept busy, and how much of the machine stayed
+ * idle. Rationale:
  * a contender whose processes use less CPU per request yet serve fewer
  * requests while the machine has idle time is held back by latency (how its
  * work is batched), not by CPU; system calls per request show the batching.
  */
-export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>): Promise<WithCpu<T>> {
-  const before = cpuOf(procs);
+export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>, options: WithCpuOptions = {}): Promise<WithCpu<T>> {
+  const watched: Watched[] = [...procs.map((c) => ({ name: c.name, pids: [c.pid] })), ...(options.others ?? [])];
+  const before = watched.map((w) => cpuOf(w.pids));
+  const reaped = readReapedCpuSeconds() ?? NaN;
   const calls = syscallsOf(procs);
   const machine = readMachineCpu();
+  const started = performance.now();
   const result = await fn();
+  const seconds = (performance.now() - started) / 1000;
   const callsAfter = syscallsOf(procs);
   const machineAfter = readMachineCpu();
+  const used = watched.map((w, i) => cpuOf(w.pids) - (before[i] as number));
   const total = machine === null || machineAfter === null ? NaN : machineAfter.total - machine.total;
   const busy = machine === null || machineAfter === null ? NaN : machineAfter.busy - machine.busy;
+  const shares = watched.map((w, i) => ({ name: w.name, share: (used[i] as number) / seconds }));
+  if (options.client !== undefined) shares.unshift({ name: options.client, share: ((readReapedCpuSeconds() ?? NaN) - reaped) / seconds });
   return {
     result,
-    cpuSeconds: cpuOf(procs) - before,
+    cpuSeconds: used.slice(0, procs.length).reduce((sum, v) => sum + v, 0),
+    seconds,
+    shares,
     syscalls: { reads: callsAfter.reads - calls.reads, writes: callsAfter.writes - calls.writes },
     machineIdle: total > 0 ? 1 - busy / total : NaN,
   };

@@ -1,5 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatMbit, formatMBps, formatMiB, formatMs, formatPercent, formatRatio, mbit, median, quantile } from '../src/format.js';
+import {
+  formatBytes,
+  formatMbit,
+  formatMBps,
+  formatMiB,
+  formatMs,
+  formatPercent,
+  formatRatio,
+  formatShares,
+  mbit,
+  median,
+  quantile,
+} from '../src/format.js';
+
+describe('formatShares', () => {
+  it('names each process with the share of a core it kept busy, and a dash for one not measured', () => {
+    expect(
+      formatShares([
+        { name: 'redis-benchmark', share: 0.268 },
+        { name: 'relay A', share: 0.5 },
+        { name: 'redis-server', share: NaN },
+      ]),
+    ).toBe('cores: redis-benchmark 0.27, relay A 0.50, redis-server —');
+  });
+});
 
 describe('units', () => {
   it('converts Mbit/s to bytes/s and back', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
   parseIo,
@@ -9,6 +9,7 @@ import {
   processTree,
   readCpuSeconds,
   readMachineCpu,
+  readReapedCpuSeconds,
   readMemory,
   readSyscalls,
 } from '../src/proc.js';
@@ -57,14 +58,14 @@ describe('readSyscalls', () => {
 });
 
 describe('parseStat', () => {
-  it('reads utime and stime (fields 14 and 15)', () => {
-    const line = '4242 (node) S 1 4242 4242 0 -1 4194304 9000 0 0 0 1234 567 0 0 20 0 11 0 1000 1000000 20000 18446744073709551615';
-    expect(parseStat(line)).toEqual({ utime: 1234, stime: 567, ppid: 1 });
+  it('reads utime and stime, and cutime and cstime of the reaped children (fields 14 to 17)', () => {
+    const line = '4242 (node) S 1 4242 4242 0 -1 4194304 9000 0 0 0 1234 567 89 12 20 0 11 0 1000 1000000 20000 18446744073709551615';
+    expect(parseStat(line)).toEqual({ utime: 1234, stime: 567, cutime: 89, cstime: 12, ppid: 1 });
   });
 
   it('counts fields after the last parenthesis, so names with spaces and parentheses work', () => {
     const line = '77 (my (odd) name) R 1 77 77 0 -1 0 0 0 0 0 10 20 0 0 20 0 1 0 5 100 10';
-    expect(parseStat(line)).toEqual({ utime: 10, stime: 20, ppid: 1 });
+    expect(parseStat(line)).toEqual({ utime: 10, stime: 20, cutime: 0, cstime: 0, ppid: 1 });
   });
 
   it('is null for malformed text', () => {
@@ -81,6 +82,14 @@ describe('readers', () => {
     expect(readCpuSeconds(process.pid)).toBeGreaterThanOrEqual(0);
     expect(readMemory(2 ** 22 + 1)).toBeNull();
     expect(readCpuSeconds(2 ** 22 + 1)).toBeNull();
+    expect(readReapedCpuSeconds(2 ** 22 + 1)).toBeNull();
+  });
+
+  it('count the CPU time of a child this process waited for, once it has exited', () => {
+    const before = readReapedCpuSeconds() as number;
+    // A fixed amount of work, well past one clock tick (10 ms) of CPU time.
+    execFileSync(process.execPath, ['-e', 'let x = 0; for (let i = 0; i < 3e8; i++) x ^= i; if (x === 0.5) console.log(x);']);
+    expect(readReapedCpuSeconds()).toBeGreaterThan(before);
   });
 });
 

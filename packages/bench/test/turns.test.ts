@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Child } from '../src/procs.js';
 import { withCpu, worstRound } from '../src/turns.js';
@@ -27,6 +29,34 @@ describe('withCpu', () => {
     } finally {
       await child.stop();
     }
+  });
+});
+
+describe('withCpu shares', () => {
+  it('gives the share of a core of the client program run to completion, each process in the middle and the others, in that order', async () => {
+    const child = new Child('middle', process.execPath, ['-e', "console.log('ready'); setInterval(() => {}, 1000);"]);
+    try {
+      await child.waitFor(/ready/);
+      // A fixed amount of work, well past one clock tick (10 ms) of CPU time.
+      const work = 'let x = 0; for (let i = 0; i < 3e8; i++) x ^= i; if (x === 0.5) console.log(x);';
+      const m = await withCpu([child], () => promisify(execFile)(process.execPath, ['-e', work]), {
+        client: 'busy client',
+        others: [{ name: 'this process', pids: [process.pid] }],
+      });
+      expect(m.shares.map((s) => s.name)).toEqual(['busy client', 'middle', 'this process']);
+      expect(m.seconds).toBeGreaterThan(0);
+      expect(m.shares[0]!.share).toBeGreaterThan(0);
+      for (const s of m.shares) expect(s.share).toBeGreaterThanOrEqual(0);
+      expect(m.cpuSeconds).toBeCloseTo(m.shares[1]!.share * m.seconds, 9);
+    } finally {
+      await child.stop();
+    }
+  });
+
+  it('gives NaN for a process that is gone', async () => {
+    const m = await withCpu([], async () => 'ran', { others: [{ name: 'gone', pids: [2 ** 22 + 1] }] });
+    expect(m.shares).toHaveLength(1);
+    expect(m.shares[0]!.share).toBeNaN();
   });
 });
 

@@ -403,7 +403,9 @@ export class FrameDecoder {
     this.#offset = 0;
     this.#chunks[this.#head++] = EMPTY; // release the chunk's memory
     if (this.#head === this.#chunks.length) {
-      this.#chunks.length = 0;
+      // Rationale: most reads are one chunk; pop() is ~10 times cheaper than setting `length` (a call into V8's runtime).
+      if (this.#head === 1) this.#chunks.pop();
+      else this.#chunks.length = 0;
       this.#head = 0;
     } else if (this.#head >= 1024 && this.#head * 2 >= this.#chunks.length) {
       this.#chunks.splice(0, this.#head);

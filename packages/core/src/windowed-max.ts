@@ -45,8 +45,13 @@ export class WindowedMax {
     let head = this.#head;
     while (head < at.length && now - (at[head] as number) > window) head++;
     if (head === at.length) {
-      at.length = 0;
-      this.#value.length = 0;
+      // Rationale: setting `length` is a call into V8's runtime (~30 ns) even
+      // on an empty array, and the path estimator asks an idle carrier's
+      // empty window several times per frame sent.
+      if (head > 0) {
+        at.length = 0;
+        this.#value.length = 0;
+      }
       head = 0;
     } else if (head >= COMPACT_AT) {
       at.splice(0, head);

@@ -3,8 +3,9 @@
 // and curl (a 200 MB file piped into sha256sum, digest checked) against a
 // private nginx, each through two plain Node relays in a row and through mpx
 // with 4 TCP carriers, in turns, worst round of the paired ratios reported;
-// CPU and system calls per request of the two middle processes and the
-// machine's idle share from /proc (a contender that uses no more CPU per
+// CPU and system calls per request of the two middle processes, the share of
+// a core each process of the chain kept busy (client, middle two, server) and
+// the machine's idle share from /proc (a contender that uses no more CPU per
 // request but leaves the machine idle is held back by latency); idle RSS of the tunnel
 // processes after start. Goals of issue #15. The programs come from Debian's
 // packages (installed when missing and root).
@@ -13,9 +14,9 @@ import { ensureProgram } from '@mpx/testkit';
 import { runCurlSha256, runRedisBenchmark, runWrk } from '../clients.js';
 import type { CurlResult } from '../clients.js';
 import type { RedisBenchmarkRow, WrkSummary } from '../client-output.js';
-import { formatBytes, formatMBps, formatRatio } from '../format.js';
+import { formatBytes, formatMBps, formatRatio, formatShares } from '../format.js';
 import type { Context, Scenario } from '../harness.js';
-import { readMemory } from '../proc.js';
+import { processTree, readMemory } from '../proc.js';
 import { stopAll } from '../procs.js';
 import type { Child } from '../procs.js';
 import { verdict } from '../results.js';
@@ -23,7 +24,7 @@ import type { Recorder } from '../results.js';
 import { startNginx, startRedisServer } from '../servers.js';
 import type { Nginx, ServerChild } from '../servers.js';
 import { RELAY, inTurns, mpxName, startContenders, withCpu, worstRound } from '../turns.js';
-import type { Contender, WithCpu } from '../turns.js';
+import type { Contender, WithCpu, WithCpuOptions } from '../turns.js';
 
 const CARRIERS = 4;
 const REDIS_CLIENTS = 50;
@@ -53,8 +54,9 @@ function perReq(m: WithCpu<unknown> | undefined, requests: number): string {
   if (m === undefined) return '—';
   const calls = (n: number): string => (n / requests).toFixed(2);
   const idle = Number.isFinite(m.machineIdle) ? `, machine ${(100 * m.machineIdle).toFixed(0)}% idle` : '';
-  return `${((m.cpuSeconds / requests) * 1e6).toFixed(0)} CPU µs/req, ${calls(m.syscalls.reads)} r + ${calls(m.syscalls.writes)} w syscalls/req${idle}`;
+  return `${((m.cpuSeconds / requests) * 1e6).toFixed(0)} CPU µs/req, ${calls(m.syscalls.reads)} r + ${calls(m.syscalls.writes)} w syscalls/req${idle}; ${cores(m)}`;
 }
+const cores = (m: WithCpu<unknown>): string => formatShares(m.shares);
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export const realClients: Scenario = {
@@ -81,6 +83,8 @@ export const realClients: Scenario = {
       cpu: 'utime + stime of the two middle processes (relay A + B, or mpx client + server)',
       syscalls: 'syscr / syscw of /proc/<pid>/io of the two middle processes, summed',
       machineIdle: 'share of every core idle during the run, from /proc/stat (other work on the machine included)',
+      shares:
+        'CPU seconds per second of the run of each process: the client program (from the bench process’s reaped children), the middle two, the server program (nginx: master and worker)',
     };
     const children: Child[] = [];
     let redis: ServerChild | undefined;
@@ -90,8 +94,11 @@ export const realClients: Scenario = {
       children.push(redis.child);
       ctx.log(`writing ${mb(LARGE_BYTES)} for nginx`);
       nginx = await startNginx(SMALL_BYTES, LARGE_BYTES);
+      const redisSide: WithCpuOptions = { client: 'redis-benchmark', others: [{ name: 'redis-server', pids: [redis.child.pid] }] };
       const toRedis = await startContenders(redis.port, [CARRIERS], children);
       const toNginx = await startContenders(nginx.port, [CARRIERS], children);
+      // The master and its worker.
+      const nginxProcs = [{ name: 'nginx', pids: processTree(nginx.child.pid) }];
       const mpx = mpxName(CARRIERS);
 
       await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
@@ -105,7 +112,7 @@ export const realClients: Scenario = {
 
       const redisRuns = await inTurns(toRedis, rounds, (c, round) => {
         ctx.log(`redis-benchmark -c ${REDIS_CLIENTS} -n ${redisRequests} -t set,get through ${c.name} (round ${round} of ${rounds})`);
-        return withCpu(c.procs, () => runRedisBenchmark(c.port, REDIS_CLIENTS, redisRequests, ['set', 'get']));
+        return withCpu(c.procs, () => runRedisBenchmark(c.port, REDIS_CLIENTS, redisRequests, ['set', 'get']), redisSide);
       });
       rec.data.redis = Object.fromEntries(redisRuns);
       for (const test of ['SET', 'GET']) {
@@ -124,14 +131,14 @@ export const realClients: Scenario = {
 
       const wrkRuns = await inTurns(toNginx, rounds, (c, round) => {
         ctx.log(`wrk -c ${WRK_CONNECTIONS} -d ${wrkSeconds}s GET ${SMALL_BYTES} B through ${c.name} (round ${round} of ${rounds})`);
-        return withCpu(c.procs, () => runWrk(c.port, nginx!.small.path, WRK_CONNECTIONS, wrkSeconds));
+        return withCpu(c.procs, () => runWrk(c.port, nginx!.small.path, WRK_CONNECTIONS, wrkSeconds), { client: 'wrk', others: nginxProcs });
       });
       rec.data.wrk = Object.fromEntries(wrkRuns);
       wrkRows(rec, wrkRuns, mpx);
 
       const curlRuns = await inTurns(toNginx, rounds, (c, round) => {
         ctx.log(`curl ${mb(LARGE_BYTES)} | sha256sum through ${c.name} (round ${round} of ${rounds})`);
-        return withCpu(c.procs, () => runCurlSha256(c.port, nginx!.large.path));
+        return withCpu(c.procs, () => runCurlSha256(c.port, nginx!.large.path), { client: 'curl | sha256sum', others: nginxProcs });
       });
       rec.data.curl = Object.fromEntries(curlRuns);
       curlRows(rec, curlRuns, mpx, nginx.large);
@@ -192,10 +199,14 @@ function curlRows(rec: Recorder, runs: Map<string, Array<WithCpu<CurlResult>>>, 
     status: verdict(w.ratio >= SPEED_GOAL && right === all.length),
   });
   const c = worstRound(cpuPerGB(RELAY), cpuPerGB(mpx), false);
+  const shares = (name: string): string => {
+    const m = runs.get(name)?.[c.round];
+    return m === undefined ? '' : ` (${cores(m)})`;
+  };
   rec.row({
     case: `curl: CPU s/GB of the two middle processes (ratio ${formatRatio(c.ratio)})`,
-    plain: `${c.base.toFixed(2)} s/GB`,
-    mpx: `${c.candidate.toFixed(2)} s/GB`,
+    plain: `${c.base.toFixed(2)} s/GB${shares(RELAY)}`,
+    mpx: `${c.candidate.toFixed(2)} s/GB${shares(mpx)}`,
     goal: `≤ ${CPU_GOAL} × relay`,
     status: verdict(c.ratio <= CPU_GOAL),
   });
