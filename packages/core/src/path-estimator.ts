@@ -164,6 +164,8 @@ export class PathEstimator {
   #oneWayMin = Number.POSITIVE_INFINITY;
   #oneWayPrevMin = Number.POSITIVE_INFINITY;
   #oneWayFrom: number | undefined;
+  /** The last stamped ACK came while the peer sent data on the carrier (see onAckStamp). */
+  #behindData = false;
   /** Aligned time minus the caller's `now`. */
   readonly #align: number;
   /** Since when drains have found the round trip above MAX_DRAIN_RISE times the minimum. */
@@ -234,6 +236,7 @@ export class PathEstimator {
       this.#oneWayFrom = now;
     }
     if (oneWay < this.#oneWayMin) this.#oneWayMin = oneWay;
+    this.#behindData = behindData;
     const wait = behindData ? oneWay - Math.min(this.#oneWayMin, this.#oneWayPrevMin) : 0;
     this.#reverseWait += REVERSE_WAIT_WEIGHT * (wait - this.#reverseWait);
     return wait;
@@ -349,11 +352,11 @@ export class PathEstimator {
       // the old minimum), so its lower samples count.
       const kept = this.#sampleMinRtt > QUEUE_RATIO * (this.minRtt ?? 0) + QUEUE_MARGIN_MS;
       const queued = kept && this.#keptQueue;
-      // Pacing held the carrier back in the sample: it delivered what it was
-      // let send, which says nothing of a lower rate (BBR's application-
-      // limited samples). A path whose rate fell holds the carrier at its
-      // cap instead, where pacing is not asked.
-      const paced = this.#samplePaced && !this.#sampleCapped;
+      // Pacing at about the rate (pacesAll) held the carrier back in the
+      // sample: it delivered what it was let send, which says nothing of a
+      // lower rate (BBR's application-limited samples). A path whose rate
+      // fell holds the carrier at its cap instead, where pacing is not asked.
+      const paced = this.#samplePaced && !this.#sampleCapped && this.pacesAll(now);
       this.#keptQueue = kept;
       this.#queued = queued;
       this.#rates.push(now, best === undefined || sample >= best || (queued && !paced) ? sample : best);
@@ -435,26 +438,32 @@ export class PathEstimator {
 
   /**
    * SPEC §8: whether every frame is paced at `now`, from the first byte in
-   * flight and whether or not the peer sends data on the carrier: the rate
-   * is known, the peer stamps its ACKs (version 2, onAckStamp), no RTT
-   * drain is under way, and the floor in time, not CRUISE_GAIN products,
-   * sets the cap in cruise rounds (round trips under about 24 ms, carriers
-   * of 8 Mbit/s or more). Rationale: the floor is there for late ACKs; a
-   * carrier that fills it whenever ACKs come on time keeps the extra
-   * standing in the bottleneck's queue (two carriers sharing 20 Mbit/s at
-   * 20 ms held two or three frames each: 4–17 ms of queue), and a new
-   * stream's frames wait behind it. Paced at about the rate (pacingRate),
-   * the carrier sends what the path delivers, and the room under the cap
-   * is used while ACKs are late. Without stamps the queue test cannot tell
-   * the carrier's queue from its ACKs' wait behind the peer's data: paced
-   * at the rate with bulk both ways, such carriers fell below half the
-   * rate in the simulator.
+   * flight: the rate is known and at least what puts the floor in time
+   * above the one in bytes (8 Mbit/s), the peer stamps its ACKs (version 2,
+   * onAckStamp) and sends no data on the carrier (the last stamped ACK did
+   * not come behind any), no RTT drain is under way, and the round trip the
+   * cap is built on (minimum RTT, ACK_DELAY_MS, reverse wait) is under
+   * FLOOR_MS, where the floor in time, or 1.25 products not far above it,
+   * sets the cap. Rationale: the floor is there for late ACKs; a carrier
+   * that fills it whenever ACKs come on time keeps the extra standing in
+   * the bottleneck's queue (two carriers sharing 20 Mbit/s at 20 ms held
+   * two or three frames each: 4–17 ms of queue), and a new stream's frames
+   * wait behind it. Paced at about the rate (pacingRate), the carrier sends
+   * what the path delivers, and the room under the cap is used while ACKs
+   * are late. The minimum RTT measured on 20 ms paths is 20–27 ms: a bound
+   * at FLOOR_MS / CRUISE_GAIN (24 ms) left one carrier in four unpaced.
+   * Without stamps the queue test cannot tell the carrier's queue from its
+   * ACKs' wait behind the peer's data (paced at the rate with bulk both
+   * ways, such carriers fell below half the rate in the simulator), and
+   * with stamps and bulk both ways what the reverse wait's average leaves
+   * looks like a queue (bidir --quick: lowest second 0.88 of the caps
+   * against 0.93): those carriers pace as before.
    */
   pacesAll(now: number): boolean {
     const rate = this.rate(now);
     const rtt = this.minRtt;
-    if (rate === undefined || rtt === undefined || this.#oneWayFrom === undefined || this.draining(now)) return false;
-    return rate * FLOOR_MS >= MEASURED_FLOOR && FLOOR_MS > CRUISE_GAIN * (rtt + ACK_DELAY_MS + this.#reverseWait);
+    if (rate === undefined || rtt === undefined || this.#oneWayFrom === undefined || this.#behindData || this.draining(now)) return false;
+    return rate * FLOOR_MS >= MEASURED_FLOOR && FLOOR_MS > rtt + ACK_DELAY_MS + this.#reverseWait;
   }
 
   /** Whether `now` falls in the probe round of the gain cycle: one smoothed RTT (at least MIN_SAMPLE_MS) of every PROBE_CYCLE. */

@@ -106,14 +106,14 @@ describe('InFlight (SPEC §8, §9, sender side)', () => {
     expect(f.paceWait(160, false)).toBe(0); // the peer sends no data on the carrier: not paced
   });
 
-  it('paces every frame from the first, whether or not the peer sends data, while the floor in time sets the cap', () => {
+  it('paces every frame from the first while the floor in time sets the cap and the peer sends no data on the carrier', () => {
     const f = new InFlight(500);
     const frame = 16 * 1024;
     for (let i = 0; i < 9; i++) f.push(win(i), frame, 0);
-    // ACKs stamped with the peer's clock (version 2, SPEC §5.4); an RTT sample
-    // of 20 ms: 1.25 products (27.5 ms of the rate) are below the floor's 32 ms.
-    f.onAck(2, 20, 1010);
-    f.onAck(8, 80, 1070);
+    // ACKs stamped with the peer's clock (version 2, SPEC §5.4), with no data
+    // of the peer's in front of them; an RTT sample of 20 ms, under the floor's 32 ms.
+    f.onAck(2, 20, 1010, false);
+    f.onAck(8, 80, 1070, false);
     expect(f.estimator.pacesAll(80)).toBe(true);
     const rate = f.estimator.pacingRate(80)!;
     expect(f.capped(80, 1 << 24)).toBe(false);

@@ -131,7 +131,7 @@ describe('PathEstimator', () => {
     return t;
   };
 
-  it('paces every frame of a carrier whose cap the floor in time sets: at 1.25 × the rate with no queue kept, the rate with one, 0.9 × with a standing one', () => {
+  it('paces every frame of a carrier on a short round trip: at 1.25 × the rate with no queue kept, the rate with one, 0.9 × with a standing one', () => {
     const e = floorBound();
     const t0 = cruise(e, 300);
     expect(e.pacesAll(t0)).toBe(true);
@@ -144,11 +144,15 @@ describe('PathEstimator', () => {
     expect(e.pacingRate(cruise(e, 460))).toBeCloseTo(0.9 * 2000, 6);
   });
 
-  it('paces by the old rule a carrier whose cap 1.25 products set, or whose ACKs are not stamped (version 1)', () => {
+  it('paces by the old rule a carrier on a round trip over 30 ms, one whose peer sends data on it, or one whose ACKs are not stamped (version 1)', () => {
     const long = new PathEstimator(500);
     long.onAckStamp(5010, 0, false);
-    deliver(long, 2000, 0, 600, 40); // 1.25 × 42 ms of the rate is above the floor's 32 ms
+    deliver(long, 2000, 0, 600, 40); // 42 ms with the ACK delay: above the floor's 32 ms
     expect(long.pacesAll(cruise(long, 600))).toBe(false);
+    const both = floorBound();
+    expect(both.pacesAll(cruise(both, 300))).toBe(true);
+    both.onAckStamp(5010, 300, true); // an ACK that came behind the peer's data
+    expect(both.pacesAll(cruise(both, 300))).toBe(false);
     const unstamped = new PathEstimator(500);
     deliver(unstamped, 2000, 0, 300, 20);
     const t = cruise(unstamped, 300);
