@@ -371,21 +371,21 @@ export class CarrierLink {
 
   /**
    * Full when the socket buffer is deep, the path estimate caps what may be
-   * in flight, or pacing holds the next frame back (SPEC §8: while the peer
-   * sends data on the carrier too); pacing's timer looks again when it lets
-   * the next one go.
+   * in flight, or pacing holds the next frame back (SPEC §8: InFlight.paceWait,
+   * told whether the peer sends data on the carrier too); pacing's timer
+   * looks again when it lets the next one go.
    */
   #updateFull(): void {
     const wasFull = this.#full;
     const now = this.#options.clock.now();
     const capped = this.#inFlight.capped(now, this.#options.maxInFlight);
-    this.#full = this.#state !== 'open' || this.#waiting >= this.#writeBuffer || capped || (this.#peerSending && this.#paced(now));
+    this.#full = this.#state !== 'open' || this.#waiting >= this.#writeBuffer || capped || this.#paced(now);
     if (wasFull && !this.#full) this.#host.onDrain(this);
   }
 
   /** Whether pacing holds the next frame back at `now`; if so, arms the timer that looks again. */
   #paced(now: number): boolean {
-    const wait = this.#inFlight.paceWait(now);
+    const wait = this.#inFlight.paceWait(now, this.#peerSending);
     if (wait <= 0) return false;
     this.#paceTimer ??= this.#options.clock.setTimeout(this.#onPaceTimer, wait);
     return true;

@@ -38,8 +38,12 @@ export class InFlight {
   #nextAt = Number.NEGATIVE_INFINITY;
   /** Pacing, not the cap, held the carrier back last (see PACE_CATCH_UP_MS). */
   #held = false;
+  /** Pacing held the carrier back since the last ACK (see PathEstimator.onAcked). */
+  #pacedSinceAck = false;
   /** The pacing rate, bytes per ms, computed with the cap (see capped()); undefined: not paced. */
   #paceRate: number | undefined;
+  /** Every frame is paced (PathEstimator.pacesAll), computed with the cap. */
+  #paceAlways = false;
 
   /**
    * `align`: wall time minus the caller's `now` (SPEC §8: RTT drains start on
@@ -71,14 +75,21 @@ export class InFlight {
   /**
    * SPEC §8: ms until pacing lets the next counted frame go; 0 when it may
    * go now. The caller (the carrier link) looks again after that long.
-   * Frames are paced only while PACED_FROM_BYTES or more are in flight.
-   * Rationale: below that a carrier makes no queue worth smoothing, and a
-   * carrier that carried little (its rate measured on requests, not on a
-   * full path) starts a bulk transfer at once instead of at that rate.
+   * Every frame is paced while the path estimate says so
+   * (PathEstimator.pacesAll); otherwise frames are paced only while the
+   * peer sends data on the carrier (`peerSending`) and PACED_FROM_BYTES or
+   * more are in flight. Rationale: below that a carrier makes no queue
+   * worth smoothing, and a carrier that carried little (its rate measured
+   * on requests, not on a full path) starts a bulk transfer at once instead
+   * of at that rate.
    */
-  paceWait(now: number): number {
-    const wait = this.#nextAt > now && this.#sent.bytes >= PACED_FROM_BYTES ? this.#nextAt - now : 0;
-    if (wait > 0) this.#held = true;
+  paceWait(now: number, peerSending = true): number {
+    const on = this.#paceAlways || (peerSending && this.#sent.bytes >= PACED_FROM_BYTES);
+    const wait = this.#nextAt > now && on ? this.#nextAt - now : 0;
+    if (wait > 0) {
+      this.#held = true;
+      this.#pacedSinceAck = true;
+    }
     return wait;
   }
 
@@ -98,8 +109,9 @@ export class InFlight {
     if (newestSentAt !== undefined) this.estimator.onRttSample(now - newestSentAt, now, frames >= 2 ? 'frames' : 'lone-frame', reverse);
     // Busy: data stayed in flight, or the cap held the carrier back. A
     // carrier that ran out of data to send (it idled) would understate the rate.
-    this.estimator.onAcked(bytes, now, before - bytes > 0 || this.#wasCapped, newestSentAt);
+    this.estimator.onAcked(bytes, now, before - bytes > 0 || this.#wasCapped, newestSentAt, this.#pacedSinceAck && !this.#wasCapped);
     this.#wasCapped = false;
+    this.#pacedSinceAck = false;
   }
 
   /**
@@ -153,6 +165,7 @@ export class InFlight {
     if (now !== this.#capAt || ceiling !== this.#capCeiling) {
       this.#cap = this.estimator.inflightCap(now, ceiling, this.#sent.bytes);
       this.#paceRate = this.estimator.pacingRate(now);
+      this.#paceAlways = this.estimator.pacesAll(now);
       this.#capAt = now;
       this.#capCeiling = ceiling;
     }

@@ -54,6 +54,19 @@ const PROBE_CYCLE = 8;
 /** While an RTT drain is under way the cap is this many products, and frames are paced at this many times the rate. */
 const DRAIN_GAIN = 0.5;
 /**
+ * A carrier that paces every frame (pacesAll) paces in cruise rounds at
+ * this many times the rate while its last two rate samples kept a queue
+ * (a standing queue: what it sends beyond the path's rate, or beyond its
+ * share of a shared bottleneck, waits there), at the rate itself while the
+ * last one did, and at CRUISE_GAIN while none did (the path may take more).
+ * Rationale: paced at the rate, a queue once made (a probe round, a rate
+ * that was the maximum of a share that moved) stays; a tenth below it
+ * empties a queue of a quarter round trip in a few round trips, while the
+ * samples pacing held back are not taken for the path's rate (onAcked),
+ * so a queue that is only late ACKs costs at most a tenth of the rate.
+ */
+const QUEUE_DRAIN_GAIN = 0.9;
+/**
  * Weight of each ACK's reverse wait in its moving average (see
  * onAckStamp). Rationale: the RFC 6298 weight of the smoothed RTT; the
  * average follows the other direction's queue within a round trip or two,
@@ -134,8 +147,13 @@ export class PathEstimator {
   #sampleBytes = 0;
   /** The smallest frame RTT sample since #sampleStart: whether the carrier kept a queue through the sample. */
   #sampleMinRtt = Number.POSITIVE_INFINITY;
+  /** Pacing held the carrier back during the rate sample under way, and nothing else did in some ACK's interval (see onAcked). */
+  #samplePaced = false;
+  #sampleCapped = false;
   /** The last rate sample kept a queue (see onAcked). */
   #keptQueue = false;
+  /** The last two rate samples kept a queue: a standing queue (see pacingRate). */
+  #queued = false;
   /** Moving average of how long the peer's ACKs waited behind the other direction's queue, ms (see onAckStamp). */
   #reverseWait = 0;
   /**
@@ -146,6 +164,8 @@ export class PathEstimator {
   #oneWayMin = Number.POSITIVE_INFINITY;
   #oneWayPrevMin = Number.POSITIVE_INFINITY;
   #oneWayFrom: number | undefined;
+  /** The last stamped ACK came while the peer sent data on the carrier (see onAckStamp). */
+  #behindData = false;
   /** Aligned time minus the caller's `now`. */
   readonly #align: number;
   /** Since when drains have found the round trip above MAX_DRAIN_RISE times the minimum. */
@@ -216,6 +236,7 @@ export class PathEstimator {
       this.#oneWayFrom = now;
     }
     if (oneWay < this.#oneWayMin) this.#oneWayMin = oneWay;
+    this.#behindData = behindData;
     const wait = behindData ? oneWay - Math.min(this.#oneWayMin, this.#oneWayPrevMin) : 0;
     this.#reverseWait += REVERSE_WAIT_WEIGHT * (wait - this.#reverseWait);
     return wait;
@@ -293,15 +314,19 @@ export class PathEstimator {
    * smoothed RTT (or MIN_SAMPLE_MS) so that bursts of ACKs do not inflate the rate.
    * `busy` says whether the carrier had data in flight throughout; samples
    * taken while it idled, or while an RTT drain held it back, would
-   * understate its rate and are dropped.
+   * understate its rate and are dropped. `paced`: pacing held the carrier
+   * back since the last ACK, and its cap did not (a sample made only of
+   * such intervals lowers no rate).
    */
-  onAcked(bytes: number, now: number, busy: boolean, sentAt?: number): void {
+  onAcked(bytes: number, now: number, busy: boolean, sentAt?: number, paced = false): void {
     if (!busy || this.draining(now)) {
       this.#sampleStart = undefined;
       this.#sampleBytes = 0;
       return;
     }
     if (this.#sampleStart === undefined) {
+      this.#samplePaced = false;
+      this.#sampleCapped = false;
       this.#sampleStart = now;
       this.#sampleSentAt = sentAt;
       this.#sampleBytes = 0;
@@ -309,6 +334,8 @@ export class PathEstimator {
       return;
     }
     this.#sampleBytes += bytes;
+    if (paced) this.#samplePaced = true;
+    else this.#sampleCapped = true;
     const elapsed = now - this.#sampleStart;
     if (elapsed >= Math.max(MIN_SAMPLE_MS, SAMPLE_RTTS * (this.#srtt ?? 0))) {
       const sendElapsed = sentAt !== undefined && this.#sampleSentAt !== undefined ? sentAt - this.#sampleSentAt : 0;
@@ -325,12 +352,20 @@ export class PathEstimator {
       // the old minimum), so its lower samples count.
       const kept = this.#sampleMinRtt > QUEUE_RATIO * (this.minRtt ?? 0) + QUEUE_MARGIN_MS;
       const queued = kept && this.#keptQueue;
+      // Pacing at about the rate (pacesAll) held the carrier back in the
+      // sample: it delivered what it was let send, which says nothing of a
+      // lower rate (BBR's application-limited samples). A path whose rate
+      // fell holds the carrier at its cap instead, where pacing is not asked.
+      const paced = this.#samplePaced && !this.#sampleCapped && this.pacesAll(now);
       this.#keptQueue = kept;
-      this.#rates.push(now, best === undefined || sample >= best || queued ? sample : best);
+      this.#queued = queued;
+      this.#rates.push(now, best === undefined || sample >= best || (queued && !paced) ? sample : best);
       this.#sampleStart = now;
       this.#sampleSentAt = sentAt;
       this.#sampleBytes = 0;
       this.#sampleMinRtt = Number.POSITIVE_INFINITY;
+      this.#samplePaced = false;
+      this.#sampleCapped = false;
       this.#expire(now);
     }
   }
@@ -380,7 +415,10 @@ export class PathEstimator {
   /**
    * SPEC §8: bytes per ms at which frames are paced now: the rate times the
    * cap's gain (CRUISE_GAIN, PROBE_GAIN in the probe round, DRAIN_GAIN in an
-   * RTT drain); undefined (not paced) until the rate is known. Rationale:
+   * RTT drain); in the cruise rounds of a carrier that paces every frame
+   * (pacesAll), 1 × while the last rate sample kept a queue and
+   * QUEUE_DRAIN_GAIN while the last two did; undefined (not paced) until
+   * the rate is known. Rationale:
    * at the gain, not at the rate itself, so that a path whose rate rose is
    * found within a second (at the rate alone, a rise from 5 to 40 Mbit/s
    * took 2 s in the simulator, gaining only in the probe rounds), while
@@ -393,7 +431,39 @@ export class PathEstimator {
     const rate = this.rate(now);
     if (rate === undefined || this.minRtt === undefined) return undefined;
     if (this.draining(now)) return DRAIN_GAIN * rate;
-    return (this.#probing(now) ? PROBE_GAIN : CRUISE_GAIN) * rate;
+    if (this.#probing(now)) return PROBE_GAIN * rate;
+    if (!this.pacesAll(now)) return CRUISE_GAIN * rate;
+    return (this.#queued ? QUEUE_DRAIN_GAIN : this.#keptQueue ? 1 : CRUISE_GAIN) * rate;
+  }
+
+  /**
+   * SPEC §8: whether every frame is paced at `now`, from the first byte in
+   * flight: the rate is known and at least what puts the floor in time
+   * above the one in bytes (8 Mbit/s), the peer stamps its ACKs (version 2,
+   * onAckStamp) and sends no data on the carrier (the last stamped ACK did
+   * not come behind any), no RTT drain is under way, and the round trip the
+   * cap is built on (minimum RTT, ACK_DELAY_MS, reverse wait) is under
+   * FLOOR_MS, where the floor in time, or 1.25 products not far above it,
+   * sets the cap. Rationale: the floor is there for late ACKs; a carrier
+   * that fills it whenever ACKs come on time keeps the extra standing in
+   * the bottleneck's queue (two carriers sharing 20 Mbit/s at 20 ms held
+   * two or three frames each: 4–17 ms of queue), and a new stream's frames
+   * wait behind it. Paced at about the rate (pacingRate), the carrier sends
+   * what the path delivers, and the room under the cap is used while ACKs
+   * are late. The minimum RTT measured on 20 ms paths is 20–27 ms: a bound
+   * at FLOOR_MS / CRUISE_GAIN (24 ms) left one carrier in four unpaced.
+   * Without stamps the queue test cannot tell the carrier's queue from its
+   * ACKs' wait behind the peer's data (paced at the rate with bulk both
+   * ways, such carriers fell below half the rate in the simulator), and
+   * with stamps and bulk both ways what the reverse wait's average leaves
+   * looks like a queue (bidir --quick: lowest second 0.88 of the caps
+   * against 0.93): those carriers pace as before.
+   */
+  pacesAll(now: number): boolean {
+    const rate = this.rate(now);
+    const rtt = this.minRtt;
+    if (rate === undefined || rtt === undefined || this.#oneWayFrom === undefined || this.#behindData || this.draining(now)) return false;
+    return rate * FLOOR_MS >= MEASURED_FLOOR && FLOOR_MS > rtt + ACK_DELAY_MS + this.#reverseWait;
   }
 
   /** Whether `now` falls in the probe round of the gain cycle: one smoothed RTT (at least MIN_SAMPLE_MS) of every PROBE_CYCLE. */

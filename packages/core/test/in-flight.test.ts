@@ -92,16 +92,33 @@ describe('InFlight (SPEC §8, §9, sender side)', () => {
     const frame = 16 * 1024;
     for (let i = 0; i < 9; i++) f.push(win(i), frame, 0);
     expect(f.paceWait(0)).toBe(0); // no rate yet: not paced
-    f.onAck(2, 20); // an RTT sample; a rate sample starts
-    f.onAck(8, 80); // 96 KiB in 60 ms, with a frame still in flight: the rate is known
-    const rate = f.estimator.pacingRate(80)!;
+    f.onAck(2, 40); // an RTT sample of 40 ms (1.25 products are above the floor in time); a rate sample starts
+    f.onAck(8, 160); // 96 KiB in 120 ms (two smoothed RTTs), with a frame still in flight: the rate is known
+    const rate = f.estimator.pacingRate(160)!;
     expect(rate).toBeGreaterThan(0);
-    expect(f.capped(80, 1 << 24)).toBe(false); // computes the cap and the pacing rate
+    expect(f.estimator.pacesAll(160)).toBe(false);
+    expect(f.capped(160, 1 << 24)).toBe(false); // computes the cap and the pacing rate
+    f.push(win(9), frame, 160);
+    expect(f.paceWait(160)).toBe(0); // 32 KiB in flight: below the 48 KiB pacing starts at
+    f.push(win(10), frame, 160);
+    // 48 KiB in flight: the next frame waits for the two sent at 160 ms, less the 4 ms of slack.
+    expect(f.paceWait(160)).toBeCloseTo((2 * frame) / rate - 4, 6);
+    expect(f.paceWait(160, false)).toBe(0); // the peer sends no data on the carrier: not paced
+  });
+
+  it('paces every frame from the first while the floor in time sets the cap and the peer sends no data on the carrier', () => {
+    const f = new InFlight(500);
+    const frame = 16 * 1024;
+    for (let i = 0; i < 9; i++) f.push(win(i), frame, 0);
+    // ACKs stamped with the peer's clock (version 2, SPEC §5.4), with no data
+    // of the peer's in front of them; an RTT sample of 20 ms, under the floor's 32 ms.
+    f.onAck(2, 20, 1010, false);
+    f.onAck(8, 80, 1070, false);
+    expect(f.estimator.pacesAll(80)).toBe(true);
+    const rate = f.estimator.pacingRate(80)!;
+    expect(f.capped(80, 1 << 24)).toBe(false);
     f.push(win(9), frame, 80);
-    expect(f.paceWait(80)).toBe(0); // 32 KiB in flight: below the 48 KiB pacing starts at
-    f.push(win(10), frame, 80);
-    // 48 KiB in flight: the next frame waits for the two sent at 80 ms, less the 4 ms of slack.
-    expect(f.paceWait(80)).toBeCloseTo((2 * frame) / rate - 4, 6);
+    expect(f.paceWait(80, false)).toBeCloseTo(frame / rate - 4, 6); // 16 KiB in flight, no data from the peer
   });
 
   it('catches up a late pacing timer for up to 20 ms, but the burst after waiting for ACKs for up to 4 ms only', () => {

@@ -9,7 +9,9 @@
 // ride along with it, between ends with unrelated clocks, keeps the minimum RTT near
 // the path's (the old estimator let it grow at every renewal) and most of
 // the rate, and with stamped ACKs (version 2) and pacing 0.93 of the rate
-// in every second; a path whose delay jumps tenfold loses its share within 2 s.
+// in every second; a path whose delay jumps tenfold loses its share within 2 s;
+// a carrier whose cap the floor in time sets, paced at about its rate, keeps
+// a smaller queue than the floor would.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FRAME, SimLink, queueQuantile, rateBetween, simulate } from './path-sim.js';
@@ -43,6 +45,30 @@ describe('in-flight cap on simulated paths (SPEC §8)', () => {
         expect(rateBetween(r, 0, 1000, 5000)).toBeGreaterThanOrEqual(0.93 * rate);
       }),
       { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  it('paces a carrier whose cap the floor in time sets to a median queue under 1.5 frame round trips, its path full in every second, timers late or not', () => {
+    fc.assert(
+      // 20–40 Mbit/s, 3–7 ms one way: 1.25 frame round trips are under the floor's 32 ms.
+      fc.property(pathArb({ min: 2500, max: 5000 }, { min: 3, max: 7 }), fc.constantFrom(0, 10), ({ rate, delay, pause, seed }, late) => {
+        const link = new SimLink(rate, delay);
+        const r = simulate(
+          {
+            flows: [{ data: link, acks: new SimLink(1e6, delay), firstSample: 2 * delay + 1 }],
+            seconds: 5,
+            seed,
+            pauseChance: pause,
+            maxPauseMs: 8,
+            maxTimerLateMs: late,
+          },
+          [link],
+        );
+        // Unpaced, such a carrier filled the floor: 0.8–2.4 frame round trips of queue at the median.
+        expect(queueQuantile(r, 0, 1000, 0.5)).toBeLessThanOrEqual(1.5 * frameRtt(rate, delay));
+        for (let s = 1; s < 5; s++) expect(rateBetween(r, 0, s * 1000, (s + 1) * 1000)).toBeGreaterThanOrEqual(0.95 * rate);
+      }),
+      { seed: SEED + 6, numRuns: RUNS },
     );
   });
 

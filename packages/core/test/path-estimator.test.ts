@@ -117,6 +117,63 @@ describe('PathEstimator', () => {
     expect(e.inflightCap(3030, 1 << 24)).toBeLessThan(48 * 1024);
   });
 
+  /** A carrier of 2 kB/ms (16 Mbit/s) on a 20 ms round trip whose ACKs are stamped (version 2): the floor in time sets its cap. */
+  function floorBound(): PathEstimator {
+    const e = new PathEstimator(500); // no drain at the times asked
+    e.onAckStamp(5010, 0, false);
+    deliver(e, 2000, 0, 300, 20);
+    return e;
+  }
+  /** The first time from `from` on that is not in a probe round. */
+  const cruise = (e: PathEstimator, from: number): number => {
+    let t = from;
+    while (e.pacingRate(t) === 1.5 * e.rate(t)!) t++;
+    return t;
+  };
+
+  it('paces every frame of a carrier on a short round trip: at 1.25 × the rate with no queue kept, the rate with one, 0.9 × with a standing one', () => {
+    const e = floorBound();
+    const t0 = cruise(e, 300);
+    expect(e.pacesAll(t0)).toBe(true);
+    expect(e.pacingRate(t0)).toBeCloseTo(1.25 * 2000, 6);
+    // Every frame RTT sample 10 ms above the minimum: the rate sample that
+    // ends (two smoothed RTTs) keeps a queue, and so does the next one.
+    deliver(e, 2000, 305, 400, 30);
+    expect(e.pacingRate(cruise(e, 400))).toBeCloseTo(2000, 6);
+    deliver(e, 2000, 405, 460, 30);
+    expect(e.pacingRate(cruise(e, 460))).toBeCloseTo(0.9 * 2000, 6);
+  });
+
+  it('paces by the old rule a carrier on a round trip over 30 ms, one whose peer sends data on it, or one whose ACKs are not stamped (version 1)', () => {
+    const long = new PathEstimator(500);
+    long.onAckStamp(5010, 0, false);
+    deliver(long, 2000, 0, 600, 40); // 42 ms with the ACK delay: above the floor's 32 ms
+    expect(long.pacesAll(cruise(long, 600))).toBe(false);
+    const both = floorBound();
+    expect(both.pacesAll(cruise(both, 300))).toBe(true);
+    both.onAckStamp(5010, 300, true); // an ACK that came behind the peer's data
+    expect(both.pacesAll(cruise(both, 300))).toBe(false);
+    const unstamped = new PathEstimator(500);
+    deliver(unstamped, 2000, 0, 300, 20);
+    const t = cruise(unstamped, 300);
+    expect(unstamped.pacesAll(t)).toBe(false);
+    expect(unstamped.pacingRate(t)).toBeCloseTo(1.25 * 2000, 6);
+  });
+
+  it('keeps its best rate through lower samples with a queue in them while pacing, not its cap, held the carrier back', () => {
+    const e = floorBound();
+    // Two samples and more, each with a queue, at half the rate: sent at the pacing rate, delivered at it.
+    for (let t = 305; t <= 1400; t += 5) {
+      e.onRttSample(30, t, 'frames');
+      e.onAcked(1000 * 5, t, true, undefined, true);
+    }
+    expect(e.rate(1400)).toBeCloseTo(2000, 6);
+    // The same samples with the cap, not pacing, holding the carrier: the path's rate fell.
+    const capped = floorBound();
+    deliver(capped, 1000, 305, 1400, 30);
+    expect(capped.rate(1400)).toBeLessThan(1500);
+  });
+
   it('takes a stamped ACK’s one-way delay above the lowest of the last 10–20 s as its reverse wait, whatever the clocks’ offset', () => {
     const e = new PathEstimator(500);
     // The peer's clock reads 5 s behind ours: one-way delays of 10 ms read 5010.

@@ -185,7 +185,7 @@ export function simulate(o: SimOptions, queueOf: readonly SimLink[] = []): SimRe
       let sent = 0;
       for (; sent < 10_000 && !f.capped(now + off, CEILING); sent++) {
         // SPEC §8: paced while the other direction sends data too; the sender looks again when pacing lets it.
-        const wait = peerSends(now) ? f.paceWait(now + off) : 0;
+        const wait = f.paceWait(now + off, peerSends(now));
         if (wait > 0) {
           if (wakeAt === undefined || wakeAt > now + wait) {
             const due = now + wait;
