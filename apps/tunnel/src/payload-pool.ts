@@ -9,9 +9,10 @@
 // frame cut from it (PayloadOwner, told by @mpx/core). A block whose bytes
 // the session never reports back (a frame copied to a second carrier, a
 // reset stream's queue, a session that ended) is simply not reused: the
-// collector frees it, as before. Blocks of 16 KiB and more are page buffers
-// (@mpx/core pageBuffer): what the collector frees of them goes back to the
-// kernel, not into glibc's heap (docs/decisions/0010).
+// collector frees it, as before. Blocks of 16 KiB and more allocated while
+// PAGE_BLOCKS_ABOVE bytes of blocks are out are page buffers (@mpx/core
+// pageBuffer): what the collector frees of them goes back to the kernel,
+// not into glibc's heap (docs/decisions/0010).
 import { pageBuffer } from '@mpx/core';
 import type { PayloadOwner } from '@mpx/core';
 
@@ -27,6 +28,16 @@ export const MIN_POOLED = 1024;
 export const BLOCK_SIZES = [4 * 1024, 16 * 1024, 64 * 1024] as const;
 /** Free bytes kept per block size; beyond it, released blocks are left to the collector. Rationale: covers what 4 carriers have in flight on loopback at full speed, and bounds what an idle process keeps. */
 export const MAX_FREE_BYTES = 4 * 1024 * 1024;
+/**
+ * New blocks are page buffers while more than this many bytes of blocks are
+ * out (taken and not all given back). Rationale: a fast transfer keeps
+ * little unacknowledged (its in-flight cap), and Node's own memory serves it
+ * best (page-backed blocks for every transfer cost downloads on loopback
+ * 7-10% of their rate, iperf-carriers); clients that stop reading leave up
+ * to their session windows unacknowledged, and the blocks of such a burst
+ * are what glibc's heap kept after it (docs/decisions/0010).
+ */
+export const PAGE_BLOCKS_ABOVE = 16 * 1024 * 1024;
 
 class SizeClass {
   readonly free: Block[] = [];
@@ -36,8 +47,15 @@ class SizeClass {
   ) {}
 }
 
+/** Whether a block counts as out (taken and not all given back), for PAGE_BLOCKS_ABOVE; outlives the block. */
+interface OutMark {
+  readonly size: number;
+  out: boolean;
+}
+
 interface Block {
   readonly bytes: Buffer;
+  readonly mark: OutMark;
   /** The size class whose free list the block goes back to. */
   readonly home: SizeClass;
   /** Bytes handed out and not yet released. */
@@ -55,6 +73,9 @@ export class PayloadPool implements PayloadOwner {
   kept = 0;
   /** Blocks given back when the free list was full (left to the collector). */
   dropped = 0;
+  /** Bytes of the blocks taken and not all given back (blocks the session never gives back count until collected). */
+  #out = 0;
+  readonly #collected = new FinalizationRegistry<OutMark>((mark) => this.#settle(mark));
 
   constructor(sizes: readonly number[] = BLOCK_SIZES, maxFreeBytes = MAX_FREE_BYTES) {
     this.#classes = sizes.map((size) => new SizeClass(size, Math.floor(maxFreeBytes / size)));
@@ -71,13 +92,18 @@ export class PayloadPool implements PayloadOwner {
     let block = sizeClass.free.pop();
     if (block === undefined) {
       // Its own ArrayBuffer (not a slice of Node's shared slab): the WeakMap below finds it by that.
-      block = { bytes: pageBuffer(sizeClass.size), home: sizeClass, outstanding: 0 };
-      this.#blocks.set(block.bytes.buffer, block);
+      const size = sizeClass.size;
+      const bytes = this.#out > PAGE_BLOCKS_ABOVE ? pageBuffer(size) : Buffer.allocUnsafeSlow(size);
+      block = { bytes, mark: { size, out: false }, home: sizeClass, outstanding: 0 };
+      this.#blocks.set(bytes.buffer, block);
+      this.#collected.register(bytes, block.mark);
       this.allocated++;
     } else {
       this.reused++;
     }
     block.outstanding = n;
+    block.mark.out = true;
+    this.#out += block.mark.size;
     return block.bytes.subarray(0, n);
   }
 
@@ -91,6 +117,7 @@ export class PayloadPool implements PayloadOwner {
     if (block === undefined) return;
     block.outstanding -= payload.byteLength;
     if (block.outstanding > 0) return;
+    this.#settle(block.mark);
     const { free, maxFree } = block.home;
     if (free.length < maxFree) {
       free.push(block);
@@ -103,5 +130,17 @@ export class PayloadPool implements PayloadOwner {
   /** PayloadOwner: `payload`'s block is never reused (the pool forgets it). */
   keep(payload: Uint8Array): void {
     if (this.#blocks.delete(payload.buffer)) this.kept++;
+  }
+
+  /** Bytes of blocks out now (see PAGE_BLOCKS_ABOVE). */
+  get out(): number {
+    return this.#out;
+  }
+
+  /** A block is all back, or was collected while out. */
+  #settle(mark: OutMark): void {
+    if (!mark.out) return;
+    mark.out = false;
+    this.#out -= mark.size;
   }
 }

@@ -2,11 +2,28 @@
 // block comes back only once every byte cut from it was released, never
 // when it was kept, and the free list is bounded.
 import { describe, expect, it } from 'vitest';
-import { MIN_POOLED, PayloadPool } from '../src/payload-pool.js';
+import { MIN_POOLED, PAGE_BLOCKS_ABOVE, PayloadPool } from '../src/payload-pool.js';
 
 const KiB = 1024;
 
+const onPages = (b: Uint8Array): boolean => (b.buffer as ArrayBuffer & { resizable?: boolean }).resizable === true;
+
 describe('PayloadPool', () => {
+  it('makes new blocks page buffers only while more than PAGE_BLOCKS_ABOVE bytes of blocks are out', () => {
+    const size = 64 * KiB;
+    const pool = new PayloadPool([size], 2 * PAGE_BLOCKS_ABOVE);
+    const reads = Array.from({ length: PAGE_BLOCKS_ABOVE / size }, () => pool.take(size));
+    expect(reads.some(onPages)).toBe(false);
+    expect(pool.out).toBe(PAGE_BLOCKS_ABOVE);
+    const beyond = [pool.take(size), pool.take(size)];
+    expect(onPages(beyond[0]!)).toBe(false); // out was exactly the bound when it was taken
+    expect(onPages(beyond[1]!)).toBe(true);
+    for (const r of [...reads, ...beyond]) pool.release(r);
+    expect(pool.out).toBe(0);
+    const fresh = new PayloadPool([size], 0); // no free list: every take is a new block
+    expect(onPages(fresh.take(size))).toBe(false);
+  });
+
   it('gives a block again once every byte taken from it was released, in whatever pieces', () => {
     const pool = new PayloadPool([16 * KiB], 64 * KiB);
     const read = pool.take(10 * KiB);
