@@ -160,6 +160,19 @@ describe('PathEstimator', () => {
     expect(unstamped.pacingRate(t)).toBeCloseTo(1.25 * 2000, 6);
   });
 
+  it('never paces every frame of a carrier whose minimum RTT is under 5 ms (loopback, a LAN: the host limits it, not a link)', () => {
+    const loopback = new PathEstimator(500);
+    loopback.onAckStamp(5000.2, 0, false);
+    deliver(loopback, 2000, 0, 300, 1);
+    const t = cruise(loopback, 300);
+    expect(loopback.pacesAll(t)).toBe(false);
+    expect(loopback.pacingRate(t)).toBeCloseTo(1.25 * 2000, 6);
+    const lan = new PathEstimator(500);
+    lan.onAckStamp(5002.5, 0, false);
+    deliver(lan, 2000, 0, 300, 5);
+    expect(lan.pacesAll(cruise(lan, 300))).toBe(true);
+  });
+
   it('keeps its best rate through lower samples with a queue in them while pacing, not its cap, held the carrier back', () => {
     const e = floorBound();
     // Two samples and more, each with a queue, at half the rate: sent at the pacing rate, delivered at it.
