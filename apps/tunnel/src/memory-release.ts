@@ -47,7 +47,7 @@ export interface MemoryReading {
    * V8 heap committed plus its external memory, in bytes: what a collection
    * can shrink. External, not `arrayBuffers`: Node counts only the
    * ArrayBuffers its own allocator made, and the page buffers of payload
-   * blocks and turn slabs (@mpx/core pageBuffer) are V8's.
+   * blocks (@mpx/core pageBuffer) are V8's.
    */
   footprint: number;
   /** Committed size of V8's young generation (new space), in bytes. */

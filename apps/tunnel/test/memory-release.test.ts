@@ -103,7 +103,7 @@ describe('MemoryRelease', () => {
 });
 
 describe('readMemory', () => {
-  it("counts page buffers (payload blocks, turn slabs) in the footprint, which Node's arrayBuffers does not", () => {
+  it("counts page buffers (payload blocks of a burst) in the footprint, which Node's arrayBuffers does not", () => {
     const before = readMemory().footprint;
     const held = Array.from({ length: 64 }, () => pageBuffer(64 * 1024));
     expect(readMemory().footprint - before).toBeGreaterThanOrEqual(held.length * 64 * 1024);

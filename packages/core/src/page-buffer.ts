@@ -6,10 +6,11 @@
 // payloads, the heap stays resident, fragmented, and the next burst grows it
 // further (docs/decisions/0010). A resizable ArrayBuffer is different: V8
 // reserves and commits pages for it with mmap, outside malloc, and unmaps
-// them when it is collected. Used for the long-lived blocks a process keeps
-// many of in a burst (payload blocks, turn slabs), not for small or
-// short-lived allocations: each such buffer is a system call to map and one
-// to unmap, and a mapping of its own.
+// them when it is collected. For the blocks a process piles up in a burst
+// (mpx-tunnel: payload blocks while clients stop reading), not for every
+// buffer: each is a system call to map and one to unmap and a mapping of its
+// own, and bulk transfers on loopback sent from such buffers ran 7-15% slower
+// (iperf-carriers, docs/decisions/0010).
 
 /** Smallest buffer worth pages of its own, bytes. Rationale: below it the map and unmap calls cost more than the copy they hold, and each is one more of the kernel's mappings (vm.max_map_count). */
 export const PAGE_BUFFER_MIN = 16 * 1024;
