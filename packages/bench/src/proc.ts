@@ -127,9 +127,9 @@ export function readSyscalls(pid: number): Syscalls | null {
   return text === null ? null : parseIo(text);
 }
 
-/** CPU seconds used so far by `pids` together; a process that is gone counts 0. */
-export function cpuSecondsOf(pids: readonly number[]): number {
-  return pids.reduce((n, pid) => n + (readCpuSeconds(pid) ?? 0), 0);
+/** CPU seconds (user + system) used so far by `pids` together; a process that is gone counts `gone` (0, or NaN to spoil the sum). */
+export function cpuSecondsOf(pids: readonly number[], gone = 0): number {
+  return pids.reduce((n, pid) => n + (readCpuSeconds(pid) ?? gone), 0);
 }
 
 /** `pid` and every process below it now (children of children too), from a scan of /proc. */

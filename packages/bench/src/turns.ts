@@ -7,7 +7,7 @@
 // worst round of a paired comparison.
 
 import { startRig } from './harness.js';
-import { readCpuSeconds, readMachineCpu, readReapedCpuSeconds, readSyscalls } from './proc.js';
+import { cpuSecondsOf, readMachineCpu, readReapedCpuSeconds, readSyscalls } from './proc.js';
 import type { Syscalls } from './proc.js';
 import { startRelayProcess } from './procs.js';
 import type { Child } from './procs.js';
@@ -42,11 +42,6 @@ export async function startContenders(targetPort: number, carriers: readonly num
     out.push({ name: mpxName(p), port: rig.port, procs: [rig.client.child, rig.server.child] });
   }
   return out;
-}
-
-/** CPU seconds (user + system) the processes used so far, summed; NaN when one is gone. */
-function cpuOf(pids: readonly number[]): number {
-  return pids.reduce((sum, pid) => sum + (readCpuSeconds(pid) ?? NaN), 0);
 }
 
 /** Read and write system calls the processes made so far, summed; NaN when one cannot be read. */
@@ -114,7 +109,7 @@ export interface WithCpu<T> {
  */
 export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>, options: WithCpuOptions = {}): Promise<WithCpu<T>> {
   const watched: Watched[] = [...procs.map((c) => ({ name: c.name, pids: [c.pid] })), ...(options.others ?? [])];
-  const before = watched.map((w) => cpuOf(w.pids));
+  const before = watched.map((w) => cpuSecondsOf(w.pids, NaN));
   const reaped = readReapedCpuSeconds() ?? NaN;
   const calls = syscallsOf(procs);
   const machine = readMachineCpu();
@@ -123,7 +118,7 @@ export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>, 
   const seconds = (performance.now() - started) / 1000;
   const callsAfter = syscallsOf(procs);
   const machineAfter = readMachineCpu();
-  const used = watched.map((w, i) => cpuOf(w.pids) - (before[i] as number));
+  const used = watched.map((w, i) => cpuSecondsOf(w.pids, NaN) - (before[i] as number));
   const total = machine === null || machineAfter === null ? NaN : machineAfter.total - machine.total;
   const busy = machine === null || machineAfter === null ? NaN : machineAfter.busy - machine.busy;
   const shares = watched.map((w, i) => ({ name: w.name, share: (used[i] as number) / seconds }));
