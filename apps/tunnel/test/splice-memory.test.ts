@@ -2,16 +2,12 @@
 // ≤ 150 MB per process; each holds one splice). Measured in process after a
 // full gc, with generous slack; never time.
 import { Duplex } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { fullGc } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { splice } from '../src/pipe.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
 function heapAfterGc(): number {
-  for (let i = 0; i < 3; i++) gc();
+  for (let i = 0; i < 3; i++) fullGc();
   return process.memoryUsage().heapUsed;
 }
 

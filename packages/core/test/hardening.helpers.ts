@@ -1,8 +1,7 @@
 // Helpers shared by the hardening, fuzz and soak tests (issue 6): clocks that
 // count or control timers, a heap probe, raw frame builders, and a raw peer
 // that has joined a server's session.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { fullGc } from '@mpx/testkit';
 import type { Clock, Timer } from '../src/clock.js';
 import { systemClock } from '../src/clock.js';
 import { FrameType } from '../src/constants.js';
@@ -79,16 +78,10 @@ export class ManualClock implements Clock {
   }
 }
 
-let gcFn: (() => void) | undefined;
-
-/** Full garbage collection (V8's gc, exposed at run time), then heapUsed in bytes. */
+/** Two full garbage collections, then heapUsed in bytes. */
 export function heapAfterGc(): number {
-  if (gcFn === undefined) {
-    setFlagsFromString('--expose-gc');
-    gcFn = runInNewContext('gc') as () => void;
-  }
-  gcFn();
-  gcFn();
+  fullGc();
+  fullGc();
   return process.memoryUsage().heapUsed;
 }
 

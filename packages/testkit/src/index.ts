@@ -22,4 +22,5 @@ export {
   type BalancerConfigOptions,
 } from './balancers.js';
 export { startHandOffFront, type HandOffFront } from './hand-off.js';
+export { fullGc } from './collector.js';
 export { privateNginxMain, privateNginxTempPaths } from './private-nginx.js';
