@@ -1,10 +1,19 @@
 // The server's pool of payload blocks (payload-pool.ts), without sockets: a
 // block comes back only once every byte cut from it was released, never
 // when it was kept, and the free list is bounded.
+import { fullGc } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { MIN_POOLED, PAGE_BLOCKS_ABOVE, PayloadPool } from '../src/payload-pool.js';
 
 const KiB = 1024;
+
+/** Full collections until `done` holds (FinalizationRegistry callbacks run as tasks after one), at most 50 rounds. */
+async function collectUntil(done: () => boolean): Promise<void> {
+  for (let round = 0; round < 50 && !done(); round++) {
+    fullGc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 const onPages = (b: Uint8Array): boolean => (b.buffer as ArrayBuffer & { resizable?: boolean }).resizable === true;
 
@@ -71,5 +80,21 @@ describe('PayloadPool', () => {
     pool.release(Buffer.alloc(8 * KiB));
     pool.keep(Buffer.alloc(8 * KiB));
     expect([pool.kept, pool.dropped, pool.allocated]).toEqual([0, 0, 0]);
+  });
+
+  it('counts a block the session never gives back, or keeps, as out only until the collector frees it', async () => {
+    const pool = new PayloadPool([16 * KiB], 64 * KiB);
+    // Taken in a function of their own, so that no reference outlives it: a frame the session dropped.
+    const lose = (): void => {
+      pool.take(10 * KiB);
+      pool.keep(pool.take(12 * KiB));
+    };
+    lose();
+    const held = pool.take(8 * KiB);
+    expect(pool.out).toBe(3 * 16 * KiB);
+    await collectUntil(() => pool.out === 16 * KiB);
+    expect(pool.out).toBe(16 * KiB); // the held one alone
+    pool.release(held);
+    expect(pool.out).toBe(0);
   });
 });
