@@ -26,6 +26,11 @@ export type EndSeen = 'fin' | NodeJS.ErrnoException | undefined;
 export function endSeenAs(socket: Socket): EndSeen {
   const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return undefined;
+  // The probe fails with EPIPE at every clean close in which our direction
+  // ended first; the error's stack (which no one reads) tripled its cost:
+  // 11.5 against 3.2 µs warm, 25 against 4.5 µs in a fresh process.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     writeSync(fd, EMPTY);
     return 'fin';
@@ -34,5 +39,7 @@ export function endSeenAs(socket: Socket): EndSeen {
     // EPIPE: our direction is shut down and nothing else is pending; EAGAIN: a full send buffer (no error pending either).
     if (code === 'EPIPE' || code === 'EAGAIN') return 'fin';
     return err as NodeJS.ErrnoException;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
