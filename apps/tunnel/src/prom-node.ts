@@ -38,7 +38,11 @@ function tally(names: Iterable<string>): Map<string, number> {
 
 /** By constructor name, as prom-client groups `process._getActiveHandles()` and `_getActiveRequests()`. */
 function byConstructor(list: readonly unknown[]): Map<string, number> {
-  return tally(list.flatMap((item) => (typeof item === 'object' && item !== null ? [item.constructor.name] : [])));
+  // An entry without a constructor (none in Node 20's lists) is left out, as prom-client leaves it.
+  const names = list.map((item) =>
+    typeof item === 'object' && item !== null ? (item as { constructor?: { name: string } }).constructor?.name : undefined,
+  );
+  return tally(names.filter((name) => name !== undefined));
 }
 
 /** The `type` families and their `_total` of handles and requests: Node's undocumented lists, which prom-client reads. */
