@@ -1,5 +1,5 @@
 // --stats and --metrics (with the live page) of a running client or server.
-// The metrics endpoint and the live page (prom-client, the HTTP server, the
+// The metrics endpoint and the live page (the exposition, the HTTP server, the
 // page) are loaded only when --metrics asks for them: a process without it
 // does not hold their code (idle RSS, docs/decisions/0001-no-heap-ballast.md).
 import type { CommonConfig } from './config.js';

@@ -375,7 +375,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     traffic,
   );
   if (worker !== undefined) {
-    // Loaded here, not at start: a server without --workers does not hold prom-client.
+    // Loaded here, not at start: a server without --workers does not hold the metrics code.
     const [{ TunnelMetrics, snapshotOf }, { liveState }] = await Promise.all([import('./metrics.js'), import('./live-page.js')]);
     const metrics = new TunnelMetrics(() => snapshotOf(view, book, traffic), { defaults: true, refusals: true });
     serveThePrimary(listeners, metrics, () => liveState(view, traffic));
@@ -412,7 +412,7 @@ function serveThePrimary(listeners: readonly CarrierListenerHandle[], metrics: T
     } else if (message.mpx === 'scrape') {
       const id = message.id;
       if (!message.metrics) process.send?.({ mpx: 'scraped', id, state: state() } satisfies WorkerMessage);
-      else void metrics.json().then((json) => process.send?.({ mpx: 'scraped', id, metrics: json, state: state() } satisfies WorkerMessage));
+      else process.send?.({ mpx: 'scraped', id, metrics: metrics.json(), state: state() } satisfies WorkerMessage);
     }
   });
   process.send?.({ mpx: 'ready' } satisfies WorkerMessage);

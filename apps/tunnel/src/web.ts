@@ -10,7 +10,7 @@ import { hostPort } from './address.js';
 import { LIVE_PAGE, type LiveState } from './live-page.js';
 
 export interface WebSources {
-  readonly metrics: { metrics(): Promise<string>; readonly contentType: string };
+  readonly metrics: { metrics(): string | Promise<string>; readonly contentType: string };
   /** The primary of --workers asks its workers, hence a promise. */
   readonly state: () => LiveState | Promise<LiveState>;
 }

@@ -12,7 +12,7 @@
 //   (SPEC §3.5).
 // - --metrics and --stats are the primary's: each scrape asks every worker
 //   for its live state (and, for /metrics, its registry as JSON) and sums
-//   them (mergeStates; prom-client's AggregatorRegistry). Workers print no
+//   them (mergeStates; prom-aggregate.ts for the metrics). Workers print no
 //   --stats lines of their own; the primary prints one set for all of them,
 //   each carrier with its worker and session.
 // - tls:// and wss:// listeners are refused with more than one worker: the
@@ -227,13 +227,16 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
   const stopStats = config.statsSeconds === undefined ? () => {} : new StatsReporter().start(config.statsSeconds, log, state);
   let web: WebServer | undefined;
   if (config.metrics !== undefined) {
-    // Loaded here: a primary without --metrics does not hold prom-client or the web server.
-    const [{ AggregatorRegistry }, { startWebServer }] = await Promise.all([import('prom-client'), import('./web.js')]);
-    const aggregated = new AggregatorRegistry();
+    // Loaded here: a primary without --metrics does not hold the exposition or the web server.
+    const [{ aggregate }, { CONTENT_TYPE, exposition }, { startWebServer }] = await Promise.all([
+      import('./prom-aggregate.js'),
+      import('./prom-text.js'),
+      import('./web.js'),
+    ]);
     web = await startWebServer(config.metrics.host, config.metrics.port, {
       metrics: {
-        contentType: aggregated.contentType,
-        metrics: async () => AggregatorRegistry.aggregate((await scrape(true)).map((p) => p.metrics)).metrics(),
+        contentType: CONTENT_TYPE,
+        metrics: async () => exposition(aggregate((await scrape(true)).map((p) => p.metrics))),
       },
       state,
     });

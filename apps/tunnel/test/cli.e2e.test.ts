@@ -113,6 +113,21 @@ describe('argument errors', () => {
     expect(server.log).not.toMatch(renderer);
   });
 
+  it('loads the metrics modules only with --metrics, and never prom-client', async () => {
+    // NODE_DEBUG=esm names each ES module stored, =module each module required.
+    const env = { NODE_DEBUG: 'esm,module' };
+    const exposition = /dist\/(metrics|prom-text)\.js/;
+    const plain = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1'], env);
+    await plain.waitFor(SERVER_PORT);
+    expect(plain.log).toContain('dist/server-command.js');
+    expect(plain.log).not.toMatch(exposition);
+    const metrics = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--metrics', '127.0.0.1:0'], env);
+    const url = (await metrics.waitFor(/metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1] as string;
+    expect((await fetch(url)).status).toBe(200);
+    expect(metrics.log).toMatch(exposition);
+    expect(metrics.log).not.toContain('prom-client');
+  });
+
   it('exits 1 with a log line when the listen address is taken', async () => {
     echo = await startEcho();
     const { code, stderr } = await runToExit(['server', '--listen', `127.0.0.1:${echo.port}`, '--target', '127.0.0.1:1']);

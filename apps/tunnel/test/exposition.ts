@@ -20,7 +20,7 @@ function unescape(text: string): string {
   return text.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
 }
 
-/** Like Prometheus (Go's ParseFloat): NaN and Inf in any case; prom-client writes `Nan`. */
+/** Like Prometheus (Go's ParseFloat): NaN and Inf in any case (prom-client, which wrote /metrics before, wrote `Nan`). */
 function parseValue(text: string, line: string): number {
   const word = text.toLowerCase();
   if (word === 'nan') return Number.NaN;

@@ -1,5 +1,8 @@
-// Prometheus metrics (prom-client, read back by parsing the exposition text),
+// Prometheus metrics (read back by parsing the exposition text; the default
+// process families checked against prom-client's, which wrote them before),
 // the carrier totals behind them, and the --stats lines.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { liveState } from '../src/live-page.js';
@@ -17,9 +20,14 @@ function viewOf(live: LiveCarrier[], streams = 0, sessions = 0): TunnelView {
 
 const EMPTY: MetricsSnapshot = { carriers: 0, groups: [], streams: 0, sessions: 0, bytesIn: 0, bytesOut: 0 };
 
-/** Scrapes a registry fed by `snapshot` (without prom-client's process metrics) and parses the text. */
+/** The sorted label names of a family's samples. */
+function labelNamesOf(samples: ReadonlyArray<{ labels?: Readonly<Record<string, unknown>> }>): string[] {
+  return [...new Set(samples.flatMap((s) => Object.keys(s.labels ?? {})))].sort();
+}
+
+/** Scrapes the families of `snapshot` (without the default process metrics) and parses the text. */
 async function scrape(snapshot: MetricsSnapshot, options = { defaults: false, refusals: false }): Promise<Map<string, Family>> {
-  return parseExposition(await new TunnelMetrics(() => snapshot, options).metrics());
+  return parseExposition(new TunnelMetrics(() => snapshot, options).metrics());
 }
 
 describe('TunnelMetrics', () => {
@@ -72,9 +80,9 @@ describe('TunnelMetrics', () => {
   it('drops the samples of a group that is gone at the next scrape', async () => {
     let snapshot: MetricsSnapshot = { ...EMPTY, groups: [{ group: 'g', up: 1, bytesIn: 1, bytesOut: 1, rttMs: 5 }] };
     const metrics = new TunnelMetrics(() => snapshot, { defaults: false, refusals: false });
-    expect(valueOf(parseExposition(await metrics.metrics()), 'mpx_carrier_rtt_seconds', { carrier: 'g' })).toBe(0.005);
+    expect(valueOf(parseExposition(metrics.metrics()), 'mpx_carrier_rtt_seconds', { carrier: 'g' })).toBe(0.005);
     snapshot = { ...snapshot, groups: [{ group: 'g', up: 0, bytesIn: 1, bytesOut: 1 }] };
-    expect(valueOf(parseExposition(await metrics.metrics()), 'mpx_carrier_rtt_seconds', { carrier: 'g' })).toBeUndefined();
+    expect(valueOf(parseExposition(metrics.metrics()), 'mpx_carrier_rtt_seconds', { carrier: 'g' })).toBeUndefined();
   });
 
   it('counts refused carriers and streams by error code on the server only', async () => {
@@ -97,7 +105,7 @@ describe('TunnelMetrics', () => {
     expect(valueOf(families, 'mpx_carrier_bytes_total', { direction: 'in', carrier: group })).toBe(9);
   });
 
-  it("adds prom-client's process metrics: CPU, resident memory, event-loop lag, garbage collection", async () => {
+  it('adds the default process metrics: CPU, resident memory, event-loop lag, garbage collection', async () => {
     const families = await scrape(EMPTY, { defaults: true, refusals: false });
     for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds']) {
       expect(families.get(name)?.type, name).toMatch(/^(counter|gauge|histogram)$/);
@@ -105,15 +113,51 @@ describe('TunnelMetrics', () => {
     expect(valueOf(families, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
-  it("registers prom-client's default process families, in collectDefaultMetrics' order", async () => {
-    const ours = new TunnelMetrics(() => EMPTY, { defaults: true, refusals: false }).registry;
+  it("has prom-client's default process families: names, HELP, types, label names, aggregators, in collectDefaultMetrics' order", async () => {
     const theirs = new Registry();
     collectDefaultMetrics({ register: theirs });
-    const families = (registry: Registry): Array<{ name: string; help: string; type: string }> =>
-      registry.getMetricsAsArray().map(({ name, help, type }) => ({ name, help, type: String(type) }));
-    const process = families(ours).filter(({ name }) => !name.startsWith('mpx_'));
-    expect(process.map(({ name }) => name)).toContain('process_cpu_seconds_total');
-    expect(process).toEqual(families(theirs));
+    const reference = (await theirs.getMetricsAsJSON()).map(({ name, help, type, aggregator, values }) => ({
+      name,
+      help,
+      type: String(type),
+      aggregator,
+      labels: labelNamesOf(values),
+    }));
+    const ours = new TunnelMetrics(() => EMPTY, { defaults: true, refusals: false })
+      .families()
+      .filter(({ name }) => !name.startsWith('mpx_'))
+      .map(({ name, help, type, aggregator = 'sum', samples }) => ({ name, help, type, aggregator, labels: labelNamesOf(samples) }));
+    expect(ours.map(({ name }) => name)).toContain('process_cpu_seconds_total');
+    // The GC histogram has samples once a collection was observed, which either registry may or may not have seen yet.
+    const withoutGcLabels = <F extends { name: string; labels: string[] }>(list: F[]): F[] =>
+      list.map((f) => (f.name === 'nodejs_gc_duration_seconds' ? { ...f, labels: [] } : f));
+    expect(withoutGcLabels(ours)).toEqual(withoutGcLabels(reference));
+    expect(reference.find((f) => f.name === 'nodejs_version_info')?.labels).toEqual(['major', 'minor', 'patch', 'version']);
+    expect(reference.find((f) => f.name === 'nodejs_heap_space_size_used_bytes')?.labels).toEqual(['space']);
+  });
+
+  it('writes the version and heap-space samples prom-client writes', async () => {
+    const theirs = new Registry();
+    collectDefaultMetrics({ register: theirs });
+    const reference = parseExposition(await theirs.metrics());
+    const ours = parseExposition(new TunnelMetrics(() => EMPTY, { defaults: true, refusals: false }).metrics());
+    expect(ours.get('nodejs_version_info')?.samples).toEqual(reference.get('nodejs_version_info')?.samples);
+    const spaces = (families: Map<string, Family>): string[] | undefined =>
+      families.get('nodejs_heap_space_size_total_bytes')?.samples.map((s) => s.labels.space ?? '');
+    expect(spaces(ours)).toEqual(spaces(reference));
+    expect(spaces(ours)).toContain('old');
+  });
+
+  it('counts every garbage collection in nodejs_gc_duration_seconds, however many the observer is handed at once', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const metrics = new TunnelMetrics(() => EMPTY, { defaults: true, refusals: false });
+    const majors = (): number => valueOf(parseExposition(metrics.metrics()), 'nodejs_gc_duration_seconds_count', { kind: 'major' }) ?? 0;
+    const before = majors();
+    for (let i = 0; i < 5; i++) gc();
+    // The observer is handed the five entries together, a turn of the event loop later.
+    for (let turn = 0; turn < 100 && majors() < before + 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(majors()).toBeGreaterThanOrEqual(before + 5);
   });
 
   it('counts user plus system CPU seconds as process_cpu_seconds_total', async () => {
@@ -134,7 +178,7 @@ describe('TunnelMetrics', () => {
       },
       { defaults: false, refusals: true },
     );
-    await metrics.metrics();
+    metrics.metrics();
     expect(calls).toBe(1);
   });
 });
