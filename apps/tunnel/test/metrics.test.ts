@@ -1,8 +1,7 @@
 // Prometheus metrics (read back by parsing the exposition text; the default
 // process families checked against prom-client's, which wrote them before),
 // the carrier totals behind them, and the --stats lines.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { fullGc } from '@mpx/testkit';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { liveState } from '../src/live-page.js';
@@ -149,12 +148,10 @@ describe('TunnelMetrics', () => {
   });
 
   it('counts every garbage collection in nodejs_gc_duration_seconds, however many the observer is handed at once', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const metrics = new TunnelMetrics(() => EMPTY, { defaults: true, refusals: false });
     const majors = (): number => valueOf(parseExposition(metrics.metrics()), 'nodejs_gc_duration_seconds_count', { kind: 'major' }) ?? 0;
     const before = majors();
-    for (let i = 0; i < 5; i++) gc();
+    for (let i = 0; i < 5; i++) fullGc();
     // The observer is handed the five entries together, a turn of the event loop later.
     for (let turn = 0; turn < 100 && majors() < before + 5; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(majors()).toBeGreaterThanOrEqual(before + 5);
