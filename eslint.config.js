@@ -46,7 +46,7 @@ const clockMessage = 'Read time and set timers through the injected Clock (src/c
 
 export default defineConfig(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', '**/coverage/**', 'packages/bench/results/**'],
+    ignores: ['**/dist/**', 'apps/tunnel/build/**', '**/node_modules/**', '**/.turbo/**', '**/coverage/**', 'packages/bench/results/**'],
   },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,

@@ -8,22 +8,19 @@
 //
 // yargs builds itself from a platform shim (its lib/platform-shims/esm.mjs)
 // passed to YargsFactory; neither is in its package exports, so both are found
-// next to its entry point (yargs is pinned to an exact version;
-// test/yargs-lazy.test.ts checks that this shim has the keys of yargs' own).
-// Everything in the shim is what esm.mjs gives, yargs' own dependencies
-// required from its directory (a package's CommonJS build where it has one),
-// except cliui and stringWidth, which load on their first call.
+// next to its entry point (yargs-parts.ts; test/yargs-lazy.test.ts checks that
+// this shim has the keys of yargs' own). Everything in the shim is what
+// esm.mjs gives, yargs' own dependencies from yargs-parts.ts, except cliui and
+// stringWidth, which load on their first call.
 import { notStrictEqual, strictEqual } from 'node:assert';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
 import type { Argv } from 'yargs';
+import { YARGS_ENTRY, loadYargsFactory, shimParts, yargsRequire } from './yargs-parts.js';
 
-/** yargs' entry point (index.mjs); its dependencies resolve from here. */
-export const YARGS_ENTRY = import.meta.resolve('yargs');
-const yargsRequire = createRequire(YARGS_ENTRY);
+export { YARGS_ENTRY };
 
 type Width = (text: string) => number;
 type Ui = (options: { width: number; wrap: boolean }) => unknown;
@@ -48,9 +45,7 @@ export function hideBin(argv: readonly string[]): string[] {
 export function platformShim(): Record<string, unknown> {
   const shimFile = fileURLToPath(new URL('lib/platform-shims/esm.mjs', YARGS_ENTRY));
   const mainFilename = shimFile.substring(0, shimFile.lastIndexOf('node_modules'));
-  const findUp = yargsRequire('escalade/sync') as (dir: string, cb: (dir: string, names: string[]) => string | false) => string | undefined;
-  const getCallerFile = yargsRequire('get-caller-file') as (position?: number) => string;
-  const makeY18n = yargsRequire('y18n') as (options: { directory: string; updateFiles: boolean }) => unknown;
+  const { Parser, findUp, getCallerFile, y18n: makeY18n } = shimParts();
   return {
     assert: { notStrictEqual, strictEqual },
     cliui: (options: { width: number; wrap: boolean }) => loadUi()(options),
@@ -59,7 +54,7 @@ export function platformShim(): Record<string, unknown> {
     inspect,
     getProcessArgvBin: () => process.argv[binIndex()],
     mainFilename: mainFilename || process.cwd(),
-    Parser: yargsRequire('yargs-parser'),
+    Parser,
     path: { basename, dirname, extname, relative, resolve, join },
     process: {
       argv: () => process.argv,
@@ -84,8 +79,6 @@ export function platformShim(): Record<string, unknown> {
 
 /** The yargs factory (`yargs(argv)`), built on the shim above. */
 export async function loadYargs(): Promise<(argv: string[]) => Argv> {
-  const factory = (await import(new URL('build/lib/yargs-factory.js', YARGS_ENTRY).href)) as {
-    YargsFactory: (shim: Record<string, unknown>) => (argv: string[]) => Argv;
-  };
-  return factory.YargsFactory(platformShim());
+  const YargsFactory = await loadYargsFactory();
+  return YargsFactory(platformShim());
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { allocateFeedbackAtFirstCarrier } from '../src/feedback-allocation.js';
 import { createLogger } from '../src/log.js';
 
-const MODULE = fileURLToPath(new URL('../dist/feedback-allocation.js', import.meta.url));
+const MODULE = fileURLToPath(new URL('../build/feedback-allocation.js', import.meta.url));
 
 /** What allocateFeedbackEagerly() returned (unless `call` is false) and whether a function called once then has a feedback vector. */
 function afterOneCall(call: boolean, execArgv: string[] = []): { set: string; vector: boolean } {

@@ -1,8 +1,9 @@
-// End-to-end helpers: `node dist/cli.js` as a child process whose stderr log
+// End-to-end helpers: the mpx-tunnel bin (package.json `bin`) as a child process whose stderr log
 // lines can be awaited, a counting echo server as the target, and clients
 // that push bytes through the tunnel and hash what comes back.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { collectBytes, digestOf, randomBytes, randomSlices, seededRandom, writeChunks, type Digest } from '@mpx/testkit';
@@ -11,7 +12,9 @@ import { collectBytes, digestOf, randomBytes, randomSlices, seededRandom, writeC
 export const SERVER_PORT = /listening on tcp:\/\/127\.0\.0\.1:(\d+)/;
 export const CLIENT_PORT = /listening on 127\.0\.0\.1:(\d+)/;
 
-export const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { bin: Record<'mpx-tunnel', string> };
+/** The mpx-tunnel bin as package.json names it (the bundle that build.mjs writes). */
+export const CLI = fileURLToPath(new URL(manifest.bin['mpx-tunnel'], new URL('../', import.meta.url)));
 export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 const running = new Set<Tunnel>();
@@ -31,7 +34,7 @@ export class Tunnel {
   #partial = '';
 
   /**
-   * `command`: an installed `mpx-tunnel` executable to run instead of `node dist/cli.js`;
+   * `command`: an installed `mpx-tunnel` executable to run instead of `node <bin>`;
    * `nofile`: run under `ulimit -n nofile` (soft and hard limit on open descriptors).
    */
   constructor(args: readonly string[], env: Record<string, string | undefined> = {}, how: { command?: string; nofile?: number } = {}) {

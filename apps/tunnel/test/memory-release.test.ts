@@ -133,7 +133,7 @@ describe('MemoryRelease on its timer', () => {
 
 describe('collectGarbage through MemoryRelease, in a child process run as the bin runs V8', () => {
   const child = fileURLToPath(new URL('./fixtures/quiet-release-child.mjs', import.meta.url));
-  const dist = fileURLToPath(new URL('../dist/memory-release.js', import.meta.url));
+  const dist = fileURLToPath(new URL('../build/memory-release.js', import.meta.url));
   const run = (mode: 'quiet' | 'busy'): { collections: number; deadMiB: number; afterMiB: number } =>
     JSON.parse(execFileSync(process.execPath, [child, dist, mode], { encoding: 'utf8' })) as {
       collections: number;

@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import { hideBin as stockHideBin } from 'yargs/helpers';
 import { YARGS_ENTRY, hideBin, loadYargs, platformShim } from '../src/yargs-lazy.js';
 
-const DIST = new URL('../dist/yargs-lazy.js', import.meta.url).href;
+const DIST = new URL('../build/yargs-lazy.js', import.meta.url).href;
 
 /** The shape of a shim: its keys, and the keys of the objects in it. */
 function shape(shim: Record<string, unknown>): string[] {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { YoungGenerationCap } from '../src/young-generation.js';
 
-const MODULE = fileURLToPath(new URL('../dist/young-generation.js', import.meta.url));
+const MODULE = fileURLToPath(new URL('../build/young-generation.js', import.meta.url));
 const MiB = 1024 * 1024;
 const INITIAL = 2 * MiB;
 
