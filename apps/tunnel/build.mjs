@@ -3,9 +3,10 @@
 // single module in a child process import; not published). esbuild then
 // bundles src/cli.ts, @mpx/core, the transports, ws and the parts of yargs
 // that are loaded before the command runs into one ES module, dist/cli.js,
-// the bin, with its source map. Loading ~40-130 modules, or even the ~16 files
-// of a bundle split by command, made Node's module loader hot enough for
-// TurboFan (~3.9 MB of RSS) before the first stream; one file does not.
+// the bin, with its source map. Loading the ~110 module files of a server, or
+// even the 16 files of a bundle split by command, made Node's module loader
+// hot enough for TurboFan (~3.9 MB of RSS) before the first stream; one file
+// does not (a client with --metrics still loads prom-client's files).
 // Modules that the program imports by import() stay unevaluated until then
 // (esbuild wraps them), so a server still runs none of the client's code.
 //
