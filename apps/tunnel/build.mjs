@@ -6,7 +6,7 @@
 // the bin, with its source map. Loading the ~110 module files of a server, or
 // even the 16 files of a bundle split by command, made Node's module loader
 // hot enough for TurboFan (~3.9 MB of RSS) before the first stream; one file
-// does not (a client with --metrics still loads prom-client's files).
+// does not.
 // Modules that the program imports by import() stay unevaluated until then
 // (esbuild wraps them), so a server still runs none of the client's code.
 //
