@@ -160,11 +160,29 @@ export class InFlight {
     return rate === undefined || rate <= 0 ? rtt : Math.max(rtt, this.#sent.bytes / rate);
   }
 
-  /** The cap (and the pacing rate with it) at `now`, computed once per `now` and ceiling (see capped()). */
+  /**
+   * The cap (and the pacing rate with it) at `now`, computed once per `now`
+   * and ceiling (see capped()). SPEC §8: pacing then holds the next frame
+   * back no longer than the cap takes to send at the pacing rate. Rationale:
+   * frames sent while pacing did not hold the carrier (below
+   * PACED_FROM_BYTES, or before pacing took hold) move the next frame's time
+   * on at the rate of their day, which may be one measured on a few control
+   * frames: a download's server, its rate measured on the WINDOW frames it
+   * sent during the upload before (7 bytes/ms), moved it 6 s on with its
+   * first frames of 16 KiB; once the rate was measured (3.1 MB/s) and pacing
+   * took hold, that wait kept the 40 Mbit/s carrier all but idle for the
+   * whole download (uneven --quick: 0.36–0.38 of the two paths, bytes split
+   * 89% / 11% over the 20 / 40 Mbit/s paths). Sending at the cap, a carrier
+   * gets no further ahead of its pacing than that: on the simulated paths
+   * of test/path-estimator.property.test.ts with bulk both ways, every
+   * carrier's rate came out the same with the bound as without it.
+   */
   #capAtNow(now: number, ceiling: number): number {
     if (now !== this.#capAt || ceiling !== this.#capCeiling) {
       this.#cap = this.estimator.inflightCap(now, ceiling, this.#sent.bytes);
-      this.#paceRate = this.estimator.pacingRate(now);
+      const rate = this.estimator.pacingRate(now);
+      if (rate !== undefined) this.#nextAt = Math.min(this.#nextAt, now + this.#cap / rate);
+      this.#paceRate = rate;
       this.#paceAlways = this.estimator.pacesAll(now);
       this.#capAt = now;
       this.#capCeiling = ceiling;

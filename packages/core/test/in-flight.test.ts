@@ -145,6 +145,60 @@ describe('InFlight (SPEC §8, §9, sender side)', () => {
     expect(acked.f.paceWait(180)).toBeCloseTo((3 * frame) / acked.rate - 4, 6);
   });
 
+  it('keeps up with the path once its rate is measured, after a rate measured on WINDOW frames alone', () => {
+    // The server of a download right after an upload on the same carrier: its
+    // rate was measured on the WINDOW frames it sent during the upload (a few
+    // bytes per ms); its first DATA frames went out at the cap, not paced.
+    // (Frames of 16 KiB stand for DATA: their type does not matter here.)
+    const f = new InFlight(500);
+    const frame = 16 * 1024;
+    const ceiling = 1 << 24;
+    for (let i = 0; i < 3; i++) f.push(win(i), 20, i);
+    f.onAck(1, 12, 1012, false);
+    f.onAck(2, 40, 1040, false); // a rate sample starts, a WINDOW frame still in flight
+    f.onAck(3, 100, 1100, false); // 20 bytes in 60 ms
+    expect(f.estimator.rate(100)).toBeLessThan(1);
+    // The download, over a path of 5000 bytes per ms (40 Mbit/s) and a 10 ms
+    // round trip, which acknowledges each frame as it arrives; the peer's
+    // stamped ACKs come behind no data of its own.
+    const pathRate = 5000;
+    const rtt = 10;
+    const acks: { at: number; count: number }[] = [];
+    let sent = 3;
+    let arrived = 0;
+    let ackedLate = 0;
+    for (let now = 100; now < 700; now += 0.5) {
+      while (acks.length > 0 && acks[0]!.at <= now) {
+        f.onAck(acks.shift()!.count, now, 1000 + now - rtt / 2, false);
+        if (now >= 400) ackedLate += frame;
+      }
+      for (let k = 0; k < 4 && !f.capped(now, ceiling) && f.paceWait(now, false) === 0; k++) {
+        f.push(win(sent), frame, now);
+        sent++;
+        arrived = Math.max(now + rtt / 2, arrived + frame / pathRate);
+        acks.push({ at: arrived + rtt / 2, count: sent });
+      }
+    }
+    expect(f.estimator.pacesAll(700)).toBe(true); // every frame is paced at the measured rate
+    expect(ackedLate / 300).toBeGreaterThan(0.9 * pathRate); // over the last 300 ms
+  });
+
+  it('holds the next frame back no longer than its cap takes to send at the pacing rate', () => {
+    const f = new InFlight(500);
+    const frame = 16 * 1024;
+    const ceiling = 1 << 24;
+    for (let i = 0; i < 9; i++) f.push(win(i), frame, 0);
+    f.onAck(2, 40);
+    f.onAck(8, 160); // the rate is known
+    expect(f.capped(160, ceiling)).toBe(false);
+    const rate = f.estimator.pacingRate(160)!;
+    for (let i = 9; i < 40; i++) f.push(win(i), frame, 160); // frames pacing did not hold back (e.g. before it took hold)
+    expect(f.paceWait(160)).toBeCloseTo((31 * frame) / rate - 4, 6);
+    expect(f.capped(161, ceiling)).toBe(true); // the cap and the pacing rate computed afresh
+    const cap = f.estimator.inflightCap(161, ceiling, f.bytes);
+    expect(f.paceWait(161)).toBeCloseTo(cap / f.estimator.pacingRate(161)!, 6);
+  });
+
   it('takes frames ahead of its cap until the bytes in flight reach the cap plus the allowance', () => {
     const f = new InFlight();
     const ceiling = MIN_INFLIGHT_CAP; // nothing measured: the cap is the ceiling
