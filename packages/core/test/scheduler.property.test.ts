@@ -241,7 +241,7 @@ describe('WeightedPicker properties', () => {
   });
 });
 
-describe('WeightedPicker.pickBy with a floor (SPEC §8: a small stream\'s frame)', () => {
+describe("WeightedPicker.pickBy with a floor (SPEC §8: a small stream's frame)", () => {
   /**
    * Two pickers over the same carriers take the same steps: pickBy with
    * random scores (few distinct values, so ties are common, and Infinity),

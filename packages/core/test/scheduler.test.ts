@@ -470,8 +470,8 @@ describe('WeightedPicker.pickBy (SPEC §8: frames ahead of the caps)', () => {
   });
 });
 
-describe('WeightedPicker.pickBy with a floor (SPEC §8: a small stream\'s frame)', () => {
-  it('scores only the carrier it chose last while no other carrier\'s floor is below that score', () => {
+describe("WeightedPicker.pickBy with a floor (SPEC §8: a small stream's frame)", () => {
+  it("scores only the carrier it chose last while no other carrier's floor is below that score", () => {
     const p = new NamedPicker();
     for (const name of ['a', 'b', 'c', 'd']) p.add(name, 1);
     const scores = new Map([
