@@ -31,7 +31,7 @@ for r in "${RIGS[@]}"; do
   port[$label]=$cp
 done
 for l in "${!port[@]}"; do for _ in $(seq 1 100); do redis-cli -h $HOST -p ${port[$l]} ping >/dev/null 2>&1 && break; sleep 0.2; done; done
-for l in "${!port[@]}"; do redis-benchmark -h $HOST -p ${port[$l]} -c 50 -n 10000 -t set,get -q >/dev/null 2>&1; done
+for l in "${!port[@]}"; do timeout 60 redis-benchmark -h $HOST -p ${port[$l]} -c 50 -n 10000 -t set,get -q >/dev/null 2>&1; done
 ut() { awk '{print $14}' /proc/$1/stat; }
 st() { awk '{print $15}' /proc/$1/stat; }
 labels=(); for r in "${RIGS[@]}"; do labels+=("${r%%:*}"); done
