@@ -172,13 +172,22 @@ export class CarrierLink {
    * flight are below the cap plus AHEAD_OF_CAP_BYTES.
    */
   get takesAhead(): boolean {
-    if (this.#state !== 'open' || this.#waiting >= this.#writeBuffer) return false;
-    return this.#inFlight.roomAhead(this.#options.clock.now(), this.#options.maxInFlight, AHEAD_OF_CAP_BYTES);
+    return this.aheadWait !== Number.POSITIVE_INFINITY;
   }
 
-  /** SPEC §8: about how long until a frame sent now is acknowledged, ms (InFlight.ackWait). */
-  get ackWait(): number {
-    return this.#inFlight.ackWait(this.#options.clock.now());
+  /**
+   * SPEC §8: while the carrier takesAhead, about how long until a frame
+   * sent now is acknowledged, ms (InFlight.ackWait); Infinity otherwise.
+   * What a small stream's frame picks its carrier by (data-carriers.ts).
+   */
+  get aheadWait(): number {
+    if (this.#state !== 'open' || this.#waiting >= this.#writeBuffer) return Number.POSITIVE_INFINITY;
+    return this.#inFlight.aheadWait(this.#options.clock.now(), this.#options.maxInFlight, AHEAD_OF_CAP_BYTES);
+  }
+
+  /** A lower bound of aheadWait that costs a field read: the carrier's minimum RTT (InFlight.ackWaitFloor). */
+  get aheadFloor(): number {
+    return this.#inFlight.ackWaitFloor();
   }
 
   /** The path estimate (RTT, delivery rate) of this carrier (SPEC §8). */

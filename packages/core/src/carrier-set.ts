@@ -6,7 +6,7 @@
 import type { CarrierLink, CarrierStats } from './carrier-link.js';
 import type { Clock, Timer } from './clock.js';
 import { WireCode } from './constants.js';
-import { DataCarriers, aheadScore } from './data-carriers.js';
+import { DataCarriers, aheadFloor, aheadScore } from './data-carriers.js';
 import { LagWatch } from './lag.js';
 import { WeightedPicker } from './scheduler.js';
 import type { FrameSink } from './send-loop.js';
@@ -71,7 +71,7 @@ export class CarrierSet implements FrameSink {
 
   /** SPEC §8: a control frame that no carrier could take: one that takes it ahead of its cap. */
   pickAhead(size: number): CarrierLink | undefined {
-    return this.#picker.pickBy(size, aheadScore);
+    return this.#picker.pickBy(size, aheadScore, aheadFloor);
   }
 
   /** SPEC §8: a small stream's DATA frame: the carrier behind the least queue, ahead of its cap if need be, among those pickData() chooses from. */

@@ -14,11 +14,16 @@ import { WeightedPicker } from './scheduler.js';
 /**
  * SPEC §8: where a frame that may go ahead of the in-flight caps goes: the
  * carrier that takes it (CarrierLink.takesAhead) whose frame would be
- * acknowledged soonest (CarrierLink.ackWait: behind the least queue);
- * Infinity for a carrier that does not take it.
+ * acknowledged soonest (behind the least queue); Infinity for a carrier
+ * that does not take it (CarrierLink.aheadWait).
  */
 export function aheadScore(link: CarrierLink): number {
-  return link.takesAhead ? link.ackWait : Infinity;
+  return link.aheadWait;
+}
+
+/** A lower bound of aheadScore, for WeightedPicker.pickBy: the carrier's minimum RTT (CarrierLink.aheadFloor). */
+export function aheadFloor(link: CarrierLink): number {
+  return link.aheadFloor;
 }
 
 export class DataCarriers {
@@ -68,7 +73,7 @@ export class DataCarriers {
    * ahead of its cap (aheadScore), charged for it; undefined when none does.
    */
   pickAhead(size: number, all: Iterable<CarrierLink>, now: number): CarrierLink | undefined {
-    return this.#pickerFor(all, now).pickBy(size, aheadScore);
+    return this.#pickerFor(all, now).pickBy(size, aheadScore, aheadFloor);
   }
 
   #pickerFor(all: Iterable<CarrierLink>, now: number): WeightedPicker<CarrierLink> {

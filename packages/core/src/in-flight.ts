@@ -155,9 +155,23 @@ export class InFlight {
    * before any RTT sample.
    */
   ackWait(now: number): number {
-    const rtt = this.estimator.minRtt ?? 0;
+    const rtt = this.ackWaitFloor();
     const rate = this.estimator.rate(now);
     return rate === undefined || rate <= 0 ? rtt : Math.max(rtt, this.#sent.bytes / rate);
+  }
+
+  /** The least ackWait() can be at any time until the next RTT sample: the minimum RTT (0 before any sample). */
+  ackWaitFloor(): number {
+    return this.estimator.minRtt ?? 0;
+  }
+
+  /**
+   * SPEC §8: ackWait() when a small frame may go out ahead of the cap
+   * (roomAhead()), else Infinity: the score by which a small stream's frame
+   * picks its carrier, for one reading of the clock.
+   */
+  aheadWait(now: number, ceiling: number, ahead: number): number {
+    return this.roomAhead(now, ceiling, ahead) ? this.ackWait(now) : Number.POSITIVE_INFINITY;
   }
 
   /**

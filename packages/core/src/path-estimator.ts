@@ -150,6 +150,16 @@ export class PathEstimator {
   #nextMinRtt = Number.POSITIVE_INFINITY;
   /** Delivery-rate samples (bytes/ms) with their time: their windowed max. */
   #rates = new WindowedMax();
+  /**
+   * rate() as last computed, and the `now` and rate window it expired the
+   * samples for (NaN: a sample came since). Rationale: the rate is asked
+   * several times per frame sent (the cap, pacing, and the queue of every
+   * carrier a small stream's frame may take, SPEC §8); a second expiry with
+   * the same `now` and window, and no sample between, drops nothing.
+   */
+  #rateNow: number | undefined;
+  #rateAt = Number.NaN;
+  #rateWindow = Number.NaN;
   #sampleStart: number | undefined;
   /** When the newest frame acknowledged at #sampleStart was sent. */
   #sampleSentAt: number | undefined;
@@ -254,7 +264,7 @@ export class PathEstimator {
   /** Bytes per ms: the largest delivery rate seen over the rate window, or undefined. */
   rate(now: number): number | undefined {
     this.#expire(now);
-    return this.#rates.max;
+    return this.#rateNow;
   }
 
   /** Whether an RTT drain is under way at `now` (SPEC §8). */
@@ -369,6 +379,7 @@ export class PathEstimator {
       this.#keptQueue = kept;
       this.#queued = queued;
       this.#rates.push(now, best === undefined || sample >= best || (queued && !paced) ? sample : best);
+      this.#rateAt = Number.NaN;
       this.#sampleStart = now;
       this.#sampleSentAt = sentAt;
       this.#sampleBytes = 0;
@@ -522,6 +533,10 @@ export class PathEstimator {
   #expire(now: number): void {
     const rtt = this.minRtt ?? MAX_RATE_WINDOW_MS;
     const window = Math.min(MAX_RATE_WINDOW_MS, Math.max(MIN_RATE_WINDOW_MS, RATE_WINDOW_RTTS * rtt));
+    if (now === this.#rateAt && window === this.#rateWindow) return;
     this.#rates.expire(now, window);
+    this.#rateNow = this.#rates.max;
+    this.#rateAt = now;
+    this.#rateWindow = window;
   }
 }

@@ -94,6 +94,13 @@ export class SendLoop {
   readonly #sessionBlocked = new Set<MpxStream>();
   #flushScheduled = false;
   #closed = false;
+  /**
+   * During a flush: the sink's unackedBytes, read once when it started and
+   * kept by #write. Rationale: the sink sums it over every carrier, and
+   * the flush looks at it before each frame; within one flush only the
+   * frames it writes change it.
+   */
+  #unacked = 0;
 
   #bytesSent = 0;
   #framesSent = 0;
@@ -225,6 +232,7 @@ export class SendLoop {
   #flush = (): void => {
     this.#flushScheduled = false;
     if (this.#closed) return;
+    this.#unacked = this.#sink.unackedBytes;
     for (;;) {
       if (this.#control.length > 0 || this.#windowUpdates.size > 0) {
         if (!this.#sendControl()) return;
@@ -236,7 +244,7 @@ export class SendLoop {
       }
       // SPEC §9: bytes kept for retransmission count toward the session's
       // memory cap; past it, only what is already owed goes out.
-      if (this.#retransmitBytes + this.#sink.unackedBytes >= this.#bufferCap) return;
+      if (this.#retransmitBytes + this.#unacked >= this.#bufferCap) return;
       if (this.#small.size > 0) {
         if (!this.#sendSmall()) return;
         continue;
@@ -344,6 +352,8 @@ export class SendLoop {
 
   #write(link: CarrierLink, frame: Frame, order: number): void {
     this.#framesSent++;
+    const before = link.unackedBytes;
     link.send(frame, order);
+    this.#unacked += link.unackedBytes - before;
   }
 }

@@ -240,3 +240,64 @@ describe('WeightedPicker properties', () => {
     );
   });
 });
+
+describe("WeightedPicker.pickBy with a floor (SPEC §8: a small stream's frame)", () => {
+  /**
+   * Two pickers over the same carriers take the same steps: pickBy with
+   * random scores (few distinct values, so ties are common, and Infinity),
+   * the one with floors at or below each score, a plain pick now and then,
+   * a carrier removed and one added. Every choice must agree, so the floor
+   * changes what is computed, never what is chosen or charged.
+   */
+  it('chooses what pickBy without a floor chooses, ties and plain picks between included', () => {
+    fc.assert(
+      fc.property(weightsArb, fc.integer(), leadArb, (weights, seed, lead) => {
+        const rand = prng(seed);
+        const plain = pickerOf(weights, lead);
+        const floored = pickerOf(weights, lead);
+        const carriers = [...weights.keys()];
+        let nextId = weights.length;
+        for (let n = 0; n < 2000; n++) {
+          const step = rand();
+          if (step < 0.01 && carriers.length > 1) {
+            const i = carriers.splice(Math.floor(rand() * carriers.length), 1)[0] as number;
+            plain.p.remove(plain.carriers[i] as Carrier);
+            floored.p.remove(floored.carriers[i] as Carrier);
+            continue;
+          }
+          if (step < 0.02) {
+            const w = 1 + Math.floor(rand() * 8);
+            for (const side of [plain, floored]) {
+              const c = { i: nextId, writable: true };
+              side.carriers[nextId] = c;
+              side.p.add(c, w);
+            }
+            carriers.push(nextId++);
+            continue;
+          }
+          const size = 1 + Math.floor(rand() * 2000);
+          if (step < 0.2) {
+            expect(floored.p.pick(size)?.i).toBe(plain.p.pick(size)?.i);
+            continue;
+          }
+          const scores = new Map<number, number>();
+          const floors = new Map<number, number>();
+          for (const i of carriers) {
+            const s = rand() < 0.1 ? Infinity : Math.floor(rand() * 4);
+            scores.set(i, s);
+            floors.set(i, rand() < 0.5 ? s : s - Math.floor(rand() * 3));
+          }
+          const chosen = plain.p.pickBy(size, (c) => scores.get(c.i) ?? Infinity)?.i;
+          const withFloor = floored.p.pickBy(
+            size,
+            (c) => scores.get(c.i) ?? Infinity,
+            (c) => floors.get(c.i) ?? Infinity,
+          )?.i;
+          expect(withFloor).toBe(chosen);
+        }
+        return true;
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+});

@@ -469,3 +469,47 @@ describe('WeightedPicker.pickBy (SPEC §8: frames ahead of the caps)', () => {
     expectCode(() => p.picker.pickBy(Number.NaN, () => 0), 'MPX_ERR_INVALID_ARGUMENT');
   });
 });
+
+describe("WeightedPicker.pickBy with a floor (SPEC §8: a small stream's frame)", () => {
+  it("scores only the carrier it chose last while no other carrier's floor is below that score", () => {
+    const p = new NamedPicker();
+    for (const name of ['a', 'b', 'c', 'd']) p.add(name, 1);
+    const scores = new Map([
+      ['a', 5],
+      ['b', 2],
+      ['c', 4.5],
+      ['d', 3],
+    ]);
+    const scored: string[] = [];
+    const score = (c: Carrier): number => {
+      scored.push(c.name);
+      return scores.get(c.name) ?? Infinity;
+    };
+    const floor = (c: Carrier): number => (scores.get(c.name) ?? Infinity) - 1;
+    // Nothing chosen yet: every carrier whose floor is below the best so far is scored.
+    expect(p.picker.pickBy(100, score, floor)?.name).toBe('b');
+    expect(scored).toEqual(['a', 'b']);
+    scored.length = 0;
+    // 'b' again: scored first, and no floor (a 4, c 3.5, d 2) is below its score ('d' would only tie, added after 'b').
+    expect(p.picker.pickBy(100, score, floor)?.name).toBe('b');
+    expect(scored).toEqual(['b']);
+    scored.length = 0;
+    // 'b' now scores 3.5: only 'd' (floor 2) could beat it ('c' could only tie), and does.
+    scores.set('b', 3.5);
+    expect(p.picker.pickBy(100, score, floor)?.name).toBe('d');
+    expect(scored).toEqual(['b', 'd']);
+  });
+
+  it('gives a tie to the carrier added first, though the one chosen last was scored first', () => {
+    const p = new NamedPicker();
+    for (const name of ['a', 'b']) p.add(name, 1);
+    const scores = new Map([
+      ['a', 9],
+      ['b', 1],
+    ]);
+    const score = (c: Carrier): number => scores.get(c.name) ?? Infinity;
+    expect(p.picker.pickBy(100, score, score)?.name).toBe('b');
+    scores.set('a', 1);
+    expect(p.picker.pickBy(100, score, score)?.name).toBe('a');
+  });
+});
