@@ -166,19 +166,13 @@ export class CarrierLink {
   }
 
   /**
-   * SPEC §8: true while a small stream's frame or a control frame may still
-   * go out on this carrier, though it may be at its in-flight cap or held by
-   * pacing: it is open, its write buffer is not deep, and its bytes in
-   * flight are below the cap plus AHEAD_OF_CAP_BYTES.
-   */
-  get takesAhead(): boolean {
-    return this.aheadWait !== Number.POSITIVE_INFINITY;
-  }
-
-  /**
-   * SPEC §8: while the carrier takesAhead, about how long until a frame
-   * sent now is acknowledged, ms (InFlight.ackWait); Infinity otherwise.
-   * What a small stream's frame picks its carrier by (data-carriers.ts).
+   * SPEC §8: while a small stream's frame or a control frame may still go
+   * out on this carrier, though it may be at its in-flight cap or held by
+   * pacing (it is open, its write buffer is not deep, and its bytes in
+   * flight are below the cap plus AHEAD_OF_CAP_BYTES), about how long until
+   * a frame sent now is acknowledged, ms (InFlight.ackWait); Infinity while
+   * it may not. What a small stream's frame picks its carrier by
+   * (data-carriers.ts).
    */
   get aheadWait(): number {
     if (this.#state !== 'open' || this.#waiting >= this.#writeBuffer) return Number.POSITIVE_INFINITY;

@@ -13,9 +13,9 @@ import { WeightedPicker } from './scheduler.js';
 
 /**
  * SPEC §8: where a frame that may go ahead of the in-flight caps goes: the
- * carrier that takes it (CarrierLink.takesAhead) whose frame would be
- * acknowledged soonest (behind the least queue); Infinity for a carrier
- * that does not take it (CarrierLink.aheadWait).
+ * carrier that takes it whose frame would be acknowledged soonest (behind
+ * the least queue); Infinity for a carrier that does not take it
+ * (CarrierLink.aheadWait).
  */
 export function aheadScore(link: CarrierLink): number {
   return link.aheadWait;
