@@ -12,8 +12,8 @@
 #
 # Each repo must be built (apps/tunnel/dist/cli.js). Needs redis-server,
 # redis-cli and redis-benchmark on PATH. Listens on 127.0.0.6, ports 26392
-# and 27200 up (below Linux's ephemeral range). paired-redis.sh is the same
-# for two builds at -p 4, total CPU only.
+# and 27200 up (below Linux's ephemeral range). paired-redis.sh runs it for
+# two builds at -p 4.
 set -u
 ROUNDS=$1; N=$2; shift 2
 RIGS=("$@")
