@@ -10,7 +10,8 @@
 //
 // Needs nginx and wrk on PATH (Debian's nginx-light and wrk) and a built
 // checkout (`pnpm build`).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { readThreadCpuSeconds } from '../dist/proc.js';
 import { stopAll } from '../dist/procs.js';
 import { runWrk } from '../dist/clients.js';
 import { startNginx } from '../dist/servers.js';
@@ -18,30 +19,22 @@ import { startContenders } from '../dist/turns.js';
 
 const rounds = Number(process.argv[2] ?? 6);
 const carriers = Number(process.argv[3] ?? 4);
-const TICK = 100; // clock ticks per second (USER_HZ)
 
-/** utime + stime in seconds of the process's main thread and of all its other threads. */
-function threadCpu(pid) {
+/**
+ * CPU seconds of the processes' main threads and of all their other threads
+ * (the bench starts them through `sh -c exec`, so each pid is node's).
+ */
+function cpuOf(procs) {
   let main = 0;
   let others = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
+  for (const { pid } of procs) {
+    for (const [tid, s] of readThreadCpuSeconds(pid)) {
+      if (tid === pid) main += s;
+      else others += s;
     }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const s = (Number(fields[11]) + Number(fields[12])) / TICK;
-    if (tid === String(pid)) main += s;
-    else others += s;
   }
   return { main, others };
 }
-
-/** The node process under each Child (the bench starts them through `sh -c exec`, so the pid is node's). */
-const cpuOf = (procs) =>
-  procs.map((c) => threadCpu(c.pid)).reduce((a, b) => ({ main: a.main + b.main, others: a.others + b.others }), { main: 0, others: 0 });
 
 const children = [];
 const nginx = await startNginx(2048, 1);

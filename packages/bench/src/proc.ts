@@ -1,6 +1,6 @@
 // /proc readings of child processes (Linux): resident memory now (VmRSS) and
-// at its peak (VmHWM) from /proc/<pid>/status, CPU time (its own, and that of
-// the children it has waited for) and parent from /proc/<pid>/stat, read and write system calls from /proc/<pid>/io, the
+// at its peak (VmHWM) from /proc/<pid>/status, CPU time (its own, per thread, and that
+// of the children it has waited for) and parent from /proc/<pid>/stat, read and write system calls from /proc/<pid>/io, the
 // machine's busy CPU time from /proc/stat.
 // Parsers are pure; readers return null when the process or /proc is gone.
 
@@ -91,6 +91,27 @@ function readStat(pid: number): CpuTicks | null {
 export function readCpuSeconds(pid: number): number | null {
   const t = readStat(pid);
   return t === null ? null : (t.utime + t.stime) / ticksPerSecond();
+}
+
+/**
+ * CPU seconds (user + system) of each thread of the process so far, by
+ * thread id (/proc/<pid>/task/<tid>/stat); a thread that ends while they are
+ * read is left out. Empty when the process is gone.
+ */
+export function readThreadCpuSeconds(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    const text = read(`/proc/${pid}/task/${tid}/stat`);
+    const t = text === null ? null : parseStat(text);
+    if (t !== null) out.set(Number(tid), (t.utime + t.stime) / ticksPerSecond());
+  }
+  return out;
 }
 
 /**

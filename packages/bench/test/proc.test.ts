@@ -12,6 +12,7 @@ import {
   readReapedCpuSeconds,
   readMemory,
   readSyscalls,
+  readThreadCpuSeconds,
 } from '../src/proc.js';
 import { writeSync, openSync, closeSync } from 'node:fs';
 
@@ -83,6 +84,21 @@ describe('readers', () => {
     expect(readMemory(2 ** 22 + 1)).toBeNull();
     expect(readCpuSeconds(2 ** 22 + 1)).toBeNull();
     expect(readReapedCpuSeconds(2 ** 22 + 1)).toBeNull();
+  });
+
+  it("read each thread's CPU time, the main thread's under the process id, and nothing for a process that does not exist", () => {
+    const before = readThreadCpuSeconds(process.pid);
+    expect(before.get(process.pid)).toBeGreaterThanOrEqual(0);
+    expect(before.size).toBeGreaterThan(1); // V8's and libuv's threads beside the main one
+    let x = 0;
+    // Busy on the main thread until its count has moved past a clock tick (10 ms), at most 5 s.
+    const end = Date.now() + 5000;
+    while (Date.now() < end && (readThreadCpuSeconds(process.pid).get(process.pid) ?? 0) <= before.get(process.pid)! + 0.02) {
+      for (let i = 0; i < 1e6; i++) x ^= i;
+    }
+    expect(x).not.toBe(0.5);
+    expect(readThreadCpuSeconds(process.pid).get(process.pid)).toBeGreaterThan(before.get(process.pid)!);
+    expect(readThreadCpuSeconds(2 ** 22 + 1).size).toBe(0);
   });
 
   it('count the CPU time of a child this process waited for, once it has exited', () => {
