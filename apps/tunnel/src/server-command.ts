@@ -262,12 +262,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
 
   /** A reader of the target sized by the stream's room (its closure is its own: it lives as long as the stream). */
   function readerFor(stream: MpxStream): SocketReader {
-    return new SocketReader({ room: () => stream.roomWithin(READ_AHEAD), copy: takePayload, ahead: READ_AHEAD });
-  }
-
-  /** Where target reads are copied (one function for all readers). */
-  function takePayload(n: number): Buffer {
-    return payloads.take(n);
+    return new SocketReader({ room: () => stream.roomWithin(READ_AHEAD), memory: payloads, ahead: READ_AHEAD });
   }
 
   /** Logs a stream's errors at debug (a closure of its own: it lives as long as the stream). */

@@ -1,11 +1,12 @@
 // SocketReader: a socket read with `onread` into a reused buffer, copies
-// handed to a destination, reading stopped as soon as the destination pushes back.
+// handed to a destination, reading stopped as soon as the destination pushes
+// back; bulk reads go into memory of their own and are handed on uncopied.
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { Duplex, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { splice } from '../src/pipe.js';
-import { MAX_READ, MIN_READ, SocketReader } from '../src/socket-reader.js';
+import { MAX_READ, MIN_READ, SocketReader, type ReadMemory } from '../src/socket-reader.js';
 
 const MiB = 1024 * 1024;
 
@@ -42,7 +43,53 @@ class HeldWritable extends Writable {
   }
 }
 
+/** ReadMemory that counts what it lends and gets back, and which of its buffers were copied into. */
+class CountingMemory implements ReadMemory {
+  taken = 0;
+  released = 0;
+  readonly buffers = new Set<ArrayBufferLike>();
+  readonly copiedInto = new Set<ArrayBufferLike>();
+
+  take(n: number): Buffer {
+    const b = Buffer.allocUnsafeSlow(n);
+    this.taken += n;
+    this.buffers.add(b.buffer);
+    const copied = this.copiedInto;
+    b.set = function (this: Buffer, ...args: Parameters<Uint8Array['set']>) {
+      copied.add(this.buffer);
+      Uint8Array.prototype.set.apply(this, args);
+    };
+    return b;
+  }
+
+  release(bytes: Uint8Array): void {
+    expect(this.buffers.has(bytes.buffer)).toBe(true);
+    this.released += bytes.byteLength;
+  }
+}
+
+/** A destination that keeps every chunk it is given as it is. */
+function keepingWritable(chunks: Buffer[]): Writable {
+  return new Writable({
+    highWaterMark: 64 * MiB,
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk);
+      cb();
+    },
+  });
+}
+
 const servers: net.Server[] = [];
+
+/** A reader with ample room and a CountingMemory, started on a loopback pair, handing reads to `chunks` as they are. */
+async function readingInto(): Promise<{ memory: CountingMemory; source: net.Socket; read: net.Socket; chunks: Buffer[] }> {
+  const memory = new CountingMemory();
+  const reader = new SocketReader({ room: () => 1 << 30, buffer: Buffer.allocUnsafe(MAX_READ), memory });
+  const { source, read } = await connectedPair(reader);
+  const chunks: Buffer[] = [];
+  reader.start(read, { to: keepingWritable(chunks), onBytes: () => {} });
+  return { memory, source, read, chunks };
+}
 const sockets: net.Socket[] = [];
 afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy();
@@ -141,6 +188,34 @@ describe('SocketReader', () => {
     to.release();
     await once(read, 'end');
     expect(Buffer.concat(to.received).equals(pattern(0, total))).toBe(true);
+  });
+
+  it('reads bulk straight into memory of its own and hands it on uncopied; the memory it leaves unfilled goes back', async () => {
+    const { memory, source, read, chunks } = await readingInto();
+    const total = 8 * MiB + 5;
+    source.end(pattern(0, total));
+    await once(read, 'end');
+    expect(Buffer.concat(chunks).equals(pattern(0, total))).toBe(true);
+    // Every byte handed on lies in memory taken for it, and nothing else taken is still out.
+    expect(memory.taken - memory.released).toBe(total);
+    expect(chunks.every((c) => memory.buffers.has(c.buffer))).toBe(true);
+    const inPlace = chunks.filter((c) => !memory.copiedInto.has(c.buffer));
+    expect(inPlace.every((c) => c.byteOffset === 0)).toBe(true);
+    expect(inPlace.reduce((n, c) => n + c.byteLength, 0)).toBeGreaterThan(total / 2);
+    expect(Math.min(...inPlace.map((c) => c.byteLength))).toBeGreaterThanOrEqual(MAX_READ / 4);
+  });
+
+  it('copies what an interactive socket sends: reads that do not fill their buffer never hold memory of their own', async () => {
+    const { memory, source, chunks } = await readingInto();
+    let sent = 0;
+    for (let i = 0; i < 20; i++) {
+      source.write(pattern(sent, 100 + i));
+      sent += 100 + i;
+      for (let t = 0; t < 1000 && chunks.reduce((n, c) => n + c.length, 0) < sent; t++) await turns(1);
+    }
+    expect(Buffer.concat(chunks).equals(pattern(0, sent))).toBe(true);
+    expect(chunks.every((c) => memory.copiedInto.has(c.buffer))).toBe(true);
+    expect(memory.taken - memory.released).toBe(sent);
   });
 
   it('carries a target socket through splice, ending the other side on a FIN', async () => {

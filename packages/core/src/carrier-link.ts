@@ -447,10 +447,10 @@ export class CarrierLink {
     this.#read(chunk, false);
   };
 
-  /** A read lent by the transport: `chunk` is overwritten once this returns. */
-  #onLent = (chunk: Uint8Array): void => {
-    this.#read(chunk, true);
-    this.#decoder.release();
+  /** A read lent by the transport: `chunk` is overwritten once this returns, unless `kept`. */
+  #onLent = (chunk: Uint8Array, kept = false): void => {
+    this.#read(chunk, !kept);
+    if (!kept) this.#decoder.release();
   };
 
   #read(chunk: Uint8Array, lent: boolean): void {

@@ -128,7 +128,9 @@ export interface Transport<
  * carrier of the process) has a method under this key:
  * `carrier[LEND_READS](onChunk)` sends every later read to `onChunk` instead
  * of the readable side, as a view that is valid only until `onChunk`
- * returns (the next read overwrites it). Reads cannot be pushed back on:
+ * returns (the next read overwrites it), unless `onChunk`'s second argument
+ * `kept` is true: then the chunk's memory is the reader's to keep (a bulk
+ * read into a buffer of its own, so that its payloads need no copy). Reads cannot be pushed back on:
  * mpx never stops reading a carrier. Bytes read before the call stay on the
  * readable side ('data'), and 'end', 'error' and 'close' come as before.
  * A carrier without it (accepted sockets, whose Node has no `onread`;
@@ -139,5 +141,5 @@ export const LEND_READS: unique symbol = Symbol.for('mpx.lendReads');
 
 /** What a carrier that lends its reads has (see LEND_READS). */
 export interface LendsReads {
-  [LEND_READS](onChunk: (chunk: Uint8Array) => void): void;
+  [LEND_READS](onChunk: (chunk: Uint8Array, kept?: boolean) => void): void;
 }

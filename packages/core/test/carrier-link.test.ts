@@ -95,8 +95,9 @@ describe('CarrierLink', () => {
     link.destroy();
   });
 
-  it('parses reads lent by the carrier in place, and what it hands on survives the reuse of the read buffer', () => {
-    let lender: ((chunk: Uint8Array) => void) | undefined;
+  /** A link over a carrier that lends its reads, the frames it reports, and a CHALLENGE then a DATA frame of `payload` as bytes. */
+  function lendingLink() {
+    let lender: ((chunk: Uint8Array, kept?: boolean) => void) | undefined;
     const { link } = linkOn(new ManualClock(), (socket) => {
       (socket as Duplex & LendsReads)[LEND_READS] = (onChunk) => (lender = onChunk);
     });
@@ -105,6 +106,11 @@ describe('CarrierLink', () => {
     const payload = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
     const data: Frame = { type: FrameType.DATA, streamId: 1, offset: 0, syn: true, fin: false, payload };
     const bytes = Buffer.concat([...encodeFrame(challenge()), ...encodeFrame(data)]);
+    return { link, frames, payload, bytes, lend: (chunk: Uint8Array, kept?: boolean) => lender?.(chunk, kept) };
+  }
+
+  it('parses reads lent by the carrier in place, and what it hands on survives the reuse of the read buffer', () => {
+    const { link, frames, payload, bytes, lend } = lendingLink();
     const read = Buffer.alloc(bytes.length);
     for (const [from, to] of [
       [0, 30],
@@ -112,12 +118,24 @@ describe('CarrierLink', () => {
       [95, bytes.length],
     ] as const) {
       bytes.copy(read, 0, from, to);
-      lender?.(read.subarray(0, to - from));
+      lend(read.subarray(0, to - from));
       read.fill(0xee); // the next read overwrites the buffer
     }
     expect(frames.map((f) => f.type)).toEqual([FrameType.CHALLENGE, FrameType.DATA]);
     const got = frames[1] as Frame & { type: typeof FrameType.DATA };
     expect({ streamId: got.streamId, syn: got.syn }).toEqual({ streamId: 1, syn: true });
+    expect(Buffer.from(got.payload).equals(payload)).toBe(true);
+    link.destroy();
+  });
+
+  it('keeps a read given to keep: a DATA payload that fills a quarter of it is handed on as a view of it, not copied', () => {
+    const { link, frames, payload, bytes, lend } = lendingLink();
+    const read = Buffer.allocUnsafeSlow(bytes.length); // memory of its own, not a slice of Node's pool
+    bytes.copy(read);
+    lend(read, true);
+    expect(frames.map((f) => f.type)).toEqual([FrameType.CHALLENGE, FrameType.DATA]);
+    const got = frames[1] as Frame & { type: typeof FrameType.DATA };
+    expect(got.payload.buffer).toBe(read.buffer);
     expect(Buffer.from(got.payload).equals(payload)).toBe(true);
     link.destroy();
   });

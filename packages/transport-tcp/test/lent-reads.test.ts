@@ -1,7 +1,8 @@
 // A dialled TCP or TLS carrier lends its reads (LEND_READS, @mpx/core
 // transport.ts): after the reader borrows them, every read arrives as a view
-// of one reused buffer; bytes read before stay on the readable side, and the
-// socket still ends as a Duplex does.
+// of one reused buffer, except that a read after one that filled it comes in
+// a buffer of its own for the reader to keep; bytes read before stay on the
+// readable side, and the socket still ends as a Duplex does.
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { LEND_READS, type LendsReads } from '@mpx/core';
@@ -11,39 +12,84 @@ import { CERT, KEY, tcpPair } from './helpers.js';
 
 const SEED = 0x1e47;
 
-/** Everything `client` gives: 'data' chunks read before the borrow, then the lent reads (copied), until 'end'. */
-async function readAll(client: Duplex, server: Duplex, early: Buffer, late: Buffer): Promise<{ bytes: Buffer; lentBuffers: Set<ArrayBufferLike> }> {
-  const parts: Buffer[] = [];
+interface Reads {
+  /** Everything `client` gave, in order. */
+  bytes: Buffer;
+  /** Buffers of the reads lent (valid only during the call). */
+  lentBuffers: Set<ArrayBufferLike>;
+  /** The reads given to keep, as given (not copied). */
+  kept: Uint8Array[];
+}
+
+/** Everything `client` gives: 'data' chunks read before the borrow, then the lent reads (copied) and kept ones, until 'end'. */
+async function readAll(client: Duplex, server: Duplex, early: Buffer, late: Buffer, pace?: () => Promise<void>): Promise<Reads> {
+  const parts: Uint8Array[] = [];
   const lentBuffers = new Set<ArrayBufferLike>();
+  const kept: Uint8Array[] = [];
   server.write(early);
   // Let the early bytes reach the client's readable side before anyone borrows.
   await once(client, 'readable');
-  (client as Duplex & LendsReads)[LEND_READS]((chunk) => {
+  (client as Duplex & LendsReads)[LEND_READS]((chunk, isKept) => {
+    if (isKept) {
+      kept.push(chunk);
+      parts.push(chunk);
+      return;
+    }
     lentBuffers.add(chunk.buffer);
     parts.push(Buffer.from(chunk));
   });
   client.on('data', (chunk: Buffer) => parts.push(chunk));
   const ended = once(client, 'end');
-  server.end(late);
+  if (pace === undefined) server.end(late);
+  else {
+    for (let i = 0; i < late.length; i += 100) {
+      server.write(late.subarray(i, i + 100));
+      await pace();
+    }
+    server.end();
+  }
   await ended;
-  return { bytes: Buffer.concat(parts), lentBuffers };
+  return { bytes: Buffer.concat(parts), lentBuffers, kept };
 }
 
+// TLS hands on one record (at most 16 KiB) per read, so its reads never fill the 64 KiB buffer: all are lent.
 describe.each([
-  ['TCP', () => tcpPair({ host: '127.0.0.1' }, { host: '127.0.0.1' })] as const,
+  ['TCP', true, () => tcpPair({ host: '127.0.0.1' }, { host: '127.0.0.1' })] as const,
   [
     'TLS',
+    false,
     () => tcpPair({ host: '127.0.0.1', tls: { cert: CERT, key: KEY } }, { host: '127.0.0.1', tls: { ca: CERT, servername: 'localhost' } }),
   ] as const,
-])('a dialled %s carrier', (_name, makePair) => {
-  it(`hands every read after the borrow to the reader as a view of one reused buffer, in order (seed ${SEED})`, async () => {
+])('a dialled %s carrier', (_name, bulkKept, makePair) => {
+  it(`lends reads as views of one reused buffer${bulkKept ? ' and gives bulk reads to keep' : ''}, all in order (seed ${SEED})`, async () => {
     const { client, server, cleanup } = await makePair();
     try {
       const random = seededRandom(SEED);
       const early = randomBytes(random, 1000);
       const late = randomBytes(random, 4 * 1024 * 1024);
-      const { bytes, lentBuffers } = await readAll(client, server, early, late);
+      const { bytes, lentBuffers, kept } = await readAll(client, server, early, late);
+      // Kept reads were not copied by the test: equal bytes mean no later read overwrote them.
       expect(bytes.equals(Buffer.concat([early, late]))).toBe(true);
+      expect(lentBuffers.size).toBe(1);
+      if (bulkKept) expect(kept.length).toBeGreaterThan(0);
+      else expect(kept).toEqual([]);
+      expect(new Set(kept.map((c) => c.buffer)).size).toBe(kept.length);
+      for (const c of kept) expect(lentBuffers.has(c.buffer)).toBe(false);
+    } finally {
+      client.destroy();
+      server.destroy();
+      await cleanup?.();
+    }
+  });
+
+  it('lends every read of a trickle: reads that do not fill the buffer are never given to keep', async () => {
+    const { client, server, cleanup } = await makePair();
+    try {
+      const late = randomBytes(seededRandom(SEED + 1), 3000);
+      const pace = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2));
+      const { bytes, lentBuffers, kept } = await readAll(client, server, Buffer.from('early'), late, pace);
+      expect(bytes.equals(Buffer.concat([Buffer.from('early'), late]))).toBe(true);
+      expect(kept).toEqual([]);
       expect(lentBuffers.size).toBe(1);
     } finally {
       client.destroy();
