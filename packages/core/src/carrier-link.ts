@@ -115,7 +115,7 @@ export class CarrierLink {
     // Handshake frames are small (SPEC §3): until the carrier opens, a frame
     // above the smallest max frame any peer accepts is FRAME_TOO_LARGE, so a
     // stranger cannot make the decoder hold 64 KiB (in many small chunks).
-    this.#decoder = new FrameDecoder({ maxFrame: Math.min(options.maxFrame, MIN_MAX_FRAME) });
+    this.#decoder = new FrameDecoder({ maxFrame: Math.min(options.maxFrame, MIN_MAX_FRAME), splitPayloads: true });
     this.#writeBuffer = Math.max(options.writeBuffer, socket.writableHighWaterMark);
     this.#overflow = new OverflowGuard(this.#writeBuffer);
     this.#acks = new AckState(options.clock, this.#sendAck, this.#deferToTurnEnd);

@@ -13,6 +13,12 @@ export interface DataFrame {
   readonly target?: boolean;
   /** Decoded: a copy of exactly its length, or a view of a read at most PIN_RATIO times its length (decode.ts). To send: any view. */
   readonly payload: Uint8Array;
+  /**
+   * Decoded with `splitPayloads` only: the rest of the payload when it lay
+   * across two reads (the frame carries `payload` then `rest`), else
+   * undefined. Ignored when sending.
+   */
+  readonly rest?: Uint8Array | undefined;
 }
 
 export interface WindowFrame {

@@ -13,15 +13,20 @@
 //   copy of a byte wins and stored pieces never overlap.
 // - Stored pieces are views (subarrays) in a Map keyed by their first offset,
 //   so the next in-order piece is found in O(1) and in-order streams never
-//   search or shift anything. The in-order case itself (the frame at the read
-//   offset while nothing is stored, nearly every frame of a stream that keeps
-//   up) does not touch the maps: its piece waits in one field (`#head`) until
-//   read, and moves into the maps only if another insert comes first. Nor is
-//   it checked for pinning (below) while it is only passing through: reading
-//   `.buffer` of a small Uint8Array costs an allocation and a copy (V8 keeps
-//   arrays of up to 64 bytes on its heap and moves them out on that read),
-//   ~0.5 µs a frame. It is checked once it stays: moved into the maps, or
-//   left by a reader that stopped (settle()).
+//   search or shift anything. The in-order case itself (a frame that starts
+//   where the bytes held, all in order from the read offset, end: nearly
+//   every frame of a stream that keeps up, and the frames of one carrier
+//   read before they are delivered) does not touch the maps: its piece joins
+//   a queue of in-order pieces (`#run`) until read, and the queue moves into
+//   the maps only when a piece out of order comes. Its pieces are not
+//   checked for pinning (below) while they are only passing through (a
+//   carrier read's frames, delivered in the same turn): reading `.buffer` of
+//   a small Uint8Array costs an allocation and a copy (V8 keeps arrays of up
+//   to 64 bytes on its heap and moves them out on that read), ~0.5 µs a
+//   frame, and a payload split across two reads (decode.ts) comes in parts
+//   that each pin a whole read. They are checked once they stay: moved into
+//   the maps, or left by a reader that stopped (settle()). Small ones are
+//   joined with the one before, as stored pieces are.
 // - The number of gaps is capped: a hostile peer that sends every other byte
 //   cannot make the gap list (and the cost of each insert) grow without bound.
 //   Each gap also holds a piece of its own, so gaps are what a fragmenting
@@ -150,11 +155,15 @@ export class ReorderBuffer {
   /** The first offset of each stored piece, by its end offset (to find a piece's left neighbour). */
   readonly #starts = new Map<number, number>();
   /**
-   * The only stored piece, when it starts at the read offset and the maps are
-   * empty (the in-order case); null otherwise. Moved into the maps before any
-   * other piece is stored. Not yet checked against PIN_RATIO (see settle()).
+   * The stored pieces, in order from the read offset, while the maps are
+   * empty and no gap lies below the highest byte (the in-order case): the
+   * first is #run[#runHead]. Moved into the maps before a piece out of order
+   * is stored. Those from #runChecked on are not yet checked against
+   * PIN_RATIO (see settle()).
    */
-  #head: Uint8Array | null = null;
+  #run: Uint8Array[] = [];
+  #runHead = 0;
+  #runChecked = 0;
   #readOffset = 0;
   #buffered = 0;
   #highestReceived = 0;
@@ -197,7 +206,7 @@ export class ReorderBuffer {
 
   /** `read()` would return bytes. */
   get hasReadable(): boolean {
-    return this.#head !== null || this.#chunks.has(this.#readOffset);
+    return this.#runHead < this.#run.length || this.#chunks.has(this.#readOffset);
   }
 
   /** Holes below the highest buffered byte (0 when the buffered bytes are contiguous from the read offset). */
@@ -241,12 +250,13 @@ export class ReorderBuffer {
       this.#noteReceived(end);
       return 0;
     }
-    if (offset === this.#readOffset && this.#buffered === 0 && this.#gaps.length === 1) {
-      // In order with nothing stored: the open gap starts at the read offset
-      // and this piece fills its start; no search, no join, no map.
-      this.#head = data;
-      this.#gaps[0]!.start = end;
-      this.#buffered = data.length;
+    const open = this.#gaps[0]!;
+    if (offset === open.start && this.#gaps.length === 1 && this.#chunks.size === 0) {
+      // In order: every byte held lies in #run, from the read offset up to the
+      // open gap, and this piece fills the gap's start; no search, no map.
+      this.#append(data);
+      open.start = end;
+      this.#buffered += data.length;
       this.#noteReceived(end);
       return data.length;
     }
@@ -298,7 +308,7 @@ export class ReorderBuffer {
     //    ##|....|####|......|###|...    buffered (#) and gaps (.)
     //        [==========][=====]        insert
     //        [==]    [==]               stored pieces
-    if (this.#head !== null) this.#spillHead();
+    if (this.#runHead < this.#run.length) this.#spillRun();
     let added = 0;
     for (let j = i; j <= k; j++) {
       const gap = gaps[j]!;
@@ -361,10 +371,18 @@ export class ReorderBuffer {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `max must be a positive integer, got ${max}`);
     }
     const offset = this.#readOffset;
-    const head = this.#head;
-    if (head !== null) {
-      const out = max !== undefined && max < head.length ? head.subarray(0, max) : head;
-      this.#head = out === head ? null : head.subarray(max);
+    const run = this.#run;
+    if (this.#runHead < run.length) {
+      const head = run[this.#runHead]!;
+      let out = head;
+      if (max !== undefined && max < head.length) {
+        out = head.subarray(0, max);
+        run[this.#runHead] = head.subarray(max);
+      } else if (++this.#runHead === run.length) {
+        this.#run = [];
+        this.#runHead = 0;
+        this.#runChecked = 0;
+      }
       this.#readOffset = offset + out.length;
       this.#buffered -= out.length;
       return out;
@@ -395,7 +413,9 @@ export class ReorderBuffer {
   clear(): number {
     const dropped = this.#buffered;
     this.#budget?.give(this.gapCount);
-    this.#head = null;
+    this.#run = [];
+    this.#runHead = 0;
+    this.#runChecked = 0;
     this.#chunks.clear();
     this.#starts.clear();
     this.#gaps.length = 0;
@@ -407,24 +427,52 @@ export class ReorderBuffer {
 
   /** Stored pieces (for tests of the memory bound). */
   get pieceCount(): number {
-    return this.#chunks.size + (this.#head === null ? 0 : 1);
+    return this.#chunks.size + this.#run.length - this.#runHead;
   }
 
   /**
-   * The reader stopped with bytes left: the in-order piece, which stays now,
-   * is copied if it pins a buffer more than PIN_RATIO times its size (pieces
-   * in the maps were checked when stored).
+   * The reader stopped with bytes left: the in-order pieces, which stay now,
+   * are copied where they pin a buffer more than PIN_RATIO times their size
+   * (pieces in the maps were checked when stored). Each piece once.
    */
   settle(): void {
-    if (this.#head !== null) this.#head = this.#keepable(this.#head);
+    const run = this.#run;
+    for (let i = Math.max(this.#runHead, this.#runChecked); i < run.length; i++) run[i] = this.#keepable(run[i]!);
+    this.#runChecked = run.length;
   }
 
-  /** Moves the in-order piece into the maps (another piece is about to be stored beside it), checked like any stored piece. */
-  #spillHead(): void {
-    const head = this.#keepable(this.#head as Uint8Array);
-    this.#head = null;
-    this.#chunks.set(this.#readOffset, head);
-    this.#starts.set(this.#readOffset + head.length, this.#readOffset);
+  /**
+   * Adds `piece` to the in-order pieces, joined with the one before while
+   * the two stay within JOIN_MAX (the join is a copy: checked), else as it
+   * is (see #run).
+   */
+  #append(piece: Uint8Array): void {
+    const run = this.#run;
+    const last = run.length - 1;
+    const before = last < this.#runHead ? undefined : run[last]!;
+    if (before === undefined || before.length + piece.length > JOIN_MAX) {
+      run.push(piece);
+      return;
+    }
+    const joined = new Uint8Array(before.length + piece.length);
+    joined.set(before, 0);
+    joined.set(piece, before.length);
+    run[last] = joined;
+  }
+
+  /** Moves the in-order pieces into the maps (a piece out of order is about to be stored), checked like any stored piece. */
+  #spillRun(): void {
+    const run = this.#run;
+    let at = this.#readOffset;
+    for (let i = this.#runHead; i < run.length; i++) {
+      const piece = i >= this.#runChecked ? this.#keepable(run[i]!) : run[i]!;
+      this.#chunks.set(at, piece);
+      this.#starts.set(at + piece.length, at);
+      at += piece.length;
+    }
+    this.#run = [];
+    this.#runHead = 0;
+    this.#runChecked = 0;
   }
 
   /** `piece` itself, or a copy when it would pin a buffer more than PIN_RATIO times its size. */

@@ -118,16 +118,17 @@ export class StreamReceiver {
   }
 
   /**
-   * SPEC §5.1, §7.1: a DATA frame for `[offset, offset + payload.length)`.
+   * SPEC §5.1, §7.1: a DATA frame for `[offset, offset + payload.length)`
+   * (and `rest` after it, when the decoder split the payload, frame.ts).
    * Checks it against the final size and the stream's credit, charges the
    * session for the bytes beyond the highest offset received, then stores it
    * (or, when discarding, releases those bytes at once). Returns the bytes new
    * to the buffer. Throws `MpxProtocolError` before changing anything, except
    * that the reorder buffer's gap limits are checked after the charge.
    */
-  onData(offset: number, payload: Uint8Array, fin: boolean): number {
+  onData(offset: number, payload: Uint8Array, fin: boolean, rest?: Uint8Array): number {
     const buffer = this.#buffer;
-    const end = offset + payload.byteLength;
+    const end = offset + payload.byteLength + (rest === undefined ? 0 : rest.byteLength);
     if (end > MAX_U64_VALUE) throw new MpxProtocolError(WireCode.PROTOCOL, 'DATA ends beyond 2^53');
     const finalSize = buffer.finalSize;
     if (finalSize !== undefined && (end > finalSize || (fin && end !== finalSize))) {
@@ -144,7 +145,9 @@ export class StreamReceiver {
     this.#window.onReceive(end);
     // A discarding buffer stores nothing but still raises highestReceived, so
     // a duplicate is charged once.
-    const stored = buffer.insert(offset, payload);
+    // The rest starts where the payload ends: every byte below it is then held or delivered, so it splits no gap and cannot fail.
+    let stored = buffer.insert(offset, payload);
+    if (rest !== undefined) stored += buffer.insert(offset + payload.byteLength, rest);
     if (fin) buffer.setFinalSize(end);
     if (buffer.isDiscarding && growth > 0) this.#release(growth);
     return stored;

@@ -354,7 +354,7 @@ export class MpxStream extends Duplex {
       if (!this.destroyed) this.emit('kind', this.#target);
     }
     const discarding = this.#rx.discarding;
-    const stored = this.#rx.onData(frame.offset, frame.payload, frame.fin);
+    const stored = this.#rx.onData(frame.offset, frame.payload, frame.fin, frame.rest);
     if (!discarding) {
       this.#idle?.touch();
       if (this.#sink === null) this.deliver();

@@ -132,8 +132,8 @@ const readBuffer = Buffer.alloc(64 * 1024 + HEADER_SIZE);
  * `lent`: each chunk is copied into readBuffer, pushed as lent, released
  * after draining, and then readBuffer is overwritten, as the next read would.
  */
-function feed(chunks: readonly Uint8Array[], maxFrame: number, lent = false): FeedResult {
-  const decoder = new FrameDecoder({ maxFrame });
+function feed(chunks: readonly Uint8Array[], maxFrame: number, lent = false, splitPayloads = false): FeedResult {
+  const decoder = new FrameDecoder({ maxFrame, splitPayloads });
   const frames: Frame[] = [];
   try {
     for (const chunk of chunks) {
@@ -176,6 +176,19 @@ describe('codec properties', () => {
         expect(result.frames.map(plain)).toEqual(frames.map(plain));
       }),
       { seed: 0x5eed_0007, numRuns: 400 },
+    );
+  });
+
+  it('gives back exactly the encoded frames with payloads split at chunk ends, lent or not', () => {
+    fc.assert(
+      fc.property(fc.array(frameArb, { maxLength: 20 }), cuts, fc.boolean(), (frames, fractions, lent) => {
+        const result = feed(split(encodeAll(frames), fractions), MAX_FRAME, lent, true);
+        expect(result.error).toBeNull();
+        expect(result.buffered).toBe(0);
+        expect(result.frames.map(plain)).toEqual(frames.map(plain));
+        for (const f of result.frames) if (f.type === FrameType.DATA && f.rest !== undefined) expect(f.rest.length).toBeGreaterThan(0);
+      }),
+      { seed: 0x5eed_000b, numRuns: 400 },
     );
   });
 

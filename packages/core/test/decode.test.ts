@@ -222,6 +222,31 @@ describe('FrameDecoder: payloads are copied out of the read', () => {
     expect(Buffer.from(data.payload).toString('hex')).toBe('0102030405');
   });
 
+  it('with splitPayloads, hands out a payload across two unlent chunks as two views, copying a part whose chunk is over 4 times the payload', () => {
+    const payload = Buffer.from(Array.from({ length: 16_384 }, (_, i) => i & 0xff));
+    const bytes = encode({ type: FrameType.DATA, streamId: 1, offset: 0, syn: false, fin: false, payload });
+    const cut = (at: number): [Buffer, Buffer] => [Buffer.from(bytes.subarray(0, at)), Buffer.from(bytes.subarray(at))];
+    const [a, b] = cut(20 + 6000); // 6000 bytes in the first chunk, the rest in the second: both views
+    const [whole] = feed(new FrameDecoder({ maxFrame: MAX_FRAME, splitPayloads: true }), a, b) as [DataFrame];
+    expect([whole.payload.buffer, whole.rest?.buffer]).toEqual([a.buffer, b.buffer]);
+    expect(Buffer.concat([whole.payload, whole.rest!]).equals(payload)).toBe(true);
+    // 100 bytes at the end of a read: a view when the read's memory is within 4 times the whole payload (64 KiB), else copied.
+    const partAtEnd = (readSize: number): DataFrame => {
+      const read = Buffer.alloc(readSize);
+      bytes.copy(read, readSize - 120, 0, 120);
+      const decoder = new FrameDecoder({ maxFrame: MAX_FRAME, splitPayloads: true });
+      const [frame] = feed(decoder, read.subarray(readSize - 120), Buffer.from(bytes.subarray(120))) as [DataFrame];
+      expect(Buffer.concat([frame.payload, frame.rest!]).equals(payload)).toBe(true);
+      return frame;
+    };
+    expect(partAtEnd(64 * 1024).payload.buffer.byteLength).toBe(64 * 1024);
+    expect(partAtEnd(64 * 1024 + 1).payload.buffer.byteLength).toBeLessThan(64 * 1024);
+    // Without the option the same frame is one copy.
+    const [one] = feed(new FrameDecoder({ maxFrame: MAX_FRAME }), a, b) as [DataFrame];
+    expect(one.rest).toBeUndefined();
+    expect(Buffer.from(one.payload).equals(payload)).toBe(true);
+  });
+
   it('copies handshake fields, so they do not alias the chunk', () => {
     const chunk = raw(FrameType.HELLO, 0, 0, HELLO_BODY());
     const [hello] = feed(new FrameDecoder({ maxFrame: MAX_FRAME }), chunk);

@@ -183,11 +183,18 @@ function decodeBody(type: number, flags: number, streamId: number, body: DataVie
   }
 }
 
-/** Frames with every byte field as hex, for deep equality regardless of Buffer vs Uint8Array. */
+/**
+ * Frames with every byte field as hex, for deep equality regardless of
+ * Buffer vs Uint8Array; a DATA payload split in two (`rest`, decoded with
+ * splitPayloads) as the one payload it is.
+ */
 export function plain(frame: Frame): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
   for (const [key, value] of Object.entries(frame)) {
-    out[key] = value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex') : value;
+    if (key === 'rest') continue;
+    out[key] = value instanceof Uint8Array ? hex(value) : value;
   }
+  if (frame.type === FrameType.DATA && frame.rest !== undefined) out.payload = hex(frame.payload) + hex(frame.rest);
   return out;
 }

@@ -97,6 +97,50 @@ describe('ReorderBuffer', () => {
       }
     });
 
+    it('keeps in-order frames that arrive before the first is read as views, apart from the maps, and moves them there when one comes out of order', () => {
+      //   0      16K     32K     48K           64K    80K
+      //   |======|======|======|               three in-order frames, unread
+      //   |######|######|######|.............|=====|   then one beyond a gap
+      const KiB = 1024;
+      const rb = new ReorderBuffer();
+      const frames = [0, 1, 2].map((i) => bytes(i * 16 * KiB, (i + 1) * 16 * KiB));
+      frames.forEach((f, i) => expect(rb.insert(i * 16 * KiB, f)).toBe(16 * KiB));
+      expect(rb.pieceCount).toBe(3);
+      expect(rb.gapCount).toBe(0);
+      expect(rb.read(KiB)).toEqual(bytes(0, KiB));
+      expect(rb.insert(64 * KiB, bytes(64 * KiB, 80 * KiB))).toBe(16 * KiB);
+      expect(rb.gapCount).toBe(1);
+      const out: Uint8Array[] = [];
+      for (let chunk = rb.read(); chunk !== null; chunk = rb.read()) out.push(chunk);
+      expect(out.slice(1).map((c) => c.buffer)).toEqual(frames.slice(1).map((f) => f.buffer));
+      expect(new Uint8Array(Buffer.concat(out))).toEqual(bytes(KiB, 48 * KiB));
+      expect(rb.insert(48 * KiB, bytes(48 * KiB, 64 * KiB))).toBe(16 * KiB);
+      expect(drain(rb)).toEqual(bytes(48 * KiB, 80 * KiB));
+      expect(rb.bufferedBytes).toBe(0);
+    });
+
+    it('joins small in-order frames that wait unread, so that a trickle to a paused reader costs few pieces', () => {
+      const rb = new ReorderBuffer();
+      for (let at = 0; at < 10_000; at += 10) rb.insert(at, bytes(at, at + 10));
+      expect(rb.bufferedBytes).toBe(10_000);
+      expect(rb.pieceCount).toBeLessThanOrEqual(Math.ceil(10_000 / (4096 / 2)) + 1);
+      expect(drain(rb)).toEqual(bytes(0, 10_000));
+    });
+
+    it('checks every in-order piece left when the reader stops, once: those that pin a much larger buffer are copied', () => {
+      const read = new Uint8Array(64 * 1024);
+      read.set(bytes(0, 5000), 0);
+      read.set(bytes(5000, 10_000), 10_000);
+      const rb = new ReorderBuffer();
+      rb.insert(0, read.subarray(0, 5000));
+      rb.insert(5000, read.subarray(10_000, 15_000));
+      rb.settle();
+      rb.settle();
+      const out = [rb.read(), rb.read()];
+      expect(out.map((c) => c?.buffer.byteLength)).toEqual([5000, 5000]);
+      expect(new Uint8Array(Buffer.concat(out as Uint8Array[]))).toEqual(bytes(0, 10_000));
+    });
+
     it('returns views of the inserted data without copying', () => {
       const rb = new ReorderBuffer();
       const payload = bytes(0, 8);

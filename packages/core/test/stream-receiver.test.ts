@@ -50,6 +50,27 @@ describe('StreamReceiver', () => {
     expect(rx.bufferedBytes).toBe(300);
   });
 
+  it('takes a payload split in two (`rest`) as the one frame it is: checked, charged and ended at the end of the rest', () => {
+    const { rx, ledger } = receiver(1000);
+    expect(wireCodeOf(() => rx.onData(0, bytes(600), false, bytes(401)))).toBe(WireCode.FLOW_CONTROL);
+    expect(ledger.admitted).toBe(0);
+    expect(
+      rx.onData(
+        0,
+        bytes(600),
+        true,
+        Uint8Array.from({ length: 400 }, () => 0x62),
+      ),
+    ).toBe(1000);
+    expect(ledger.admitted).toBe(1000);
+    expect(rx.highestReceived).toBe(1000);
+    const parts: Uint8Array[] = [];
+    for (let p = rx.read(); p !== null; p = rx.read()) parts.push(p);
+    expect(Buffer.concat(parts).equals(Buffer.concat([bytes(600), Buffer.alloc(400, 0x62)]))).toBe(true);
+    rx.release(1000);
+    expect(rx.isFinished).toBe(true);
+  });
+
   it('returns credit as the reader takes bytes, a WINDOW once half the window was read', () => {
     const { rx, ledger } = receiver(1000);
     rx.onData(0, bytes(600), false);
