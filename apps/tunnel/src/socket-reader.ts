@@ -140,21 +140,19 @@ export class SocketReader {
   #onRead(n: number, buf: Uint8Array): boolean {
     // Read by onread's buffer(), called right after this.
     this.#bulk = n === buf.byteLength && n >= BULK_READ;
-    let chunk: Buffer;
-    if (this.#own === null || buf !== this.#own) {
-      chunk = this.#memory.take(n);
-      chunk.set(buf.subarray(0, n));
-    } else if (n * 4 >= buf.byteLength) {
-      // Read in place: what the read left unfilled is free again.
-      chunk = this.#own.subarray(0, n);
-      if (n < buf.byteLength) this.#memory.release(this.#own.subarray(n));
-    } else {
-      // A short read in a large buffer: copied out, so that it does not hold the buffer.
-      chunk = this.#memory.take(n);
-      chunk.set(buf.subarray(0, n));
-      this.#memory.release(this.#own);
-    }
+    const own = this.#own;
     this.#own = null;
+    let chunk: Buffer;
+    if (own !== null && buf === own && n * 4 >= own.byteLength) {
+      // Read in place: what the read left unfilled is free again.
+      chunk = own.subarray(0, n);
+      if (n < own.byteLength) this.#memory.release(own.subarray(n));
+    } else {
+      // The shared buffer, or a short read in a large one: copied out, so that it does not hold that memory.
+      chunk = this.#memory.take(n);
+      chunk.set(buf.subarray(0, n));
+      if (own !== null) this.#memory.release(own);
+    }
     if (this.#target === undefined) {
       this.#early.push(chunk);
       return false;

@@ -379,9 +379,7 @@ export class ReorderBuffer {
         out = head.subarray(0, max);
         run[this.#runHead] = head.subarray(max);
       } else if (++this.#runHead === run.length) {
-        this.#run = [];
-        this.#runHead = 0;
-        this.#runChecked = 0;
+        this.#emptyRun();
       }
       this.#readOffset = offset + out.length;
       this.#buffered -= out.length;
@@ -413,9 +411,7 @@ export class ReorderBuffer {
   clear(): number {
     const dropped = this.#buffered;
     this.#budget?.give(this.gapCount);
-    this.#run = [];
-    this.#runHead = 0;
-    this.#runChecked = 0;
+    this.#emptyRun();
     this.#chunks.clear();
     this.#starts.clear();
     this.#gaps.length = 0;
@@ -470,6 +466,10 @@ export class ReorderBuffer {
       this.#starts.set(at + piece.length, at);
       at += piece.length;
     }
+    this.#emptyRun();
+  }
+
+  #emptyRun(): void {
     this.#run = [];
     this.#runHead = 0;
     this.#runChecked = 0;

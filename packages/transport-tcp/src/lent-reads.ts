@@ -54,7 +54,7 @@ export function lentReads(buffer: Uint8Array = shared): LentReads {
     return own ?? buffer;
   };
   const callback = (n: number, buf: Uint8Array): boolean => {
-    const kept = own !== null && buf === own;
+    const kept = buf === own;
     full = n === buf.byteLength;
     if (borrower !== undefined) {
       borrower(buf.subarray(0, n), kept);
