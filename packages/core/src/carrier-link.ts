@@ -23,6 +23,7 @@ import {
   WireCode,
 } from './constants.js';
 import { FrameDecoder } from './decode.js';
+import { readBlocks } from './read-blocks.js';
 import { LEND_READS, type LendsReads } from './transport.js';
 import { dataFlags, encodeFrame, encodedLength, writeDataPrefix } from './encode.js';
 import { MpxError, MpxProtocolError, wireCodeName } from './errors.js';
@@ -68,6 +69,8 @@ export class CarrierLink {
   readonly #options: CarrierLinkOptions;
   readonly #socket: Duplex;
   readonly #decoder: FrameDecoder;
+  /** Kept reads in memory of `readBlocks` that the decoder may still hold (read-blocks.ts); usually none or one. */
+  readonly #blockReads: Uint8Array[] = [];
   readonly #inFlight: InFlight;
   readonly #acks: AckState;
   readonly #liveness: Liveness;
@@ -449,8 +452,22 @@ export class CarrierLink {
 
   /** A read lent by the transport: `chunk` is overwritten once this returns, unless `kept`. */
   #onLent = (chunk: Uint8Array, kept = false): void => {
-    this.#read(chunk, !kept);
-    if (!kept) this.#decoder.release();
+    if (!kept) {
+      this.#read(chunk, true);
+      this.#decoder.release();
+      return;
+    }
+    const reads = this.#blockReads;
+    if (readBlocks.owns(chunk)) reads.push(chunk);
+    this.#read(chunk, false);
+    // A block goes back once the decoder has let go of it and the payloads handed on are released (read-blocks.ts).
+    if (reads.length === 0 || this.#state === 'closed') return;
+    let held = 0;
+    for (const read of reads) {
+      if (this.#decoder.holds(read)) reads[held++] = read;
+      else readBlocks.readDone(read);
+    }
+    reads.length = held;
   };
 
   #read(chunk: Uint8Array, lent: boolean): void {
@@ -464,6 +481,11 @@ export class CarrierLink {
         const frame = this.#decoder.next();
         if (frame === null) break;
         this.#framesIn++;
+        // Payloads of blocks are handed on before any of them can be released (read-blocks.ts).
+        if (this.#blockReads.length !== 0 && frame.type === FrameType.DATA) {
+          readBlocks.handOn(frame.payload);
+          if (frame.rest !== undefined) readBlocks.handOn(frame.rest);
+        }
         this.#onFrame(frame);
       }
     } catch (err) {

@@ -178,6 +178,12 @@ export class FrameDecoder {
     this.#lent = false;
   }
 
+  /** Whether `chunk` (as pushed) is still queued: the decoder may still read it or return views of it. */
+  holds(chunk: Uint8Array): boolean {
+    for (let i = this.#head; i < this.#chunks.length; i++) if (this.#chunks[i] === chunk) return true;
+    return false;
+  }
+
   /** Copies the unconsumed bytes of every queued chunk into one buffer (see MAX_QUEUED_CHUNKS). */
   #join(): void {
     const all = Buffer.allocUnsafeSlow(this.#queued);

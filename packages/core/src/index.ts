@@ -14,6 +14,7 @@ export { RoundRobin, type QueuePositions } from './round-robin.js';
 export { systemClock, type Clock, type Timer } from './clock.js';
 export type { PayloadOwner } from './payload-owner.js';
 export { pageBuffer, PAGE_BUFFER_MIN } from './page-buffer.js';
+export { MAX_FREE_READ_BLOCKS, READ_BLOCK_SIZE, ReadBlocks, readBlocks } from './read-blocks.js';
 export {
   CLIENT_BOUNDS,
   SERVER_BOUNDS,

@@ -44,6 +44,7 @@
 //
 import { MAX_U64_VALUE, WireCode } from './constants.js';
 import { MpxError, MpxProtocolError } from './errors.js';
+import { readBlocks } from './read-blocks.js';
 
 /**
  * Default cap on the number of gaps (holes below the highest buffered byte).
@@ -454,6 +455,8 @@ export class ReorderBuffer {
     joined.set(before, 0);
     joined.set(piece, before.length);
     run[last] = joined;
+    readBlocks.copied(before);
+    readBlocks.copied(piece);
   }
 
   /** Moves the in-order pieces into the maps (a piece out of order is about to be stored), checked like any stored piece. */
@@ -477,8 +480,11 @@ export class ReorderBuffer {
 
   /** `piece` itself, or a copy when it would pin a buffer more than PIN_RATIO times its size. */
   #keepable(piece: Uint8Array): Uint8Array {
+    if (piece.buffer.byteLength <= PIN_RATIO * piece.length) return piece;
     // new Uint8Array(piece) copies (Buffer#slice would be a view).
-    return piece.buffer.byteLength > PIN_RATIO * piece.length ? new Uint8Array(piece) : piece;
+    const copy = new Uint8Array(piece);
+    readBlocks.release(piece);
+    return copy;
   }
 
   /**
@@ -509,8 +515,11 @@ export class ReorderBuffer {
         start = leftStart as number;
       }
       stored.set(piece, pos);
+      readBlocks.copied(piece);
+      if (joinLeft) readBlocks.copied(left);
       if (joinRight) {
         stored.set(right, pos + piece.length);
+        readBlocks.copied(right);
         this.#chunks.delete(end);
         end += right.length;
         this.#starts.delete(end);

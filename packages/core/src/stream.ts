@@ -51,7 +51,11 @@ export interface StreamHost {
  * (SPEC §7), as when the application reads it.
  */
 export interface StreamSink {
-  /** The next in-order bytes. False: the sink is full; nothing more comes until the stream's sinkDrained(). */
+  /**
+   * The next in-order bytes. False: the sink is full; nothing more comes until the stream's sinkDrained().
+   * The chunk is the sink's: a sink that is done with it (a socket wrote it) may give it back with
+   * `readBlocks.release(chunk)`, once, so that the carrier read it came in is read into again (read-blocks.ts).
+   */
   write(chunk: Uint8Array): boolean;
   /**
    * The end of a delivery: the chunks written since the last flush may leave

@@ -124,17 +124,20 @@ export interface Transport<
 
 /**
  * A carrier that can lend its reads (TCP and TLS carriers dialled by
- * @mpx/transport-tcp, read with `onread` into one buffer reused by every
- * carrier of the process) has a method under this key:
- * `carrier[LEND_READS](onChunk)` sends every later read to `onChunk` instead
- * of the readable side, as a view that is valid only until `onChunk`
- * returns (the next read overwrites it), unless `onChunk`'s second argument
- * `kept` is true: then the chunk's memory is the reader's to keep (a bulk
- * read into a buffer of its own, so that its payloads need no copy). Reads cannot be pushed back on:
+ * @mpx/transport-tcp, and plain TCP ones it accepts, read with `onread`
+ * into one buffer reused by every carrier of the process) has a method
+ * under this key: `carrier[LEND_READS](onChunk)` sends every later read to
+ * `onChunk` instead of the readable side, as a view that is valid only
+ * until `onChunk` returns (the next read overwrites it), unless `onChunk`'s
+ * second argument `kept` is true: then the chunk's memory is the reader's to
+ * keep (a bulk read, so that its payloads need no copy). A kept chunk in a
+ * block of `readBlocks` (read-blocks.ts) is read into again once the reader
+ * has said it is done with it and every view handed on is released; the
+ * session does the first two. Reads cannot be pushed back on:
  * mpx never stops reading a carrier. Bytes read before the call stay on the
  * readable side ('data'), and 'end', 'error' and 'close' come as before.
- * A carrier without it (accepted sockets, whose Node has no `onread`;
- * WebSocket carriers, whose library owns the reads) gives 'data' only.
+ * A carrier without it (TLS sockets accepted by a server; WebSocket
+ * carriers, whose library owns the reads) gives 'data' only.
  * `Symbol.for`, so that every copy of @mpx/core in a process agrees.
  */
 export const LEND_READS: unique symbol = Symbol.for('mpx.lendReads');

@@ -1,12 +1,13 @@
 // The carrier link's I/O shell over an in-memory pair: the explicit handoff
 // from one host to the next, and its end timer on the injected clock.
 import { Duplex } from 'node:stream';
-import { createMemoryPair } from '@mpx/testkit';
+import { createMemoryPair, randomBytes, seededRandom } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { NO_HOST, type CarrierHost } from '../src/carrier-api.js';
 import { CarrierLink, END_TIMEOUT_MS } from '../src/carrier-link.js';
 import { AHEAD_OF_CAP_BYTES, FrameType, MAX_ACK_DELAY_MS, NONCE_SIZE, WireCode } from '../src/constants.js';
 import { FrameDecoder } from '../src/decode.js';
+import { readBlocks } from '../src/read-blocks.js';
 import { LEND_READS, type LendsReads } from '../src/transport.js';
 import { encodeFrame } from '../src/encode.js';
 import { COPY_MAX } from '../src/turn-buffer.js';
@@ -137,6 +138,60 @@ describe('CarrierLink', () => {
     const got = frames[1] as Frame & { type: typeof FrameType.DATA };
     expect(got.payload.buffer).toBe(read.buffer);
     expect(Buffer.from(got.payload).equals(payload)).toBe(true);
+    link.destroy();
+  });
+
+  it('reads into blocks of readBlocks again only once no payload handed on from them is still held (seed 0x5eed0014)', () => {
+    // Kept reads are blocks of the process's pool. The test holds the payloads
+    // handed on for a while, releases them in a random order, and checks each
+    // just before its release; every block taken is first filled with 0xEE,
+    // so a block read into while a payload of it is held would show.
+    const random = seededRandom(0x5eed0014);
+    let lend: ((chunk: Uint8Array, kept?: boolean) => void) | undefined;
+    const { link } = linkOn(new ManualClock(), (socket) => {
+      (socket as Duplex & LendsReads)[LEND_READS] = (onChunk) => (lend = onChunk);
+    });
+    const frames: Frame[] = [];
+    link.setHost(recordingHost(frames));
+    link.open();
+    const sent = randomBytes(random, 3 * 1024 * 1024);
+    const encoded: Uint8Array[] = [];
+    for (let at = 0; at < sent.length;) {
+      const n = Math.min(sent.length - at, random() < 0.8 ? 16384 : 1 + Math.floor(random() * 16384));
+      encoded.push(...encodeFrame({ type: FrameType.DATA, streamId: 1, offset: at, syn: at === 0, fin: false, payload: sent.subarray(at, at + n) }));
+      at += n;
+    }
+    const bytes = Buffer.concat(encoded);
+    const held: { view: Uint8Array; at: number }[] = [];
+    const releaseOne = (i: number): void => {
+      const [{ view, at }] = held.splice(i, 1) as [{ view: Uint8Array; at: number }];
+      expect(Buffer.from(view).equals(sent.subarray(at, at + view.byteLength))).toBe(true);
+      readBlocks.release(view);
+    };
+    const before = { allocated: readBlocks.allocated, reused: readBlocks.reused };
+    let seen = 0;
+    let received = 0;
+    for (let at = 0; at < bytes.length;) {
+      const n = Math.min(bytes.length - at, random() < 0.7 ? readBlocks.blockSize : 1 + Math.floor(random() * readBlocks.blockSize));
+      const block = readBlocks.take();
+      block.fill(0xee);
+      bytes.copy(block, 0, at, at + n);
+      at += n;
+      lend?.(block.subarray(0, n), true);
+      for (; seen < frames.length; seen++) {
+        const frame = frames[seen]!;
+        if (frame.type !== FrameType.DATA) continue;
+        held.push({ view: frame.payload, at: frame.offset });
+        if (frame.rest !== undefined) held.push({ view: frame.rest, at: frame.offset + frame.payload.byteLength });
+        received += frame.payload.byteLength + (frame.rest?.byteLength ?? 0);
+      }
+      // Release some of what is held, in a random order: up to a few reads' worth stays held.
+      while (held.length > 0 && (held.length > 12 || random() < 0.6)) releaseOne(Math.floor(random() * held.length));
+    }
+    while (held.length > 0) releaseOne(held.length - 1);
+    expect(received).toBe(sent.length);
+    // The blocks were read into again: most reads reused one (the first dozen or so needed new ones).
+    expect(readBlocks.reused - before.reused).toBeGreaterThan(readBlocks.allocated - before.allocated);
     link.destroy();
   });
 

@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { WireCode } from '../src/constants.js';
 import { MpxError, MpxProtocolError } from '../src/errors.js';
+import { readBlocks } from '../src/read-blocks.js';
 import { DEFAULT_MAX_GAPS, GAP_CHARGE, GapBudget, ReorderBuffer, sessionGapLimit } from '../src/reorder-buffer.js';
 
 /** The stream's byte at `offset`: distinct enough to catch misplaced bytes. */
@@ -514,5 +515,50 @@ describe('ReorderBuffer', () => {
     expect(total).toBe(50_000 * 16);
     expect(maxGaps).toBe(0);
     expect(rb.bufferedBytes + rb.readOffset).toBe(total);
+  });
+
+  describe('views of read blocks (read-blocks.ts)', () => {
+    /** Stream bytes [start, end) as a view of a block of readBlocks, handed on as the session does. */
+    function inBlock(block: Uint8Array, at: number, start: number, end: number): Uint8Array {
+      const view = block.subarray(at, at + end - start);
+      view.set(bytes(start, end));
+      readBlocks.handOn(view);
+      return view;
+    }
+
+    it('gives back a piece it copies: a small part kept out of order, and small in-order pieces it joins', () => {
+      const block = readBlocks.take();
+      const rb = new ReorderBuffer();
+      //   0    100   200   300
+      //   ....|==|=|       small parts out of order: each stored as a copy (it would pin the whole block)
+      //   ==|              then the gap filled: two small in-order pieces, joined
+      rb.insert(100, inBlock(block, 0, 100, 200));
+      rb.insert(200, inBlock(block, 100, 200, 300));
+      rb.insert(0, inBlock(block, 200, 0, 50));
+      rb.insert(50, inBlock(block, 250, 50, 100));
+      readBlocks.readDone(block);
+      // Every view was copied and given back: the block is free again though nothing was read yet.
+      const free = readBlocks.free;
+      expect(readBlocks.take().buffer).toBe(block.buffer);
+      expect(readBlocks.free).toBe(free - 1);
+      new Uint8Array(block.buffer).fill(0xee); // read into again: the buffer's bytes are its own copies
+      expect(Buffer.from(drain(rb)).equals(Buffer.from(bytes(0, 300)))).toBe(true);
+    });
+
+    it('keeps a large view as it is: the block stays out until whoever reads it releases it', () => {
+      const block = readBlocks.take();
+      const rb = new ReorderBuffer();
+      const view = inBlock(block, 0, 16384, 32768); // a quarter of the block: kept as a view
+      rb.insert(16384, view);
+      readBlocks.readDone(block);
+      const next = readBlocks.take();
+      expect(next.buffer).not.toBe(block.buffer);
+      readBlocks.readDone(next);
+      rb.insert(0, bytes(0, 16384));
+      const read = drain(rb);
+      expect(Buffer.from(read).equals(Buffer.from(bytes(0, 32768)))).toBe(true);
+      readBlocks.release(view);
+      expect(readBlocks.take().buffer).toBe(block.buffer);
+    });
   });
 });
