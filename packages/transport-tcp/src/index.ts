@@ -10,6 +10,7 @@ import { listenTcp } from './listen.js';
 import type { TcpDialOptions, TcpListenOptions } from './options.js';
 
 export { dialTcp } from './dial.js';
+export { readAcceptedWith } from './accepted-reads.js';
 export { trackConnections } from './connections.js';
 export type { ConnectionOf, OnConnection } from './connections.js';
 export { listenTcp, TcpCarrierListener } from './listen.js';

@@ -1,4 +1,4 @@
-// Reads of a dialled TCP or TLS carrier with Node's `onread` into one buffer
+// Reads of a TCP or TLS carrier with Node's `onread` into one buffer
 // shared by every carrier of the process, lent to the carrier's reader
 // (LEND_READS, @mpx/core transport.ts) instead of a fresh buffer per read.
 //
@@ -14,20 +14,25 @@
 // can overwrite bytes still needed.
 //
 // Bulk: once a read filled the whole buffer, the next read goes into a
-// buffer of its own, which the reader keeps (LEND_READS' `kept`): the DATA
-// payloads in it are handed on as views of it, not copied (the decoder
-// copies a payload that is less than a quarter of the read, so that a small
-// one never pins a whole read). On a bulk download those copies and their
-// allocations were a fifth of the receiving client's CPU (memmove and
-// malloc). Only after a full read: a carrier waiting for its next read holds
-// that buffer, and an idle or interactive one (whose reads do not fill it)
-// holds none.
+// block of @mpx/core's readBlocks, which the reader keeps (LEND_READS'
+// `kept`): the DATA payloads in it are handed on as views of it, not copied
+// (the decoder copies a payload that is less than a quarter of the read, so
+// that a small one never pins a whole read). On a bulk download those copies
+// and their allocations were a fifth of the receiving client's CPU (memmove
+// and malloc). The block is read into again once the session and the
+// payloads' consumers are done with it (read-blocks.ts); a fresh buffer per
+// read cost the receiver a full collection every ~200 ms
+// (docs/decisions/0014). Only after a full read: a carrier waiting for its
+// next read holds that block, and an idle or interactive one (whose reads do
+// not fill it) holds none.
+//
+// Accepted plain TCP sockets are read the same way (accepted-reads.ts).
 //
 // Until a reader borrows the reads, each read is copied and pushed to the
 // readable side, so the socket is an ordinary Duplex for anyone else (the
 // conformance suite, a caller that never hands it to mpx).
 import type { OnReadOpts, Socket } from 'node:net';
-import { LEND_READS, type LendsReads } from '@mpx/core';
+import { LEND_READS, readBlocks, type LendsReads } from '@mpx/core';
 
 /** Rationale: libuv's own read size for 'data' events; a carrier read is rarely larger on loopback. */
 export const LENT_READ_SIZE = 64 * 1024;
@@ -50,7 +55,7 @@ export function lentReads(buffer: Uint8Array = shared): LentReads {
   let full = false;
   // Called once when the socket's handle is set up, then right after each callback.
   const next = (): Uint8Array => {
-    own = full ? Buffer.allocUnsafeSlow(buffer.byteLength) : null;
+    own = full ? (buffer.byteLength === readBlocks.blockSize ? readBlocks.take() : Buffer.allocUnsafeSlow(buffer.byteLength)) : null;
     return own ?? buffer;
   };
   const callback = (n: number, buf: Uint8Array): boolean => {

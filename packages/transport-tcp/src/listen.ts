@@ -24,7 +24,9 @@
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import type { CarrierInfo, OnCarrier } from '@mpx/core';
+import { readAcceptedWith } from './accepted-reads.js';
 import { trackConnections, type ConnectionOf } from './connections.js';
+import { lentReads } from './lent-reads.js';
 import { CarrierListenerBase } from './listener-base.js';
 import { checkListenOptions, type TcpListenOptions } from './options.js';
 import { bindServer, tuneSocket } from './sockets.js';
@@ -103,6 +105,12 @@ function listen(
     }
     open.add(socket);
     socket.once('close', () => open.delete(socket));
+    // A plain TCP carrier lends its reads, as a dialled one does (accepted-reads.ts). Here, in the
+    // 'connection' listener, nothing has been read from it yet. TLS ones are read by the TLS layer.
+    if (options.tls === undefined) {
+      const lent = lentReads();
+      if (readAcceptedWith(socket, lent.onread)) lent.install(socket);
+    }
     tuneSocket(socket, keepAliveMs);
     try {
       onCarrier(socket, info);

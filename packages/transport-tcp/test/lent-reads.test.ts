@@ -1,11 +1,12 @@
-// A dialled TCP or TLS carrier lends its reads (LEND_READS, @mpx/core
-// transport.ts): after the reader borrows them, every read arrives as a view
-// of one reused buffer, except that a read after one that filled it comes in
-// a buffer of its own for the reader to keep; bytes read before stay on the
-// readable side, and the socket still ends as a Duplex does.
+// A dialled TCP or TLS carrier, and an accepted TCP one, lends its reads
+// (LEND_READS, @mpx/core transport.ts): after the reader borrows them, every
+// read arrives as a view of one reused buffer, except that a read after one
+// that filled it comes in a block of @mpx/core's readBlocks for the reader to
+// keep; bytes read before stay on the readable side, and the socket still
+// ends as a Duplex does.
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { LEND_READS, type LendsReads } from '@mpx/core';
+import { LEND_READS, readBlocks, type LendsReads } from '@mpx/core';
 import { randomBytes, seededRandom } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { CERT, KEY, tcpPair } from './helpers.js';
@@ -53,14 +54,23 @@ async function readAll(client: Duplex, server: Duplex, early: Buffer, late: Buff
 }
 
 // TLS hands on one record (at most 16 KiB) per read, so its reads never fill the 64 KiB buffer: all are lent.
+// An accepted plain TCP carrier lends its reads too (accepted-reads.ts): the pair is turned round so that it is the one read.
 describe.each([
-  ['TCP', true, () => tcpPair({ host: '127.0.0.1' }, { host: '127.0.0.1' })] as const,
+  ['a dialled TCP', true, () => tcpPair({ host: '127.0.0.1' }, { host: '127.0.0.1' })] as const,
   [
-    'TLS',
+    'a dialled TLS',
     false,
     () => tcpPair({ host: '127.0.0.1', tls: { cert: CERT, key: KEY } }, { host: '127.0.0.1', tls: { ca: CERT, servername: 'localhost' } }),
   ] as const,
-])('a dialled %s carrier', (_name, bulkKept, makePair) => {
+  [
+    'an accepted TCP',
+    true,
+    async () => {
+      const { client, server, cleanup } = await tcpPair({ host: '127.0.0.1' }, { host: '127.0.0.1' });
+      return { client: server, server: client, cleanup };
+    },
+  ] as const,
+])('%s carrier', (_name, bulkKept, makePair) => {
   it(`lends reads as views of one reused buffer${bulkKept ? ' and gives bulk reads to keep' : ''}, all in order (seed ${SEED})`, async () => {
     const { client, server, cleanup } = await makePair();
     try {
@@ -74,6 +84,8 @@ describe.each([
       if (bulkKept) expect(kept.length).toBeGreaterThan(0);
       else expect(kept).toEqual([]);
       expect(new Set(kept.map((c) => c.buffer)).size).toBe(kept.length);
+      // Blocks of the process's pool (read-blocks.ts), each held until its reader is done with it (this one never says so).
+      for (const c of kept) expect(readBlocks.owns(c)).toBe(true);
       for (const c of kept) expect(lentBuffers.has(c.buffer)).toBe(false);
     } finally {
       client.destroy();
@@ -91,6 +103,26 @@ describe.each([
       expect(bytes.equals(Buffer.concat([Buffer.from('early'), late]))).toBe(true);
       expect(kept).toEqual([]);
       expect(lentBuffers.size).toBe(1);
+    } finally {
+      client.destroy();
+      server.destroy();
+      await cleanup?.();
+    }
+  });
+});
+
+describe('an accepted TLS carrier', () => {
+  it('does not lend its reads (the TLS layer reads the connection): it gives them as data', async () => {
+    const { client, server, cleanup } = await tcpPair(
+      { host: '127.0.0.1', tls: { cert: CERT, key: KEY } },
+      { host: '127.0.0.1', tls: { ca: CERT, servername: 'localhost' } },
+    );
+    try {
+      expect(LEND_READS in server).toBe(false);
+      const got = once(server, 'data');
+      client.write('hello');
+      const [chunk] = (await got) as [Buffer];
+      expect(chunk.toString()).toBe('hello');
     } finally {
       client.destroy();
       server.destroy();
