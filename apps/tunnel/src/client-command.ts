@@ -6,6 +6,7 @@
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { MpxClient, MpxError, MpxStream, WireCode, readTargetReply, type CarrierStats, type ClientSession } from '@mpx/core';
+import { readAcceptedWith } from '@mpx/transport-tcp';
 import { formatAddress, hostPort } from './address.js';
 import { carrierDialer } from './carriers.js';
 import { allocateFeedbackAtFirstCarrier } from './feedback-allocation.js';
@@ -15,10 +16,12 @@ import { startMemoryRelease } from './memory-release.js';
 import { describeError } from './log.js';
 import { startObservers } from './observers.js';
 import { OpenStorm } from './open-storm.js';
+import { PayloadPool } from './payload-pool.js';
 import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
 import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side, type SpliceState } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
+import { READ_AHEAD, SocketReader } from './socket-reader.js';
 import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
 function isAuthFailure(err: unknown): boolean {
@@ -31,7 +34,10 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   const traffic = new Traffic();
   const book = new CarrierBook();
   const connections = new Connections();
+  // What the client reads from its local connections goes into reused blocks, given back once the server acknowledged it (payload-pool.ts).
+  const payloads = new PayloadPool();
   const client = new MpxClient({
+    payloadOwner: payloads,
     ...config.limits,
     ...(config.key === undefined ? {} : { key: config.key }),
     ...(config.graceMs === undefined ? {} : { graceMs: config.graceMs }),
@@ -97,7 +103,12 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       socket.destroy();
       return;
     }
-    pipeConnection(socket, stream, from);
+    // Read into a reused buffer, each read sized to what the stream takes
+    // (socket-reader.ts), as the server reads its targets. Here, in the
+    // listener's 'connection' callback, nothing has been read yet; a proxy
+    // connection's handshake is read with 'data', so it is not done there.
+    const reader = new SocketReader({ room: () => stream.roomWithin(READ_AHEAD), memory: payloads, ahead: READ_AHEAD });
+    pipeConnection(socket, stream, from, readAcceptedWith(socket, reader.onread) ? reader : undefined);
   }
 
   /**
@@ -154,7 +165,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     pipeConnection(socket, stream, `${from} → ${to}`);
   }
 
-  function pipeConnection(socket: net.Socket, stream: MpxStream, from: string): void {
+  function pipeConnection(socket: net.Socket, stream: MpxStream, from: string, reader?: SocketReader): void {
     const name = `${from} (stream ${stream.id})`;
     log.debug(`connection from ${name} opened`);
     const done = connections.add(() => {
@@ -162,7 +173,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       stream.destroy();
     });
     // splice never rejects (a failure is in its result), so nothing is left unhandled.
-    void splice(socket, stream, { onBytes: countTraffic, abort: abortOther }).then((result) => {
+    void splice(socket, stream, { onBytes: countTraffic, abort: abortOther, ...(reader === undefined ? {} : { aReader: reader }) }).then((result) => {
       done();
       const code = MpxError.codeOf(result.error);
       const counts = `${result.aToB} bytes sent, ${result.bToA} received`;

@@ -8,7 +8,7 @@
 // Between an mpx stream and a socket (the tunnel's normal case) the bytes
 // skip the stream's Readable and Writable: see Splice.sinkTo() and relay().
 import { Socket } from 'node:net';
-import { MpxStream, type StreamSink } from '@mpx/core';
+import { MpxStream, readBlocks, type StreamSink } from '@mpx/core';
 import type { Duplex } from 'node:stream';
 import type { SocketReader } from './socket-reader.js';
 import { endSeenAs } from './socket-end.js';
@@ -53,9 +53,11 @@ export interface SpliceOptions {
    */
   abort?: (other: Duplex, err: Error | undefined, failed: Side, state: SpliceState) => void;
   /**
-   * b was opened with this reader's `onread`: b → a goes through it (reads
-   * into a reused buffer, stopped as soon as a pushes back) instead of relay().
+   * a (or b) is read with this reader's `onread`: a → b (b → a) goes through
+   * it (reads into a reused buffer, stopped as soon as the other side pushes
+   * back) instead of relay().
    */
+  aReader?: SocketReader;
   bReader?: SocketReader;
 }
 
@@ -90,6 +92,10 @@ class Splice implements StreamSink, SpliceState {
   /** The first chunk of a delivery waits here; a second one corks the socket. */
   held: Uint8Array | null = null;
   corked = false;
+  /** Chunks of `readBlocks` written to sinkSocket, in write order, until it has written them (sinkWrite()). */
+  written: Uint8Array[] | null = null;
+  /** The write callback of those chunks (one per splice, made on first use). */
+  afterWrite: (() => void) | null = null;
 
   constructor(
     readonly a: Duplex,
@@ -109,10 +115,11 @@ class Splice implements StreamSink, SpliceState {
       // on, not once: 'close' comes once, and once() costs a wrapper per listener (~200 bytes each, 10,000s of connections).
       else s.on('close', onClose);
     }
-    this.pass(a, b);
-    const reader = this.options.bReader;
-    if (reader === undefined) this.pass(b, a);
-    else reader.start(b, { to: a, onBytes: (n) => this.count(b, n) });
+    const { aReader, bReader } = this.options;
+    if (aReader === undefined) this.pass(a, b);
+    else aReader.start(a, { to: b, onBytes: (n) => this.count(a, n) });
+    if (bReader === undefined) this.pass(b, a);
+    else bReader.start(b, { to: a, onBytes: (n) => this.count(b, n) });
     // on, not once: 'end' comes once (see above).
     a.on('end', onEnd);
     b.on('end', onEnd);
@@ -193,10 +200,29 @@ class Splice implements StreamSink, SpliceState {
     if (this.held !== null) {
       to.cork();
       this.corked = true;
-      to.write(this.held);
+      this.sinkWrite(to, this.held);
       this.held = null;
     }
-    return to.write(chunk);
+    return this.sinkWrite(to, chunk);
+  }
+
+  /**
+   * A write to the sink socket. A chunk in memory of `readBlocks` (a view of
+   * a kept carrier read, @mpx/core read-blocks.ts) is released once the
+   * socket has written it, so that its block is read into again instead of
+   * a new one allocated. Node calls write callbacks in the order of the
+   * writes (after an error too), so one callback and a queue serve them all.
+   */
+  sinkWrite(to: Socket, chunk: Uint8Array): boolean {
+    if (!readBlocks.owns(chunk)) return to.write(chunk);
+    (this.written ??= []).push(chunk);
+    return to.write(chunk, (this.afterWrite ??= () => this.wrote()));
+  }
+
+  /** The sink socket is done with the oldest chunk in `written`. */
+  wrote(): void {
+    const chunk = (this.written as Uint8Array[]).shift();
+    if (chunk !== undefined) readBlocks.release(chunk);
   }
 
   /** StreamSink: the end of a delivery. */
@@ -205,7 +231,7 @@ class Splice implements StreamSink, SpliceState {
     if (this.held !== null) {
       const chunk = this.held;
       this.held = null;
-      if (!to.destroyed) to.write(chunk);
+      if (!to.destroyed) this.sinkWrite(to, chunk);
     } else if (this.corked) {
       this.corked = false;
       to.uncork();

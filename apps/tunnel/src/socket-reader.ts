@@ -24,6 +24,11 @@
 // samples). Only after a full read: a socket waiting for its next read holds
 // that memory, and an interactive or idle one (whose reads do not fill their
 // buffer) must hold none.
+//
+// Used by the server for its targets (dialled with `onread`) and by the
+// client for its local connections (accepted: given `onread` with
+// @mpx/transport-tcp's readAcceptedWith; proxy connections, whose handshake
+// is read first, keep 'data').
 import type { OnReadOpts } from 'node:net';
 import { MpxStream } from '@mpx/core';
 import type { Writable } from 'node:stream';
@@ -38,7 +43,7 @@ import type { Writable } from 'node:stream';
  */
 export const MIN_READ = 1024;
 /**
- * What the server lets a stream read from its target beyond the stream's
+ * What a stream may read from its socket (the server's target, the client's local connection) beyond the stream's
  * credit, or once the session's queues reach SEND_AHEAD (in place of
  * --stream-send-buffer, 16 KiB by default). Rationale: a stream whose
  * client stopped reading holds this much in the server for as long as it
@@ -98,7 +103,7 @@ export interface SocketReaderOptions {
 }
 
 export class SocketReader {
-  /** Pass to `net.connect()` (or `dialTcp`) as `onread`. */
+  /** Pass to `net.connect()` (or `dialTcp`, or `readAcceptedWith()` for an accepted socket) as `onread`. */
   readonly onread: OnReadOpts;
   #target: ReaderTarget | undefined;
   #socket: { resume(): unknown } | undefined;

@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
 import { Duplex, Writable } from 'node:stream';
+import { readAcceptedWith } from '@mpx/transport-tcp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { splice } from '../src/pipe.js';
 import { MAX_READ, MIN_READ, SocketReader, type ReadMemory } from '../src/socket-reader.js';
@@ -218,9 +219,8 @@ describe('SocketReader', () => {
     expect(memory.taken - memory.released).toBe(sent);
   });
 
-  it('carries a target socket through splice, ending the other side on a FIN', async () => {
-    const reader = new SocketReader({ buffer: Buffer.allocUnsafe(MAX_READ) });
-    const { source, read } = await connectedPair(reader);
+  /** Splices `read` (read by `reader`) with a sink on side `side`, sends 1 MiB from `source` with a FIN, and checks what the sink got. */
+  async function carryThroughSplice(reader: SocketReader, source: net.Socket, read: net.Socket, side: 'a' | 'b'): Promise<void> {
     const chunks: Buffer[] = [];
     const sink = new Duplex({
       allowHalfOpen: true,
@@ -231,13 +231,36 @@ describe('SocketReader', () => {
       },
     });
     const finished = once(sink, 'finish');
-    const spliced = splice(sink, read, { bReader: reader });
+    const spliced = side === 'b' ? splice(sink, read, { bReader: reader }) : splice(read, sink, { aReader: reader });
     source.end(pattern(0, MiB));
     await finished;
     expect(Buffer.concat(chunks).equals(pattern(0, MiB))).toBe(true);
     source.destroy();
     sink.destroy();
     const result = await spliced;
-    expect(result.bToA).toBe(MiB);
+    expect(side === 'b' ? result.bToA : result.aToB).toBe(MiB);
+  }
+
+  it('carries a target socket through splice, ending the other side on a FIN', async () => {
+    const reader = new SocketReader({ buffer: Buffer.allocUnsafe(MAX_READ) });
+    const { source, read } = await connectedPair(reader);
+    await carryThroughSplice(reader, source, read, 'b');
+  });
+
+  it("reads an accepted socket given its onread (the client's local connections) through splice as side a", async () => {
+    const reader = new SocketReader({ buffer: Buffer.allocUnsafe(MAX_READ) });
+    const server = net.createServer({ allowHalfOpen: true });
+    servers.push(server);
+    const given = new Promise<boolean>((resolve) =>
+      server.on('connection', (socket: net.Socket) => resolve(readAcceptedWith(socket, reader.onread))),
+    );
+    const accepted = once(server, 'connection') as Promise<[net.Socket]>;
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const source = net.connect({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, allowHalfOpen: true });
+    const [read] = await accepted;
+    sockets.push(source, read);
+    expect(await given).toBe(true);
+    await carryThroughSplice(reader, source, read, 'a');
   });
 });
