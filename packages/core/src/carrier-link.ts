@@ -452,15 +452,13 @@ export class CarrierLink {
 
   /** A read lent by the transport: `chunk` is overwritten once this returns, unless `kept`. */
   #onLent = (chunk: Uint8Array, kept = false): void => {
-    if (!kept) {
-      this.#read(chunk, true);
-      this.#decoder.release();
-      return;
-    }
     const reads = this.#blockReads;
-    if (readBlocks.owns(chunk)) reads.push(chunk);
-    this.#read(chunk, false);
-    // A block goes back once the decoder has let go of it and the payloads handed on are released (read-blocks.ts).
+    if (kept && readBlocks.owns(chunk)) reads.push(chunk);
+    this.#read(chunk, !kept);
+    if (!kept) this.#decoder.release();
+    // A block goes back once the decoder has let go of it (after any read:
+    // a lent one after it copies out what is left of earlier reads) and the
+    // payloads handed on are released (read-blocks.ts).
     if (reads.length === 0 || this.#state === 'closed') return;
     let held = 0;
     for (const read of reads) {

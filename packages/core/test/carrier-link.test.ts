@@ -195,6 +195,31 @@ describe('CarrierLink', () => {
     link.destroy();
   });
 
+  it('gives a kept block back once a lent read after it completes the frame it held', () => {
+    let lend: ((chunk: Uint8Array, kept?: boolean) => void) | undefined;
+    const { link } = linkOn(new ManualClock(), (socket) => {
+      (socket as Duplex & LendsReads)[LEND_READS] = (onChunk) => (lend = onChunk);
+    });
+    const frames: Frame[] = [];
+    link.setHost(recordingHost(frames));
+    link.open();
+    const payload = randomBytes(seededRandom(0x5eed0016), 16384);
+    const bytes = Buffer.concat(encodeFrame({ type: FrameType.DATA, streamId: 1, offset: 0, syn: true, fin: false, payload }));
+    const block = readBlocks.take();
+    bytes.copy(block, 0, 0, 5000);
+    lend?.(block.subarray(0, 5000), true);
+    expect(frames).toEqual([]);
+    const free = readBlocks.free;
+    const read = Buffer.from(bytes.subarray(5000));
+    lend?.(read, false); // lent: the frame is copied out of both reads
+    read.fill(0xee);
+    expect(frames).toHaveLength(1);
+    expect(Buffer.from((frames[0] as Frame & { type: typeof FrameType.DATA }).payload).equals(payload)).toBe(true);
+    expect(readBlocks.free).toBe(free + 1);
+    expect(readBlocks.take().buffer).toBe(block.buffer);
+    link.destroy();
+  });
+
   it('cuts off a peer that never ends its side END_TIMEOUT_MS after ours ended, on the injected clock', async () => {
     const clock = new ManualClock();
     const { link } = linkOn(clock);
