@@ -63,6 +63,7 @@ import {
 import { useOfHelloFlags } from './carrier-use.js';
 import { MpxError, MpxProtocolError } from './errors.js';
 import type { Frame } from './frame.js';
+import { PIN_RATIO } from './pin-ratio.js';
 
 const STATE_HEADER = 0;
 const STATE_BODY = 1;
@@ -81,17 +82,6 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 const MAX_QUEUED_CHUNKS = 64;
 const EMPTY: Uint8Array = Buffer.alloc(0);
-/**
- * A payload stays a view of an unlent chunk when the chunk's memory is at
- * most this many times its length; else it is copied.
- *
- * Rationale: honest bulk DATA frames (16 KiB payloads in libuv's 64 KiB
- * reads) stay views, so a read is not copied twice; a small payload (an ACK's
- * neighbour, an interactive write) held by a slow stream pins at most this
- * many times its own size, not a 64 KiB read (the reorder buffer copies with
- * the same rule).
- */
-const PIN_RATIO = 4;
 
 export interface FrameDecoderOptions {
   /** Largest body length accepted (SPEC §4); a longer frame is FRAME_TOO_LARGE. */

@@ -44,6 +44,7 @@
 //
 import { MAX_U64_VALUE, WireCode } from './constants.js';
 import { MpxError, MpxProtocolError } from './errors.js';
+import { PIN_RATIO } from './pin-ratio.js';
 import { readBlocks } from './read-blocks.js';
 
 /**
@@ -56,17 +57,6 @@ import { readBlocks } from './read-blocks.js';
  * case a few microseconds while never failing an honest peer.
  */
 export const DEFAULT_MAX_GAPS = 1024;
-
-/**
- * A stored piece that keeps alive a buffer more than this many times its own
- * size is copied.
- *
- * Rationale: a view pins the whole chunk it came in. A peer could send 1-byte
- * DATA frames each sharing a 64 KiB read with a duplicate frame (which takes
- * no credit) and pin 64 KiB per byte of credit. Honest DATA frames of 16 KiB
- * in 64 KiB socket reads have a ratio of at most 4 and stay views.
- */
-const PIN_RATIO = 4;
 
 /**
  * Neighbouring pieces are joined (copied into one) while the result stays
