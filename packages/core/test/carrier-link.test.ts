@@ -96,18 +96,24 @@ describe('CarrierLink', () => {
     link.destroy();
   });
 
-  /** A link over a carrier that lends its reads, the frames it reports, and a CHALLENGE then a DATA frame of `payload` as bytes. */
-  function lendingLink() {
+  /** A link over a carrier that lends its reads, the frames it reports, and `lend` to hand it a read; open (past the handshake) if asked. */
+  function linkLending(open = false) {
     let lender: ((chunk: Uint8Array, kept?: boolean) => void) | undefined;
     const { link } = linkOn(new ManualClock(), (socket) => {
       (socket as Duplex & LendsReads)[LEND_READS] = (onChunk) => (lender = onChunk);
     });
     const frames: Frame[] = [];
     link.setHost(recordingHost(frames));
+    if (open) link.open();
+    return { link, frames, lend: (chunk: Uint8Array, kept?: boolean) => lender?.(chunk, kept) };
+  }
+
+  /** linkLending() in its handshake, and a CHALLENGE then a DATA frame of `payload` as bytes. */
+  function lendingLink() {
     const payload = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
     const data: Frame = { type: FrameType.DATA, streamId: 1, offset: 0, syn: true, fin: false, payload };
     const bytes = Buffer.concat([...encodeFrame(challenge()), ...encodeFrame(data)]);
-    return { link, frames, payload, bytes, lend: (chunk: Uint8Array, kept?: boolean) => lender?.(chunk, kept) };
+    return { ...linkLending(), payload, bytes };
   }
 
   it('parses reads lent by the carrier in place, and what it hands on survives the reuse of the read buffer', () => {
@@ -147,13 +153,7 @@ describe('CarrierLink', () => {
     // just before its release; every block taken is first filled with 0xEE,
     // so a block read into while a payload of it is held would show.
     const random = seededRandom(0x5eed0014);
-    let lend: ((chunk: Uint8Array, kept?: boolean) => void) | undefined;
-    const { link } = linkOn(new ManualClock(), (socket) => {
-      (socket as Duplex & LendsReads)[LEND_READS] = (onChunk) => (lend = onChunk);
-    });
-    const frames: Frame[] = [];
-    link.setHost(recordingHost(frames));
-    link.open();
+    const { link, frames, lend } = linkLending(true);
     const sent = randomBytes(random, 3 * 1024 * 1024);
     const encoded: Uint8Array[] = [];
     for (let at = 0; at < sent.length;) {
@@ -177,7 +177,7 @@ describe('CarrierLink', () => {
       block.fill(0xee);
       bytes.copy(block, 0, at, at + n);
       at += n;
-      lend?.(block.subarray(0, n), true);
+      lend(block.subarray(0, n), true);
       for (; seen < frames.length; seen++) {
         const frame = frames[seen]!;
         if (frame.type !== FrameType.DATA) continue;
@@ -196,22 +196,16 @@ describe('CarrierLink', () => {
   });
 
   it('gives a kept block back once a lent read after it completes the frame it held', () => {
-    let lend: ((chunk: Uint8Array, kept?: boolean) => void) | undefined;
-    const { link } = linkOn(new ManualClock(), (socket) => {
-      (socket as Duplex & LendsReads)[LEND_READS] = (onChunk) => (lend = onChunk);
-    });
-    const frames: Frame[] = [];
-    link.setHost(recordingHost(frames));
-    link.open();
+    const { link, frames, lend } = linkLending(true);
     const payload = randomBytes(seededRandom(0x5eed0016), 16384);
     const bytes = Buffer.concat(encodeFrame({ type: FrameType.DATA, streamId: 1, offset: 0, syn: true, fin: false, payload }));
     const block = readBlocks.take();
     bytes.copy(block, 0, 0, 5000);
-    lend?.(block.subarray(0, 5000), true);
+    lend(block.subarray(0, 5000), true);
     expect(frames).toEqual([]);
     const free = readBlocks.free;
     const read = Buffer.from(bytes.subarray(5000));
-    lend?.(read, false); // lent: the frame is copied out of both reads
+    lend(read, false); // lent: the frame is copied out of both reads
     read.fill(0xee);
     expect(frames).toHaveLength(1);
     expect(Buffer.from((frames[0] as Frame & { type: typeof FrameType.DATA }).payload).equals(payload)).toBe(true);
