@@ -63,7 +63,7 @@ import {
 import { useOfHelloFlags } from './carrier-use.js';
 import { MpxError, MpxProtocolError } from './errors.js';
 import type { Frame } from './frame.js';
-import { PIN_RATIO } from './pin-ratio.js';
+import { PIN_RATIO } from './pinning.js';
 
 const STATE_HEADER = 0;
 const STATE_BODY = 1;

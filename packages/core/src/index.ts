@@ -8,6 +8,7 @@ export { FrameDecoder } from './decode.js';
 /** For tools that speak the handshake by hand (the bench's abusive peers). */
 export { helloMac } from './auth.js';
 export { GAP_CHARGE, GapBudget, ReorderBuffer, type ReorderBufferOptions } from './reorder-buffer.js';
+export { PIN_RATIO, PinBudget, sessionPinLimit } from './pinning.js';
 export { ReceiveWindow, SendCredit } from './flow-control.js';
 export { WeightedPicker, type CarrierPicker, type PickableCarrier } from './scheduler.js';
 export { RoundRobin, type QueuePositions } from './round-robin.js';

@@ -35,16 +35,20 @@
 // - Memory accounting counts what pieces cost, not only their bytes (issue 6):
 //   a piece that pins a much larger buffer is copied, and small neighbouring
 //   pieces are joined, so that memory stays close to `bufferedBytes` whatever
-//   the sizes and chunking of the peer's frames.
+//   the sizes and chunking of the peer's frames. A session's buffers may keep
+//   such pieces as views while the memory they pin fits a shared PinBudget
+//   (pinning.ts): the parts of payloads split by a read's end, which wait for
+//   a gap to fill beside full payloads of the same read.
 //
 //            readOffset                        highestReceived
 //                 v                                   v
 //   delivered ... |####|....|######|..|#########|.....|  ...  (open gap)
 //                 stored gap  stored gap  stored   gap
 //
+import { Budget } from './budget.js';
 import { MAX_U64_VALUE, WireCode } from './constants.js';
 import { MpxError, MpxProtocolError } from './errors.js';
-import { PIN_RATIO } from './pin-ratio.js';
+import { PIN_RATIO, type PinBudget } from './pinning.js';
 import { readBlocks } from './read-blocks.js';
 
 /**
@@ -93,33 +97,14 @@ export function sessionGapLimit(sessionWindow: number): number {
  * takes one when an insert splits a gap and gives them back as gaps fill or
  * when it is cleared, so `used` is the sum of the buffers' `gapCount`.
  */
-export class GapBudget {
-  readonly max: number;
-  #used = 0;
-
-  constructor(max: number) {
-    if (!Number.isSafeInteger(max) || max < 0) {
-      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `max must be a non-negative integer, got ${max}`);
-    }
-    this.max = max;
-  }
-
-  get used(): number {
-    return this.#used;
-  }
-
+export class GapBudget extends Budget {
   /** Charges one new gap; throws `MpxProtocolError` with `LIMIT_EXCEEDED` (charging nothing) when none is left. */
   take(what: string): void {
-    if (this.#used >= this.max) {
+    if (!this.tryTake(1)) {
       throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `${what} would create more than ${this.max} gaps in the session's reorder buffers`, {
         limit: 'reorderGaps',
       });
     }
-    this.#used++;
-  }
-
-  give(n: number): void {
-    this.#used -= n;
   }
 }
 
@@ -128,6 +113,12 @@ export interface ReorderBufferOptions {
   readonly maxGaps?: number;
   /** Shared with the other buffers of the session; an insert that would exceed it is `LIMIT_EXCEEDED`. */
   readonly budget?: GapBudget;
+  /**
+   * Shared with the other buffers of the session: a piece that pins more
+   * than PIN_RATIO times its size stays a view while its memory fits, else
+   * it is copied. Without it every such piece is copied.
+   */
+  readonly pins?: PinBudget;
 }
 
 /** A run of missing bytes `[start, end)`; the last gap has `end = Infinity`. */
@@ -139,6 +130,9 @@ interface Gap {
 export class ReorderBuffer {
   readonly #maxGaps: number;
   readonly #budget: GapBudget | undefined;
+  readonly #pins: PinBudget | undefined;
+  /** Memory taken from #pins by the views held (each checked piece beyond PIN_RATIO). */
+  #pinned = 0;
   /** Sorted, disjoint, non-adjacent; always non-empty (the open-ended last gap). */
   readonly #gaps: Gap[] = [{ start: 0, end: Infinity }];
   /** Stored pieces by first offset; they never overlap and are never empty. */
@@ -168,6 +162,7 @@ export class ReorderBuffer {
     }
     this.#maxGaps = maxGaps;
     this.#budget = options?.budget;
+    this.#pins = options?.pins;
   }
 
   /** Bytes delivered by `read()` so far: the offset of the next byte to deliver. */
@@ -198,6 +193,11 @@ export class ReorderBuffer {
   /** `read()` would return bytes. */
   get hasReadable(): boolean {
     return this.#runHead < this.#run.length || this.#chunks.has(this.#readOffset);
+  }
+
+  /** Memory taken from the session's PinBudget by views held beyond PIN_RATIO. */
+  get pinnedBytes(): number {
+    return this.#pinned;
   }
 
   /** Holes below the highest buffered byte (0 when the buffered bytes are contiguous from the read offset). */
@@ -365,10 +365,13 @@ export class ReorderBuffer {
     const run = this.#run;
     if (this.#runHead < run.length) {
       const head = run[this.#runHead]!;
+      const checked = this.#runHead < this.#runChecked;
+      if (checked) this.#unpin(head);
       let out = head;
       if (max !== undefined && max < head.length) {
         out = head.subarray(0, max);
-        run[this.#runHead] = head.subarray(max);
+        const rest = head.subarray(max);
+        run[this.#runHead] = checked ? this.#keepable(rest) : rest;
       } else if (++this.#runHead === run.length) {
         this.#emptyRun();
       }
@@ -379,10 +382,11 @@ export class ReorderBuffer {
     const chunk = this.#chunks.get(offset);
     if (chunk === undefined) return null;
     this.#chunks.delete(offset);
+    this.#unpin(chunk);
     let out = chunk;
     if (max !== undefined && max < chunk.length) {
       out = chunk.subarray(0, max);
-      this.#chunks.set(offset + max, chunk.subarray(max));
+      this.#chunks.set(offset + max, this.#keepable(chunk.subarray(max)));
       this.#starts.set(offset + chunk.length, offset + max);
     } else {
       this.#starts.delete(offset + chunk.length);
@@ -402,6 +406,8 @@ export class ReorderBuffer {
   clear(): number {
     const dropped = this.#buffered;
     this.#budget?.give(this.gapCount);
+    this.#pins?.give(this.#pinned);
+    this.#pinned = 0;
     this.#emptyRun();
     this.#chunks.clear();
     this.#starts.clear();
@@ -419,8 +425,9 @@ export class ReorderBuffer {
 
   /**
    * The reader stopped with bytes left: the in-order pieces, which stay now,
-   * are copied where they pin a buffer more than PIN_RATIO times their size
-   * (pieces in the maps were checked when stored). Each piece once.
+   * are checked (copied where they pin a buffer more than PIN_RATIO times
+   * their size and the session's PinBudget has no room; pieces in the maps
+   * were checked when stored). Each piece once.
    */
   settle(): void {
     const run = this.#run;
@@ -445,6 +452,7 @@ export class ReorderBuffer {
     joined.set(before, 0);
     joined.set(piece, before.length);
     run[last] = joined;
+    if (last < this.#runChecked) this.#unpin(before);
     readBlocks.copied(before);
     readBlocks.copied(piece);
   }
@@ -468,19 +476,40 @@ export class ReorderBuffer {
     this.#runChecked = 0;
   }
 
-  /** `piece` itself, or a copy when it would pin a buffer more than PIN_RATIO times its size. */
+  /**
+   * `piece` itself, or a copy when it would pin a buffer more than
+   * PIN_RATIO times its size and the session's PinBudget (if any) has no
+   * room for that buffer. A copied piece's bytes are given back to
+   * read-blocks.ts (which counts bytes, so the rest of a piece partly read
+   * may go while the part read is still out).
+   */
   #keepable(piece: Uint8Array): Uint8Array {
-    if (piece.buffer.byteLength <= PIN_RATIO * piece.length) return piece;
+    const memory = piece.buffer.byteLength;
+    if (memory <= PIN_RATIO * piece.length) return piece;
+    if (this.#pins?.tryTake(memory) === true) {
+      this.#pinned += memory;
+      return piece;
+    }
     // new Uint8Array(piece) copies (Buffer#slice would be a view).
     const copy = new Uint8Array(piece);
     readBlocks.release(piece);
     return copy;
   }
 
+  /** A checked piece leaves: gives back what #keepable took for it. */
+  #unpin(piece: Uint8Array): void {
+    if (this.#pinned === 0) return;
+    const memory = piece.buffer.byteLength;
+    if (memory <= PIN_RATIO * piece.length) return;
+    this.#pinned -= memory;
+    this.#pins!.give(memory);
+  }
+
   /**
    * Stores `piece` at stream offset `at` (it fills part of a gap), joined with
    * its stored neighbours while the result stays within JOIN_MAX, else as a
-   * view unless it pins a buffer more than PIN_RATIO times its size.
+   * view unless it pins a buffer more than PIN_RATIO times its size (see
+   * #keepable).
    */
   #store(at: number, piece: Uint8Array): void {
     let start = at;
@@ -498,6 +527,7 @@ export class ReorderBuffer {
       stored = new Uint8Array(size);
       let pos = 0;
       if (joinLeft) {
+        this.#unpin(left);
         stored.set(left, 0);
         pos = left.length;
         this.#chunks.delete(leftStart as number);
@@ -508,6 +538,7 @@ export class ReorderBuffer {
       readBlocks.copied(piece);
       if (joinLeft) readBlocks.copied(left);
       if (joinRight) {
+        this.#unpin(right);
         stored.set(right, pos + piece.length);
         readBlocks.copied(right);
         this.#chunks.delete(end);

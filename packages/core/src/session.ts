@@ -12,6 +12,7 @@ import { MpxError, MpxProtocolError, localCodeOf, wireCodeName, wireCodeOf, type
 import type { DataFrame, Frame, ResetFrame, WindowFrame } from './frame.js';
 import type { PeerParams } from './handshake.js';
 import { initialStreamWindow } from './flow-control.js';
+import { PinBudget, sessionPinLimit } from './pinning.js';
 import { GapBudget, sessionGapLimit } from './reorder-buffer.js';
 import { SendLoop } from './send-loop.js';
 import { SessionReceive } from './stream-receiver.js';
@@ -56,6 +57,8 @@ export class Session extends EventEmitter {
   readonly options: ResolvedSessionOptions;
   /** SPEC §7.3: gaps all streams' reorder buffers may hold together. */
   readonly reorderGaps: GapBudget;
+  /** Memory all streams' reorder buffers may let views pin beyond PIN_RATIO (pinning.ts). */
+  readonly reorderPins: PinBudget;
 
   #peer: PeerParams | undefined;
   readonly #streams: StreamTable;
@@ -73,6 +76,7 @@ export class Session extends EventEmitter {
     this.id = id;
     this.options = options;
     this.reorderGaps = new GapBudget(sessionGapLimit(options.sessionWindow));
+    this.reorderPins = new PinBudget(sessionPinLimit(options.sessionWindow));
     this.#streams = new StreamTable(role, options, {
       create: (streamId, local) => this.#createStream(streamId, local),
       peerOpened: (stream, refused) => this.#peerOpened(stream, refused),
@@ -89,6 +93,7 @@ export class Session extends EventEmitter {
       streamSendBuffer: options.streamSendBuffer,
       payloadOwner: options.payloadOwner,
       reorderGaps: this.reorderGaps,
+      reorderPins: this.reorderPins,
       receiveLedger: this.#receive,
       windowTuning: {
         max: options.streamWindow,

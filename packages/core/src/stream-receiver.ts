@@ -8,6 +8,7 @@
 import { MAX_U64_VALUE, WireCode } from './constants.js';
 import { MpxProtocolError } from './errors.js';
 import { ReceiveWindow, type WindowTuning } from './flow-control.js';
+import type { PinBudget } from './pinning.js';
 import { ReorderBuffer, type GapBudget } from './reorder-buffer.js';
 
 /** SPEC §7.2: the session's receive accounting, which every stream's receiver charges. */
@@ -70,10 +71,14 @@ export class StreamReceiver {
   #released = 0;
   #resetReceived = false;
 
-  /** `window`: the initial window (SPEC §7.1); with `tuning` it grows up to `tuning.max` for a reader that keeps up. */
-  constructor(id: number, window: number, gaps: GapBudget, ledger: ReceiveLedger, tuning?: WindowTuning) {
+  /**
+   * `window`: the initial window (SPEC §7.1); with `tuning` it grows up to
+   * `tuning.max` for a reader that keeps up. `pins`: the session's PinBudget
+   * (without it, pieces beyond PIN_RATIO are always copied).
+   */
+  constructor(id: number, window: number, gaps: GapBudget, ledger: ReceiveLedger, tuning?: WindowTuning, pins?: PinBudget) {
     this.#id = id;
-    this.#buffer = new ReorderBuffer({ budget: gaps });
+    this.#buffer = new ReorderBuffer({ budget: gaps, pins });
     this.#window = new ReceiveWindow(window, tuning);
     this.#ledger = ledger;
   }
@@ -205,9 +210,9 @@ export class StreamReceiver {
     if (dropped > 0) this.#release(dropped);
   }
 
-  /** The stream is forgotten: its gaps go back to the session's budget (nothing is left to read from them). */
+  /** The stream is forgotten: its gaps and pinned memory go back to the session's budgets (nothing is left to read from them). */
   close(): void {
-    if (this.#buffer.gapCount > 0) this.#buffer.clear();
+    if (this.#buffer.gapCount > 0 || this.#buffer.pinnedBytes > 0) this.#buffer.clear();
   }
 
   #release(n: number): void {

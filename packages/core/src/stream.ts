@@ -16,6 +16,7 @@ import type { WindowTuning } from './flow-control.js';
 import type { DataFrame } from './frame.js';
 import type { IdleWatch } from './idle-watch.js';
 import type { PayloadOwner } from './payload-owner.js';
+import type { PinBudget } from './pinning.js';
 import type { GapBudget } from './reorder-buffer.js';
 import { StreamReceiver, type ReceiveLedger } from './stream-receiver.js';
 import { StreamSender } from './stream-sender.js';
@@ -25,6 +26,8 @@ export interface StreamHost {
   readonly streamSendBuffer: number;
   /** The gaps the session's reorder buffers share (SPEC §7.3). */
   readonly reorderGaps: GapBudget;
+  /** The memory the session's reorder buffers may let views pin beyond PIN_RATIO (pinning.ts). */
+  readonly reorderPins: PinBudget;
   /** The session's receive accounting (SPEC §7.2). */
   readonly receiveLedger: ReceiveLedger;
   /** SPEC §7.1: how far a stream's receive window may grow, and the time and round trip that decide it. */
@@ -115,7 +118,7 @@ export class MpxStream extends Duplex {
     this.id = id;
     this.#host = host;
     this.#tx = new StreamSender(id, sendWindow, locallyOpened, (delta) => host.queueChanged(delta), host.payloadOwner);
-    this.#rx = new StreamReceiver(id, recvWindow, host.reorderGaps, host.receiveLedger, host.windowTuning);
+    this.#rx = new StreamReceiver(id, recvWindow, host.reorderGaps, host.receiveLedger, host.windowTuning, host.reorderPins);
     this.#kindKnown = locallyOpened;
   }
 
@@ -448,7 +451,7 @@ export class MpxStream extends Duplex {
         }
         if (released > 0) sink.flush();
       }
-      // Whatever the reader left stays a while: not a view pinning a much larger buffer.
+      // Whatever the reader left stays a while: not a view pinning a much larger buffer (beyond the session's PinBudget).
       this.#rx.settle();
       if (!this.#endPushed && this.#rx.isFinished) {
         this.#endPushed = true;

@@ -154,6 +154,47 @@ describe('session: a peer cannot make a byte of credit cost much more than a byt
     expect(arrayBuffersAfterGc() - arrays).toBeLessThan(4 * MiB);
     server.close();
   });
+
+  it('a 1-byte head part of a 16 KiB payload stays a view of its 60 KB read only within the session PinBudget (pinning.ts)', async () => {
+    const paused = 10;
+    const { server, streams, peer } = await pausedStreams(1 + paused);
+    const session = [...server.sessions.values()][0]!;
+    const filler = Buffer.alloc(60_000, 7);
+    peer.sendRaw(dataBytes(1, 1, filler));
+    streams[0]!.resume(); // stream 1 is read: a copy of its bytes is a duplicate, which takes no credit
+    await eventually(() => streams[0]!.stats().bytesReceived === 60_001 && streams[0]!.readableLength === 0);
+    const arrays = arrayBuffersAfterGc();
+    const payload = Buffer.alloc(16 * 1024, 9);
+    // Each paused stream: 30 payloads of 16 KiB at offsets 2, 2 + 16 KiB, …
+    // (offset 1 stays a gap), each split by the end of a read: its head part
+    // (1 byte) in a read made of a 60 KB duplicate, its rest in the next read.
+    let parts = 0;
+    for (let j = 0; j < 30; j++) {
+      for (let i = 1; i <= paused; i++) {
+        const frame = dataBytes(1 + 2 * i, 2 + j * payload.length, payload);
+        const headEnd = frame.length - payload.length + 1;
+        peer.sendRaw(Buffer.concat([dataBytes(1, 1, filler), frame.subarray(0, headEnd)]));
+        peer.sendRaw(Buffer.from(frame.subarray(headEnd)));
+        parts++;
+      }
+      await turn();
+    }
+    await eventually(() => streams.slice(1).every((s) => s.stats().bytesReceived === 1 + 30 * payload.length + 1));
+    const pins = session.reorderPins;
+    expect(pins.max).toBe(4 * MiB); // 1/16 of the default 64 MiB session window
+    // Views up to the budget, each charged its read (~60 KB), then copies.
+    expect(pins.used).toBeLessThanOrEqual(pins.max);
+    expect(pins.used).toBeGreaterThan(pins.max - 64 * 1024);
+    // 300 reads of 60 KB would be 18 MB as views; held: the budget and the
+    // payloads' rests (4.9 MB, views of reads their own size).
+    expect(arrayBuffersAfterGc() - arrays).toBeLessThan(pins.max + parts * payload.length + MiB);
+    // The gaps filled and everything read: nothing stays pinned.
+    for (let i = 1; i <= paused; i++) peer.sendRaw(dataBytes(1 + 2 * i, 1, Buffer.from('y')));
+    for (const s of streams) s.resume();
+    await eventually(() => streams.slice(1).every((s) => s.stats().buffered === 0));
+    expect(pins.used).toBe(0);
+    server.close();
+  });
 });
 
 describe('session: a peer cannot fragment the reorder buffers without bound (issue 11, point 2)', () => {

@@ -5,6 +5,7 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { WireCode } from '../src/constants.js';
 import { MpxProtocolError } from '../src/errors.js';
+import { PinBudget } from '../src/pinning.js';
 import { GapBudget, ReorderBuffer } from '../src/reorder-buffer.js';
 
 /** The slow, obviously right reorder buffer: a flag per byte offset. */
@@ -102,12 +103,13 @@ type Op =
   | { kind: 'final'; size: number }
   | { kind: 'clear' };
 
-function opArb(size: number): fc.Arbitrary<Op> {
+/** Random operations on a stream of `size` bytes; inserts of at most `maxLength` bytes. */
+function opArb(size: number, maxLength = size): fc.Arbitrary<Op> {
   return fc.oneof(
     {
       weight: 8,
       arbitrary: fc
-        .record({ offset: fc.integer({ min: 0, max: size }), length: fc.integer({ min: 0, max: size }) })
+        .record({ offset: fc.integer({ min: 0, max: size }), length: fc.integer({ min: 0, max: maxLength }) })
         .map(({ offset, length }): Op => ({ kind: 'insert', offset, length: Math.min(length, size - offset) })),
     },
     {
@@ -117,6 +119,53 @@ function opArb(size: number): fc.Arbitrary<Op> {
     { weight: 1, arbitrary: fc.integer({ min: 0, max: size }).map((s): Op => ({ kind: 'final', size: s })) },
     { weight: 1, arbitrary: fc.constant<Op>({ kind: 'clear' }) },
   );
+}
+
+/**
+ * Applies `op` to the buffer and to the model, checking the buffer's answer
+ * against the model's. `gapRoom`: the gaps a shared budget still allows.
+ */
+function applyOp(rb: ReorderBuffer, model: Model, op: Op, content: Uint8Array, gapRoom = Infinity): void {
+  switch (op.kind) {
+    case 'insert': {
+      const expected = model.insert(op.offset, op.length, gapRoom);
+      const data = content.subarray(op.offset, op.offset + op.length);
+      if (typeof expected === 'number') {
+        expect(rb.insert(op.offset, data)).toBe(expected);
+      } else {
+        expect(wireCodeThrown(() => rb.insert(op.offset, data))).toBe(expected.error);
+      }
+      break;
+    }
+    case 'read': {
+      const readable = model.readable();
+      const chunk = rb.read(op.max);
+      if (readable === 0) {
+        expect(chunk).toBeNull();
+      } else {
+        expect(chunk).not.toBeNull();
+        const n = chunk!.length;
+        expect(n).toBeGreaterThan(0);
+        expect(n).toBeLessThanOrEqual(Math.min(readable, op.max ?? Infinity));
+        expect(chunk).toEqual(content.subarray(model.readOffset, model.readOffset + n));
+        model.readOffset += n;
+      }
+      break;
+    }
+    case 'final': {
+      expect(wireCodeThrown(() => rb.setFinalSize(op.size))).toBe(model.setFinalSize(op.size));
+      break;
+    }
+    case 'clear': {
+      expect(rb.clear()).toBe(model.buffered);
+      model.discarding = true;
+      break;
+    }
+    default: {
+      const never: never = op;
+      throw new Error(`unknown op ${String(never)}`);
+    }
+  }
 }
 
 describe('ReorderBuffer against a model', () => {
@@ -133,46 +182,7 @@ describe('ReorderBuffer against a model', () => {
         const rb = new ReorderBuffer({ maxGaps });
         const model = new Model(maxGaps);
         for (const op of ops) {
-          switch (op.kind) {
-            case 'insert': {
-              const expected = model.insert(op.offset, op.length);
-              const data = content.subarray(op.offset, op.offset + op.length);
-              if (typeof expected === 'number') {
-                expect(rb.insert(op.offset, data)).toBe(expected);
-              } else {
-                expect(wireCodeThrown(() => rb.insert(op.offset, data))).toBe(expected.error);
-              }
-              break;
-            }
-            case 'read': {
-              const readable = model.readable();
-              const chunk = rb.read(op.max);
-              if (readable === 0) {
-                expect(chunk).toBeNull();
-              } else {
-                expect(chunk).not.toBeNull();
-                const n = chunk!.length;
-                expect(n).toBeGreaterThan(0);
-                expect(n).toBeLessThanOrEqual(Math.min(readable, op.max ?? Infinity));
-                expect(chunk).toEqual(content.subarray(model.readOffset, model.readOffset + n));
-                model.readOffset += n;
-              }
-              break;
-            }
-            case 'final': {
-              expect(wireCodeThrown(() => rb.setFinalSize(op.size))).toBe(model.setFinalSize(op.size));
-              break;
-            }
-            case 'clear': {
-              expect(rb.clear()).toBe(model.buffered);
-              model.discarding = true;
-              break;
-            }
-            default: {
-              const never: never = op;
-              throw new Error(`unknown op ${String(never)}`);
-            }
-          }
+          applyOp(rb, model, op, content);
           expectSameState(rb, model);
           expect(model.gapCount()).toBeLessThanOrEqual(maxGaps);
         }
@@ -198,26 +208,64 @@ describe('ReorderBuffer against a model', () => {
           const rb = rbs[which]!;
           const model = models[which]!;
           const used = models.reduce((sum, m) => sum + m.gapCount(), 0);
-          if (op.kind === 'insert') {
-            const expected = model.insert(op.offset, op.length, budget - used);
-            const data = content.subarray(op.offset, op.offset + op.length);
-            if (typeof expected === 'number') expect(rb.insert(op.offset, data)).toBe(expected);
-            else expect(wireCodeThrown(() => rb.insert(op.offset, data))).toBe(expected.error);
-          } else if (op.kind === 'read') {
-            const chunk = rb.read(op.max);
-            if (chunk !== null) model.readOffset += chunk.length;
-          } else if (op.kind === 'final') {
-            expect(wireCodeThrown(() => rb.setFinalSize(op.size))).toBe(model.setFinalSize(op.size));
-          } else {
-            expect(rb.clear()).toBe(model.buffered);
-            model.discarding = true;
-          }
+          applyOp(rb, model, op, content, budget - used);
           expectSameState(rb, model);
           expect(shared.used).toBe(rbs.reduce((sum, r) => sum + r.gapCount, 0));
           expect(shared.used).toBeLessThanOrEqual(budget);
         }
       }),
       { seed: 0x67617073, numRuns: 300 },
+    );
+  });
+
+  it('shares one pin budget between buffers: its use is the sum of what they pin, never above its max, and all comes back', () => {
+    // The stream's bytes lie in memory 4 times their length, so most pieces
+    // would pin more than PIN_RATIO times their size: views while the budget
+    // has room, copies beyond it.
+    const scenario = fc.uint8Array({ minLength: 1, maxLength: 80 }).chain((bytes) =>
+      fc.record({
+        bytes: fc.constant(bytes),
+        budget: fc.integer({ min: 0, max: 4 }),
+        // Short inserts: many small pieces side by side, stored, joined and read.
+        ops: fc.array(fc.record({ which: fc.integer({ min: 0, max: 2 }), op: opArb(bytes.length, 12) }), { maxLength: 120 }),
+      }),
+    );
+    fc.assert(
+      fc.property(scenario, ({ bytes, budget, ops }) => {
+        const memory = new Uint8Array(4 * 80);
+        memory.set(bytes);
+        const content = memory.subarray(0, bytes.length);
+        const pins = new PinBudget(budget * memory.byteLength);
+        const rbs = [0, 1, 2].map(() => new ReorderBuffer({ pins }));
+        const models = [0, 1, 2].map(() => new Model(1024));
+        for (const { which, op } of ops) {
+          const rb = rbs[which]!;
+          const model = models[which]!;
+          applyOp(rb, model, op, content);
+          // A reader that stops leaves its in-order pieces to be checked (MpxStream.deliver).
+          if (op.kind === 'read' && op.max !== undefined) rb.settle();
+          expectSameState(rb, model);
+          expect(pins.used).toBe(rbs.reduce((sum, r) => sum + r.pinnedBytes, 0));
+          expect(pins.used).toBeLessThanOrEqual(pins.max);
+          // What a buffer pins is held by its pieces: one memory each at most, none once it holds nothing.
+          expect(rb.pinnedBytes).toBeLessThanOrEqual(rb.pieceCount * memory.byteLength);
+          if (rb.bufferedBytes === 0) expect(rb.pinnedBytes).toBe(0);
+        }
+        // Every gap filled and everything read: nothing stays pinned.
+        for (const rb of rbs) {
+          const end = rb.finalSize ?? content.length;
+          // In order, in small pieces, settled as they come (a reader that waits) and then read in small parts.
+          for (let at = 0; at < end; at += 3) {
+            rb.insert(at, content.subarray(at, Math.min(end, at + 3)));
+            rb.settle();
+          }
+          while (rb.read(2) !== null) rb.settle();
+          expect(rb.bufferedBytes).toBe(0);
+          expect(rb.pinnedBytes).toBe(0);
+        }
+        expect(pins.used).toBe(0);
+      }),
+      { seed: 0x70696e73, numRuns: 400 },
     );
   });
 

@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { WireCode } from '../src/constants.js';
 import { MpxError, MpxProtocolError } from '../src/errors.js';
+import { PinBudget } from '../src/pinning.js';
 import { readBlocks } from '../src/read-blocks.js';
 import { DEFAULT_MAX_GAPS, GAP_CHARGE, GapBudget, ReorderBuffer, sessionGapLimit } from '../src/reorder-buffer.js';
 
@@ -559,6 +560,55 @@ describe('ReorderBuffer', () => {
       expect(Buffer.from(read).equals(Buffer.from(bytes(0, 32768)))).toBe(true);
       readBlocks.release(view);
       expect(readBlocks.take().buffer).toBe(block.buffer);
+    });
+  });
+
+  describe('views beyond PIN_RATIO within a session PinBudget (pinning.ts)', () => {
+    it('keeps small out-of-order parts as views while the budget has room, copies beyond it, and gives the room back as they are read', () => {
+      // Parts of 3,000 bytes (too large to be joined with their 3,000-byte neighbours) in reads of 64 KiB.
+      const read1 = new Uint8Array(64 * 1024);
+      const read2 = new Uint8Array(64 * 1024);
+      read1.set(bytes(3000, 6000), 100);
+      read2.set(bytes(9000, 12000), 200);
+      const pins = new PinBudget(64 * 1024); // room for one read
+      const rb = new ReorderBuffer({ pins });
+      //   0     3000  6000  9000  12000
+      //   .....|=====|....................   a part of read1: a view, charged its read
+      rb.insert(3000, read1.subarray(100, 3100));
+      expect(rb.pinnedBytes).toBe(64 * 1024);
+      expect(pins.used).toBe(64 * 1024);
+      //   .....|#####|.....|=====|........   a part of read2: no room left, copied
+      rb.insert(9000, read2.subarray(200, 3200));
+      expect(pins.used).toBe(64 * 1024);
+      read2.fill(0xee); // read2 is free to be read into again
+      rb.insert(0, bytes(0, 3000));
+      rb.insert(6000, bytes(6000, 9000));
+      expect(rb.read()).toEqual(bytes(0, 3000));
+      const part = rb.read()!;
+      expect(part.buffer).toBe(read1.buffer); // the view itself
+      expect(part).toEqual(bytes(3000, 6000));
+      expect(pins.used).toBe(0); // read: the room is back
+      expect(drain(rb)).toEqual(bytes(6000, 12000));
+    });
+
+    it('gives back what it pins when cleared, and what an in-order piece left unread pins when it is read', () => {
+      const read = new Uint8Array(64 * 1024);
+      read.set(bytes(0, 40));
+      const pins = new PinBudget(1024 * 1024);
+      const a = new ReorderBuffer({ pins });
+      const b = new ReorderBuffer({ pins });
+      a.insert(5, read.subarray(5, 10));
+      a.insert(20, read.subarray(20, 30));
+      expect(a.pinnedBytes).toBe(2 * 64 * 1024); // each view charged its read
+      b.insert(0, read.subarray(0, 10)); // in order, passing through: not checked
+      expect(b.pinnedBytes).toBe(0);
+      b.settle(); // the reader stopped: it stays, within the budget
+      expect(b.pinnedBytes).toBe(64 * 1024);
+      expect(pins.used).toBe(3 * 64 * 1024);
+      expect(a.clear()).toBe(15);
+      expect(pins.used).toBe(64 * 1024);
+      expect(b.read()!.buffer).toBe(read.buffer);
+      expect(pins.used).toBe(0);
     });
   });
 });
