@@ -79,16 +79,31 @@ export interface IperfClientOptions {
 }
 
 /**
+ * iperf3's errors when its server is still busy with the previous test: said
+ * as such when the client reads the server's refusal, or a reset of the
+ * control connection before the first control message when the refusal
+ * comes through a tunnel or relay (the server closes the connection with the
+ * client's cookie unread, so its kernel resets it, and the reset is passed on).
+ */
+const BUSY = /busy|unable to receive control message: Connection reset by peer/;
+
+/** The error says the iperf3 server is still busy with the previous test (see BUSY): worth another try. */
+export function serverBusy(err: unknown): boolean {
+  return err instanceof Error && BUSY.test(err.message);
+}
+
+/**
  * Runs `iperf3 -c 127.0.0.1 -p port -t s [-R] [-O n] -J`; while the server is
  * still busy finishing the previous test (its streams closing through the
- * tunnel), retries every 300 ms for up to 10 s.
+ * tunnel, or the previous tunnel's connections being torn down), retries
+ * every 300 ms for up to 10 s.
  */
 export async function runIperfClient(o: IperfClientOptions): Promise<IperfResult> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await runIperfOnce(o);
     } catch (err) {
-      if (!(err instanceof Error && /busy/.test(err.message)) || attempt >= 33) throw err;
+      if (!serverBusy(err) || attempt >= 33) throw err;
       await new Promise((r) => setTimeout(r, 300));
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIperfJson } from '../src/iperf.js';
+import { parseIperfJson, serverBusy } from '../src/iperf.js';
 
 const SAMPLE = JSON.stringify({
   intervals: [{ sum: { bits_per_second: 40e6, omitted: true } }, { sum: { bits_per_second: 80e6, omitted: false } }],
@@ -31,5 +31,29 @@ describe('parseIperfJson', () => {
 
   it('refuses output without receiver totals', () => {
     expect(() => parseIperfJson(JSON.stringify({ end: {} }))).toThrow(/sum_received/);
+  });
+});
+
+describe('serverBusy', () => {
+  /** The error parseIperfJson raises for iperf3's `error` text. */
+  function errorOf(text: string): unknown {
+    try {
+      parseIperfJson(JSON.stringify({ error: text }));
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  }
+
+  it("takes the server's refusal, said as such or as a reset of the control connection passed on by a tunnel, as busy", () => {
+    expect(serverBusy(errorOf('the server is busy running a test. try again later'))).toBe(true);
+    expect(serverBusy(errorOf('unable to receive control message: Connection reset by peer'))).toBe(true);
+  });
+
+  it('takes any other failure as final', () => {
+    expect(serverBusy(errorOf('unable to connect to server: Connection refused'))).toBe(false);
+    expect(serverBusy(errorOf('control socket has closed unexpectedly'))).toBe(false);
+    expect(serverBusy(new Error('iperf3: no end.sum_received in the JSON output'))).toBe(false);
+    expect(serverBusy('busy')).toBe(false);
   });
 });
