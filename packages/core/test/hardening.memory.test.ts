@@ -12,6 +12,7 @@ import { MpxServer } from '../src/server.js';
 import type { Session } from '../src/session.js';
 import type { MpxStream } from '../src/stream.js';
 import { eventually } from './harness.js';
+import type { RawPeer } from './raw-peer.js';
 import { dataBytes, heapAfterGc, joinedRawPeer, resetBytes, turn } from './hardening.helpers.js';
 
 const MiB = 1024 * 1024;
@@ -103,20 +104,46 @@ describe('decoder: memory of a frame trickled in tiny chunks', () => {
   });
 });
 
-describe('session: a peer cannot make a byte of credit cost much more than a byte', () => {
-  async function pausedStreams(count: number) {
-    const server = new MpxServer();
-    const streams: MpxStream[] = [];
-    server.on('stream', (s: MpxStream) => {
-      s.on('error', () => {});
-      streams.push(s); // nobody reads
-    });
-    const raw = await joinedRawPeer(server);
-    for (let i = 0; i < count; i++) raw.peer.sendRaw(dataBytes(1 + 2 * i, 0, Buffer.from('x'), 0x01));
-    await eventually(() => streams.length === count);
-    return { server, streams, ...raw };
-  }
+/** A 60 KB duplicate for stream 1, once its first 60,001 bytes were read (it takes no credit). */
+const FILLER = Buffer.alloc(60_000, 7);
+const SPLIT_PAYLOAD = Buffer.alloc(16 * 1024, 9);
 
+/**
+ * Payload `j` of stream `id` (16 KiB at offset 2 + j × 16 KiB, offset 1
+ * left a gap), split by the end of a read: its head part (1 byte) in a
+ * read made of stream 1's 60 KB duplicate, its rest in the next read.
+ */
+function sendSplitPayload(peer: RawPeer, id: number, j: number): void {
+  const frame = dataBytes(id, 2 + j * SPLIT_PAYLOAD.length, SPLIT_PAYLOAD);
+  const headEnd = frame.length - SPLIT_PAYLOAD.length + 1;
+  peer.sendRaw(Buffer.concat([dataBytes(1, 1, FILLER), frame.subarray(0, headEnd)]));
+  peer.sendRaw(Buffer.from(frame.subarray(headEnd)));
+}
+
+async function pausedStreams(count: number) {
+  const server = new MpxServer();
+  const streams: MpxStream[] = [];
+  server.on('stream', (s: MpxStream) => {
+    s.on('error', () => {});
+    streams.push(s); // nobody reads
+  });
+  const raw = await joinedRawPeer(server);
+  for (let i = 0; i < count; i++) raw.peer.sendRaw(dataBytes(1 + 2 * i, 0, Buffer.from('x'), 0x01));
+  await eventually(() => streams.length === count);
+  return { server, streams, ...raw };
+}
+
+/** pausedStreams(count), then stream 1 read up to FILLER's end: a copy of FILLER is a duplicate, which takes no credit. */
+async function pausedStreamsBesideFiller(count: number) {
+  const paused = await pausedStreams(count);
+  const [first] = paused.streams as [MpxStream];
+  paused.peer.sendRaw(dataBytes(1, 1, FILLER));
+  first.resume();
+  await eventually(() => first.stats().bytesReceived === 1 + FILLER.length && first.readableLength === 0);
+  return paused;
+}
+
+describe('session: a peer cannot make a byte of credit cost much more than a byte', () => {
   it('100 000 one-byte DATA frames to a paused reader cost well under 2 MiB of heap', async () => {
     const { server, streams, peer } = await pausedStreams(1);
     const before = heapAfterGc();
@@ -137,16 +164,12 @@ describe('session: a peer cannot make a byte of credit cost much more than a byt
   });
 
   it('one-byte frames riding with 60 KB duplicates pin no read buffers', async () => {
-    const { server, streams, peer } = await pausedStreams(2);
-    const [a, b] = streams as [MpxStream, MpxStream];
-    const filler = Buffer.alloc(60_000, 7);
-    peer.sendRaw(dataBytes(1, 1, filler));
-    a.resume(); // stream 1 is read: a copy of its bytes is a duplicate, which takes no credit
-    await eventually(() => a.stats().bytesReceived === 60_001 && a.readableLength === 0);
+    const { server, streams, peer } = await pausedStreamsBesideFiller(2);
+    const b = streams[1]!;
     const arrays = arrayBuffersAfterGc();
     for (let i = 1; i <= 1000; i++) {
       // One chunk each: a 60 KB duplicate for stream 1, then one new byte for stream 3.
-      peer.sendRaw(Buffer.concat([dataBytes(1, 1, filler), dataBytes(3, i, Buffer.from('z'))]));
+      peer.sendRaw(Buffer.concat([dataBytes(1, 1, FILLER), dataBytes(3, i, Buffer.from('z'))]));
       if (i % 50 === 0) await turn();
     }
     await eventually(() => b.stats().bytesReceived === 1001);
@@ -157,29 +180,16 @@ describe('session: a peer cannot make a byte of credit cost much more than a byt
 
   it('a 1-byte head part of a 16 KiB payload stays a view of its 60 KB read only within the session PinBudget (pinning.ts)', async () => {
     const paused = 10;
-    const { server, streams, peer } = await pausedStreams(1 + paused);
+    const { server, streams, peer } = await pausedStreamsBesideFiller(1 + paused);
     const session = [...server.sessions.values()][0]!;
-    const filler = Buffer.alloc(60_000, 7);
-    peer.sendRaw(dataBytes(1, 1, filler));
-    streams[0]!.resume(); // stream 1 is read: a copy of its bytes is a duplicate, which takes no credit
-    await eventually(() => streams[0]!.stats().bytesReceived === 60_001 && streams[0]!.readableLength === 0);
     const arrays = arrayBuffersAfterGc();
-    const payload = Buffer.alloc(16 * 1024, 9);
-    // Each paused stream: 30 payloads of 16 KiB at offsets 2, 2 + 16 KiB, …
-    // (offset 1 stays a gap), each split by the end of a read: its head part
-    // (1 byte) in a read made of a 60 KB duplicate, its rest in the next read.
-    let parts = 0;
-    for (let j = 0; j < 30; j++) {
-      for (let i = 1; i <= paused; i++) {
-        const frame = dataBytes(1 + 2 * i, 2 + j * payload.length, payload);
-        const headEnd = frame.length - payload.length + 1;
-        peer.sendRaw(Buffer.concat([dataBytes(1, 1, filler), frame.subarray(0, headEnd)]));
-        peer.sendRaw(Buffer.from(frame.subarray(headEnd)));
-        parts++;
-      }
+    // Each paused stream: 30 payloads of 16 KiB, each split so that its head part is 1 byte of a 60 KB read.
+    const payloads = 30;
+    for (let j = 0; j < payloads; j++) {
+      for (let i = 1; i <= paused; i++) sendSplitPayload(peer, 1 + 2 * i, j);
       await turn();
     }
-    await eventually(() => streams.slice(1).every((s) => s.stats().bytesReceived === 1 + 30 * payload.length + 1));
+    await eventually(() => streams.slice(1).every((s) => s.stats().bytesReceived === 1 + payloads * SPLIT_PAYLOAD.length + 1));
     const pins = session.reorderPins;
     expect(pins.max).toBe(4 * MiB); // 1/16 of the default 64 MiB session window
     // Views up to the budget, each charged its read (~60 KB), then copies.
@@ -187,7 +197,7 @@ describe('session: a peer cannot make a byte of credit cost much more than a byt
     expect(pins.used).toBeGreaterThan(pins.max - 64 * 1024);
     // 300 reads of 60 KB would be 18 MB as views; held: the budget and the
     // payloads' rests (4.9 MB, views of reads their own size).
-    expect(arrayBuffersAfterGc() - arrays).toBeLessThan(pins.max + parts * payload.length + MiB);
+    expect(arrayBuffersAfterGc() - arrays).toBeLessThan(pins.max + paused * payloads * SPLIT_PAYLOAD.length + MiB);
     // The gaps filled and everything read: nothing stays pinned.
     for (let i = 1; i <= paused; i++) peer.sendRaw(dataBytes(1 + 2 * i, 1, Buffer.from('y')));
     for (const s of streams) s.resume();
@@ -253,6 +263,21 @@ describe('session: gaps go back to the session budget', () => {
     await eventually(() => session.reorderGaps.used === 10);
     streams[1]!.destroy();
     await eventually(() => session.reorderGaps.used === 0);
+    server.close();
+  });
+
+  it('and so does what small parts pin (pinning.ts), when the peer resets a stream and when the application destroys one', async () => {
+    const { server, streams, peer } = await pausedStreamsBesideFiller(3);
+    for (let j = 0; j < 5; j++) for (const id of [3, 5]) sendSplitPayload(peer, id, j);
+    const end = 2 + 5 * SPLIT_PAYLOAD.length;
+    await eventually(() => streams[1]!.stats().bytesReceived === end && streams[2]!.stats().bytesReceived === end);
+    const pins = [...server.sessions.values()][0]!.reorderPins;
+    const perStream = pins.used / 2;
+    expect(perStream).toBeGreaterThanOrEqual(5 * FILLER.length); // five head parts each, each charged its read
+    peer.sendRaw(resetBytes(3, WireCode.CANCEL, end));
+    await eventually(() => pins.used === perStream);
+    streams[2]!.destroy();
+    await eventually(() => pins.used === 0);
     server.close();
   });
 });
