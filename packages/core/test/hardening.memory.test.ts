@@ -120,6 +120,7 @@ function sendSplitPayload(peer: RawPeer, id: number, j: number): void {
   peer.sendRaw(Buffer.from(frame.subarray(headEnd)));
 }
 
+/** A server whose raw peer opened `count` streams (1, 3, …) with one byte each; nobody reads them. */
 async function pausedStreams(count: number) {
   const server = new MpxServer();
   const streams: MpxStream[] = [];
