@@ -21,7 +21,7 @@ import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
 import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side, type SpliceState } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
-import { READ_AHEAD, SocketReader } from './socket-reader.js';
+import { readerForStream, type SocketReader } from './socket-reader.js';
 import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
 function isAuthFailure(err: unknown): boolean {
@@ -107,7 +107,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     // (socket-reader.ts), as the server reads its targets. Here, in the
     // listener's 'connection' callback, nothing has been read yet; a proxy
     // connection's handshake is read with 'data', so it is not done there.
-    const reader = new SocketReader({ room: () => stream.roomWithin(READ_AHEAD), memory: payloads, ahead: READ_AHEAD });
+    const reader = readerForStream(stream, payloads);
     pipeConnection(socket, stream, from, readAcceptedWith(socket, reader.onread) ? reader : undefined);
   }
 

@@ -35,7 +35,7 @@ import { startObservers } from './observers.js';
 import { OpenStorm } from './open-storm.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice } from './pipe.js';
 import { PayloadPool } from './payload-pool.js';
-import { READ_AHEAD, SocketReader } from './socket-reader.js';
+import { readerForStream, type SocketReader } from './socket-reader.js';
 import { RateLimitedLog, remoteHost } from './rate-limit.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { CarrierBook, Refusals, Traffic, carrierUse, type LiveCarrier, type TunnelView } from './stats.js';
@@ -217,7 +217,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     // stream takes (its sendRoom, SPEC §7.4), and stop in the write that
     // fills it (socket-reader.ts): a stream without room holds nothing more,
     // however much the target sends.
-    const reader = readerFor(stream);
+    const reader = readerForStream(stream, payloads);
     const dial = {
       onread: reader.onread,
       host: target.host,
@@ -258,11 +258,6 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
         stream.destroy(error);
       },
     );
-  }
-
-  /** A reader of the target sized by the stream's room (its closure is its own: it lives as long as the stream). */
-  function readerFor(stream: MpxStream): SocketReader {
-    return new SocketReader({ room: () => stream.roomWithin(READ_AHEAD), memory: payloads, ahead: READ_AHEAD });
   }
 
   /** Logs a stream's errors at debug (a closure of its own: it lives as long as the stream). */

@@ -186,3 +186,13 @@ export class SocketReader {
     this.#socket?.resume();
   };
 }
+
+/**
+ * A reader of the socket that feeds `stream` (the server's target, the
+ * client's local connection): each read sized to the stream's room within
+ * READ_AHEAD, into `memory`. Its closure is its own: it lives as long as
+ * the stream.
+ */
+export function readerForStream(stream: MpxStream, memory: ReadMemory): SocketReader {
+  return new SocketReader({ room: () => stream.roomWithin(READ_AHEAD), memory, ahead: READ_AHEAD });
+}
