@@ -32,6 +32,7 @@ import { InFlight } from './in-flight.js';
 import type { SentFrame } from './sent-frames.js';
 import { Liveness } from './liveness.js';
 import { OverflowGuard } from './overflow-guard.js';
+import { ByteCount } from './small-integers.js';
 import { COPY_MAX, TurnBuffer } from './turn-buffer.js';
 import type { PathEstimator } from './path-estimator.js';
 
@@ -98,12 +99,12 @@ export class CarrierLink {
   readonly #stampOrigin = randomInt(2 ** 47);
   /** Wakes a carrier held back by pacing (SPEC §8), while armed. */
   #paceTimer: Timer | undefined;
-  #bytesIn = 0;
-  /** Whether the peer sent data in the last REVERSE_DATA_MS, judged at #readMarkAt from #bytesIn then (#readMark). */
+  readonly #bytesIn = new ByteCount();
+  /** Whether the peer sent data in the last REVERSE_DATA_MS, judged at #readMarkAt from the bytes read since then (#readSinceMark). */
   #peerSending = false;
-  #readMark = 0;
+  #readSinceMark = 0;
   #readMarkAt = Number.NEGATIVE_INFINITY;
-  #bytesOut = 0;
+  readonly #bytesOut = new ByteCount();
   #framesIn = 0;
   #framesOut = 0;
   #closeError: MpxError | undefined;
@@ -244,7 +245,7 @@ export class CarrierLink {
       this.#endTurnSoon();
     }
     const size = this.#gather(frame);
-    this.#bytesOut += size;
+    this.#bytesOut.add(size);
     this.#framesOut++;
     if (isCounted(frame)) this.#inFlight.push(frame, size, this.#options.clock.now(), order);
     if (this.#overflow.onWrite(buffered, size)) {
@@ -364,8 +365,8 @@ export class CarrierLink {
       weight: this.weight,
       role: this.use.role,
       direction: this.use.direction,
-      bytesIn: this.#bytesIn,
-      bytesOut: this.#bytesOut,
+      bytesIn: this.#bytesIn.value,
+      bytesOut: this.#bytesOut.value,
       framesIn: this.#framesIn,
       framesOut: this.#framesOut,
       writable: this.writable,
@@ -469,7 +470,8 @@ export class CarrierLink {
   };
 
   #read(chunk: Uint8Array, lent: boolean): void {
-    this.#bytesIn += chunk.byteLength;
+    this.#bytesIn.add(chunk.byteLength);
+    this.#readSinceMark += chunk.byteLength;
     this.#liveness.heard();
     if (this.#state === 'closed' || this.#readFailed) return;
     this.#decoder.push(chunk, lent);
@@ -546,8 +548,8 @@ export class CarrierLink {
   /** SPEC §8: whether the peer sends data on this carrier (see REVERSE_DATA_BYTES). */
   #peerSendsData(now: number): boolean {
     if (now - this.#readMarkAt >= REVERSE_DATA_MS) {
-      this.#peerSending = this.#bytesIn - this.#readMark > REVERSE_DATA_BYTES;
-      this.#readMark = this.#bytesIn;
+      this.#peerSending = this.#readSinceMark > REVERSE_DATA_BYTES;
+      this.#readSinceMark = 0;
       this.#readMarkAt = now;
     }
     return this.#peerSending;

@@ -5,9 +5,11 @@
 // All values are absolute offsets, never deltas (SPEC §7): WINDOW frames may
 // travel on another carrier than the data they refer to, arrive late, twice
 // (retransmission, SPEC §9) or out of order, and taking the maximum of absolute
-// values makes all of that harmless.
+// values makes all of that harmless. Inside, the classes keep them relative
+// to a base that moves as they grow (small-integers.ts).
 import { WireCode } from './constants.js';
 import { MpxError, MpxProtocolError } from './errors.js';
+import { OFFSET_STEP, small, stepsIn } from './small-integers.js';
 
 function checkCount(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) {
@@ -22,8 +24,10 @@ function checkCount(name: string, value: number): void {
  * charged: they lie below offsets already counted.
  */
 export class SendCredit {
+  /** `max` and `sent` are relative to `#steps × OFFSET_STEP`. */
   #max: number;
   #sent = 0;
+  #steps = 0;
 
   constructor(initialMax: number) {
     checkCount('initialMax', initialMax);
@@ -32,12 +36,12 @@ export class SendCredit {
 
   /** The peer's current limit (the largest WINDOW value seen, or the initial credit). */
   get max(): number {
-    return this.#max;
+    return this.#steps * OFFSET_STEP + this.#max;
   }
 
   /** Bytes charged so far. Never above `max`. */
   get sent(): number {
-    return this.#sent;
+    return this.#steps * OFFSET_STEP + this.#sent;
   }
 
   /** Bytes that may still be sent: `max - sent`, never negative. */
@@ -52,6 +56,12 @@ export class SendCredit {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `cannot charge ${n} bytes: only ${this.available} available`);
     }
     this.#sent += n;
+    if (this.#sent >= OFFSET_STEP) {
+      const steps = stepsIn(this.#sent);
+      this.#steps += steps;
+      this.#sent -= steps * OFFSET_STEP;
+      this.#max -= steps * OFFSET_STEP;
+    }
   }
 
   /**
@@ -60,8 +70,9 @@ export class SendCredit {
    */
   update(maxOffset: number): boolean {
     checkCount('maxOffset', maxOffset);
-    if (maxOffset <= this.#max) return false;
-    this.#max = maxOffset;
+    const relative = small(maxOffset - this.#steps * OFFSET_STEP);
+    if (relative <= this.#max) return false;
+    this.#max = relative;
     return true;
   }
 }
@@ -130,6 +141,8 @@ export class ReceiveWindow {
   #epochStart = -1;
   /** `consumed` when the current epoch began. */
   #epochOffset = 0;
+  /** `advertised`, `received`, `consumed` and `epochOffset` are relative to `#steps × OFFSET_STEP`. */
+  #steps = 0;
 
   constructor(window: number, tuning?: WindowTuning) {
     checkCount('window', window);
@@ -146,17 +159,17 @@ export class ReceiveWindow {
 
   /** The max offset granted so far (initially `window`). */
   get advertised(): number {
-    return this.#advertised;
+    return this.#steps * OFFSET_STEP + this.#advertised;
   }
 
   /** The highest offset counted by `onReceive`. */
   get received(): number {
-    return this.#received;
+    return this.#steps * OFFSET_STEP + this.#received;
   }
 
   /** Bytes consumed (read or discarded) so far. */
   get consumed(): number {
-    return this.#consumed;
+    return this.#steps * OFFSET_STEP + this.#consumed;
   }
 
   /**
@@ -166,10 +179,24 @@ export class ReceiveWindow {
    */
   onReceive(highestOffset: number): void {
     checkCount('highestOffset', highestOffset);
-    if (highestOffset > this.#advertised) {
-      throw new MpxProtocolError(WireCode.FLOW_CONTROL, `peer sent up to ${highestOffset}, beyond the granted ${this.#advertised}`);
+    const relative = small(highestOffset - this.#steps * OFFSET_STEP);
+    if (relative > this.#advertised) {
+      throw new MpxProtocolError(WireCode.FLOW_CONTROL, `peer sent up to ${highestOffset}, beyond the granted ${this.advertised}`);
     }
-    if (highestOffset > this.#received) this.#received = highestOffset;
+    if (relative > this.#received) this.#received = relative;
+  }
+
+  /**
+   * SPEC §7.2, the session's count: `n` more bytes beyond `received`. Throws
+   * `MpxProtocolError` with `FLOW_CONTROL` (changing nothing) when that
+   * exceeds the credit granted.
+   */
+  grow(n: number): void {
+    checkCount('n', n);
+    if (n > this.#advertised - this.#received) {
+      throw new MpxProtocolError(WireCode.FLOW_CONTROL, `peer sent up to ${this.received + n}, beyond the granted ${this.advertised}`);
+    }
+    this.#received += small(n);
   }
 
   /**
@@ -195,13 +222,26 @@ export class ReceiveWindow {
       this.#epochStart = this.#tuning.timing.now();
       this.#epochOffset = this.#consumed;
     }
-    this.#consumed += n;
+    this.#consumed += small(n);
+    if (this.#consumed >= OFFSET_STEP) this.#rebase();
     const raise = this.#consumed + this.#window - this.#advertised;
     if (raise <= 0 || raise < this.#window / 2) return null;
     this.#autoTune();
     const next = this.#consumed + this.#window;
     this.#advertised = next;
-    return next;
+    return this.#steps * OFFSET_STEP + next;
+  }
+
+  /** Moves the base forward by the whole steps below `consumed` (received and advertised lie at or above it). */
+  #rebase(): void {
+    const steps = stepsIn(this.#consumed);
+    const by = steps * OFFSET_STEP;
+    this.#steps += steps;
+    this.#consumed -= by;
+    this.#received -= by;
+    this.#advertised -= by;
+    // Kept small: it only matters within an epoch (less than a window back), and goes stale once the window stops growing.
+    this.#epochOffset = Math.max(this.#epochOffset - by, -OFFSET_STEP);
   }
 
   /**
@@ -236,6 +276,6 @@ export class ReceiveWindow {
     const next = this.#consumed + this.#window;
     if (next <= this.#advertised) return null;
     this.#advertised = next;
-    return next;
+    return this.#steps * OFFSET_STEP + next;
   }
 }

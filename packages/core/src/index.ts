@@ -10,6 +10,7 @@ export { helloMac } from './auth.js';
 export { GAP_CHARGE, GapBudget, ReorderBuffer, type ReorderBufferOptions } from './reorder-buffer.js';
 export { PIN_RATIO, PinBudget, sessionPinLimit } from './pinning.js';
 export { ReceiveWindow, SendCredit } from './flow-control.js';
+export { ByteCount, OFFSET_STEP, small } from './small-integers.js';
 export { WeightedPicker, type CarrierPicker, type PickableCarrier } from './scheduler.js';
 export { RoundRobin, type QueuePositions } from './round-robin.js';
 export { systemClock, type Clock, type Timer } from './clock.js';

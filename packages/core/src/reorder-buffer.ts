@@ -40,6 +40,11 @@
 //   (pinning.ts): the parts of payloads split by a read's end, which wait for
 //   a gap to fill beside full payloads of the same read.
 //
+// - Offsets are kept relative to a base that moves forward a step at a time
+//   as the reader reads (small-integers.ts), so the gaps, map keys and fields
+//   stay small integers however long the stream; the methods take and return
+//   absolute offsets.
+//
 //            readOffset                        highestReceived
 //                 v                                   v
 //   delivered ... |####|....|######|..|#########|.....|  ...  (open gap)
@@ -48,6 +53,7 @@
 import { Budget } from './budget.js';
 import { MAX_U64_VALUE, WireCode } from './constants.js';
 import { MpxError, MpxProtocolError } from './errors.js';
+import { OFFSET_STEP, small, stepsIn } from './small-integers.js';
 import { PIN_RATIO, type PinBudget } from './pinning.js';
 import { readBlocks } from './read-blocks.js';
 
@@ -154,6 +160,8 @@ export class ReorderBuffer {
   #highestReceived = 0;
   #finalSize: number | undefined = undefined;
   #discarding = false;
+  /** The offsets above are relative to `#steps × OFFSET_STEP` (small-integers.ts). */
+  #steps = 0;
 
   constructor(options?: ReorderBufferOptions) {
     const maxGaps = options?.maxGaps ?? DEFAULT_MAX_GAPS;
@@ -167,7 +175,7 @@ export class ReorderBuffer {
 
   /** Bytes delivered by `read()` so far: the offset of the next byte to deliver. */
   get readOffset(): number {
-    return this.#readOffset;
+    return this.#absolute(this.#readOffset);
   }
 
   /** Bytes held: the sum of the lengths of the stored views. */
@@ -177,12 +185,12 @@ export class ReorderBuffer {
 
   /** The largest `offset + length` of any insert seen (0 initially). SPEC §7.1 counts this. */
   get highestReceived(): number {
-    return this.#highestReceived;
+    return this.#absolute(this.#highestReceived);
   }
 
   /** The final size from a FIN or RESET, once known. */
   get finalSize(): number | undefined {
-    return this.#finalSize;
+    return this.#finalSize === undefined ? undefined : this.#absolute(this.#finalSize);
   }
 
   /** SPEC §6.5: the end of the stream may be delivered (every byte below the final size was read). */
@@ -226,16 +234,21 @@ export class ReorderBuffer {
    * when the shared budget has no gap left (SPEC §7.3). A throwing insert
    * changes nothing.
    */
-  insert(offset: number, data: Uint8Array): number {
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `offset must be a non-negative integer, got ${offset}`);
+  insert(at: number, data: Uint8Array): number {
+    if (!Number.isSafeInteger(at) || at < 0) {
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `offset must be a non-negative integer, got ${at}`);
     }
+    if (at + data.length > MAX_U64_VALUE) {
+      throw new MpxProtocolError(WireCode.PROTOCOL, `stream data ends at ${at + data.length}, beyond 2^53`);
+    }
+    // Relative from here on (below the base when a late copy of old bytes comes).
+    const offset = small(at - this.#steps * OFFSET_STEP);
     const end = offset + data.length;
-    if (end > MAX_U64_VALUE) {
-      throw new MpxProtocolError(WireCode.PROTOCOL, `stream data ends at ${end}, beyond 2^53`);
-    }
     if (this.#finalSize !== undefined && end > this.#finalSize) {
-      throw new MpxProtocolError(WireCode.FINAL_SIZE, `stream data [${offset}, ${end}) lies at or beyond the final size ${this.#finalSize}`);
+      throw new MpxProtocolError(
+        WireCode.FINAL_SIZE,
+        `stream data [${at}, ${at + data.length}) lies at or beyond the final size ${this.#absolute(this.#finalSize)}`,
+      );
     }
     if (this.#discarding || end <= this.#readOffset || data.length === 0) {
       this.#noteReceived(end);
@@ -288,10 +301,10 @@ export class ReorderBuffer {
     if (splits && gaps.length - 1 >= this.#maxGaps) {
       throw new MpxProtocolError(
         WireCode.PROTOCOL,
-        `stream data [${start}, ${end}) would create more than ${this.#maxGaps} gaps in the reorder buffer`,
+        `stream data [${this.#absolute(start)}, ${this.#absolute(end)}) would create more than ${this.#maxGaps} gaps in the reorder buffer`,
       );
     }
-    if (splits) this.#budget?.take(`stream data [${start}, ${end})`);
+    if (splits) this.#budget?.take(`stream data [${this.#absolute(start)}, ${this.#absolute(end)})`);
     this.#noteReceived(end);
 
     //  Store only the parts of the insert that fall in gaps (first copy wins):
@@ -342,13 +355,17 @@ export class ReorderBuffer {
     if (!Number.isSafeInteger(size) || size < 0) {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `final size must be a non-negative integer, got ${size}`);
     }
-    if (this.#finalSize !== undefined && this.#finalSize !== size) {
-      throw new MpxProtocolError(WireCode.FINAL_SIZE, `final size changed from ${this.#finalSize} to ${size}`);
+    const relative = small(size - this.#steps * OFFSET_STEP);
+    if (this.#finalSize !== undefined && this.#finalSize !== relative) {
+      throw new MpxProtocolError(WireCode.FINAL_SIZE, `final size changed from ${this.#absolute(this.#finalSize)} to ${size}`);
     }
-    if (this.#highestReceived > size) {
-      throw new MpxProtocolError(WireCode.FINAL_SIZE, `final size ${size} is below bytes already received (up to ${this.#highestReceived})`);
+    if (this.#highestReceived > relative) {
+      throw new MpxProtocolError(
+        WireCode.FINAL_SIZE,
+        `final size ${size} is below bytes already received (up to ${this.#absolute(this.#highestReceived)})`,
+      );
     }
-    this.#finalSize = size;
+    this.#finalSize = relative;
   }
 
   /**
@@ -377,6 +394,7 @@ export class ReorderBuffer {
       }
       this.#readOffset = offset + out.length;
       this.#buffered -= out.length;
+      if (this.#readOffset >= OFFSET_STEP) this.#rebase();
       return out;
     }
     const chunk = this.#chunks.get(offset);
@@ -393,6 +411,7 @@ export class ReorderBuffer {
     }
     this.#readOffset = offset + out.length;
     this.#buffered -= out.length;
+    if (this.#readOffset >= OFFSET_STEP) this.#rebase();
     return out;
   }
 
@@ -550,6 +569,35 @@ export class ReorderBuffer {
     }
     this.#chunks.set(start, stored);
     this.#starts.set(end, start);
+  }
+
+  #absolute(relative: number): number {
+    return this.#steps * OFFSET_STEP + relative;
+  }
+
+  /**
+   * Moves the base forward by the whole steps below the read offset: every
+   * offset held (all at or above the read offset, but the open gap's end)
+   * becomes that much smaller.
+   */
+  #rebase(): void {
+    const steps = stepsIn(this.#readOffset);
+    const by = steps * OFFSET_STEP;
+    this.#steps += steps;
+    this.#readOffset -= by;
+    this.#highestReceived -= by;
+    if (this.#finalSize !== undefined) this.#finalSize -= by;
+    for (const gap of this.#gaps) {
+      gap.start -= by;
+      gap.end -= by;
+    }
+    if (this.#chunks.size === 0) return;
+    const chunks = [...this.#chunks];
+    const starts = [...this.#starts];
+    this.#chunks.clear();
+    this.#starts.clear();
+    for (const [start, piece] of chunks) this.#chunks.set(start - by, piece);
+    for (const [end, start] of starts) this.#starts.set(end - by, start - by);
   }
 
   #noteReceived(end: number): void {

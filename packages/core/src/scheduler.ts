@@ -8,12 +8,14 @@ import { MpxError } from './errors.js';
 /**
  * Rationale: virtual times only matter relative to each other, so once the
  * smallest one passes this bound every virtual time is shifted down by it.
- * Below 2^32 a double's spacing is at most 2^-20, a sixteenth of the smallest
+ * Below 2^31 a double's spacing is at most 2^-21, a 32nd of the smallest
  * possible charge (1 byte / weight 65535 ≈ 2^-16), so charges add up exactly
- * enough for byte shares; the bound is reached after at least 2^8 frames of
- * the largest size (2^24 bytes) at weight 1, so the O(n) shift is rare.
+ * enough for byte shares; the bound is reached after at least 2^6 frames of
+ * the largest size (2^24 bytes) at weight 1, so the O(n) shift is rare. At
+ * weight 1 virtual times are whole numbers, and below 2^31 V8 keeps them as
+ * small integers rather than boxed doubles (small-integers.ts).
  */
-const RENORMALISE_ABOVE = 2 ** 32;
+const RENORMALISE_ABOVE = 2 ** 30;
 
 /** What the picker needs of a carrier: whether it can take a frame now (false while it waits for drain). */
 export interface PickableCarrier {

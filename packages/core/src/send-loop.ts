@@ -15,6 +15,7 @@ import { SendCredit } from './flow-control.js';
 import type { Frame, ResetFrame } from './frame.js';
 import { RoundRobin, type QueuePositions } from './round-robin.js';
 import type { SentFrame } from './sent-frames.js';
+import { ByteCount } from './small-integers.js';
 import { SEND_QUEUE_POSITION, type MpxStream } from './stream.js';
 
 /** Encoded size of a frame header with its fields, as the picker charges it. */
@@ -102,7 +103,7 @@ export class SendLoop {
    */
   #unacked = 0;
 
-  #bytesSent = 0;
+  readonly #bytesSent = new ByteCount();
   #framesSent = 0;
   #retransmitted = 0;
 
@@ -113,7 +114,7 @@ export class SendLoop {
   }
 
   get bytesSent(): number {
-    return this.#bytesSent;
+    return this.#bytesSent.value;
   }
 
   get framesSent(): number {
@@ -271,7 +272,7 @@ export class SendLoop {
   #sendData(link: CarrierLink, stream: MpxStream, n: number): void {
     const frame = stream.takeFrame(n);
     this.#sendSession.charge(n);
-    this.#bytesSent += n;
+    this.#bytesSent.add(n);
     this.#write(link, frame, this.#nextSendOrder++);
     if (stream.nextPayload(this.#sendSession.available, this.#maxPayload) >= 0) this.#dataQueue.push(stream);
     else if (stream.blockedOnSession(this.#sendSession.available)) this.#sessionBlocked.add(stream);

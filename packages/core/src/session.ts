@@ -15,6 +15,7 @@ import { initialStreamWindow } from './flow-control.js';
 import { PinBudget, sessionPinLimit } from './pinning.js';
 import { GapBudget, sessionGapLimit } from './reorder-buffer.js';
 import { SendLoop } from './send-loop.js';
+import { ByteCount } from './small-integers.js';
 import { SessionReceive } from './stream-receiver.js';
 import { StreamTable } from './stream-table.js';
 import { MpxStream, type StreamHost, type StreamStats } from './stream.js';
@@ -67,7 +68,7 @@ export class Session extends EventEmitter {
   readonly #receive: SessionReceive;
   readonly #streamHost: StreamHost;
   #closed = false;
-  #bytesReceived = 0;
+  readonly #bytesReceived = new ByteCount();
   #framesReceived = 0;
 
   constructor(role: SessionRole, id: Uint8Array, options: ResolvedSessionOptions) {
@@ -281,7 +282,7 @@ export class Session extends EventEmitter {
       streams: this.#streams.live,
       streamsOpened: this.#streams.opened,
       bytesSent: this.#sender.bytesSent,
-      bytesReceived: this.#bytesReceived,
+      bytesReceived: this.#bytesReceived.value,
       framesSent: this.#sender.framesSent,
       framesReceived: this.#framesReceived,
       retransmits: this.#sender.retransmitted,
@@ -339,7 +340,7 @@ export class Session extends EventEmitter {
   #onData(frame: DataFrame): void {
     const stream = this.#streams.lookup(frame.streamId, frame.target === true);
     if (stream === undefined) return; // a closed stream: a duplicate (SPEC §6.3)
-    this.#bytesReceived += stream.receiveData(frame);
+    this.#bytesReceived.add(stream.receiveData(frame));
     // A tombstone (SPEC §6.4) is forgotten once the peer's final size is known.
     if (frame.fin && stream.resetSent) this.#forget(stream);
   }

@@ -8,6 +8,7 @@
 import { MAX_U64_VALUE, WireCode } from './constants.js';
 import { MpxProtocolError } from './errors.js';
 import { ReceiveWindow, type WindowTuning } from './flow-control.js';
+import { ByteCount } from './small-integers.js';
 import type { PinBudget } from './pinning.js';
 import { ReorderBuffer, type GapBudget } from './reorder-buffer.js';
 
@@ -28,7 +29,6 @@ export interface ReceiveLedger {
 export class SessionReceive implements ReceiveLedger {
   readonly #window: ReceiveWindow;
   readonly #onUpdate: (maxOffset: number | null) => void;
-  #received = 0;
 
   constructor(window: number, onUpdate: (maxOffset: number | null) => void) {
     this.#window = new ReceiveWindow(window);
@@ -36,7 +36,7 @@ export class SessionReceive implements ReceiveLedger {
   }
 
   get received(): number {
-    return this.#received;
+    return this.#window.received;
   }
 
   get advertised(): number {
@@ -44,11 +44,7 @@ export class SessionReceive implements ReceiveLedger {
   }
 
   admit(growth: number): void {
-    if (this.#received + growth > this.#window.advertised) {
-      throw new MpxProtocolError(WireCode.FLOW_CONTROL, `session data beyond credit ${this.#window.advertised}`);
-    }
-    this.#received += growth;
-    this.#window.onReceive(this.#received);
+    this.#window.grow(growth);
   }
 
   release(n: number): void {
@@ -68,7 +64,7 @@ export class StreamReceiver {
   readonly #window: ReceiveWindow;
   readonly #ledger: ReceiveLedger;
   /** Bytes released to the ledger: read, or dropped. */
-  #released = 0;
+  readonly #released = new ByteCount();
   #resetReceived = false;
 
   /**
@@ -114,7 +110,7 @@ export class StreamReceiver {
 
   /** Bytes released to the session so far (read, or dropped). */
   get released(): number {
-    return this.#released;
+    return this.#released.value;
   }
 
   /** The max offset granted to the peer for this stream. */
@@ -175,7 +171,7 @@ export class StreamReceiver {
     this.#ledger.admit(finalSize - buffer.highestReceived);
     this.#resetReceived = true;
     buffer.clear();
-    const unreleased = finalSize - this.#released;
+    const unreleased = finalSize - this.released;
     if (unreleased > 0) this.#release(unreleased);
   }
 
@@ -205,7 +201,7 @@ export class StreamReceiver {
    * counted and not yet read; from now on arriving bytes are discarded.
    */
   dropAll(): void {
-    const dropped = this.#buffer.highestReceived - this.#released;
+    const dropped = this.#buffer.highestReceived - this.released;
     this.#buffer.clear();
     if (dropped > 0) this.#release(dropped);
   }
@@ -216,7 +212,7 @@ export class StreamReceiver {
   }
 
   #release(n: number): void {
-    this.#released += n;
+    this.#released.add(n);
     this.#ledger.release(n);
   }
 }

@@ -5,6 +5,7 @@
 import { FrameType } from './constants.js';
 import { SendCredit } from './flow-control.js';
 import type { DataFrame } from './frame.js';
+import { ByteCount } from './small-integers.js';
 import type { PayloadOwner } from './payload-owner.js';
 
 export class StreamSender {
@@ -19,7 +20,8 @@ export class StreamSender {
   #queueHead = 0;
   #queueTail = 0;
   #queued = 0;
-  #offset = 0;
+  /** The next offset to send. */
+  readonly #offset = new ByteCount();
   #synSent: boolean;
   #finQueued = false;
   #finSent = false;
@@ -38,7 +40,7 @@ export class StreamSender {
 
   /** Bytes framed so far: the final size once FIN or RESET is sent. */
   get offset(): number {
-    return this.#offset;
+    return this.#offset.value;
   }
 
   get queued(): number {
@@ -119,7 +121,7 @@ export class StreamSender {
     const payload = this.#dequeue(n);
     const fin = this.#finQueued && this.#queued === 0;
     const streamId = this.#id;
-    const offset = this.#offset;
+    const offset = this.offset;
     const syn = !this.#synSent;
     // SPEC §5.1: every DATA frame of a target stream says so, whichever arrives first.
     // (Two literals, not a spread of one: one object per frame.)
@@ -127,7 +129,7 @@ export class StreamSender {
       ? { type: FrameType.DATA, streamId, offset, syn, fin, payload, target: true }
       : { type: FrameType.DATA, streamId, offset, syn, fin, payload };
     this.#synSent = true;
-    this.#offset += n;
+    this.#offset.add(n);
     this.#credit.charge(n);
     if (fin) this.#finSent = true;
     return frame;
@@ -136,13 +138,14 @@ export class StreamSender {
   /** SPEC §6.4: the stream is reset; drops what is queued and returns the final size to send in RESET. */
   stop(): number {
     this.#stopped = true;
-    this.#onQueueChange(-this.#queued);
+    // Not -0, a boxed double that would make the sum it is added to one too (small-integers.ts).
+    if (this.#queued > 0) this.#onQueueChange(-this.#queued);
     if (this.#owner !== undefined) for (let i = this.#queueHead; i < this.#queueTail; i++) this.#owner.release(this.#queue[i] as Uint8Array);
     this.#queue = [];
     this.#queueHead = 0;
     this.#queueTail = 0;
     this.#queued = 0;
-    return this.#offset;
+    return this.offset;
   }
 
   #dequeue(n: number): Uint8Array {

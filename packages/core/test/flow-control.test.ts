@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { WireCode } from '../src/constants.js';
 import { MpxError, MpxProtocolError } from '../src/errors.js';
 import { ReceiveWindow, SendCredit } from '../src/flow-control.js';
+import { OFFSET_STEP } from '../src/small-integers.js';
+import { wireCodeOf } from './wire-code-of.js';
 
 describe('SendCredit', () => {
   it('starts with the initial credit and nothing sent', () => {
@@ -175,7 +177,8 @@ describe('ReceiveWindow', () => {
 
   it('keeps the peer within one window of what was consumed and batches updates', () => {
     const scenario = fc.record({
-      window: fc.integer({ min: 2, max: 10_000 }),
+      // Large windows take the offsets past 2^30 and 2^31, where the window moves its base (small-integers.ts).
+      window: fc.oneof(fc.integer({ min: 2, max: 10_000 }), fc.integer({ min: 2 ** 27, max: 2 ** 29 })),
       steps: fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), {
         maxLength: 60,
       }),
@@ -205,5 +208,63 @@ describe('ReceiveWindow', () => {
       }),
       { seed: 1337, numRuns: 300 },
     );
+  });
+});
+
+describe('offsets past 2^31 (small-integers.ts)', () => {
+  it('SendCredit charges and takes WINDOW values exactly across the steps of its base', () => {
+    const credit = new SendCredit(OFFSET_STEP - 10);
+    credit.charge(OFFSET_STEP - 10);
+    expect(credit.available).toBe(0);
+    expect(credit.update(3 * OFFSET_STEP)).toBe(true);
+    credit.charge(OFFSET_STEP);
+    credit.charge(OFFSET_STEP + 5); // the sent count passes 2^31
+    expect(credit.sent).toBe(3 * OFFSET_STEP - 5);
+    expect(credit.max).toBe(3 * OFFSET_STEP);
+    expect(credit.available).toBe(5);
+    expect(credit.update(2 * OFFSET_STEP)).toBe(false); // a stale WINDOW from below the base
+    expect(credit.update(3 * OFFSET_STEP)).toBe(false);
+    expect(credit.update(2 ** 40)).toBe(true);
+    expect(credit.available).toBe(2 ** 40 - 3 * OFFSET_STEP + 5);
+    expect(() => credit.charge(2 ** 40)).toThrow(MpxError);
+  });
+
+  it('ReceiveWindow grants, checks and reports absolute offsets across the steps of its base', () => {
+    const window = 2 ** 28;
+    const rw = new ReceiveWindow(window);
+    let end = 0;
+    let updates = 0;
+    // Ten windows in quarters: the consumed count passes 2^30 and 2^31.
+    for (let i = 0; i < 40; i++) {
+      end += window / 4;
+      rw.onReceive(end);
+      const update = rw.onConsume(window / 4);
+      if (update !== null) {
+        expect(update).toBe(end + window);
+        updates++;
+      }
+      expect(rw.received).toBe(end);
+      expect(rw.consumed).toBe(end);
+      expect(rw.advertised).toBeGreaterThanOrEqual(end + window / 2);
+      expect(wireCodeOf(() => rw.onReceive(rw.advertised + 1))).toBe(WireCode.FLOW_CONTROL);
+    }
+    expect(end).toBe(10 * window);
+    expect(updates).toBe(20);
+    rw.onReceive(end - window); // a late frame from below the base
+    expect(rw.received).toBe(end);
+  });
+
+  it('ReceiveWindow.grow counts the session sum past 2^31 and refuses what exceeds the credit, changing nothing', () => {
+    const rw = new ReceiveWindow(2 ** 29);
+    for (let i = 0; i < 12; i++) {
+      rw.grow(2 ** 28);
+      rw.onConsume(2 ** 28);
+    }
+    expect(rw.received).toBe(12 * 2 ** 28);
+    const room = rw.advertised - rw.received;
+    expect(wireCodeOf(() => rw.grow(room + 1))).toBe(WireCode.FLOW_CONTROL);
+    expect(rw.received).toBe(12 * 2 ** 28);
+    rw.grow(room);
+    expect(rw.received).toBe(rw.advertised);
   });
 });

@@ -4,9 +4,10 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { WireCode } from '../src/constants.js';
-import { MpxProtocolError } from '../src/errors.js';
 import { PinBudget } from '../src/pinning.js';
 import { GapBudget, ReorderBuffer } from '../src/reorder-buffer.js';
+import { OFFSET_STEP } from '../src/small-integers.js';
+import { wireCodeOf } from './wire-code-of.js';
 
 /** The slow, obviously right reorder buffer: a flag per byte offset. */
 class Model {
@@ -77,7 +78,86 @@ class Model {
   }
 }
 
-function expectSameState(rb: ReorderBuffer, model: Model): void {
+/** What the checks below use of a ReorderBuffer. */
+type BufferLike = Pick<
+  ReorderBuffer,
+  | 'insert'
+  | 'read'
+  | 'setFinalSize'
+  | 'clear'
+  | 'readOffset'
+  | 'bufferedBytes'
+  | 'highestReceived'
+  | 'gapCount'
+  | 'hasReadable'
+  | 'finalSize'
+  | 'isFinished'
+>;
+
+/**
+ * A buffer that first took and delivered `lead` bytes, seen from there:
+ * offsets shifted down by `lead`, so the model's stream starts at its read
+ * offset.
+ */
+class Advanced implements BufferLike {
+  constructor(
+    readonly rb: ReorderBuffer,
+    readonly lead: number,
+  ) {
+    const chunk = new Uint8Array(1 << 20);
+    for (let at = 0; at < lead; at += chunk.length) {
+      rb.insert(at, chunk.subarray(0, Math.min(chunk.length, lead - at)));
+      while (rb.read() !== null);
+    }
+  }
+
+  insert(offset: number, data: Uint8Array): number {
+    return this.rb.insert(offset + this.lead, data);
+  }
+
+  read(max?: number): Uint8Array | null {
+    return this.rb.read(max);
+  }
+
+  setFinalSize(size: number): void {
+    this.rb.setFinalSize(size + this.lead);
+  }
+
+  clear(): number {
+    return this.rb.clear();
+  }
+
+  get readOffset(): number {
+    return this.rb.readOffset - this.lead;
+  }
+
+  get bufferedBytes(): number {
+    return this.rb.bufferedBytes;
+  }
+
+  get highestReceived(): number {
+    return this.rb.highestReceived - this.lead;
+  }
+
+  get gapCount(): number {
+    return this.rb.gapCount;
+  }
+
+  get hasReadable(): boolean {
+    return this.rb.hasReadable;
+  }
+
+  get finalSize(): number | undefined {
+    const size = this.rb.finalSize;
+    return size === undefined ? undefined : size - this.lead;
+  }
+
+  get isFinished(): boolean {
+    return this.rb.isFinished;
+  }
+}
+
+function expectSameState(rb: BufferLike, model: Model): void {
   expect(rb.readOffset).toBe(model.readOffset);
   expect(rb.bufferedBytes).toBe(model.buffered);
   expect(rb.highestReceived).toBe(model.highest);
@@ -85,16 +165,6 @@ function expectSameState(rb: ReorderBuffer, model: Model): void {
   expect(rb.hasReadable).toBe(model.readable() > 0);
   expect(rb.finalSize).toBe(model.finalSize);
   expect(rb.isFinished).toBe(model.finalSize !== undefined && model.readOffset === model.finalSize);
-}
-
-function wireCodeThrown(fn: () => unknown): number | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof MpxProtocolError) return err.wireCode;
-    throw err;
-  }
-  return undefined;
 }
 
 type Op =
@@ -125,7 +195,7 @@ function opArb(size: number, maxLength = size): fc.Arbitrary<Op> {
  * Applies `op` to the buffer and to the model, checking the buffer's answer
  * against the model's. `gapRoom`: the gaps a shared budget still allows.
  */
-function applyOp(rb: ReorderBuffer, model: Model, op: Op, content: Uint8Array, gapRoom = Infinity): void {
+function applyOp(rb: BufferLike, model: Model, op: Op, content: Uint8Array, gapRoom = Infinity): void {
   switch (op.kind) {
     case 'insert': {
       const expected = model.insert(op.offset, op.length, gapRoom);
@@ -133,7 +203,7 @@ function applyOp(rb: ReorderBuffer, model: Model, op: Op, content: Uint8Array, g
       if (typeof expected === 'number') {
         expect(rb.insert(op.offset, data)).toBe(expected);
       } else {
-        expect(wireCodeThrown(() => rb.insert(op.offset, data))).toBe(expected.error);
+        expect(wireCodeOf(() => rb.insert(op.offset, data))).toBe(expected.error);
       }
       break;
     }
@@ -153,7 +223,7 @@ function applyOp(rb: ReorderBuffer, model: Model, op: Op, content: Uint8Array, g
       break;
     }
     case 'final': {
-      expect(wireCodeThrown(() => rb.setFinalSize(op.size))).toBe(model.setFinalSize(op.size));
+      expect(wireCodeOf(() => rb.setFinalSize(op.size))).toBe(model.setFinalSize(op.size));
       break;
     }
     case 'clear': {
@@ -188,6 +258,39 @@ describe('ReorderBuffer against a model', () => {
         }
       }),
       { seed: 0x6d7078, numRuns: 400 },
+    );
+  });
+
+  it('matches the model across the steps of its base (offsets near 2^30 and 2^31, small-integers.ts)', () => {
+    const scenario = fc.uint8Array({ minLength: 1, maxLength: 80 }).chain((content) =>
+      fc.record({
+        content: fc.constant(content),
+        // The base moves when the read offset passes a step: a few bytes into the model's stream, or never.
+        lead: fc
+          .tuple(fc.constantFrom(1, 2), fc.integer({ min: -4, max: content.length + 4 }))
+          .map(([steps, before]) => steps * OFFSET_STEP - before),
+        ops: fc.array(opArb(content.length), { maxLength: 60 }),
+      }),
+    );
+    fc.assert(
+      fc.property(scenario, ({ content, lead, ops }) => {
+        const rb = new Advanced(new ReorderBuffer({ maxGaps: 4 }), lead);
+        const model = new Model(4);
+        for (const op of ops) {
+          applyOp(rb, model, op, content);
+          expectSameState(rb, model);
+        }
+        // Whatever is left, once every byte came: all of it, in order.
+        const end = rb.finalSize ?? content.length;
+        if (!model.discarding) {
+          rb.insert(model.readOffset, content.subarray(model.readOffset, end));
+          const rest: Uint8Array[] = [];
+          for (let chunk = rb.read(); chunk !== null; chunk = rb.read()) rest.push(chunk);
+          expect(Buffer.concat(rest)).toEqual(Buffer.from(content.subarray(model.readOffset, end)));
+          expect(rb.gapCount).toBe(0);
+        }
+      }),
+      { seed: 0x73746570, numRuns: 150 },
     );
   });
 

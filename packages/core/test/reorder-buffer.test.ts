@@ -6,6 +6,7 @@ import { MpxError, MpxProtocolError } from '../src/errors.js';
 import { PinBudget } from '../src/pinning.js';
 import { readBlocks } from '../src/read-blocks.js';
 import { DEFAULT_MAX_GAPS, GAP_CHARGE, GapBudget, ReorderBuffer, sessionGapLimit } from '../src/reorder-buffer.js';
+import { OFFSET_STEP } from '../src/small-integers.js';
 
 /** The stream's byte at `offset`: distinct enough to catch misplaced bytes. */
 function byteAt(offset: number): number {
@@ -516,6 +517,46 @@ describe('ReorderBuffer', () => {
     expect(total).toBe(50_000 * 16);
     expect(maxGaps).toBe(0);
     expect(rb.bufferedBytes + rb.readOffset).toBe(total);
+  });
+
+  it('keeps its pieces, gaps, joins and final size across the steps of its base (offsets past 2^31)', () => {
+    const rb = new ReorderBuffer();
+    const block = new Uint8Array(1 << 20);
+    // Up to 10 bytes before the second step, in order and read.
+    const start = 2 * OFFSET_STEP - 10;
+    for (let at = 0; at < start; at += block.length) {
+      rb.insert(at, block.subarray(0, Math.min(block.length, start - at)));
+      while (rb.read() !== null);
+    }
+    expect(rb.readOffset).toBe(start);
+    //   start        step                final
+    //   |..........|##########|....|######|
+    const step = 2 * OFFSET_STEP;
+    const piece = (from: number, to: number): Uint8Array => bytes(from - start, to - start);
+    rb.setFinalSize(step + 40);
+    expect(rb.insert(step, piece(step, step + 10))).toBe(10);
+    expect(rb.insert(step + 20, piece(step + 20, step + 40))).toBe(20);
+    expect(rb.gapCount).toBe(2);
+    expect(rb.insert(step - 10, piece(step - 10, step - 5))).toBe(5);
+    expect(rb.read(7)).toEqual(piece(step - 10, step - 5));
+    // Joined with the stored piece after it; reading up to the step moves the base, and what is stored keeps its place.
+    expect(rb.insert(step - 5, piece(step - 5, step))).toBe(5);
+    expect(rb.read(5)).toEqual(piece(step - 5, step));
+    expect(rb.readOffset).toBe(step);
+    expect(rb.highestReceived).toBe(step + 40);
+    expect(rb.finalSize).toBe(step + 40);
+    // A small piece next to a stored one is joined with it (found through both maps).
+    const pieces = rb.pieceCount;
+    expect(rb.insert(step + 10, piece(step + 10, step + 11))).toBe(1);
+    expect(rb.insert(step + 19, piece(step + 19, step + 20))).toBe(1);
+    expect(rb.pieceCount).toBe(pieces);
+    // A late copy from below the base is dropped; then the last gap fills.
+    expect(rb.insert(step - 8, piece(step - 8, step + 2))).toBe(0);
+    expect(rb.insert(step + 11, piece(step + 11, step + 19))).toBe(8);
+    expect(rb.gapCount).toBe(0);
+    expect(drain(rb)).toEqual(piece(step, step + 40));
+    expect(rb.isFinished).toBe(true);
+    expectProtocolError(() => rb.insert(step + 39, piece(step + 39, step + 41)), WireCode.FINAL_SIZE);
   });
 
   describe('views of read blocks (read-blocks.ts)', () => {

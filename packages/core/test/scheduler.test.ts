@@ -282,8 +282,8 @@ describe('WeightedPicker', () => {
     p.add('idle', 5);
     p.setWritable('idle', false); // far behind the others when it returns
     const first = sequence(p, 8, size);
-    // 2^20 frames of 64 KiB: the smallest virtual time passes 2^32 (the
-    // renormalisation bound) three times.
+    // 2^20 frames of 64 KiB: the smallest virtual time passes 2^30 (the
+    // renormalisation bound) seven times.
     for (let i = 0; i < 2 ** 20 - 16; i++) p.pick(size);
     expect(sequence(p, 8, size)).toEqual(first);
     p.setWritable('idle', true);

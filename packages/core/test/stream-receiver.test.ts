@@ -5,6 +5,7 @@ import { WireCode } from '../src/constants.js';
 import { MpxProtocolError } from '../src/errors.js';
 import { GapBudget } from '../src/reorder-buffer.js';
 import { SessionReceive, StreamReceiver, type ReceiveLedger } from '../src/stream-receiver.js';
+import { wireCodeOf } from './wire-code-of.js';
 
 /** A ledger that records what the receiver charges and releases. */
 class Ledger implements ReceiveLedger {
@@ -27,15 +28,6 @@ function receiver(window = 1000, ledger = new Ledger()): { rx: StreamReceiver; l
 
 function bytes(n: number): Uint8Array {
   return new Uint8Array(n).fill(0x61);
-}
-
-function wireCodeOf(fn: () => unknown): number | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof MpxProtocolError ? err.wireCode : -1;
-  }
-  return undefined;
 }
 
 describe('StreamReceiver', () => {
@@ -180,5 +172,42 @@ describe('SessionReceive', () => {
     session.release(30);
     expect(updates).toEqual([null, 160]);
     expect(session.advertised).toBe(160);
+  });
+
+  it('counts, checks and releases exactly past 2^31, where its window and buffer move their bases (small-integers.ts)', () => {
+    const updates: number[] = [];
+    const session = new SessionReceive(2 ** 29, (max) => {
+      if (max !== null) updates.push(max);
+    });
+    const rx = new StreamReceiver(7, 2 ** 28, new GapBudget(100), session);
+    const chunk = bytes(1 << 20);
+    const total = 2 ** 31 + 3 * chunk.length;
+    let windowUpdates = 0;
+    // Each chunk arrives after the one behind it, and is read as the next one lands.
+    for (let at = 0; at < total; at += chunk.length) {
+      rx.onData(at + chunk.length, chunk, false);
+      rx.onData(at, chunk, false);
+      const read = rx.read()!;
+      expect(read.length).toBe(chunk.length);
+      const max = rx.release(read.length);
+      if (max !== null) {
+        expect(max).toBe(at + read.length + 2 ** 28);
+        windowUpdates++;
+      }
+    }
+    expect(rx.highestReceived).toBe(total + chunk.length);
+    expect(rx.released).toBe(total);
+    expect(rx.bufferedBytes).toBe(chunk.length);
+    expect(rx.advertised).toBeGreaterThan(total);
+    expect(windowUpdates).toBeGreaterThan(2 ** 31 / 2 ** 28);
+    expect(session.received).toBe(total + chunk.length);
+    expect(updates.at(-1)).toBe(session.advertised);
+    expect(session.advertised).toBeGreaterThan(total);
+    // Beyond the credit, and a RESET below what came: refused with exact offsets.
+    expect(wireCodeOf(() => rx.onData(rx.advertised, bytes(1), false))).toBe(WireCode.FLOW_CONTROL);
+    expect(wireCodeOf(() => rx.onReset(total))).toBe(WireCode.FINAL_SIZE);
+    rx.onReset(total + chunk.length);
+    expect(rx.released).toBe(total + chunk.length);
+    expect(session.received).toBe(total + chunk.length);
   });
 });

@@ -119,4 +119,26 @@ describe('StreamSender and payload memory (payload-owner.ts)', () => {
     tx.stop();
     expect(released).toEqual([UNJOINED - 1000, 50]);
   });
+
+  it('numbers frames exactly past 2^31, where its offset and credit move their bases (small-integers.ts)', () => {
+    const { tx, queued } = sender(2 ** 32);
+    const chunk = new Uint8Array(1 << 20);
+    const total = 2 ** 31 + 2 * chunk.length;
+    let offset = 0;
+    while (offset < total) {
+      tx.enqueue(chunk);
+      const n = tx.nextPayload(2 ** 40, chunk.length);
+      expect(n).toBe(chunk.length);
+      expect(tx.takeFrame(n).offset).toBe(offset);
+      offset += n;
+    }
+    expect(tx.offset).toBe(total);
+    expect(tx.creditAvailable).toBe(2 ** 32 - total);
+    expect(tx.updateCredit(2 ** 31)).toBe(false); // a stale WINDOW
+    expect(tx.updateCredit(2 ** 33)).toBe(true);
+    expect(tx.creditAvailable).toBe(2 ** 33 - total);
+    tx.enqueue(chunk);
+    expect(tx.stop()).toBe(total);
+    expect(queued()).toBe(0);
+  });
 });
