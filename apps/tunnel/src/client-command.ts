@@ -196,8 +196,8 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
 
   /** Application bytes of every connection (one function for all of them: 10,000 open connections, docs/decisions/0006-idle-memory.md). */
   function countTraffic(direction: 'aToB' | 'bToA', n: number): void {
-    if (direction === 'aToB') traffic.bytesOut += n;
-    else traffic.bytesIn += n;
+    if (direction === 'aToB') traffic.out.add(n);
+    else traffic.in.add(n);
   }
 
   await new Promise<void>((resolve, reject) => {

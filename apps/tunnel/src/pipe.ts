@@ -8,7 +8,7 @@
 // Between an mpx stream and a socket (the tunnel's normal case) the bytes
 // skip the stream's Readable and Writable: see Splice.sinkTo() and relay().
 import { Socket } from 'node:net';
-import { MpxStream, readBlocks, type StreamSink } from '@mpx/core';
+import { ByteCount, MpxStream, readBlocks, type StreamSink } from '@mpx/core';
 import type { Duplex } from 'node:stream';
 import type { SocketReader } from './socket-reader.js';
 import { endSeenAs } from './socket-end.js';
@@ -79,8 +79,9 @@ type Spliced = Duplex & { [SPLICE]?: Splice };
  * connection (~13 closures and their contexts, ~1.1 KB) were 11 MB.
  */
 class Splice implements StreamSink, SpliceState {
-  aToB = 0;
-  bToA = 0;
+  /** Bytes read from a (from b) and handed on, as small integers however many pass. */
+  readonly fromA = new ByteCount();
+  readonly fromB = new ByteCount();
   error: Error | undefined;
   errorSide: Side | undefined;
   closed = 0;
@@ -125,6 +126,14 @@ class Splice implements StreamSink, SpliceState {
     b.on('end', onEnd);
   }
 
+  get aToB(): number {
+    return this.fromA.value;
+  }
+
+  get bToA(): number {
+    return this.fromB.value;
+  }
+
   other(side: Duplex): Duplex {
     return side === this.a ? this.b : this.a;
   }
@@ -132,8 +141,8 @@ class Splice implements StreamSink, SpliceState {
   /** Bytes read from `from` and handed on. */
   count(from: Duplex, n: number): void {
     const direction = from === this.a ? 'aToB' : 'bToA';
-    if (direction === 'aToB') this.aToB += n;
-    else this.bToA += n;
+    if (direction === 'aToB') this.fromA.add(n);
+    else this.fromB.add(n);
     this.options.onBytes?.(direction, n);
   }
 

@@ -289,8 +289,8 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
 
   /** Application bytes of every stream (one function for all of them). */
   function countTraffic(direction: 'aToB' | 'bToA', n: number): void {
-    if (direction === 'aToB') traffic.bytesIn += n;
-    else traffic.bytesOut += n;
+    if (direction === 'aToB') traffic.in.add(n);
+    else traffic.out.add(n);
   }
 
   const listeners: CarrierListenerHandle[] = [];

@@ -1,6 +1,7 @@
 // Counters shared by --stats and --metrics: bytes through the tunnel, carrier
 // totals that survive the carriers (so counters never go down), and the
 // periodic --stats lines with per-carrier throughput since the last print.
+import { ByteCount } from '@mpx/core';
 import type { LiveState } from './live-page.js';
 import type { Logger } from './log.js';
 
@@ -61,8 +62,17 @@ export class Refusals {
 
 /** Application bytes through the tunnel: `in` arrived from the mpx peer, `out` was sent to it. */
 export class Traffic {
-  bytesIn = 0;
-  bytesOut = 0;
+  /** Counted per chunk, as small integers however many bytes pass (@mpx/core's ByteCount). */
+  readonly in = new ByteCount();
+  readonly out = new ByteCount();
+
+  get bytesIn(): number {
+    return this.in.value;
+  }
+
+  get bytesOut(): number {
+    return this.out.value;
+  }
 }
 
 export interface GroupTotals {

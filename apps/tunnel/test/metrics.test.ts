@@ -199,8 +199,8 @@ describe('CarrierBook', () => {
 
   it('feeds the snapshot with live carriers, streams, sessions and traffic', () => {
     const traffic = new Traffic();
-    traffic.bytesIn = 3;
-    traffic.bytesOut = 4;
+    traffic.in.add(3);
+    traffic.out.add(4);
     const view = viewOf([{ group: 'g', stats: carrier(1, 'x', 1, 2) }], 5, 1);
     expect(snapshotOf(view, new CarrierBook(), traffic)).toEqual({
       carriers: 1,
@@ -222,7 +222,7 @@ describe('StatsReporter', () => {
     const reporter = new StatsReporter(() => now);
     now = 2000;
     live[0] = { group: 'g', stats: carrier(1, 'tcp://a:1', 4000, 2_000_000, { weight: 3, rttMs: 12.34, retransmits: 2 }) };
-    traffic.bytesIn = 3000;
+    traffic.in.add(3000);
     expect(reporter.lines(liveState(view, traffic, () => now))).toEqual([
       'stats carrier #1 tcp://a:1: in 2.00 kB/s, out 1.00 MB/s, weight 3, rtt 12.3 ms, retransmits 2',
       'stats total: 1 carriers, 2 streams, 1 sessions, in 1.50 kB/s, out 0 B/s',
@@ -248,7 +248,7 @@ describe('StatsReporter', () => {
 describe('liveState', () => {
   it('gives one row per carrier with its session cut to 8 hex digits, and null for figures the core does not report', () => {
     const traffic = new Traffic();
-    traffic.bytesOut = 7;
+    traffic.out.add(7);
     const view = viewOf(
       [
         {
