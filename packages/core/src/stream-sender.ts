@@ -5,7 +5,6 @@
 import { FrameType } from './constants.js';
 import { SendCredit } from './flow-control.js';
 import type { DataFrame } from './frame.js';
-import { ByteCount } from './small-integers.js';
 import type { PayloadOwner } from './payload-owner.js';
 
 export class StreamSender {
@@ -20,8 +19,6 @@ export class StreamSender {
   #queueHead = 0;
   #queueTail = 0;
   #queued = 0;
-  /** The next offset to send. */
-  readonly #offset = new ByteCount();
   #synSent: boolean;
   #finQueued = false;
   #finSent = false;
@@ -40,7 +37,8 @@ export class StreamSender {
 
   /** Bytes framed so far: the final size once FIN or RESET is sent. */
   get offset(): number {
-    return this.#offset.value;
+    // SPEC §7.1: the stream's credit is charged exactly the bytes framed, so what it counts as sent is the next offset.
+    return this.#credit.sent;
   }
 
   get queued(): number {
@@ -129,7 +127,6 @@ export class StreamSender {
       ? { type: FrameType.DATA, streamId, offset, syn, fin, payload, target: true }
       : { type: FrameType.DATA, streamId, offset, syn, fin, payload };
     this.#synSent = true;
-    this.#offset.add(n);
     this.#credit.charge(n);
     if (fin) this.#finSent = true;
     return frame;
