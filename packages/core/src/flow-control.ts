@@ -9,7 +9,7 @@
 // to a base that moves as they grow (small-integers.ts).
 import { WireCode } from './constants.js';
 import { MpxError, MpxProtocolError } from './errors.js';
-import { OFFSET_STEP, small, stepsIn } from './small-integers.js';
+import { OFFSET_STEP, absolute, relativeTo, small, stepsIn } from './small-integers.js';
 
 function checkCount(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) {
@@ -36,12 +36,12 @@ export class SendCredit {
 
   /** The peer's current limit (the largest WINDOW value seen, or the initial credit). */
   get max(): number {
-    return this.#steps * OFFSET_STEP + this.#max;
+    return absolute(this.#steps, this.#max);
   }
 
   /** Bytes charged so far. Never above `max`. */
   get sent(): number {
-    return this.#steps * OFFSET_STEP + this.#sent;
+    return absolute(this.#steps, this.#sent);
   }
 
   /** Bytes that may still be sent: `max - sent`, never negative. */
@@ -70,7 +70,7 @@ export class SendCredit {
    */
   update(maxOffset: number): boolean {
     checkCount('maxOffset', maxOffset);
-    const relative = small(maxOffset - this.#steps * OFFSET_STEP);
+    const relative = relativeTo(this.#steps, maxOffset);
     if (relative <= this.#max) return false;
     this.#max = relative;
     return true;
@@ -159,17 +159,17 @@ export class ReceiveWindow {
 
   /** The max offset granted so far (initially `window`). */
   get advertised(): number {
-    return this.#steps * OFFSET_STEP + this.#advertised;
+    return absolute(this.#steps, this.#advertised);
   }
 
   /** The highest offset counted by `onReceive`. */
   get received(): number {
-    return this.#steps * OFFSET_STEP + this.#received;
+    return absolute(this.#steps, this.#received);
   }
 
   /** Bytes consumed (read or discarded) so far. */
   get consumed(): number {
-    return this.#steps * OFFSET_STEP + this.#consumed;
+    return absolute(this.#steps, this.#consumed);
   }
 
   /**
@@ -179,7 +179,7 @@ export class ReceiveWindow {
    */
   onReceive(highestOffset: number): void {
     checkCount('highestOffset', highestOffset);
-    const relative = small(highestOffset - this.#steps * OFFSET_STEP);
+    const relative = relativeTo(this.#steps, highestOffset);
     if (relative > this.#advertised) {
       throw new MpxProtocolError(WireCode.FLOW_CONTROL, `peer sent up to ${highestOffset}, beyond the granted ${this.advertised}`);
     }
@@ -229,7 +229,7 @@ export class ReceiveWindow {
     this.#autoTune();
     const next = this.#consumed + this.#window;
     this.#advertised = next;
-    return this.#steps * OFFSET_STEP + next;
+    return absolute(this.#steps, next);
   }
 
   /** Moves the base forward by the whole steps below `consumed` (received and advertised lie at or above it). */
@@ -276,6 +276,6 @@ export class ReceiveWindow {
     const next = this.#consumed + this.#window;
     if (next <= this.#advertised) return null;
     this.#advertised = next;
-    return this.#steps * OFFSET_STEP + next;
+    return absolute(this.#steps, next);
   }
 }

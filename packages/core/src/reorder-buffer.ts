@@ -53,7 +53,7 @@
 import { Budget } from './budget.js';
 import { MAX_U64_VALUE, WireCode } from './constants.js';
 import { MpxError, MpxProtocolError } from './errors.js';
-import { OFFSET_STEP, small, stepsIn } from './small-integers.js';
+import { OFFSET_STEP, absolute, relativeTo, stepsIn } from './small-integers.js';
 import { PIN_RATIO, type PinBudget } from './pinning.js';
 import { readBlocks } from './read-blocks.js';
 
@@ -242,7 +242,7 @@ export class ReorderBuffer {
       throw new MpxProtocolError(WireCode.PROTOCOL, `stream data ends at ${at + data.length}, beyond 2^53`);
     }
     // Relative from here on (below the base when a late copy of old bytes comes).
-    const offset = small(at - this.#steps * OFFSET_STEP);
+    const offset = relativeTo(this.#steps, at);
     const end = offset + data.length;
     if (this.#finalSize !== undefined && end > this.#finalSize) {
       throw new MpxProtocolError(
@@ -355,7 +355,7 @@ export class ReorderBuffer {
     if (!Number.isSafeInteger(size) || size < 0) {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `final size must be a non-negative integer, got ${size}`);
     }
-    const relative = small(size - this.#steps * OFFSET_STEP);
+    const relative = relativeTo(this.#steps, size);
     if (this.#finalSize !== undefined && this.#finalSize !== relative) {
       throw new MpxProtocolError(WireCode.FINAL_SIZE, `final size changed from ${this.#absolute(this.#finalSize)} to ${size}`);
     }
@@ -572,7 +572,7 @@ export class ReorderBuffer {
   }
 
   #absolute(relative: number): number {
-    return this.#steps * OFFSET_STEP + relative;
+    return absolute(this.#steps, relative);
   }
 
   /**

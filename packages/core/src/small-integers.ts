@@ -1,9 +1,10 @@
 // Stream offsets and byte counts kept small. V8 holds integers below 2^31 as
 // Smis on Node's x64 build; a field or Map key that once holds a larger
 // number becomes a boxed double, and code optimized for Smis is thrown away
-// and made again (in the middle of a stream, the first time any stream of the
-// process passes 2 GiB). A process that has carried a stream past 2^31 paid
-// 6–15 % more CPU per byte afterwards (packages/bench/README.md).
+// and made again (in the middle of a stream, the first time any stream,
+// session or carrier of the process passes 2 GiB). After 3 GB moved, keeping
+// them small cost 17–21 % less CPU per byte in paired runs
+// (docs/decisions/0016-small-integers.md).
 //
 // So the classes that follow a stream's offsets (the reorder buffer, the
 // windows and credits, the sender's offset, the bytes released) keep them
@@ -27,6 +28,16 @@ export function small(n: number): number {
   return n < SMALL_LIMIT && n >= -SMALL_LIMIT ? n | 0 : n;
 }
 
+/** The absolute offset of `relative` above a base of `steps` steps. */
+export function absolute(steps: number, relative: number): number {
+  return steps * OFFSET_STEP + relative;
+}
+
+/** `offset` (an integer, from outside) relative to a base of `steps` steps, as a small integer when it is one. */
+export function relativeTo(steps: number, offset: number): number {
+  return small(offset - steps * OFFSET_STEP);
+}
+
 /** Whole steps in `relative` (≥ 0): how far the base may move forward. */
 export function stepsIn(relative: number): number {
   return relative < OFFSET_STEP ? 0 : Math.floor(relative / OFFSET_STEP);
@@ -41,7 +52,7 @@ export class ByteCount {
   #steps = 0;
 
   get value(): number {
-    return this.#steps * OFFSET_STEP + this.#low;
+    return absolute(this.#steps, this.#low);
   }
 
   /** Adds `n` (a non-negative integer). */
