@@ -14,6 +14,7 @@ import { tcpTransport } from '@mpx/transport-tcp';
 import type { webSocketTransport as WsTransport } from '@mpx/transport-ws';
 import { formatAddress, hostPort, type Address } from './address.js';
 import { UsageError } from './errors.js';
+import type { Logger } from './log.js';
 
 /** TLS and WebSocket settings from the command line (files already read). */
 export interface TransportOptions {
@@ -57,6 +58,24 @@ export function withSession(url: string, sessionHex: string): string {
 /** The WebSocket transport, imported once, when first needed. */
 let webSocket: Promise<typeof WsTransport> | undefined;
 const ws = (): Promise<typeof WsTransport> => (webSocket ??= import('@mpx/transport-ws').then((m) => m.webSocketTransport));
+
+/**
+ * With ws or wss among `addresses`, says whether ws masks natively
+ * (@mpx/transport-ws masking.ts): at debug when it does, at warn when every
+ * byte a client sends or a server receives goes through a JavaScript loop.
+ */
+export async function noteWebSocketMasking(addresses: readonly Address[], log: Logger): Promise<void> {
+  if (!addresses.some((a) => a.scheme === 'ws' || a.scheme === 'wss')) return;
+  const { webSocketMasking } = await import('@mpx/transport-ws');
+  const masking = webSocketMasking();
+  if (masking.native) {
+    log.debug(`WebSocket masking: native (${masking.detail})`);
+    return;
+  }
+  log.warn(
+    `WebSocket masking runs in JavaScript (${masking.detail}): what a client sends over ws:// and wss:// carriers, and what a server receives on them, costs about 4 times the CPU per byte`,
+  );
+}
 
 function transportOf(address: Address, options: TransportOptions): Transport<DialOptions & { route?: CarrierRoute }> {
   const { scheme, port } = address;

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { MpxClient, MpxError, MpxStream, WireCode, readTargetReply, type CarrierStats, type ClientSession } from '@mpx/core';
 import { readAcceptedWith } from '@mpx/transport-tcp';
 import { formatAddress, hostPort } from './address.js';
-import { carrierDialer } from './carriers.js';
+import { carrierDialer, noteWebSocketMasking } from './carriers.js';
 import { allocateFeedbackAtFirstCarrier } from './feedback-allocation.js';
 import type { ClientConfig } from './config.js';
 import { limitHint } from './limits.js';
@@ -214,6 +214,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     `listening on ${kind}${hostPort(bound.address, bound.port)}${config.proxy === undefined ? '' : ` (${config.proxy.kind === 'socks5' ? 'SOCKS5' : 'HTTP CONNECT'} proxy${config.proxy.credentials === undefined ? '' : ' with a user name and password'})`}`,
   );
   client.start();
+  await noteWebSocketMasking(config.servers, log);
   log.info(
     `connecting to ${config.servers.map((s) => `${formatAddress(s)} (${describeEntry(s)})`).join(', ')} with ${config.carriersPerServer} carriers each`,
   );

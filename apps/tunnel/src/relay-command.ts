@@ -8,7 +8,7 @@
 // terminates TLS (needs --tls-cert/--tls-key); ws/wss on either side moves the
 // byte stream between WebSocket messages and TCP.
 import { formatAddress } from './address.js';
-import { carrierDialer, listenCarriers, type CarrierListenerHandle } from './carriers.js';
+import { carrierDialer, listenCarriers, noteWebSocketMasking, type CarrierListenerHandle } from './carriers.js';
 import type { RelayConfig } from './config.js';
 import { describeError } from './log.js';
 import { splice } from './pipe.js';
@@ -71,6 +71,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningCommand> {
     for (const l of listeners) await l.close();
     throw err;
   }
+  await noteWebSocketMasking([...config.listen, config.to], log);
   log.info(`relaying carriers to ${toLabel}`);
 
   return {

@@ -22,7 +22,7 @@ import {
 import { dialTcp } from '@mpx/transport-tcp';
 import { decideTarget } from './allow-decision.js';
 import { formatAddress, hostPort, isLoopback } from './address.js';
-import { listenCarriers, type CarrierListenerHandle } from './carriers.js';
+import { listenCarriers, noteWebSocketMasking, type CarrierListenerHandle } from './carriers.js';
 import type { ServerConfig } from './config.js';
 import { DescriptorHeadroom } from './descriptors.js';
 import { allocateFeedbackAtFirstCarrier } from './feedback-allocation.js';
@@ -333,6 +333,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     for (const l of listeners) await l.close();
     throw err;
   }
+  await noteWebSocketMasking(config.listen, log);
   const reach = [fixed?.label, ...config.allow.rules.map((r) => `${r.text} (--allow)`)].filter((t) => t !== undefined);
   if (fixed !== undefined) log.info(`forwarding streams to ${fixed.label}`);
   if (!config.allow.empty) log.info(`forwarding streams that name their target within --allow ${config.allow.rules.map((r) => r.text).join(', ')}`);

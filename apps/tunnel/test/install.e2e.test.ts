@@ -82,7 +82,7 @@ describe('the published packages', () => {
     expect(tunnel.bin).toEqual({ 'mpx-tunnel': './dist/cli.js' });
   });
 
-  it('install with npm install -g into an empty prefix and carry 4 MiB each way through the installed mpx-tunnel', async () => {
+  it('install with npm install -g into an empty prefix and carry 4 MiB each way through the installed mpx-tunnel, over tcp and ws carriers masked natively', async () => {
     const prefix = join(dir, 'prefix');
     await run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], {
       cwd: dir,
@@ -91,22 +91,51 @@ describe('the published packages', () => {
     const bin = join(prefix, 'bin', 'mpx-tunnel');
     const { stdout: version } = await run(bin, ['--version'], { cwd: dir });
     expect(version.trim()).toBe((await manifestOf(tarballs.find((t) => /mpx-tunnel-/.test(t)) as string)).version);
+    // bufferutil, mpx-tunnel's optional dependency, ships a native build for these (@mpx/transport-ws masking.ts).
+    const prebuilt = ['linux-x64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-ia32'].includes(`${process.platform}-${process.arch}`);
+    const masking = prebuilt ? /DEBUG WebSocket masking: native \(bufferutil's native build\)/ : /WARN {2}WebSocket masking runs in JavaScript/;
 
     let echo: EchoServer | undefined;
     try {
       echo = await startEcho();
       const server = new Tunnel(
-        ['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--key', 'install-test'],
+        [
+          'server',
+          '--listen',
+          '127.0.0.1:0',
+          '--listen',
+          'ws://127.0.0.1:0/mpx',
+          '--target',
+          `127.0.0.1:${echo.port}`,
+          '--key',
+          'install-test',
+          '--log-level',
+          'debug',
+        ],
         {},
         { command: bin },
       );
       const serverPort = await server.port(/listening on tcp:\/\/127\.0\.0\.1:(\d+)/);
+      const wsPort = await server.port(/listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+      await server.waitFor(masking);
       const client = new Tunnel(
-        ['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`, '--key', 'install-test'],
+        [
+          'client',
+          '--listen',
+          '127.0.0.1:0',
+          '--server',
+          `127.0.0.1:${serverPort},ws://127.0.0.1:${wsPort}/mpx`,
+          '--key',
+          'install-test',
+          '--log-level',
+          'debug',
+        ],
         {},
         { command: bin },
       );
       const port = await client.port(/listening on 127\.0\.0\.1:(\d+)/);
+      await client.waitFor(masking);
+      await client.waitFor(/carrier #\d+ to ws:\/\/127\.0\.0\.1:\d+\/mpx up/);
       const { sent, received } = await echoThrough(port, 4 * MiB, 1701);
       expect(received).toEqual(sent);
     } finally {

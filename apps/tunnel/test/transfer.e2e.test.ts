@@ -59,6 +59,25 @@ describe('mpx-tunnel server + client', () => {
     expect(client.count(/carrier #\d+ to ws:\/\/127\.0\.0\.1:\d+\/mpx up/)).toBeGreaterThan(0);
   });
 
+  it("masks WebSocket frames with bufferutil's native build, saying so at debug, and warns when ws would loop in JavaScript", async () => {
+    // The bin bundles ws and requires bufferutil from its own directory (build.mjs, @mpx/transport-ws masking.ts).
+    const prebuilt = ['linux-x64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-ia32'].includes(`${process.platform}-${process.arch}`);
+    const expected = prebuilt ? /DEBUG WebSocket masking: native \(bufferutil's native build\)/ : /WARN {2}WebSocket masking runs in JavaScript/;
+    const { server, ports } = await startServer(['ws://127.0.0.1:0/mpx'], ['--log-level', 'debug']);
+    const { port, client } = await startClient(`ws://127.0.0.1:${ports[0]}/mpx`, ['--log-level', 'debug']);
+    await server.waitFor(expected);
+    await client.waitFor(expected);
+    const { sent, received } = await echoThrough(port, 4 * MiB, 1005);
+    expect(received).toEqual(sent);
+    const tcpOnly = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:1', '--log-level', 'debug']);
+    await tcpOnly.waitFor(/forwarding streams to/);
+    expect(tcpOnly.log).not.toMatch(/WebSocket masking/);
+    const plain = new Tunnel(['server', '--listen', 'ws://127.0.0.1:0/mpx', '--target', '127.0.0.1:1'], { WS_NO_BUFFER_UTIL: '1' });
+    await plain.waitFor(
+      /WARN {2}WebSocket masking runs in JavaScript \(WS_NO_BUFFER_UTIL is set\): what a client sends over ws:\/\/ and wss:\/\/ carriers/,
+    );
+  });
+
   it('mixes tcp, tls, ws and wss carriers with weights in one --server list', async () => {
     const { ports } = await startServer(['tcp://127.0.0.1:0', 'tls://127.0.0.1:0', 'ws://127.0.0.1:0/a', 'wss://127.0.0.1:0/b'], TLS);
     const [tcp, tls, ws, wss] = ports;

@@ -16,6 +16,8 @@ export { listenWebSocket, WebSocketCarrierListener } from './listen.js';
 export type { OnWebSocketCarrier, WebSocketCarrierInfo, WebSocketListenOptions } from './listen.js';
 export { CloseCode, closeCodeFor, isCleanClose } from './close-codes.js';
 export { packMessages } from './batch.js';
+export { webSocketMasking } from './masking.js';
+export type { WebSocketMasking } from './masking.js';
 
 /** ws, and wss with a `wss://` URL (dial) or `tls` (listen), as a transport of the contract. */
 export const webSocketTransport: Transport<WebSocketDialOptions, WebSocketListenOptions, WebSocketDuplex, WebSocketCarrierInfo> = {
