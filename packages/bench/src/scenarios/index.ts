@@ -18,6 +18,7 @@ import { sharedBottleneck } from './shared-bottleneck.js';
 import { slowReader } from './slow-reader.js';
 import { soak } from './soak.js';
 import { uneven } from './uneven.js';
+import { wsCarriers } from './ws-carriers.js';
 
 export const SCENARIOS: readonly Scenario[] = [
   aggregation,
@@ -37,6 +38,7 @@ export const SCENARIOS: readonly Scenario[] = [
   manyStreams,
   rawLoopback,
   iperfCarriers,
+  wsCarriers,
   realClients,
   scaleOut,
   slowReader,

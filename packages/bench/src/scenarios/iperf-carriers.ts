@@ -5,13 +5,14 @@
 // processes ≤ 1.3 × the relay pair's (issue #15).
 
 import { formatMbit, formatRatio } from '../format.js';
-import { measureThroughput, startThroughputSink } from '../harness.js';
-import type { Context, Scenario, Throughput } from '../harness.js';
+import { startThroughputSink } from '../harness.js';
+import type { Context, Scenario } from '../harness.js';
 import { stopAll } from '../procs.js';
 import type { Child } from '../procs.js';
 import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
-import { RELAY, inTurns, mpxName, startContenders, withCpu, worstRound } from '../turns.js';
+import { cpuPerGbOf, ratesOf, throughputInTurns, turnsSettings, turnsShape } from '../throughput-turns.js';
+import { RELAY, mpxName, startContenders, worstRound } from '../turns.js';
 
 const CARRIERS = [1, 2, 4] as const;
 const SPEED_GOAL = 0.75;
@@ -23,35 +24,22 @@ export const iperfCarriers: Scenario = {
   name: 'iperf-carriers',
   title: `one iperf3 stream through mpx with ${CARRIERS.join(', ')} TCP carriers vs two Node relays, throughput and CPU s/GB`,
   async run(ctx: Context, rec: Recorder) {
-    const seconds = ctx.quick ? 3 : 5;
-    const warmup = ctx.quick ? 1 : 2;
-    const rounds = ctx.quick ? 2 : 3;
+    const shape = turnsShape(ctx.quick);
     const sink = await startThroughputSink(ctx);
-    rec.data.settings = {
-      seconds,
-      warmupSeconds: warmup,
-      rounds,
+    rec.data.settings = turnsSettings(shape, sink, {
       carriers: CARRIERS,
-      tool: sink.tool,
       order: 'relay, mpx -p 1, -p 2, -p 4, repeated; each row is the round with the worst mpx ÷ relay ratio',
       cpu: 'utime + stime of the two middle processes over the whole run',
-    };
+    });
     const children: Child[] = [];
     try {
       const contenders = await startContenders(sink.port, CARRIERS, children);
-      for (const c of contenders) {
-        ctx.log(`${c.name}: warming up, ${warmup} s each way (not measured)`);
-        for (const dir of ['up', 'down'] as const) await measureThroughput(sink, c.port, dir, warmup, 0, FALLBACK_RATE);
-      }
+      const turns = await throughputInTurns(ctx, sink, contenders, shape, FALLBACK_RATE);
       for (const dir of ['up', 'down'] as const) {
-        const runs = await inTurns(contenders, rounds, (c, round) => {
-          ctx.log(`${c.name}, ${dir}load, ${seconds} s (round ${round} of ${rounds})`);
-          return withCpu(c.procs, () => measureThroughput(sink, c.port, dir, seconds, 0, FALLBACK_RATE));
-        });
+        const runs = turns[dir];
         rec.data[dir] = Object.fromEntries(runs);
-        const speed = (name: string): number[] => (runs.get(name) ?? []).map((m) => m.result.bytesPerSecond);
-        const cpuPerGB = (name: string): number[] =>
-          (runs.get(name) ?? []).map((m: { result: Throughput; cpuSeconds: number }) => m.cpuSeconds / (m.result.bytes / 1e9));
+        const speed = (name: string): number[] => ratesOf(runs.get(name) ?? []);
+        const cpuPerGB = (name: string): number[] => cpuPerGbOf(runs.get(name) ?? []);
         const label = dir === 'up' ? 'upload' : 'download';
         for (const p of CARRIERS) {
           const w = worstRound(speed(RELAY), speed(mpxName(p)), true);
