@@ -62,7 +62,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20.19',
-  // ws' optional native helpers, required inside try/catch.
+  // ws' optional native helpers, required inside try/catch from node_modules at run time: bufferutil
+  // is an optional dependency of this package (native WebSocket masking, docs/decisions/0017).
   external: ['bufferutil', 'utf-8-validate'],
   // CommonJS in the bundle (ws, get-caller-file) requires Node's modules.
   banner: { js: "import { createRequire as mpxCreateRequire } from 'node:module';\nconst require = mpxCreateRequire(import.meta.url);" },
