@@ -54,18 +54,22 @@ export interface RigOptions {
   entryOptions?: readonly string[];
   /** -p (default 1). */
   carriers?: number;
+  /** Carrier scheme: 'tcp' (default) or 'ws' (the server listens on ws://…/mpx, the client dials it). */
+  scheme?: 'tcp' | 'ws';
   clientExtra?: string[];
   serverExtra?: string[];
 }
 
 export async function startRig(o: RigOptions): Promise<MpxRig> {
-  const server = await startTunnelServer(o.targetPort, { extra: o.serverExtra ?? [] });
+  const ws = o.scheme === 'ws';
+  const server = await startTunnelServer(o.targetPort, { listen: [ws ? 'ws://127.0.0.1:0/mpx' : '127.0.0.1:0'], extra: o.serverExtra ?? [] });
   const port = server.ports[0] as number;
   let paths: Path[] = [];
   let client: TunnelClient | undefined;
   try {
     paths = o.paths === undefined ? [] : await pathsTo(port, o.paths);
-    const addresses = paths.length === 0 ? [`127.0.0.1:${port}`] : paths.map((p) => p.address);
+    const hostPorts = paths.length === 0 ? [`127.0.0.1:${port}`] : paths.map((p) => p.address);
+    const addresses = ws ? hostPorts.map((a) => `ws://${a}/mpx`) : hostPorts;
     const options = (i: number): string => (o.entryOptions?.[i] ? `|${o.entryOptions[i]}` : '');
     const servers = addresses.map((a, i) => `${a}|${o.weights?.[i] ?? 1}${options(i)}`).join(',');
     client = await startTunnelClient({ servers, carriers: o.carriers ?? 1, extra: o.clientExtra ?? [] });

@@ -1,11 +1,15 @@
 // One iperf3 stream (or the built-in source/sink) through each contender in
 // turns, the way iperf-carriers and ws-carriers measure: a warm-up each way
 // that is not measured, then every contender's uploads round by round, then
-// its downloads, each with the CPU of its two middle processes (turns.ts).
+// its downloads, each with the CPU of its two middle processes (turns.ts);
+// and the rows that compare two contenders' runs.
 
+import { formatMbit, formatRatio } from './format.js';
 import { measureThroughput } from './harness.js';
 import type { Context, Throughput, ThroughputSink } from './harness.js';
-import { inTurns, withCpu, type Contender, type WithCpu } from './turns.js';
+import { verdict } from './results.js';
+import type { Recorder } from './results.js';
+import { inTurns, withCpu, worstRound, type Contender, type WithCpu } from './turns.js';
 
 /** Seconds per round, warm-up seconds each way, and rounds; shorter with --quick. */
 export interface TurnsShape {
@@ -54,7 +58,47 @@ export async function throughputInTurns(
 }
 
 /** Bytes per second of each run. */
-export const ratesOf = (runs: readonly ThroughputRun[]): number[] => runs.map((m) => m.result.bytesPerSecond);
+const ratesOf = (runs: readonly ThroughputRun[]): number[] => runs.map((m) => m.result.bytesPerSecond);
 
 /** CPU seconds per GB moved of each run. */
-export const cpuPerGbOf = (runs: readonly ThroughputRun[]): number[] => runs.map((m) => m.cpuSeconds / (m.result.bytes / 1e9));
+const cpuPerGbOf = (runs: readonly ThroughputRun[]): number[] => runs.map((m) => m.cpuSeconds / (m.result.bytes / 1e9));
+
+/** What a comparison's candidate must reach against its base (`against` names the base in the goal text). */
+export interface ThroughputGoal {
+  readonly against: string;
+  /** Rate: at least this times the base's. */
+  readonly speed: number;
+  /** CPU s/GB: at most this times the base's. */
+  readonly cpu: number;
+}
+
+/**
+ * The two rows of a throughput comparison, `candidate`'s runs against
+ * `base`'s, each the worst pair of rounds (worstRound): `<label> (ratio r)`
+ * for the rate and `<label>: CPU s/GB (ratio r)`. Without a goal, the rows
+ * are reported for scale.
+ */
+export function throughputRows(
+  rec: Recorder,
+  label: string,
+  base: readonly ThroughputRun[],
+  candidate: readonly ThroughputRun[],
+  goal?: ThroughputGoal,
+): void {
+  const speed = worstRound(ratesOf(base), ratesOf(candidate), true);
+  rec.row({
+    case: `${label} (ratio ${formatRatio(speed.ratio)})`,
+    plain: formatMbit(speed.base),
+    mpx: formatMbit(speed.candidate),
+    goal: goal === undefined ? 'for scale' : `≥ ${goal.speed} × ${goal.against}`,
+    status: goal === undefined ? 'INFO' : verdict(speed.ratio >= goal.speed),
+  });
+  const cpu = worstRound(cpuPerGbOf(base), cpuPerGbOf(candidate), false);
+  rec.row({
+    case: `${label}: CPU s/GB (ratio ${formatRatio(cpu.ratio)})`,
+    plain: `${cpu.base.toFixed(2)} s/GB`,
+    mpx: `${cpu.candidate.toFixed(2)} s/GB`,
+    goal: goal === undefined ? 'for scale' : `≤ ${goal.cpu} × ${goal.against}`,
+    status: goal === undefined ? 'INFO' : verdict(cpu.ratio <= goal.cpu),
+  });
+}

@@ -6,7 +6,7 @@
 // process of the run kept busy, and the machine's idle share from /proc; the
 // worst round of a paired comparison.
 
-import { startRig } from './harness.js';
+import { startRig, type RigOptions } from './harness.js';
 import { cpuSecondsOf, readMachineCpu, readReapedCpuSeconds, readSyscalls } from './proc.js';
 import type { Syscalls } from './proc.js';
 import { startRelayProcess } from './procs.js';
@@ -36,12 +36,15 @@ export async function startContenders(targetPort: number, carriers: readonly num
   const a = await startRelayProcess('relay A', b.port);
   children.push(a.child);
   const out: Contender[] = [{ name: RELAY, port: a.port, procs: [a.child, b.child] }];
-  for (const p of carriers) {
-    const rig = await startRig({ targetPort, carriers: p });
-    children.push(rig.client.child, rig.server.child);
-    out.push({ name: mpxName(p), port: rig.port, procs: [rig.client.child, rig.server.child] });
-  }
+  for (const p of carriers) out.push(await rigContender(mpxName(p), { targetPort, carriers: p }, children));
   return out;
+}
+
+/** An mpx rig (startRig) as a contender named `name`; its processes are pushed to `children` for the caller to stop. */
+export async function rigContender(name: string, options: RigOptions, children: Child[]): Promise<Contender> {
+  const rig = await startRig(options);
+  children.push(rig.client.child, rig.server.child);
+  return { name, port: rig.port, procs: [rig.client.child, rig.server.child] };
 }
 
 /** Read and write system calls the processes made so far, summed; NaN when one cannot be read. */

@@ -4,15 +4,13 @@
 // Throughput ≥ 0.75 × the relay pair and CPU s/GB of the two middle
 // processes ≤ 1.3 × the relay pair's (issue #15).
 
-import { formatMbit, formatRatio } from '../format.js';
 import { startThroughputSink } from '../harness.js';
 import type { Context, Scenario } from '../harness.js';
 import { stopAll } from '../procs.js';
 import type { Child } from '../procs.js';
-import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
-import { cpuPerGbOf, ratesOf, throughputInTurns, turnsSettings, turnsShape } from '../throughput-turns.js';
-import { RELAY, mpxName, startContenders, worstRound } from '../turns.js';
+import { throughputInTurns, throughputRows, turnsSettings, turnsShape } from '../throughput-turns.js';
+import { RELAY, mpxName, startContenders } from '../turns.js';
 
 const CARRIERS = [1, 2, 4] as const;
 const SPEED_GOAL = 0.75;
@@ -38,25 +36,12 @@ export const iperfCarriers: Scenario = {
       for (const dir of ['up', 'down'] as const) {
         const runs = turns[dir];
         rec.data[dir] = Object.fromEntries(runs);
-        const speed = (name: string): number[] => ratesOf(runs.get(name) ?? []);
-        const cpuPerGB = (name: string): number[] => cpuPerGbOf(runs.get(name) ?? []);
         const label = dir === 'up' ? 'upload' : 'download';
         for (const p of CARRIERS) {
-          const w = worstRound(speed(RELAY), speed(mpxName(p)), true);
-          rec.row({
-            case: `${label}, ${p} carrier${p > 1 ? 's' : ''} (ratio ${formatRatio(w.ratio)})`,
-            plain: formatMbit(w.base),
-            mpx: formatMbit(w.candidate),
-            goal: `≥ ${SPEED_GOAL} × relay`,
-            status: verdict(w.ratio >= SPEED_GOAL),
-          });
-          const c = worstRound(cpuPerGB(RELAY), cpuPerGB(mpxName(p)), false);
-          rec.row({
-            case: `${label}, ${p} carrier${p > 1 ? 's' : ''}: CPU s/GB (ratio ${formatRatio(c.ratio)})`,
-            plain: `${c.base.toFixed(2)} s/GB`,
-            mpx: `${c.candidate.toFixed(2)} s/GB`,
-            goal: `≤ ${CPU_GOAL} × relay`,
-            status: verdict(c.ratio <= CPU_GOAL),
+          throughputRows(rec, `${label}, ${p} carrier${p > 1 ? 's' : ''}`, runs.get(RELAY) ?? [], runs.get(mpxName(p)) ?? [], {
+            against: 'relay',
+            speed: SPEED_GOAL,
+            cpu: CPU_GOAL,
           });
         }
       }

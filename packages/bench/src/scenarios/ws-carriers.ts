@@ -8,15 +8,13 @@
 // worst pair). The TCP rig is there for scale: how much a WebSocket carrier
 // costs over a plain one.
 
-import { formatMbit, formatRatio } from '../format.js';
 import { startThroughputSink } from '../harness.js';
 import type { Context, Scenario } from '../harness.js';
-import { startTunnelClient, startTunnelServer, stopAll } from '../procs.js';
+import { stopAll } from '../procs.js';
 import type { Child } from '../procs.js';
-import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
-import { cpuPerGbOf, ratesOf, throughputInTurns, turnsSettings, turnsShape } from '../throughput-turns.js';
-import { worstRound, type Contender } from '../turns.js';
+import { throughputInTurns, throughputRows, turnsSettings, turnsShape } from '../throughput-turns.js';
+import { rigContender } from '../turns.js';
 
 const CARRIERS = 2;
 const SPEED_GOAL = 0.75;
@@ -25,15 +23,6 @@ const CPU_GOAL = 1.3;
 const FALLBACK_RATE = 300e6;
 const WS = 'mpx ws';
 const TCP = 'mpx tcp';
-
-async function startContender(name: string, scheme: 'ws' | 'tcp', targetPort: number, children: Child[]): Promise<Contender> {
-  const server = await startTunnelServer(targetPort, { listen: [scheme === 'ws' ? 'ws://127.0.0.1:0/mpx' : '127.0.0.1:0'] });
-  children.push(server.child);
-  const port = server.ports[0] as number;
-  const client = await startTunnelClient({ servers: scheme === 'ws' ? `ws://127.0.0.1:${port}/mpx|1` : `127.0.0.1:${port}|1`, carriers: CARRIERS });
-  children.push(client.child);
-  return { name, port: client.port, procs: [client.child, server.child] };
-}
 
 export const wsCarriers: Scenario = {
   name: 'ws-carriers',
@@ -48,47 +37,20 @@ export const wsCarriers: Scenario = {
     });
     const children: Child[] = [];
     try {
-      const contenders = [await startContender(WS, 'ws', sink.port, children), await startContender(TCP, 'tcp', sink.port, children)];
+      const contenders = [
+        await rigContender(WS, { targetPort: sink.port, carriers: CARRIERS, scheme: 'ws' }, children),
+        await rigContender(TCP, { targetPort: sink.port, carriers: CARRIERS }, children),
+      ];
       const runs = await throughputInTurns(ctx, sink, contenders, shape, FALLBACK_RATE);
-      for (const dir of ['up', 'down'] as const) rec.data[dir] = Object.fromEntries(runs[dir]);
       for (const dir of ['up', 'down'] as const) {
+        rec.data[dir] = Object.fromEntries(runs[dir]);
         const label = dir === 'up' ? 'upload' : 'download';
-        const ws = runs[dir].get(WS) ?? [];
-        const tcp = runs[dir].get(TCP) ?? [];
-        const speed = worstRound(ratesOf(tcp), ratesOf(ws), true);
-        rec.row({
-          case: `${label}: ws:// against tcp:// carriers (ratio ${formatRatio(speed.ratio)})`,
-          plain: formatMbit(speed.base),
-          mpx: formatMbit(speed.candidate),
-          goal: 'for scale',
-          status: 'INFO',
-        });
-        const cpu = worstRound(cpuPerGbOf(tcp), cpuPerGbOf(ws), false);
-        rec.row({
-          case: `${label}: ws:// against tcp:// CPU s/GB (ratio ${formatRatio(cpu.ratio)})`,
-          plain: `${cpu.base.toFixed(2)} s/GB`,
-          mpx: `${cpu.candidate.toFixed(2)} s/GB`,
-          goal: 'for scale',
-          status: 'INFO',
-        });
+        throughputRows(rec, `${label}, ws:// against tcp:// carriers`, runs[dir].get(TCP) ?? [], runs[dir].get(WS) ?? []);
       }
-      const up = runs.up.get(WS) ?? [];
-      const down = runs.down.get(WS) ?? [];
-      const speed = worstRound(ratesOf(down), ratesOf(up), true);
-      rec.row({
-        case: `ws:// upload against its download (ratio ${formatRatio(speed.ratio)})`,
-        plain: formatMbit(speed.base),
-        mpx: formatMbit(speed.candidate),
-        goal: `≥ ${SPEED_GOAL} × download`,
-        status: verdict(speed.ratio >= SPEED_GOAL),
-      });
-      const cpu = worstRound(cpuPerGbOf(down), cpuPerGbOf(up), false);
-      rec.row({
-        case: `ws:// upload against its download: CPU s/GB (ratio ${formatRatio(cpu.ratio)})`,
-        plain: `${cpu.base.toFixed(2)} s/GB`,
-        mpx: `${cpu.candidate.toFixed(2)} s/GB`,
-        goal: `≤ ${CPU_GOAL} × download`,
-        status: verdict(cpu.ratio <= CPU_GOAL),
+      throughputRows(rec, 'ws:// upload against its download', runs.down.get(WS) ?? [], runs.up.get(WS) ?? [], {
+        against: 'download',
+        speed: SPEED_GOAL,
+        cpu: CPU_GOAL,
       });
     } finally {
       await stopAll(children);
