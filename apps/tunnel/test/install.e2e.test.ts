@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { bufferutilPrebuilt } from '@mpx/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
 
@@ -91,9 +92,9 @@ describe('the published packages', () => {
     const bin = join(prefix, 'bin', 'mpx-tunnel');
     const { stdout: version } = await run(bin, ['--version'], { cwd: dir });
     expect(version.trim()).toBe((await manifestOf(tarballs.find((t) => /mpx-tunnel-/.test(t)) as string)).version);
-    // bufferutil, mpx-tunnel's optional dependency, ships a native build for these (@mpx/transport-ws masking.ts).
-    const prebuilt = ['linux-x64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-ia32'].includes(`${process.platform}-${process.arch}`);
-    const masking = prebuilt ? /DEBUG WebSocket masking: native \(bufferutil's native build\)/ : /WARN {2}WebSocket masking runs in JavaScript/;
+    const masking = bufferutilPrebuilt
+      ? /DEBUG WebSocket masking: native \(bufferutil's native build\)/
+      : /WARN {2}WebSocket masking runs in JavaScript/;
 
     let echo: EchoServer | undefined;
     try {

@@ -1,6 +1,7 @@
 // End to end, real processes: echo target ← mpx-tunnel server ⇄ carriers ⇄
 // mpx-tunnel client ← test connections. Bytes must come back identical.
 import { setTimeout as delay } from 'node:timers/promises';
+import { bufferutilPrebuilt } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, echoThrough, fixture, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
 
@@ -60,9 +61,10 @@ describe('mpx-tunnel server + client', () => {
   });
 
   it("masks WebSocket frames with bufferutil's native build, saying so at debug, and warns when ws would loop in JavaScript", async () => {
-    // The bin bundles ws and requires bufferutil from its own directory (build.mjs, @mpx/transport-ws masking.ts).
-    const prebuilt = ['linux-x64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-ia32'].includes(`${process.platform}-${process.arch}`);
-    const expected = prebuilt ? /DEBUG WebSocket masking: native \(bufferutil's native build\)/ : /WARN {2}WebSocket masking runs in JavaScript/;
+    // The bin bundles ws and requires bufferutil, its optional dependency, from its own directory (build.mjs, @mpx/transport-ws masking.ts).
+    const expected = bufferutilPrebuilt
+      ? /DEBUG WebSocket masking: native \(bufferutil's native build\)/
+      : /WARN {2}WebSocket masking runs in JavaScript/;
     const { server, ports } = await startServer(['ws://127.0.0.1:0/mpx'], ['--log-level', 'debug']);
     const { port, client } = await startClient(`ws://127.0.0.1:${ports[0]}/mpx`, ['--log-level', 'debug']);
     await server.waitFor(expected);

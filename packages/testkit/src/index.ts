@@ -23,4 +23,5 @@ export {
 } from './balancers.js';
 export { startHandOffFront, type HandOffFront } from './hand-off.js';
 export { fullGc } from './collector.js';
+export { PLATFORM, bufferutilPrebuilt } from './native-masking.js';
 export { privateNginxMain, privateNginxTempPaths } from './private-nginx.js';

@@ -1,12 +1,9 @@
 // What ws masks with (masking.ts): bufferutil's native build where it ships
 // one, as installed with this package; the JavaScript loop when ws is told
 // not to load it.
+import { PLATFORM, bufferutilPrebuilt } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { webSocketMasking } from '../src/index.js';
-
-/** Platforms bufferutil 4.1.0 ships a native build for (its prebuilds/ directory). */
-const PREBUILT = ['linux-x64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-ia32'];
-const platform = `${process.platform}-${process.arch}`;
 
 afterEach(() => {
   delete process.env['WS_NO_BUFFER_UTIL'];
@@ -15,9 +12,9 @@ afterEach(() => {
 describe('webSocketMasking', () => {
   it('finds bufferutil where ws requires it from, native where it ships a build', () => {
     expect(webSocketMasking()).toEqual(
-      PREBUILT.includes(platform)
+      bufferutilPrebuilt
         ? { native: true, detail: "bufferutil's native build" }
-        : { native: false, detail: `bufferutil has no native build for ${platform}` },
+        : { native: false, detail: `bufferutil has no native build for ${PLATFORM}` },
     );
   });
 
