@@ -24,9 +24,10 @@ export async function runRedisBenchmark(port: number, clients: number, requests:
   return parseRedisBenchmarkCsv(stdout);
 }
 
-/** `wrk -t 2 -c connections -d seconds http://127.0.0.1:port/path` (HTTP/1.1 keep-alive). */
+/** `wrk -t 2 -c connections -d seconds http://127.0.0.1:port/path` (HTTP/1.1 keep-alive; one thread for one connection). */
 export async function runWrk(port: number, path: string, connections: number, seconds: number): Promise<WrkSummary> {
-  const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', `http://127.0.0.1:${port}${path}`];
+  const threads = Math.min(2, connections);
+  const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', `http://127.0.0.1:${port}${path}`];
   const { stdout } = await run('wrk', args, (seconds + 30) * 1000);
   return parseWrkOutput(stdout);
 }
