@@ -176,3 +176,52 @@ export function echoRoundTrip(port: number, payload: Buffer, timeoutMs = 10_000)
     });
   });
 }
+
+/** An echo connection kept open: each roundTrip() writes `payload` and resolves with the ms until all of it came back. */
+export interface EchoSession {
+  roundTrip(payload: Buffer): Promise<number>;
+  close(): void;
+}
+
+/** Opens an echo connection through `port` (the target's echo mode) and keeps it for round trips one at a time. */
+export function openEcho(port: number, timeoutMs = 10_000): Promise<EchoSession> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', noDelay: true });
+    let want = 0;
+    let got = 0;
+    let start = 0;
+    let done: ((ms: number) => void) | undefined;
+    let fail: ((err: Error) => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      if (fail !== undefined) fail(err);
+      else reject(err);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      got += chunk.length;
+      if (done !== undefined && got >= want) {
+        clearTimeout(timer);
+        const finish = done;
+        done = undefined;
+        finish(performance.now() - start);
+      }
+    });
+    socket.once('connect', () => {
+      socket.write(encodeHeader({ mode: 'echo', id: 0, seed: 0, length: 0 }));
+      resolve({
+        roundTrip: (payload) =>
+          new Promise<number>((res, rej) => {
+            if (done !== undefined) throw new Error('one echo round trip at a time');
+            want = got + payload.length;
+            done = res;
+            fail = rej;
+            timer = setTimeout(() => socket.destroy(new Error(`echo timed out after ${timeoutMs} ms`)), timeoutMs);
+            start = performance.now();
+            socket.write(payload);
+          }),
+        close: () => socket.destroy(),
+      });
+    });
+  });
+}
