@@ -6,7 +6,7 @@ import type { CarrierDirection, CarrierRole } from './carrier-use.js';
 import type { PayloadOwner } from './payload-owner.js';
 import type { Clock } from './clock.js';
 import type { MpxError } from './errors.js';
-import type { Frame } from './frame.js';
+import type { DataFrame, Frame } from './frame.js';
 
 export type CarrierState = 'handshake' | 'open' | 'closing' | 'closed';
 
@@ -56,6 +56,8 @@ export interface CarrierHost {
   onDrain(link: CarrierLink): void;
   /** The peer acknowledged frames on this carrier. */
   onAck(link: CarrierLink): void;
+  /** The peer acknowledged this DATA frame (each one, before onAck for the ACK that covered it). */
+  onDataAcked?(frame: DataFrame): void;
   /** The liveness schedule ran (every ping interval) and the carrier lives. */
   onTick(link: CarrierLink): void;
   /** Once, when the carrier is gone. */

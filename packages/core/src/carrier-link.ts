@@ -114,7 +114,7 @@ export class CarrierLink {
   constructor(socket: Duplex, options: CarrierLinkOptions) {
     this.#options = options;
     this.#socket = socket;
-    this.#inFlight = new InFlight(wallOffset(options.clock), options.payloadOwner);
+    this.#inFlight = new InFlight(wallOffset(options.clock), options.payloadOwner, (frame) => this.#host.onDataAcked?.(frame));
     this.label = options.label ?? `carrier-${this.id}`;
     // Handshake frames are small (SPEC §3): until the carrier opens, a frame
     // above the smallest max frame any peer accepts is FRAME_TOO_LARGE, so a
@@ -181,6 +181,11 @@ export class CarrierLink {
   get aheadWait(): number {
     if (this.#state !== 'open' || this.#waiting >= this.#writeBuffer) return Number.POSITIVE_INFINITY;
     return this.#inFlight.aheadWait(this.#options.clock.now(), this.#options.maxInFlight, AHEAD_OF_CAP_BYTES);
+  }
+
+  /** Whether counted frames received here are not yet acknowledged: a frame sent now takes their ACK along (SPEC §9). */
+  get owesAck(): boolean {
+    return this.#acks.owed > 0;
   }
 
   /** A lower bound of aheadWait that costs a field read: the carrier's minimum RTT (InFlight.ackWaitFloor). */

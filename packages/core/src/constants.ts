@@ -83,15 +83,18 @@ export const MAX_MAX_FRAME = 0xffffff;
 export const CARRIER_LEAD_BYTES = 16 * 1024;
 
 /**
- * SPEC §8: a stream that has sent and queued at most this many bytes in all
- * is a small stream (an open, a request, an answer): its frame goes out
+ * SPEC §8: a stream that has sent and queued at most this many bytes in all,
+ * or since it last woke with every byte it sent acknowledged (a long-lived
+ * connection between requests: MpxStream.renewSmall), is a small stream
+ * (an open, a request, an answer): its frame goes out
  * before the round of streams, on the carrier behind the least queue, and
  * may go ahead of that carrier's in-flight cap (AHEAD_OF_CAP_BYTES). Rationale: the first frame of a new request or
  * answer then waits behind no bulk stream's frames in the sender. Counted
  * from the stream's start, not from what it has queued now: a bulk stream
  * reads its source 4 KiB at a time while the carriers are at their caps
  * (apps/tunnel socket-reader.ts), and each small read, sent ahead, kept it
- * ahead (latency-under-load: the download fell to half the caps). One
+ * ahead (latency-under-load: the download fell to half the caps); such a
+ * stream always has frames in flight, so its count never begins again. One
  * default payload: a bulk stream leaves the fast lane with its first frame.
  */
 export const SMALL_STREAM_BYTES = 16 * 1024;

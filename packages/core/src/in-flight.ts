@@ -1,7 +1,7 @@
 // SPEC §8, §9, sender side of one carrier: the counted frames in flight, the
 // path estimate the peer's ACKs feed, and the in-flight cap and the pacing
 // it sets. No I/O; times come from the caller.
-import type { Frame } from './frame.js';
+import type { DataFrame, Frame } from './frame.js';
 import type { PayloadOwner } from './payload-owner.js';
 import { PathEstimator } from './path-estimator.js';
 import { SentFrames, type SentFrame } from './sent-frames.js';
@@ -47,11 +47,12 @@ export class InFlight {
 
   /**
    * `align`: wall time minus the caller's `now` (SPEC §8: RTT drains start on
-   * a grid of wall time); `owner`: told when DATA payloads are done with.
+   * a grid of wall time); `owner`: told when DATA payloads are done with;
+   * `onDataAcked`: told of each DATA frame the peer acknowledges.
    */
-  constructor(align = 0, owner?: PayloadOwner) {
+  constructor(align = 0, owner?: PayloadOwner, onDataAcked?: (frame: DataFrame) => void) {
     this.estimator = new PathEstimator(align);
-    this.#sent = new SentFrames(owner);
+    this.#sent = new SentFrames(owner, onDataAcked);
   }
 
   /** Encoded bytes sent and not yet acknowledged. */

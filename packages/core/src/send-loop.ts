@@ -53,9 +53,9 @@ const STREAM_POSITIONS: QueuePositions<MpxStream> = {
   },
 };
 
-/** SPEC §8: `stream` has sent and queued SMALL_STREAM_BYTES or less in all. */
+/** SPEC §8: `stream` has sent and queued SMALL_STREAM_BYTES or less since its allowance began (MpxStream.renewSmall). */
 function isSmall(stream: MpxStream): boolean {
-  return stream.sendOffset + stream.queuedBytes <= SMALL_STREAM_BYTES;
+  return stream.smallBytes <= SMALL_STREAM_BYTES;
 }
 
 export class SendLoop {
@@ -161,6 +161,7 @@ export class SendLoop {
   /** `stream` has something to send. */
   wake(stream: MpxStream): void {
     if (this.#closed) return;
+    stream.renewSmall();
     if (isSmall(stream) && this.#waiting !== stream && !this.#dataQueue.has(stream)) this.#small.add(stream);
     else this.#dataQueue.push(stream);
     this.schedule();

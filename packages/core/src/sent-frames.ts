@@ -2,7 +2,7 @@
 // acknowledged, in order. I/O-free; times come from the caller.
 import { FrameType, WireCode } from './constants.js';
 import { MpxProtocolError } from './errors.js';
-import type { Frame } from './frame.js';
+import type { DataFrame, Frame } from './frame.js';
 import type { PayloadOwner } from './payload-owner.js';
 
 /**
@@ -29,14 +29,17 @@ interface Entry extends SentFrame {
 export class SentFrames {
   /** Told of each DATA frame's payload once acknowledged, or once copied to another carrier (payload-owner.ts). */
   readonly #owner: PayloadOwner | undefined;
+  /** Told of each DATA frame once acknowledged (SPEC §8: streams with nothing in flight). */
+  readonly #onDataAcked: ((frame: DataFrame) => void) | undefined;
   #entries: Entry[] = [];
   #head = 0;
   #sent = 0;
   #acked = 0;
   #bytes = 0;
 
-  constructor(owner?: PayloadOwner) {
+  constructor(owner?: PayloadOwner, onDataAcked?: (frame: DataFrame) => void) {
     this.#owner = owner;
+    this.#onDataAcked = onDataAcked;
   }
 
   /** Bytes (encoded) sent and not yet acknowledged. */
@@ -74,7 +77,10 @@ export class SentFrames {
       this.#acked++;
       bytes += entry.size;
       newestSentAt = entry.sentAt;
-      if (this.#owner !== undefined && entry.frame.type === FrameType.DATA) this.#owner.release(entry.frame.payload);
+      if (entry.frame.type === FrameType.DATA) {
+        this.#owner?.release(entry.frame.payload);
+        this.#onDataAcked?.(entry.frame);
+      }
     }
     this.#bytes -= bytes;
     if (this.#head > 1024 && this.#head * 2 > this.#entries.length) {

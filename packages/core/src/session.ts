@@ -220,6 +220,7 @@ export class Session extends EventEmitter {
     onFrame: (link, frame) => this.#onFrame(link, frame),
     onDrain: () => this.#sender.schedule(),
     onAck: () => this.#relieveLagging(),
+    onDataAcked: (frame) => this.#streams.get(frame.streamId)?.onDataAcked(frame.offset + frame.payload.length),
     // A primary may have stalled since the last look: standbys may take over (SPEC §8).
     onTick: () => this.#relieveLagging(),
     onClose: (link, err) => this.#onCarrierClose(link, err),

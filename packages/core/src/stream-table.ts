@@ -74,6 +74,11 @@ export class StreamTable {
     return this.#streams.values();
   }
 
+  /** The stream with `id`, if the table holds it (no side effects, unlike lookup()). */
+  get(id: number): MpxStream | undefined {
+    return this.#streams.get(id);
+  }
+
   /** The stream is still in the table (not forgotten). */
   has(stream: MpxStream): boolean {
     return this.#streams.get(stream.id) === stream;

@@ -112,6 +112,10 @@ export class MpxStream extends Duplex {
    * (per frame sent and per delivery).
    */
   #gone = false;
+  /** SPEC §8: the end of the furthest DATA frame of this stream the peer has acknowledged. */
+  #ackedTo = 0;
+  /** SPEC §8: sendOffset when the stream's small-stream allowance (SMALL_STREAM_BYTES) began. */
+  #smallFrom = 0;
 
   constructor(id: number, host: StreamHost, sendWindow: number, recvWindow: number, locallyOpened: boolean) {
     super({ allowHalfOpen: true, readableHighWaterMark: STREAM_READ_BUFFER, writableHighWaterMark: STREAM_WRITE_BUFFER });
@@ -174,6 +178,27 @@ export class MpxStream extends Duplex {
 
   get queuedBytes(): number {
     return this.#tx.queued;
+  }
+
+  /** SPEC §8: bytes sent and queued since the stream's small-stream allowance began. */
+  get smallBytes(): number {
+    return this.#tx.offset + this.#tx.queued - this.#smallFrom;
+  }
+
+  /**
+   * SPEC §8: as the stream wakes, a new small-stream allowance begins if the
+   * peer has acknowledged every byte it sent: nothing of its own is in
+   * flight, so it is between an answer and the next request, not a bulk
+   * stream's backlog.
+   */
+  renewSmall(): void {
+    const sent = this.#tx.offset;
+    if (this.#ackedTo >= sent) this.#smallFrom = sent;
+  }
+
+  /** SPEC §9: the peer acknowledged a DATA frame of this stream that ends at `end`. */
+  onDataAcked(end: number): void {
+    if (end > this.#ackedTo) this.#ackedTo = end;
   }
 
   /**

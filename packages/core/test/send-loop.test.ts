@@ -65,10 +65,15 @@ describe('SendLoop, retransmission order (SPEC §9)', () => {
   });
 });
 
-/** A stream with `frames` frames of `size` bytes to send after `sent` bytes sent before, as the send loop sees it. */
-function fakeStream(id: number, frames: number, size: number, sent = 0): MpxStream {
+/**
+ * A stream with `frames` frames of `size` bytes to send after `sent` bytes
+ * sent before, of which the peer acknowledged `acked`, as the send loop sees
+ * it (MpxStream's small-stream allowance included).
+ */
+function fakeStream(id: number, frames: number, size: number, sent = 0, acked = 0): MpxStream {
   let left = frames;
   let offset = sent;
+  let smallFrom = 0;
   return {
     id,
     get queuedBytes() {
@@ -76,6 +81,12 @@ function fakeStream(id: number, frames: number, size: number, sent = 0): MpxStre
     },
     get sendOffset() {
       return offset;
+    },
+    get smallBytes() {
+      return offset + left * size - smallFrom;
+    },
+    renewSmall: () => {
+      if (acked >= offset) smallFrom = offset;
     },
     nextPayload: () => (left > 0 ? size : -1),
     blockedOnSession: () => false,
@@ -175,7 +186,10 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
     // A stream with more to send than a small one.
     ['has more than SMALL_STREAM_BYTES to send', () => fakeStream(3, 1, SMALL_STREAM_BYTES + 1)],
     // A bulk stream whose source is read a little at a time while the carriers are at their caps.
-    ['sent SMALL_STREAM_BYTES before, however little it queues now', () => fakeStream(3, 1, 100, SMALL_STREAM_BYTES)],
+    [
+      'sent SMALL_STREAM_BYTES before, however little it queues now, while some of it is unacknowledged',
+      () => fakeStream(3, 1, 100, SMALL_STREAM_BYTES, SMALL_STREAM_BYTES - 1),
+    ],
   ])('does not send ahead of the cap a stream that %s', async (_case, stream) => {
     const out = recorder();
     const sink = cappedSink(out);
@@ -185,6 +199,18 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
     await flushed();
     expect(out.frames).toEqual([]);
     expect(sink.ahead).toBe(0);
+  });
+
+  it('sends ahead of the cap again a stream that sent more than SMALL_STREAM_BYTES once the peer acknowledged all of it (a long-lived connection between requests)', async () => {
+    const out = recorder();
+    const sink = cappedSink(out);
+    const loop = new SendLoop(sink, 1 << 30, 1024);
+    loop.adoptPeer(1 << 30, 1024);
+    loop.wake(fakeStream(1, 100, 1024));
+    loop.wake(fakeStream(3, 1, 100, 4 * SMALL_STREAM_BYTES, 4 * SMALL_STREAM_BYTES));
+    await flushed();
+    expect(out.streams).toEqual([3]);
+    expect(sink.ahead).toBe(1);
   });
 
   it('sends a WINDOW ahead of the caps', async () => {

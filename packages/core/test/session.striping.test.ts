@@ -127,4 +127,32 @@ describe('striping over weighted carriers', () => {
     expect(Math.max(...sent)).toBeGreaterThanOrEqual(count * 100);
     h.close();
   });
+
+  it('answers requests on the carrier they came on, so that each side’s ACK rides with its next frame (SPEC §8)', async () => {
+    const h = await connect({ weights: [1, 1, 1, 1] });
+    h.serverSession.on('stream', (s) => s.on('data', (c: Buffer) => s.write(c)));
+    const stream = h.client.openStream();
+    const exchange = (): Promise<void> =>
+      new Promise((resolve) => {
+        stream.once('data', () => resolve());
+        stream.write(patternBytes(9, 100));
+      });
+    for (let i = 0; i < 20; i++) await exchange();
+    let writes = 0;
+    for (const end of h.pairs.flatMap((p) => [p.a, p.b])) {
+      const write = end._write.bind(end);
+      const writev = end._writev?.bind(end);
+      end._write = (...args) => (writes++, write(...args));
+      if (writev !== undefined) end._writev = (...args) => (writes++, writev(...args));
+    }
+    // 400 exchanges of 100 bytes: past SMALL_STREAM_BYTES each way, so the
+    // stream's allowance has begun again between requests.
+    const exchanges = 400;
+    for (let i = 0; i < exchanges; i++) await exchange();
+    // One write each way per exchange (a PING or two aside). Requests on one
+    // carrier and answers on another made each side write a lone ACK every
+    // other exchange: about three writes per exchange.
+    expect(writes).toBeLessThanOrEqual(2.1 * exchanges);
+    h.close();
+  });
 });
