@@ -177,6 +177,13 @@ export function echoRoundTrip(port: number, payload: Buffer, timeoutMs = 10_000)
   });
 }
 
+/** Runs `once` `n` times, one after another (each waits for the last), and returns what each resolved with: n round-trip times. */
+export async function inSequence(n: number, once: () => Promise<number>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(await once());
+  return out;
+}
+
 /** An echo connection kept open: each roundTrip() writes `payload` and resolves with the ms until all of it came back. */
 export interface EchoSession {
   roundTrip(payload: Buffer): Promise<number>;
@@ -190,33 +197,36 @@ export function openEcho(port: number, timeoutMs = 10_000): Promise<EchoSession>
     let want = 0;
     let got = 0;
     let start = 0;
-    let done: ((ms: number) => void) | undefined;
-    let fail: ((err: Error) => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    /** The round trip in progress, until it settles. */
+    let pending: { resolve: (ms: number) => void; reject: (err: Error) => void; timer: NodeJS.Timeout } | undefined;
+    const settle = (): NonNullable<typeof pending> | undefined => {
+      const p = pending;
+      pending = undefined;
+      if (p !== undefined) clearTimeout(p.timer);
+      return p;
+    };
     socket.on('error', (err) => {
-      clearTimeout(timer);
-      if (fail !== undefined) fail(err);
+      const p = settle();
+      if (p !== undefined) p.reject(err);
       else reject(err);
     });
     socket.on('data', (chunk: Buffer) => {
       got += chunk.length;
-      if (done !== undefined && got >= want) {
-        clearTimeout(timer);
-        const finish = done;
-        done = undefined;
-        finish(performance.now() - start);
-      }
+      if (pending !== undefined && got >= want) settle()?.resolve(performance.now() - start);
     });
     socket.once('connect', () => {
       socket.write(encodeHeader({ mode: 'echo', id: 0, seed: 0, length: 0 }));
       resolve({
         roundTrip: (payload) =>
           new Promise<number>((res, rej) => {
-            if (done !== undefined) throw new Error('one echo round trip at a time');
+            if (pending !== undefined) throw new Error('one echo round trip at a time');
+            if (socket.destroyed) throw new Error('echo connection closed');
             want = got + payload.length;
-            done = res;
-            fail = rej;
-            timer = setTimeout(() => socket.destroy(new Error(`echo timed out after ${timeoutMs} ms`)), timeoutMs);
+            const timer = setTimeout(() => {
+              settle()?.reject(new Error(`echo timed out after ${timeoutMs} ms`));
+              socket.destroy();
+            }, timeoutMs);
+            pending = { resolve: res, reject: rej, timer };
             start = performance.now();
             socket.write(payload);
           }),

@@ -15,7 +15,7 @@ import { bottleneck, withRig } from '../harness.js';
 import type { Context, Scenario } from '../harness.js';
 import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
-import { echoRoundTrip, openEcho } from '../transfer.js';
+import { echoRoundTrip, inSequence, openEcho } from '../transfer.js';
 import type { EchoSession } from '../transfer.js';
 
 const CAPS_MBIT = [20, 20];
@@ -51,17 +51,11 @@ function excess(idle: number[], loaded: number[]): Excess {
   return { medianExcessMs: median(loaded) - median(idle), p90ExcessMs: quantile(loaded, 0.9) - quantile(idle, 0.9) };
 }
 
-async function roundTrips(session: EchoSession, payload: Buffer, n: number): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(await session.roundTrip(payload));
-  return out;
-}
+/** `n` opens + 1-byte echoes on new connections, one after another. */
+const echoes = (port: number, n: number): Promise<number[]> => inSequence(n, () => echoRoundTrip(port, ONE_BYTE));
 
-async function echoes(port: number, n: number): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(await echoRoundTrip(port, ONE_BYTE));
-  return out;
-}
+/** `n` echoes of `payload` on the long-lived connection, one after another. */
+const roundTrips = (session: EchoSession, payload: Buffer, n: number): Promise<number[]> => inSequence(n, () => session.roundTrip(payload));
 
 async function runOnce(ctx: Context, seed: number): Promise<LoadRun> {
   const sum = mbit(CAPS_MBIT.reduce((a, b) => a + b, 0));

@@ -17,8 +17,6 @@
 // COLD_OPENS connections one after another, with no warm-up traffic. Three
 // fresh tunnels (one with --quick); the worst median counts.
 
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Path } from '@mpx/netem';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -31,8 +29,8 @@ import { startRelayProcess, stopAll } from '../procs.js';
 import type { Child } from '../procs.js';
 import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
-import { encodeHeader } from '../protocol.js';
-import { echoRoundTrip } from '../transfer.js';
+import { echoRoundTrip, inSequence, openEcho } from '../transfer.js';
+import type { EchoSession } from '../transfer.js';
 
 const DELAY_MS = 10;
 const SETUP_MS = 20;
@@ -56,32 +54,9 @@ const PAYLOAD = Buffer.alloc(100, 0x61);
 const STEADY_WARMUP = 3000;
 const WARMUP_CONCURRENCY = 16;
 
+/** `n` round trips of `once` after `warmup` unmeasured ones, one after another. */
 async function samples(n: number, warmup: number, once: () => Promise<number>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n + warmup; i++) {
-    const ms = await once();
-    if (i >= warmup) out.push(ms);
-  }
-  return out;
-}
-
-/** One already-open connection to the echo target: each call is one request/response on it, in ms. */
-async function openEcho(port: number): Promise<{ roundTrip: () => Promise<number>; close: () => void }> {
-  const socket = connect({ port, host: '127.0.0.1', noDelay: true });
-  socket.on('error', () => {});
-  await once(socket, 'connect');
-  socket.write(encodeHeader({ mode: 'echo', id: 0, seed: 0, length: 0 }));
-  const roundTrip = async (): Promise<number> => {
-    const start = performance.now();
-    socket.write(PAYLOAD);
-    let got = 0;
-    while (got < PAYLOAD.length) {
-      const [chunk] = (await once(socket, 'data')) as [Buffer];
-      got += chunk.length;
-    }
-    return performance.now() - start;
-  };
-  return { roundTrip, close: () => socket.destroy() };
+  return (await inSequence(n + warmup, once)).slice(warmup);
 }
 
 /** STEADY_WARMUP request/responses on new mpx streams and as many on open relayed connections, WARMUP_CONCURRENCY at a time. */
@@ -92,7 +67,7 @@ async function warmUp(mpxPort: number, relayPort: number): Promise<void> {
       opens.map(async (open) => {
         for (let i = 0; i < STEADY_WARMUP / WARMUP_CONCURRENCY; i++) {
           await echoRoundTrip(mpxPort, PAYLOAD);
-          await open.roundTrip();
+          await open.roundTrip(PAYLOAD);
         }
       }),
     );
@@ -125,9 +100,7 @@ function wsRoundTrip(port: number): Promise<number> {
 async function coldOpens(ctx: Context, spec: PathSpec): Promise<number[]> {
   return withRig({ targetPort: ctx.targetPort, paths: [spec], carriers: 2 }, async (rig) => {
     await sleep(COLD_IDLE_MS);
-    const out: number[] = [];
-    for (let i = 0; i < COLD_OPENS; i++) out.push(await echoRoundTrip(rig.port, PAYLOAD));
-    return out;
+    return inSequence(COLD_OPENS, () => echoRoundTrip(rig.port, PAYLOAD));
   });
 }
 
@@ -164,7 +137,7 @@ export const openLatency: Scenario = {
       tcp = await samples(n, warmup, () => echoRoundTrip(tcpPath!.port, PAYLOAD));
       const open = await openEcho(tcpPath!.port);
       try {
-        warmDirect = await samples(n, warmup, open.roundTrip);
+        warmDirect = await samples(n, warmup, () => open.roundTrip(PAYLOAD));
       } finally {
         open.close();
       }
@@ -194,7 +167,7 @@ export const openLatency: Scenario = {
     const mpx: number[] = [];
     const warmRelayed: number[] = [];
     let rig: MpxRig | undefined;
-    let open: { roundTrip: () => Promise<number>; close: () => void } | undefined;
+    let open: EchoSession | undefined;
     try {
       const far = await startRelayProcess('relay (server side)', ctx.targetPort);
       children.push(far.child);
@@ -207,7 +180,7 @@ export const openLatency: Scenario = {
       await warmUp(rig.port, near.port);
       for (let i = 0; i < n + warmup; i++) {
         const m = await echoRoundTrip(rig.port, PAYLOAD);
-        const w = await open.roundTrip();
+        const w = await open.roundTrip(PAYLOAD);
         if (i < warmup) continue;
         mpx.push(m);
         warmRelayed.push(w);
