@@ -140,13 +140,19 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
     return sink;
   }
 
-  it("sends a small stream's frame at once, ahead of the cap, while a bulk stream waits for room", async () => {
+  it.each([
+    ['a new small stream', () => fakeStream(3, 1, 100)],
+    [
+      'a stream that sent more than SMALL_STREAM_BYTES, once the peer acknowledged all of it (a long-lived connection between requests)',
+      () => fakeStream(3, 1, 100, 4 * SMALL_STREAM_BYTES, 4 * SMALL_STREAM_BYTES),
+    ],
+  ])('sends the frame of %s at once, ahead of the cap, while a bulk stream waits for room', async (_case, stream) => {
     const out = recorder();
     const sink = cappedSink(out);
     const loop = new SendLoop(sink, 1 << 30, 1024);
     loop.adoptPeer(1 << 30, 1024);
     loop.wake(fakeStream(1, 100, 1024));
-    loop.wake(fakeStream(3, 1, 100));
+    loop.wake(stream());
     await flushed();
     expect(out.streams).toEqual([3]);
     expect(sink.ahead).toBe(1);
@@ -199,18 +205,6 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
     await flushed();
     expect(out.frames).toEqual([]);
     expect(sink.ahead).toBe(0);
-  });
-
-  it('sends ahead of the cap again a stream that sent more than SMALL_STREAM_BYTES once the peer acknowledged all of it (a long-lived connection between requests)', async () => {
-    const out = recorder();
-    const sink = cappedSink(out);
-    const loop = new SendLoop(sink, 1 << 30, 1024);
-    loop.adoptPeer(1 << 30, 1024);
-    loop.wake(fakeStream(1, 100, 1024));
-    loop.wake(fakeStream(3, 1, 100, 4 * SMALL_STREAM_BYTES, 4 * SMALL_STREAM_BYTES));
-    await flushed();
-    expect(out.streams).toEqual([3]);
-    expect(sink.ahead).toBe(1);
   });
 
   it('sends a WINDOW ahead of the caps', async () => {
