@@ -3,26 +3,24 @@
 // them). Everything the writable side queued while a send was in flight goes
 // out together, in messages of at most `maxMessageSize` bytes.
 //
-// Small chunks (a 12-byte frame header, SPEC §4, and its payload) are copied
-// into one message: one WebSocket frame header instead of one per chunk, and on
-// the client side ws copies every payload to mask it anyway. A chunk that is a
-// whole message on its own is sent as is, and a chunk larger than a message is
-// cut into views, not copied.
+// A message is a list of the queued chunks, not a copy of them: frames.ts
+// writes its header and then the chunks as they are (or, masked, into one
+// buffer). A chunk larger than the room left in a message is cut into views.
+
+/** One message to send: `parts` hold `size` bytes in all, never zero. */
+export interface Message {
+  readonly parts: Buffer[];
+  readonly size: number;
+}
 
 /**
  * Cut `chunks` into consecutive messages: every message but the last holds
  * exactly `maxMessageSize` bytes, the last holds the rest; empty chunks vanish.
  */
-export function packMessages(chunks: readonly Buffer[], maxMessageSize: number): Buffer[] {
-  const messages: Buffer[] = [];
+export function packMessages(chunks: readonly Buffer[], maxMessageSize: number): Message[] {
+  const messages: Message[] = [];
   let parts: Buffer[] = [];
   let size = 0;
-  const flush = (): void => {
-    if (size === 0) return;
-    messages.push(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size));
-    parts = [];
-    size = 0;
-  };
   for (const chunk of chunks) {
     let rest = chunk;
     while (rest.length > 0) {
@@ -31,9 +29,13 @@ export function packMessages(chunks: readonly Buffer[], maxMessageSize: number):
       parts.push(take);
       size += take.length;
       rest = rest.subarray(take.length);
-      if (size === maxMessageSize) flush();
+      if (size === maxMessageSize) {
+        messages.push({ parts, size });
+        parts = [];
+        size = 0;
+      }
     }
   }
-  flush();
+  if (size > 0) messages.push({ parts, size });
   return messages;
 }

@@ -10,6 +10,8 @@
 // Windows; elsewhere it falls back to the same JavaScript loop.
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
+import { maskInJavaScript } from './frames.js';
+import type { MaskFunction } from './frames.js';
 
 interface Masker {
   readonly mask: (source: Buffer, mask: Buffer, output: Buffer, offset: number, length: number) => void;
@@ -57,4 +59,26 @@ export function webSocketMasking(): WebSocketMasking {
     return { native: true, detail: "bufferutil's native build" };
   }
   return { native: false, detail: `bufferutil has no native build for ${process.platform}-${process.arch}` };
+}
+
+/** Below this many bytes a call into native code costs more than the loop (ws' own threshold). */
+const NATIVE_FROM = 48;
+
+/**
+ * The function the carrier masks its own frames with (frames.ts): the one ws
+ * uses, bufferutil's when it loads and WS_NO_BUFFER_UTIL is unset, else the
+ * JavaScript loop.
+ */
+export function maskFunction(): MaskFunction {
+  if (process.env['WS_NO_BUFFER_UTIL']) return maskInJavaScript;
+  let native: MaskFunction;
+  try {
+    native = bufferutilForWs().mask;
+  } catch {
+    return maskInJavaScript;
+  }
+  return (source, mask, output, offset, length) => {
+    if (length < NATIVE_FROM) maskInJavaScript(source, mask, output, offset, length);
+    else native(source, mask, output, offset, length);
+  };
 }

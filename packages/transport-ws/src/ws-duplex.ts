@@ -3,9 +3,11 @@
 // (SPEC §4) may straddle messages and a message may hold many frames.
 //
 // Writes: `_writev` packs everything queued while the previous send was in
-// flight into messages of at most `maxMessageSize` bytes (see batch.ts), and
-// calls back from `ws.send`'s own callback, i.e. once ws has handed the bytes
-// to the socket. A slow peer therefore holds the write callback, the writable
+// flight into messages of at most `maxMessageSize` bytes (see batch.ts),
+// writes them as binary frames straight to the WebSocket's socket in one
+// writev (frames.ts: no copy from the server side, one masked copy from the
+// client side), and calls back once the socket has taken the last of them.
+// A slow peer therefore holds the write callback, the writable
 // buffer fills past `writableHighWaterMark`, `write()` returns false and
 // 'drain' follows: the same contract as a TCP socket. No timer
 // ever polls `bufferedAmount`.
@@ -32,10 +34,14 @@
 // that terminated) ends the readable side too, and the writable side finishes:
 // writes still queued then fail with MPX_ERR_CARRIER_CLOSED. Close codes: see
 // close-codes.ts.
-import { Duplex } from 'node:stream';
+import { Duplex, Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { MpxError } from '@mpx/core';
+import type { Socket } from 'node:net';
 import { packMessages } from './batch.js';
+import { maskedFrame, unmaskedHeader } from './frames.js';
+import type { MaskFunction } from './frames.js';
+import { maskFunction } from './masking.js';
 import { CloseCode, closeCodeFor, closeReasonFor, isCleanClose } from './close-codes.js';
 
 /** Rationale: a few 64 KiB frames (SPEC §12) per send, without buffering much per carrier. */
@@ -54,6 +60,23 @@ export interface WebSocketDuplexOptions {
 
 type WriteChunk = { chunk: Buffer; encoding: BufferEncoding };
 
+/**
+ * What the carrier reads of an open ws WebSocket beyond its public API (ws
+ * 8.x sets both when the connection opens): the socket its frames go to and
+ * which side it is.
+ */
+interface WsInternals {
+  readonly _socket: Socket;
+  readonly _isServer: boolean;
+}
+
+let clientMaskFunction: MaskFunction | undefined;
+/** The mask function, looked up once per process. */
+function clientMask(): MaskFunction {
+  clientMaskFunction ??= maskFunction();
+  return clientMaskFunction;
+}
+
 export class WebSocketDuplex extends Duplex {
   /** The underlying WebSocket. Use it to read state, not to send or close. */
   readonly ws: WebSocket;
@@ -66,6 +89,10 @@ export class WebSocketDuplex extends Duplex {
   /** The close reason received with `closeCode`. */
   closeReason = '';
   readonly #maxMessageSize: number;
+  /** The WebSocket's connection, which data frames are written to (frames.ts). */
+  readonly #socket: Socket;
+  /** How this side masks its frames: the client side must (RFC 6455 §5.3), the server side must not. */
+  readonly #mask: MaskFunction | undefined;
   #eofSent = false;
   #eofReceived = false;
 
@@ -77,6 +104,10 @@ export class WebSocketDuplex extends Duplex {
     if (ws.readyState !== WebSocket.OPEN) {
       throw new MpxError('MPX_ERR_INVALID_ARGUMENT', 'the WebSocket must be open');
     }
+    const internals = ws as unknown as WsInternals;
+    if (!(internals._socket instanceof Writable) || typeof internals._isServer !== 'boolean') {
+      throw new MpxError('MPX_ERR_INVALID_ARGUMENT', 'not an open WebSocket of ws 8 (no socket to write frames to)');
+    }
     super({
       // Half-close is carried in band (EOF message), see above.
       allowHalfOpen: true,
@@ -85,6 +116,8 @@ export class WebSocketDuplex extends Duplex {
     });
     this.ws = ws;
     this.#maxMessageSize = maxMessageSize;
+    this.#socket = internals._socket;
+    this.#mask = internals._isServer ? undefined : clientMask();
     ws.binaryType = 'nodebuffer';
     ws.on('message', this.#onMessage);
     ws.on('close', this.#onClose);
@@ -148,23 +181,25 @@ export class WebSocketDuplex extends Duplex {
       chunks.map((c) => c.chunk),
       this.#maxMessageSize,
     );
-    let pending = messages.length;
-    if (pending === 0) {
+    if (messages.length === 0) {
       callback();
       return;
     }
-    let settled = false;
-    const onSent = (err?: Error): void => {
-      if (settled) return;
-      if (err !== undefined && err !== null) {
-        settled = true;
-        callback(err);
-      } else if (--pending === 0) {
-        settled = true;
-        callback();
+    // One writev for the whole batch; the socket calls back in order, so the
+    // last write's callback means every frame went to the socket.
+    const socket = this.#socket;
+    const mask = this.#mask;
+    socket.cork();
+    messages.forEach(({ parts, size }, i) => {
+      const done = i === messages.length - 1 ? callback : undefined;
+      if (mask !== undefined) {
+        socket.write(maskedFrame(parts, size, mask), done);
+        return;
       }
-    };
-    for (const message of messages) this.ws.send(message, { binary: true }, onSent);
+      socket.write(unmaskedHeader(size));
+      parts.forEach((part, j) => socket.write(part, j === parts.length - 1 ? done : undefined));
+    });
+    socket.uncork();
   }
 
   override _final(callback: (error?: Error | null) => void): void {

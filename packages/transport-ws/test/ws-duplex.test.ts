@@ -254,4 +254,11 @@ describe('WebSocketDuplex closing', () => {
     expect(() => new WebSocketDuplex(ws)).toThrow(expect.objectContaining({ code: 'MPX_ERR_INVALID_ARGUMENT' }));
     ws.terminate();
   });
+
+  it('refuses an open WebSocket whose socket it cannot write frames to', () => {
+    // What a WebSocket that did not come from ws 8 looks like to the carrier.
+    const fake = Object.create(WebSocket.prototype) as WebSocket;
+    Object.defineProperty(fake, 'readyState', { value: WebSocket.OPEN });
+    expect(() => new WebSocketDuplex(fake)).toThrow(expect.objectContaining({ code: 'MPX_ERR_INVALID_ARGUMENT' }));
+  });
 });

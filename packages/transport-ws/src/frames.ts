@@ -1,0 +1,97 @@
+// Binary data frames as the carrier writes them itself (RFC 6455 §5.2), so
+// that a message made of several queued chunks costs no concatenation:
+//
+// - from the server side a frame is unmasked: its header, then the chunks as
+//   they are (one writev, no copy);
+// - from the client side every payload byte is XORed with a fresh random
+//   4-byte key (§5.3), which needs a copy anyway: the header and the masked
+//   chunks are written into one buffer in one pass.
+//
+// Handing ws one concatenated buffer per message instead cost a copy of every
+// byte, and on the client a second one, as ws copies a caller's buffer to mask
+// it. Control frames (ping, pong, close) stay with ws; both write to the same
+// socket in the same turn, so frames never interleave.
+import { randomFillSync } from 'node:crypto';
+
+/** XORs `length` bytes of `source` with `mask` (repeating from its byte 0) into `output` at `offset`. */
+export type MaskFunction = (source: Buffer, mask: Buffer, output: Buffer, offset: number, length: number) => void;
+
+const OPCODE_BINARY_FIN = 0x82;
+const MASK_BIT = 0x80;
+
+/** Bytes of a frame header for a payload of `length` bytes (§5.2), without the masking key. */
+export function headerSize(length: number): number {
+  if (length <= 125) return 2;
+  return length <= 0xffff ? 4 : 10;
+}
+
+/** Writes a FIN binary frame's header for `length` payload bytes at the start of `target`; returns its size. */
+function writeHeader(target: Buffer, length: number, masked: boolean): number {
+  target[0] = OPCODE_BINARY_FIN;
+  const bit = masked ? MASK_BIT : 0;
+  if (length <= 125) {
+    target[1] = bit | length;
+    return 2;
+  }
+  if (length <= 0xffff) {
+    target[1] = bit | 126;
+    target.writeUInt16BE(length, 2);
+    return 4;
+  }
+  target[1] = bit | 127;
+  target.writeUInt32BE(Math.floor(length / 0x1_0000_0000), 2);
+  target.writeUInt32BE(length >>> 0, 6);
+  return 10;
+}
+
+/** The header of an unmasked binary frame carrying `length` bytes (server to client). */
+export function unmaskedHeader(length: number): Buffer {
+  const header = Buffer.allocUnsafe(headerSize(length));
+  writeHeader(header, length, false);
+  return header;
+}
+
+const KEYS = 1024;
+let keyPool: Buffer | undefined;
+let keyAt = KEYS * 4;
+
+/** A fresh masking key (§5.3: unpredictable), from a pool refilled by the CSPRNG as ws does. */
+function nextKey(into: Buffer): void {
+  if (keyAt === KEYS * 4) {
+    keyPool ??= Buffer.allocUnsafe(KEYS * 4);
+    randomFillSync(keyPool);
+    keyAt = 0;
+  }
+  keyPool!.copy(into, 0, keyAt, keyAt + 4);
+  keyAt += 4;
+}
+
+/**
+ * One masked binary frame (client to server) holding `chunks`, `size` bytes
+ * in all: header, key and the masked payload in one new buffer.
+ */
+export function maskedFrame(chunks: readonly Buffer[], size: number, mask: MaskFunction): Buffer {
+  const head = headerSize(size);
+  const frame = Buffer.allocUnsafe(head + 4 + size);
+  writeHeader(frame, size, true);
+  const key = frame.subarray(head, head + 4);
+  nextKey(key);
+  const rotated = Buffer.allocUnsafe(4);
+  let at = head + 4;
+  for (const chunk of chunks) {
+    const shift = (at - head - 4) & 3;
+    let use = key;
+    if (shift !== 0) {
+      for (let i = 0; i < 4; i++) rotated[i] = key[(i + shift) & 3] as number;
+      use = rotated;
+    }
+    mask(chunk, use, frame, at, chunk.length);
+    at += chunk.length;
+  }
+  return frame;
+}
+
+/** The byte loop ws falls back to without bufferutil. */
+export const maskInJavaScript: MaskFunction = (source, mask, output, offset, length) => {
+  for (let i = 0; i < length; i++) output[offset + i] = (source[i] as number) ^ (mask[i & 3] as number);
+};
