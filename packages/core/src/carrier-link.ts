@@ -24,7 +24,7 @@ import {
 } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { readBlocks } from './read-blocks.js';
-import { LEND_READS, type LendsReads } from './transport.js';
+import { GATHER_READS, LEND_READS, type GathersReads, type LendsReads } from './transport.js';
 import { dataFlags, encodeFrame, encodedLength, writeDataPrefix } from './encode.js';
 import { MpxError, MpxProtocolError, wireCodeName } from './errors.js';
 import { isCounted, type Frame } from './frame.js';
@@ -56,6 +56,15 @@ export const END_TIMEOUT_MS = 2000;
 const REVERSE_DATA_BYTES = 16 * 1024;
 const REVERSE_DATA_MS = 100;
 
+/**
+ * GATHER_READS: reads gathered in one turn are read at once beyond this.
+ * Rationale: four 64 KiB socket reads' worth of TLS records (64 of them) is
+ * all one write to a stream's socket needs; more would only hold memory.
+ */
+const GATHER_MAX_BYTES = 256 * 1024;
+/** GATHER_READS: reads of this size start gathering. Rationale: the largest TLS record (16 KiB), what a bulk transfer's reads are. */
+const GATHER_FROM_BYTES = 16 * 1024;
+
 let nextCarrierId = 1;
 
 export class CarrierLink {
@@ -81,6 +90,11 @@ export class CarrierLink {
   #writeBuffer: number;
   /** The small frames written this turn, gathered into one chunk (turn-buffer.ts). */
   readonly #turn = new TurnBuffer();
+  /** The socket's reads are gathered per turn (GATHER_READS). */
+  readonly #gathers: boolean;
+  /** Reads of this turn not read yet (GATHER_READS). */
+  #gathered: Buffer[] = [];
+  #gatheredBytes = 0;
   /** Frames written this turn wait corked until it ends (#endTurn). */
   #corked = false;
   /** #endTurn is scheduled. */
@@ -143,6 +157,7 @@ export class CarrierLink {
     // the rest: every read of other carriers, the bytes read before this call.
     const lending = socket as Duplex & Partial<LendsReads>;
     if (typeof lending[LEND_READS] === 'function') lending[LEND_READS](this.#onLent);
+    this.#gathers = (socket as Duplex & Partial<GathersReads>)[GATHER_READS] === true;
     socket.on('data', this.#onData);
     socket.on('drain', this.#onDrain);
     socket.on('error', this.#onError);
@@ -453,7 +468,26 @@ export class CarrierLink {
   };
 
   #onData = (chunk: Buffer): void => {
-    this.#read(chunk, false);
+    // GATHER_READS: a full record starts gathering the reads of this turn,
+    // read at its end together; a smaller read with none before it (a request,
+    // an answer) is read at once, as it would wait for nothing.
+    if (!this.#gathers || (this.#gathered.length === 0 && chunk.byteLength < GATHER_FROM_BYTES)) {
+      this.#read(chunk, false);
+      return;
+    }
+    this.#gathered.push(chunk);
+    this.#gatheredBytes += chunk.byteLength;
+    if (this.#gathered.length === 1) nextTurn(this.#readGathered);
+    else if (this.#gatheredBytes >= GATHER_MAX_BYTES) this.#readGathered();
+  };
+
+  /** Reads the reads gathered this turn (GATHER_READS), in order. */
+  #readGathered = (): void => {
+    const chunks = this.#gathered;
+    if (chunks.length === 0) return;
+    this.#gathered = [];
+    this.#gatheredBytes = 0;
+    for (const chunk of chunks) this.#read(chunk, false);
   };
 
   /** A read lent by the transport: `chunk` is overwritten once this returns, unless `kept`. */
@@ -593,6 +627,7 @@ export class CarrierLink {
   };
 
   #onEnd = (): void => {
+    this.#readGathered();
     // The peer ended its side: nothing more will arrive. Finish ours too.
     if (this.#state !== 'closed') {
       this.#state = 'closing';
@@ -603,6 +638,7 @@ export class CarrierLink {
   };
 
   #onClose = (): void => {
+    this.#readGathered();
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#full = true;

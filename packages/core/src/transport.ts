@@ -137,10 +137,31 @@ export interface Transport<
  * mpx never stops reading a carrier. Bytes read before the call stay on the
  * readable side ('data'), and 'end', 'error' and 'close' come as before.
  * A carrier without it (TLS sockets accepted by a server; WebSocket
- * carriers, whose library owns the reads) gives 'data' only.
+ * carriers, whose library owns the reads) gives 'data' only. A dialled TLS
+ * carrier gathers a bulk turn's records before it lends them (see
+ * GATHER_READS).
  * `Symbol.for`, so that every copy of @mpx/core in a process agrees.
  */
 export const LEND_READS: unique symbol = Symbol.for('mpx.lendReads');
+
+/**
+ * A carrier whose reads come several to one I/O event sets this key to
+ * true: a TLS socket emits each record it decrypts (at most 16 KiB) as a
+ * read of its own, and Node runs the microtask queue after each. The
+ * session then takes the reads of one turn of the event loop together, at
+ * its end, so that what they deliver to a stream leaves in one write
+ * instead of one per record. Only turns that bring a read of 16 KiB or
+ * more (a full record) are gathered: a smaller read with none before it is
+ * read at once. Reads given through LEND_READS are not gathered here (they
+ * are only valid during the call; a transport that lends gathers them
+ * itself). `Symbol.for`, as LEND_READS.
+ */
+export const GATHER_READS: unique symbol = Symbol.for('mpx.gatherReads');
+
+/** What a carrier whose reads are gathered per turn has (see GATHER_READS). */
+export interface GathersReads {
+  readonly [GATHER_READS]: true;
+}
 
 /** What a carrier that lends its reads has (see LEND_READS). */
 export interface LendsReads {

@@ -8,7 +8,7 @@ import { CarrierLink, END_TIMEOUT_MS } from '../src/carrier-link.js';
 import { AHEAD_OF_CAP_BYTES, FrameType, MAX_ACK_DELAY_MS, NONCE_SIZE, WireCode } from '../src/constants.js';
 import { FrameDecoder } from '../src/decode.js';
 import { readBlocks } from '../src/read-blocks.js';
-import { LEND_READS, type LendsReads } from '../src/transport.js';
+import { GATHER_READS, LEND_READS, type LendsReads } from '../src/transport.js';
 import { encodeFrame } from '../src/encode.js';
 import { COPY_MAX } from '../src/turn-buffer.js';
 import type { Frame } from '../src/frame.js';
@@ -132,6 +132,54 @@ describe('CarrierLink', () => {
     const got = frames[1] as Frame & { type: typeof FrameType.DATA };
     expect({ streamId: got.streamId, syn: got.syn }).toEqual({ streamId: 1, syn: true });
     expect(Buffer.from(got.payload).equals(payload)).toBe(true);
+    link.destroy();
+  });
+
+  /** A link over a carrier whose reads are gathered per turn (GATHER_READS, a TLS socket), open, and its frames. */
+  function gatheringLink() {
+    const { a: socket, b: peer } = createMemoryPair();
+    peer.on('error', () => {});
+    Object.defineProperty(socket, GATHER_READS, { value: true });
+    const link = linkOver(socket, new ManualClock());
+    const frames: Frame[] = [];
+    link.setHost(recordingHost(frames));
+    link.open();
+    return { link, frames, socket };
+  }
+
+  /** The bytes of DATA frames on stream 1 carrying `sizes` bytes one after another, as reads of those frames. */
+  function dataReads(sizes: number[]): Buffer[] {
+    let offset = 0;
+    return sizes.map((n, i) => {
+      const payload = Buffer.alloc(n, i + 1);
+      const bytes = Buffer.concat(encodeFrame({ type: FrameType.DATA, streamId: 1, offset, syn: offset === 0, fin: false, payload }));
+      offset += n;
+      return bytes;
+    });
+  }
+
+  it('gathers the reads of a turn that brings a full TLS record, and reads them together at its end, in order', async () => {
+    const { link, frames, socket } = gatheringLink();
+    const reads = dataReads([16384, 16384, 100]);
+    for (const read of reads) socket.emit('data', read);
+    expect(frames).toEqual([]);
+    await turn();
+    expect(frames.map((f) => (f.type === FrameType.DATA ? f.payload.byteLength : -1))).toEqual([16384, 16384, 100]);
+    link.destroy();
+  });
+
+  it('reads a smaller read with nothing gathered before it at once: a request waits for nothing', () => {
+    const { link, frames, socket } = gatheringLink();
+    socket.emit('data', dataReads([300])[0]);
+    expect(frames.map((f) => f.type)).toEqual([FrameType.DATA]);
+    link.destroy();
+  });
+
+  it('reads what it gathered before the end of the stream', () => {
+    const { link, frames, socket } = gatheringLink();
+    for (const read of dataReads([16384, 5])) socket.emit('data', read);
+    socket.emit('end');
+    expect(frames.map((f) => (f.type === FrameType.DATA ? f.payload.byteLength : -1))).toEqual([16384, 5]);
     link.destroy();
   });
 

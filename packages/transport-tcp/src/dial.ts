@@ -14,6 +14,7 @@
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
 import { abortError, guardDial } from './dial-guard.js';
+import { gatheredLentReads } from './gathered-reads.js';
 import { lentReads } from './lent-reads.js';
 import { defaultServername, localBinding, resolveDialOptions, tlsConnectSettings, type TcpDialOptions, type TlsClientOptions } from './options.js';
 import { tuneSocket } from './sockets.js';
@@ -38,7 +39,8 @@ function connect(resolved: ReturnType<typeof resolveDialOptions>, tlsModule: typ
     const t = resolved.tls;
     // writableHighWaterMark reaches the Duplex at run time; @types/node's NetConnectOpts omits it.
     const local = localBinding(localAddress);
-    const lent = onread === undefined ? lentReads() : undefined;
+    // TLS carriers gather the records of a bulk turn into one read (gathered-reads.ts).
+    const lent = onread !== undefined ? undefined : t === undefined ? lentReads() : gatheredLentReads();
     const reads = { onread: onread ?? lent?.onread };
     const plain = {
       host,

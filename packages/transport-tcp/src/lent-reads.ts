@@ -37,7 +37,8 @@ import { LEND_READS, readBlocks, type LendsReads } from '@mpx/core';
 /** Rationale: libuv's own read size for 'data' events; a carrier read is rarely larger on loopback. */
 export const LENT_READ_SIZE = 64 * 1024;
 
-const shared = Buffer.allocUnsafeSlow(LENT_READ_SIZE);
+/** The buffer every carrier of the process reads into while its reads are lent. */
+export const sharedReadBuffer = Buffer.allocUnsafeSlow(LENT_READ_SIZE);
 
 export interface LentReads {
   /** Pass to `net.connect()` / `tls.connect()` as `onread`. */
@@ -46,7 +47,7 @@ export interface LentReads {
   install(socket: Socket): void;
 }
 
-export function lentReads(buffer: Uint8Array = shared): LentReads {
+export function lentReads(buffer: Uint8Array = sharedReadBuffer): LentReads {
   let socket: Socket | undefined;
   let borrower: ((chunk: Uint8Array, kept: boolean) => void) | undefined;
   /** The buffer of its own the next read goes into (see the top), or null: `buffer`. */

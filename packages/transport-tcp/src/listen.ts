@@ -26,6 +26,7 @@ import type * as tls from 'node:tls';
 import type { CarrierInfo, OnCarrier } from '@mpx/core';
 import { readAcceptedWith } from './accepted-reads.js';
 import { trackConnections, type ConnectionOf } from './connections.js';
+import { gatherReads } from './gathered-reads.js';
 import { lentReads } from './lent-reads.js';
 import { CarrierListenerBase } from './listener-base.js';
 import { checkListenOptions, type TcpListenOptions } from './options.js';
@@ -106,10 +107,13 @@ function listen(
     open.add(socket);
     socket.once('close', () => open.delete(socket));
     // A plain TCP carrier lends its reads, as a dialled one does (accepted-reads.ts). Here, in the
-    // 'connection' listener, nothing has been read from it yet. TLS ones are read by the TLS layer.
+    // 'connection' listener, nothing has been read from it yet. TLS ones give 'data', gathered per
+    // turn (gathered-reads.ts).
     if (options.tls === undefined) {
       const lent = lentReads();
       if (readAcceptedWith(socket, lent.onread)) lent.install(socket);
+    } else {
+      gatherReads(socket);
     }
     tuneSocket(socket, keepAliveMs);
     try {

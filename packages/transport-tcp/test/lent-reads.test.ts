@@ -53,7 +53,8 @@ async function readAll(client: Duplex, server: Duplex, early: Buffer, late: Buff
   return { bytes: Buffer.concat(parts), lentBuffers, kept };
 }
 
-// TLS hands on one record (at most 16 KiB) per read, so its reads never fill the 64 KiB buffer: all are lent.
+// A dialled TLS carrier lends a bulk turn's records gathered into a buffer of its own (gathered-reads.ts), the
+// others in the shared one: all are lent, in at most two buffers.
 // An accepted plain TCP carrier lends its reads too (accepted-reads.ts): the pair is turned round so that it is the one read.
 describe.each([
   ['a dialled TCP', true, () => tcpPair({ host: '127.0.0.1' }, { host: '127.0.0.1' })] as const,
@@ -80,7 +81,7 @@ describe.each([
       const { bytes, lentBuffers, kept } = await readAll(client, server, early, late);
       // Kept reads were not copied by the test: equal bytes mean no later read overwrote them.
       expect(bytes.equals(Buffer.concat([early, late]))).toBe(true);
-      expect(lentBuffers.size).toBe(1);
+      expect(lentBuffers.size).toBeLessThanOrEqual(bulkKept ? 1 : 2);
       if (bulkKept) expect(kept.length).toBeGreaterThan(0);
       else expect(kept).toEqual([]);
       expect(new Set(kept.map((c) => c.buffer)).size).toBe(kept.length);
