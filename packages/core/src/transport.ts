@@ -136,10 +136,10 @@ export interface Transport<
  * session does the first two. Reads cannot be pushed back on:
  * mpx never stops reading a carrier. Bytes read before the call stay on the
  * readable side ('data'), and 'end', 'error' and 'close' come as before.
- * A carrier without it (TLS sockets accepted by a server; WebSocket
- * carriers, whose library owns the reads) gives 'data' only. A dialled TLS
- * carrier gathers a bulk turn's records before it lends them (see
- * GATHER_READS).
+ * A carrier without it (TLS sockets accepted by a server) gives 'data'
+ * only. A dialled TLS carrier gathers a bulk turn's records before it lends
+ * them (see GATHER_READS); a WebSocket carrier (@mpx/transport-ws) gives
+ * each message to keep, a large one copied into blocks of `readBlocks`.
  * `Symbol.for`, so that every copy of @mpx/core in a process agrees.
  */
 export const LEND_READS: unique symbol = Symbol.for('mpx.lendReads');

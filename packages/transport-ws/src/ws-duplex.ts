@@ -14,7 +14,8 @@
 //
 // Reads: each message's bytes are pushed as they come; when `push()` returns
 // false the WebSocket is paused (which stops reading its TCP socket) and
-// `_read()` resumes it.
+// `_read()` resumes it. An mpx session borrows them instead (LEND_READS):
+// a large message reaches it in reused blocks (see [LEND_READS] below).
 //
 // Half-close: a WebSocket has none, so the carrier adds it in band. An EMPTY
 // binary message means "end of my byte stream" (EOF); packMessages never
@@ -36,7 +37,7 @@
 // close-codes.ts.
 import { Duplex, Writable } from 'node:stream';
 import WebSocket from 'ws';
-import { MpxError } from '@mpx/core';
+import { LEND_READS, MpxError, readBlocks } from '@mpx/core';
 import type { Socket } from 'node:net';
 import { packMessages } from './batch.js';
 import { maskedFrame, unmaskedHeader } from './frames.js';
@@ -95,6 +96,8 @@ export class WebSocketDuplex extends Duplex {
   readonly #mask: MaskFunction | undefined;
   #eofSent = false;
   #eofReceived = false;
+  /** Who takes the messages instead of the readable side (LEND_READS). */
+  #reader: ((chunk: Uint8Array, kept?: boolean) => void) | undefined;
 
   constructor(ws: WebSocket, options: WebSocketDuplexOptions = {}) {
     const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
@@ -139,10 +142,25 @@ export class WebSocketDuplex extends Duplex {
       this.#eofReceived = true;
       this.push(null);
       if (this.#eofSent) this.ws.close(CloseCode.NORMAL);
+    } else if (this.#reader !== undefined) {
+      giveMessage(bytes, this.#reader);
     } else if (!this.push(bytes)) {
       this.ws.pause();
     }
   };
+
+  /**
+   * LEND_READS (@mpx/core transport.ts): the session takes every later
+   * message here instead of from the readable side, and never pushes back.
+   * A message of a block or more is copied into blocks of `readBlocks` given
+   * to keep, so that its DATA payloads are views of reused memory; the
+   * decoder would otherwise copy each payload out of it into an allocation
+   * of its own, as it does not let a 16 KiB view pin a message of up to
+   * 1 MiB. A smaller message is given as it is.
+   */
+  [LEND_READS](onChunk: (chunk: Uint8Array, kept?: boolean) => void): void {
+    this.#reader = onChunk;
+  }
 
   #onClose = (code: number, reason: Buffer): void => {
     this.closeCode = code;
@@ -237,6 +255,21 @@ export class WebSocketDuplex extends Duplex {
 function closeNow(ws: WebSocket, code: number, reason: string): void {
   ws.close(code, reason);
   ws.terminate();
+}
+
+/** Gives a message's bytes to the session's reader (LEND_READS): in blocks of readBlocks from a block's size on, else as they are. */
+function giveMessage(bytes: Buffer, reader: (chunk: Uint8Array, kept?: boolean) => void): void {
+  const size = readBlocks.blockSize;
+  if (bytes.length < size) {
+    reader(bytes, true);
+    return;
+  }
+  for (let at = 0; at < bytes.length; at += size) {
+    const n = Math.min(size, bytes.length - at);
+    const block = readBlocks.take();
+    block.set(bytes.subarray(at, at + n));
+    reader(block.subarray(0, n), true);
+  }
 }
 
 /** The in-band end-of-stream marker: an empty binary message. */

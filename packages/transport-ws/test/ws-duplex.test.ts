@@ -2,8 +2,8 @@
 // batching, the EOF marker, close codes) and how the carrier reacts to a peer.
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { MpxError } from '@mpx/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { LEND_READS, MpxError, readBlocks } from '@mpx/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer, type ServerOptions } from 'ws';
 import { dialWebSocket, WebSocketDuplex } from '../src/index.js';
 import { acceptingListener, urlOf } from './helpers.js';
@@ -119,6 +119,33 @@ describe('WebSocketDuplex half-close (EOF marker)', () => {
     const [err] = (await failed) as [MpxError];
     expect(err.code).toBe('MPX_ERR_PROTOCOL');
     expect((await closeOf(peer)).code).toBe(1008);
+  });
+});
+
+describe('WebSocketDuplex lends its reads (LEND_READS)', () => {
+  it('gives a large message in blocks of readBlocks to keep and a small one as it is, in order; earlier ones stay data', async () => {
+    const { carrier, peer } = await rawPeer();
+    const early = once(carrier, 'data') as Promise<[Buffer]>;
+    peer.send(Buffer.from('early'));
+    expect((await early)[0].toString()).toBe('early');
+
+    const given: { chunk: Buffer; kept: boolean | undefined; block: boolean }[] = [];
+    (carrier as WebSocketDuplex & { [LEND_READS](onChunk: (chunk: Uint8Array, kept?: boolean) => void): void })[LEND_READS]((chunk, kept) =>
+      given.push({ chunk: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), kept, block: readBlocks.owns(chunk) }),
+    );
+    const large = Buffer.from(Uint8Array.from({ length: 3 * readBlocks.blockSize + 1000 }, (_, i) => (i * 13) & 0xff));
+    const small = Buffer.from('small');
+    peer.send(large);
+    peer.send(small);
+    await vi.waitFor(() => expect(given).toHaveLength(5));
+    expect(given.map((g) => [g.chunk.length, g.kept, g.block])).toEqual([
+      [readBlocks.blockSize, true, true],
+      [readBlocks.blockSize, true, true],
+      [readBlocks.blockSize, true, true],
+      [1000, true, true],
+      [small.length, true, false],
+    ]);
+    expect(Buffer.concat(given.map((g) => g.chunk)).equals(Buffer.concat([large, small]))).toBe(true);
   });
 });
 
