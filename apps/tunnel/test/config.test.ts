@@ -7,7 +7,7 @@ import { DEFAULTS } from '@mpx/core';
 import { describe, expect, it } from 'vitest';
 import { clientConfig, commonConfig, parseHeader, relayConfig, resolveKey, serverConfig, type RawArgs } from '../src/config.js';
 import { MAX_KEY_FILE_BYTES } from '../src/key-file.js';
-import { fixture } from './helpers.js';
+import { tlsFixturePath } from '@mpx/testkit';
 import { usageErrorOf } from './usage-error.js';
 
 const quiet = (): void => {};
@@ -86,8 +86,8 @@ describe('commonConfig', () => {
 
   it('reads TLS files, headers and the WebSocket Host override', () => {
     const c = common({
-      tlsCert: fixture('localhost-cert.pem'),
-      tlsKey: fixture('localhost-key.pem'),
+      tlsCert: tlsFixturePath('localhost-cert.pem'),
+      tlsKey: tlsFixturePath('localhost-key.pem'),
       wsHost: 'cdn.example.com',
       header: ['X-A: 1', 'X-B: 2'],
       insecure: true,
@@ -97,7 +97,7 @@ describe('commonConfig', () => {
   });
 
   it('names the bad flag', () => {
-    expect(usageErrorOf(() => common({ tlsCert: fixture('localhost-cert.pem') })).message).toBe('--tls-cert and --tls-key go together');
+    expect(usageErrorOf(() => common({ tlsCert: tlsFixturePath('localhost-cert.pem') })).message).toBe('--tls-cert and --tls-key go together');
     expect(usageErrorOf(() => common({ connectTimeout: 0 })).message).toMatch(/--connect-timeout must be a duration from 1ms/);
     expect(usageErrorOf(() => common({ metrics: 'ws://h:1/x' })).message).toMatch(/--metrics takes host:port/);
   });

@@ -15,7 +15,6 @@ export const CLIENT_PORT = /listening on 127\.0\.0\.1:(\d+)/;
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { bin: Record<'mpx-tunnel', string> };
 /** The mpx-tunnel bin as package.json names it (the bundle that build.mjs writes). */
 export const CLI = fileURLToPath(new URL(manifest.bin['mpx-tunnel'], new URL('../', import.meta.url)));
-export const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 const running = new Set<Tunnel>();
 

@@ -1,14 +1,14 @@
 // End to end, real processes: echo target ← mpx-tunnel server ⇄ carriers ⇄
 // mpx-tunnel client ← test connections. Bytes must come back identical.
 import { setTimeout as delay } from 'node:timers/promises';
-import { bufferutilPrebuilt } from '@mpx/testkit';
+import { bufferutilPrebuilt, tlsFixturePath } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, echoThrough, fixture, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
+import { connect, echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
 
 const KEY = 'transfer-test-key';
 const MiB = 1024 * 1024;
 const CLIENT_PORT = /listening on 127\.0\.0\.1:(\d+)/;
-const TLS = ['--tls-cert', fixture('localhost-cert.pem'), '--tls-key', fixture('localhost-key.pem')];
+const TLS = ['--tls-cert', tlsFixturePath('localhost-cert.pem'), '--tls-key', tlsFixturePath('localhost-key.pem')];
 
 let echo: EchoServer | undefined;
 
@@ -46,7 +46,7 @@ describe('mpx-tunnel server + client', () => {
 
   it('carries 32 MiB each way byte-identical over TLS, checking the certificate against --tls-ca', async () => {
     const { ports } = await startServer(['tls://127.0.0.1:0'], TLS);
-    const { port, client } = await startClient(`tls://127.0.0.1:${ports[0]}`, ['--tls-ca', fixture('localhost-cert.pem')]);
+    const { port, client } = await startClient(`tls://127.0.0.1:${ports[0]}`, ['--tls-ca', tlsFixturePath('localhost-cert.pem')]);
     const { sent, received } = await echoThrough(port, 32 * MiB, 1002);
     expect(received).toEqual(sent);
     expect(client.count(/carrier #\d+ to tls:\/\/127\.0\.0\.1:\d+ up/)).toBeGreaterThan(0);

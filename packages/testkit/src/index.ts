@@ -25,3 +25,4 @@ export { startHandOffFront, type HandOffFront } from './hand-off.js';
 export { fullGc } from './collector.js';
 export { PLATFORM, bufferutilPrebuilt } from './native-masking.js';
 export { privateNginxMain, privateNginxTempPaths } from './private-nginx.js';
+export { tlsFixture, tlsFixturePath, type TlsFixture } from './tls-fixtures.js';

@@ -1,16 +1,13 @@
-// Test-only helpers: the committed self-signed certificate (CN=localhost,
-// SAN localhost/127.0.0.1/::1, valid until 2126) and carrier pairs over loopback.
-import { readFileSync } from 'node:fs';
+// Test-only helpers: the committed self-signed certificate (@mpx/testkit's
+// tls-fixtures.ts) and carrier pairs over loopback.
 import type { Duplex } from 'node:stream';
-import type { CarrierPair } from '@mpx/testkit';
+import { tlsFixture, type CarrierPair } from '@mpx/testkit';
 import { dialTcp, listenTcp, type TcpDialOptions, type TcpListenOptions } from '../src/index.js';
 
-const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-
-export const CERT = fixture('localhost-cert.pem');
-export const KEY = fixture('localhost-key.pem');
+export const CERT = tlsFixture('localhost-cert.pem');
+export const KEY = tlsFixture('localhost-key.pem');
 /** A CA that did not sign CERT. */
-export const OTHER_CA = fixture('other-ca-cert.pem');
+export const OTHER_CA = tlsFixture('other-ca-cert.pem');
 
 /** Listen on `listen`, dial it with `dial`, and pair the dialled socket with the accepted one. */
 export async function tcpPair(listen: Omit<TcpListenOptions, 'port'>, dial: Omit<TcpDialOptions, 'port'>): Promise<CarrierPair> {

@@ -1,7 +1,6 @@
-// Test-only helpers: the committed self-signed certificate (CN=localhost,
-// SAN localhost/127.0.0.1/::1, valid until 2126) and carrier pairs over loopback.
-import { readFileSync } from 'node:fs';
-import { acceptQueue, type CarrierPair } from '@mpx/testkit';
+// Test-only helpers: the committed self-signed certificate (@mpx/testkit's
+// tls-fixtures.ts) and carrier pairs over loopback.
+import { acceptQueue, tlsFixture, type CarrierPair } from '@mpx/testkit';
 import {
   dialWebSocket,
   listenWebSocket,
@@ -12,12 +11,10 @@ import {
   type WebSocketListenOptions,
 } from '../src/index.js';
 
-const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-
-export const CERT = fixture('localhost-cert.pem');
-export const KEY = fixture('localhost-key.pem');
+export const CERT = tlsFixture('localhost-cert.pem');
+export const KEY = tlsFixture('localhost-key.pem');
 /** A CA that did not sign CERT. */
-export const OTHER_CA = fixture('other-ca-cert.pem');
+export const OTHER_CA = tlsFixture('other-ca-cert.pem');
 
 export interface Accepted {
   carrier: WebSocketDuplex;
