@@ -4,6 +4,7 @@
 // built-in source/sink when iperf3 is missing).
 
 import { startPaths } from '@mpx/netem';
+import { tlsFixturePath } from '@mpx/testkit';
 import type { Path, PathOptions } from '@mpx/netem';
 import { patternSha256 } from './data.js';
 import { mbit } from './format.js';
@@ -54,25 +55,44 @@ export interface RigOptions {
   entryOptions?: readonly string[];
   /** -p (default 1). */
   carriers?: number;
-  /** Carrier scheme: 'tcp' (default) or 'ws' (the server listens on ws://…/mpx, the client dials it). */
-  scheme?: 'tcp' | 'ws';
+  /**
+   * Carrier scheme: 'tcp' (default), 'ws' (the server listens on ws://…/mpx,
+   * the client dials it) or 'tls' (tls://, with @mpx/testkit's self-signed
+   * localhost certificate).
+   */
+  scheme?: 'tcp' | 'ws' | 'tls';
   clientExtra?: string[];
   serverExtra?: string[];
 }
 
+/** What --listen, the --server addresses and each side's extra flags are for a carrier scheme. */
+function schemeSettings(scheme: RigOptions['scheme']): { listen: string; address: (hostPort: string) => string; server: string[]; client: string[] } {
+  if (scheme === 'ws') return { listen: 'ws://127.0.0.1:0/mpx', address: (a) => `ws://${a}/mpx`, server: [], client: [] };
+  if (scheme === 'tls') {
+    const cert = tlsFixturePath('localhost-cert.pem');
+    return {
+      listen: 'tls://127.0.0.1:0',
+      address: (a) => `tls://${a}`,
+      server: ['--tls-cert', cert, '--tls-key', tlsFixturePath('localhost-key.pem')],
+      client: ['--tls-ca', cert],
+    };
+  }
+  return { listen: '127.0.0.1:0', address: (a) => a, server: [], client: [] };
+}
+
 export async function startRig(o: RigOptions): Promise<MpxRig> {
-  const ws = o.scheme === 'ws';
-  const server = await startTunnelServer(o.targetPort, { listen: [ws ? 'ws://127.0.0.1:0/mpx' : '127.0.0.1:0'], extra: o.serverExtra ?? [] });
+  const scheme = schemeSettings(o.scheme);
+  const server = await startTunnelServer(o.targetPort, { listen: [scheme.listen], extra: [...scheme.server, ...(o.serverExtra ?? [])] });
   const port = server.ports[0] as number;
   let paths: Path[] = [];
   let client: TunnelClient | undefined;
   try {
     paths = o.paths === undefined ? [] : await pathsTo(port, o.paths);
     const hostPorts = paths.length === 0 ? [`127.0.0.1:${port}`] : paths.map((p) => p.address);
-    const addresses = ws ? hostPorts.map((a) => `ws://${a}/mpx`) : hostPorts;
+    const addresses = hostPorts.map(scheme.address);
     const options = (i: number): string => (o.entryOptions?.[i] ? `|${o.entryOptions[i]}` : '');
     const servers = addresses.map((a, i) => `${a}|${o.weights?.[i] ?? 1}${options(i)}`).join(',');
-    client = await startTunnelClient({ servers, carriers: o.carriers ?? 1, extra: o.clientExtra ?? [] });
+    client = await startTunnelClient({ servers, carriers: o.carriers ?? 1, extra: [...scheme.client, ...(o.clientExtra ?? [])] });
   } catch (err) {
     await Promise.all(paths.map((p) => p.close()));
     await stopAll([server.child, client?.child]);
