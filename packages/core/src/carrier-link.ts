@@ -24,7 +24,7 @@ import {
 } from './constants.js';
 import { FrameDecoder } from './decode.js';
 import { readBlocks } from './read-blocks.js';
-import { GATHER_READS, LEND_READS, type GathersReads, type LendsReads } from './transport.js';
+import { GATHER_FROM_BYTES, GATHER_READS, LEND_READS, type GathersReads, type LendsReads } from './transport.js';
 import { dataFlags, encodeFrame, encodedLength, writeDataPrefix } from './encode.js';
 import { MpxError, MpxProtocolError, wireCodeName } from './errors.js';
 import { isCounted, type Frame } from './frame.js';
@@ -62,8 +62,6 @@ const REVERSE_DATA_MS = 100;
  * all one write to a stream's socket needs; more would only hold memory.
  */
 const GATHER_MAX_BYTES = 256 * 1024;
-/** GATHER_READS: reads of this size start gathering. Rationale: the largest TLS record (16 KiB), what a bulk transfer's reads are. */
-const GATHER_FROM_BYTES = 16 * 1024;
 
 let nextCarrierId = 1;
 

@@ -49,4 +49,4 @@ export { backoffDelay, WAITING_REDIAL_CAP_MS, type BackoffOptions } from './back
 export { MpxServer, SERVER_DEFAULTS, type AcceptInfo, type ServerOptions } from './server.js';
 export { MpxStream, RESUME_ROOM, SEND_AHEAD, type StreamSink, type StreamStats } from './stream.js';
 export type * from './transport.js';
-export { GATHER_READS, LEND_READS } from './transport.js';
+export { GATHER_FROM_BYTES, GATHER_READS, LEND_READS } from './transport.js';

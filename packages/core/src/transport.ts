@@ -150,13 +150,21 @@ export const LEND_READS: unique symbol = Symbol.for('mpx.lendReads');
  * read of its own, and Node runs the microtask queue after each. The
  * session then takes the reads of one turn of the event loop together, at
  * its end, so that what they deliver to a stream leaves in one write
- * instead of one per record. Only turns that bring a read of 16 KiB or
- * more (a full record) are gathered: a smaller read with none before it is
+ * instead of one per record. Only turns that bring a read of
+ * GATHER_FROM_BYTES or more (a full record) are gathered: a smaller read with none before it is
  * read at once. Reads given through LEND_READS are not gathered here (they
  * are only valid during the call; a transport that lends gathers them
  * itself). `Symbol.for`, as LEND_READS.
  */
 export const GATHER_READS: unique symbol = Symbol.for('mpx.gatherReads');
+
+/**
+ * GATHER_READS: a read of this many bytes or more starts gathering the
+ * reads of its turn. Rationale: the largest TLS record's plaintext (16
+ * KiB), what a bulk transfer's records are; a transport that gathers lent
+ * reads itself uses the same rule.
+ */
+export const GATHER_FROM_BYTES = 16 * 1024;
 
 /** What a carrier whose reads are gathered per turn has (see GATHER_READS). */
 export interface GathersReads {

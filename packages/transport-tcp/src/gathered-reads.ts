@@ -23,11 +23,11 @@
 //   for them instead (a buffer per record, no copy) cost small requests
 //   more than it saved.
 import type { OnReadOpts, Socket } from 'node:net';
-import { GATHER_READS, LEND_READS, type LendsReads } from '@mpx/core';
+import { GATHER_FROM_BYTES, GATHER_READS, LEND_READS, type LendsReads } from '@mpx/core';
 import { sharedReadBuffer, type LentReads } from './lent-reads.js';
 
-/** Rationale: the largest TLS record's plaintext; a bulk transfer's records are this size. */
-export const FULL_RECORD = 16 * 1024;
+/** A full record: the largest TLS record's plaintext, the rule the session gathers 'data' by too (GATHER_FROM_BYTES). */
+const FULL_RECORD = GATHER_FROM_BYTES;
 /** A dialled carrier's gathering buffer. Rationale: eight records per read lent, 128 KiB per carrier that moves bulk. */
 export const GATHER_SIZE = 128 * 1024;
 

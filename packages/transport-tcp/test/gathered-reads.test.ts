@@ -3,10 +3,10 @@
 // once, then callback(n, buffer) and buffer() again after every record.
 import { once } from 'node:events';
 import { Socket } from 'node:net';
-import { GATHER_READS, LEND_READS, type LendsReads } from '@mpx/core';
+import { GATHER_FROM_BYTES as FULL_RECORD, GATHER_READS, LEND_READS, type LendsReads } from '@mpx/core';
 import { randomBytes, seededRandom } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
-import { FULL_RECORD, GATHER_SIZE, gatheredLentReads } from '../src/gathered-reads.js';
+import { GATHER_SIZE, gatheredLentReads } from '../src/gathered-reads.js';
 import { CERT, KEY, tcpPair } from './helpers.js';
 
 interface Driven {

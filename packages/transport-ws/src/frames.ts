@@ -51,6 +51,9 @@ export function unmaskedHeader(length: number): Buffer {
   return header;
 }
 
+/** The key as it applies from a chunk that starts at a payload offset not a multiple of 4 (masking is synchronous: one serves all). */
+const rotated = Buffer.alloc(4);
+
 const KEYS = 1024;
 let keyPool: Buffer | undefined;
 let keyAt = KEYS * 4;
@@ -76,7 +79,6 @@ export function maskedFrame(chunks: readonly Buffer[], size: number, mask: MaskF
   writeHeader(frame, size, true);
   const key = frame.subarray(head, head + 4);
   nextKey(key);
-  const rotated = Buffer.allocUnsafe(4);
   let at = head + 4;
   for (const chunk of chunks) {
     const shift = (at - head - 4) & 3;
