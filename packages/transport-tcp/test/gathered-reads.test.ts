@@ -7,7 +7,7 @@ import { GATHER_FROM_BYTES as FULL_RECORD, GATHER_READS, LEND_READS, type LendsR
 import { randomBytes, seededRandom } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
 import { GATHER_SIZE, gatheredLentReads } from '../src/gathered-reads.js';
-import { CERT, KEY, tcpPair } from './helpers.js';
+import { tlsPair, withPair } from './helpers.js';
 
 interface Driven {
   /** Delivers `bytes` as one record: into the buffer the reads gave last, then asks for the next. */
@@ -98,11 +98,8 @@ describe('gatheredLentReads (a dialled TLS carrier)', () => {
 });
 
 describe('TLS carriers over real sockets', () => {
-  const pair = () => tcpPair({ host: '127.0.0.1', tls: { cert: CERT, key: KEY } }, { host: '127.0.0.1', tls: { ca: CERT, servername: 'localhost' } });
-
   it('a dialled one lends a bulk transfer in reads of several records', async () => {
-    const { client, server, cleanup } = await pair();
-    try {
+    await withPair(tlsPair(), async ({ client, server }) => {
       const sizes: number[] = [];
       const parts: Buffer[] = [];
       (client as Socket & LendsReads)[LEND_READS]((chunk) => {
@@ -115,22 +112,13 @@ describe('TLS carriers over real sockets', () => {
       await ended;
       expect(Buffer.concat(parts).equals(data)).toBe(true);
       expect(Math.max(...sizes)).toBeGreaterThan(FULL_RECORD);
-    } finally {
-      client.destroy();
-      server.destroy();
-      await cleanup?.();
-    }
+    });
   });
 
   it('an accepted one is marked for the session to gather its reads', async () => {
-    const { client, server, cleanup } = await pair();
-    try {
+    await withPair(tlsPair(), async ({ client, server }) => {
       expect((server as Socket & { [GATHER_READS]?: boolean })[GATHER_READS]).toBe(true);
       expect(GATHER_READS in client).toBe(false);
-    } finally {
-      client.destroy();
-      server.destroy();
-      await cleanup?.();
-    }
+    });
   });
 });

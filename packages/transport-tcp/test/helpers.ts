@@ -19,4 +19,20 @@ export async function tcpPair(listen: Omit<TcpListenOptions, 'port'>, dial: Omit
   return { client, server, cleanup: () => listener.closeAll() };
 }
 
+/** Runs `use` on the pair `made` resolves with, then destroys both ends and cleans up, whatever `use` did. */
+export async function withPair(made: Promise<CarrierPair>, use: (pair: CarrierPair) => Promise<void>): Promise<void> {
+  const pair = await made;
+  try {
+    await use(pair);
+  } finally {
+    pair.client.destroy();
+    pair.server.destroy();
+    await pair.cleanup?.();
+  }
+}
+
+/** A TLS pair: listening with the test certificate, dialling with it as the CA. */
+export const tlsPair = (): Promise<CarrierPair> =>
+  tcpPair({ host: '127.0.0.1', tls: { cert: CERT, key: KEY } }, { host: '127.0.0.1', tls: { ca: CERT, servername: 'localhost' } });
+
 export { rejectionOf } from '@mpx/testkit';

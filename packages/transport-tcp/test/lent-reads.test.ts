@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { LEND_READS, readBlocks, type LendsReads } from '@mpx/core';
 import { randomBytes, seededRandom } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
-import { CERT, KEY, tcpPair } from './helpers.js';
+import { tcpPair, tlsPair, withPair } from './helpers.js';
 
 const SEED = 0x1e47;
 
@@ -58,11 +58,7 @@ async function readAll(client: Duplex, server: Duplex, early: Buffer, late: Buff
 // An accepted plain TCP carrier lends its reads too (accepted-reads.ts): the pair is turned round so that it is the one read.
 describe.each([
   ['a dialled TCP', true, () => tcpPair({ host: '127.0.0.1' }, { host: '127.0.0.1' })] as const,
-  [
-    'a dialled TLS',
-    false,
-    () => tcpPair({ host: '127.0.0.1', tls: { cert: CERT, key: KEY } }, { host: '127.0.0.1', tls: { ca: CERT, servername: 'localhost' } }),
-  ] as const,
+  ['a dialled TLS', false, tlsPair] as const,
   [
     'an accepted TCP',
     true,
@@ -73,8 +69,7 @@ describe.each([
   ] as const,
 ])('%s carrier', (_name, bulkKept, makePair) => {
   it(`lends reads as views of one reused buffer${bulkKept ? ' and gives bulk reads to keep' : ''}, all in order (seed ${SEED})`, async () => {
-    const { client, server, cleanup } = await makePair();
-    try {
+    await withPair(makePair(), async ({ client, server }) => {
       const random = seededRandom(SEED);
       const early = randomBytes(random, 1000);
       const late = randomBytes(random, 4 * 1024 * 1024);
@@ -88,46 +83,29 @@ describe.each([
       // Blocks of the process's pool (read-blocks.ts), each held until its reader is done with it (this one never says so).
       for (const c of kept) expect(readBlocks.owns(c)).toBe(true);
       for (const c of kept) expect(lentBuffers.has(c.buffer)).toBe(false);
-    } finally {
-      client.destroy();
-      server.destroy();
-      await cleanup?.();
-    }
+    });
   });
 
   it('lends every read of a trickle: reads that do not fill the buffer are never given to keep', async () => {
-    const { client, server, cleanup } = await makePair();
-    try {
+    await withPair(makePair(), async ({ client, server }) => {
       const late = randomBytes(seededRandom(SEED + 1), 3000);
       const pace = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2));
       const { bytes, lentBuffers, kept } = await readAll(client, server, Buffer.from('early'), late, pace);
       expect(bytes.equals(Buffer.concat([Buffer.from('early'), late]))).toBe(true);
       expect(kept).toEqual([]);
       expect(lentBuffers.size).toBe(1);
-    } finally {
-      client.destroy();
-      server.destroy();
-      await cleanup?.();
-    }
+    });
   });
 });
 
 describe('an accepted TLS carrier', () => {
   it('does not lend its reads (the TLS layer reads the connection): it gives them as data', async () => {
-    const { client, server, cleanup } = await tcpPair(
-      { host: '127.0.0.1', tls: { cert: CERT, key: KEY } },
-      { host: '127.0.0.1', tls: { ca: CERT, servername: 'localhost' } },
-    );
-    try {
+    await withPair(tlsPair(), async ({ client, server }) => {
       expect(LEND_READS in server).toBe(false);
       const got = once(server, 'data');
       client.write('hello');
       const [chunk] = (await got) as [Buffer];
       expect(chunk.toString()).toBe('hello');
-    } finally {
-      client.destroy();
-      server.destroy();
-      await cleanup?.();
-    }
+    });
   });
 });
