@@ -54,6 +54,18 @@ export function unmaskedHeader(length: number): Buffer {
 /** The key as it applies from a chunk that starts at a payload offset not a multiple of 4 (masking is synchronous: one serves all). */
 const rotated = Buffer.alloc(4);
 
+/**
+ * `key` as it applies to payload bytes from `offset` on, for a MaskFunction,
+ * which starts at the key's first byte: the key itself, or rotated (valid
+ * until the next call).
+ */
+export function keyFrom(key: Uint8Array, offset: number): Buffer {
+  const shift = offset & 3;
+  if (shift === 0 && Buffer.isBuffer(key)) return key;
+  for (let i = 0; i < 4; i++) rotated[i] = key[(i + shift) & 3] as number;
+  return rotated;
+}
+
 const KEYS = 1024;
 let keyPool: Buffer | undefined;
 let keyAt = KEYS * 4;
@@ -81,13 +93,7 @@ export function maskedFrame(chunks: readonly Buffer[], size: number, mask: MaskF
   nextKey(key);
   let at = head + 4;
   for (const chunk of chunks) {
-    const shift = (at - head - 4) & 3;
-    let use = key;
-    if (shift !== 0) {
-      for (let i = 0; i < 4; i++) rotated[i] = key[(i + shift) & 3] as number;
-      use = rotated;
-    }
-    mask(chunk, use, frame, at, chunk.length);
+    mask(chunk, keyFrom(key, at - head - 4), frame, at, chunk.length);
     at += chunk.length;
   }
   return frame;

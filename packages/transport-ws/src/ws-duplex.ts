@@ -15,7 +15,9 @@
 // Reads: each message's bytes are pushed as they come; when `push()` returns
 // false the WebSocket is paused (which stops reading its TCP socket) and
 // `_read()` resumes it. An mpx session borrows them instead (LEND_READS):
-// a large message reaches it in reused blocks (see [LEND_READS] below).
+// the carrier then reads the WebSocket's socket itself and gives the
+// payloads of binary frames to the session in reused blocks, leaving every
+// other frame to ws (own-reads.ts).
 //
 // Half-close: a WebSocket has none, so the carrier adds it in band. An EMPTY
 // binary message means "end of my byte stream" (EOF); packMessages never
@@ -43,6 +45,7 @@ import { packMessages } from './batch.js';
 import { maskedFrame, unmaskedHeader } from './frames.js';
 import type { MaskFunction } from './frames.js';
 import { maskFunction } from './masking.js';
+import { takeReads, type OwnReads } from './own-reads.js';
 import { CloseCode, closeCodeFor, closeReasonFor, isCleanClose } from './close-codes.js';
 
 /** Rationale: a few 64 KiB frames (SPEC §12) per send, without buffering much per carrier. */
@@ -71,11 +74,11 @@ interface WsInternals {
   readonly _isServer: boolean;
 }
 
-let clientMaskFunction: MaskFunction | undefined;
+let processMaskFunction: MaskFunction | undefined;
 /** The mask function, looked up once per process. */
-function clientMask(): MaskFunction {
-  clientMaskFunction ??= maskFunction();
-  return clientMaskFunction;
+function processMask(): MaskFunction {
+  processMaskFunction ??= maskFunction();
+  return processMaskFunction;
 }
 
 export class WebSocketDuplex extends Duplex {
@@ -98,6 +101,9 @@ export class WebSocketDuplex extends Duplex {
   #eofReceived = false;
   /** Who takes the messages instead of the readable side (LEND_READS). */
   #reader: ((chunk: Uint8Array, kept?: boolean) => void) | undefined;
+  /** The socket's reads, once the carrier has taken them from ws (own-reads.ts). */
+  #ownReads: OwnReads | undefined;
+  #retryQueued = false;
 
   constructor(ws: WebSocket, options: WebSocketDuplexOptions = {}) {
     const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
@@ -120,7 +126,7 @@ export class WebSocketDuplex extends Duplex {
     this.ws = ws;
     this.#maxMessageSize = maxMessageSize;
     this.#socket = internals._socket;
-    this.#mask = internals._isServer ? undefined : clientMask();
+    this.#mask = internals._isServer ? undefined : processMask();
     ws.binaryType = 'nodebuffer';
     ws.on('message', this.#onMessage);
     ws.on('close', this.#onClose);
@@ -136,30 +142,67 @@ export class WebSocketDuplex extends Duplex {
       return;
     }
     const bytes = toBuffer(data);
-    if (this.#eofReceived) {
-      this.destroy(new MpxError('MPX_ERR_PROTOCOL', 'message after end of stream on an mpx WebSocket carrier'));
-    } else if (bytes.length === 0) {
-      this.#eofReceived = true;
-      this.push(null);
-      if (this.#eofSent) this.ws.close(CloseCode.NORMAL);
-    } else if (this.#reader !== undefined) {
+    if (!this.#messageBegins(bytes.length)) return;
+    if (this.#reader !== undefined) {
       giveMessage(bytes, this.#reader);
+      this.#takeReads();
     } else if (!this.push(bytes)) {
       this.ws.pause();
     }
   };
 
+  /** A binary message of `size` bytes has come: false if it was the end-of-stream marker or broke the rule after it. */
+  #messageBegins = (size: number): boolean => {
+    if (this.#eofReceived) {
+      this.destroy(new MpxError('MPX_ERR_PROTOCOL', 'message after end of stream on an mpx WebSocket carrier'));
+      return false;
+    }
+    if (size > 0) return true;
+    this.#eofReceived = true;
+    this.push(null);
+    if (this.#eofSent) this.ws.close(CloseCode.NORMAL);
+    return false;
+  };
+
+  /**
+   * Reads the socket from here on instead of ws' receiver, once it is
+   * between frames (own-reads.ts). While ws emits a message its receiver is
+   * still inside the frame: then once more when the socket's read is done.
+   */
+  #takeReads(): void {
+    if (this.#tryTakeReads() || this.#retryQueued) return;
+    this.#retryQueued = true;
+    queueMicrotask(() => {
+      this.#retryQueued = false;
+      this.#tryTakeReads();
+    });
+  }
+
+  /** Whether the carrier reads the socket itself now. */
+  #tryTakeReads(): boolean {
+    if (this.#ownReads !== undefined) return true;
+    if (this.destroyed || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.#ownReads = takeReads(this.ws, processMask(), {
+      message: (size) => void this.#messageBegins(size),
+      give: (chunk) => this.#reader?.(chunk, true),
+    });
+    return this.#ownReads !== undefined;
+  }
+
   /**
    * LEND_READS (@mpx/core transport.ts): the session takes every later
-   * message here instead of from the readable side, and never pushes back.
-   * A message of a block or more is copied into blocks of `readBlocks` given
-   * to keep, so that its DATA payloads are views of reused memory; the
-   * decoder would otherwise copy each payload out of it into an allocation
-   * of its own, as it does not let a 16 KiB view pin a message of up to
-   * 1 MiB. A smaller message is given as it is.
+   * message's bytes here instead of from the readable side, and never
+   * pushes back. From the first moment ws' receiver is between frames, the
+   * carrier reads the socket itself and gives the payloads in blocks of
+   * `readBlocks` (own-reads.ts). Until then, a message ws gives of a block
+   * or more is copied into such blocks, so that its DATA payloads are views
+   * of reused memory (the decoder would otherwise copy each payload out of
+   * it into an allocation of its own, as it does not let a 16 KiB view pin
+   * a message of up to 1 MiB); a smaller message is given as it is.
    */
   [LEND_READS](onChunk: (chunk: Uint8Array, kept?: boolean) => void): void {
     this.#reader = onChunk;
+    this.#takeReads();
   }
 
   #onClose = (code: number, reason: Buffer): void => {
@@ -238,6 +281,7 @@ export class WebSocketDuplex extends Duplex {
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.#ownReads?.stop();
     if (this.ws.readyState === WebSocket.OPEN) {
       if (err === null) this.ws.terminate();
       else closeNow(this.ws, closeCodeFor(err), closeReasonFor(err));

@@ -6,6 +6,7 @@ import { LEND_READS, MpxError, readBlocks } from '@mpx/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer, type ServerOptions } from 'ws';
 import { dialWebSocket, WebSocketDuplex } from '../src/index.js';
+import { unmaskedHeader } from '../src/frames.js';
 import { acceptingListener, urlOf } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -122,30 +123,125 @@ describe('WebSocketDuplex half-close (EOF marker)', () => {
   });
 });
 
+type Given = { chunk: Buffer; kept: boolean | undefined; block: boolean };
+
+/** Borrows `carrier`'s reads as a session does; what it is given, in order. */
+function borrow(carrier: WebSocketDuplex): Given[] {
+  const given: Given[] = [];
+  (carrier as WebSocketDuplex & { [LEND_READS](onChunk: (chunk: Uint8Array, kept?: boolean) => void): void })[LEND_READS]((chunk, kept) =>
+    given.push({ chunk: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), kept, block: readBlocks.owns(chunk) }),
+  );
+  return given;
+}
+
+const bytesGiven = (given: Given[]): number => given.reduce((n, g) => n + g.chunk.length, 0);
+const patterned = (n: number, seed = 0): Buffer => Buffer.from(Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0xff));
+
+/** A carrier accepted by a listener, and a plain ws client as its peer: the peer masks what it sends. */
+async function rawClientPeer(): Promise<{ carrier: WebSocketDuplex; peer: WebSocket }> {
+  const { listener, next } = await acceptingListener({ host: '127.0.0.1' });
+  cleanups.push(() => listener.closeAll());
+  const peer = new WebSocket(urlOf(listener));
+  peer.on('error', () => {});
+  const { carrier } = await next();
+  carrier.on('error', () => {});
+  if (peer.readyState !== WebSocket.OPEN) await once(peer, 'open');
+  return { carrier, peer };
+}
+
 describe('WebSocketDuplex lends its reads (LEND_READS)', () => {
-  it('gives a large message in blocks of readBlocks to keep and a small one as it is, in order; earlier ones stay data', async () => {
-    const { carrier, peer } = await rawPeer();
+  it.each([
+    ['the client side (plain frames)', rawPeer],
+    ['the server side (masked frames)', rawClientPeer],
+  ])('on %s, every later message comes in blocks of readBlocks to keep, in order; earlier ones stay data', async (_side, open) => {
+    const { carrier, peer } = await open();
     const early = once(carrier, 'data') as Promise<[Buffer]>;
     peer.send(Buffer.from('early'));
     expect((await early)[0].toString()).toBe('early');
 
-    const given: { chunk: Buffer; kept: boolean | undefined; block: boolean }[] = [];
-    (carrier as WebSocketDuplex & { [LEND_READS](onChunk: (chunk: Uint8Array, kept?: boolean) => void): void })[LEND_READS]((chunk, kept) =>
-      given.push({ chunk: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), kept, block: readBlocks.owns(chunk) }),
-    );
-    const large = Buffer.from(Uint8Array.from({ length: 3 * readBlocks.blockSize + 1000 }, (_, i) => (i * 13) & 0xff));
-    const small = Buffer.from('small');
-    peer.send(large);
-    peer.send(small);
-    await vi.waitFor(() => expect(given).toHaveLength(5));
-    expect(given.map((g) => [g.chunk.length, g.kept, g.block])).toEqual([
-      [readBlocks.blockSize, true, true],
-      [readBlocks.blockSize, true, true],
-      [readBlocks.blockSize, true, true],
-      [1000, true, true],
-      [small.length, true, false],
+    const given = borrow(carrier);
+    const messages = [patterned(3 * readBlocks.blockSize + 1000), Buffer.from('small'), patterned(70_000, 5), Buffer.from('x')];
+    for (const m of messages) peer.send(m);
+    const all = Buffer.concat(messages);
+    await vi.waitFor(() => expect(bytesGiven(given)).toBe(all.length));
+    expect(given.every((g) => g.kept === true)).toBe(true);
+    // Bulk in reused blocks; only a small piece of a read (the 'small' and 'x' messages) as it came.
+    expect(given.filter((g) => !g.block).every((g) => g.chunk.length < readBlocks.blockSize / 4)).toBe(true);
+    expect(given.filter((g) => g.block).reduce((n, g) => n + g.chunk.length, 0)).toBeGreaterThan(3 * readBlocks.blockSize);
+    expect(Buffer.concat(given.map((g) => g.chunk)).equals(all)).toBe(true);
+  });
+
+  it('leaves pings, fragmented messages and the close handshake to ws', async () => {
+    const { carrier, peer } = await rawClientPeer();
+    const given = borrow(carrier);
+    const pong = once(peer, 'pong') as Promise<[Buffer]>;
+    peer.send(patterned(100, 1));
+    peer.ping(Buffer.from('hi'));
+    peer.send(patterned(30, 2), { fin: false });
+    peer.send(patterned(40, 3), { fin: true });
+    peer.send(patterned(50, 4));
+    expect((await pong)[0].toString()).toBe('hi');
+    const all = Buffer.concat([patterned(100, 1), patterned(30, 2), patterned(40, 3), patterned(50, 4)]);
+    await vi.waitFor(() => expect(bytesGiven(given)).toBe(all.length));
+    expect(Buffer.concat(given.map((g) => g.chunk)).equals(all)).toBe(true);
+
+    const closed = once(carrier, 'close');
+    carrier.resume();
+    peer.close(1000);
+    await closed;
+    expect(carrier.closeCode).toBe(1000);
+  });
+
+  it.each([
+    ['a text message', (peer: WebSocket) => peer.send('text'), 'MPX_ERR_PROTOCOL', 1003],
+    [
+      'a message after the end of stream',
+      (peer: WebSocket) => (peer.send(Buffer.alloc(0)), peer.send(Buffer.from('late'))),
+      'MPX_ERR_PROTOCOL',
+      1008,
+    ],
+    ['a message over maxPayload', (peer: WebSocket) => peer.send(Buffer.alloc(2 * 1024 * 1024)), 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 1009],
+  ])('fails on %s as before the borrow', async (_what, send, code, closeCode) => {
+    const { carrier, peer } = await rawClientPeer();
+    borrow(carrier);
+    const failed = once(carrier, 'error') as Promise<[Error & { code: string }]>;
+    const peerClosed = closeOf(peer);
+    send(peer);
+    expect((await failed)[0].code).toBe(code);
+    expect((await peerClosed).code).toBe(closeCode);
+  });
+
+  it('ends on the end-of-stream marker, after the bytes before it', async () => {
+    const { carrier, peer } = await rawPeer();
+    const given = borrow(carrier);
+    const ended = once(carrier, 'end');
+    carrier.resume();
+    peer.send(patterned(20_000));
+    peer.send(Buffer.alloc(0));
+    await ended;
+    expect(bytesGiven(given)).toBe(20_000);
+  });
+
+  it('borrowed while ws is inside a frame, reads the socket itself from the next message on', async () => {
+    const { carrier, peer } = await rawPeer();
+    const receiver = (carrier.ws as unknown as { _receiver: { _bufferedBytes: number } })._receiver;
+    const socket = (peer as unknown as { _socket: { write(b: Buffer): boolean } })._socket;
+    const first = patterned(1000, 7);
+    const wire = Buffer.concat([unmaskedHeader(first.length), first]);
+    socket.write(wire.subarray(0, 500));
+    await vi.waitFor(() => expect(receiver._bufferedBytes).toBeGreaterThan(0));
+    const given = borrow(carrier);
+    socket.write(wire.subarray(500));
+    await vi.waitFor(() => expect(bytesGiven(given)).toBe(first.length));
+    const then = patterned(20_000, 8);
+    peer.send(then);
+    await vi.waitFor(() => expect(bytesGiven(given)).toBe(first.length + then.length));
+    // A message under a block that ws gives goes to the session as it is; one the carrier reads itself comes in a block.
+    expect(given.map((g) => [g.chunk.length, g.block])).toEqual([
+      [1000, false],
+      [20_000, true],
     ]);
-    expect(Buffer.concat(given.map((g) => g.chunk)).equals(Buffer.concat([large, small]))).toBe(true);
+    expect(Buffer.concat(given.map((g) => g.chunk)).equals(Buffer.concat([first, then]))).toBe(true);
   });
 });
 
