@@ -22,14 +22,8 @@
 //
 // What passes is always whole frames, in order, from a frame boundary on, so
 // ws' receiver stays in step (the caller only starts reading at a boundary).
+import { FIN_BIT, MASK_BIT, OPCODE_BINARY, OPCODE_BINARY_FIN, OPCODE_CLOSE, OPCODE_CONTINUATION, OPCODE_TEXT } from './frames.js';
 
-/** Binary frame, FIN set, RSV bits clear. */
-const BINARY_FIN = 0x82;
-const OPCODE_CONTINUATION = 0x0;
-const OPCODE_TEXT = 0x1;
-const OPCODE_BINARY = 0x2;
-const OPCODE_CLOSE = 0x8;
-const MASK_BIT = 0x80;
 /** Largest frame header: 2 bytes, a 64-bit length, a key. */
 const MAX_HEADER = 14;
 
@@ -137,7 +131,7 @@ export class FrameReader {
     const b1 = header[1] as number;
     const length = payloadLength(header, b1);
     const masked = (b1 & MASK_BIT) !== 0;
-    if (b0 === BINARY_FIN && masked === this.#masked && length <= this.#maxPayload && !this.#fragmented) {
+    if (b0 === OPCODE_BINARY_FIN && masked === this.#masked && length <= this.#maxPayload && !this.#fragmented) {
       this.#keyed = masked;
       if (masked) header.copy(this.#key, 0, size - 4, size);
       this.#left = length;
@@ -147,7 +141,7 @@ export class FrameReader {
       return;
     }
     const opcode = b0 & 0x0f;
-    const fin = (b0 & 0x80) !== 0;
+    const fin = (b0 & FIN_BIT) !== 0;
     if (opcode === OPCODE_CLOSE) this.#closed = true;
     else if (opcode === OPCODE_TEXT || opcode === OPCODE_BINARY) this.#fragmented = !fin;
     else if (opcode === OPCODE_CONTINUATION && fin) this.#fragmented = false;

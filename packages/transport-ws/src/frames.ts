@@ -16,8 +16,17 @@ import { randomFillSync } from 'node:crypto';
 /** XORs `length` bytes of `source` with `mask` (repeating from its byte 0) into `output` at `offset`. */
 export type MaskFunction = (source: Buffer, mask: Buffer, output: Buffer, offset: number, length: number) => void;
 
-const OPCODE_BINARY_FIN = 0x82;
-const MASK_BIT = 0x80;
+// RFC 6455 §5.2 header bits, for writing here and reading (frame-reader.ts).
+/** First byte: FIN. */
+export const FIN_BIT = 0x80;
+export const OPCODE_CONTINUATION = 0x0;
+export const OPCODE_TEXT = 0x1;
+export const OPCODE_BINARY = 0x2;
+export const OPCODE_CLOSE = 0x8;
+/** First byte of a whole binary message in one frame: FIN, RSV bits clear, opcode 2. */
+export const OPCODE_BINARY_FIN = FIN_BIT | OPCODE_BINARY;
+/** Second byte: the payload is masked. */
+export const MASK_BIT = 0x80;
 
 /** Bytes of a frame header for a payload of `length` bytes (§5.2), without the masking key. */
 export function headerSize(length: number): number {

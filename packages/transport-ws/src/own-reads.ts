@@ -34,7 +34,7 @@ import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import { GATHER_FROM_BYTES, readBlocks } from '@mpx/core';
 import { FrameReader, type FrameReaderSink } from './frame-reader.js';
-import { keyFrom, type MaskFunction } from './frames.js';
+import { keyFrom, OPCODE_CLOSE, type MaskFunction } from './frames.js';
 
 /**
  * Payload bytes of a read below this, with no block being filled, are given
@@ -48,7 +48,6 @@ const SMALL_PIECE = readBlocks.blockSize / 4;
 
 /** ws 8's receiver state between frames (GET_INFO in lib/receiver.js). */
 const RECEIVER_GET_INFO = 0;
-const OPCODE_CLOSE = 0x8;
 
 /** What is read of ws 8's receiver, to know it is between frames. */
 interface ReceiverInternals {
