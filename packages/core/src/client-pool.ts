@@ -4,7 +4,7 @@
 // SPEC §9 "Redial"), rotates carriers past
 // a maximum age (make-before-break), and starts a new session when the server
 // has lost the old one.
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { WireCode } from './constants.js';
 import { WAITING_REDIAL_CAP_MS, backoffDelay } from './backoff.js';
@@ -82,6 +82,9 @@ interface TargetState {
   retryAt: number;
 }
 
+/** Node's default listener limit per event target. */
+const DEFAULT_MAX_LISTENERS = 10;
+
 /**
  * Events:
  * - `'carrierUp'` (label, stats: CarrierStats)
@@ -115,6 +118,12 @@ export class MpxClient extends EventEmitter {
       const wanted = checkOption(`carriers of ${target.label}`, CLIENT_BOUNDS.carriersPerTarget, target.carriers ?? perTarget);
       return { target, weight, wanted, up: new Map(), dialing: 0, failures: 0, retry: undefined, retryAt: 0 };
     });
+    // Every dial in flight listens on the one abort signal (a TCP dial until
+    // it settles, @mpx/transport-tcp dial-guard.ts): as many at once as the
+    // carriers wanted, twice that while a replaced session's dials settle.
+    // Node's default limit of 10 warned of a leak from -p 11 on.
+    const wantedInAll = this.#targets.reduce((n, t) => n + t.wanted, 0);
+    setMaxListeners(Math.max(DEFAULT_MAX_LISTENERS, 2 * wantedInAll), this.#aborter.signal);
     this.#backoff = { initialMs: backoffInitialMs ?? 200, maxMs: backoffMaxMs ?? 10_000, random: random ?? Math.random };
     this.#maxAgeMs = resolveOption(CLIENT_BOUNDS, 'maxCarrierAgeMs', maxCarrierAgeMs);
   }

@@ -85,6 +85,47 @@ describe('MpxClient', () => {
     await client.close();
   });
 
+  it('dials 2 × 16 carriers at once on its one abort signal without a listener-leak warning', async () => {
+    const net = network();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    // Each dial listens on the signal until it settles, as a TCP dial does (dial-guard.ts).
+    const held: Array<() => void> = [];
+    const dial = (signal: AbortSignal): Promise<Duplex> =>
+      new Promise((resolve, reject) => {
+        const onAbort = (): void => reject(new Error('aborted'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        held.push(() => {
+          signal.removeEventListener('abort', onAbort);
+          net.dial().then(resolve, reject);
+        });
+      });
+    const client = makeClient(net, {
+      targets: [
+        { label: 'a', dial, weight: 1 },
+        { label: 'b', dial, weight: 1 },
+      ],
+      carriersPerTarget: 16,
+    });
+    try {
+      client.start();
+      // The first carrier alone, then the other 31 at once.
+      await eventually(() => held.length === 1);
+      held.shift()!();
+      await eventually(() => held.length === 31);
+      for (const settle of held.splice(0)) settle();
+      await eventually(() => client.stats().targets.every((t) => t.up === t.wanted));
+      // Warnings are emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+      await echoOnce(client, net.server);
+    } finally {
+      process.off('warning', onWarning);
+      await client.close();
+    }
+  });
+
   it('starts a new session when the server lost the old one (restart)', async () => {
     const net = network();
     const client = makeClient(net);
