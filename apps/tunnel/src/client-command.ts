@@ -85,7 +85,6 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
 
   const storm = new OpenStorm();
   const local = net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: SOCKET_WRITE_BUFFER }, (socket) => onConnection(socket));
-  local.on('error', (err) => log.error(`local listener: ${describeError(err)}`));
 
   function onConnection(socket: net.Socket): void {
     storm.opened();
@@ -208,6 +207,8 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       resolve();
     });
   });
+  // From here on; a failed listen is reported once, as the reason the client cannot start.
+  local.on('error', (err) => log.error(`local listener: ${describeError(err)}`));
   const bound = local.address() as net.AddressInfo;
   const kind = config.proxy === undefined ? '' : `${config.proxy.kind}://`;
   log.info(

@@ -2,6 +2,8 @@
 // Levels, most to least severe: error, warn, info (default), debug, trace.
 // `-v` raises the level to debug, `-vv` to trace; --log-level sets it directly.
 
+import { hostPort } from './address.js';
+
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -82,8 +84,13 @@ export function resolveLogLevel(logLevel: string | undefined, verbose: number): 
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const code = (err as Error & { code?: unknown }).code;
-    // System errors ("connect ECONNREFUSED 127.0.0.1:1"): the code says it all.
-    if (typeof code === 'string' && (err as NodeJS.ErrnoException).syscall !== undefined) return code;
+    // System errors ("connect ECONNREFUSED 127.0.0.1:1"): the code says it all,
+    // as the log line names what was dialled; a listener's does not, so its address comes along.
+    const sys = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (typeof code === 'string' && sys.syscall !== undefined) {
+      const listening = (sys.syscall === 'listen' || sys.syscall === 'bind') && typeof sys.address === 'string';
+      return listening ? `${code} on ${hostPort(sys.address!, sys.port ?? 0)}` : code;
+    }
     const message = err.message === '' ? err.name : err.message;
     return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
   }

@@ -150,7 +150,12 @@ describe('argument errors', () => {
     echo = await startEcho();
     const { code, stderr } = await runToExit(['server', '--listen', `127.0.0.1:${echo.port}`, '--target', '127.0.0.1:1']);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/ERROR cannot start: .*EADDRINUSE/);
+    expect(stderr).toContain(`ERROR cannot start: EADDRINUSE on 127.0.0.1:${echo.port}`);
+    // The client says it once, with the address too.
+    const client = await runToExit(['client', '--listen', `127.0.0.1:${echo.port}`, '--server', '127.0.0.1:1']);
+    expect(client.code).toBe(1);
+    expect(client.stderr.match(/EADDRINUSE/g)).toEqual(['EADDRINUSE']);
+    expect(client.stderr).toContain(`ERROR cannot start: EADDRINUSE on 127.0.0.1:${echo.port}`);
   });
 });
 

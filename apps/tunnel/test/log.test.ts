@@ -26,6 +26,18 @@ describe('logger', () => {
     expect(describeError(new Error('plain'))).toBe('plain');
     expect(describeError('text')).toBe('text');
   });
+
+  it('names the address of a listener that cannot listen', () => {
+    const taken = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:5300'), {
+      code: 'EADDRINUSE',
+      syscall: 'listen',
+      address: '127.0.0.1',
+      port: 5300,
+    });
+    expect(describeError(taken)).toBe('EADDRINUSE on 127.0.0.1:5300');
+    const v6 = Object.assign(new Error('listen EACCES: permission denied ::1:80'), { code: 'EACCES', syscall: 'listen', address: '::1', port: 80 });
+    expect(describeError(v6)).toBe('EACCES on [::1]:80');
+  });
 });
 
 describe('Connections', () => {
