@@ -28,6 +28,16 @@ function isAuthFailure(err: unknown): boolean {
   return MpxError.isMpxError(err) && (err.code === 'MPX_ERR_AUTH_FAILED' || err.wireCode === WireCode.AUTH_FAILED);
 }
 
+/**
+ * A carrier refused with SESSION_UNKNOWN while the session has carriers up
+ * elsewhere reached another server than they did: two --server addresses of
+ * different servers, or a balancer in front that does not route by session.
+ */
+function misroutedHint(err: unknown, carriersUp: number): string {
+  if (carriersUp === 0 || !MpxError.isMpxError(err) || err.wireCode !== WireCode.SESSION_UNKNOWN) return '';
+  return '; that server does not hold the session of the carriers up: every --server address must reach the same mpx server, and a balancer in front must route by session (see Scaling out in the README)';
+}
+
 export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   const { log } = config;
   await checkLocalAddresses(config.servers);
@@ -65,7 +75,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   client.on('dialError', (label: string, err: Error, nextDelayMs: number) => {
     const why = isAuthFailure(err)
       ? 'authentication failed (the server does not accept this --key)'
-      : `${describeError(err)}${limitHint(err, 'carrier')}`;
+      : `${describeError(err)}${limitHint(err, 'carrier')}${misroutedHint(err, client.session?.carrierCount ?? 0)}`;
     const line = `cannot open a carrier to ${label}: ${why}; retrying in ${nextDelayMs} ms`;
     if (lastDialError.get(label) === why) {
       log.debug(line);

@@ -117,3 +117,22 @@ describe('server restart', () => {
     expect(echo.accepts).toBe(3);
   });
 });
+
+describe('carriers that reach two different servers', () => {
+  it('keeps the session on the server that holds it and says why the other refuses (SESSION_UNKNOWN)', async () => {
+    echo = await startEcho();
+    const serverArgs = ['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--key', KEY];
+    const a = new Tunnel(serverArgs);
+    const b = new Tunnel(serverArgs);
+    const servers = `127.0.0.1:${await a.port(SERVER_PORT)},127.0.0.1:${await b.port(SERVER_PORT)}`;
+    // Two independent servers as two --server addresses: the carriers of the one that does not hold the session are refused.
+    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', servers, '--key', KEY, '-p', '1']);
+    const port = await client.port(CLIENT_PORT);
+    const refused = await client.waitFor(/WARN {2}cannot open a carrier to \S+: .*SESSION_UNKNOWN.*$/);
+    expect(refused[0]).toContain(
+      '; that server does not hold the session of the carriers up: every --server address must reach the same mpx server, and a balancer in front must route by session (see Scaling out in the README); retrying in',
+    );
+    const through = await echoThrough(port, 1 * MiB, 7103);
+    expect(through.received).toEqual(through.sent);
+  });
+});
