@@ -5,7 +5,8 @@
 //   they are (one writev, no copy);
 // - from the client side every payload byte is XORed with a fresh random
 //   4-byte key (§5.3), which needs a copy anyway: the header and the masked
-//   chunks are written into one buffer in one pass.
+//   chunks are written into one buffer in one pass (a reused block,
+//   masked-blocks.ts, from 4 KiB on).
 //
 // Handing ws one concatenated buffer per message instead cost a copy of every
 // byte, and on the client a second one, as ws copies a caller's buffer to mask
@@ -92,11 +93,14 @@ function nextKey(into: Buffer): void {
 
 /**
  * One masked binary frame (client to server) holding `chunks`, `size` bytes
- * in all: header, key and the masked payload in one new buffer.
+ * in all: header, key and the masked payload in one buffer, `into` (which
+ * must have room, see masked-blocks.ts) or a new one.
  */
-export function maskedFrame(chunks: readonly Buffer[], size: number, mask: MaskFunction): Buffer {
+export function maskedFrame(chunks: readonly Buffer[], size: number, mask: MaskFunction, into?: Buffer): Buffer {
   const head = headerSize(size);
-  const frame = Buffer.allocUnsafe(head + 4 + size);
+  const total = head + 4 + size;
+  if (into !== undefined && into.length < total) throw new RangeError(`a masked frame of ${total} bytes does not fit in ${into.length}`);
+  const frame = into === undefined ? Buffer.allocUnsafe(total) : into.subarray(0, total);
   writeHeader(frame, size, true);
   const key = frame.subarray(head, head + 4);
   nextKey(key);

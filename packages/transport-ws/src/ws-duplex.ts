@@ -6,7 +6,8 @@
 // flight into messages of at most `maxMessageSize` bytes (see batch.ts),
 // writes them as binary frames straight to the WebSocket's socket in one
 // writev (frames.ts: no copy from the server side, one masked copy from the
-// client side), and calls back once the socket has taken the last of them.
+// client side, into a reused block: masked-blocks.ts), and calls back once
+// the socket has taken the last of them.
 // A slow peer therefore holds the write callback, the writable
 // buffer fills past `writableHighWaterMark`, `write()` returns false and
 // 'drain' follows: the same contract as a TCP socket. No timer
@@ -42,9 +43,10 @@ import WebSocket from 'ws';
 import { LEND_READS, MpxError, readBlocks } from '@mpx/core';
 import type { Socket } from 'node:net';
 import { packMessages } from './batch.js';
-import { maskedFrame, unmaskedHeader } from './frames.js';
+import { headerSize, maskedFrame, unmaskedHeader } from './frames.js';
 import type { MaskFunction } from './frames.js';
 import { maskFunction } from './masking.js';
+import { giveBackMaskedBlock, takeMaskedBlock } from './masked-blocks.js';
 import { takeReads, type OwnReads } from './own-reads.js';
 import { CloseCode, closeCodeFor, closeReasonFor, isCleanClose } from './close-codes.js';
 
@@ -238,6 +240,7 @@ export class WebSocketDuplex extends Duplex {
       callback(new MpxError('MPX_ERR_CARRIER_CLOSED', 'the WebSocket is closing or closed'));
       return;
     }
+    const mask = this.#mask;
     const messages = packMessages(
       chunks.map((c) => c.chunk),
       this.#maxMessageSize,
@@ -249,17 +252,25 @@ export class WebSocketDuplex extends Duplex {
     // One writev for the whole batch; the socket calls back in order, so the
     // last write's callback means every frame went to the socket.
     const socket = this.#socket;
-    const mask = this.#mask;
     socket.cork();
-    messages.forEach(({ parts, size }, i) => {
-      const done = i === messages.length - 1 ? callback : undefined;
-      if (mask !== undefined) {
-        socket.write(maskedFrame(parts, size, mask), done);
-        return;
-      }
-      socket.write(unmaskedHeader(size));
-      parts.forEach((part, j) => socket.write(part, j === parts.length - 1 ? done : undefined));
-    });
+    if (mask === undefined) {
+      messages.forEach(({ parts, size }, i) => {
+        socket.write(unmaskedHeader(size));
+        parts.forEach((part, j) => socket.write(part, i === messages.length - 1 && j === parts.length - 1 ? callback : undefined));
+      });
+    } else {
+      // Masked into reused blocks (masked-blocks.ts), given back once the socket took them; after a failed write they are left to the collector.
+      const blocks: Buffer[] = [];
+      const done = (err?: Error | null): void => {
+        if (err === undefined || err === null) for (const block of blocks) giveBackMaskedBlock(block);
+        callback(err);
+      };
+      messages.forEach(({ parts, size }, i) => {
+        const block = takeMaskedBlock(headerSize(size) + 4 + size);
+        if (block !== undefined) blocks.push(block);
+        socket.write(maskedFrame(parts, size, mask, block), i === messages.length - 1 ? done : undefined);
+      });
+    }
     socket.uncork();
   }
 

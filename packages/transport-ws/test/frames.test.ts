@@ -59,6 +59,22 @@ describe.each<[string, MaskFunction]>([
     expectMessages(receive([frame], true), [bytes]);
   });
 
+  it.each(LENGTHS)('a server reads a masked %d-byte frame written into a block of its own, and nothing past it is touched', (n) => {
+    const bytes = payload(n);
+    const block = Buffer.alloc(headerSize(n) + 4 + n + 16, 0xee);
+    const frame = maskedFrame([bytes.subarray(0, 5), bytes.subarray(5)], n, mask, block);
+    expect(frame.buffer).toBe(block.buffer);
+    expect(frame.byteOffset).toBe(block.byteOffset);
+    expect(block.subarray(frame.length).every((b) => b === 0xee)).toBe(true);
+    expectMessages(receive([frame], true), [bytes]);
+  });
+
+  it('refuses a block too small for the frame instead of writing past it', () => {
+    const block = Buffer.alloc(100);
+    expect(() => maskedFrame([payload(95)], 95, mask, block)).toThrow(RangeError);
+    expect(block.every((b) => b === 0)).toBe(true);
+  });
+
   it.each(LENGTHS)('a client reads an unmasked %d-byte frame: header, then the chunks as they are', (n) => {
     const bytes = payload(n);
     expectMessages(receive([unmaskedHeader(n), bytes.subarray(0, 3), bytes.subarray(3)], false), [bytes]);

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer, type ServerOptions } from 'ws';
 import { dialWebSocket, WebSocketDuplex } from '../src/index.js';
 import { unmaskedHeader } from '../src/frames.js';
+import { maskedBlockCounts } from '../src/masked-blocks.js';
 import { acceptingListener, urlOf } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -69,7 +70,8 @@ describe('WebSocketDuplex writes', () => {
     expect(Buffer.concat(messages)).toEqual(Buffer.concat(chunks));
   });
 
-  it('cuts a large write into messages of at most maxMessageSize', async () => {
+  /** A client carrier (its frames masked) to a plain ws server, and what the server receives until the EOF marker. */
+  async function clientToServer(maxMessageSize: number): Promise<{ carrier: WebSocketDuplex; received: Promise<Buffer[]> }> {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await once(wss, 'listening');
     cleanups.push(() => {
@@ -77,15 +79,36 @@ describe('WebSocketDuplex writes', () => {
       wss.close();
     });
     const connected = once(wss, 'connection') as Promise<[WebSocket]>;
-    const carrier = await dialWebSocket({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, maxMessageSize: 1 << 20 });
+    const carrier = await dialWebSocket({ url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, maxMessageSize });
     cleanups.push(() => void carrier.destroy());
     const [peer] = await connected;
-    const received = messagesUntilEof(peer);
+    return { carrier, received: messagesUntilEof(peer) };
+  }
+
+  it('cuts a large write into messages of at most maxMessageSize', async () => {
+    const { carrier, received } = await clientToServer(1 << 20);
     const data = Buffer.alloc(3.5 * (1 << 20), 0x5a);
     carrier.end(data);
     const messages = await received;
     expect(messages.map((m) => m.length)).toEqual([1 << 20, 1 << 20, 1 << 20, 1 << 19]);
     expect(Buffer.concat(messages).equals(data)).toBe(true);
+  });
+
+  it('masks each message into a reused block (masked-blocks.ts), given back once written and taken again by the next write', async () => {
+    const { carrier, received } = await clientToServer(1 << 20);
+    const data = Buffer.alloc(2.5 * (1 << 20));
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
+    const half = data.length / 2;
+    const before = maskedBlockCounts();
+    await new Promise<void>((resolve, reject) => carrier.write(data.subarray(0, half), (err) => (err ? reject(err) : resolve())));
+    const between = maskedBlockCounts();
+    // 1.25 MiB in two messages (1 MiB, 256 KiB), each in a block, both back on the free lists.
+    expect(between.allocated + between.reused - before.allocated - before.reused).toBe(2);
+    expect(between.free - before.free).toBeGreaterThanOrEqual(Math.min(2, between.allocated - before.allocated));
+    carrier.end(data.subarray(half));
+    const messages = await received;
+    expect(Buffer.concat(messages).equals(data)).toBe(true);
+    expect(maskedBlockCounts().reused - between.reused).toBe(2);
   });
 });
 
