@@ -1,8 +1,10 @@
 // WebSocketDuplex against a raw `ws` peer: what goes on the wire (message
 // batching, the EOF marker, close codes) and how the carrier reacts to a peer.
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { LEND_READS, MpxError, readBlocks } from '@mpx/core';
+import { sharedReadBuffer } from '@mpx/transport-tcp';
+import { seededRandom } from '@mpx/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer, type ServerOptions } from 'ws';
 import { dialWebSocket, WebSocketDuplex } from '../src/index.js';
@@ -146,13 +148,18 @@ describe('WebSocketDuplex half-close (EOF marker)', () => {
   });
 });
 
-type Given = { chunk: Buffer; kept: boolean | undefined; block: boolean };
+type Given = { chunk: Buffer; kept: boolean | undefined; block: boolean; shared: boolean };
 
 /** Borrows `carrier`'s reads as a session does; what it is given, in order. */
 function borrow(carrier: WebSocketDuplex): Given[] {
   const given: Given[] = [];
   (carrier as WebSocketDuplex & { [LEND_READS](onChunk: (chunk: Uint8Array, kept?: boolean) => void): void })[LEND_READS]((chunk, kept) =>
-    given.push({ chunk: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), kept, block: readBlocks.owns(chunk) }),
+    given.push({
+      chunk: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+      kept,
+      block: readBlocks.owns(chunk),
+      shared: chunk.buffer === sharedReadBuffer.buffer,
+    }),
   );
   return given;
 }
@@ -192,6 +199,33 @@ describe('WebSocketDuplex lends its reads (LEND_READS)', () => {
     expect(given.filter((g) => !g.block).every((g) => g.chunk.length < readBlocks.blockSize / 4)).toBe(true);
     expect(given.filter((g) => g.block).reduce((n, g) => n + g.chunk.length, 0)).toBeGreaterThan(3 * readBlocks.blockSize);
     expect(Buffer.concat(given.map((g) => g.chunk)).equals(all)).toBe(true);
+    // A plain socket is read with onread (own-reads.ts): no 'data' listener left, and nothing given lies in the shared read buffer.
+    expect((carrier.ws as unknown as { _socket: Socket })._socket.listenerCount('data')).toBe(0);
+    expect(given.some((g) => g.shared)).toBe(false);
+  });
+
+  it('reads bulk into blocks where it lies, around pings and small messages, on both sides (seed 0x0bad)', async () => {
+    for (const open of [rawPeer, rawClientPeer]) {
+      const { carrier, peer } = await open();
+      const given = borrow(carrier);
+      const random = seededRandom(0x0bad);
+      const messages: Buffer[] = [];
+      let pongs = 0;
+      peer.on('pong', () => pongs++);
+      for (let i = 0; i < 40; i++) {
+        const size = random() < 0.3 ? 1 + Math.floor(random() * 200) : 1 + Math.floor(random() * 300_000);
+        const m = patterned(size, i);
+        messages.push(m);
+        peer.send(m);
+        if (i % 7 === 3) peer.ping(Buffer.from(`p${i}`));
+      }
+      const all = Buffer.concat(messages);
+      await vi.waitFor(() => expect(bytesGiven(given)).toBe(all.length), { timeout: 10_000 });
+      await vi.waitFor(() => expect(pongs).toBe(6));
+      expect(Buffer.concat(given.map((g) => g.chunk)).equals(all)).toBe(true);
+      expect(given.some((g) => g.shared)).toBe(false);
+      expect(given.every((g) => g.kept === true)).toBe(true);
+    }
   });
 
   it('leaves pings, fragmented messages and the close handshake to ws', async () => {
