@@ -21,6 +21,11 @@ function wsReads(carrier: WebSocketDuplex): boolean {
   return socket.listeners('data').some((listener) => listener.name === 'socketOnData');
 }
 
+/** 'data' listeners of the carrier's socket: none once the carrier reads it with `onread` (own-reads.ts). */
+function dataListeners(carrier: WebSocketDuplex): number {
+  return (carrier.ws as unknown as { _socket: { listenerCount(event: string): number } })._socket.listenerCount('data');
+}
+
 async function sessionOver(tls: boolean, carriers: number) {
   const server = new MpxServer();
   const accepted: WebSocketDuplex[] = [];
@@ -70,5 +75,7 @@ describe.each([
     await Promise.all(pongs);
     // Every carrier reads its own frames now, on both sides.
     expect([...dialled, ...accepted].map(wsReads)).toEqual([false, false, false, false]);
+    // ...with onread, TLS sockets (wss) too.
+    expect([...dialled, ...accepted].map(dataListeners)).toEqual([0, 0, 0, 0]);
   });
 });
