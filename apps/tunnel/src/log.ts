@@ -86,10 +86,10 @@ export function describeError(err: unknown): string {
     const code = (err as Error & { code?: unknown }).code;
     // System errors ("connect ECONNREFUSED 127.0.0.1:1"): the code says it all,
     // as the log line names what was dialled; a listener's does not, so its address comes along.
-    const sys = err as NodeJS.ErrnoException & { address?: string; port?: number };
-    if (typeof code === 'string' && sys.syscall !== undefined) {
-      const listening = (sys.syscall === 'listen' || sys.syscall === 'bind') && typeof sys.address === 'string';
-      return listening ? `${code} on ${hostPort(sys.address!, sys.port ?? 0)}` : code;
+    const { syscall, address, port } = err as NodeJS.ErrnoException & { address?: unknown; port?: number };
+    if (typeof code === 'string' && syscall !== undefined) {
+      if ((syscall === 'listen' || syscall === 'bind') && typeof address === 'string') return `${code} on ${hostPort(address, port ?? 0)}`;
+      return code;
     }
     const message = err.message === '' ? err.name : err.message;
     return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;

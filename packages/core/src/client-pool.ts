@@ -4,7 +4,7 @@
 // SPEC §9 "Redial"), rotates carriers past
 // a maximum age (make-before-break), and starts a new session when the server
 // has lost the old one.
-import { EventEmitter, setMaxListeners } from 'node:events';
+import { defaultMaxListeners, EventEmitter, setMaxListeners } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { WireCode } from './constants.js';
 import { WAITING_REDIAL_CAP_MS, backoffDelay } from './backoff.js';
@@ -82,9 +82,6 @@ interface TargetState {
   retryAt: number;
 }
 
-/** Node's default listener limit per event target. */
-const DEFAULT_MAX_LISTENERS = 10;
-
 /**
  * Events:
  * - `'carrierUp'` (label, stats: CarrierStats)
@@ -123,7 +120,7 @@ export class MpxClient extends EventEmitter {
     // carriers wanted, twice that while a replaced session's dials settle.
     // Node's default limit of 10 warned of a leak from -p 11 on.
     const wantedInAll = this.#targets.reduce((n, t) => n + t.wanted, 0);
-    setMaxListeners(Math.max(DEFAULT_MAX_LISTENERS, 2 * wantedInAll), this.#aborter.signal);
+    setMaxListeners(Math.max(defaultMaxListeners, 2 * wantedInAll), this.#aborter.signal);
     this.#backoff = { initialMs: backoffInitialMs ?? 200, maxMs: backoffMaxMs ?? 10_000, random: random ?? Math.random };
     this.#maxAgeMs = resolveOption(CLIENT_BOUNDS, 'maxCarrierAgeMs', maxCarrierAgeMs);
   }

@@ -54,6 +54,11 @@ function writeHeader(target: Buffer, length: number, masked: boolean): number {
   return 10;
 }
 
+/** Bytes of a masked binary frame carrying `length` payload bytes: header, key, payload. */
+export function maskedFrameSize(length: number): number {
+  return headerSize(length) + 4 + length;
+}
+
 /** The header of an unmasked binary frame carrying `length` bytes (server to client). */
 export function unmaskedHeader(length: number): Buffer {
   const header = Buffer.allocUnsafe(headerSize(length));
@@ -98,7 +103,7 @@ function nextKey(into: Buffer): void {
  */
 export function maskedFrame(chunks: readonly Buffer[], size: number, mask: MaskFunction, into?: Buffer): Buffer {
   const head = headerSize(size);
-  const total = head + 4 + size;
+  const total = maskedFrameSize(size);
   if (into !== undefined && into.length < total) throw new RangeError(`a masked frame of ${total} bytes does not fit in ${into.length}`);
   const frame = into === undefined ? Buffer.allocUnsafe(total) : into.subarray(0, total);
   writeHeader(frame, size, true);

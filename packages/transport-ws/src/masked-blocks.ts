@@ -53,7 +53,7 @@ export function giveBackMaskedBlock(block: Buffer): void {
   for (const pool of pools) if (pool.blockSize === block.length) pool.readDone(block);
 }
 
-/** Blocks allocated, reused and free now, over every class (for tests and the bench). */
+/** Blocks allocated, reused and free now, over every class (for tests). */
 export function maskedBlockCounts(): { allocated: number; reused: number; free: number } {
   return pools.reduce((n, p) => ({ allocated: n.allocated + p.allocated, reused: n.reused + p.reused, free: n.free + p.free }), {
     allocated: 0,

@@ -154,12 +154,10 @@ export class OwnReads implements FrameReaderSink {
   #regionStart = -1;
   #regionEnd = -1;
   #regionOpen = false;
-  /** ReadKind.Block: some of the read was handed on as a view (the session then says when it is done with it). */
-  #handedRegion = false;
   /** onread: the block the next read goes into (after a read that filled its buffer), else null. */
   #nextBlock: Buffer | null = null;
   /** The socket's reads come through `onread` (no 'data' events). */
-  readonly lent: boolean;
+  readonly #lent: boolean;
 
   constructor(socket: Socket, receiver: Writable, wsOnData: (chunk: Buffer) => void, options: OwnReadsOptions) {
     this.#socket = socket;
@@ -168,8 +166,8 @@ export class OwnReads implements FrameReaderSink {
     this.#handlers = options.handlers;
     this.#frames = new FrameReader(this, { masked: options.masked, maxPayload: options.maxPayload });
     socket.removeListener('data', wsOnData);
-    this.lent = socket.readableLength === 0 && readAcceptedWith(socket, { buffer: this.#nextBuffer, callback: this.#onLent });
-    if (!this.lent) socket.on('data', this.#onData);
+    this.#lent = socket.readableLength === 0 && readAcceptedWith(socket, { buffer: this.#nextBuffer, callback: this.#onLent });
+    if (!this.#lent) socket.on('data', this.#onData);
     // Before ws' own listeners: what is gathered, and what the socket still buffers, is read first.
     socket.prependListener('end', this.#handOn);
     socket.prependListener('close', this.#onClose);
@@ -198,9 +196,8 @@ export class OwnReads implements FrameReaderSink {
       return true;
     }
     this.#parse(chunk, ReadKind.Block);
-    this.#closeRegion();
-    if (!this.#handedRegion) readBlocks.readDone(block);
-    this.#handedRegion = false;
+    // No payload of the read was handed on as a view (#closeRegion): the block is free again at once.
+    if (this.#regionStart < 0) readBlocks.readDone(block);
     return true;
   };
 
@@ -234,7 +231,7 @@ export class OwnReads implements FrameReaderSink {
   #onClose = (): void => {
     // ws writes what a paused socket still buffers to its receiver on 'close': it is ours to read.
     let chunk: Buffer | null;
-    while (!this.lent && !this.#stopped && (chunk = this.#socket.read() as Buffer | null) !== null) this.#onData(chunk);
+    while (!this.#lent && !this.#stopped && (chunk = this.#socket.read() as Buffer | null) !== null) this.#onData(chunk);
     this.#handOn();
   };
 
@@ -244,7 +241,6 @@ export class OwnReads implements FrameReaderSink {
     this.#regionOpen = false;
     if (this.#regionStart < 0) return;
     this.#ready.push(this.#read.subarray(this.#regionStart, this.#regionEnd));
-    this.#handedRegion = true;
   }
 
   /** Hands the blocks filled so far to the session, in order. */

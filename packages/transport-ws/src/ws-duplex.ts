@@ -43,7 +43,7 @@ import WebSocket from 'ws';
 import { LEND_READS, MpxError, readBlocks } from '@mpx/core';
 import type { Socket } from 'node:net';
 import { packMessages } from './batch.js';
-import { headerSize, maskedFrame, unmaskedHeader } from './frames.js';
+import { maskedFrame, maskedFrameSize, unmaskedHeader } from './frames.js';
 import type { MaskFunction } from './frames.js';
 import { maskFunction } from './masking.js';
 import { giveBackMaskedBlock, takeMaskedBlock } from './masked-blocks.js';
@@ -266,7 +266,7 @@ export class WebSocketDuplex extends Duplex {
         callback(err);
       };
       messages.forEach(({ parts, size }, i) => {
-        const block = takeMaskedBlock(headerSize(size) + 4 + size);
+        const block = takeMaskedBlock(maskedFrameSize(size));
         if (block !== undefined) blocks.push(block);
         socket.write(maskedFrame(parts, size, mask, block), i === messages.length - 1 ? done : undefined);
       });
