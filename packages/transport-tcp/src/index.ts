@@ -11,7 +11,7 @@ import type { TcpDialOptions, TcpListenOptions } from './options.js';
 
 export { dialTcp } from './dial.js';
 export { readAcceptedWith } from './accepted-reads.js';
-export { sharedReadBuffer } from './lent-reads.js';
+export { LentReadBuffers, sharedReadBuffer } from './lent-reads.js';
 export { trackConnections } from './connections.js';
 export type { ConnectionOf, OnConnection } from './connections.js';
 export { listenTcp, TcpCarrierListener } from './listen.js';

@@ -47,21 +47,43 @@ export interface LentReads {
   install(socket: Socket): void;
 }
 
+/**
+ * Where a lending socket's reads go (see the top): `buffer`, shared, or,
+ * after a read that filled its buffer, a buffer of the reader's own (a
+ * block of readBlocks when `buffer` is a block's size), which it keeps.
+ * Also used by @mpx/transport-ws for the WebSocket carriers it reads.
+ */
+export class LentReadBuffers {
+  readonly #buffer: Uint8Array;
+  /** The buffer of its own the next read goes into, or null: `#buffer`. */
+  #own: Uint8Array | null = null;
+  /** The last read filled its buffer. */
+  #full = false;
+
+  constructor(buffer: Uint8Array = sharedReadBuffer) {
+    this.#buffer = buffer;
+  }
+
+  /** `onread`'s buffer: Node calls it once when the socket's handle is set up, then right after each read's callback. */
+  readonly next = (): Uint8Array => {
+    const size = this.#buffer.byteLength;
+    this.#own = this.#full ? (size === readBlocks.blockSize ? readBlocks.take() : Buffer.allocUnsafeSlow(size)) : null;
+    return this.#own ?? this.#buffer;
+  };
+
+  /** Notes a read of `n` bytes into `buf` (call first in `onread`'s callback); true when `buf` is the reader's to keep. */
+  read(n: number, buf: Uint8Array): boolean {
+    this.#full = n === buf.byteLength;
+    return buf === this.#own;
+  }
+}
+
 export function lentReads(buffer: Uint8Array = sharedReadBuffer): LentReads {
   let socket: Socket | undefined;
   let borrower: ((chunk: Uint8Array, kept: boolean) => void) | undefined;
-  /** The buffer of its own the next read goes into (see the top), or null: `buffer`. */
-  let own: Uint8Array | null = null;
-  /** The last read filled its buffer. */
-  let full = false;
-  // Called once when the socket's handle is set up, then right after each callback.
-  const next = (): Uint8Array => {
-    own = full ? (buffer.byteLength === readBlocks.blockSize ? readBlocks.take() : Buffer.allocUnsafeSlow(buffer.byteLength)) : null;
-    return own ?? buffer;
-  };
+  const buffers = new LentReadBuffers(buffer);
   const callback = (n: number, buf: Uint8Array): boolean => {
-    const kept = buf === own;
-    full = n === buf.byteLength;
+    const kept = buffers.read(n, buf);
     if (borrower !== undefined) {
       borrower(buf.subarray(0, n), kept);
       return true;
@@ -70,7 +92,7 @@ export function lentReads(buffer: Uint8Array = sharedReadBuffer): LentReads {
     return socket?.push(kept ? Buffer.from(buf.buffer, buf.byteOffset, n) : Buffer.from(buf.subarray(0, n))) ?? false;
   };
   return {
-    onread: { buffer: next, callback },
+    onread: { buffer: buffers.next, callback },
     install(s: Socket): void {
       socket = s;
       const lend: LendsReads[typeof LEND_READS] = (onChunk) => {

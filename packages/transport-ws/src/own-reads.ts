@@ -49,7 +49,7 @@ import { Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import { GATHER_FROM_BYTES, readBlocks } from '@mpx/core';
-import { readAcceptedWith, sharedReadBuffer } from '@mpx/transport-tcp';
+import { LentReadBuffers, readAcceptedWith } from '@mpx/transport-tcp';
 import { FrameReader, type FrameReaderSink } from './frame-reader.js';
 import { keyFrom, OPCODE_CLOSE, type MaskFunction } from './frames.js';
 
@@ -154,8 +154,8 @@ export class OwnReads implements FrameReaderSink {
   #regionStart = -1;
   #regionEnd = -1;
   #regionOpen = false;
-  /** onread: the block the next read goes into (after a read that filled its buffer), else null. */
-  #nextBlock: Buffer | null = null;
+  /** onread: where the reads go (the shared read buffer, or after a full read a block kept with the payload in it). */
+  readonly #buffers = new LentReadBuffers();
   /** The socket's reads come through `onread` (no 'data' events). */
   readonly #lent: boolean;
 
@@ -166,7 +166,7 @@ export class OwnReads implements FrameReaderSink {
     this.#handlers = options.handlers;
     this.#frames = new FrameReader(this, { masked: options.masked, maxPayload: options.maxPayload });
     socket.removeListener('data', wsOnData);
-    this.#lent = socket.readableLength === 0 && readAcceptedWith(socket, { buffer: this.#nextBuffer, callback: this.#onLent });
+    this.#lent = socket.readableLength === 0 && readAcceptedWith(socket, { buffer: this.#buffers.next, callback: this.#onLent });
     if (!this.#lent) socket.on('data', this.#onData);
     // Before ws' own listeners: what is gathered, and what the socket still buffers, is read first.
     socket.prependListener('end', this.#handOn);
@@ -182,22 +182,18 @@ export class OwnReads implements FrameReaderSink {
     this.#handOn();
   }
 
-  /** onread: where the next read goes. After a read that filled its buffer, a block kept with the payload in it. */
-  #nextBuffer = (): Buffer => this.#nextBlock ?? sharedReadBuffer;
-
   /** onread: `n` bytes were read into `buffer`. Never stops the socket (a session never pushes back). */
   #onLent = (n: number, buffer: Uint8Array): boolean => {
-    const block = buffer === this.#nextBlock ? this.#nextBlock : null;
-    this.#nextBlock = n === buffer.byteLength ? (readBlocks.take() as Buffer) : null;
+    const kept = this.#buffers.read(n, buffer);
     if (this.#stopped) return true;
     const chunk = (buffer as Buffer).subarray(0, n);
-    if (block === null) {
+    if (!kept) {
       this.#parse(chunk, ReadKind.Lent);
       return true;
     }
     this.#parse(chunk, ReadKind.Block);
     // No payload of the read was handed on as a view (#closeRegion): the block is free again at once.
-    if (this.#regionStart < 0) readBlocks.readDone(block);
+    if (this.#regionStart < 0) readBlocks.readDone(buffer);
     return true;
   };
 
