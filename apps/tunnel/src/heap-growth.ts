@@ -1,6 +1,7 @@
-// The one V8 setting the mpx-tunnel process makes for itself: how far the old
-// generation may grow past its live size before the next full collection
-// (`--heap-growing-percent`), replacing the heap ballast of earlier versions.
+// How far V8's old generation may grow past its live size before the next
+// full collection (`--heap-growing-percent`), set by the mpx-tunnel process
+// for itself, replacing the heap ballast of earlier versions. (Its other V8
+// settings: young-generation.ts, feedback-allocation.ts, inlining-budget.ts.)
 //
 // Why: every socket read hands JavaScript a fresh buffer whose backing store
 // is external memory (dialled carriers read into one reused buffer, but each
