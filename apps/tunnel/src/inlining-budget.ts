@@ -3,10 +3,10 @@
 // set before any traffic. (docs/decisions/0020-inlining-budget.md)
 //
 // A fresh tunnel's first work is mostly TurboFan compiling it: with
-// `--trace-opt`, a fresh `client -p 4` and server to nginx compiled ~150
-// functions each in their first second of `wrk -c 64` (0.4-0.66 s of compile
+// `--trace-opt`, a fresh `client -p 4` and server to nginx compiled 120-150
+// functions each in their first second of `wrk -c 64` (0.37-0.66 s of compile
 // time per process, on V8's worker threads but on the same two cores), and
-// ~25 more each in the first 40 MB of a bulk download, 90-160 ms per process:
+// ~25 more each in the first 40 MB of a bulk download, 84-184 ms per process:
 // nearly all of what that first 40 MB cost above warm bytes (7.0-9.5 against
 // 2.5-3.5 CPU s/GB of both processes). A compile's time grows with the code
 // inlined into it, and the tunnel's hot functions inline deeply (the
@@ -16,7 +16,8 @@
 // instead of 7.0-9.5 s/GB, while warm bulk transfers, `wrk -c 64` and
 // one-connection request/response cost the same per byte and per request in
 // paired rigs. A quarter of the budget saved more compile time but cost one
-// connection's requests 3-12 % more CPU each, so it was not taken.
+// connection's requests up to 12 % more CPU each (5 pairs of 6), so it
+// was not taken.
 //
 // TurboFan reads the flag at each compile, so setting it at run time works.
 // The operator's own value on node's command line wins.
