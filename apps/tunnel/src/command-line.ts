@@ -289,6 +289,11 @@ async function start(selected: Selected, common: CommonConfig, legacyNote: strin
   }
 }
 
+/** Logs at debug what a V8 setting the process makes for itself came to: the flag set, or the operator's own. */
+function logV8Setting(logger: Logger, setting: string, flag: string | undefined): void {
+  logger.debug(flag === undefined ? `V8 ${setting}: as set on node's command line` : `V8 ${setting}: ${flag}`);
+}
+
 /** Parses the command line and runs the command until a signal stops it; exits with 2 on a usage error, 1 on a failure to start. */
 export async function main(): Promise<void> {
   // A reader that went away (EPIPE) must not crash or spin the tunnel: logging simply stops.
@@ -305,11 +310,9 @@ export async function main(): Promise<void> {
     const common = commonConfig(selected.args, process.env);
     const logger = common.log;
     // Before any traffic: keeps V8 out of a Mark-Compact loop (heap-growth.ts).
-    const heapFlag = setHeapGrowth();
-    logger.debug(heapFlag === undefined ? "V8 heap growth: as set on node's command line" : `V8 heap growth: ${heapFlag}`);
+    logV8Setting(logger, 'heap growth', setHeapGrowth());
     // Before any traffic: less for TurboFan to compile in a fresh tunnel's first work (inlining-budget.ts).
-    const inliningFlag = setInliningBudget();
-    logger.debug(inliningFlag === undefined ? "V8 inlining budget: as set on node's command line" : `V8 inlining budget: ${inliningFlag}`);
+    logV8Setting(logger, 'inlining budget', setInliningBudget());
     log = logger;
     ignoreHangup(logger);
     const running = await start(selected, common, legacyNote);
