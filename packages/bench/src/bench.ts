@@ -6,6 +6,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DEFAULTS } from '@mpx/core';
+import { EMULATOR_HEAP_GROWING_PERCENT, steadyEmulatorHeap } from '@mpx/netem';
 import { BenchArgError, parseBenchArgs } from './args.js';
 import { formatMs } from './format.js';
 import type { Context } from './harness.js';
@@ -46,6 +47,8 @@ async function main(): Promise<number> {
     process.stderr.write(`bench: ${TUNNEL_CLI} is missing; run \`pnpm build\` (or \`pnpm --filter mpx-tunnel build\`) first\n`);
     return 1;
   }
+  // This process hosts the scenarios' emulated paths (@mpx/netem).
+  steadyEmulatorHeap();
   const log = (line: string): void => void process.stdout.write(`${c.dim(`  · ${line}`)}\n`);
   const iperf = ensureIperf3(log);
   const started = new Date();
@@ -58,6 +61,7 @@ async function main(): Promise<number> {
     tool: iperf.available ? iperfVersion() : 'built-in source/sink',
     quick: args.quick,
     loadAverageAtStart: loadavg(),
+    emulatorHeapGrowingPercent: EMULATOR_HEAP_GROWING_PERCENT,
     liveness: {
       pingIntervalMs: DEFAULTS.pingIntervalMs,
       deadAfterMs: DEFAULTS.deadAfterMs,

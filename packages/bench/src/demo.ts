@@ -4,6 +4,7 @@
 // per-carrier throughput (from the emulator's counters); one carrier is reset
 // on the way. Ends with a table: plain vs mpx, bytes verified (sha256).
 
+import { steadyEmulatorHeap } from '@mpx/netem';
 import type { Path } from '@mpx/netem';
 import { patternSha256 } from './data.js';
 import { formatBytes, formatMbit, formatMs, mbit } from './format.js';
@@ -127,6 +128,7 @@ async function main(): Promise<number> {
     process.stderr.write(`demo: ${TUNNEL_CLI} is missing; run \`pnpm build\` first\n`);
     return 1;
   }
+  steadyEmulatorHeap(); // this process hosts the emulated paths
   out(c.bold(`mpx demo: one download over ${CARRIERS} emulated paths, each TCP connection capped at ${CAP_MBIT} Mbit/s (RTT ${2 * DELAY_MS} ms)`));
   out(c.dim('A single TCP connection gets one cap; mpx stripes one stream over four carriers and puts it back in order.'));
   out();

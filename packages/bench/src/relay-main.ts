@@ -1,5 +1,7 @@
 // Child-process entry of a plain relay: `node relay-main.js <to-host:port>`,
-// prints {"port":N} on stdout, runs until stdin ends or SIGTERM.
+// prints {"port":N} on stdout, runs until stdin ends or SIGTERM. V8's defaults
+// are kept (no steadyEmulatorHeap()): the relay pair is the floor a user's plain
+// Node relay sets, heuristics and all.
 import { startRelay } from './relay.js';
 
 const [host, port] = (process.argv[2] ?? '').split(':');

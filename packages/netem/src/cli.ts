@@ -3,6 +3,7 @@
 // on bad arguments; Ctrl-C closes the path.
 
 import { parseCliArgs, USAGE } from './args.js';
+import { steadyEmulatorHeap } from './emulator-heap.js';
 import { NetemArgError } from './errors.js';
 import { Path } from './path.js';
 import { formatRate } from './units.js';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     return;
   }
   const o = opts.path;
+  steadyEmulatorHeap();
   const path = await Path.start(o);
   process.stdout.write(
     `mpx-netem: ${path.address} -> ${o.target.host}:${o.target.port}` +

@@ -10,4 +10,5 @@ export { parseRate, parseDuration, formatRate } from './units.js';
 export { parseCliArgs, parseHostPort } from './args.js';
 export type { CliOptions } from './args.js';
 export { NetemArgError } from './errors.js';
+export { steadyEmulatorHeap, EMULATOR_HEAP_GROWING_PERCENT } from './emulator-heap.js';
 export type { NetemErrorCode } from './errors.js';
