@@ -18,6 +18,11 @@
 // Only for processes that host emulated paths or the bench's traffic
 // endpoints (instruments): the plain Node relays the bench compares mpx
 // with keep V8's defaults, as a user's relay would.
+//
+// Set unconditionally, unlike mpx-tunnel's settings, where a value on node's
+// command line wins (apps/tunnel/src/v8-flag.ts): these processes are
+// instruments, not programs an operator tunes, and netem does not depend on
+// the tunnel.
 import { setFlagsFromString } from 'node:v8';
 
 /** `--heap-growing-percent` for emulator processes (V8's factor 1 + percent / 100). Rationale: the value mpx-tunnel uses, which removed the same collections there. */
