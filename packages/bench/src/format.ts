@@ -68,6 +68,16 @@ export function quantile(values: readonly number[], q: number): number {
   return a + (b - a) * (pos - lo);
 }
 
+/**
+ * Run-queue waits by process → "waited for a core: mpx server 0.52 × its
+ * run time (74 µs/wake-up), …" ("—" for one not measured).
+ */
+export function formatCoreWaits(uses: ReadonlyArray<{ name: string; use: { ran: number; waited: number; waitPerWakeUs: number } | null }>): string {
+  const one = (u: { ran: number; waited: number; waitPerWakeUs: number } | null): string =>
+    u === null || !(u.ran > 0) ? '—' : `${(u.waited / u.ran).toFixed(2)} × its run time (${Math.round(u.waitPerWakeUs)} µs/wake-up)`;
+  return `waited for a core: ${uses.map((x) => `${x.name} ${one(x.use)}`).join(', ')}`;
+}
+
 /** Shares of a core by process → "cores: redis-benchmark 0.27, relay A 0.56" ("—" for one not measured). */
 export function formatShares(shares: ReadonlyArray<{ name: string; share: number }>): string {
   return `cores: ${shares.map((s) => `${s.name} ${Number.isFinite(s.share) ? s.share.toFixed(2) : '—'}`).join(', ')}`;

@@ -1,6 +1,7 @@
 // /proc readings of child processes (Linux): resident memory now (VmRSS) and
 // at its peak (VmHWM) from /proc/<pid>/status, CPU time (its own, per thread, and that
-// of the children it has waited for) and parent from /proc/<pid>/stat, read and write system calls from /proc/<pid>/io, the
+// of the children it has waited for) and parent from /proc/<pid>/stat, read and write system calls from /proc/<pid>/io,
+// how long the main thread waited for a core from /proc/<pid>/schedstat, the
 // machine's busy CPU time from /proc/stat.
 // Parsers are pure; readers return null when the process or /proc is gone.
 
@@ -146,6 +147,50 @@ export function parseIo(text: string): Syscalls | null {
 export function readSyscalls(pid: number): Syscalls | null {
   const text = read(`/proc/${pid}/io`);
   return text === null ? null : parseIo(text);
+}
+
+/** The main thread's time on a core and waiting for one, from /proc/<pid>/schedstat. */
+export interface CoreTime {
+  /** Nanoseconds run on a core so far. */
+  runNs: number;
+  /** Nanoseconds spent runnable, waiting in a run queue for a core. */
+  waitNs: number;
+  /** Times the thread was put on a core (each wake-up is one). */
+  slices: number;
+}
+
+/** Parses /proc/<pid>/schedstat text ("run wait slices"); null if malformed. */
+export function parseSchedstat(text: string): CoreTime | null {
+  const f = text.trim().split(/\s+/).map(Number);
+  if (f.length < 3 || f.slice(0, 3).some((n) => !Number.isFinite(n) || n < 0)) return null;
+  return { runNs: f[0] as number, waitNs: f[1] as number, slices: f[2] as number };
+}
+
+/**
+ * The main thread's time on and waiting for a core so far (null when the
+ * process is gone or the kernel keeps no schedstats). Rationale: an event
+ * loop is one thread; what it waited in a run queue is time it could not
+ * answer, however idle the machine looks on average (a busy host's
+ * wake-ups: see bidir).
+ */
+export function readCoreTime(pid: number): CoreTime | null {
+  const text = read(`/proc/${pid}/schedstat`);
+  return text === null ? null : parseSchedstat(text);
+}
+
+/** What a thread did over `seconds` of wall time between two readings: share of a core it ran, share it waited for one, and the mean wait per wake-up (µs). */
+export interface CoreUse {
+  ran: number;
+  waited: number;
+  waitPerWakeUs: number;
+}
+
+/** CoreUse between two readings of readCoreTime (null when either is missing). */
+export function coreUse(before: CoreTime | null, after: CoreTime | null, seconds: number): CoreUse | null {
+  if (before === null || after === null || !(seconds > 0)) return null;
+  const slices = after.slices - before.slices;
+  const wait = after.waitNs - before.waitNs;
+  return { ran: (after.runNs - before.runNs) / 1e9 / seconds, waited: wait / 1e9 / seconds, waitPerWakeUs: slices > 0 ? wait / slices / 1e3 : 0 };
 }
 
 /** CPU seconds (user + system) used so far by `pids` together; a process that is gone counts `gone` (0, or NaN to spoil the sum). */

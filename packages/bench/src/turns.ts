@@ -7,8 +7,8 @@
 // worst round of a paired comparison.
 
 import { startRig, type RigOptions } from './harness.js';
-import { cpuSecondsOf, readMachineCpu, readReapedCpuSeconds, readSyscalls } from './proc.js';
-import type { Syscalls } from './proc.js';
+import { coreUse, cpuSecondsOf, readCoreTime, readMachineCpu, readReapedCpuSeconds, readSyscalls } from './proc.js';
+import type { CoreUse, Syscalls } from './proc.js';
 import { startRelayProcess } from './procs.js';
 import type { Child } from './procs.js';
 
@@ -99,6 +99,14 @@ export interface WithCpu<T> {
   syscalls: Syscalls;
   /** Share of the machine's CPU time left idle meanwhile (every core; NaN without /proc/stat, or when the run was shorter than a clock tick). */
   machineIdle: number;
+  /**
+   * How long the main thread of each process in the middle waited in a run
+   * queue for a core meanwhile (null where /proc/<pid>/schedstat is not
+   * readable). Rationale: with the machine partly idle a request can still
+   * wait for the process that must move it to get a core back (each
+   * wake-up), and that wait is latency no CPU figure shows.
+   */
+  coreWaits: Array<{ name: string; use: CoreUse | null }>;
 }
 
 /**
@@ -116,6 +124,7 @@ export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>, 
   const reaped = readReapedCpuSeconds() ?? NaN;
   const calls = syscallsOf(procs);
   const machine = readMachineCpu();
+  const coreTimes = procs.map((c) => readCoreTime(c.pid));
   const started = performance.now();
   const result = await fn();
   const seconds = (performance.now() - started) / 1000;
@@ -133,6 +142,7 @@ export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>, 
     shares,
     syscalls: { reads: callsAfter.reads - calls.reads, writes: callsAfter.writes - calls.writes },
     machineIdle: total > 0 ? 1 - busy / total : NaN,
+    coreWaits: procs.map((c, i) => ({ name: c.name, use: coreUse(coreTimes[i] ?? null, readCoreTime(c.pid), seconds) })),
   };
 }
 

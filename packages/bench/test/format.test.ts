@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatBytes,
+  formatCoreWaits,
   formatMbit,
   formatMBps,
   formatMiB,
@@ -22,6 +23,18 @@ describe('formatShares', () => {
         { name: 'redis-server', share: NaN },
       ]),
     ).toBe('cores: redis-benchmark 0.27, relay A 0.50, redis-server —');
+  });
+});
+
+describe('formatCoreWaits', () => {
+  it('gives each process its run-queue wait against the time it ran, with the wait per wake-up', () => {
+    expect(
+      formatCoreWaits([
+        { name: 'mpx server', use: { ran: 0.2, waited: 0.104, waitPerWakeUs: 73.6 } },
+        { name: 'emulator', use: null },
+        { name: 'idle', use: { ran: 0, waited: 0, waitPerWakeUs: 0 } },
+      ]),
+    ).toBe('waited for a core: mpx server 0.52 × its run time (74 µs/wake-up), emulator —, idle —');
   });
 });
 

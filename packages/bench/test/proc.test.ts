@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
+  coreUse,
   parseIo,
   parseMachineCpu,
+  parseSchedstat,
   parseStat,
   parseStatus,
   processTree,
+  readCoreTime,
   readCpuSeconds,
   readMachineCpu,
   readReapedCpuSeconds,
@@ -33,6 +36,45 @@ describe('parseStatus', () => {
   it('is null when a field is missing (kernel threads have no Vm lines)', () => {
     expect(parseStatus('Name:\tkthreadd\nState:\tS\n')).toBeNull();
     expect(parseStatus('VmRSS:\t 10 kB\n')).toBeNull();
+  });
+});
+
+describe('parseSchedstat', () => {
+  it('reads run time, run-queue wait and slices', () => {
+    expect(parseSchedstat('5712345678 2941234567 45160\n')).toEqual({ runNs: 5712345678, waitNs: 2941234567, slices: 45160 });
+  });
+  it('rejects text that is not three numbers', () => {
+    expect(parseSchedstat('')).toBeNull();
+    expect(parseSchedstat('1 2')).toBeNull();
+    expect(parseSchedstat('1 x 3')).toBeNull();
+  });
+});
+
+describe('coreUse', () => {
+  it('turns two readings into shares of a core per second of wall time and a wait per wake-up', () => {
+    const u = coreUse({ runNs: 1e9, waitNs: 5e8, slices: 1000 }, { runNs: 7e9, waitNs: 3.5e9, slices: 41000 }, 30);
+    expect(u?.ran).toBeCloseTo(0.2, 9);
+    expect(u?.waited).toBeCloseTo(0.1, 9);
+    expect(u?.waitPerWakeUs).toBeCloseTo(75, 9);
+  });
+  it('is null without both readings or a positive span; no wake-ups means no wait per wake-up', () => {
+    expect(coreUse(null, { runNs: 1, waitNs: 1, slices: 1 }, 1)).toBeNull();
+    expect(coreUse({ runNs: 1, waitNs: 1, slices: 1 }, { runNs: 2, waitNs: 1, slices: 1 }, 0)).toBeNull();
+    expect(coreUse({ runNs: 1, waitNs: 1, slices: 1 }, { runNs: 2, waitNs: 1, slices: 1 }, 1)?.waitPerWakeUs).toBe(0);
+  });
+});
+
+describe('readCoreTime', () => {
+  it('reads this process and grows as it runs; null for a process that is gone', () => {
+    const a = readCoreTime(process.pid);
+    if (a === null) return expect(readCoreTime(2 ** 22 + 7)).toBeNull(); // a kernel without schedstats
+    let x = 0;
+    for (let i = 0; i < 2e6; i++) x += i;
+    const b = readCoreTime(process.pid);
+    expect(x).toBeGreaterThan(0);
+    expect(b?.runNs).toBeGreaterThan(a.runNs);
+    expect(b?.slices).toBeGreaterThanOrEqual(a.slices);
+    expect(readCoreTime(2 ** 22 + 7)).toBeNull();
   });
 });
 

@@ -3,13 +3,20 @@
 // --quick). Measured: each direction's rate in every 1-s window after the
 // ramp-up (down at the receiver, up through the paths: see deliveredBytes);
 // the lowest window counts. Three fresh tunnels (one with --quick);
-// the worst run counts.
+// the worst run counts. Each run also says how long the tunnel's two
+// processes and the bench's own (which emulates the paths) waited in a run
+// queue for a core, and how late the emulator's event loop ran: with
+// every process on one machine, a wait there is a late ACK to the tunnel's
+// in-flight cap (SPEC §8), and a late release of the paths' bytes.
 
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RateSampler, deliveredBytes, startBulk, worstOf } from '../bulk.js';
-import { formatMbit, formatRatio, mbit } from '../format.js';
+import { formatCoreWaits, formatMbit, formatMs, formatRatio, mbit } from '../format.js';
 import { wallNow } from '../gaps.js';
 import { bottleneck, withRig } from '../harness.js';
+import { coreUse, readCoreTime } from '../proc.js';
+import type { CoreUse } from '../proc.js';
 import type { Context, Scenario } from '../harness.js';
 import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
@@ -26,6 +33,10 @@ interface BidirRun {
   down: number[];
   up: number[];
   minRatio: number;
+  /** Over the measured part: each process's run-queue wait (see the file comment). */
+  cores: Array<{ name: string; use: CoreUse | null }>;
+  /** The bench process's event-loop delay over the measured part, ms. */
+  emulatorLoopMs: { p99: number; max: number };
 }
 
 async function runOnce(ctx: Context, seed: number, rampMs: number, runMs: number): Promise<BidirRun> {
@@ -39,20 +50,39 @@ async function runOnce(ctx: Context, seed: number, rampMs: number, runMs: number
       const t0 = wallNow();
       const upBytes = deliveredBytes(up, rig.paths);
       sampler.start(() => [down.bytes(), upBytes()]);
+      const procs = [
+        { name: 'mpx client', pid: rig.client.child.pid },
+        { name: 'mpx server', pid: rig.server.child.pid },
+        { name: 'bench (emulator)', pid: process.pid },
+      ];
+      const loop = monitorEventLoopDelay({ resolution: 1 });
+      let cores: BidirRun['cores'];
       try {
-        await sleep(rampMs + runMs);
+        await sleep(rampMs);
+        const before = procs.map((p) => readCoreTime(p.pid));
+        loop.enable();
+        await sleep(runMs);
+        loop.disable();
+        cores = procs.map((p, i) => ({ name: p.name, use: coreUse(before[i] ?? null, readCoreTime(p.pid), runMs / 1000) }));
       } finally {
+        loop.disable();
         sampler.stop();
         down.stop();
         up.stop();
       }
+      const emulatorLoopMs = { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 };
       const rates = (i: number): number[] => sampler.windows(i, t0 + rampMs, t0 + rampMs + runMs, WINDOW_MS).map((w) => w.rate);
       const r = { down: rates(0), up: rates(1) };
       const minRatio = Math.min(...r.down, ...r.up) / capacity;
       ctx.log(`lowest 1-s window ↓${formatMbit(Math.min(...r.down))} ↑${formatMbit(Math.min(...r.up))} of ${formatMbit(capacity)}`);
-      return { ...r, minRatio };
+      ctx.log(`  ${describeMachine(cores, emulatorLoopMs)}`);
+      return { ...r, minRatio, cores, emulatorLoopMs };
     },
   );
+}
+
+function describeMachine(cores: BidirRun['cores'], loop: BidirRun['emulatorLoopMs']): string {
+  return `${formatCoreWaits(cores)}; the emulator's event loop late by ${formatMs(loop.p99)} at p99, ${formatMs(loop.max)} at most`;
 }
 
 export const bidir: Scenario = {
@@ -81,6 +111,7 @@ export const bidir: Scenario = {
       (r) => -r.minRatio,
     );
     rec.data.runs = runs;
+    rec.note(`bidir, worst run: ${describeMachine(worst.cores, worst.emulatorLoopMs)}`);
     const of = reps > 1 ? `, worst of ${reps} runs` : '';
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
     for (const dir of ['down', 'up'] as const) {

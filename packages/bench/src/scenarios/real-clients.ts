@@ -4,8 +4,9 @@
 // private nginx, each through two plain Node relays in a row and through mpx
 // with 4 TCP carriers, in turns, worst round of the paired ratios reported;
 // CPU and system calls per request of the two middle processes, the share of
-// a core each process of the chain kept busy (client, middle two, server) and
-// the machine's idle share from /proc (a contender that uses no more CPU per
+// a core each process of the chain kept busy (client, middle two, server),
+// how long the middle two waited for a core, and the machine's idle share
+// from /proc (a contender that uses no more CPU per
 // request but leaves the machine idle is held back by latency); idle RSS of the tunnel
 // processes after start. Goals of issue #15. The same programs with one
 // connection (an interactive client: each request waits for the last
@@ -17,7 +18,7 @@ import { ensureProgram } from '@mpx/testkit';
 import { runCurlSha256, runRedisBenchmark, runWrk } from '../clients.js';
 import type { CurlResult } from '../clients.js';
 import type { RedisBenchmarkRow, WrkSummary } from '../client-output.js';
-import { formatBytes, formatMBps, formatRatio, formatShares } from '../format.js';
+import { formatBytes, formatCoreWaits, formatMBps, formatRatio, formatShares } from '../format.js';
 import type { Context, Scenario } from '../harness.js';
 import { processTree, readMemory } from '../proc.js';
 import { stopAll } from '../procs.js';
@@ -59,7 +60,7 @@ function perReq(m: WithCpu<unknown> | undefined, requests: number): string {
   if (m === undefined) return '—';
   const calls = (n: number): string => (n / requests).toFixed(2);
   const idle = Number.isFinite(m.machineIdle) ? `, machine ${(100 * m.machineIdle).toFixed(0)}% idle` : '';
-  return `${((m.cpuSeconds / requests) * 1e6).toFixed(0)} CPU µs/req, ${calls(m.syscalls.reads)} r + ${calls(m.syscalls.writes)} w syscalls/req${idle}; ${cores(m)}`;
+  return `${((m.cpuSeconds / requests) * 1e6).toFixed(0)} CPU µs/req, ${calls(m.syscalls.reads)} r + ${calls(m.syscalls.writes)} w syscalls/req${idle}; ${cores(m)}; ${formatCoreWaits(m.coreWaits)}`;
 }
 const cores = (m: WithCpu<unknown>): string => formatShares(m.shares);
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -91,6 +92,7 @@ export const realClients: Scenario = {
       cpu: 'utime + stime of the two middle processes (relay A + B, or mpx client + server)',
       syscalls: 'syscr / syscw of /proc/<pid>/io of the two middle processes, summed',
       machineIdle: 'share of every core idle during the run, from /proc/stat (other work on the machine included)',
+      coreWaits: 'run-queue wait of the main thread of each middle process, from /proc/<pid>/schedstat: against the time it ran, and per wake-up',
       shares:
         'CPU seconds per second of the run of each process: the client program (from the bench process’s reaped children), the middle two, the server program (nginx: master and worker)',
     };
