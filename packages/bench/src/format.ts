@@ -2,6 +2,8 @@
 // SI units throughout: Mbit/s for emulated links (as link caps are quoted),
 // MB/s for loopback, MB = 10^6 bytes.
 
+import type { CoreUse } from './proc.js';
+
 /** Mbit/s → bytes/s. */
 export function mbit(n: number): number {
   return (n * 1e6) / 8;
@@ -72,8 +74,8 @@ export function quantile(values: readonly number[], q: number): number {
  * Run-queue waits by process → "waited for a core: mpx server 0.52 × its
  * run time (74 µs/wake-up), …" ("—" for one not measured).
  */
-export function formatCoreWaits(uses: ReadonlyArray<{ name: string; use: { ran: number; waited: number; waitPerWakeUs: number } | null }>): string {
-  const one = (u: { ran: number; waited: number; waitPerWakeUs: number } | null): string =>
+export function formatCoreWaits(uses: ReadonlyArray<{ name: string; use: CoreUse | null }>): string {
+  const one = (u: CoreUse | null): string =>
     u === null || !(u.ran > 0) ? '—' : `${(u.waited / u.ran).toFixed(2)} × its run time (${Math.round(u.waitPerWakeUs)} µs/wake-up)`;
   return `waited for a core: ${uses.map((x) => `${x.name} ${one(x.use)}`).join(', ')}`;
 }
