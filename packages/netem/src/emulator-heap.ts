@@ -13,7 +13,9 @@
 // 76.4 → 74.5 Mbit/s means) while the live heap stayed at 10-13 MB. A larger
 // growing factor moves the limit away from the live size: 7-32 ms of GC per
 // 5 s instead of 90-200. (mpx-tunnel sets the same flag for itself for the
-// same reason: apps/tunnel/src/heap-growth.ts.)
+// same reason: apps/tunnel/src/heap-growth.ts.) The collections were not all
+// of that fall: with this flag set, it came again on a machine slow to wake
+// its threads (packages/bench/issue-15-journal.md, sixteenth stop).
 //
 // Only for processes that host emulated paths or the bench's traffic
 // endpoints (instruments): the plain Node relays the bench compares mpx

@@ -62,7 +62,6 @@ async function runOnce(ctx: Context, seed: number, rampMs: number, runMs: number
         const before = procs.map((p) => readCoreTime(p.pid));
         loop.enable();
         await sleep(runMs);
-        loop.disable();
         cores = procs.map((p, i) => ({ name: p.name, use: coreUse(before[i] ?? null, readCoreTime(p.pid), runMs / 1000) }));
       } finally {
         loop.disable();
