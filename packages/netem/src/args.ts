@@ -6,12 +6,15 @@ import type { PathOptions } from './path.js';
 import { parseDuration, parseRate } from './units.js';
 
 export const USAGE = `usage: mpx-netem --target HOST:PORT [--listen [HOST:]PORT] [--rate RATE] [--path-rate RATE]
-                 [--delay DURATION] [--setup-delay DURATION] [--stats DURATION]
+                 [--delay DURATION] [--jitter DURATION [--jitter-every DURATION]]
+                 [--setup-delay DURATION] [--stats DURATION]
   --listen       address to listen on (default 127.0.0.1:0, an ephemeral port)
   --target       address each accepted connection is forwarded to
   --rate         cap per connection and direction, e.g. 20mbit, 2.5MB, 512KiB
   --path-rate    cap shared by all connections, per direction
   --delay        one-way delay each way, e.g. 20ms
+  --jitter       extra one-way delay drawn in [0, DURATION] each way, bytes kept in order
+  --jitter-every how long one draw of the jitter holds (default 10ms)
   --setup-delay  delay before each new connection is connected upstream
   --stats        print stats every DURATION (e.g. 1s)`;
 
@@ -53,6 +56,8 @@ export function parseCliArgs(argv: string[]): CliOptions {
         rate: { type: 'string' },
         'path-rate': { type: 'string' },
         delay: { type: 'string' },
+        jitter: { type: 'string' },
+        'jitter-every': { type: 'string' },
         'setup-delay': { type: 'string' },
         stats: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -74,6 +79,14 @@ export function parseCliArgs(argv: string[]): CliOptions {
   if (values.rate !== undefined) path.perConnectionRate = parseRate(values.rate);
   if (values['path-rate'] !== undefined) path.pathRate = parseRate(values['path-rate']);
   if (values.delay !== undefined) path.delayMs = parseDuration(values.delay);
+  if (values.jitter !== undefined) {
+    path.jitter = { ms: parseDuration(values.jitter) };
+    if (values['jitter-every'] !== undefined) {
+      const every = parseDuration(values['jitter-every']);
+      if (every <= 0) throw new NetemArgError('bad --jitter-every: must be greater than 0');
+      path.jitter.everyMs = every;
+    }
+  } else if (values['jitter-every'] !== undefined) throw new NetemArgError('--jitter-every needs --jitter');
   if (values['setup-delay'] !== undefined) path.setupDelayMs = parseDuration(values['setup-delay']);
   let statsIntervalMs: number | undefined;
   if (values.stats !== undefined) {

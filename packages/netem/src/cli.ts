@@ -5,6 +5,7 @@
 import { parseCliArgs, USAGE } from './args.js';
 import { steadyEmulatorHeap } from './emulator-heap.js';
 import { NetemArgError } from './errors.js';
+import { DEFAULT_JITTER_EVERY_MS } from './jitter.js';
 import { Path } from './path.js';
 import { formatRate } from './units.js';
 
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `mpx-netem: ${path.address} -> ${o.target.host}:${o.target.port}` +
       ` rate=${formatRate(o.perConnectionRate ?? Infinity)} path-rate=${formatRate(o.pathRate ?? Infinity)}` +
-      ` delay=${o.delayMs ?? 0}ms setup-delay=${o.setupDelayMs ?? 0}ms\n`,
+      ` delay=${o.delayMs ?? 0}ms` +
+      (o.jitter === undefined ? '' : ` jitter=${o.jitter.ms}ms every ${o.jitter.everyMs ?? DEFAULT_JITTER_EVERY_MS}ms`) +
+      ` setup-delay=${o.setupDelayMs ?? 0}ms\n`,
   );
   path.on('upstreamError', (err: Error, id: number) => {
     process.stderr.write(`mpx-netem: connection ${id}: upstream ${(err as NodeJS.ErrnoException).code ?? err.message}\n`);

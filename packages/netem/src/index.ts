@@ -1,6 +1,8 @@
 // @mpx/netem — TCP link emulator on loopback for benchmarks and demos.
 
 export { Path, startPaths, DEFAULT_MAX_BUFFERED_BYTES, MAX_AUTO_BUFFERED_BYTES } from './path.js';
+export { DelayJitter, DEFAULT_JITTER_EVERY_MS } from './jitter.js';
+export type { JitterOptions } from './jitter.js';
 export { PathQueue } from './path-queue.js';
 export type { QueueBound } from './path-queue.js';
 export type { PathOptions, PathStats, RateChange } from './path.js';

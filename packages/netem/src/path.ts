@@ -1,6 +1,6 @@
 // Path: a TCP forwarder on 127.0.0.1:<port> that emulates a network path to a
 // target: per-connection and shared per-path rate caps (each direction), one-way
-// delay, connection setup delay, a bounded queue in front of the shared cap,
+// delay and its jitter, connection setup delay, a bounded queue in front of the shared cap,
 // caps and delay changed at run time, and faults on command (reset, stall,
 // down — stalled or refusing).
 
@@ -10,6 +10,8 @@ import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Connection } from './connection.js';
 import type { ConnectionLink, ConnectionStats } from './connection.js';
+import { DelayJitter, checkJitter } from './jitter.js';
+import type { JitterOptions } from './jitter.js';
 import { PathQueue, checkQueueBound } from './path-queue.js';
 import type { QueueBound } from './path-queue.js';
 import type { PumpLink } from './pump.js';
@@ -34,6 +36,12 @@ export interface PathOptions {
   /** One-way delay in ms, applied in each direction (RTT adds 2×). Default 0. */
   delayMs?: number;
   /**
+   * Extra one-way delay that varies over time (jitter.ts), drawn for each
+   * direction on its own, on top of `delayMs`; bytes of a connection stay in
+   * order. Default: none.
+   */
+  jitter?: JitterOptions;
+  /**
    * Bound of the queue in front of `pathRate` (per direction, all connections
    * together): bytes, or ms of the path rate (2 × RTT = 2 bandwidth-delay
    * products). Connections keep being read while the queue is below it, so a
@@ -48,7 +56,8 @@ export interface PathOptions {
    * Bound on bytes the emulator holds per connection per direction (waiting for
    * tokens or in the delay line); the source is paused at the bound, so the real
    * maximum is bound − 1 + one read chunk (≤ 64 KiB). Default: max(256 KiB,
-   * bandwidth-delay product of the effective rate), at most 64 MiB. With no rate
+   * bandwidth-delay product of the effective rate, the delay counted with the
+   * jitter's largest), at most 64 MiB. With no rate
    * cap and a delay, throughput per connection is limited to bound / delay, as a
    * receive window would limit it.
    */
@@ -78,6 +87,8 @@ export interface PathStats {
   perConnectionRate: number;
   pathRate: number;
   delayMs: number;
+  /** Largest extra one-way delay of the jitter, ms (0: none). */
+  jitterMs: number;
   /** Bytes waiting for the path's tokens, client → target and back. */
   queuedUp: number;
   queuedDown: number;
@@ -102,6 +113,7 @@ export class Path extends EventEmitter {
   readonly #server: Server;
   readonly #target: { host: string; port: number };
   #delayMs: number;
+  readonly #jitterMs: number;
   readonly #setupDelayMs: number;
   readonly #maxBuffered: number | undefined;
   readonly #now: () => number;
@@ -153,18 +165,23 @@ export class Path extends EventEmitter {
     this.#sharedDown = new SharedBucket(o.pathRate ?? Infinity, this.#now);
     this.#queueUp = new PathQueue(o.pathQueue, () => this.#sharedUp.bucket.rate);
     this.#queueDown = new PathQueue(o.pathQueue, () => this.#sharedDown.bucket.rate);
-    const delayMs = (): number => this.#delayMs;
-    const pumpLink = (shared: SharedBucket, queue: PathQueue, count: (n: number) => void): PumpLink => ({
-      now: this.#now,
-      get delayMs() {
-        return delayMs();
-      },
-      shared,
-      queue,
-      frozen: () => this.#stalled || this.#down,
-      bound: () => this.#bound(),
-      delivered: count,
-    });
+    this.#jitterMs = o.jitter?.ms ?? 0;
+    const now = this.#now;
+    const pumpLink = (shared: SharedBucket, queue: PathQueue, count: (n: number) => void): PumpLink => {
+      const jitter = o.jitter === undefined || o.jitter.ms === 0 ? undefined : new DelayJitter(o.jitter);
+      const delayMs = jitter === undefined ? () => this.#delayMs : () => this.#delayMs + jitter.extraAt(now());
+      return {
+        now,
+        get delayMs() {
+          return delayMs();
+        },
+        shared,
+        queue,
+        frozen: () => this.#stalled || this.#down,
+        bound: () => this.#bound(),
+        delivered: count,
+      };
+    };
     this.#link = {
       target: this.#target,
       setupDelayMs: this.#setupDelayMs,
@@ -275,6 +292,7 @@ export class Path extends EventEmitter {
       perConnectionRate: this.#perConnectionRate,
       pathRate: this.#sharedUp.bucket.rate,
       delayMs: this.#delayMs,
+      jitterMs: this.#jitterMs,
       queuedUp: this.#queueUp.queued,
       queuedDown: this.#queueDown.queued,
       queueLimit: this.#queueUp.limit,
@@ -314,7 +332,7 @@ export class Path extends EventEmitter {
     if (this.#maxBuffered !== undefined) return this.#maxBuffered;
     const rate = Math.min(this.#perConnectionRate, this.#sharedUp.bucket.rate);
     if (rate === Infinity) return DEFAULT_MAX_BUFFERED_BYTES;
-    const bdp = Math.ceil((rate * this.#delayMs) / 1000);
+    const bdp = Math.ceil((rate * (this.#delayMs + this.#jitterMs)) / 1000);
     return Math.min(MAX_AUTO_BUFFERED_BYTES, Math.max(DEFAULT_MAX_BUFFERED_BYTES, bdp));
   }
 
@@ -354,6 +372,7 @@ function checkOptions(o: PathOptions): void {
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new RangeError(`${k} must be a finite number >= 0, got ${v}`);
   }
   if (o.pathQueue !== undefined) checkQueueBound(o.pathQueue);
+  if (o.jitter !== undefined) checkJitter(o.jitter);
   const m = o.maxBufferedBytes;
   if (m !== undefined && !(Number.isInteger(m) && m >= 1)) throw new RangeError(`maxBufferedBytes must be an integer >= 1, got ${m}`);
 }

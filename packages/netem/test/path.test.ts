@@ -178,6 +178,28 @@ describe('Path delays', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(118);
   });
 
+  it('adds the jitter drawn to the delay, and keeps every byte in order while it moves', async () => {
+    const echo = await withServer(echoServer());
+    // Draws alternate between the largest extra delay and none, every 2 ms.
+    let flip = 0;
+    const random = (): number => (flip++ % 2 === 0 ? 0.999 : 0);
+    const path = await startPath({ target: { host: '127.0.0.1', port: echo.port }, delayMs: 5, jitter: { ms: 30, everyMs: 2, random } });
+    expect(path.stats().jitterMs).toBe(30);
+    const c = await client(path.port);
+    const data = pattern(2 * 1024 * 1024);
+    const back = collect(c);
+    c.end(data);
+    expect((await back).equals(data)).toBe(true);
+
+    // Every draw the largest: a round trip takes the delay and the jitter twice.
+    const high = await startPath({ target: { host: '127.0.0.1', port: echo.port }, delayMs: 5, jitter: { ms: 30, random: () => 0.999 } });
+    const h = await client(high.port);
+    await roundTrip(h);
+    const t0 = performance.now();
+    await roundTrip(h, 'ping');
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(2 * (5 + 29.97) - 2);
+  });
+
   it('delays the first byte of a new connection by setupDelayMs', async () => {
     const echo = await withServer(echoServer());
     const path = await startPath({ target: { host: '127.0.0.1', port: echo.port }, setupDelayMs: 150 });
@@ -306,6 +328,7 @@ describe('Path faults', () => {
     const target = { host: '127.0.0.1', port: 1 };
     await expect(Path.start({ target, perConnectionRate: -1 })).rejects.toThrow(/perConnectionRate/);
     await expect(Path.start({ target, delayMs: Number.NaN })).rejects.toThrow(/delayMs/);
+    await expect(Path.start({ target, jitter: { ms: -5 } })).rejects.toThrow(/jitter.ms/);
     await expect(Path.start({ target: { host: '127.0.0.1', port: 0 } })).rejects.toThrow(/target/);
   });
 });

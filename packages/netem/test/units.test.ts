@@ -79,6 +79,13 @@ describe('parseCliArgs', () => {
     expect(o.help).toBe(false);
   });
 
+  it('parses the jitter and how long each draw holds', () => {
+    const o = parseCliArgs(['--target', '127.0.0.1:1', '--delay', '10ms', '--jitter', '5ms', '--jitter-every', '20ms']);
+    expect(o.path.delayMs).toBe(10);
+    expect(o.path.jitter).toEqual({ ms: 5, everyMs: 20 });
+    expect(parseCliArgs(['--target', '127.0.0.1:1', '--jitter', '5ms']).path.jitter).toEqual({ ms: 5 });
+  });
+
   it('accepts a bare listen port and bracketed IPv6 hosts', () => {
     const o = parseCliArgs(['--listen', '7001', '--target', '[::1]:80', '--stats', '1s']);
     expect(o.path.listenHost).toBe('127.0.0.1');
@@ -96,6 +103,8 @@ describe('parseCliArgs', () => {
     [['--target', '127.0.0.1:1', '--rate', '20'], /bad rate/],
     [['--target', '127.0.0.1:1', '--delay', 'soon'], /bad duration/],
     [['--target', '127.0.0.1:1', '--bogus'], /bogus/],
+    [['--target', '127.0.0.1:1', '--jitter-every', '5ms'], /needs --jitter/],
+    [['--target', '127.0.0.1:1', '--jitter', '5ms', '--jitter-every', '0ms'], /--jitter-every/],
     [['--target', '127.0.0.1:1', 'extra'], /extra/],
   ])('rejects %j with one clear message', (argv, message) => {
     expect(() => parseCliArgs(argv)).toThrow(message);
