@@ -7,6 +7,7 @@ import { changingPaths } from './changing-paths.js';
 import { direction } from './direction.js';
 import { failover, failoverStandby, outage, stall, stallStandby } from './faults.js';
 import { iperfCarriers } from './iperf-carriers.js';
+import { jitter } from './jitter.js';
 import { latencyUnderLoad } from './latency-under-load.js';
 import { manyStreams } from './many-streams.js';
 import { openLatency } from './open-latency.js';
@@ -34,6 +35,7 @@ export const SCENARIOS: readonly Scenario[] = [
   latencyUnderLoad,
   bidir,
   changingPaths,
+  jitter,
   openLatency,
   manyStreams,
   rawLoopback,
