@@ -165,6 +165,33 @@ export async function measureThroughput(
   return { bytesPerSecond: r.bytes / s, bytes: r.bytes, seconds: s };
 }
 
+/**
+ * The plain-TCP baseline of a run over several paths: one connection through
+ * one path of `spec` to the sink, upload then download (`what` names that path
+ * in the log), in bytes/s by direction; the path is closed afterwards.
+ */
+export async function plainThroughput(
+  ctx: Context,
+  sink: ThroughputSink,
+  spec: PathSpec,
+  what: string,
+  seconds: number,
+  omit: number,
+  fallbackRate: number,
+): Promise<Record<'up' | 'down', number>> {
+  const [path] = await pathsTo(sink.port, [spec]);
+  const plain = { up: 0, down: 0 };
+  try {
+    for (const dir of ['up', 'down'] as const) {
+      ctx.log(`plain TCP ${dir}load through ${what}, ${seconds} s`);
+      plain[dir] = (await measureThroughput(sink, path!.port, dir, seconds, omit, fallbackRate)).bytesPerSecond;
+    }
+  } finally {
+    await path!.close();
+  }
+  return plain;
+}
+
 /** Bytes each path carried in one direction since `before` (from netem stats). */
 export function pathBytes(paths: readonly Path[], dir: 'up' | 'down'): number[] {
   return paths.map((p) => (dir === 'up' ? p.stats().bytesUp : p.stats().bytesDown));

@@ -3,7 +3,7 @@
 // Baseline: one plain TCP connection through one identical path.
 
 import { formatMbit, formatPercent, formatRatio, mbit } from '../format.js';
-import { OMIT_SECONDS, diff, measureThroughput, startupNote, pathBytes, pathsTo, shares, startRig, startThroughputSink } from '../harness.js';
+import { OMIT_SECONDS, plainThroughput, diff, measureThroughput, startupNote, pathBytes, shares, startRig, startThroughputSink } from '../harness.js';
 import type { Context, PathSpec, Scenario } from '../harness.js';
 import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
@@ -24,16 +24,7 @@ export const aggregation: Scenario = {
     const sink = await startThroughputSink(ctx);
     rec.data.settings = { carriers: CARRIERS, capMbit: CAP_MBIT, oneWayDelayMs: DELAY_MS, seconds, omit, tool: sink.tool };
     try {
-      const plain: Record<string, number> = {};
-      const [path] = await pathsTo(sink.port, [spec]);
-      try {
-        for (const dir of ['up', 'down'] as const) {
-          ctx.log(`plain TCP ${dir}load through one ${CAP_MBIT} Mbit/s path, ${seconds} s`);
-          plain[dir] = (await measureThroughput(sink, path!.port, dir, seconds, omit, mbit(CAP_MBIT))).bytesPerSecond;
-        }
-      } finally {
-        await path!.close();
-      }
+      const plain = await plainThroughput(ctx, sink, spec, `one ${CAP_MBIT} Mbit/s path`, seconds, omit, mbit(CAP_MBIT));
       const rig = await startRig({ targetPort: sink.port, paths: Array.from({ length: CARRIERS }, () => spec), carriers: 1 });
       try {
         for (const dir of ['up', 'down'] as const) {
@@ -42,7 +33,7 @@ export const aggregation: Scenario = {
           const r = await measureThroughput(sink, rig.port, dir, seconds, omit, sum);
           const perPath = diff(pathBytes(rig.paths, dir), before);
           const eff = r.bytesPerSecond / sum;
-          const plainEff = (plain[dir] ?? 0) / mbit(CAP_MBIT);
+          const plainEff = plain[dir] / mbit(CAP_MBIT);
           const { retransmits } = await rig.client.metrics();
           rec.data[dir] = {
             plainBytesPerSecond: plain[dir],
@@ -57,7 +48,7 @@ export const aggregation: Scenario = {
           if (start !== null) rec.note(start);
           rec.row({
             case: `${dir === 'up' ? 'upload' : 'download'}, ${CARRIERS} × ${CAP_MBIT} Mbit/s`,
-            plain: `${formatMbit(plain[dir] ?? 0)} (${formatRatio(plainEff)} of ${CAP_MBIT})`,
+            plain: `${formatMbit(plain[dir])} (${formatRatio(plainEff)} of ${CAP_MBIT})`,
             mpx: `${formatMbit(r.bytesPerSecond)} (${formatRatio(eff)} of ${CAP_MBIT * CARRIERS})`,
             goal: `≥ ${GOAL} of sum`,
             status: verdict(eff >= GOAL),

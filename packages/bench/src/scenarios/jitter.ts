@@ -12,7 +12,7 @@
 
 import { seededRandom } from '@mpx/testkit';
 import { formatMbit, formatRatio, mbit } from '../format.js';
-import { OMIT_SECONDS, bottleneck, diff, measureThroughput, pathBytes, pathsTo, shares, startRig, startThroughputSink } from '../harness.js';
+import { OMIT_SECONDS, plainThroughput, bottleneck, diff, measureThroughput, pathBytes, shares, startRig, startThroughputSink } from '../harness.js';
 import type { Context, PathSpec, Scenario } from '../harness.js';
 import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
@@ -49,16 +49,7 @@ export const jitter: Scenario = {
       tool: sink.tool,
     };
     try {
-      const plain: Record<string, number> = {};
-      const [path] = await pathsTo(sink.port, [jitteryPath(61)]);
-      try {
-        for (const dir of ['up', 'down'] as const) {
-          ctx.log(`plain TCP ${dir}load through one jittery ${CAP_MBIT} Mbit/s path, ${seconds} s`);
-          plain[dir] = (await measureThroughput(sink, path!.port, dir, seconds, omit, mbit(CAP_MBIT))).bytesPerSecond;
-        }
-      } finally {
-        await path!.close();
-      }
+      const plain = await plainThroughput(ctx, sink, jitteryPath(61), `one jittery ${CAP_MBIT} Mbit/s path`, seconds, omit, mbit(CAP_MBIT));
       const rig = await startRig({
         targetPort: sink.port,
         paths: Array.from({ length: PATHS }, (_, i) => jitteryPath(71 + i)),
@@ -71,7 +62,7 @@ export const jitter: Scenario = {
           const r = await measureThroughput(sink, rig.port, dir, seconds, omit, sum);
           const perPath = diff(pathBytes(rig.paths, dir), before);
           const eff = r.bytesPerSecond / sum;
-          const plainEff = (plain[dir] ?? 0) / mbit(CAP_MBIT);
+          const plainEff = plain[dir] / mbit(CAP_MBIT);
           const lowest = r.intervals === undefined ? undefined : Math.min(...r.intervals.slice(omit));
           rec.data[dir] = {
             plainBytesPerSecond: plain[dir],
@@ -83,7 +74,7 @@ export const jitter: Scenario = {
           };
           rec.row({
             case: `${dir === 'up' ? 'upload' : 'download'}, ${PATHS} × ${CAP_MBIT} Mbit/s, ${DELAY_MS} + 0–${JITTER_MS} ms`,
-            plain: `${formatMbit(plain[dir] ?? 0)} (${formatRatio(plainEff)} of ${CAP_MBIT})`,
+            plain: `${formatMbit(plain[dir])} (${formatRatio(plainEff)} of ${CAP_MBIT})`,
             mpx: `${formatMbit(r.bytesPerSecond)} (${formatRatio(eff)} of ${CAP_MBIT * PATHS}${lowest === undefined ? '' : `; lowest 1-s ${formatRatio(lowest / sum)}`})`,
             goal: `≥ ${GOAL} of sum`,
             status: verdict(eff >= GOAL),

@@ -3,7 +3,7 @@
 // Baseline: one plain TCP connection through the faster path.
 
 import { formatMbit, formatPercent, formatRatio, mbit } from '../format.js';
-import { OMIT_SECONDS, diff, measureThroughput, startupNote, pathBytes, pathsTo, shares, startRig, startThroughputSink } from '../harness.js';
+import { OMIT_SECONDS, plainThroughput, diff, measureThroughput, startupNote, pathBytes, shares, startRig, startThroughputSink } from '../harness.js';
 import type { Context, PathSpec, Scenario } from '../harness.js';
 import { verdict } from '../results.js';
 import type { Recorder } from '../results.js';
@@ -24,16 +24,15 @@ export const uneven: Scenario = {
     const sink = await startThroughputSink(ctx);
     rec.data.settings = { capsMbit: CAPS_MBIT, oneWayDelayMs: DELAY_MS, seconds, omit, tool: sink.tool };
     try {
-      const plain: Record<string, number> = {};
-      const [path] = await pathsTo(sink.port, [{ perConnectionRate: mbit(fastest), delayMs: DELAY_MS }]);
-      try {
-        for (const dir of ['up', 'down'] as const) {
-          ctx.log(`plain TCP ${dir}load through the ${fastest} Mbit/s path, ${seconds} s`);
-          plain[dir] = (await measureThroughput(sink, path!.port, dir, seconds, omit, mbit(fastest))).bytesPerSecond;
-        }
-      } finally {
-        await path!.close();
-      }
+      const plain = await plainThroughput(
+        ctx,
+        sink,
+        { perConnectionRate: mbit(fastest), delayMs: DELAY_MS },
+        `the ${fastest} Mbit/s path`,
+        seconds,
+        omit,
+        mbit(fastest),
+      );
       for (const weights of [
         [1, 2],
         [1, 1],
@@ -61,7 +60,7 @@ export const uneven: Scenario = {
             if (start !== null) rec.note(start);
             rec.row({
               case: `${dir === 'up' ? 'upload' : 'download'}, weights ${w}`,
-              plain: `${formatMbit(plain[dir] ?? 0)} (${fastest} path)`,
+              plain: `${formatMbit(plain[dir])} (${fastest} path)`,
               mpx: `${formatMbit(r.bytesPerSecond)} (${formatRatio(eff)} of ${CAPS_MBIT.reduce((a, b) => a + b, 0)})`,
               goal: `≥ ${GOAL} of sum`,
               status: verdict(eff >= GOAL),
