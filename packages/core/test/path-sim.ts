@@ -1,6 +1,7 @@
 // A simulated network for the sender's in-flight cap (SPEC §8): carriers
 // whose sender keeps what InFlight allows in flight, over links that are
-// first-in first-out bottlenecks with a deep queue and a one-way delay. A link
+// first-in first-out bottlenecks with a deep queue and a one-way delay, which
+// may vary from slot to slot (jitter, as @mpx/netem's). A link
 // may be shared by several carriers, and a carrier's ACKs may wait in a link
 // behind the other direction's data (bulk both ways at once), ride along
 // with that data (SPEC §9), and come back to a sender whose clock is not the
@@ -22,24 +23,53 @@ const CEILING = 16 * 1024 * 1024;
 const PING_INTERVAL_MS = 1000;
 const QUEUE_SAMPLE_MS = 5;
 
-/** A bottleneck: `rate` bytes per ms, first in first out, then `delay` ms to the far end. */
+/**
+ * Delay jitter of a link, as @mpx/netem's: an extra delay drawn uniformly in
+ * [0, ms] for each slot of `everyMs`, from `random`.
+ */
+export interface SimJitter {
+  readonly ms: number;
+  readonly everyMs: number;
+  readonly random: () => number;
+}
+
+/**
+ * A bottleneck: `rate` bytes per ms, first in first out, then `delay` ms
+ * (plus the jitter's draw for the slot the bytes leave the bottleneck in) to
+ * the far end.
+ */
 export class SimLink {
   rate: number;
   delay: number;
+  readonly #jitter: SimJitter | undefined;
+  #slot = Number.NaN;
+  #extra = 0;
   #busyUntil = 0;
   #lastArrival = 0;
 
-  constructor(rate: number, delay: number) {
+  constructor(rate: number, delay: number, jitter?: SimJitter) {
     this.rate = rate;
     this.delay = delay;
+    this.#jitter = jitter;
   }
 
   /** `bytes` enter at `now`; returns when they reach the far end (never before what entered earlier). */
   enqueue(now: number, bytes: number): number {
     const start = Math.max(now, this.#busyUntil);
     this.#busyUntil = start + bytes / this.rate;
-    this.#lastArrival = Math.max(this.#lastArrival, this.#busyUntil + this.delay);
+    this.#lastArrival = Math.max(this.#lastArrival, this.#busyUntil + this.delay + this.#extraAt(this.#busyUntil));
     return this.#lastArrival;
+  }
+
+  #extraAt(at: number): number {
+    const j = this.#jitter;
+    if (j === undefined || j.ms === 0) return 0;
+    const slot = Math.floor(at / j.everyMs);
+    if (slot !== this.#slot) {
+      this.#slot = slot;
+      this.#extra = j.random() * j.ms;
+    }
+    return this.#extra;
   }
 
   /** How long bytes entering at `now` wait for those ahead of them, ms. */
