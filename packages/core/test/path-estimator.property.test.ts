@@ -11,8 +11,8 @@
 // the rate, and with stamped ACKs (version 2) and pacing 0.93 of the rate
 // in every second; a path whose delay jumps tenfold loses its share within 2 s;
 // a carrier whose cap the floor in time sets, paced at about its rate, keeps
-// a smaller queue than the floor would; a path whose delay varies by a fifth
-// of itself each way stays full.
+// a smaller queue than the floor would; a path whose delay varies by up to
+// its own size each way stays full.
 import { seededRandom } from '@mpx/testkit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -164,22 +164,27 @@ describe('in-flight cap on simulated paths (SPEC §8)', () => {
     );
   });
 
-  it('keeps a path full whose delay varies by up to a fifth of its one-way delay each way', () => {
-    // SimLink's jitter: an extra delay drawn in [0, delay / 5] per slot of
+  it('keeps a path full whose delay varies by up to its own size each way', () => {
+    // SimLink's jitter: an extra delay drawn in [0, jitter] per slot of
     // 5–20 ms, each direction on its own, bytes kept in order (as
-    // @mpx/netem's). Larger jitter, the size of the delay itself, is where
-    // the cap falls short today (packages/bench/issue-15-journal.md).
+    // @mpx/netem's). Without start-up and the spread's room in the cap,
+    // 0.07–0.4 of the rate wherever the jitter reached the delay.
     fc.assert(
-      fc.property(pathArb({ min: 2000, max: 5000 }, { min: 20, max: 30 }), fc.constantFrom(5, 10, 20), ({ rate, delay, pause, seed }, every) => {
-        const random = seededRandom(seed);
-        const jitter = { ms: delay / 5, everyMs: every, random };
-        const link = new SimLink(rate, delay, jitter);
-        const acks = new SimLink(1e6, delay, jitter);
-        const r = simulate({ flows: [{ data: link, acks, firstSample: 2 * delay + 1 }], seconds: 8, seed, pauseChance: pause, maxPauseMs: 8 }, [
-          link,
-        ]);
-        expect(rateBetween(r, 0, 2000, 8000)).toBeGreaterThanOrEqual(0.93 * rate);
-      }),
+      fc.property(
+        pathArb({ min: 2000, max: 12_500 }, { min: 10, max: 30 }),
+        fc.double({ min: 0.2, max: 1, noNaN: true }),
+        fc.constantFrom(5, 10, 20),
+        ({ rate, delay, pause, seed }, share, every) => {
+          const random = seededRandom(seed);
+          const jitter = { ms: share * delay, everyMs: every, random };
+          const link = new SimLink(rate, delay, jitter);
+          const acks = new SimLink(1e6, delay, jitter);
+          const r = simulate({ flows: [{ data: link, acks, firstSample: 2 * delay + 1 }], seconds: 8, seed, pauseChance: pause, maxPauseMs: 8 }, [
+            link,
+          ]);
+          expect(rateBetween(r, 0, 2000, 8000)).toBeGreaterThanOrEqual(0.9 * rate);
+        },
+      ),
       { seed: SEED + 7, numRuns: RUNS },
     );
   });

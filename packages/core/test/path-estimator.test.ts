@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { MEASURED_FLOOR, MIN_INFLIGHT_CAP, PathEstimator } from '../src/path-estimator.js';
 
-/** Feeds a delivery rate of `rate` bytes/ms from `from` to `to` ms, in ACKs 5 ms apart, with RTT samples of `rtt`. */
-function deliver(e: PathEstimator, rate: number, from: number, to: number, rtt: number): void {
-  for (let t = from; t <= to; t += 5) {
-    e.onRttSample(rtt, t, 'frames');
+/** Feeds a delivery rate of `rate` bytes/ms from `from` to `to` ms, in ACKs 5 ms apart, with RTT samples of `rtt` (taken in turn when several). */
+function deliver(e: PathEstimator, rate: number, from: number, to: number, rtt: number | readonly number[]): void {
+  const rtts = typeof rtt === 'number' ? [rtt] : rtt;
+  for (let t = from, i = 0; t <= to; t += 5, i++) {
+    e.onRttSample(rtts[i % rtts.length] as number, t, 'frames');
     e.onAcked(rate * 5, t, true);
   }
+}
+
+/** A carrier whose ACKs are stamped (version 2) and whose peer sends no data on it; `align` 500: no drain before 1.5 s. */
+function stamped(): PathEstimator {
+  const e = new PathEstimator(500);
+  e.onAckStamp(5010, 0, false);
+  return e;
 }
 
 describe('PathEstimator', () => {
@@ -185,6 +193,67 @@ describe('PathEstimator', () => {
     const capped = floorBound();
     deliver(capped, 1000, 305, 1400, 30);
     expect(capped.rate(1400)).toBeLessThan(1500);
+  });
+
+  it('starts up at twice the rate until three rate samples in a row raise it by less than a quarter, and again once it was forgotten', () => {
+    const e = stamped();
+    deliver(e, 2000, 0, 45, 20); // the first rate sample (two smoothed RTTs)
+    expect(e.pacingRate(45)).toBeCloseTo(2 * 2000, 6);
+    expect(e.inflightCap(45, 1 << 24)).toBe(Math.ceil(2 * 2000 * 22));
+    deliver(e, 3000, 50, 125, 20); // 1.5 times the rate: still growing
+    expect(e.pacingRate(125)).toBeCloseTo(2 * 3000, 6);
+    deliver(e, 3000, 130, 300, 20); // three samples no higher: the path's rate
+    const t = cruise(e, 300);
+    expect(e.pacingRate(t)).toBeCloseTo(1.25 * 3000, 6);
+    expect(e.inflightCap(t, 1 << 24)).toBe(Math.max(32 * 3000, Math.ceil(1.25 * 3000 * 22)));
+    expect(e.rate(t + 600)).toBeUndefined(); // idle through the rate window
+    deliver(e, 2000, t + 600, t + 650, 20);
+    expect(e.pacingRate(t + 650)).toBeCloseTo(2 * 2000, 6);
+  });
+
+  it('starts up at the cruise gain a carrier whose ACKs are not stamped (version 1) or whose peer sends data on it', () => {
+    const unstamped = new PathEstimator(500);
+    deliver(unstamped, 2000, 0, 45, 20);
+    expect(unstamped.pacingRate(45)).toBeCloseTo(1.25 * 2000, 6);
+    const both = new PathEstimator(500);
+    both.onAckStamp(5010, 0, true);
+    deliver(both, 2000, 0, 45, 20);
+    expect(both.pacingRate(45)).toBeCloseTo(1.25 * 2000, 6);
+  });
+
+  it('makes room in the cap for the spread of its round trips: their mean less their least, averaged over rate samples', () => {
+    // Round trips of 20 and 40 ms by turns, as over a path whose delay varies: a spread of 10 ms.
+    const e = stamped();
+    deliver(e, 2000, 0, 1000, [20, 40]);
+    const t = cruise(e, 1000);
+    expect(e.minRtt).toBe(20);
+    expect(e.spread(t)).toBeGreaterThan(9);
+    expect(e.spread(t)).toBeLessThanOrEqual(10);
+    expect(e.inflightCap(t, 1 << 24)).toBe(Math.ceil(1.25 * 2000 * (20 + 2 + e.spread(t))));
+    // The same samples without stamps: no room (the spread might be the peer's queue).
+    const unstamped = new PathEstimator(500);
+    deliver(unstamped, 2000, 0, 1000, [20, 40]);
+    expect(unstamped.spread(t)).toBe(0);
+    expect(unstamped.inflightCap(t, 1 << 24)).toBe(32 * 2000);
+    // Nor under 5 ms of minimum RTT, and never more than two minimum RTTs.
+    const loopback = stamped();
+    deliver(loopback, 2000, 0, 1000, [1, 3]);
+    expect(loopback.spread(1000)).toBe(0);
+    // Each sample's spread of 90 ms counts as 40: after the four samples of a
+    // second, 40 × (1 − 0.75⁴) = 27 (unbounded, 90 × (1 − 0.75⁴) = 62).
+    const wide = stamped();
+    deliver(wide, 2000, 0, 1000, [20, 200]);
+    expect(wide.spread(1000)).toBeCloseTo(40 * (1 - 0.75 ** 4), 6);
+  });
+
+  it('paces every frame of a carrier on a longer round trip whose spread sets its cap', () => {
+    const e = stamped();
+    deliver(e, 2000, 0, 1000, 40); // 42 ms with the ACK delay: not paced every frame
+    expect(e.pacesAll(cruise(e, 1000))).toBe(false);
+    deliver(e, 2000, 1005, 2000, [40, 50]);
+    const t = cruise(e, 2000);
+    expect(e.spread(t)).toBeGreaterThan(4);
+    expect(e.pacesAll(t)).toBe(true);
   });
 
   it('takes a stamped ACK’s one-way delay above the lowest of the last 10–20 s as its reverse wait, whatever the clocks’ offset', () => {
