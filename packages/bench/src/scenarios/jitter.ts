@@ -5,10 +5,12 @@
 // the caps, both ways. Baseline: one plain TCP connection through one
 // identical path, whose congestion control fills the path's queue whatever
 // the delay does. mpx keeps each carrier's in-flight cap near a round trip
-// of its rate (SPEC §8: 1.25 × rate × (minimum RTT + 2 ms), at least 32 ms
-// of it); where the jitter makes the mean round trip longer than that, each
-// rate sample delivers no more than the last and the rate settles below the
-// path's (issue #15's journal, seventeenth stop).
+// of its rate (SPEC §8: 1.25 × rate × (minimum RTT + 2 ms + the spread of
+// its round trips), at least 32 ms of it) and starts up at twice the rate;
+// without the spread and start-up, the cap bound below the mean round trip,
+// each rate sample delivered no more than the last, and the rate settled at
+// a quarter to a third of the paths' (issue #15's journal, seventeenth and
+// eighteenth stops).
 
 import { seededRandom } from '@mpx/testkit';
 import { formatMbit, formatRatio, mbit } from '../format.js';
