@@ -498,7 +498,8 @@ export class PathEstimator {
   /**
    * Bytes this carrier may have unacknowledged (SPEC §8), with `unacked` in
    * flight now: its bandwidth-delay product (the best delivery rate of the
-   * rate window times the minimum RTT plus ACK_DELAY_MS) times CRUISE_GAIN,
+   * rate window times the minimum RTT plus ACK_DELAY_MS, the average reverse
+   * wait and the spread) times CRUISE_GAIN, STARTUP_GAIN in start-up,
    * PROBE_GAIN in one round of PROBE_CYCLE, DRAIN_GAIN during an RTT drain;
    * at least the floor (MEASURED_FLOOR, except in a drain) and at most `ceiling`.
    *
@@ -539,8 +540,8 @@ export class PathEstimator {
 
   /**
    * SPEC §8: bytes per ms at which frames are paced now: the rate times the
-   * cap's gain (CRUISE_GAIN, PROBE_GAIN in the probe round, DRAIN_GAIN in an
-   * RTT drain); in the cruise rounds of a carrier that paces every frame
+   * cap's gain (CRUISE_GAIN, STARTUP_GAIN in start-up, PROBE_GAIN in the
+   * probe round, DRAIN_GAIN in an RTT drain); in the cruise rounds of a carrier that paces every frame
    * (pacesAll), 1 × while the last rate sample kept a queue and
    * QUEUE_DRAIN_GAIN while the last two did; undefined (not paced) until
    * the rate is known. Rationale:
@@ -570,7 +571,10 @@ export class PathEstimator {
    * not come behind any), no RTT drain is under way, and the round trip the
    * cap is built on (minimum RTT, ACK_DELAY_MS, reverse wait) is under
    * FLOOR_MS, where the floor in time, or 1.25 products not far above it,
-   * sets the cap. Rationale: the floor is there for late ACKs; a carrier
+   * sets the cap, or the spread is above 0 (past FLOOR_MS, the cap is then
+   * 1.25 products with the spread in them: the room is for a round trip
+   * that varies, and frames sent as fast as ACKs come would fill it with
+   * queue whenever it does not). Rationale: the floor is there for late ACKs; a carrier
    * that fills it whenever ACKs come on time keeps the extra standing in
    * the bottleneck's queue (two carriers sharing 20 Mbit/s at 20 ms held
    * two or three frames each: 4–17 ms of queue), and a new stream's frames
@@ -590,9 +594,7 @@ export class PathEstimator {
     const rtt = this.minRtt;
     if (rate === undefined || rtt === undefined || this.#oneWayFrom === undefined || this.#behindData || this.draining(now)) return false;
     if (rtt < PACES_ALL_MIN_RTT_MS || rate * FLOOR_MS < MEASURED_FLOOR) return false;
-    const round = rtt + ACK_DELAY_MS + this.#reverseWait;
-    const spread = this.spread(now);
-    return FLOOR_MS > round || (spread > 0 && CRUISE_GAIN * (round + spread) > FLOOR_MS);
+    return FLOOR_MS > rtt + ACK_DELAY_MS + this.#reverseWait || this.spread(now) > 0;
   }
 
   /** Whether `now` falls in the probe round of the gain cycle: one smoothed RTT (at least MIN_SAMPLE_MS) of every PROBE_CYCLE. */
