@@ -10,6 +10,8 @@
 // fire late. The receiver acknowledges what arrived once per turn and
 // pauses now and then (a busy event loop). Everything runs on simulated time from a seeded PRNG: no
 // real clock, no timers.
+import { DelayJitter } from '@mpx/netem';
+import type { JitterOptions } from '@mpx/netem';
 import { seededRandom } from '@mpx/testkit';
 import { FrameType, MAX_ACK_DELAY_MS } from '../src/constants.js';
 import { InFlight } from '../src/in-flight.js';
@@ -24,52 +26,30 @@ const PING_INTERVAL_MS = 1000;
 const QUEUE_SAMPLE_MS = 5;
 
 /**
- * Delay jitter of a link, as @mpx/netem's: an extra delay drawn uniformly in
- * [0, ms] for each slot of `everyMs`, from `random`.
- */
-export interface SimJitter {
-  readonly ms: number;
-  readonly everyMs: number;
-  readonly random: () => number;
-}
-
-/**
  * A bottleneck: `rate` bytes per ms, first in first out, then `delay` ms
- * (plus the jitter's draw for the slot the bytes leave the bottleneck in) to
- * the far end.
+ * (plus, with `jitter`, @mpx/netem's extra delay for the time the bytes leave
+ * the bottleneck: one draw per slot) to the far end.
  */
 export class SimLink {
   rate: number;
   delay: number;
-  readonly #jitter: SimJitter | undefined;
-  #slot = Number.NaN;
-  #extra = 0;
+  readonly #jitter: DelayJitter | undefined;
   #busyUntil = 0;
   #lastArrival = 0;
 
-  constructor(rate: number, delay: number, jitter?: SimJitter) {
+  constructor(rate: number, delay: number, jitter?: JitterOptions) {
     this.rate = rate;
     this.delay = delay;
-    this.#jitter = jitter;
+    this.#jitter = jitter === undefined ? undefined : new DelayJitter(jitter);
   }
 
   /** `bytes` enter at `now`; returns when they reach the far end (never before what entered earlier). */
   enqueue(now: number, bytes: number): number {
     const start = Math.max(now, this.#busyUntil);
     this.#busyUntil = start + bytes / this.rate;
-    this.#lastArrival = Math.max(this.#lastArrival, this.#busyUntil + this.delay + this.#extraAt(this.#busyUntil));
+    const extra = this.#jitter?.extraAt(this.#busyUntil) ?? 0;
+    this.#lastArrival = Math.max(this.#lastArrival, this.#busyUntil + this.delay + extra);
     return this.#lastArrival;
-  }
-
-  #extraAt(at: number): number {
-    const j = this.#jitter;
-    if (j === undefined || j.ms === 0) return 0;
-    const slot = Math.floor(at / j.everyMs);
-    if (slot !== this.#slot) {
-      this.#slot = slot;
-      this.#extra = j.random() * j.ms;
-    }
-    return this.#extra;
   }
 
   /** How long bytes entering at `now` wait for those ahead of them, ms. */
