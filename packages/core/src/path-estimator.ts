@@ -476,7 +476,12 @@ export class PathEstimator {
    * round trips).
    */
   #startingUp(): boolean {
-    return !this.#startedUp && this.#oneWayFrom !== undefined && !this.#behindData;
+    return !this.#startedUp && this.#oneWay();
+  }
+
+  /** The peer stamps its ACKs (version 2, onAckStamp) and sends no data on the carrier (the last stamped ACK came behind none). */
+  #oneWay(): boolean {
+    return this.#oneWayFrom !== undefined && !this.#behindData;
   }
 
   /**
@@ -490,7 +495,7 @@ export class PathEstimator {
    */
   spread(now: number): number {
     const rtt = this.minRtt;
-    if (rtt === undefined || rtt < PACES_ALL_MIN_RTT_MS || this.#oneWayFrom === undefined || this.#behindData) return 0;
+    if (rtt === undefined || rtt < PACES_ALL_MIN_RTT_MS || !this.#oneWay()) return 0;
     this.#expire(now);
     return this.#spreads.max ?? 0;
   }
@@ -592,7 +597,7 @@ export class PathEstimator {
   pacesAll(now: number): boolean {
     const rate = this.rate(now);
     const rtt = this.minRtt;
-    if (rate === undefined || rtt === undefined || this.#oneWayFrom === undefined || this.#behindData || this.draining(now)) return false;
+    if (rate === undefined || rtt === undefined || !this.#oneWay() || this.draining(now)) return false;
     if (rtt < PACES_ALL_MIN_RTT_MS || rate * FLOOR_MS < MEASURED_FLOOR) return false;
     return FLOOR_MS > rtt + ACK_DELAY_MS + this.#reverseWait || this.spread(now) > 0;
   }
