@@ -127,8 +127,7 @@ describe('PathEstimator', () => {
 
   /** A carrier of 2 kB/ms (16 Mbit/s) on a 20 ms round trip whose ACKs are stamped (version 2): the floor in time sets its cap. */
   function floorBound(): PathEstimator {
-    const e = new PathEstimator(500); // no drain at the times asked
-    e.onAckStamp(5010, 0, false);
+    const e = stamped();
     deliver(e, 2000, 0, 300, 20);
     return e;
   }
@@ -153,8 +152,7 @@ describe('PathEstimator', () => {
   });
 
   it('paces by the old rule a carrier on a round trip over 30 ms, one whose peer sends data on it, or one whose ACKs are not stamped (version 1)', () => {
-    const long = new PathEstimator(500);
-    long.onAckStamp(5010, 0, false);
+    const long = stamped();
     deliver(long, 2000, 0, 600, 40); // 42 ms with the ACK delay: above the floor's 32 ms
     expect(long.pacesAll(cruise(long, 600))).toBe(false);
     const both = floorBound();
