@@ -209,6 +209,31 @@ describe('PathEstimator', () => {
     expect(e.pacingRate(t + 650)).toBeCloseTo(2 * 2000, 6);
   });
 
+  it('takes start-up’s rate samples over 200 ms, or one minimum RTT if longer, however far its queue pushed the smoothed RTT', () => {
+    /** A carrier on a 150 ms (or `minRtt`) round trip whose smoothed RTT start-up's queue has pushed over 300 ms, a sample started at 100 ms. */
+    const queued = (e: PathEstimator, minRtt: number): PathEstimator => {
+      e.onRttSample(minRtt, 0, 'frames');
+      for (let t = 5; t <= 50; t += 5) e.onRttSample(500, t, 'frames');
+      expect(e.srtt).toBeGreaterThan(300);
+      e.onAcked(0, 100, true);
+      return e;
+    };
+    const e = queued(stamped(), 150);
+    e.onAcked(100_000, 299, true);
+    expect(e.rate(299)).toBeUndefined();
+    e.onAcked(100_000, 300, true); // 200 kB in 200 ms
+    expect(e.rate(300)).toBeCloseTo(1000);
+    const long = queued(stamped(), 250);
+    long.onAcked(100_000, 300, true);
+    expect(long.rate(300)).toBeUndefined();
+    long.onAcked(150_000, 350, true); // 250 kB in 250 ms
+    expect(long.rate(350)).toBeCloseTo(1000);
+    // Out of start-up (version 1: none), two smoothed RTTs.
+    const unstamped = queued(new PathEstimator(500), 150);
+    unstamped.onAcked(200_000, 600, true);
+    expect(unstamped.rate(600)).toBeUndefined();
+  });
+
   it('starts up at the cruise gain a carrier whose ACKs are not stamped (version 1) or whose peer sends data on it', () => {
     const unstamped = new PathEstimator(500);
     deliver(unstamped, 2000, 0, 45, 20);
