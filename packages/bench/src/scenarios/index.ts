@@ -9,6 +9,7 @@ import { failover, failoverStandby, outage, stall, stallStandby } from './faults
 import { iperfCarriers } from './iperf-carriers.js';
 import { jitter } from './jitter.js';
 import { latencyUnderLoad } from './latency-under-load.js';
+import { longPath } from './long-path.js';
 import { manyStreams } from './many-streams.js';
 import { openLatency } from './open-latency.js';
 import { outageResume } from './outage-resume.js';
@@ -36,6 +37,7 @@ export const SCENARIOS: readonly Scenario[] = [
   bidir,
   changingPaths,
   jitter,
+  longPath,
   openLatency,
   manyStreams,
   rawLoopback,
