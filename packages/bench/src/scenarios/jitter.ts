@@ -19,8 +19,7 @@ export const jitter = pathShapeScenario({
   paths: 2,
   capMbit: 40,
   delayMs: 10,
-  jitterMs: 10,
-  jitterEveryMs: 10,
+  jitter: { ms: 10, everyMs: 10 },
   seconds: { quick: 4, full: 8 },
   goal: 0.9,
 });

@@ -28,9 +28,8 @@ export interface PathShape {
   readonly paths: number;
   readonly capMbit: number;
   readonly delayMs: number;
-  /** Extra delay drawn in [0, jitterMs] every jitterEveryMs for each direction on its own (@mpx/netem's jitter, seeded); 0: none. */
-  readonly jitterMs: number;
-  readonly jitterEveryMs: number;
+  /** Extra delay drawn in [0, ms] every `everyMs` for each direction on its own (@mpx/netem's jitter, seeded), if any. */
+  readonly jitter?: { readonly ms: number; readonly everyMs: number };
   /** Seconds measured, `--quick` and full. */
   readonly seconds: { readonly quick: number; readonly full: number };
   /** Share of the sum of the caps mpx must reach. */
@@ -39,18 +38,15 @@ export interface PathShape {
 
 /** The scenario that runs `shape`. */
 export function pathShapeScenario(shape: PathShape): Scenario {
-  const { paths, capMbit, delayMs, jitterMs, jitterEveryMs, goal } = shape;
-  const jittery = jitterMs > 0;
-  const delays = jittery ? `${delayMs} ms one way + 0–${jitterMs} ms jitter each way` : `${delayMs} ms one way`;
+  const { paths, capMbit, delayMs, jitter, goal } = shape;
+  const delays = jitter === undefined ? `${delayMs} ms` : `${delayMs} + 0–${jitter.ms} ms`;
   /** One path; each path (and each run) draws its own delays from `seed`. */
   const path = (seed: number): PathSpec =>
-    jittery
-      ? { ...bottleneck(capMbit, delayMs), jitter: { ms: jitterMs, everyMs: jitterEveryMs, random: seededRandom(seed) } }
-      : bottleneck(capMbit, delayMs);
-  const kind = jittery ? 'jittery ' : '';
+    jitter === undefined ? bottleneck(capMbit, delayMs) : { ...bottleneck(capMbit, delayMs), jitter: { ...jitter, random: seededRandom(seed) } };
+  const kind = jitter === undefined ? '' : 'jittery ';
   return {
     name: shape.name,
-    title: `one stream over ${paths} × ${capMbit} Mbit/s paths of ${delays}`,
+    title: `one stream over ${paths} × ${capMbit} Mbit/s paths of ${delayMs} ms one way${jitter === undefined ? '' : ` + 0–${jitter.ms} ms jitter each way`}`,
     async run(ctx: Context, rec: Recorder) {
       const seconds = ctx.quick ? shape.seconds.quick : shape.seconds.full;
       const omit = OMIT_SECONDS;
@@ -60,8 +56,8 @@ export function pathShapeScenario(shape: PathShape): Scenario {
         paths,
         capMbitPerPath: capMbit,
         oneWayDelayMs: delayMs,
-        jitterMs,
-        jitterEveryMs,
+        jitterMs: jitter?.ms ?? 0,
+        jitterEveryMs: jitter?.everyMs ?? 0,
         pathQueue: bottleneck(capMbit, delayMs).pathQueue,
         seconds,
         omit,
@@ -90,7 +86,7 @@ export function pathShapeScenario(shape: PathShape): Scenario {
             const start = dir === 'down' ? startupNote(`${shape.name} download`, r.intervals, omit, sum) : null;
             if (start !== null) rec.note(start);
             rec.row({
-              case: `${dir === 'up' ? 'upload' : 'download'}, ${paths} × ${capMbit} Mbit/s, ${jittery ? `${delayMs} + 0–${jitterMs} ms` : `${delayMs} ms`}`,
+              case: `${dir === 'up' ? 'upload' : 'download'}, ${paths} × ${capMbit} Mbit/s, ${delays}`,
               plain: `${formatMbit(plain[dir])} (${formatRatio(plainEff)} of ${capMbit})`,
               mpx: `${formatMbit(r.bytesPerSecond)} (${formatRatio(eff)} of ${capMbit * paths}${lowest === undefined ? '' : `; lowest 1-s ${formatRatio(lowest / sum)}`})`,
               goal: `≥ ${goal} of sum`,
