@@ -149,9 +149,9 @@ const SAMPLE_RTTS = 2;
  * (2.3–2.5 s with this bound), with a p90 queue of 240 ms from 4 s on while
  * start-up kept sending twice the rate (90 ms), in the simulator. A round
  * trip of 100 ms or more holds enough ACKs for a sample of one; shorter ones
- * keep two, where one is noisy on paths whose delay varies: at 100 ms, the
- * lowest second of 20–100 Mbit/s paths of 5–10 ms one way with 0–20 ms of
- * jitter fell from 0.52 of the rate to 0.31.
+ * keep two, where one is noisy on paths whose delay varies: with a bound of
+ * 100 ms instead, the lowest second of 20–100 Mbit/s paths of 5–10 ms one
+ * way with 0–20 ms of jitter fell from 0.52 of the rate to 0.31.
  */
 const STARTUP_SAMPLE_MS = 200;
 /** How long the minimum RTT is trusted when drains find no clean sample, ms. */
