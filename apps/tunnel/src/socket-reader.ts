@@ -85,9 +85,11 @@ export interface ReaderTarget {
 
 export interface SocketReaderOptions {
   /**
-   * Bytes the destination takes before it pushes back (an mpx stream's
-   * `sendRoom`, or `roomWithin(ahead)`); each read is sized to it, between
-   * MIN_READ and the buffer's length. Without it every read is MIN_READ.
+   * Bytes the next read may bring (an mpx stream's `readRoom(ahead)`: what
+   * it takes before it pushes back, or, once it has, what it will take when
+   * the socket is resumed); each read is sized to it, between MIN_READ and
+   * the buffer's length. Without it every read is MIN_READ. Asked right
+   * after each read, for the next one.
    */
   room?: () => number;
   /** The buffer every read goes into (one per process by default). */
@@ -190,9 +192,10 @@ export class SocketReader {
 /**
  * A reader of the socket that feeds `stream` (the server's target, the
  * client's local connection): each read sized to the stream's room within
- * READ_AHEAD, into `memory`. Its closure is its own: it lives as long as
+ * READ_AHEAD (readRoom: after a push-back, the room the read will find once
+ * the queue has gone out), into `memory`. Its closure is its own: it lives as long as
  * the stream.
  */
 export function readerForStream(stream: MpxStream, memory: ReadMemory): SocketReader {
-  return new SocketReader({ room: () => stream.roomWithin(READ_AHEAD), memory, ahead: READ_AHEAD });
+  return new SocketReader({ room: () => stream.readRoom(READ_AHEAD), memory, ahead: READ_AHEAD });
 }

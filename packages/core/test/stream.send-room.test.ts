@@ -83,4 +83,41 @@ describe('MpxStream.sendRoom', () => {
     expect(s.sendRoom).toBe(SEND_BUFFER - KiB);
     h.close();
   });
+
+  it('roomWithin(ahead): past SEND_AHEAD a stream with credit still takes streamSendBuffer; readRoom is the room a read finds once the queue has gone', async () => {
+    const h = await connect({ client: { streamSendBuffer: SEND_BUFFER } });
+    const [a, b, c] = [h.client.openStream(), h.client.openStream(), h.client.openStream()];
+    for (const s of [a, b, c]) s.on('error', () => {});
+    // a and b fill SEND_AHEAD in one go (the send loop runs later, in a microtask).
+    a.write(Buffer.alloc(INITIAL_STREAM_WINDOW));
+    b.write(Buffer.alloc(INITIAL_STREAM_WINDOW));
+    // c has credit: what it names as `ahead` (1 KiB) is for a stream without
+    // credit; past SEND_AHEAD it takes streamSendBuffer, as a writer does.
+    expect(c.roomWithin(KiB)).toBe(SEND_BUFFER);
+    expect(c.readRoom(KiB)).toBe(SEND_BUFFER);
+    expect(c.send(Buffer.alloc(SEND_BUFFER), KiB)).toBe(false);
+    expect(c.roomWithin(KiB)).toBe(0);
+    // Held: the socket is read again once c's queue has gone out, and that
+    // read may bring streamSendBuffer again (a and b still hold SEND_AHEAD).
+    expect(c.readRoom(KiB)).toBe(SEND_BUFFER);
+    await eventually(() => a.queuedBytes + b.queuedBytes + c.queuedBytes === 0);
+    expect(c.readRoom(KiB)).toBe(c.roomWithin(KiB));
+    h.close();
+  });
+
+  it('readRoom(ahead) of a stream without credit is `ahead` once its queue has gone, never more', async () => {
+    const h = await connect({ server: { streamWindow: STREAM_WINDOW }, client: { streamSendBuffer: SEND_BUFFER } });
+    h.serverSession.on('stream', () => {}); // never read
+    const s = h.client.openStream();
+    s.on('error', () => {});
+    s.write(Buffer.alloc(STREAM_WINDOW));
+    await eventually(() => s.stats().bytesSent === STREAM_WINDOW && s.writableLength === 0);
+    expect(s.readRoom(KiB)).toBe(KiB);
+    expect(s.send(Buffer.alloc(KiB), KiB)).toBe(false);
+    expect(s.roomWithin(KiB)).toBe(0);
+    // Its queue waits for credit; once credit sends it, a read may bring `ahead` again.
+    expect(s.readRoom(KiB)).toBe(KiB);
+    expect(s.queuedBytes).toBe(KiB);
+    h.close();
+  });
 });
