@@ -1,9 +1,11 @@
 // splice(): both directions, half-close preserved, failures tear down the other side.
 import { once } from 'node:events';
+import * as net from 'node:net';
 import { Duplex, PassThrough } from 'node:stream';
+import { ClientSession, MpxServer, type StreamSink } from '@mpx/core';
 import { createMemoryPair, waitForClose, watchErrors } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
-import { splice } from '../src/pipe.js';
+import { SOCKET_WRITE_BUFFER, TURN_CORK_BYTES, splice } from '../src/pipe.js';
 
 function readAll(stream: Duplex): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -120,5 +122,79 @@ describe('splice', () => {
     source.destroy();
     sink.destroy();
     await done;
+  });
+
+  it("writes a stream's lone small chunk at once, and its bulk deliveries of one turn in one writev at the turn's end", async () => {
+    const server = new MpxServer();
+    const client = new ClientSession();
+    const pair = createMemoryPair();
+    server.accept(pair.b);
+    await client.addCarrier(pair.a);
+    const app = net.createServer();
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    try {
+      const accepted = once(app, 'connection') as Promise<[net.Socket]>;
+      const local = net.connect({
+        port: (app.address() as net.AddressInfo).port,
+        host: '127.0.0.1',
+        allowHalfOpen: true,
+        writableHighWaterMark: SOCKET_WRITE_BUFFER,
+      } as net.NetConnectOpts);
+      await once(local, 'connect');
+      const [peer] = await accepted;
+      let received = 0;
+      peer.on('data', (chunk: Buffer) => (received += chunk.length));
+      // Every write the socket makes, as the chunks it carries.
+      const writes: number[] = [];
+      const socket = local as unknown as { _write: (...a: unknown[]) => void; _writev: (chunks: unknown[], cb: unknown) => void };
+      const write = socket._write.bind(local);
+      const writev = socket._writev.bind(local);
+      socket._write = (...a) => {
+        writes.push(1);
+        write(...a);
+      };
+      socket._writev = (chunks, cb) => {
+        writes.push(chunks.length);
+        writev(chunks, cb);
+      };
+      // The stream's deliveries are made by hand here, through the sink it is given.
+      const stream = client.openStream();
+      let sink: StreamSink | undefined;
+      const attach = stream.attachSink.bind(stream);
+      stream.attachSink = (s: StreamSink) => {
+        sink = s;
+        attach(s);
+      };
+      const done = splice(stream, local);
+      const turnEnd = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+      if (sink === undefined) throw new Error('splice attached no sink');
+      // A lone small chunk (a request, an answer) leaves at once.
+      sink.write(Buffer.alloc(1024));
+      sink.flush();
+      expect(writes).toEqual([1]);
+      // Full payloads from two carrier reads of one turn, and a delivery of two chunks: one writev, once the turn is over.
+      sink.write(Buffer.alloc(TURN_CORK_BYTES));
+      sink.flush();
+      sink.write(Buffer.alloc(TURN_CORK_BYTES));
+      sink.flush();
+      sink.write(Buffer.alloc(4096));
+      sink.write(Buffer.alloc(4096));
+      sink.flush();
+      expect(writes).toEqual([1]);
+      await turnEnd();
+      expect(writes).toEqual([1, 4]);
+      const total = 1024 + 2 * TURN_CORK_BYTES + 2 * 4096;
+      for (let i = 0; i < 100 && received < total; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(received).toBe(total);
+      stream.destroy();
+      local.destroy();
+      peer.destroy();
+      await done;
+    } finally {
+      client.close();
+      server.close();
+      app.close();
+    }
   });
 });
