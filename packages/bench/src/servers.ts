@@ -75,6 +75,7 @@ export function startRedisServer(): Promise<ServerChild> {
 export interface Nginx extends ServerChild {
   /** URL path of each served file. */
   small: { path: string; bytes: number };
+  medium: { path: string; bytes: number };
   large: { path: string; bytes: number; sha256: string };
   stop(): Promise<void>;
 }
@@ -120,16 +121,17 @@ async function writePattern(file: string, seed: number, bytes: number): Promise<
 
 /**
  * nginx (`-p dir -c dir/nginx.conf -e stderr`, one worker) serving
- * /small.bin and /large.bin; the directory is world-readable so that the
+ * /small.bin, /medium.bin and /large.bin; the directory is world-readable so that the
  * worker (nobody, when started as root) reads the files, and removed by stop().
  */
-export async function startNginx(smallBytes: number, largeBytes: number): Promise<Nginx> {
+export async function startNginx(smallBytes: number, mediumBytes: number, largeBytes: number): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'mpx-bench-nginx-'));
   chmodSync(dir, 0o755);
   mkdirSync(join(dir, 'www'), { mode: 0o755 });
   mkdirSync(join(dir, 'tmp'), { mode: 0o755 });
   try {
     await writePattern(join(dir, 'www', 'small.bin'), 7, smallBytes);
+    await writePattern(join(dir, 'www', 'medium.bin'), 9, mediumBytes);
     const sha256 = await writePattern(join(dir, 'www', 'large.bin'), 8, largeBytes);
     const conf = join(dir, 'nginx.conf');
     const server = await startOnFreePort((port) => {
@@ -139,6 +141,7 @@ export async function startNginx(smallBytes: number, largeBytes: number): Promis
     return {
       ...server,
       small: { path: '/small.bin', bytes: smallBytes },
+      medium: { path: '/medium.bin', bytes: mediumBytes },
       large: { path: '/large.bin', bytes: largeBytes, sha256 },
       async stop() {
         await server.child.stop();
