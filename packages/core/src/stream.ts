@@ -224,8 +224,8 @@ export class MpxStream extends Duplex {
    * writer does. Rationale: with `ahead` there too (4 KiB in mpx-tunnel), 256
    * connections fetching 64 KiB answers through one carrier queued 4 KiB
    * each, so the server read its targets and framed their answers in pieces
-   * of 1–4 KiB (8.9 frames and 12.7 system calls per answer instead of 5.3
-   * and 5.0).
+   * of 1–4 KiB: 10.9–12.0 system calls per answer in the server, 5.1–5.3
+   * with this and readRoom().
    */
   roomWithin(ahead: number): number {
     return this.#roomOnceSent(ahead, 0);
