@@ -202,8 +202,8 @@ class Splice implements StreamSink, SpliceState {
    * delivers once per carrier read: a lone chunk (a small request or answer)
    * is written as it is; several (a bulk read's payloads), or one full
    * payload, leave corked, with the turn's later deliveries, in one writev
-   * once the turn's I/O callbacks are done (flush()). Once the socket is destroyed nothing more is written and the
-   * stream stays held.
+   * once the turn's I/O callbacks are done (flush()). Once the socket is
+   * destroyed nothing more is written and the stream stays held.
    */
   sinkTo(from: MpxStream, to: Socket): void {
     this.sinkSocket = to;

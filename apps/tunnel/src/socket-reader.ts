@@ -193,8 +193,8 @@ export class SocketReader {
  * A reader of the socket that feeds `stream` (the server's target, the
  * client's local connection): each read sized to the stream's room within
  * READ_AHEAD (readRoom: after a push-back, the room the read will find once
- * the queue has gone out), into `memory`. Its closure is its own: it lives as long as
- * the stream.
+ * the queue has gone out), into `memory`. Its closure is its own: it lives
+ * as long as the stream.
  */
 export function readerForStream(stream: MpxStream, memory: ReadMemory): SocketReader {
   return new SocketReader({ room: () => stream.readRoom(READ_AHEAD), memory, ahead: READ_AHEAD });
