@@ -104,9 +104,8 @@ class Splice implements StreamSink, SpliceState {
   sinkSocket: Socket | null = null;
   /** The first chunk of a delivery waits here; a second one corks the socket. */
   held: Uint8Array | null = null;
+  /** sinkSocket is corked, and uncorkSink() is scheduled for the end of the turn (corkToTurnEnd()). */
   corked = false;
-  /** uncorkSink() is scheduled for the end of the turn. */
-  uncorkDue = false;
   /** Chunks of `readBlocks` written to sinkSocket, in write order, until it has written them (sinkWrite()). */
   written: Uint8Array[] | null = null;
   /** The write callback of those chunks (one per splice, made on first use). */
@@ -222,12 +221,18 @@ class Splice implements StreamSink, SpliceState {
       return to.writableLength + chunk.byteLength < to.writableHighWaterMark;
     }
     if (this.held !== null) {
-      to.cork();
-      this.corked = true;
+      this.corkToTurnEnd(to);
       this.sinkWrite(to, this.held);
       this.held = null;
     }
     return this.sinkWrite(to, chunk);
+  }
+
+  /** Corks the sink socket until the turn's I/O callbacks are done (uncorkSink()). */
+  corkToTurnEnd(to: Socket): void {
+    to.cork();
+    this.corked = true;
+    setImmediate(uncorkSink, this);
   }
 
   /**
@@ -265,20 +270,13 @@ class Splice implements StreamSink, SpliceState {
         this.sinkWrite(to, held);
         return;
       }
-      to.cork();
-      this.corked = true;
+      this.corkToTurnEnd(to);
       this.sinkWrite(to, held);
-    }
-    if (this.corked && !this.uncorkDue) {
-      this.uncorkDue = true;
-      setImmediate(uncorkSink, this);
     }
   }
 
   /** The turn is over: what its deliveries wrote leaves in one writev. */
   uncorkSink(): void {
-    this.uncorkDue = false;
-    if (!this.corked) return;
     this.corked = false;
     (this.sinkSocket as Socket).uncork();
   }
