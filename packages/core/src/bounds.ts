@@ -44,15 +44,17 @@ export const SESSION_BOUNDS = {
     unit: 'bytes',
     description: 'credit per session: the most all streams of a session hold unread',
   },
-  maxFrame: { min: MIN_MAX_FRAME, max: MAX_MAX_FRAME, default: 65536, unit: 'bytes', description: 'largest frame body accepted' },
+  // Rationale: a bulk DATA frame (BULK_PAYLOAD and its offset, SPEC §8) fits with room to spare.
+  maxFrame: { min: MIN_MAX_FRAME, max: MAX_MAX_FRAME, default: 131072, unit: 'bytes', description: 'largest frame body accepted' },
   maxPayload: {
     min: 1,
     max: MAX_MAX_FRAME - DATA_PREFIX_SIZE,
     // Rationale: 16 KiB frames stripe finely across carriers and keep
-    // per-frame overhead (20 bytes) near 0.1%.
+    // per-frame overhead (20 bytes) near 0.1%. Fast carriers take larger
+    // ones from bulk streams (BULK_PAYLOAD, SPEC §8).
     default: 16384,
     unit: 'bytes',
-    description: 'largest DATA payload sent (striping granularity)',
+    description: 'largest DATA payload sent on a carrier that is not fast (striping granularity)',
   },
   maxStreams: { min: 1, max: MAX_COUNT, default: 65536, unit: 'count', description: 'open peer-initiated streams allowed at once' },
   // Rationale: one payload. A stream holds at most this plus the writer's

@@ -14,6 +14,7 @@ import { DEFAULT_CARRIER_USE, type CarrierUse } from './carrier-use.js';
 import { nextTurn, wallOffset, type Defer, type Timer } from './clock.js';
 import {
   AHEAD_OF_CAP_BYTES,
+  BULK_FRAME_MS,
   DATA_PREFIX_SIZE,
   FrameType,
   HEADER_SIZE,
@@ -204,6 +205,15 @@ export class CarrierLink {
   /** A lower bound of aheadWait that costs a field read: the carrier's minimum RTT (InFlight.ackWaitFloor). */
   get aheadFloor(): number {
     return this.#inFlight.ackWaitFloor();
+  }
+
+  /**
+   * SPEC §8: whether this carrier is fast: its measured delivery rate sends
+   * `bytes` (a bulk frame) within BULK_FRAME_MS. False until a rate is known.
+   */
+  sendsWithinFrameTime(bytes: number): boolean {
+    const rate = this.#inFlight.estimator.rate(this.#options.clock.now());
+    return rate !== undefined && rate * BULK_FRAME_MS >= bytes;
   }
 
   /** The path estimate (RTT, delivery rate) of this carrier (SPEC §8). */

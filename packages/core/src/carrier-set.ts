@@ -69,6 +69,11 @@ export class CarrierSet implements FrameSink {
     return this.#data.pick(size, this.#carriers, this.#clock.now());
   }
 
+  /** SPEC §8: `link`, just picked by pickData(), takes `size` more bytes (a bulk frame): charged for them. */
+  chargeData(link: CarrierLink, size: number): void {
+    this.#data.charge(link, size);
+  }
+
   /** SPEC §8: a control frame that no carrier could take: one that takes it ahead of its cap. */
   pickAhead(size: number): CarrierLink | undefined {
     return this.#picker.pickBy(size, aheadScore, aheadFloor);

@@ -103,6 +103,11 @@ export class DataCarriers {
     return this.#pickerFor(all, now).pickBy(size, aheadScore, aheadFloor);
   }
 
+  /** Charges `link`, just picked for a DATA frame, for `size` more bytes: the frame grew (a bulk frame, SPEC §8). */
+  charge(link: CarrierLink, size: number): void {
+    (this.#primaries.has(link) ? this.#primary : this.#backup).charge(link, size);
+  }
+
   #pickerFor(all: Iterable<CarrierLink>, now: number): WeightedPicker<CarrierLink> {
     return this.#backup.size === 0 || this.#primaryUsable(all, now) ? this.#primary : this.#backup;
   }

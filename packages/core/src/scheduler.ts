@@ -239,6 +239,18 @@ export class WeightedPicker<C extends PickableCarrier> implements CarrierPicker<
     return best.carrier;
   }
 
+  /**
+   * Charges `carrier`, just picked, for `size` more bytes: the frame it was
+   * picked for grew (a bulk frame on a fast carrier, SPEC §8), and the
+   * weights stay true to the bytes each carrier takes. Unknown carriers are
+   * ignored.
+   */
+  charge(carrier: C, size: number): void {
+    checkSize(size);
+    const entry = this.#byCarrier.get(carrier);
+    if (entry !== undefined) this.#charge(entry, entry.v + size / entry.weight);
+  }
+
   /** Moves `entry`'s virtual time to `finish`, the end of the frame it was picked for, as every pick does. */
   #charge(entry: Entry<C>, finish: number): void {
     entry.v = finish;

@@ -9,7 +9,7 @@
 // credit (SPEC §7.2) and the total queued on streams (SPEC §7.4). No I/O of
 // its own: it runs in a microtask and hands frames to carrier links.
 import { microtask } from './clock.js';
-import { FrameType, SMALL_STREAM_BYTES } from './constants.js';
+import { BULK_PAYLOAD, FrameType, SMALL_STREAM_BYTES } from './constants.js';
 import type { CarrierLink } from './carrier-link.js';
 import { SendCredit } from './flow-control.js';
 import type { Frame, ResetFrame } from './frame.js';
@@ -32,6 +32,8 @@ export interface FrameSink {
   pick(size: number): CarrierLink | undefined;
   /** The same for a DATA frame: only carriers this side's data may take (SPEC §8). */
   pickData(size: number): CarrierLink | undefined;
+  /** `link`, just picked by pickData(), takes a frame `size` bytes larger than it was picked for (a bulk frame, SPEC §8): charged for them. */
+  chargeData(link: CarrierLink, size: number): void;
   /** For a control frame pick() found no carrier for: one that takes it ahead of its in-flight cap (SPEC §8), charged for it. */
   pickAhead(size: number): CarrierLink | undefined;
   /** For a small stream's DATA frame: the carrier behind the least queue, ahead of its in-flight cap if need be (SPEC §8), charged for it. */
@@ -63,6 +65,8 @@ export class SendLoop {
   /** SPEC §9: bytes kept for retransmission above which only what is already owed goes out (the session window). */
   readonly #bufferCap: number;
   #maxPayload: number;
+  /** SPEC §8: the largest payload of a bulk frame on a fast carrier (BULK_PAYLOAD within the peer's max frame; #maxPayload until the peer is known). */
+  #bulkPayload: number;
   #sendSession = new SendCredit(0);
   /** Bytes queued on all streams, waiting to be framed (SPEC §7.4). */
   #streamsQueued = 0;
@@ -111,6 +115,7 @@ export class SendLoop {
     this.#sink = sink;
     this.#bufferCap = bufferCap;
     this.#maxPayload = maxPayload;
+    this.#bulkPayload = maxPayload;
   }
 
   get bytesSent(): number {
@@ -144,9 +149,14 @@ export class SendLoop {
     this.#streamsQueued += delta;
   }
 
-  /** The peer's parameters arrived: its session window and the largest payload its frames allow. */
-  adoptPeer(sessionWindow: number, maxPayload: number): void {
+  /**
+   * The peer's parameters arrived: its session window, the payload to send
+   * on carriers that are not fast (the striping granularity, within the
+   * peer's max frame), and the largest its max frame allows.
+   */
+  adoptPeer(sessionWindow: number, maxPayload: number, largestPayload = maxPayload): void {
     this.#maxPayload = maxPayload;
+    this.#bulkPayload = Math.max(maxPayload, Math.min(BULK_PAYLOAD, largestPayload));
     this.#sendSession.update(sessionWindow);
   }
 
@@ -265,9 +275,21 @@ export class SendLoop {
         this.#waiting = stream;
         return;
       }
-      this.#sendData(link, stream, n);
+      this.#sendData(link, stream, this.#bulkOn(link, stream, n, sessionCredit));
     }
   };
+
+  /**
+   * SPEC §8: the payload of `stream`'s next frame on `link`, picked for `n`
+   * bytes: up to #bulkPayload when `n` is a full payload and the carrier is
+   * fast (BULK_FRAME_MS), the carrier charged for the bytes added; else `n`.
+   */
+  #bulkOn(link: CarrierLink, stream: MpxStream, n: number, sessionCredit: number): number {
+    if (n < this.#maxPayload || this.#bulkPayload === n || !link.sendsWithinFrameTime(this.#bulkPayload + DATA_OVERHEAD)) return n;
+    const bulk = stream.nextPayload(sessionCredit, this.#bulkPayload);
+    if (bulk > n) this.#sink.chargeData(link, bulk - n);
+    return Math.max(bulk, n);
+  }
 
   /** Sends `stream`'s next frame of `n` payload bytes on `link`; the stream rejoins the round if it has more. */
   #sendData(link: CarrierLink, stream: MpxStream, n: number): void {

@@ -4,7 +4,7 @@
 // streams' verbs, keeps the session-level accounting (receive window, gap
 // budget), and emits events and stats.
 import { EventEmitter } from 'node:events';
-import { FrameType, WireCode } from './constants.js';
+import { DATA_PREFIX_SIZE, FrameType, WireCode } from './constants.js';
 import type { CarrierHost, CarrierLink, CarrierStats } from './carrier-link.js';
 import { CarrierSet } from './carrier-set.js';
 import type { ResolvedSessionOptions } from './config.js';
@@ -228,7 +228,8 @@ export class Session extends EventEmitter {
 
   #adoptPeer(peer: PeerParams): void {
     this.#peer = peer;
-    this.#sender.adoptPeer(peer.sessionWindow, Math.min(this.options.maxPayload, peer.maxFrame - 8));
+    const largest = peer.maxFrame - DATA_PREFIX_SIZE;
+    this.#sender.adoptPeer(peer.sessionWindow, Math.min(this.options.maxPayload, largest), largest);
     for (const stream of this.#streams.values()) {
       stream.onWindow(peer.streamWindow);
       if (stream.queuedBytes > 0) this.#sender.enqueue(stream);

@@ -124,6 +124,25 @@ describe('WeightedPicker', () => {
     expect(Math.abs(b - 3 * a)).toBeLessThanOrEqual(4 * 1500);
   });
 
+  it('splits bytes by weight when a picked frame grows (a bulk frame on a fast carrier), charged for what it added', () => {
+    const p = new NamedPicker();
+    p.add('a', 1);
+    p.add('b', 3);
+    const bytes = new Map<string, number>();
+    for (let i = 0; i < 4000; i++) {
+      // Picked for 16 KiB; on 'b' the frame grows to 64 KiB.
+      const c = p.pick(16_384) as string;
+      const size = c === 'b' ? 65_536 : 16_384;
+      if (size > 16_384) p.picker.charge(p.carrier(c), size - 16_384);
+      bytes.set(c, (bytes.get(c) ?? 0) + size);
+    }
+    const a = bytes.get('a') ?? 0;
+    const b = bytes.get('b') ?? 0;
+    expect(Math.abs(b - 3 * a)).toBeLessThanOrEqual(4 * 65_536);
+    // Unknown carriers are ignored.
+    p.picker.charge(new Carrier('gone'), 1000);
+  });
+
   it('breaks ties by the order carriers were added', () => {
     const p = new NamedPicker();
     p.add('x', 1);

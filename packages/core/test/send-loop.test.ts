@@ -33,6 +33,7 @@ function sinkOf(current: { link: CarrierLink | undefined }): FrameSink {
     pickData: () => current.link,
     pickAhead: () => current.link,
     pickDataAhead: () => current.link,
+    chargeData: () => {},
     unackedBytes: 0,
   };
 }
@@ -108,6 +109,7 @@ describe('SendLoop, streams served in turn (SPEC §8)', () => {
       pickData: () => (room > 0 ? (room--, out.link) : undefined),
       pickAhead: () => undefined,
       pickDataAhead: () => undefined,
+      chargeData: () => {},
       unackedBytes: 0,
     };
     const loop = new SendLoop(sink, 1 << 30, 1024);
@@ -135,6 +137,7 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
       pickData: () => undefined,
       pickAhead: () => (sink.ahead++, out.link),
       pickDataAhead: () => (sink.ahead++, out.link),
+      chargeData: () => {},
       unackedBytes: 0,
     };
     return sink;
@@ -166,6 +169,7 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
       pickData: () => picked.link,
       pickAhead: () => least.link,
       pickDataAhead: () => least.link,
+      chargeData: () => {},
       unackedBytes: 0,
     };
     const loop = new SendLoop(sink, 1 << 30, 1024);
@@ -215,4 +219,66 @@ describe('SendLoop, small streams and control frames ahead of the caps (SPEC §8
     await flushed();
     expect(out.frames).toEqual([{ type: FrameType.WINDOW, streamId: 7, maxOffset: 4096 }]);
   });
+});
+
+describe('SendLoop, bulk frames on fast carriers (SPEC §8)', () => {
+  /** A stream with `bytes` queued, cut into frames of at most the payload it is asked for. */
+  function bulkStream(id: number, bytes: number): MpxStream {
+    let left = bytes;
+    let offset = 0;
+    return {
+      id,
+      get queuedBytes() {
+        return left;
+      },
+      get sendOffset() {
+        return offset;
+      },
+      // Sent more than a small stream before: it takes its turn in the round.
+      smallBytes: SMALL_STREAM_BYTES + 1,
+      renewSmall: () => {},
+      nextPayload: (_credit: number, max: number) => (left > 0 ? Math.min(left, max) : -1),
+      blockedOnSession: () => false,
+      takeFrame: (n: number): Frame => {
+        left -= n;
+        offset += n;
+        return { type: FrameType.DATA, streamId: id, offset: offset - n, syn: false, fin: false, payload: new Uint8Array(n) };
+      },
+    } as unknown as MpxStream;
+  }
+
+  const KiB = 1024;
+  it.each([
+    // A fast carrier: a full payload or more queued goes out as one bulk frame, the rest as it is.
+    { fast: true, largest: 128 * KiB - 8, frames: [64 * KiB, 64 * KiB, 64 * KiB, 10 * KiB] },
+    // Within the peer's max frame.
+    { fast: true, largest: 40 * KiB, frames: [40 * KiB, 40 * KiB, 40 * KiB, 40 * KiB, 40 * KiB, 2 * KiB] },
+    // A carrier that is not fast: maxPayload, the striping granularity.
+    { fast: false, largest: 128 * KiB - 8, frames: [...Array<number>(12).fill(16 * KiB), 10 * KiB] },
+  ])(
+    'cuts 202 KiB into $frames.length frames on a carrier whose rate is fast: $fast, peer max payload $largest',
+    async ({ fast, largest, frames }) => {
+      const out = recorder();
+      (out.link as unknown as { sendsWithinFrameTime: () => boolean }).sendsWithinFrameTime = () => fast;
+      let charged = 0;
+      const sink: FrameSink = {
+        pick: () => out.link,
+        pickData: () => out.link,
+        pickAhead: () => out.link,
+        pickDataAhead: () => out.link,
+        chargeData: (_link, size) => {
+          charged += size;
+        },
+        unackedBytes: 0,
+      };
+      const loop = new SendLoop(sink, 1 << 30, 16 * KiB);
+      loop.adoptPeer(1 << 30, 16 * KiB, largest);
+      loop.wake(bulkStream(1, 202 * KiB));
+      await flushed();
+      const sizes = out.frames.map((f) => (f.type === FrameType.DATA ? f.payload.byteLength : -1));
+      expect(sizes).toEqual(frames);
+      // The picker charged each frame for 16 KiB and the bulk frames' extra here: every byte once.
+      expect(charged).toBe(frames.reduce((sum, n) => sum + Math.max(0, n - 16 * KiB), 0));
+    },
+  );
 });
