@@ -72,9 +72,14 @@ describe('readCoreTime', () => {
     for (let i = 0; i < 2e6; i++) x += i;
     // The kernel books a running thread's time at its next tick or switch
     // (read at once, it had not grown in about half of 200 tries): sleeping
-    // is a switch, and the wake-up a new slice.
-    await new Promise((resolve) => setTimeout(resolve, 2));
-    const b = readCoreTime(process.pid);
+    // is a switch, and the wake-up a new slice. One 2 ms sleep was not
+    // always one (a loop with events pending polls without blocking): a
+    // few more, up to 50.
+    let b = readCoreTime(process.pid);
+    for (let i = 0; i < 50 && !(b !== null && b.runNs > a.runNs && b.slices > a.slices); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      b = readCoreTime(process.pid);
+    }
     expect(x).toBeGreaterThan(0);
     expect(b?.runNs).toBeGreaterThan(a.runNs);
     expect(b?.slices).toBeGreaterThan(a.slices);
