@@ -108,37 +108,46 @@ describe('WeightedPicker', () => {
     expect(bytes.get('d')).toBe(4 * 1000 * 1000);
   });
 
-  it('splits bytes by weight when frame sizes differ', () => {
-    const p = new NamedPicker();
+  /**
+   * 4,000 frames over carriers 'a' (weight 1) and 'b' (weight 3): frame `i`
+   * picked for `size(i)` bytes, and `sent` says what the picked carrier
+   * really took (charging the picker for more, if it grew). Returns b − 3a.
+   */
+  function offOneToThree(p: NamedPicker, size: (i: number) => number, sent: (carrier: string, size: number) => number): number {
     p.add('a', 1);
     p.add('b', 3);
     const bytes = new Map<string, number>();
     for (let i = 0; i < 4000; i++) {
-      const size = i % 2 === 0 ? 100 : 1500;
-      const c = p.pick(size) as string;
-      bytes.set(c, (bytes.get(c) ?? 0) + size);
+      const c = p.pick(size(i)) as string;
+      bytes.set(c, (bytes.get(c) ?? 0) + sent(c, size(i)));
     }
-    const a = bytes.get('a') ?? 0;
-    const b = bytes.get('b') ?? 0;
+    return (bytes.get('b') ?? 0) - 3 * (bytes.get('a') ?? 0);
+  }
+
+  it('splits bytes by weight when frame sizes differ', () => {
+    const p = new NamedPicker();
+    const off = offOneToThree(
+      p,
+      (i) => (i % 2 === 0 ? 100 : 1500),
+      (_c, size) => size,
+    );
     // Off the exact 1:3 split by less than one frame per carrier.
-    expect(Math.abs(b - 3 * a)).toBeLessThanOrEqual(4 * 1500);
+    expect(Math.abs(off)).toBeLessThanOrEqual(4 * 1500);
   });
 
   it('splits bytes by weight when a picked frame grows (a bulk frame on a fast carrier), charged for what it added', () => {
     const p = new NamedPicker();
-    p.add('a', 1);
-    p.add('b', 3);
-    const bytes = new Map<string, number>();
-    for (let i = 0; i < 4000; i++) {
-      // Picked for 16 KiB; on 'b' the frame grows to 64 KiB.
-      const c = p.pick(16_384) as string;
-      const size = c === 'b' ? 65_536 : 16_384;
-      if (size > 16_384) p.picker.charge(p.carrier(c), size - 16_384);
-      bytes.set(c, (bytes.get(c) ?? 0) + size);
-    }
-    const a = bytes.get('a') ?? 0;
-    const b = bytes.get('b') ?? 0;
-    expect(Math.abs(b - 3 * a)).toBeLessThanOrEqual(4 * 65_536);
+    // Picked for 16 KiB; on 'b' the frame grows to 64 KiB.
+    const off = offOneToThree(
+      p,
+      () => 16_384,
+      (c, size) => {
+        if (c !== 'b') return size;
+        p.picker.charge(p.carrier(c), 65_536 - size);
+        return 65_536;
+      },
+    );
+    expect(Math.abs(off)).toBeLessThanOrEqual(4 * 65_536);
     // Unknown carriers are ignored.
     p.picker.charge(new Carrier('gone'), 1000);
   });
