@@ -182,7 +182,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       stream.destroy();
     });
     // splice never rejects (a failure is in its result), so nothing is left unhandled.
-    void splice(socket, stream, { onBytes: countTraffic, abort: abortOther, ...(reader === undefined ? {} : { aReader: reader }) }).then((result) => {
+    void splice(socket, stream, { onBytes: countTraffic, abort: abortOther, aReader: reader }).then((result) => {
       done();
       const code = MpxError.codeOf(result.error);
       const counts = `${result.aToB} bytes sent, ${result.bToA} received`;

@@ -16,6 +16,7 @@ import {
   killAll,
   runToExit,
   startEcho,
+  stuckTarget,
   Tunnel,
   type EchoServer,
   CLIENT_PORT,
@@ -215,6 +216,39 @@ describe('runtime behaviour', () => {
     await client.waitFor(
       /INFO {2}connection from 127\.0\.0\.1:\d+ \(stream 1\) closed: the server could not connect to its target \(stream refused\)/,
     );
+  });
+
+  it('gives up the dial to a target that does not answer once the application resets the connection, long before --connect-timeout', async () => {
+    const stuck = await stuckTarget();
+    try {
+      const server = new Tunnel([
+        'server',
+        '--listen',
+        '127.0.0.1:0',
+        '--target',
+        `127.0.0.1:${stuck.port}`,
+        '--connect-timeout',
+        '60s',
+        '--log-level',
+        'debug',
+      ]);
+      const serverPort = await server.port(SERVER_PORT);
+      const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`]);
+      // The second connection shows the server still serving, each dial given up the same way.
+      for (const id of [1, 3]) {
+        const socket = await connect(await client.port(CLIENT_PORT));
+        socket.on('error', () => {});
+        socket.write('hello?');
+        await server.waitFor(new RegExp(`DEBUG stream \\w+/${id} opened, connecting to`));
+        // A reset, not a FIN: a half-closed connection still waits for its answer.
+        socket.resetAndDestroy();
+        await server.waitFor(new RegExp(`DEBUG stream \\w+/${id} closed before the target answered`));
+      }
+      expect(server.count(/cannot connect to target/)).toBe(0);
+    } finally {
+      await killAll();
+      await stuck.close();
+    }
   });
 
   it('exits 0 on SIGTERM after draining, aborting what outlives --drain-timeout', async () => {

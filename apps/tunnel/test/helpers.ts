@@ -184,6 +184,41 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
+/**
+ * A target that never answers a connect: a listener in a child process with
+ * a backlog of 1 whose event loop is blocked (it accepts nothing), its accept
+ * queue filled by two connections of our own, so that Linux drops every
+ * further SYN and a dial to it hangs until its deadline.
+ */
+export interface StuckTarget {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function stuckTarget(): Promise<StuckTarget> {
+  const script =
+    "require('node:net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, function () {" +
+    ' process.stdout.write(this.address().port + "\\n", () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000)); })';
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout.setEncoding('utf8'), 'data')) as [string];
+  const port = Number(line.trim());
+  const fillers: net.Socket[] = [];
+  for (let i = 0; i < 2; i++) {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    fillers.push(socket);
+    await once(socket, 'connect');
+  }
+  return {
+    port,
+    async close() {
+      for (const socket of fillers) socket.destroy();
+      child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
+    },
+  };
+}
+
 export async function connect(port: number): Promise<net.Socket> {
   const socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
   await once(socket, 'connect');

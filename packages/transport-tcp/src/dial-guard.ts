@@ -3,8 +3,8 @@
 // (see the contract in @mpx/core's transport.ts). @mpx/transport-ws uses it too.
 import { MpxError } from '@mpx/core';
 
-/** The error a dial rejects with when its signal aborts: Node's ABORT_ERR, `cause` the abort reason. */
-export function abortError(signal: AbortSignal | undefined): Error {
+/** The error a dial rejects with when its signal aborts (or it is cancelled): Node's ABORT_ERR, `cause` the abort reason. */
+export function abortError(signal: Pick<AbortSignal, 'reason'> | undefined): Error {
   const err = new Error('The dial was aborted', { cause: signal?.reason });
   err.name = 'AbortError';
   (err as Error & { code: string }).code = 'ABORT_ERR';

@@ -12,53 +12,102 @@
 // reads (lent-reads.ts): read into one reused buffer, handed to mpx without a
 // copy, and to the readable side as a copy for anyone else.
 import * as net from 'node:net';
+import { isIP } from 'node:net';
 import type * as tls from 'node:tls';
 import { abortError, guardDial } from './dial-guard.js';
 import { gatheredLentReads } from './gathered-reads.js';
 import { lentReads } from './lent-reads.js';
-import { defaultServername, localBinding, resolveDialOptions, tlsConnectSettings, type TcpDialOptions, type TlsClientOptions } from './options.js';
+import {
+  defaultServername,
+  localBinding,
+  resolveDialOptions,
+  tlsConnectSettings,
+  type ResolvedDialOptions,
+  type TcpDialOptions,
+  type TlsClientOptions,
+} from './options.js';
 import { tuneSocket } from './sockets.js';
 
+/** One dial under way (startTcpDial): how it ends, and the way to give it up. */
+export interface TcpDial {
+  /** Settles once, as dialTcp()'s promise does. */
+  readonly socket: Promise<net.Socket | tls.TLSSocket>;
+  /**
+   * Gives the dial up: `socket` rejects with ABORT_ERR (`cause`: `reason`)
+   * and the socket being connected is destroyed; nothing once it settled.
+   */
+  cancel(reason?: unknown): void;
+}
+
 export function dialTcp(options: TcpDialOptions): Promise<net.Socket | tls.TLSSocket> {
-  let resolved: ReturnType<typeof resolveDialOptions>;
+  return startTcpDial(options).socket;
+}
+
+/**
+ * dialTcp(), cancelled by a call instead of (or as well as) an AbortSignal:
+ * for a program that dials per request and gives most dials up only when
+ * the request goes away (a tunnel server's connection to its target, per
+ * stream). An AbortController and its listener cost ~4 µs per dial in Node
+ * 20 (measured), a closure nothing.
+ */
+export function startTcpDial(options: TcpDialOptions): TcpDial {
+  let resolved: ResolvedDialOptions;
   try {
     resolved = resolveDialOptions(options);
   } catch (err) {
-    return Promise.reject(err);
+    return settled(Promise.reject(err));
   }
   if (resolved.tls === undefined) return connect(resolved, undefined);
   // node:tls is loaded by the first TLS dial: a process with plain carriers only does not hold it.
-  return import('node:tls').then((tlsModule) => connect(resolved, tlsModule));
+  let inner: TcpDial | undefined;
+  let cancelled: { reason: unknown } | undefined;
+  const socket = import('node:tls').then((tlsModule) => {
+    if (cancelled !== undefined) throw abortError(cancelled);
+    inner = connect(resolved, tlsModule);
+    return inner.socket;
+  });
+  return {
+    socket,
+    cancel(reason?: unknown) {
+      if (inner !== undefined) inner.cancel(reason);
+      else cancelled ??= { reason };
+    },
+  };
 }
 
-function connect(resolved: ReturnType<typeof resolveDialOptions>, tlsModule: typeof tls | undefined): Promise<net.Socket | tls.TLSSocket> {
-  const { host, port, connectTimeoutMs, keepAliveMs, localAddress, signal, writableHighWaterMark, onread } = resolved;
-  if (signal?.aborted === true) return Promise.reject(abortError(signal));
+function settled(socket: Promise<net.Socket | tls.TLSSocket>): TcpDial {
+  return { socket, cancel() {} };
+}
 
-  return new Promise((resolve, reject) => {
+function connect(resolved: ResolvedDialOptions, tlsModule: typeof tls | undefined): TcpDial {
+  const { host, port, connectTimeoutMs, keepAliveMs, localAddress, signal, writableHighWaterMark, onread } = resolved;
+  if (signal?.aborted === true) return settled(Promise.reject(abortError(signal)));
+
+  let fail: (err: Error) => void = () => {};
+  const socket = new Promise<net.Socket | tls.TLSSocket>((resolve, reject) => {
     const t = resolved.tls;
-    // writableHighWaterMark reaches the Duplex at run time; @types/node's NetConnectOpts omits it.
-    const local = localBinding(localAddress);
     // TLS carriers gather the records of a bulk turn into one read (gathered-reads.ts).
     const lent = onread !== undefined ? undefined : t === undefined ? lentReads() : gatheredLentReads();
-    const reads = { onread: onread ?? lent?.onread };
-    const plain = {
-      host,
-      port,
-      allowHalfOpen: true,
-      ...local,
-      ...(writableHighWaterMark === undefined ? {} : { writableHighWaterMark }),
-      ...reads,
-    };
-    const socket =
-      t === undefined || tlsModule === undefined
-        ? net.connect(plain as net.NetConnectOpts)
-        : tlsModule.connect({ ...tlsOptions(host, port, t), ...local, ...reads });
+    const reads = onread ?? lent?.onread;
+    let socket: net.Socket | tls.TLSSocket;
+    if (t === undefined || tlsModule === undefined) {
+      // Set field by field, not spread: see resolveDialOptions. writableHighWaterMark reaches the
+      // Duplex at run time (undefined: Node's default); @types/node's NetConnectOpts omits it.
+      const plain: net.TcpNetConnectOpts & { writableHighWaterMark?: number } = { host, port, allowHalfOpen: true, writableHighWaterMark };
+      if (localAddress !== undefined) {
+        plain.localAddress = localAddress;
+        plain.family = isIP(localAddress);
+      }
+      if (reads !== undefined) plain.onread = reads;
+      socket = net.connect(plain);
+    } else {
+      socket = tlsModule.connect({ ...tlsOptions(host, port, t), ...localBinding(localAddress), ...(reads === undefined ? {} : { onread: reads }) });
+    }
     lent?.install(socket);
     const readyEvent = t === undefined ? 'connect' : 'secureConnect';
-    const settle = guardDial(`connect to ${host}:${port}`, connectTimeoutMs, signal, fail);
+    const settle = guardDial(`connect to ${host}:${port}`, connectTimeoutMs, signal, failed);
 
-    function fail(err: Error): void {
+    function failed(err: Error): void {
       if (!settle()) return;
       socket.removeListener(readyEvent, ready);
       // Keep a listener: destroy() may still surface a late error from the handle.
@@ -68,14 +117,16 @@ function connect(resolved: ReturnType<typeof resolveDialOptions>, tlsModule: typ
     }
     function ready(): void {
       if (!settle()) return;
-      socket.removeListener('error', fail);
+      socket.removeListener('error', failed);
       tuneSocket(socket, keepAliveMs);
       resolve(socket);
     }
+    fail = failed;
 
-    socket.once('error', fail);
+    socket.once('error', failed);
     socket.once(readyEvent, ready);
   });
+  return { socket, cancel: (reason?: unknown) => fail(abortError({ reason })) };
 }
 
 function tlsOptions(host: string, port: number, t: TlsClientOptions): tls.ConnectionOptions {

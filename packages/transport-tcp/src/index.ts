@@ -9,7 +9,8 @@ import { dialTcp } from './dial.js';
 import { listenTcp } from './listen.js';
 import type { TcpDialOptions, TcpListenOptions } from './options.js';
 
-export { dialTcp } from './dial.js';
+export { dialTcp, startTcpDial } from './dial.js';
+export type { TcpDial } from './dial.js';
 export { readAcceptedWith } from './accepted-reads.js';
 export { LentReadBuffers, sharedReadBuffer } from './lent-reads.js';
 export { trackConnections } from './connections.js';

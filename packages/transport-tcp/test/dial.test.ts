@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { once } from 'node:events';
 import { silentServer as startSilentServer, type SilentServer } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dialTcp, listenTcp, type CarrierListener } from '../src/index.js';
+import { dialTcp, listenTcp, startTcpDial, type CarrierListener } from '../src/index.js';
 import { rejectionOf } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -123,5 +123,64 @@ describe('dialTcp', () => {
   ])('rejects %s with MPX_ERR_INVALID_ARGUMENT', async (_name, options) => {
     const err = await rejectionOf(dialTcp(options));
     expect(err.code).toBe('MPX_ERR_INVALID_ARGUMENT');
+  });
+});
+
+describe('startTcpDial', () => {
+  it('cancel() during the connect rejects with ABORT_ERR and its reason, and destroys the socket', async () => {
+    const { port, accepted } = await silentServer();
+    const dial = startTcpDial({ host: '127.0.0.1', port, tls: true });
+    const serverSide = await accepted;
+    const closedOnServer = once(serverSide, 'close');
+    const reason = new Error('the stream went away');
+    dial.cancel(reason);
+    const err = await rejectionOf(dial.socket);
+    expect(err.code).toBe('ABORT_ERR');
+    expect(err.cause).toBe(reason);
+    await closedOnServer;
+  });
+
+  it('cancel() before a TLS dial has loaded node:tls rejects without connecting', async () => {
+    const { port } = await silentServer();
+    const dial = startTcpDial({ host: '127.0.0.1', port, tls: true });
+    dial.cancel();
+    const err = await rejectionOf(dial.socket);
+    expect(err.code).toBe('ABORT_ERR');
+  });
+
+  it('cancel() right after a plain dial starts rejects with ABORT_ERR', async () => {
+    const listener = await echoListener('127.0.0.1');
+    const dial = startTcpDial({ host: '127.0.0.1', port: listener.address.port });
+    dial.cancel();
+    expect((await rejectionOf(dial.socket)).code).toBe('ABORT_ERR');
+  });
+
+  it('cancel() once connected changes nothing: the socket stays open', async () => {
+    const listener = await echoListener('127.0.0.1');
+    const dial = startTcpDial({ host: '127.0.0.1', port: listener.address.port });
+    const socket = await dial.socket;
+    cleanups.push(() => void socket.destroy());
+    dial.cancel();
+    socket.end('still here');
+    const [echoed] = (await once(socket, 'data')) as [Buffer];
+    expect(echoed.toString()).toBe('still here');
+  });
+
+  it('rejects bad options with MPX_ERR_INVALID_ARGUMENT, and cancel() is then harmless', async () => {
+    const dial = startTcpDial({ host: '', port: 80 });
+    dial.cancel();
+    expect((await rejectionOf(dial.socket)).code).toBe('MPX_ERR_INVALID_ARGUMENT');
+  });
+
+  it("passes writableHighWaterMark to the socket, and leaves Node's default without it", async () => {
+    const listener = await echoListener('127.0.0.1');
+    const sized = await startTcpDial({ host: '127.0.0.1', port: listener.address.port, writableHighWaterMark: 65_536 }).socket;
+    const plain = await startTcpDial({ host: '127.0.0.1', port: listener.address.port }).socket;
+    cleanups.push(
+      () => void sized.destroy(),
+      () => void plain.destroy(),
+    );
+    expect(sized.writableHighWaterMark).toBe(65_536);
+    expect(plain.writableHighWaterMark).toBe(new net.Socket().writableHighWaterMark);
   });
 });
