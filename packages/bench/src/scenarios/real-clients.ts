@@ -11,9 +11,11 @@
 // processes after start. Goals of issue #15. The same programs with one
 // connection (an interactive client: each request waits for the last
 // answer, so every microsecond a hop adds is the client's) are reported
-// beside them, without a goal, as is wrk with 256 connections fetching a
+// beside them, without a goal, as are wrk with 256 connections fetching a
 // 64 KiB file (a page's images: many streams at once, each a few frames,
-// the carriers full). The programs come from Debian's packages (installed
+// the carriers full) and wrk with 16 connections asking for `Connection:
+// close` (a new connection, so a new stream, per request: what a SOCKS
+// proxy or an HTTP/1.0 client makes). The programs come from Debian's packages (installed
 // when missing and root).
 
 import { ensureProgram } from '@mpx/testkit';
@@ -38,6 +40,9 @@ const WRK_CONNECTIONS = 64;
 /** The interactive rows: one client connection at a time. */
 const ONE_CONNECTION = 1;
 const MANY_CONNECTIONS = 256;
+/** The short-connection row: wrk asks for `Connection: close`, so each request opens a connection (a stream) and closes it. */
+const SHORT_CONNECTIONS = 16;
+const CLOSE = 'Connection: close';
 const SMALL_BYTES = 2048;
 const MEDIUM_BYTES = 64 * 1024;
 const LARGE_BYTES = 200e6;
@@ -91,6 +96,7 @@ export const realClients: Scenario = {
       wrkSeconds,
       oneConnection: { redisRequests: oneRedisRequests, wrkSeconds: oneWrkSeconds, goal: 'none: reported for scale' },
       manyConnections: { wrkConnections: MANY_CONNECTIONS, bytes: MEDIUM_BYTES, wrkSeconds, goal: 'none: reported for scale' },
+      shortConnections: { wrkConnections: SHORT_CONNECTIONS, header: CLOSE, bytes: SMALL_BYTES, wrkSeconds, goal: 'none: reported for scale' },
       smallBytes: SMALL_BYTES,
       largeBytes: LARGE_BYTES,
       order: 'relay, mpx, repeated; each row is the round with the worst mpx ÷ relay ratio',
@@ -135,10 +141,11 @@ export const realClients: Scenario = {
 
       const served = nginx;
       const wrkRound =
-        (connections: number, seconds: number, file = served.small) =>
+        (connections: number, seconds: number, file = served.small, headers: readonly string[] = []) =>
         (c: Contender, round: number) => {
-          ctx.log(`wrk -c ${connections} -d ${seconds}s GET ${file.bytes} B through ${c.name} (round ${round} of ${rounds})`);
-          return withCpu(c.procs, () => runWrk(c.port, file.path, connections, seconds), { client: 'wrk', others: nginxProcs });
+          const shown = headers.map((h) => ` -H '${h}'`).join('');
+          ctx.log(`wrk -c ${connections}${shown} -d ${seconds}s GET ${file.bytes} B through ${c.name} (round ${round} of ${rounds})`);
+          return withCpu(c.procs, () => runWrk(c.port, file.path, connections, seconds, headers), { client: 'wrk', others: nginxProcs });
         };
       const wrkRuns = await inTurns(toNginx, rounds, wrkRound(WRK_CONNECTIONS, wrkSeconds));
       rec.data.wrk = Object.fromEntries(wrkRuns);
@@ -153,6 +160,9 @@ export const realClients: Scenario = {
       const manyWrkRuns = await inTurns(toNginx, rounds, wrkRound(MANY_CONNECTIONS, wrkSeconds, served.medium));
       rec.data.wrkManyConnections = Object.fromEntries(manyWrkRuns);
       wrkRows(rec, manyWrkRuns, mpx, MANY_CONNECTIONS, MEDIUM_BYTES, false);
+      const shortWrkRuns = await inTurns(toNginx, rounds, wrkRound(SHORT_CONNECTIONS, wrkSeconds, served.small, [CLOSE]));
+      rec.data.wrkShortConnections = Object.fromEntries(shortWrkRuns);
+      wrkRows(rec, shortWrkRuns, mpx, SHORT_CONNECTIONS, SMALL_BYTES, false, 'a new connection per');
 
       const curlRuns = await inTurns(toNginx, rounds, (c, round) => {
         ctx.log(`curl ${mb(LARGE_BYTES)} | sha256sum through ${c.name} (round ${round} of ${rounds})`);
@@ -210,6 +220,7 @@ function wrkRows(
   connections: number,
   bytes: number,
   withGoal: boolean,
+  connection: 'keep-alive' | 'a new connection per' = 'keep-alive',
 ): void {
   const rps = (name: string): number[] => (runs.get(name) ?? []).map((m) => m.result.requestsPerSecond);
   const w = worstRound(rps(RELAY), rps(mpx), true);
@@ -220,7 +231,7 @@ function wrkRows(
   const errors = [...runs.values()].flat().reduce((sum, m) => sum + m.result.socketErrors + m.result.badResponses, 0);
   if (errors > 0) rec.note(`real-clients wrk -c ${connections}: ${errors} socket errors or non-2xx responses over all runs (see the JSON)`);
   rec.row({
-    case: `wrk -c ${connections} keep-alive GET ${bytes} B (ratio ${formatRatio(w.ratio)})`,
+    case: `wrk -c ${connections} ${connection} GET ${bytes} B (ratio ${formatRatio(w.ratio)})`,
     plain: cell(RELAY, w.base),
     mpx: cell(mpx, w.candidate),
     ...goalFor(withGoal, w.ratio >= SPEED_GOAL && errors === 0),
