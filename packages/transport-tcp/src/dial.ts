@@ -2,7 +2,8 @@
 // dial of the transport contract (@mpx/core transport.ts). The promise settles
 // once: connected (TLS: after `secureConnect`, so the certificate is verified), or rejected with an error whose `code` is stable:
 //   MPX_ERR_CONNECT_TIMEOUT  connect (+ TLS handshake) took longer than connectTimeoutMs
-//   ABORT_ERR                options.signal aborted (Node's code; `cause` is the abort reason)
+//   ABORT_ERR                options.signal aborted, or startTcpDial()'s cancel() was called
+//                            (Node's code; `cause` is the abort reason)
 //   MPX_ERR_INVALID_ARGUMENT bad options
 //   anything else            the system/TLS error as Node raised it (ECONNREFUSED,
 //                            ENOTFOUND, DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, ...)
