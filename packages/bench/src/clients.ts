@@ -24,8 +24,10 @@ export async function runRedisBenchmark(port: number, clients: number, requests:
   return parseRedisBenchmarkCsv(stdout);
 }
 
-/** `wrk -t 2 -c connections -d seconds http://127.0.0.1:port/path` (HTTP/1.1 keep-alive; one thread for one connection). */
-/** `headers`: extra request headers ("Name: value"), e.g. `Connection: close` for a new connection per request. */
+/**
+ * `wrk -t 2 -c connections -d seconds http://127.0.0.1:port/path` (HTTP/1.1 keep-alive; one thread for one connection).
+ * `headers`: extra request headers ("Name: value"), e.g. `Connection: close` for a new connection per request.
+ */
 export async function runWrk(port: number, path: string, connections: number, seconds: number, headers: readonly string[] = []): Promise<WrkSummary> {
   const threads = Math.min(2, connections);
   const args = ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s'];

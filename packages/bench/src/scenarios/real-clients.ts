@@ -15,8 +15,8 @@
 // 64 KiB file (a page's images: many streams at once, each a few frames,
 // the carriers full) and wrk with 16 connections asking for `Connection:
 // close` (a new connection, so a new stream, per request: what a SOCKS
-// proxy or an HTTP/1.0 client makes). The programs come from Debian's packages (installed
-// when missing and root).
+// proxy or an HTTP/1.0 client makes). The programs come from Debian's
+// packages (installed when missing and root).
 
 import { ensureProgram } from '@mpx/testkit';
 import { runCurlSha256, runRedisBenchmark, runWrk } from '../clients.js';
