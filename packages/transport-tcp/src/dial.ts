@@ -13,7 +13,6 @@
 // reads (lent-reads.ts): read into one reused buffer, handed to mpx without a
 // copy, and to the readable side as a copy for anyone else.
 import * as net from 'node:net';
-import { isIP } from 'node:net';
 import type * as tls from 'node:tls';
 import { abortError, guardDial } from './dial-guard.js';
 import { gatheredLentReads } from './gathered-reads.js';
@@ -95,10 +94,8 @@ function connect(resolved: ResolvedDialOptions, tlsModule: typeof tls | undefine
       // Set field by field, not spread: see resolveDialOptions. writableHighWaterMark reaches the
       // Duplex at run time (undefined: Node's default); @types/node's NetConnectOpts omits it.
       const plain: net.TcpNetConnectOpts & { writableHighWaterMark?: number } = { host, port, allowHalfOpen: true, writableHighWaterMark };
-      if (localAddress !== undefined) {
-        plain.localAddress = localAddress;
-        plain.family = isIP(localAddress);
-      }
+      // The egress address's binding, as transport-ws does it (localBinding); only when one is set.
+      if (localAddress !== undefined) Object.assign(plain, localBinding(localAddress));
       if (reads !== undefined) plain.onread = reads;
       socket = net.connect(plain);
     } else {
