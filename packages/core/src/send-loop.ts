@@ -281,11 +281,16 @@ export class SendLoop {
 
   /**
    * SPEC §8: the payload of `stream`'s next frame on `link`, picked for `n`
-   * bytes: up to #bulkPayload when `n` is a full payload and the carrier is
-   * fast (BULK_FRAME_MS), the carrier charged for the bytes added; else `n`.
+   * bytes: up to #bulkPayload when `n` is a full payload, no other stream
+   * waits in the round and the carrier is fast (BULK_FRAME_MS), the carrier
+   * charged for the bytes added; else `n`. Alone in the round: the round
+   * gives each stream one frame per turn, so streams that share it keep
+   * frames of one size (with bulk frames on whichever carrier was fast, one
+   * of two bulk streams took up to four times the other's bytes).
    */
   #bulkOn(link: CarrierLink, stream: MpxStream, n: number, sessionCredit: number): number {
-    if (n < this.#maxPayload || this.#bulkPayload === n || !link.sendsWithinFrameTime(this.#bulkPayload + DATA_OVERHEAD)) return n;
+    if (n < this.#maxPayload || this.#bulkPayload === n || this.#dataQueue.size > 0) return n;
+    if (!link.sendsWithinFrameTime(this.#bulkPayload + DATA_OVERHEAD)) return n;
     const bulk = stream.nextPayload(sessionCredit, this.#bulkPayload);
     if (bulk > n) this.#sink.chargeData(link, bulk - n);
     return Math.max(bulk, n);

@@ -281,4 +281,17 @@ describe('SendLoop, bulk frames on fast carriers (SPEC §8)', () => {
       expect(charged).toBe(frames.reduce((sum, n) => sum + Math.max(0, n - 16 * KiB), 0));
     },
   );
+
+  it('gives two bulk streams that share the round maxPayload frames in turn on a fast carrier, and bulk frames to the one left', async () => {
+    const out = recorder();
+    (out.link as unknown as { sendsWithinFrameTime: () => boolean }).sendsWithinFrameTime = () => true;
+    const loop = new SendLoop(sinkOf(out), 1 << 30, 16 * KiB);
+    loop.adoptPeer(1 << 30, 16 * KiB, 128 * KiB - 8);
+    loop.wake(bulkStream(1, 64 * KiB));
+    loop.wake(bulkStream(3, 192 * KiB));
+    await flushed();
+    const sent = out.frames.map((f) => (f.type === FrameType.DATA ? `${f.streamId}:${f.payload.byteLength / KiB}` : '-'));
+    // 16 KiB in turn while both wait; once stream 1 has sent its last, stream 3, alone, sends 64 KiB frames.
+    expect(sent).toEqual(['1:16', '3:16', '1:16', '3:16', '1:16', '3:16', '1:16', '3:64', '3:64', '3:16']);
+  });
 });
