@@ -18,7 +18,8 @@
 // - with `splitPayloads`, a DATA payload that lies across two unlent chunks
 //   (the end of one read and the start of the next) comes as two parts,
 //   `payload` and `rest`, each a view under the same rule (the whole
-//   payload's length against each chunk's memory), instead of one copy.
+//   payload's length against each chunk's memory), instead of one copy; a
+//   part of 64 bytes or fewer is copied (read-blocks.ts ON_HEAP_MAX).
 //
 // Checks run in this order, the first failure wins (test/reference-decoder.ts
 // follows the same order):
@@ -64,6 +65,7 @@ import { useOfHelloFlags } from './carrier-use.js';
 import { MpxError, MpxProtocolError } from './errors.js';
 import type { Frame } from './frame.js';
 import { PIN_RATIO } from './pinning.js';
+import { ON_HEAP_MAX } from './read-blocks.js';
 
 const STATE_HEADER = 0;
 const STATE_BODY = 1;
@@ -407,9 +409,14 @@ export class FrameDecoder {
     // A part that stays in a reorder buffer is checked again on its own
     // (reorder-buffer.ts), so a slow stream still never holds a read for a
     // small part of it.
-    const head = first.buffer.byteLength <= PIN_RATIO * n ? this.#view(first, inFirst) : this.#copy(inFirst);
+    // A part of ON_HEAP_MAX bytes or fewer is copied: a few bytes cost less
+    // to copy than to hold a read for, and at the start of a read of
+    // readBlocks such a view could not be given back (read-blocks.ts), so its
+    // block would be lost to the pool. That is the common case in bulk: a
+    // 64 KiB payload and its 20-byte prefix are one read and 20 bytes.
+    const head = inFirst > ON_HEAP_MAX && first.buffer.byteLength <= PIN_RATIO * n ? this.#view(first, inFirst) : this.#copy(inFirst);
     const m = n - inFirst;
-    this.#rest = second.buffer.byteLength <= PIN_RATIO * n ? this.#view(second, m) : this.#copy(m);
+    this.#rest = m > ON_HEAP_MAX && second.buffer.byteLength <= PIN_RATIO * n ? this.#view(second, m) : this.#copy(m);
     return head;
   }
 

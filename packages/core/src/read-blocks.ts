@@ -33,8 +33,15 @@ export const READ_BLOCK_SIZE = 64 * 1024;
 /** Free blocks kept; beyond it, blocks coming back are left to the collector. Rationale: 4 MiB covers what 4 carriers and their streams hold at full speed on loopback (a socket's write queue is 256 KiB) and bounds what an idle process keeps. */
 export const MAX_FREE_READ_BLOCKS = 64;
 
-/** V8's largest typed array kept on its heap (typed_array_max_size_in_heap), bytes. */
-const ON_HEAP_MAX = 64;
+/**
+ * V8's largest typed array kept on its heap (typed_array_max_size_in_heap),
+ * bytes. A view of a block this short at the block's start cannot be told
+ * from such an array without reading its `.buffer` (see copied()), so owns()
+ * answers false for it and its block is never given back: whoever cuts
+ * views of blocks copies parts this short instead (the decoder's split
+ * payloads, @mpx/transport-ws' own reads).
+ */
+export const ON_HEAP_MAX = 64;
 
 /** `view` cannot be a typed array on V8's heap: reading its `.buffer` costs nothing. A block's first 64 bytes alone count as on the heap. */
 function offHeap(view: Uint8Array): boolean {

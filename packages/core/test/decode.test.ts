@@ -5,6 +5,7 @@ import { FrameType, WireCode } from '../src/constants.js';
 import { FrameDecoder, decodeAll } from '../src/decode.js';
 import { encodeFrame } from '../src/encode.js';
 import { MpxProtocolError } from '../src/errors.js';
+import { ON_HEAP_MAX } from '../src/read-blocks.js';
 import type { DataFrame, Frame } from '../src/frame.js';
 import { plain } from './reference-decoder.js';
 
@@ -245,6 +246,26 @@ describe('FrameDecoder: payloads are copied out of the read', () => {
     const [one] = feed(new FrameDecoder({ maxFrame: MAX_FRAME }), a, b) as [DataFrame];
     expect(one.rest).toBeUndefined();
     expect(Buffer.from(one.payload).equals(payload)).toBe(true);
+  });
+
+  it('with splitPayloads, copies a part of 64 bytes or fewer: such a view at the start of a read could not be given back to readBlocks', () => {
+    const payload = Buffer.from(Array.from({ length: 65_536 }, (_, i) => (i * 7) & 0xff));
+    const bytes = encode({ type: FrameType.DATA, streamId: 1, offset: 0, syn: false, fin: false, payload });
+    const split = (at: number): DataFrame => {
+      const [a, b] = [Buffer.from(bytes.subarray(0, at)), Buffer.from(bytes.subarray(at))];
+      // A body of a 64 KiB payload and its 8-byte offset.
+      const [frame] = feed(new FrameDecoder({ maxFrame: payload.length + 8, splitPayloads: true }), a, b) as [DataFrame];
+      expect(Buffer.concat([frame.payload, frame.rest!]).equals(payload)).toBe(true);
+      expect(frame.payload.buffer === a.buffer).toBe(at - 20 > ON_HEAP_MAX);
+      expect(frame.rest!.buffer === b.buffer).toBe(bytes.length - at > ON_HEAP_MAX);
+      return frame;
+    };
+    // A 64 KiB read, then the frame's last 20 bytes (what a reader keeping pace with bulk frames reads).
+    expect(split(65_536).rest!.byteLength).toBe(20);
+    split(bytes.length - ON_HEAP_MAX);
+    split(bytes.length - ON_HEAP_MAX - 1);
+    split(20 + ON_HEAP_MAX);
+    split(20 + ON_HEAP_MAX + 1);
   });
 
   it('copies handshake fields, so they do not alias the chunk', () => {

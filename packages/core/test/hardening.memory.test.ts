@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { FrameType, WireCode } from '../src/constants.js';
 import type { MpxError } from '../src/errors.js';
 import { FrameDecoder } from '../src/decode.js';
+import { ON_HEAP_MAX } from '../src/read-blocks.js';
 import { ReorderBuffer } from '../src/reorder-buffer.js';
 import { MpxServer } from '../src/server.js';
 import type { Session } from '../src/session.js';
@@ -107,15 +108,17 @@ describe('decoder: memory of a frame trickled in tiny chunks', () => {
 /** A 60 KB duplicate for stream 1, once its first 60,001 bytes were read (it takes no credit). */
 const FILLER = Buffer.alloc(60_000, 7);
 const SPLIT_PAYLOAD = Buffer.alloc(16 * 1024, 9);
+/** The smallest head part the decoder hands on as a view of its read; a shorter one is copied (decode.ts). */
+const HEAD_PART = ON_HEAP_MAX + 1;
 
 /**
  * Payload `j` of stream `id` (16 KiB at offset 2 + j × 16 KiB, offset 1
- * left a gap), split by the end of a read: its head part (1 byte) in a
+ * left a gap), split by the end of a read: its head part (HEAD_PART bytes) in a
  * read made of stream 1's 60 KB duplicate, its rest in the next read.
  */
 function sendSplitPayload(peer: RawPeer, id: number, j: number): void {
   const frame = dataBytes(id, 2 + j * SPLIT_PAYLOAD.length, SPLIT_PAYLOAD);
-  const headEnd = frame.length - SPLIT_PAYLOAD.length + 1;
+  const headEnd = frame.length - SPLIT_PAYLOAD.length + HEAD_PART;
   peer.sendRaw(Buffer.concat([dataBytes(1, 1, FILLER), frame.subarray(0, headEnd)]));
   peer.sendRaw(Buffer.from(frame.subarray(headEnd)));
 }
@@ -179,12 +182,12 @@ describe('session: a peer cannot make a byte of credit cost much more than a byt
     server.close();
   });
 
-  it('a 1-byte head part of a 16 KiB payload stays a view of its 60 KB read only within the session PinBudget (pinning.ts)', async () => {
+  it(`a ${HEAD_PART}-byte head part of a 16 KiB payload stays a view of its 60 KB read only within the session PinBudget (pinning.ts)`, async () => {
     const paused = 10;
     const { server, streams, peer } = await pausedStreamsBesideFiller(1 + paused);
     const session = [...server.sessions.values()][0]!;
     const arrays = arrayBuffersAfterGc();
-    // Each paused stream: 30 payloads of 16 KiB, each split so that its head part is 1 byte of a 60 KB read.
+    // Each paused stream: 30 payloads of 16 KiB, each split so that its head part is HEAD_PART bytes of a 60 KB read.
     const payloads = 30;
     for (let j = 0; j < payloads; j++) {
       for (let i = 1; i <= paused; i++) sendSplitPayload(peer, 1 + 2 * i, j);
