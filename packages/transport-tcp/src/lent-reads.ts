@@ -22,9 +22,10 @@
 // and malloc). The block is read into again once the session and the
 // payloads' consumers are done with it (read-blocks.ts); a fresh buffer per
 // read cost the receiver a full collection every ~200 ms
-// (docs/decisions/0014). Only after a full read: a carrier waiting for its
-// next read holds that block, and an idle or interactive one (whose reads do
-// not fill it) holds none.
+// (docs/decisions/0014). Only after a full read, and until two reads in a
+// row did not fill their buffer: a carrier waiting for its next read holds
+// that block, and an idle or interactive one (whose reads do not fill it)
+// holds none once its burst is over.
 //
 // Accepted plain TCP sockets are read the same way (accepted-reads.ts).
 //
@@ -36,6 +37,18 @@ import { LEND_READS, readBlocks, type LendsReads } from '@mpx/core';
 
 /** Rationale: libuv's own read size for 'data' events; a carrier read is rarely larger on loopback. */
 export const LENT_READ_SIZE = 64 * 1024;
+
+/**
+ * Reads in a row that did not fill their buffer after which reads go to the
+ * shared buffer again. Rationale: a bulk frame (a 64 KiB payload and its
+ * 20-byte prefix) is a little longer than a read, so a reader that keeps
+ * pace reads a full buffer, then the frame's last bytes, and so on; leaving
+ * at the first short read sent every other read to the shared buffer, where
+ * each payload cut by the read's end was copied out (64 KiB and an
+ * allocation per frame, and a full collection every ~250 ms on the
+ * receiving side of an iperf3 upload).
+ */
+export const SHORT_READS_TO_LEAVE = 2;
 
 /** The buffer every carrier of the process reads into while its reads are lent. */
 export const sharedReadBuffer = Buffer.allocUnsafeSlow(LENT_READ_SIZE);
@@ -49,7 +62,8 @@ export interface LentReads {
 
 /**
  * Where a lending socket's reads go (see the top): `buffer`, shared, or,
- * after a read that filled its buffer, a buffer of the reader's own (a
+ * from a read that filled its buffer until SHORT_READS_TO_LEAVE reads in a
+ * row did not, a buffer of the reader's own (a
  * block of readBlocks when `buffer` is a block's size), which it keeps.
  * Also used by @mpx/transport-ws for the WebSocket carriers it reads.
  */
@@ -57,8 +71,8 @@ export class LentReadBuffers {
   readonly #buffer: Uint8Array;
   /** The buffer of its own the next read goes into, or null: `#buffer`. */
   #own: Uint8Array | null = null;
-  /** The last read filled its buffer. */
-  #full = false;
+  /** Reads in a row, since the last full one, that did not fill their buffer (at most SHORT_READS_TO_LEAVE). */
+  #short = SHORT_READS_TO_LEAVE;
 
   constructor(buffer: Uint8Array = sharedReadBuffer) {
     this.#buffer = buffer;
@@ -67,13 +81,14 @@ export class LentReadBuffers {
   /** `onread`'s buffer: Node calls it once when the socket's handle is set up, then right after each read's callback. */
   readonly next = (): Uint8Array => {
     const size = this.#buffer.byteLength;
-    this.#own = this.#full ? (size === readBlocks.blockSize ? readBlocks.take() : Buffer.allocUnsafeSlow(size)) : null;
+    this.#own = this.#short < SHORT_READS_TO_LEAVE ? (size === readBlocks.blockSize ? readBlocks.take() : Buffer.allocUnsafeSlow(size)) : null;
     return this.#own ?? this.#buffer;
   };
 
   /** Notes a read of `n` bytes into `buf` (call first in `onread`'s callback); true when `buf` is the reader's to keep. */
   read(n: number, buf: Uint8Array): boolean {
-    this.#full = n === buf.byteLength;
+    if (n === buf.byteLength) this.#short = 0;
+    else if (this.#short < SHORT_READS_TO_LEAVE) this.#short++;
     return buf === this.#own;
   }
 }

@@ -2,13 +2,14 @@
 // (LEND_READS, @mpx/core transport.ts): after the reader borrows them, every
 // read arrives as a view of one reused buffer, except that a read after one
 // that filled it comes in a block of @mpx/core's readBlocks for the reader to
-// keep; bytes read before stay on the readable side, and the socket still
-// ends as a Duplex does.
+// keep (until two reads in a row fall short of it); bytes read before stay
+// on the readable side, and the socket still ends as a Duplex does.
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { LEND_READS, readBlocks, type LendsReads } from '@mpx/core';
 import { randomBytes, seededRandom } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
+import { LentReadBuffers, SHORT_READS_TO_LEAVE } from '../src/lent-reads.js';
 import { tcpPair, tlsPair, withPair } from './helpers.js';
 
 const SEED = 0x1e47;
@@ -107,5 +108,33 @@ describe('an accepted TLS carrier', () => {
       const [chunk] = (await got) as [Buffer];
       expect(chunk.toString()).toBe('hello');
     });
+  });
+});
+
+describe('LentReadBuffers (no I/O)', () => {
+  it(`reads into blocks to keep from a full read until ${SHORT_READS_TO_LEAVE} reads in a row fall short, so a bulk frame's last bytes do not end it`, () => {
+    const shared = Buffer.alloc(readBlocks.blockSize);
+    const buffers = new LentReadBuffers(shared);
+    const taken: Uint8Array[] = [];
+    /** One read of `n` bytes into the buffer next() gives; whether it was given to keep. */
+    const read = (n: number): boolean => {
+      const buf = buffers.next();
+      if (buf !== shared) taken.push(buf);
+      return buffers.read(n, buf);
+    };
+    try {
+      // Interactive: short reads stay in the shared buffer.
+      expect([read(100), read(2000)]).toEqual([false, false]);
+      // A full read, then what a reader keeping pace with 64 KiB payloads and their 20-byte prefix reads.
+      expect(read(shared.byteLength)).toBe(false);
+      expect([read(20), read(shared.byteLength), read(40), read(shared.byteLength)]).toEqual([true, true, true, true]);
+      expect(taken).toHaveLength(4);
+      for (const block of taken) expect(readBlocks.owns(block)).toBe(true);
+      // Two short reads in a row: the burst is over, the next read is lent again.
+      expect([read(60), read(10), read(10)]).toEqual([true, true, false]);
+      expect(taken).toHaveLength(6);
+    } finally {
+      for (const block of taken) readBlocks.readDone(block);
+    }
   });
 });

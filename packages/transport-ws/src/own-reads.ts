@@ -19,8 +19,8 @@
 //
 // Reads: the socket is switched to Node's `onread` (@mpx/transport-tcp
 // readAcceptedWith), as TCP carriers are read: a read goes into the
-// process's shared read buffer, or, after a read that filled its buffer,
-// into a block of readBlocks. A bulk read in a block is kept where it lies:
+// process's shared read buffer, or, from a read that filled its buffer
+// until two reads in a row do not, into a block of readBlocks. A bulk read in a block is kept where it lies:
 // each payload is unmasked in place and moved down over the frame header
 // before it, and the payload of the read goes to the session as one view of
 // the block, no copy. Whatever outlives a read in the shared buffer is
