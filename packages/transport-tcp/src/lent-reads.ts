@@ -45,7 +45,7 @@ export const LENT_READ_SIZE = 64 * 1024;
  * pace reads a full buffer, then the frame's last bytes, and so on; leaving
  * at the first short read sent every other read to the shared buffer, where
  * each payload cut by the read's end was copied out (64 KiB and an
- * allocation per frame, and a full collection every ~250 ms on the
+ * allocation per frame, and a full collection every ~200 ms on the
  * receiving side of an iperf3 upload).
  */
 export const SHORT_READS_TO_LEAVE = 2;

@@ -20,11 +20,12 @@
 // Reads: the socket is switched to Node's `onread` (@mpx/transport-tcp
 // readAcceptedWith), as TCP carriers are read: a read goes into the
 // process's shared read buffer, or, from a read that filled its buffer
-// until two reads in a row do not, into a block of readBlocks. A bulk read in a block is kept where it lies:
-// each payload is unmasked in place and moved down over the frame header
-// before it, and the payload of the read goes to the session as one view of
-// the block, no copy. Whatever outlives a read in the shared buffer is
-// copied (a small payload, a frame passed to ws). A TLS socket (wss://) is
+// until two reads in a row do not, into a block of readBlocks. A bulk read
+// in a block is kept where it lies: each payload is unmasked in place and
+// moved down over the frame header before it, and the payload of the read
+// goes to the session as one view of the block, no copy. Whatever outlives
+// a read in the shared buffer is copied (a small payload, a frame passed to
+// ws). A TLS socket (wss://) is
 // read the same way; its reads are TLS records (at most 16 KiB), so they
 // never fill the buffer and their payload is copied into blocks, but no new
 // buffer is made per record. Reading with 'data' instead cost ~14 % more CPU
