@@ -403,21 +403,27 @@ export class FrameDecoder {
     if (inFirst >= n) return first.buffer.byteLength <= PIN_RATIO * n ? this.#view(first, n) : this.#copy(n);
     const second = this.#chunks[this.#head + 1]!;
     if (!this.#split || second.length < n - inFirst) return this.#copy(n);
-    // Across two chunks (splitPayloads): each part a view when its chunk's
-    // memory is within PIN_RATIO times the whole payload (so a 16 KiB payload
-    // across two 64 KiB reads is two views), else a copy of that part alone.
-    // A part that stays in a reorder buffer is checked again on its own
-    // (reorder-buffer.ts), so a slow stream still never holds a read for a
-    // small part of it.
-    // A part of ON_HEAP_MAX bytes or fewer is copied: a few bytes cost less
-    // to copy than to hold a read for, and at the start of a read of
-    // readBlocks such a view could not be given back (read-blocks.ts), so its
-    // block would be lost to the pool. That is the common case in bulk: a
-    // 64 KiB payload and its 20-byte prefix are one read and 20 bytes.
-    const head = inFirst > ON_HEAP_MAX && first.buffer.byteLength <= PIN_RATIO * n ? this.#view(first, inFirst) : this.#copy(inFirst);
-    const m = n - inFirst;
-    this.#rest = m > ON_HEAP_MAX && second.buffer.byteLength <= PIN_RATIO * n ? this.#view(second, m) : this.#copy(m);
+    // Across two chunks (splitPayloads): each part by #part().
+    const head = this.#part(first, inFirst, n);
+    this.#rest = this.#part(second, n - inFirst, n);
     return head;
+  }
+
+  /**
+   * The next `len` bytes, all in `chunk`, as one part of a split payload of
+   * `whole` bytes: a view when the chunk's memory is within PIN_RATIO times
+   * the whole payload (so a 16 KiB payload across two 64 KiB reads is two
+   * views), else a copy of that part alone. A part that stays in a reorder
+   * buffer is checked again on its own (reorder-buffer.ts), so a slow stream
+   * still never holds a read for a small part of it. A part of ON_HEAP_MAX
+   * bytes or fewer is copied: a few bytes cost less to copy than to hold a
+   * read for, and at the start of a read of readBlocks such a view could not
+   * be given back (read-blocks.ts), so its block would be lost to the pool.
+   * That is the common case in bulk: a 64 KiB payload and its 20-byte prefix
+   * are one read and 20 bytes.
+   */
+  #part(chunk: Uint8Array, len: number, whole: number): Uint8Array {
+    return len > ON_HEAP_MAX && chunk.buffer.byteLength <= PIN_RATIO * whole ? this.#view(chunk, len) : this.#copy(len);
   }
 
   /** The next `n` bytes copied into memory of their own (see #payload). */

@@ -25,12 +25,11 @@
 // moved down over the frame header before it, and the payload of the read
 // goes to the session as one view of the block, no copy. Whatever outlives
 // a read in the shared buffer is copied (a small payload, a frame passed to
-// ws). A TLS socket (wss://) is
-// read the same way; its reads are TLS records (at most 16 KiB), so they
-// never fill the buffer and their payload is copied into blocks, but no new
-// buffer is made per record. Reading with 'data' instead cost ~14 % more CPU
-// per GB each way over ws:// (a new 64 KiB buffer per read, and a copy of
-// it), and 9–15 % over wss://. A socket with bytes on its readable side
+// ws). A TLS socket (wss://) is read the same way; its reads are TLS records
+// (at most 16 KiB), so they never fill the buffer and their payload is
+// copied into blocks, but no new buffer is made per record. Reading with
+// 'data' instead cost ~14 % more CPU per GB each way over ws:// (a new
+// 64 KiB buffer per read, and a copy of it), and 9–15 % over wss://. A socket with bytes on its readable side
 // keeps 'data'.
 //
 // Blocks: the payload bytes the carrier copies fill blocks, handed to the
