@@ -11,6 +11,7 @@
 // closes and fails as usual ('end', 'close', 'error', end(), destroy()).
 import { Duplex } from 'node:stream';
 import { microtask } from './clock.js';
+import { SMALL_STREAM_BYTES } from './constants.js';
 import { MpxError } from './errors.js';
 import type { WindowTuning } from './flow-control.js';
 import type { DataFrame } from './frame.js';
@@ -20,6 +21,7 @@ import type { PinBudget } from './pinning.js';
 import type { GapBudget } from './reorder-buffer.js';
 import { StreamReceiver, type ReceiveLedger } from './stream-receiver.js';
 import { StreamSender } from './stream-sender.js';
+import { small } from './small-integers.js';
 
 /** What a stream needs from its session. */
 export interface StreamHost {
@@ -114,10 +116,18 @@ export class MpxStream extends Duplex {
    * (per frame sent and per delivery).
    */
   #gone = false;
-  /** SPEC §8: the end of the furthest DATA frame of this stream the peer has acknowledged. */
-  #ackedTo = 0;
-  /** SPEC §8: sendOffset when the stream's small-stream allowance (SMALL_STREAM_BYTES) began. */
-  #smallFrom = 0;
+  /**
+   * SPEC §8: bytes sent beyond the end of the furthest DATA frame of this
+   * stream the peer has acknowledged. Rationale: a distance, not the end
+   * itself; a field that holds an offset past 2^31 turns into a double
+   * field for every stream (docs/decisions/0016-small-integers.md).
+   */
+  #unackedBytes = 0;
+  /**
+   * SPEC §8: bytes sent since the stream's small-stream allowance began,
+   * counted no further once past SMALL_STREAM_BYTES (so it stays small).
+   */
+  #sentSinceSmall = 0;
 
   constructor(id: number, host: StreamHost, sendWindow: number, recvWindow: number, locallyOpened: boolean) {
     super({ allowHalfOpen: true, readableHighWaterMark: STREAM_READ_BUFFER, writableHighWaterMark: STREAM_WRITE_BUFFER });
@@ -182,9 +192,9 @@ export class MpxStream extends Duplex {
     return this.#tx.queued;
   }
 
-  /** SPEC §8: bytes sent and queued since the stream's small-stream allowance began. */
+  /** SPEC §8: bytes sent and queued since the stream's small-stream allowance began (the sent part counted up to just past SMALL_STREAM_BYTES). */
   get smallBytes(): number {
-    return this.#tx.offset + this.#tx.queued - this.#smallFrom;
+    return this.#sentSinceSmall + this.#tx.queued;
   }
 
   /**
@@ -194,13 +204,13 @@ export class MpxStream extends Duplex {
    * stream's backlog.
    */
   renewSmall(): void {
-    const sent = this.#tx.offset;
-    if (this.#ackedTo >= sent) this.#smallFrom = sent;
+    if (this.#unackedBytes <= 0) this.#sentSinceSmall = 0;
   }
 
   /** SPEC §9: the peer acknowledged a DATA frame of this stream that ends at `end`. */
   onDataAcked(end: number): void {
-    if (end > this.#ackedTo) this.#ackedTo = end;
+    const unacked = this.#tx.offset - end;
+    if (unacked < this.#unackedBytes) this.#unackedBytes = small(unacked);
   }
 
   /**
@@ -308,6 +318,9 @@ export class MpxStream extends Duplex {
   /** Cuts the next DATA frame (SPEC §5.1). Call only after nextPayload() ≥ 0. */
   takeFrame(n: number): DataFrame {
     const frame = this.#tx.takeFrame(n);
+    const bytes = frame.payload.byteLength;
+    this.#unackedBytes += bytes;
+    if (this.#sentSinceSmall <= SMALL_STREAM_BYTES) this.#sentSinceSmall += bytes;
     this.#idle?.touch();
     if (frame.fin) {
       const cb = this.#finalCallback;
