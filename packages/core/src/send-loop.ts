@@ -81,6 +81,12 @@ export class SendLoop {
   #retransmitBytes = 0;
   readonly #dataQueue = new RoundRobin<MpxStream>(STREAM_POSITIONS);
   /**
+   * SPEC §8: turns a stream still gives up for the bulk frames it sent while
+   * other streams waited in the round: one per `maxPayload` a frame carried
+   * beyond the first, so that a round shares bytes, not frames.
+   */
+  readonly #owedTurns = new Map<MpxStream, number>();
+  /**
    * SPEC §8: the stream whose frame found no carrier; it goes first once one
    * can take a frame. Rationale: pushed back to the tail instead, a new
    * stream's first frame would lose its turn to the bulk stream ahead of it
@@ -140,6 +146,11 @@ export class SendLoop {
     return this.#sendSession.available - this.#streamsQueued;
   }
 
+  /** Streams waiting for a turn in the send round (SPEC §8). */
+  get streamsInRound(): number {
+    return this.#dataQueue.size;
+  }
+
   /** Bytes queued on all streams, waiting to be framed (SPEC §7.4). */
   get streamsQueued(): number {
     return this.#streamsQueued;
@@ -187,6 +198,7 @@ export class SendLoop {
     if (this.#waiting === stream) this.#waiting = undefined;
     this.#small.delete(stream);
     this.#dataQueue.delete(stream);
+    this.#owedTurns.delete(stream);
     this.#sessionBlocked.delete(stream);
     this.#windowUpdates.delete(stream.id);
   }
@@ -263,6 +275,7 @@ export class SendLoop {
       }
       const stream = this.#takeTurn();
       if (stream === undefined) return;
+      if (this.#owedTurns.size > 0 && this.#givesUpTurn(stream)) continue;
       const sessionCredit = this.#sendSession.available;
       const n = stream.nextPayload(sessionCredit, this.#maxPayload);
       if (n < 0) {
@@ -281,19 +294,36 @@ export class SendLoop {
 
   /**
    * SPEC §8: the payload of `stream`'s next frame on `link`, picked for `n`
-   * bytes: up to #bulkPayload when `n` is a full payload, no other stream
-   * waits in the round and the carrier is fast (BULK_FRAME_MS), the carrier
-   * charged for the bytes added; else `n`. Alone in the round: the round
-   * gives each stream one frame per turn, so streams that share it keep
-   * frames of one size (with bulk frames on whichever carrier was fast, one
-   * of two bulk streams took up to four times the other's bytes).
+   * bytes: up to #bulkPayload when `n` is a full payload and the carrier is
+   * fast (BULK_FRAME_MS), the carrier charged for the bytes added; else `n`.
+   * While other streams wait in the round, a bulk frame costs the stream a
+   * turn per `maxPayload` it carried beyond the first (#givesUpTurn): with
+   * one frame per turn and bulk frames on whichever carrier was fast, one of
+   * two bulk streams took up to four times the other's bytes.
    */
   #bulkOn(link: CarrierLink, stream: MpxStream, n: number, sessionCredit: number): number {
-    if (n < this.#maxPayload || this.#bulkPayload === n || this.#dataQueue.size > 0) return n;
+    if (n < this.#maxPayload || this.#bulkPayload === n) return n;
     if (!link.sendsWithinFrameTime(this.#bulkPayload + DATA_OVERHEAD)) return n;
     const bulk = stream.nextPayload(sessionCredit, this.#bulkPayload);
-    if (bulk > n) this.#sink.chargeData(link, bulk - n);
-    return Math.max(bulk, n);
+    if (bulk <= n) return n;
+    this.#sink.chargeData(link, bulk - n);
+    if (this.#dataQueue.size > 0) this.#owedTurns.set(stream, Math.ceil(bulk / this.#maxPayload) - 1);
+    return bulk;
+  }
+
+  /**
+   * SPEC §8: `stream`, whose turn it is, gives it up to the next stream if it
+   * still owes turns for a bulk frame and another stream waits in the round
+   * (it goes to the back); alone in the round, it owes nothing.
+   */
+  #givesUpTurn(stream: MpxStream): boolean {
+    const owed = this.#owedTurns.get(stream);
+    if (owed === undefined) return false;
+    if (owed <= 1 || this.#dataQueue.size === 0) this.#owedTurns.delete(stream);
+    else this.#owedTurns.set(stream, owed - 1);
+    if (this.#dataQueue.size === 0) return false;
+    this.#dataQueue.push(stream);
+    return true;
   }
 
   /** Sends `stream`'s next frame of `n` payload bytes on `link`; the stream rejoins the round if it has more. */
@@ -302,8 +332,13 @@ export class SendLoop {
     this.#sendSession.charge(n);
     this.#bytesSent.add(n);
     this.#write(link, frame, this.#nextSendOrder++);
-    if (stream.nextPayload(this.#sendSession.available, this.#maxPayload) >= 0) this.#dataQueue.push(stream);
-    else if (stream.blockedOnSession(this.#sendSession.available)) this.#sessionBlocked.add(stream);
+    if (stream.nextPayload(this.#sendSession.available, this.#maxPayload) >= 0) {
+      this.#dataQueue.push(stream);
+      return;
+    }
+    // Out of the round: whatever it owed is forgotten (a new answer starts level).
+    if (this.#owedTurns.size > 0) this.#owedTurns.delete(stream);
+    if (stream.blockedOnSession(this.#sendSession.available)) this.#sessionBlocked.add(stream);
   }
 
   /**

@@ -111,6 +111,9 @@ export class Session extends EventEmitter {
       get queuedTotal(): number {
         return sender.streamsQueued;
       },
+      get streamsInRound(): number {
+        return sender.streamsInRound;
+      },
       queueChanged: (delta) => sender.queueChanged(delta),
       wakeSender: (stream) => sender.wake(stream),
       released: (stream, windowUpdate) => this.#released(stream, windowUpdate),

@@ -38,6 +38,8 @@ export interface StreamHost {
   readonly queueHeadroom: number;
   /** SPEC §7.4: bytes queued on all the session's streams. */
   readonly queuedTotal: number;
+  /** SPEC §8: streams waiting for a turn in the send round (the one whose frame is being cut is not among them). */
+  readonly streamsInRound: number;
   /** The bytes queued on this stream changed by `delta`. */
   queueChanged(delta: number): void;
   /** The stream has something to send (data, SYN or FIN). */
@@ -346,10 +348,18 @@ export class MpxStream extends Duplex {
     return finalSize;
   }
 
-  /** A held writer goes on once its queue is empty or the room is back to RESUME_ROOM (SPEC §7.4). */
+  /**
+   * A held writer goes on once its queue is empty, the room is back to
+   * RESUME_ROOM, or its queue is down to half its share of SEND_AHEAD among
+   * the streams in the send round (SPEC §7.4). Rationale: by the room
+   * alone, the room SEND_AHEAD gives back went to the writer whose frame
+   * left when it reached RESUME_ROOM; it filled SEND_AHEAD again, and the
+   * other of two bulk streams ran its queue dry and left the round.
+   */
   #releaseWriter(): void {
     if (this.#writeCallback === null && !this.#senderHeld) return;
-    if (this.#tx.queued > 0 && this.sendRoom < RESUME_ROOM) return;
+    const queued = this.#tx.queued;
+    if (queued > 0 && queued > SEND_AHEAD / (2 * (this.#host.streamsInRound + 1)) && this.sendRoom < RESUME_ROOM) return;
     const cb = this.#writeCallback;
     this.#writeCallback = null;
     cb?.();

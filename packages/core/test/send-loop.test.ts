@@ -282,16 +282,41 @@ describe('SendLoop, bulk frames on fast carriers (SPEC §8)', () => {
     },
   );
 
-  it('gives two bulk streams that share the round maxPayload frames in turn on a fast carrier, and bulk frames to the one left', async () => {
+  it('gives two bulk streams that share the round bulk frames in turn on a fast carrier, each paying for one with the turns it carried beyond maxPayload', async () => {
     const out = recorder();
     (out.link as unknown as { sendsWithinFrameTime: () => boolean }).sendsWithinFrameTime = () => true;
     const loop = new SendLoop(sinkOf(out), 1 << 30, 16 * KiB);
     loop.adoptPeer(1 << 30, 16 * KiB, 128 * KiB - 8);
-    loop.wake(bulkStream(1, 64 * KiB));
+    loop.wake(bulkStream(1, 128 * KiB));
     loop.wake(bulkStream(3, 192 * KiB));
     await flushed();
     const sent = out.frames.map((f) => (f.type === FrameType.DATA ? `${f.streamId}:${f.payload.byteLength / KiB}` : '-'));
-    // 16 KiB in turn while both wait; once stream 1 has sent its last, stream 3, alone, sends 64 KiB frames.
-    expect(sent).toEqual(['1:16', '3:16', '1:16', '3:16', '1:16', '3:16', '1:16', '3:64', '3:64', '3:16']);
+    // Each 64 KiB frame costs its stream three turns while the other waits; stream 3, alone at the end, owes nothing.
+    expect(sent).toEqual(['1:64', '3:64', '1:64', '3:64', '3:64']);
+  });
+
+  it('shares bytes, not frames, between two bulk streams whose turns fall on a fast and a slow carrier in turn', async () => {
+    const out = recorder();
+    let fast = false;
+    (out.link as unknown as { sendsWithinFrameTime: () => boolean }).sendsWithinFrameTime = () => (fast = !fast);
+    const loop = new SendLoop(sinkOf(out), 1 << 30, 16 * KiB);
+    loop.adoptPeer(1 << 30, 16 * KiB, 128 * KiB - 8);
+    const size = 1024 * KiB;
+    loop.wake(bulkStream(1, size));
+    loop.wake(bulkStream(3, size));
+    await flushed();
+    const bytes = new Map([
+      [1, 0],
+      [3, 0],
+    ]);
+    let atFirstEnd = -1;
+    for (const f of out.frames) {
+      if (f.type !== FrameType.DATA) continue;
+      bytes.set(f.streamId, (bytes.get(f.streamId) ?? 0) + f.payload.byteLength);
+      if (atFirstEnd < 0 && bytes.get(f.streamId) === size) atFirstEnd = Math.min(...bytes.values());
+    }
+    expect([...bytes.values()]).toEqual([size, size]);
+    // Frames in turn with bulk frames on every other decision would give one stream four times the other's bytes.
+    expect(atFirstEnd).toBeGreaterThanOrEqual(size - 64 * KiB);
   });
 });

@@ -51,8 +51,9 @@ describe('MpxStream.sendRoom', () => {
     expect(a.write(Buffer.alloc(INITIAL_STREAM_WINDOW))).toBe(false);
     expect(a.sendRoom).toBe(0);
     expect(b.write(Buffer.alloc(INITIAL_STREAM_WINDOW))).toBe(false);
-    // The held writer goes on once its queue is empty or a quarter of SEND_AHEAD is free again.
-    const drained = once(a, 'drain').then(() => a.queuedBytes === 0 || a.sendRoom >= RESUME_ROOM);
+    // The held writer goes on once its queue is empty, a quarter of SEND_AHEAD is free again, or
+    // its queue is down to half its share of SEND_AHEAD (a quarter of it, or less, with b in the round).
+    const drained = once(a, 'drain').then(() => a.queuedBytes <= SEND_AHEAD / 4 || a.sendRoom >= RESUME_ROOM);
     // A third stream, with credit to spare, still takes its streamSendBuffer, and no more.
     expect(c.sendRoom).toBe(SEND_BUFFER);
     expect(c.write(Buffer.alloc(SEND_BUFFER))).toBe(false);
@@ -61,6 +62,27 @@ describe('MpxStream.sendRoom', () => {
     expect(await drained).toBe(true);
     await eventually(() => a.queuedBytes + b.queuedBytes + c.queuedBytes === 0);
     expect(c.sendRoom).toBe(INITIAL_STREAM_WINDOW - SEND_BUFFER);
+    h.close();
+  });
+
+  it('lets the held writer of one of two streams go on once its queue is down to half its share of SEND_AHEAD, before its room is back', async () => {
+    const h = await connect({ client: { streamSendBuffer: SEND_BUFFER } });
+    // Never read: the streams' credit stays about what it was, and so their room stays below RESUME_ROOM.
+    h.serverSession.on('stream', () => {});
+    const [a, b] = [h.client.openStream(), h.client.openStream()];
+    for (const s of [a, b]) s.on('error', () => {});
+    // Together they fill SEND_AHEAD; both push back and share the send round.
+    expect(a.write(Buffer.alloc(INITIAL_STREAM_WINDOW))).toBe(false);
+    expect(b.write(Buffer.alloc(INITIAL_STREAM_WINDOW))).toBe(false);
+    const atDrain = (s: MpxStream) => once(s, 'drain').then(() => ({ queued: s.queuedBytes, room: s.sendRoom }));
+    const [da, db] = await Promise.all([atDrain(a), atDrain(b)]);
+    // Two streams in the round: half of a stream's share is a quarter of SEND_AHEAD.
+    // By the room alone (or an empty queue), neither would have gone on yet.
+    for (const d of [da, db]) {
+      expect(d.queued).toBeGreaterThan(0);
+      expect(d.queued).toBeLessThanOrEqual(SEND_AHEAD / 4);
+      expect(d.room).toBeLessThan(RESUME_ROOM);
+    }
     h.close();
   });
 
