@@ -350,8 +350,10 @@ export class MpxStream extends Duplex {
 
   /**
    * A held writer goes on once its queue is empty, the room is back to
-   * RESUME_ROOM, or its queue is down to half its share of SEND_AHEAD among
-   * the streams in the send round (SPEC §7.4). Rationale: by the room
+   * RESUME_ROOM, or, while other streams wait in the send round, its queue
+   * is down to half its share of SEND_AHEAD among them (SPEC §7.4). Alone
+   * in the round, a stream held by its own credit would otherwise read its
+   * source a few KiB per frame that leaves. Rationale: by the room
    * alone, the room SEND_AHEAD gives back went to the writer whose frame
    * left when it reached RESUME_ROOM; it filled SEND_AHEAD again, and the
    * other of two bulk streams ran its queue dry and left the round.
@@ -359,7 +361,8 @@ export class MpxStream extends Duplex {
   #releaseWriter(): void {
     if (this.#writeCallback === null && !this.#senderHeld) return;
     const queued = this.#tx.queued;
-    if (queued > 0 && queued > SEND_AHEAD / (2 * (this.#host.streamsInRound + 1)) && this.sendRoom < RESUME_ROOM) return;
+    const others = this.#host.streamsInRound;
+    if (queued > 0 && (others === 0 || queued > SEND_AHEAD / (2 * (others + 1))) && this.sendRoom < RESUME_ROOM) return;
     const cb = this.#writeCallback;
     this.#writeCallback = null;
     cb?.();
