@@ -319,9 +319,12 @@ export class SendLoop {
   #givesUpTurn(stream: MpxStream): boolean {
     const owed = this.#owedTurns.get(stream);
     if (owed === undefined) return false;
-    if (owed <= 1 || this.#dataQueue.size === 0) this.#owedTurns.delete(stream);
+    if (this.#dataQueue.size === 0) {
+      this.#owedTurns.delete(stream);
+      return false;
+    }
+    if (owed <= 1) this.#owedTurns.delete(stream);
     else this.#owedTurns.set(stream, owed - 1);
-    if (this.#dataQueue.size === 0) return false;
     this.#dataQueue.push(stream);
     return true;
   }

@@ -19,9 +19,9 @@ import type { IdleWatch } from './idle-watch.js';
 import type { PayloadOwner } from './payload-owner.js';
 import type { PinBudget } from './pinning.js';
 import type { GapBudget } from './reorder-buffer.js';
+import { small } from './small-integers.js';
 import { StreamReceiver, type ReceiveLedger } from './stream-receiver.js';
 import { StreamSender } from './stream-sender.js';
-import { small } from './small-integers.js';
 
 /** What a stream needs from its session. */
 export interface StreamHost {
@@ -361,8 +361,7 @@ export class MpxStream extends Duplex {
   #releaseWriter(): void {
     if (this.#writeCallback === null && !this.#senderHeld) return;
     const queued = this.#tx.queued;
-    const others = this.#host.streamsInRound;
-    if (queued > 0 && (others === 0 || queued > SEND_AHEAD / (2 * (others + 1))) && this.sendRoom < RESUME_ROOM) return;
+    if (queued > 0 && !this.#withinHalfShare(queued) && this.sendRoom < RESUME_ROOM) return;
     const cb = this.#writeCallback;
     this.#writeCallback = null;
     cb?.();
@@ -370,6 +369,12 @@ export class MpxStream extends Duplex {
       this.#senderHeld = false;
       this.emit('drain');
     }
+  }
+
+  /** SPEC §7.4: other streams wait in the send round and `queued` is at most half this stream's share of SEND_AHEAD among them. */
+  #withinHalfShare(queued: number): boolean {
+    const others = this.#host.streamsInRound;
+    return others > 0 && queued <= SEND_AHEAD / (2 * (others + 1));
   }
 
   /**

@@ -29,8 +29,8 @@
 // (at most 16 KiB), so they never fill the buffer and their payload is
 // copied into blocks, but no new buffer is made per record. Reading with
 // 'data' instead cost ~14 % more CPU per GB each way over ws:// (a new
-// 64 KiB buffer per read, and a copy of it), and 9–15 % over wss://. A socket with bytes on its readable side
-// keeps 'data'.
+// 64 KiB buffer per read, and a copy of it), and 9–15 % over wss://. A
+// socket with bytes on its readable side keeps 'data'.
 //
 // Blocks: the payload bytes the carrier copies fill blocks, handed to the
 // session in order at the end of each read; a small piece with no block
