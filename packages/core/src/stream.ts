@@ -351,12 +351,13 @@ export class MpxStream extends Duplex {
   /**
    * A held writer goes on once its queue is empty, the room is back to
    * RESUME_ROOM, or, while other streams wait in the send round, its queue
-   * is down to half its share of SEND_AHEAD among them (SPEC §7.4). Alone
-   * in the round, a stream held by its own credit would otherwise read its
-   * source a few KiB per frame that leaves. Rationale: by the room
-   * alone, the room SEND_AHEAD gives back went to the writer whose frame
-   * left when it reached RESUME_ROOM; it filled SEND_AHEAD again, and the
-   * other of two bulk streams ran its queue dry and left the round.
+   * is down to half its share of SEND_AHEAD among them (SPEC §7.4).
+   * Rationale: by the room alone, the room SEND_AHEAD gives back went to
+   * the writer whose frame left when it reached RESUME_ROOM; it filled
+   * SEND_AHEAD again, and the other of two bulk streams ran its queue dry
+   * and left the round. Not for a stream alone in the round: held by its
+   * own credit, it would go on at every frame that leaves and read its
+   * source a few KiB at a time.
    */
   #releaseWriter(): void {
     if (this.#writeCallback === null && !this.#senderHeld) return;
