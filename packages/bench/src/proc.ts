@@ -232,6 +232,14 @@ export function processTree(pid: number): number[] {
 export interface MachineCpu {
   /** CPU seconds spent busy (user, nice, system, irq, softirq, steal) on all cores since boot. */
   busy: number;
+  /**
+   * Of `busy`, the seconds stolen: a virtual CPU ready to run while the
+   * hypervisor ran something else. Rationale: on a shared host this moves a
+   * round's rate by tens of percent with nothing on the machine itself
+   * changed; a ratio between two contenders measured in turns is only
+   * as good as the steal each of them met.
+   */
+  steal: number;
   /** Busy plus idle and iowait. */
   total: number;
 }
@@ -244,7 +252,7 @@ export function parseMachineCpu(text: string, ticks: number): MachineCpu | null 
   const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
   if (f.length < 8 || f.some((v) => !Number.isFinite(v))) return null;
   const busy = user! + nice! + system! + irq! + softirq! + steal!;
-  return { busy: busy / ticks, total: (busy + idle! + iowait!) / ticks };
+  return { busy: busy / ticks, steal: steal! / ticks, total: (busy + idle! + iowait!) / ticks };
 }
 
 /** The machine's CPU seconds so far (every core), or null without /proc. */

@@ -99,6 +99,8 @@ export interface WithCpu<T> {
   syscalls: Syscalls;
   /** Share of the machine's CPU time left idle meanwhile (every core; NaN without /proc/stat, or when the run was shorter than a clock tick). */
   machineIdle: number;
+  /** Share of the machine's CPU time stolen by the hypervisor meanwhile (MachineCpu.steal; NaN as machineIdle). */
+  machineStolen: number;
   /**
    * How long the main thread of each process in the middle waited in a run
    * queue for a core meanwhile (null where /proc/<pid>/schedstat is not
@@ -133,6 +135,7 @@ export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>, 
   const used = watched.map((w, i) => cpuSecondsOf(w.pids, NaN) - (before[i] as number));
   const total = machine === null || machineAfter === null ? NaN : machineAfter.total - machine.total;
   const busy = machine === null || machineAfter === null ? NaN : machineAfter.busy - machine.busy;
+  const stolen = machine === null || machineAfter === null ? NaN : machineAfter.steal - machine.steal;
   const shares = watched.map((w, i) => ({ name: w.name, share: (used[i] as number) / seconds }));
   if (options.client !== undefined) shares.unshift({ name: options.client, share: ((readReapedCpuSeconds() ?? NaN) - reaped) / seconds });
   return {
@@ -142,6 +145,7 @@ export async function withCpu<T>(procs: readonly Child[], fn: () => Promise<T>, 
     shares,
     syscalls: { reads: callsAfter.reads - calls.reads, writes: callsAfter.writes - calls.writes },
     machineIdle: total > 0 ? 1 - busy / total : NaN,
+    machineStolen: total > 0 ? stolen / total : NaN,
     coreWaits: procs.map((c, i) => ({ name: c.name, use: coreUse(coreTimes[i] ?? null, readCoreTime(c.pid), seconds) })),
   };
 }

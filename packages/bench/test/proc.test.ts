@@ -161,9 +161,9 @@ describe('readers', () => {
 });
 
 describe('parseMachineCpu', () => {
-  it('counts user, nice, system, irq, softirq and steal as busy, and idle and iowait on top for the total', () => {
+  it('counts user, nice, system, irq, softirq and steal as busy, steal apart too, and idle and iowait on top for the total', () => {
     const text = 'cpu  100 10 50 800 40 5 3 2 0 0\ncpu0 50 5 25 400 20 2 1 1 0 0\nintr 1\n';
-    expect(parseMachineCpu(text, 100)).toEqual({ busy: 1.7, total: 10.1 });
+    expect(parseMachineCpu(text, 100)).toEqual({ busy: 1.7, steal: 0.02, total: 10.1 });
   });
 
   it('is null without a cpu line', () => {

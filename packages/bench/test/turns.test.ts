@@ -26,6 +26,8 @@ describe('withCpu', () => {
       expect(m.cpuSeconds).toBeGreaterThanOrEqual(0);
       expect(m.machineIdle).toBeGreaterThanOrEqual(0);
       expect(m.machineIdle).toBeLessThanOrEqual(1);
+      expect(m.machineStolen).toBeGreaterThanOrEqual(0);
+      expect(m.machineStolen).toBeLessThanOrEqual(1 - m.machineIdle + 1e-9);
     } finally {
       await child.stop();
     }

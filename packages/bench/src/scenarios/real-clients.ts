@@ -68,7 +68,8 @@ const PROGRAMS = [
 function perReq(m: WithCpu<unknown> | undefined, requests: number): string {
   if (m === undefined) return '—';
   const calls = (n: number): string => (n / requests).toFixed(2);
-  const idle = Number.isFinite(m.machineIdle) ? `, machine ${(100 * m.machineIdle).toFixed(0)}% idle` : '';
+  const stolen = Number.isFinite(m.machineStolen) ? `, ${(100 * m.machineStolen).toFixed(0)}% stolen` : '';
+  const idle = Number.isFinite(m.machineIdle) ? `, machine ${(100 * m.machineIdle).toFixed(0)}% idle${stolen}` : '';
   return `${((m.cpuSeconds / requests) * 1e6).toFixed(0)} CPU µs/req, ${calls(m.syscalls.reads)} r + ${calls(m.syscalls.writes)} w syscalls/req${idle}; ${cores(m)}; ${formatCoreWaits(m.coreWaits)}`;
 }
 const cores = (m: WithCpu<unknown>): string => formatShares(m.shares);
@@ -103,6 +104,8 @@ export const realClients: Scenario = {
       cpu: 'utime + stime of the two middle processes (relay A + B, or mpx client + server)',
       syscalls: 'syscr / syscw of /proc/<pid>/io of the two middle processes, summed',
       machineIdle: 'share of every core idle during the run, from /proc/stat (other work on the machine included)',
+      machineStolen:
+        'share of every core stolen by the hypervisor during the run (the steal column of /proc/stat): a vCPU ready to run that the host did not run',
       coreWaits: 'run-queue wait of the main thread of each middle process, from /proc/<pid>/schedstat: against the time it ran, and per wake-up',
       shares:
         'CPU seconds per second of the run of each process: the client program (from the bench process’s reaped children), the middle two, the server program (nginx: master and worker)',
