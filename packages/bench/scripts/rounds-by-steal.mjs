@@ -10,7 +10,11 @@
 //
 // A JSON from before the steal was recorded (2026-12-03) has no
 // machineStolen: its rounds all land in the second class, marked unknown.
+// Needs a built checkout (`pnpm build`): the median and the worst round are
+// the bench's own (format.ts, turns.ts).
 import { readFileSync } from 'node:fs';
+import { median } from '../dist/format.js';
+import { worstRound } from '../dist/turns.js';
 
 const args = process.argv.slice(2);
 const lowAt = args.indexOf('--low');
@@ -28,7 +32,6 @@ const ROWS = [
   ['curl | sha256sum', 'curl', (m) => m.result.bytes / m.result.seconds],
 ];
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 const describe = (xs) =>
   xs.length === 0
     ? 'none'
@@ -42,25 +45,23 @@ function realClients(file) {
   return scenario.data;
 }
 
-const runs = files.map((f) => ({ file: f, data: realClients(f) }));
+const runs = files.map(realClients);
 for (const [label, key, rate] of ROWS) {
   const low = [];
   const other = [];
   let unknown = 0;
   const worst = [];
-  for (const { data } of runs) {
+  for (const data of runs) {
     const [relay, mpx] = Object.values(data[key] ?? {});
     if (relay === undefined || mpx === undefined) continue;
-    let w = Infinity;
     relay.forEach((r, i) => {
       const ratio = rate(mpx[i]) / rate(r);
       if (!Number.isFinite(ratio)) return;
-      w = Math.min(w, ratio);
       const steal = Math.max(r.machineStolen, mpx[i].machineStolen);
       if (!Number.isFinite(steal)) unknown++;
       (steal <= LOW ? low : other).push(ratio);
     });
-    worst.push(w);
+    worst.push(worstRound(relay.map(rate), mpx.map(rate), true).ratio);
   }
   console.log(`${label}`);
   console.log(`  steal ≤ ${(100 * LOW).toFixed(0)} % in both rounds: ${describe(low)}`);
