@@ -9,7 +9,7 @@ import { measureThroughput } from './harness.js';
 import type { Context, Throughput, ThroughputSink } from './harness.js';
 import { verdict } from './results.js';
 import type { Recorder } from './results.js';
-import { inTurns, withCpu, worstRound, type Contender, type WithCpu } from './turns.js';
+import { formatStolen, inTurns, withCpu, worstRound, type Contender, type WithCpu } from './turns.js';
 
 /** Seconds per round, warm-up seconds each way, and rounds; shorter with --quick. */
 export interface TurnsShape {
@@ -75,7 +75,8 @@ export interface ThroughputGoal {
 /**
  * The two rows of a throughput comparison, `candidate`'s runs against
  * `base`'s, each the worst pair of rounds (worstRound): `<label> (ratio r)`
- * for the rate and `<label>: CPU s/GB (ratio r)`. Without a goal, the rows
+ * for the rate, each side's rate with the share of the machine stolen in
+ * its round (formatStolen), and `<label>: CPU s/GB (ratio r)`. Without a goal, the rows
  * are reported for scale.
  */
 export function throughputRows(
@@ -88,8 +89,8 @@ export function throughputRows(
   const speed = worstRound(ratesOf(base), ratesOf(candidate), true);
   rec.row({
     case: `${label} (ratio ${formatRatio(speed.ratio)})`,
-    plain: formatMbit(speed.base),
-    mpx: formatMbit(speed.candidate),
+    plain: `${formatMbit(speed.base)}${formatStolen(base[speed.round])}`,
+    mpx: `${formatMbit(speed.candidate)}${formatStolen(candidate[speed.round])}`,
     goal: goal === undefined ? 'for scale' : `≥ ${goal.speed} × ${goal.against}`,
     status: goal === undefined ? 'INFO' : verdict(speed.ratio >= goal.speed),
   });

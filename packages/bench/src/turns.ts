@@ -112,6 +112,17 @@ export interface WithCpu<T> {
 }
 
 /**
+ * ", N% stolen": the share of the machine the hypervisor stole during a run
+ * (WithCpu.machineStolen), or '' when it is unknown. Rationale: a paired
+ * round in which one contender met far more steal than the other says more
+ * about the host than about the contenders (the twenty-sixth stop's
+ * rounds-by-steal split).
+ */
+export function formatStolen(m: Pick<WithCpu<unknown>, 'machineStolen'> | undefined): string {
+  return m !== undefined && Number.isFinite(m.machineStolen) ? `, ${(100 * m.machineStolen).toFixed(0)}% stolen` : '';
+}
+
+/**
  * Runs `fn` and returns its result with the CPU seconds and system calls
  * `procs` used meanwhile, the share of a core each of them (and the client
  * and `others` of `options`) kept busy, and how much of the machine stayed

@@ -31,7 +31,7 @@ import { verdict } from '../results.js';
 import type { Recorder, Status } from '../results.js';
 import { startNginx, startRedisServer } from '../servers.js';
 import type { Nginx, ServerChild } from '../servers.js';
-import { RELAY, inTurns, mpxName, startContenders, withCpu, worstRound } from '../turns.js';
+import { RELAY, formatStolen, inTurns, mpxName, startContenders, withCpu, worstRound } from '../turns.js';
 import type { Contender, WithCpu, WithCpuOptions } from '../turns.js';
 
 const CARRIERS = 4;
@@ -68,8 +68,7 @@ const PROGRAMS = [
 function perReq(m: WithCpu<unknown> | undefined, requests: number): string {
   if (m === undefined) return '—';
   const calls = (n: number): string => (n / requests).toFixed(2);
-  const stolen = Number.isFinite(m.machineStolen) ? `, ${(100 * m.machineStolen).toFixed(0)}% stolen` : '';
-  const idle = Number.isFinite(m.machineIdle) ? `, machine ${(100 * m.machineIdle).toFixed(0)}% idle${stolen}` : '';
+  const idle = Number.isFinite(m.machineIdle) ? `, machine ${(100 * m.machineIdle).toFixed(0)}% idle${formatStolen(m)}` : '';
   return `${((m.cpuSeconds / requests) * 1e6).toFixed(0)} CPU µs/req, ${calls(m.syscalls.reads)} r + ${calls(m.syscalls.writes)} w syscalls/req${idle}; ${cores(m)}; ${formatCoreWaits(m.coreWaits)}`;
 }
 const cores = (m: WithCpu<unknown>): string => formatShares(m.shares);
