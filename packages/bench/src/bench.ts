@@ -16,6 +16,7 @@ import { Recorder, fileStamp, renderResults, summaryCounts, writeJson } from './
 import type { ScenarioResult } from './results.js';
 import { SCENARIOS } from './scenarios/index.js';
 import { colours } from './table.js';
+import { describeTunnelBuild, tunnelBuild } from './tunnel-build.js';
 
 const USAGE = `usage: pnpm bench [--] [scenario …] [--quick] [--json <file>] [--list]
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')} (a unique prefix is enough; default: all)`;
@@ -54,6 +55,7 @@ async function main(): Promise<number> {
   const started = new Date();
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   const jsonPath = args.json ?? `${root}bench-results/${fileStamp(started)}.json`;
+  const tunnel = tunnelBuild(TUNNEL_CLI, root);
   const env = {
     node: process.version,
     cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
@@ -68,11 +70,16 @@ async function main(): Promise<number> {
       graceMs: DEFAULTS.graceMs,
       note: 'mpx-tunnel defaults (--ping-interval 1s, --dead-after 4s, --grace 30s; the bench does not override them)',
     },
+    tunnel,
   };
   process.stdout.write(`${c.bold('mpx bench')} — ${args.scenarios.join(', ')}${args.quick ? ' (quick)' : ''}\n`);
   process.stdout.write(
     `${c.dim(`node ${env.node}, ${env.cpus}; traffic: ${env.tool}${iperf.available ? '' : ` (${iperf.note})`}; liveness: ping ${DEFAULTS.pingIntervalMs} ms, dead after ${DEFAULTS.deadAfterMs} ms (mpx-tunnel defaults, not overridden)`)}\n`,
   );
+
+  const build = describeTunnelBuild(tunnel);
+  process.stdout.write(`${c.dim(build.line)}\n`);
+  if (build.warning !== undefined) process.stdout.write(`${c.yellow(build.warning)}\n`);
 
   const load = loadavg()[0] ?? 0;
   if (load > 0.5 * cpus().length)
