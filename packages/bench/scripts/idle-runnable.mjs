@@ -13,9 +13,11 @@
 //
 // `pid=name` names a task in the output (the threads of one process keep
 // their own pids: name the one that runs the event loop, the process's pid);
-// unnamed tasks keep perf's comm. Needs `perf` (Debian: linux-perf) and
-// root; nothing else of the bench.
+// unnamed tasks keep perf's comm. Needs `perf` (Debian: linux-perf), root,
+// and a built checkout (`pnpm build`): the quantiles are the bench's own
+// (format.ts).
 import { createInterface } from 'node:readline';
+import { median, quantile } from '../dist/format.js';
 
 const names = new Map(
   process.argv.slice(2).map((arg) => {
@@ -41,6 +43,8 @@ if (events.length === 0) {
 events.sort((a, b) => a.t - b.t);
 
 const nameOf = (pid, comm) => names.get(pid) ?? comm;
+/** A task as the output names it: its `pid=name`, else the comm perf last gave it. */
+const label = (pid) => nameOf(pid, commOf.get(pid) ?? pid);
 const IDLE = '0';
 /** The task running on each CPU seen; CPUs appear as their first event does. */
 const running = new Map();
@@ -62,15 +66,14 @@ for (const e of events) {
   if (dt > 0 && running.size > 0) {
     cpuTime += dt * running.size;
     const onCpu = new Set(running.values());
-    let idleCpus = 0;
-    for (const pid of running.values()) if (pid === IDLE) idleCpus++;
+    const busy = [...running.values()].filter((pid) => pid !== IDLE);
+    const idleCpus = running.size - busy.length;
     idleTime += dt * idleCpus;
     if (idleCpus > 0) {
       const waiting = [...runnable.keys()].filter((pid) => !onCpu.has(pid));
-      const keys = new Set(waiting.map((pid) => `${nameOf(pid, commOf.get(pid) ?? pid)} <- ${runnable.get(pid).waker}`));
+      const keys = new Set(waiting.map((pid) => `${label(pid)} <- ${runnable.get(pid).waker}`));
       for (const key of keys) add(idleWaiting, key, (dt * idleCpus) / keys.size);
-      const busy = [...running.values()].filter((pid) => pid !== IDLE);
-      if (busy.length === 1) add(alone, nameOf(busy[0], commOf.get(busy[0]) ?? busy[0]), dt);
+      if (busy.length === 1) add(alone, label(busy[0]), dt);
     }
   }
   // A CPU's first event happens in the task it runs (pid 0: idle).
@@ -102,12 +105,10 @@ for (const e of events) {
 
 const span = events[events.length - 1].t - events[0].t;
 const pct = (v, of) => `${((100 * v) / of).toFixed(1)}%`;
-const quantiles = (xs) => {
-  if (xs.length === 0) return 'none';
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))].toFixed(0);
-  return `${s.length} wake-ups, median ${at(0.5)} µs, p90 ${at(0.9)} µs, ${(s.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} ms in all`;
-};
+const quantiles = (xs) =>
+  xs.length === 0
+    ? 'none'
+    : `${xs.length} wake-ups, median ${median(xs).toFixed(0)} µs, p90 ${quantile(xs, 0.9).toFixed(0)} µs, ${(xs.reduce((a, b) => a + b, 0) / 1000).toFixed(1)} ms in all`;
 const waitingIdle = [...idleWaiting.values()].reduce((a, b) => a + b, 0);
 
 console.log(`${running.size} CPUs, ${span.toFixed(3)} s recorded, ${events.length} events`);
