@@ -189,6 +189,8 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       const refused = result.errorSide === 'b' && isRefusal(result.error, stream, result.bToA);
       if (refused && code === 'MPX_ERR_STREAM_REFUSED') {
         log.info(`connection from ${name} closed: the server could not connect to its target (stream refused)`);
+      } else if (refused && code === 'MPX_ERR_GOING_AWAY') {
+        log.info(`connection from ${name} closed: the server is shutting down (stream refused, GOING_AWAY)`);
       } else if (refused) {
         log.warn(
           `connection from ${name} closed: the server refused the stream, it holds its limit of open streams (LIMIT_EXCEEDED, server --max-streams)`,
@@ -270,16 +272,16 @@ function abortOther(other: Duplex, err: Error | undefined, failed: Side, state: 
 
 /**
  * A stream the server never served: the server reset it (a RESET frame, not
- * the session's end) because its target refused (REFUSED) or it was over the
- * server's --max-streams (LIMIT_EXCEEDED, SPEC §6.2), before any byte came
- * back. No byte of it reached the target, so the application gets a FIN, as
+ * the session's end) because its target refused (REFUSED), it was over the
+ * server's --max-streams (LIMIT_EXCEEDED, SPEC §6.2) or the server is
+ * shutting down (GOING_AWAY), before any byte came back. No byte of it reached the target, so the application gets a FIN, as
  * from a closed port. Anything else, a refusal code after data included (a
  * session that ended with that code), is an abort: a FIN then would pass a
  * truncated reply for a complete one.
  */
 function isRefusal(err: unknown, stream: Duplex, received: number): boolean {
   const code = MpxError.codeOf(err);
-  const refusal = code === 'MPX_ERR_STREAM_REFUSED' || code === 'MPX_ERR_LIMIT_EXCEEDED';
+  const refusal = code === 'MPX_ERR_STREAM_REFUSED' || code === 'MPX_ERR_LIMIT_EXCEEDED' || code === 'MPX_ERR_GOING_AWAY';
   return refusal && received === 0 && stream instanceof MpxStream && stream.resetReceived;
 }
 

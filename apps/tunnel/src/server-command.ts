@@ -124,7 +124,8 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     const name = `${session.idHex.slice(0, 8)}/${stream.id}`;
     if (stopping) {
       stream.on('error', () => {});
-      stream.destroy(new MpxError('MPX_ERR_STREAM_REFUSED', 'server shutting down', { wireCode: WireCode.REFUSED }));
+      // GOING_AWAY, not REFUSED: the client tells its user the server is stopping, not that the target refused (SPEC §11).
+      stream.destroy(new MpxError('MPX_ERR_GOING_AWAY', 'server shutting down', { wireCode: WireCode.GOING_AWAY }));
       log.debug(`stream ${name} refused: shutting down`);
       return;
     }

@@ -273,6 +273,37 @@ describe('runtime behaviour', () => {
     expect(server.log).toMatch(/received SIGINT, shutting down/);
   });
 
+  it('refuses a connection opened while the server drains with GOING_AWAY, and the client says so', async () => {
+    echo = await startEcho();
+    const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--drain-timeout', '10']);
+    const serverPort = await server.port(SERVER_PORT);
+    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`]);
+    const port = await client.port(CLIENT_PORT);
+    // An open connection keeps the server draining (up to its --drain-timeout).
+    const open = await connect(port);
+    open.on('error', () => {});
+    open.write('x');
+    await once(open, 'data');
+    server.child.kill('SIGTERM');
+    await server.waitFor(/waiting up to 10000 ms for 1 open streams/);
+
+    const late = await connect(port);
+    const errors: Error[] = [];
+    late.on('error', (err) => errors.push(err));
+    late.write('hello?');
+    late.resume();
+    await once(late, 'end'); // a FIN, as from a closed port: nothing reached the target
+    late.end();
+    await once(late, 'close');
+    expect(errors).toEqual([]);
+    await client.waitFor(
+      /INFO {2}connection from 127\.0\.0\.1:\d+ \(stream \d+\) closed: the server is shutting down \(stream refused, GOING_AWAY\)/,
+    );
+    expect(client.count(/could not connect to its target/)).toBe(0);
+    open.destroy();
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
+
   it('keeps working and exits 0 when whoever read its stderr has gone (EPIPE)', async () => {
     const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:9', '-vv']);
     const port = await server.port(SERVER_PORT);
