@@ -11,7 +11,7 @@ import { ExitCode, UsageError } from './errors.js';
 import { setHeapGrowth } from './heap-growth.js';
 import { setInliningBudget } from './inlining-budget.js';
 import { LIMIT_DEFAULTS_TEXT, SERVER_LIMIT_FLAGS, SESSION_LIMIT_FLAGS, flagName, helpText, type LimitFlag } from './limits.js';
-import { LOG_LEVELS, describeError, type Logger } from './log.js';
+import { LOG_LEVELS, describeError, describeStartError, type Logger } from './log.js';
 import { workerIndex } from './workers.js';
 import { hideBin, loadYargs } from './yargs-lazy.js';
 import { exitOnSignals, ignoreHangup, type RunningCommand } from './shutdown.js';
@@ -223,7 +223,8 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
           })
           .option('carriers', {
             alias: 'p',
-            type: 'number',
+            // A string, checked in config.ts: yargs turns `-p abc` into NaN, and the error could not show what was given.
+            type: 'string',
             default: CLIENT_BOUNDS.carriersPerTarget.default,
             describe: 'carriers kept to each server address',
           })
@@ -328,7 +329,7 @@ export async function main(): Promise<void> {
       process.stderr.write(`mpx-tunnel: ${err.message} (see mpx-tunnel --help)\n`);
       process.exit(ExitCode.USAGE);
     }
-    const line = `cannot start: ${describeError(err)}`;
+    const line = `cannot start: ${describeStartError(err)}`;
     if (log !== undefined) log.error(line);
     else process.stderr.write(`mpx-tunnel: ${line}\n`);
     process.exit(ExitCode.FAILURE);

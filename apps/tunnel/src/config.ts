@@ -21,7 +21,7 @@ export interface RawArgs extends RawLimitArgs {
   target?: string;
   allow?: string | string[];
   server?: string | string[];
-  carriers?: number;
+  carriers?: number | string;
   to?: string;
   key?: string;
   keyFile?: string;
@@ -212,11 +212,11 @@ export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig 
   const listens = list(args.listen);
   if (listens.length !== 1) throw optionError(`the client takes exactly one --listen host:port, got ${listens.length}`);
   const carriersBound = CLIENT_BOUNDS.carriersPerTarget;
-  const carriers = args.carriers ?? carriersBound.default;
+  // As the user wrote it (a string from the command line or the environment, a number from a config file), shown back in the error.
+  const given = String(args.carriers ?? carriersBound.default).trim();
+  const carriers = /^\d+$/.test(given) ? Number(given) : Number.NaN;
   if (!inBounds(carriersBound, carriers)) {
-    throw optionError(
-      `-p (carriers per server address) must be an integer from ${carriersBound.min} to ${carriersBound.max}, got ${String(args.carriers)}`,
-    );
+    throw optionError(`-p (carriers per server address) must be an integer from ${carriersBound.min} to ${carriersBound.max}, got '${given}'`);
   }
   return {
     ...common,

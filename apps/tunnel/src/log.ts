@@ -80,6 +80,17 @@ export function resolveLogLevel(logLevel: string | undefined, verbose: number): 
   return 'info';
 }
 
+/**
+ * describeError() for the one line of a tunnel that cannot start: a listen
+ * address whose name does not resolve comes with that name ("ENOTFOUND
+ * nosuchhost.invalid"), as nothing else on the line names it.
+ */
+export function describeStartError(err: unknown): string {
+  const { syscall, hostname } = (err ?? {}) as { syscall?: unknown; hostname?: unknown };
+  const described = describeError(err);
+  return syscall === 'getaddrinfo' && typeof hostname === 'string' && !described.includes(hostname) ? `${described} ${hostname}` : described;
+}
+
 /** A short description of an error for a log line: `CODE: message`. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {

@@ -134,6 +134,10 @@ describe('command settings', () => {
     });
     expect(usageErrorOf(() => clientConfig(common(), { listen: [':1', ':2'], server: 'a:1' })).message).toMatch(/exactly one --listen/);
     expect(usageErrorOf(() => clientConfig(common(), { listen: ':1', server: 'a:1', carriers: 0 })).message).toMatch(/-p/);
+    // What the user wrote comes back in the error (yargs used to hand over NaN).
+    expect(usageErrorOf(() => clientConfig(common(), { listen: ':1', server: 'a:1', carriers: 'abc' })).message).toMatch(/got 'abc'$/);
+    expect(usageErrorOf(() => clientConfig(common(), { listen: ':1', server: 'a:1', carriers: '2.5' })).message).toMatch(/got '2\.5'$/);
+    expect(clientConfig(common(), { listen: ':1', server: 'a:1', carriers: ' 3 ' }).carriersPerServer).toBe(3);
   });
 
   it('server: --allow rules, with or without --target; one of them is required', () => {

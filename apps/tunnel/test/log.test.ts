@@ -1,6 +1,6 @@
 // Log lines, level selection, error descriptions, and the drain of open connections.
 import { describe, expect, it } from 'vitest';
-import { createLogger, describeError, resolveLogLevel } from '../src/log.js';
+import { createLogger, describeError, describeStartError, resolveLogLevel } from '../src/log.js';
 import { Connections } from '../src/shutdown.js';
 
 describe('logger', () => {
@@ -25,6 +25,17 @@ describe('logger', () => {
     expect(describeError(Object.assign(new Error('bad mac'), { code: 'MPX_ERR_AUTH_FAILED' }))).toBe('MPX_ERR_AUTH_FAILED: bad mac');
     expect(describeError(new Error('plain'))).toBe('plain');
     expect(describeError('text')).toBe('text');
+  });
+
+  it('names the host of a listen address that does not resolve in the line of a tunnel that cannot start', () => {
+    const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND nosuchhost.invalid'), {
+      code: 'ENOTFOUND',
+      syscall: 'getaddrinfo',
+      hostname: 'nosuchhost.invalid',
+    });
+    expect(describeError(notFound)).toBe('ENOTFOUND');
+    expect(describeStartError(notFound)).toBe('ENOTFOUND nosuchhost.invalid');
+    expect(describeStartError(new Error('plain'))).toBe('plain');
   });
 
   it('names the address of a listener that cannot listen', () => {
