@@ -26,7 +26,7 @@ const EXAMPLES: Array<[string, string]> = [
   ],
   [
     '$0 client --listen 127.0.0.1:5513 --server "a.example:5512|1,b.example:6666|2" -p 4 --key-file mpx.key',
-    'client: 4 carriers to each server, b gets twice the share',
+    'client: 4 carriers over each of two paths to one server (b: its relay or second IP), b takes twice the share',
   ],
   ['$0 -listen 0.0.0.0:5512 -target 127.0.0.1:8488', 'fregie/mpx spelling (also LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR)'],
   ['$0 -listen 0.0.0.0:5513 -server "a:5512|1,b:6666|2" -p 4', 'fregie/mpx spelling, client'],
