@@ -303,7 +303,8 @@ export async function main(): Promise<void> {
   const legacyNote =
     normalized.legacy === undefined
       ? undefined
-      : `fregie/mpx-style ${normalized.legacy.fromEnv ? 'environment' : 'arguments'}: running as ${normalized.legacy.mode}`;
+      : `fregie/mpx-style ${normalized.legacy.fromEnv ? 'environment' : 'arguments'}: running as ${normalized.legacy.mode}` +
+        (normalized.legacy.ignored.length === 0 ? '' : ` (${normalized.legacy.ignored.join(', ')} ignored: not a ${normalized.legacy.mode} flag)`);
   let log: Logger | undefined;
   try {
     const selected = await parse(normalized.argv);

@@ -107,7 +107,8 @@ function scan(tokens: readonly string[]): Item[] {
 export interface Normalized {
   readonly argv: string[];
   /** Set when fregie/mpx-style arguments (or its environment variables) chose the mode. */
-  readonly legacy?: { readonly mode: 'server' | 'client'; readonly fromEnv: boolean };
+  /** `ignored`: flags given that the mode does not take (fregie/mpx ignores them too), for the log line. */
+  readonly legacy?: { readonly mode: 'server' | 'client'; readonly fromEnv: boolean; readonly ignored: readonly string[] };
 }
 
 /**
@@ -136,6 +137,13 @@ export function normalizeArgv(argv: readonly string[], env: Env): Normalized {
 
   // Keep everything except the flags this mode does not take and empty values.
   const drop = new Set(mode === 'client' ? ['target'] : ['server', 's', 'carriers', 'p']);
+  const ignored = [
+    ...new Set(
+      items
+        .filter((it) => it.name !== undefined && drop.has(it.name) && it.value !== undefined && it.value !== '')
+        .map((it) => (it.name === 'carriers' ? '-p' : `-${it.name as string}`)),
+    ),
+  ];
   const kept = items.filter((it) => {
     if (it.name === undefined) return true;
     if (drop.has(it.name)) return false;
@@ -150,7 +158,7 @@ export function normalizeArgv(argv: readonly string[], env: Env): Normalized {
   } else if (inArgs.target === undefined) {
     out.push('--target', target as string);
   }
-  return { argv: out, legacy: { mode, fromEnv } };
+  return { argv: out, legacy: { mode, fromEnv, ignored } };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

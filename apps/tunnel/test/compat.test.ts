@@ -6,7 +6,7 @@ describe('normalizeArgv', () => {
   it('turns -listen/-target into the server command', () => {
     expect(normalizeArgv(['-listen', '0.0.0.0:5512', '-target', '127.0.0.1:8488'], {})).toEqual({
       argv: ['server', '--listen', '0.0.0.0:5512', '--target', '127.0.0.1:8488'],
-      legacy: { mode: 'server', fromEnv: false },
+      legacy: { mode: 'server', fromEnv: false, ignored: [] },
     });
   });
 
@@ -42,7 +42,7 @@ describe('normalizeArgv', () => {
   it('reads LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR and CONCURRENT_NUM without arguments', () => {
     expect(normalizeArgv([], { LISTEN_ADDR: '0.0.0.0:5512', TARGET_ADDR: '10.0.0.1:2551', SERVER_ADDR: '' })).toEqual({
       argv: ['server', '--listen', '0.0.0.0:5512', '--target', '10.0.0.1:2551'],
-      legacy: { mode: 'server', fromEnv: true },
+      legacy: { mode: 'server', fromEnv: true, ignored: [] },
     });
     expect(normalizeArgv(['-v'], { LISTEN_ADDR: ':5513', SERVER_ADDR: 'a:1|2', CONCURRENT_NUM: '4' }).argv).toEqual([
       'client',
@@ -60,8 +60,15 @@ describe('normalizeArgv', () => {
     expect(normalizeArgv(['-target', 't:1'], {}).argv).toEqual(['server', '--target', 't:1', '--listen', LEGACY_DEFAULT_LISTEN]);
   });
 
+  it('names the flags a mode does not take, which it drops as fregie/mpx does', () => {
+    const both = normalizeArgv(['-listen', ':1', '-target', 't:1', '-server', 's:1'], {});
+    expect(both.argv).toEqual(['client', '--listen', ':1', '--server', 's:1']);
+    expect(both.legacy).toEqual({ mode: 'client', fromEnv: false, ignored: ['-target'] });
+    expect(normalizeArgv(['-target', 't:1', '-p', '4'], {}).legacy?.ignored).toEqual(['-p']);
+  });
+
   it('ignores the environment when the arguments choose the mode', () => {
-    expect(normalizeArgv(['-target', 't:1'], { SERVER_ADDR: 's:1' }).legacy).toEqual({ mode: 'server', fromEnv: false });
+    expect(normalizeArgv(['-target', 't:1'], { SERVER_ADDR: 's:1' }).legacy).toEqual({ mode: 'server', fromEnv: false, ignored: [] });
   });
 
   it('leaves subcommands alone apart from single-dash long flags', () => {
