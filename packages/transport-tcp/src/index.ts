@@ -14,6 +14,7 @@ export type { TcpDial } from './dial.js';
 export { readAcceptedWith } from './accepted-reads.js';
 export { LentReadBuffers, sharedReadBuffer } from './lent-reads.js';
 export { trackConnections } from './connections.js';
+export { peerOf, rememberPeers, type Peer } from './peers.js';
 export type { ConnectionOf, OnConnection } from './connections.js';
 export { listenTcp, TcpCarrierListener } from './listen.js';
 export type { CarrierInfo, CarrierListener, OnCarrier } from './listen.js';

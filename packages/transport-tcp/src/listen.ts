@@ -3,7 +3,8 @@
 // `onCarrier` once it is usable: at once for TCP, after the handshake for TLS.
 //
 // Accepted sockets are half-open capable (`allowHalfOpen: true`), like dialled ones:
-// the carrier's owner calls end() after the peer's 'end'.
+// the carrier's owner calls end() after the peer's 'end'. A TLS socket becomes so
+// only once its handshake is done: before, the peer's close closes it.
 //
 // Lifecycle (the listener never owns a carrier it has handed out):
 //   close()     stops accepting; carriers already handed out stay open (their
@@ -30,6 +31,7 @@ import { gatherReads } from './gathered-reads.js';
 import { lentReads } from './lent-reads.js';
 import { CarrierListenerBase } from './listener-base.js';
 import { checkListenOptions, type TcpListenOptions } from './options.js';
+import { peerOf, rememberPeers } from './peers.js';
 import { bindServer, tuneSocket } from './sockets.js';
 
 export type { CarrierInfo, CarrierListener, OnCarrier } from '@mpx/core';
@@ -129,14 +131,23 @@ function listen(
   if (t === undefined || tlsModule === undefined) {
     server = net.createServer({ noDelay: true, allowHalfOpen: true }, accept);
   } else {
+    // Not half-open until the handshake is done (accept() makes the carrier so): a peer that closes
+    // during the handshake (a client that rejects our certificate does, at once) must close the socket
+    // too, else it stays in CLOSE-WAIT, holding its pending-handshake slot, until the handshake timeout.
     server = tlsModule.createServer(
-      { allowHalfOpen: true, cert: t.cert, key: t.key, ca: t.ca, requestCert: t.requestCert === true, rejectUnauthorized: t.requestCert === true },
-      accept,
+      { allowHalfOpen: false, cert: t.cert, key: t.key, ca: t.ca, requestCert: t.requestCert === true, rejectUnauthorized: t.requestCert === true },
+      (socket) => {
+        socket.allowHalfOpen = true;
+        accept(socket);
+      },
     );
-    // Handshake failures: tls.Server destroys the socket; we only report them.
+    // Handshake failures and closes before the handshake's end: tls.Server destroys the socket; we only
+    // report them. The socket has closed by then, so its peer is the one remembered at accept.
     server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
-      emitClientError(err, { remoteAddress: socket.remoteAddress ?? '', remotePort: socket.remotePort ?? 0, connection: connectionOf(socket) });
+      const peer = peerOf(socket);
+      emitClientError(err, { remoteAddress: peer.remoteAddress, remotePort: peer.remotePort, connection: connectionOf(socket) });
     });
+    rememberPeers(server);
   }
   connectionOf = trackConnections(server, options.onConnection);
 

@@ -37,6 +37,8 @@ import {
   checkCommonListenOptions,
   checkPositive,
   invalid,
+  peerOf,
+  rememberPeers,
   trackConnections,
   tuneSocket,
   type ConnectionOf,
@@ -136,6 +138,7 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
   const open = new Set<WebSocketDuplex>();
   let listener: WebSocketCarrierListener | undefined;
   const carrierOptions = options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize };
+  if (!attached) rememberPeers(server);
   const connectionOf: ConnectionOf = attached ? (socket) => socket : trackConnections(server, options.onConnection);
 
   const accept = (ws: WebSocket, req: IncomingMessage): void => {
@@ -182,6 +185,8 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
     listener = new WebSocketCarrierListener(server, true, open, detach);
     return Promise.resolve(listener);
   }
+  // Both report sockets that may have closed already (so no longer know their address): their
+  // peer is the one remembered at accept (peers.ts of @mpx/transport-tcp).
   server.on('clientError', (err: Error, socket: Duplex) => {
     socket.destroy();
     listener?.emit('clientError', err, peerOf(socket));
@@ -220,9 +225,4 @@ function pathOf(url: string | undefined): string {
   const raw = url ?? '/';
   const query = raw.indexOf('?');
   return query === -1 ? raw : raw.slice(0, query);
-}
-
-function peerOf(socket: Duplex): { remoteAddress: string; remotePort: number } {
-  const s = socket as Partial<Socket>;
-  return { remoteAddress: s.remoteAddress ?? '', remotePort: s.remotePort ?? 0 };
 }

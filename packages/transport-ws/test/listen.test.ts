@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialWebSocket, listenWebSocket, type WebSocketUpgradeError, type WebSocketDuplex } from '../src/index.js';
 import { acceptingListener, CERT, KEY, rejectionOf, urlOf } from './helpers.js';
@@ -132,6 +133,20 @@ describe('listenWebSocket (standalone)', () => {
     await rawExchange(listener.address.port, upgradeRequest('/'));
     const [err] = (await clientError) as [Error & { code?: string }];
     expect(err.code).toMatch(/^ERR_SSL_/);
+  });
+
+  it('names the peer of a wss:// connection whose client rejects the certificate', async () => {
+    const listener = await listenWebSocket({ host: '127.0.0.1', tls: { cert: CERT, key: KEY } }, () => {});
+    cleanups.push(() => listener.closeAll());
+    const clientError = once(listener, 'clientError');
+    const client = tls.connect({ host: '127.0.0.1', port: listener.address.port, servername: 'localhost', rejectUnauthorized: true });
+    cleanups.push(() => void client.destroy());
+    let localPort: number | undefined;
+    client.once('connect', () => (localPort = client.localPort));
+    client.on('error', () => {});
+    const [, info] = (await clientError) as [Error, { remoteAddress: string; remotePort: number }];
+    expect(localPort).toBeGreaterThan(0);
+    expect(info).toMatchObject({ remoteAddress: '127.0.0.1', remotePort: localPort });
   });
 });
 
