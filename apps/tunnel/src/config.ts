@@ -13,6 +13,7 @@ import { createLogger, resolveLogLevel, type Logger } from './log.js';
 import type { ServerEntry } from './server-entry.js';
 import { AllowList, parseAllowRule } from './allow.js';
 import type { ProxyCredentials, ProxyKind } from './proxy-listener.js';
+import { checkTlsFiles } from './tls-files.js';
 import { parseDuration } from './units.js';
 
 /** The flags as yargs hands them over (camel-case keys); durations may carry a unit ("500ms"). */
@@ -154,6 +155,11 @@ export function commonConfig(args: RawArgs, env: Env, logWrite?: (line: string) 
   const tlsKey = readFile('tls-key', args.tlsKey);
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw optionError('--tls-cert and --tls-key go together');
   const tlsCa = readFile('tls-ca', args.tlsCa);
+  checkTlsFiles({
+    cert: tlsCert === undefined ? undefined : { path: String(args.tlsCert), pem: tlsCert },
+    key: tlsKey === undefined ? undefined : { path: String(args.tlsKey), pem: tlsKey },
+    ca: tlsCa === undefined ? undefined : { path: String(args.tlsCa), pem: tlsCa },
+  });
   const transport: TransportOptions = {
     insecure: args.insecure === true,
     headers,

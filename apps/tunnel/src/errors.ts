@@ -7,7 +7,7 @@ export type UsageErrorCode =
   | 'MPX_TUNNEL_ERR_WEIGHT' // a `|weight` suffix out of range
   | 'MPX_TUNNEL_ERR_SERVER_OPTION' // a --server entry option that is unknown, repeated, conflicting, or a from= address this host does not have
   | 'MPX_TUNNEL_ERR_OPTION' // a flag value out of range or flags that do not go together
-  | 'MPX_TUNNEL_ERR_FILE'; // a --key-file / --tls-* file that cannot be read (or a --key-file that is not a regular file of at most 4 KiB)
+  | 'MPX_TUNNEL_ERR_FILE'; // a --key-file / --tls-* file that cannot be read (or a --key-file that is not a regular file of at most 4 KiB, or --tls-* files that make no TLS context)
 
 export class UsageError extends Error {
   readonly code: UsageErrorCode;

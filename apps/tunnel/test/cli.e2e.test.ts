@@ -2,10 +2,11 @@
 // environment, a target that refuses, signals, --metrics and --stats.
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tlsFixturePath } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseExposition, valueOf } from './exposition.js';
 import {
@@ -84,6 +85,27 @@ describe('argument errors', () => {
     expect(stderr).toBe(
       `mpx-tunnel: --key-file file '${fifo}' is a named pipe; it must be a regular file of at most 4096 bytes (see mpx-tunnel --help)`,
     );
+  });
+
+  it('exits 2 with one line naming the flag and the file for a --tls-key or --tls-ca file that is not PEM', async () => {
+    const notPem = join(mkdtempSync(join(tmpdir(), 'mpx-tls-')), 'notpem.txt');
+    writeFileSync(notPem, 'not PEM\n');
+    const server = await runToExit([
+      'server',
+      '--listen',
+      'tls://127.0.0.1:0',
+      '--target',
+      '127.0.0.1:1',
+      '--tls-cert',
+      tlsFixturePath('localhost-cert.pem'),
+      '--tls-key',
+      notPem,
+    ]);
+    expect(server.code).toBe(2);
+    expect(server.stderr).toBe(`mpx-tunnel: --tls-key file '${notPem}' is not a PEM private key (ERR_OSSL_UNSUPPORTED) (see mpx-tunnel --help)`);
+    const client = await runToExit(['client', '--listen', '127.0.0.1:0', '--server', 'tls://127.0.0.1:1', '--tls-ca', notPem]);
+    expect(client.code).toBe(2);
+    expect(client.stderr).toBe(`mpx-tunnel: --tls-ca file '${notPem}' has no PEM certificate (see mpx-tunnel --help)`);
   });
 
   it('prints help with examples and exits 0', async () => {
