@@ -4,6 +4,7 @@
 // the workers (the primary prints them, naming each carrier's worker), and a
 // worker killed with SIGKILL is forked again: its clients start a new session
 // and new connections work, while the other worker's sessions are untouched.
+import { tlsFixturePath } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveState } from '../src/live-page.js';
 import { echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
@@ -155,9 +156,9 @@ describe('mpx-tunnel server --workers', () => {
       '--target',
       '127.0.0.1:9',
       '--tls-cert',
-      '/dev/null',
+      tlsFixturePath('localhost-cert.pem'),
       '--tls-key',
-      '/dev/null',
+      tlsFixturePath('localhost-key.pem'),
     ]);
     const exit = await server.exited;
     expect(exit.code).not.toBe(0);
