@@ -4,6 +4,7 @@
 // when missing and running as root, else the test says why it skipped.
 import { execFile, type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -52,8 +53,17 @@ ${privateNginxTempPaths(dir)}  server { listen 127.0.0.1:${webPort}; root ${dir}
   if (up.stdout !== PAGE) throw new Error(`nginx did not start: ${up.stderr}`);
 });
 
-afterAll(() => {
-  nginx?.kill('SIGKILL');
+afterAll(async () => {
+  // SIGTERM: nginx's master stops its workers. A killed master (SIGKILL) left
+  // its worker running, orphaned and listening, after every run.
+  const child = nginx;
+  if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, 'close');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
 
