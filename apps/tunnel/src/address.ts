@@ -14,7 +14,7 @@
 import { isIP } from 'node:net';
 import { WEIGHT_BOUND, inBounds } from '@mpx/core';
 import { UsageError } from './errors.js';
-import { parseServerEntry, type ServerEntry } from './server-entry.js';
+import { checkDirections, parseServerEntry, type ServerEntry } from './server-entry.js';
 
 type Scheme = 'tcp' | 'tls' | 'ws' | 'wss';
 
@@ -132,6 +132,7 @@ export function parseServerList(lists: string | readonly string[]): ServerEntry[
   const entries = (typeof lists === 'string' ? [lists] : lists).flatMap((list) => list.split(','));
   const out = entries.filter((entry) => entry.trim() !== '').map((entry) => parseServerEntry(entry));
   if (out.length === 0) throw new UsageError('MPX_TUNNEL_ERR_ADDRESS', 'the server list is empty');
+  checkDirections(out);
   return out;
 }
 

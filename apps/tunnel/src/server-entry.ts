@@ -89,6 +89,14 @@ export async function checkLocalAddresses(entries: readonly ServerEntry[]): Prom
   for (const entry of entries) {
     const from = entry.from;
     if (from === undefined) continue;
+    // An IP literal of the other family can never be dialled from it (the dial fails with EINVAL at every retry).
+    const family = isIP(entry.host);
+    if (family !== 0 && family !== isIP(from)) {
+      throw new UsageError(
+        'MPX_TUNNEL_ERR_SERVER_OPTION',
+        `--server entry '${formatEntry(entry)}': option 'from=${from}' is an IPv${isIP(from)} address, and ${entry.host} is IPv${family}`,
+      );
+    }
     const problem = await new Promise<string | undefined>((resolve) => {
       const probe = net.createServer();
       probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
@@ -98,6 +106,26 @@ export async function checkLocalAddresses(entries: readonly ServerEntry[]): Prom
       throw new UsageError(
         'MPX_TUNNEL_ERR_SERVER_OPTION',
         `--server entry '${formatEntry(entry)}': option 'from=${from}' names an address this host does not have (${problem})`,
+      );
+    }
+  }
+}
+
+/**
+ * SPEC §8: the entries together must carry both directions of data. With
+ * only `down` entries a connection's first bytes could never reach the
+ * server, with only `up` ones no answer could come back: every connection
+ * would wait for as long as the session lives.
+ */
+export function checkDirections(entries: readonly ServerEntry[]): void {
+  for (const [direction, other] of [
+    ['up', 'down'],
+    ['down', 'up'],
+  ] as const) {
+    if (entries.length > 0 && entries.every((entry) => entry.direction === other)) {
+      throw new UsageError(
+        'MPX_TUNNEL_ERR_SERVER_OPTION',
+        `every --server entry is '${other}': no carrier could carry data ${direction === 'up' ? 'to the server' : 'back from the server'} (add an entry without '${other}')`,
       );
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseServerList } from '../src/address.js';
-import { formatEntry, parseServerEntry } from '../src/server-entry.js';
+import { checkLocalAddresses, formatEntry, parseServerEntry } from '../src/server-entry.js';
 import { usageErrorOf } from './usage-error.js';
 
 describe('--server entry options', () => {
@@ -44,6 +44,27 @@ describe('--server entry options', () => {
       expect(usageErrorOf(() => parseServerEntry(text), 'MPX_TUNNEL_ERR_SERVER_OPTION').message).toMatch(message);
     }
     expect(usageErrorOf(() => parseServerEntry('a:1|backup|0'), 'MPX_TUNNEL_ERR_WEIGHT').message).toMatch(/invalid weight '0'/);
+  });
+
+  it('refuses a list whose entries cannot carry both directions, which every connection would wait on for ever', () => {
+    expect(usageErrorOf(() => parseServerList('a:1|down,b:2|down|backup'), 'MPX_TUNNEL_ERR_SERVER_OPTION').message).toBe(
+      "every --server entry is 'down': no carrier could carry data to the server (add an entry without 'down')",
+    );
+    expect(usageErrorOf(() => parseServerList('a:1|up'), 'MPX_TUNNEL_ERR_SERVER_OPTION').message).toMatch(
+      /no carrier could carry data back from the server/,
+    );
+    expect(parseServerList('a:1|up,a:1|down').map((e) => e.direction)).toEqual(['up', 'down']);
+    expect(parseServerList('a:1|down,b:2').map((e) => e.direction)).toEqual(['down', 'both']);
+  });
+
+  it('refuses a from= address of the other family than the IP it dials, before any bind', async () => {
+    const error = await checkLocalAddresses([parseServerEntry('[::1]:9|from=127.0.0.1')]).then(
+      () => undefined,
+      (err: unknown) => err as Error & { code?: string },
+    );
+    expect(error?.code).toBe('MPX_TUNNEL_ERR_SERVER_OPTION');
+    expect(error?.message).toBe("--server entry 'tcp://[::1]:9|1|from=127.0.0.1': option 'from=127.0.0.1' is an IPv4 address, and ::1 is IPv6");
+    await expect(checkLocalAddresses([parseServerEntry('127.0.0.1:9|from=127.0.0.1')])).resolves.toBeUndefined();
   });
 
   it('writes an entry back as it can be given again', () => {
