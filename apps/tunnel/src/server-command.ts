@@ -283,7 +283,10 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
       const counts = `${result.aToB} bytes to the target, ${result.bToA} from it`;
       const code = MpxError.codeOf(result.error);
       if (result.errorSide === 'a' && code === 'MPX_ERR_IDLE_TIMEOUT') {
-        log.info(`stream ${name} reset: no data either way for ${config.limits.streamIdleTimeoutMs / 1000} s (--stream-idle-timeout) (${counts})`);
+        // The client's --stream-idle-timeout resets a stream too: its RESET, not ours.
+        if (stream.resetReceived) log.info(`stream ${name} reset by the client: no data either way for its --stream-idle-timeout (${counts})`);
+        else
+          log.info(`stream ${name} reset: no data either way for ${config.limits.streamIdleTimeoutMs / 1000} s (--stream-idle-timeout) (${counts})`);
         return;
       }
       const why = result.error === undefined ? '' : ` (${result.errorSide === 'a' ? 'tunnel' : 'target'}: ${describeError(result.error)})`;

@@ -244,4 +244,29 @@ describe('--stream-idle-timeout', () => {
     busy.destroy();
     expect(server.count(/reset: no data either way/)).toBe(1);
   });
+
+  it("says so on the server when the client's --stream-idle-timeout reset the stream", async () => {
+    echo = await startEcho();
+    const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', `127.0.0.1:${echo.port}`, '--key', KEY]);
+    const serverPort = await server.port(SERVER_PORT);
+    const client = new Tunnel([
+      'client',
+      '--listen',
+      '127.0.0.1:0',
+      '--server',
+      `127.0.0.1:${serverPort}`,
+      '--key',
+      KEY,
+      '--stream-idle-timeout',
+      '1s',
+    ]);
+    const idle = await connect(await client.port(CLIENT_PORT));
+    idle.on('error', () => {});
+    const closed = new Promise((resolve) => idle.once('close', resolve));
+    idle.write('hello');
+    await once(idle, 'data');
+    await closed;
+    await server.waitFor(/INFO {2}stream [0-9a-f]{8}\/1 reset by the client: no data either way for its --stream-idle-timeout/);
+    expect(server.count(/reset: no data either way for/)).toBe(0);
+  });
 });
