@@ -69,8 +69,10 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     lastDialError.delete(label);
     log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight}${carrierUse(stats)})`);
   });
-  client.on('carrierDown', (label: string, err?: MpxError) => {
-    log.info(`carrier to ${label} down${err === undefined ? '' : `: ${describeError(err)}${limitHint(err, 'carrier')}`}`);
+  client.on('carrierDown', (label: string, err: MpxError | undefined, stats: CarrierStats) => {
+    // No error: closed cleanly, by either side (--max-carrier-age, a shutdown).
+    const why = err === undefined ? ' (closed without an error)' : `: ${describeError(err)}${limitHint(err, 'carrier')}`;
+    log.info(`carrier #${stats.id} to ${label} down${why}`);
   });
   client.on('dialError', (label: string, err: Error, nextDelayMs: number) => {
     const why = isAuthFailure(err)
@@ -229,7 +231,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   client.start();
   await noteWebSocketMasking(config.servers, log);
   log.info(
-    `connecting to ${config.servers.map((s) => `${formatAddress(s)} (${describeEntry(s)})`).join(', ')} with ${config.carriersPerServer} carriers each`,
+    `connecting to ${config.servers.map((s) => `${formatAddress(s)} (${describeEntry(s)})`).join(', ')} with ${config.carriersPerServer} carrier${config.carriersPerServer === 1 ? '' : 's'} each`,
   );
 
   const view: TunnelView = {

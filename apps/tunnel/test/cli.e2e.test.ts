@@ -326,6 +326,18 @@ describe('runtime behaviour', () => {
     expect(await server.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('replaces a carrier older than --max-carrier-age, the new one first, naming each carrier in its log lines', async () => {
+    const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:9']);
+    const serverPort = await server.port(SERVER_PORT);
+    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`, '-p', '1', '--max-carrier-age', '1s']);
+    await client.waitFor(/with 1 carrier each$/);
+    await client.waitFor(/INFO {2}carrier #1 to tcp:\/\/127\.0\.0\.1:\d+ down \(closed without an error\)$/);
+    const up2 = client.lines.findIndex((line) => /carrier #2 to \S+ up/.test(line));
+    const down1 = client.lines.findIndex((line) => /carrier #1 to \S+ down/.test(line));
+    expect(up2).toBeGreaterThanOrEqual(0);
+    expect(up2).toBeLessThan(down1);
+  });
+
   it('keeps working and exits 0 when whoever read its stderr has gone (EPIPE)', async () => {
     const server = new Tunnel(['server', '--listen', '127.0.0.1:0', '--target', '127.0.0.1:9', '-vv']);
     const port = await server.port(SERVER_PORT);

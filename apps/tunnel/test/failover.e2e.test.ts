@@ -77,8 +77,8 @@ describe('carrier failover through a relay', () => {
     expect(await relay.exited).toEqual({ code: null, signal: 'SIGKILL' });
     // The relayed carriers went down on the client (or, killed right after the relay's first
     // carrier, the client's dial through it failed before its handshake ended); the direct ones stayed.
-    await client.waitFor(new RegExp(`(carrier to|cannot open a carrier to) tcp://127\\.0\\.0\\.1:${relayPort}( down|:)`));
-    expect(client.count(new RegExp(`carrier to tcp://127\\.0\\.0\\.1:${serverPort} down`))).toBe(0);
+    await client.waitFor(new RegExp(`(carrier #\\d+ to|cannot open a carrier to) tcp://127\\.0\\.0\\.1:${relayPort}( down|:)`));
+    expect(client.count(new RegExp(`carrier #\\d+ to tcp://127\\.0\\.0\\.1:${serverPort} down`))).toBe(0);
     expect(echo.accepts).toBe(1);
   });
 });

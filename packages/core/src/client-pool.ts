@@ -85,7 +85,7 @@ interface TargetState {
 /**
  * Events:
  * - `'carrierUp'` (label, stats: CarrierStats)
- * - `'carrierDown'` (label, error?: MpxError)
+ * - `'carrierDown'` (label, error?: MpxError, stats: CarrierStats): `error` undefined when it closed without one
  * - `'dialError'` (label, error: Error, nextDelayMs: number)
  * - `'session'` (session: ClientSession): a session started (the first, or a replacement)
  * - `'sessionClose'` (error?: MpxError)
@@ -200,7 +200,7 @@ export class MpxClient extends EventEmitter {
     session.on('carrierClose', (stats: CarrierStats, err?: MpxError) => {
       for (const t of this.#targets) {
         if (t.up.delete(stats.id)) {
-          this.emit('carrierDown', t.target.label, err);
+          this.emit('carrierDown', t.target.label, err, stats);
           if (this.#session === session) this.#fill(t);
         }
       }
