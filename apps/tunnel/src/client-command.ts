@@ -21,6 +21,7 @@ import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
 import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side, type SpliceState } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
+import { DialCauses } from './dial-causes.js';
 import { readerForStream, type SocketReader } from './socket-reader.js';
 import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
@@ -61,12 +62,12 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     carriersPerTarget: config.carriersPerServer,
     maxCarrierAgeMs: config.maxCarrierAgeMs,
   });
-  /** The last dial error logged per target, so that a failing target logs once per cause at warn. */
-  const lastDialError = new Map<string, string>();
+  /** The dial errors each target logged at warn since its last carrier came up (dial-causes.ts). */
+  const dialCauses = new DialCauses();
 
   client.on('carrierUp', (label: string, stats: CarrierStats) => {
     allocateFeedbackAtFirstCarrier(log);
-    lastDialError.delete(label);
+    dialCauses.forget(label);
     log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight}${carrierUse(stats)})`);
   });
   client.on('carrierDown', (label: string, err: MpxError | undefined, stats: CarrierStats) => {
@@ -79,12 +80,8 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       ? 'authentication failed (the server does not accept this --key)'
       : `${describeError(err)}${limitHint(err, 'carrier')}${misroutedHint(err, client.session?.carrierCount ?? 0)}`;
     const line = `cannot open a carrier to ${label}: ${why}; retrying in ${nextDelayMs} ms`;
-    if (lastDialError.get(label) === why) {
-      log.debug(line);
-    } else {
-      lastDialError.set(label, why);
-      log.warn(line);
-    }
+    if (dialCauses.first(label, why)) log.warn(line);
+    else log.debug(line);
   });
   client.on('session', (session: ClientSession) => {
     log.info(`session ${session.idHex.slice(0, 8)} started`);
