@@ -61,3 +61,56 @@ export function aggregate(parts: readonly (readonly WireFamily[])[]): Family[] {
   }
   return merged;
 }
+
+/** One worker's answer to a scrape: its index, which fork of that index answered (cluster's worker id), its families. */
+export interface WorkerFamilies {
+  readonly worker: number;
+  readonly generation: number;
+  readonly families: readonly WireFamily[];
+}
+
+/**
+ * The workers' counters summed, never going down. A worker forked again
+ * counts from 0, and a sum that falls reads to Prometheus as a reset of the
+ * counter: `rate()` then counts the other workers' whole totals once more.
+ * So, per worker index, what the previous fork had counted (at its last
+ * answer) stays as a base under the new fork's series of the same name and
+ * labels (counters and histograms; gauges are as they are now), and a worker
+ * that did not answer a scrape, or is being forked again, counts with its
+ * last answer. A series the new fork does not have (a carrier of a lost
+ * session) ends, as it would in one process.
+ */
+export class LastingCounters {
+  readonly #workers = new Map<number, { generation: number; base: Map<string, number>; last: Map<string, number>; families: WireFamily[] }>();
+
+  /** The families to aggregate(): each worker's answer with its counters raised by its base, or its last answer. */
+  apply(parts: readonly WorkerFamilies[]): WireFamily[][] {
+    for (const { worker, generation, families } of parts) {
+      let known = this.#workers.get(worker);
+      if (known === undefined) {
+        known = { generation, base: new Map(), last: new Map(), families: [] };
+        this.#workers.set(worker, known);
+      } else if (known.generation !== generation) {
+        for (const [key, value] of known.last) known.base.set(key, (known.base.get(key) ?? 0) + value);
+        known.generation = generation;
+      }
+      const base = known.base;
+      const last = new Map<string, number>();
+      known.families = families.map((family) => {
+        if (family.type === 'gauge') return family;
+        const samples = family.samples.map((sample) => {
+          const key = seriesKey(sample);
+          const value = Number(sample.value);
+          last.set(key, value);
+          const under = base.get(key);
+          return under === undefined ? sample : { ...sample, value: under + value };
+        });
+        return { ...family, samples };
+      });
+      // Bases of series this fork no longer has end with them.
+      for (const key of base.keys()) if (!last.has(key)) base.delete(key);
+      known.last = last;
+    }
+    return [...this.#workers.values()].map((w) => w.families);
+  }
+}

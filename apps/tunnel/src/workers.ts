@@ -95,7 +95,7 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
       } else if (message.mpx === 'scraped') {
         const scrape = scrapes.get(message.id);
         if (scrape === undefined) return;
-        scrape.parts.push({ worker: index, metrics: message.metrics ?? [], state: message.state });
+        scrape.parts.push({ worker: index, generation: worker.id, metrics: message.metrics ?? [], state: message.state });
         if (--scrape.left === 0) scrape.done();
       }
     });
@@ -228,15 +228,20 @@ export async function runPrimary(config: ServerConfig, workers: number): Promise
   let web: WebServer | undefined;
   if (config.metrics !== undefined) {
     // Loaded here: a primary without --metrics does not hold the exposition or the web server.
-    const [{ aggregate }, { CONTENT_TYPE, exposition }, { startWebServer }] = await Promise.all([
+    const [{ aggregate, LastingCounters }, { CONTENT_TYPE, exposition }, { startWebServer }] = await Promise.all([
       import('./prom-aggregate.js'),
       import('./prom-text.js'),
       import('./web.js'),
     ]);
+    // Counters that never go down when a worker is forked again (prom-aggregate.ts).
+    const counters = new LastingCounters();
     web = await startWebServer(config.metrics.host, config.metrics.port, {
       metrics: {
         contentType: CONTENT_TYPE,
-        metrics: async () => exposition(aggregate((await scrape(true)).map((p) => p.metrics))),
+        metrics: async () => {
+          const parts = await scrape(true);
+          return exposition(aggregate(counters.apply(parts.map((p) => ({ worker: p.worker, generation: p.generation, families: p.metrics })))));
+        },
       },
       state,
     });
@@ -278,6 +283,8 @@ function stopReading(socket: net.Socket): void {
 /** One worker's answer to a scrape. */
 export interface Scraped {
   readonly worker: number;
+  /** Which fork of the worker index answered (cluster's worker id): it changes when the worker is forked again. */
+  readonly generation: number;
   readonly metrics: ScrapedMetrics;
   readonly state: LiveState;
 }

@@ -5,7 +5,7 @@
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { TunnelMetrics, type MetricsSnapshot } from '../src/metrics.js';
-import { aggregate, toWire, type WireFamily } from '../src/prom-aggregate.js';
+import { LastingCounters, aggregate, toWire, type WireFamily } from '../src/prom-aggregate.js';
 import { Histogram } from '../src/prom-histogram.js';
 import { exposition, labelled, single, type Family } from '../src/prom-text.js';
 
@@ -116,5 +116,49 @@ describe('aggregate', () => {
     expect(exposition(aggregate(scrapes.map(overIpc)))).toBe(theirs);
     expect(theirs).not.toContain('process_start_time_seconds');
     expect(theirs).toContain('nodejs_version_info{');
+  });
+});
+
+describe('LastingCounters', () => {
+  const scrape = (bytes: number, open: number, carrier?: string): WireFamily[] =>
+    toWire([
+      single('mpx_bytes_total', 'bytes', 'counter', bytes),
+      single('mpx_streams_open', 'open streams', 'gauge', open),
+      ...(carrier === undefined ? [] : [labelled('mpx_carrier_bytes_total', 'per carrier', 'counter', [[{ carrier }, bytes]])]),
+    ]);
+  const value = (families: Family[], name: string): number | undefined => families.find((f) => f.name === name)?.samples[0]?.value;
+
+  it('keeps summed counters from going down when a worker is forked again, and gauges as they are', () => {
+    const lasting = new LastingCounters();
+    const at = (parts: Parameters<LastingCounters['apply']>[0]): Family[] => aggregate(lasting.apply(parts));
+    let merged = at([
+      { worker: 0, generation: 1, families: scrape(2_000, 3) },
+      { worker: 1, generation: 2, families: scrape(500, 1) },
+    ]);
+    expect([value(merged, 'mpx_bytes_total'), value(merged, 'mpx_streams_open')]).toEqual([2_500, 4]);
+    // Worker 0 died: it does not answer, its last answer counts.
+    merged = at([{ worker: 1, generation: 2, families: scrape(600, 1) }]);
+    expect([value(merged, 'mpx_bytes_total'), value(merged, 'mpx_streams_open')]).toEqual([2_600, 4]);
+    // Forked again (generation 3): it counts from 0, on top of what the old fork had counted.
+    merged = at([
+      { worker: 0, generation: 3, families: scrape(40, 0) },
+      { worker: 1, generation: 2, families: scrape(700, 1) },
+    ]);
+    expect([value(merged, 'mpx_bytes_total'), value(merged, 'mpx_streams_open')]).toEqual([2_740, 1]);
+    merged = at([
+      { worker: 0, generation: 3, families: scrape(100, 2) },
+      { worker: 1, generation: 2, families: scrape(700, 1) },
+    ]);
+    expect(value(merged, 'mpx_bytes_total')).toBe(2_800);
+  });
+
+  it('ends the base of a series the new fork does not have', () => {
+    const lasting = new LastingCounters();
+    lasting.apply([{ worker: 0, generation: 1, families: scrape(1_000, 0, 'tcp://a') }]);
+    const merged = aggregate(lasting.apply([{ worker: 0, generation: 2, families: scrape(10, 0, 'tcp://b') }]));
+    expect(merged.find((f) => f.name === 'mpx_carrier_bytes_total')?.samples).toEqual([
+      { name: 'mpx_carrier_bytes_total', labels: { carrier: 'tcp://b' }, value: 10 },
+    ]);
+    expect(value(merged, 'mpx_bytes_total')).toBe(1_010);
   });
 });

@@ -40,6 +40,14 @@ async function scrape(url: string): Promise<Map<string, number>> {
   return out;
 }
 
+/** `mpx_bytes_total` by direction, from /metrics. */
+async function bytesTotals(url: string): Promise<{ in: number; out: number }> {
+  const text = await (await fetch(url)).text();
+  const of = (direction: string): number =>
+    Number(new RegExp(`^mpx_bytes_total\\{direction="${direction}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { in: of('in'), out: of('out') };
+}
+
 /** An echo target and `server --workers 2` with a tcp:// listener and --metrics (plus `extra`), once both workers are ready. */
 async function startWorkers(extra: string[]): Promise<{ server: Tunnel; tcpPort: number; webUrl: string }> {
   echo = await startEcho();
@@ -88,6 +96,8 @@ describe('mpx-tunnel server --workers', () => {
     const metrics = await scrape(metricsUrl);
     expect(metrics.get('mpx_sessions')).toBe(6);
     expect(metrics.get('mpx_carriers')).toBe(24);
+    const bytesBefore = await bytesTotals(metricsUrl);
+    expect(bytesBefore.in).toBeGreaterThan(0);
 
     // SIGKILL worker 0: it is forked again; its clients start new sessions, the others keep theirs.
     const pid = Number((await server.waitFor(/worker 0 \(pid (\d+)\) ready/))[1]);
@@ -102,6 +112,10 @@ describe('mpx-tunnel server --workers', () => {
     await Promise.all(clients.map((c, i) => (hit[i] === true ? c.waitForCount(/carrier #\d+ to \S+ up/, 5) : Promise.resolve())));
     const again = await Promise.all(ports.map((port, i) => echoThrough(port, 256 * 1024, 200 + i)));
     for (const r of again) expect(r.received).toEqual(r.sent);
+    // The summed counters did not go down with worker 0's restart: what it had counted stays in them.
+    const bytesAfter = await bytesTotals(metricsUrl);
+    expect(bytesAfter.in).toBeGreaterThanOrEqual(bytesBefore.in + 6 * 256 * 1024);
+    expect(bytesAfter.out).toBeGreaterThanOrEqual(bytesBefore.out + 6 * 256 * 1024);
     console.log(
       `every client worked again ${Math.round(performance.now() - killedAt)} ms after the SIGKILL of worker 0 (${hit.filter(Boolean).length} of 6 clients renewed their session)`,
     );
