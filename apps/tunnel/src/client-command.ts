@@ -273,8 +273,9 @@ function abortOther(other: Duplex, err: Error | undefined, failed: Side, state: 
  * A stream the server never served: the server reset it (a RESET frame, not
  * the session's end) because its target refused (REFUSED), it was over the
  * server's --max-streams (LIMIT_EXCEEDED, SPEC §6.2) or the server is
- * shutting down (GOING_AWAY), before any byte came back. No byte of it reached the target, so the application gets a FIN, as
- * from a closed port. Anything else, a refusal code after data included (a
+ * shutting down (GOING_AWAY, SPEC §6.4), before any byte came back. No byte
+ * of it reached the target, so the application gets a FIN, as from a closed
+ * port. Anything else, a refusal code after data included (a
  * session that ended with that code), is an abort: a FIN then would pass a
  * truncated reply for a complete one.
  */
