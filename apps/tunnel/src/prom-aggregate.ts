@@ -4,6 +4,7 @@
 // by name in the order first seen, each family's samples by name and label
 // set in the order first seen, their values combined by the family's
 // aggregator (sum unless the family says otherwise; `omit` drops it).
+import { LastingTotals } from './lasting-totals.js';
 import type { Aggregator, Family, Sample } from './prom-text.js';
 
 /**
@@ -81,36 +82,27 @@ export interface WorkerFamilies {
  * session) ends, as it would in one process.
  */
 export class LastingCounters {
-  readonly #workers = new Map<number, { generation: number; base: Map<string, number>; last: Map<string, number>; families: WireFamily[] }>();
+  readonly #totals = new LastingTotals();
+  /** Each worker's last answer, its counters raised. */
+  readonly #answers = new Map<number, WireFamily[]>();
 
   /** The families to aggregate(): each worker's answer with its counters raised by its base, or its last answer. */
   apply(parts: readonly WorkerFamilies[]): WireFamily[][] {
     for (const { worker, generation, families } of parts) {
-      let known = this.#workers.get(worker);
-      if (known === undefined) {
-        known = { generation, base: new Map(), last: new Map(), families: [] };
-        this.#workers.set(worker, known);
-      } else if (known.generation !== generation) {
-        for (const [key, value] of known.last) known.base.set(key, (known.base.get(key) ?? 0) + value);
-        known.generation = generation;
+      const totals = new Map<string, number>();
+      for (const family of families) {
+        if (family.type !== 'gauge') for (const sample of family.samples) totals.set(seriesKey(sample), Number(sample.value));
       }
-      const base = known.base;
-      const last = new Map<string, number>();
-      known.families = families.map((family) => {
-        if (family.type === 'gauge') return family;
-        const samples = family.samples.map((sample) => {
-          const key = seriesKey(sample);
-          const value = Number(sample.value);
-          last.set(key, value);
-          const under = base.get(key);
-          return under === undefined ? sample : { ...sample, value: under + value };
-        });
-        return { ...family, samples };
-      });
-      // Bases of series this fork no longer has end with them.
-      for (const key of base.keys()) if (!last.has(key)) base.delete(key);
-      known.last = last;
+      const raised = this.#totals.answer(worker, generation, totals);
+      this.#answers.set(
+        worker,
+        families.map((family) =>
+          family.type === 'gauge'
+            ? family
+            : { ...family, samples: family.samples.map((sample) => ({ ...sample, value: raised.get(seriesKey(sample)) ?? 0 })) },
+        ),
+      );
     }
-    return [...this.#workers.values()].map((w) => w.families);
+    return [...this.#answers.values()];
   }
 }

@@ -24,6 +24,7 @@ import { formatAddress, hostPort } from './address.js';
 import type { ServerConfig } from './config.js';
 import { UsageError } from './errors.js';
 import { describeError, type Logger } from './log.js';
+import { LastingTotals } from './lasting-totals.js';
 import { tcpRouteKey, workerOf, wsRouteKey, type RouteKey } from './route-key.js';
 import { waitUntil, type RunningCommand } from './shutdown.js';
 import { StatsReporter } from './stats.js';
@@ -304,34 +305,29 @@ export function mergeStates(parts: readonly Pick<Scraped, 'worker' | 'state'>[],
 }
 
 /**
- * The byte totals of the workers summed, never going down: a worker forked
- * again counts from 0, so when one's count drops, what it had counted until
- * then (at the last scrape) is kept as a base under its new count; a worker
- * that did not answer a scrape counts with its last answer.
+ * The byte totals of the workers summed, never going down (lasting-totals.ts):
+ * what a worker forked again had counted stays under its new count, and a
+ * worker that did not answer a scrape counts with its last answer.
  */
 export class LastingTraffic {
-  readonly #base = new Map<number, { bytesIn: number; bytesOut: number }>();
-  readonly #last = new Map<number, { bytesIn: number; bytesOut: number }>();
+  readonly #totals = new LastingTotals();
+  /** Each worker's last answer, raised. */
+  readonly #answers = new Map<number, ReadonlyMap<string, number>>();
 
   /** `merged` with bytesIn and bytesOut that include what restarted workers had counted. */
-  apply(merged: LiveState, parts: readonly Pick<Scraped, 'worker' | 'state'>[]): LiveState {
-    for (const { worker, state } of parts) {
-      const last = this.#last.get(worker);
-      const base = this.#base.get(worker) ?? { bytesIn: 0, bytesOut: 0 };
-      if (last !== undefined && (state.bytesIn < last.bytesIn || state.bytesOut < last.bytesOut)) {
-        base.bytesIn += last.bytesIn;
-        base.bytesOut += last.bytesOut;
-      }
-      this.#base.set(worker, base);
-      this.#last.set(worker, { bytesIn: state.bytesIn, bytesOut: state.bytesOut });
+  apply(merged: LiveState, parts: readonly Pick<Scraped, 'worker' | 'generation' | 'state'>[]): LiveState {
+    for (const { worker, generation, state } of parts) {
+      const totals = new Map([
+        ['bytesIn', state.bytesIn],
+        ['bytesOut', state.bytesOut],
+      ]);
+      this.#answers.set(worker, this.#totals.answer(worker, generation, totals));
     }
-    // A worker that did not answer this time counts with its last answer.
     let bytesIn = 0;
     let bytesOut = 0;
-    for (const [worker, last] of this.#last) {
-      const base = this.#base.get(worker) ?? { bytesIn: 0, bytesOut: 0 };
-      bytesIn += base.bytesIn + last.bytesIn;
-      bytesOut += base.bytesOut + last.bytesOut;
+    for (const answer of this.#answers.values()) {
+      bytesIn += answer.get('bytesIn') ?? 0;
+      bytesOut += answer.get('bytesOut') ?? 0;
     }
     return { ...merged, bytesIn, bytesOut };
   }

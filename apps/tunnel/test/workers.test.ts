@@ -56,25 +56,25 @@ describe('mergeStates', () => {
 describe('LastingTraffic', () => {
   it('keeps what a restarted worker had counted and counts a silent worker with its last answer', () => {
     const lasting = new LastingTraffic();
-    const at = (parts: Array<{ worker: number; state: LiveState }>): [number, number] => {
+    const at = (parts: Array<{ worker: number; generation: number; state: LiveState }>): [number, number] => {
       const s = lasting.apply(mergeStates(parts, 2), parts);
       return [s.bytesIn, s.bytesOut];
     };
     expect(
       at([
-        { worker: 0, state: state(1, 1, 100, 200, []) },
-        { worker: 1, state: state(1, 1, 10, 20, []) },
+        { worker: 0, generation: 1, state: state(1, 1, 100, 200, []) },
+        { worker: 1, generation: 2, state: state(1, 1, 10, 20, []) },
       ]),
     ).toEqual([110, 220]);
-    // Worker 0 was forked again: it counts from 0.
+    // Worker 0 was forked again (generation 3): it counts from 0.
     expect(
       at([
-        { worker: 0, state: state(0, 0, 5, 6, []) },
-        { worker: 1, state: state(1, 1, 11, 21, []) },
+        { worker: 0, generation: 3, state: state(0, 0, 5, 6, []) },
+        { worker: 1, generation: 2, state: state(1, 1, 11, 21, []) },
       ]),
     ).toEqual([116, 227]);
     // Worker 1 did not answer.
-    expect(at([{ worker: 0, state: state(0, 0, 9, 9, []) }])).toEqual([120, 230]);
+    expect(at([{ worker: 0, generation: 3, state: state(0, 0, 9, 9, []) }])).toEqual([120, 230]);
   });
 });
 
