@@ -8,7 +8,7 @@ import { formatAddress, parseAddress, parseServerList, type Address } from './ad
 import type { TransportOptions } from './carriers.js';
 import { UsageError } from './errors.js';
 import { cannotRead, MAX_KEY_FILE_BYTES, readSmallRegularFile } from './key-file.js';
-import { serverLimits, sessionLimits, type RawLimitArgs, type ServerLimits, type SessionLimits } from './limits.js';
+import { serverLimits, sessionLimits, wholeNumber, type RawLimitArgs, type ServerLimits, type SessionLimits } from './limits.js';
 import { createLogger, resolveLogLevel, type Logger } from './log.js';
 import type { ServerEntry } from './server-entry.js';
 import { AllowList, parseAllowRule } from './allow.js';
@@ -220,7 +220,7 @@ export function clientConfig(common: CommonConfig, args: RawArgs): ClientConfig 
   const carriersBound = CLIENT_BOUNDS.carriersPerTarget;
   // As the user wrote it (a string from the command line or the environment, a number from a config file), shown back in the error.
   const given = String(args.carriers ?? carriersBound.default).trim();
-  const carriers = /^\d+$/.test(given) ? Number(given) : Number.NaN;
+  const carriers = wholeNumber(given);
   if (!inBounds(carriersBound, carriers)) {
     throw optionError(`-p (carriers per server address) must be an integer from ${carriersBound.min} to ${carriersBound.max}, got '${given}'`);
   }

@@ -159,9 +159,14 @@ export const LIMIT_DEFAULTS_TEXT = Object.fromEntries(ALL_LIMIT_FLAGS.map((f) =>
   Record<keyof RawLimitArgs, string>
 >;
 
+/** `value` as a number when it is one or the text of a whole number (spaces around it allowed), else NaN. */
+export function wholeNumber(value: string | number): number {
+  return typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+}
+
 /** A whole number within `range`; the text as given appears in the error. */
 export function parseCount(flag: string, value: string | number, range: Range): number {
-  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  const n = wholeNumber(value);
   if (!Number.isInteger(n) || n < range.min || n > range.max) {
     throw new UsageError('MPX_TUNNEL_ERR_OPTION', `--${flag} must be a whole number from ${range.min} to ${range.max}, got '${String(value)}'`);
   }
