@@ -5,7 +5,7 @@
 // the local connection with a FIN and a log line saying why.
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { MpxClient, MpxError, MpxStream, WireCode, readTargetReply, type CarrierStats, type ClientSession } from '@mpx/core';
+import { MpxClient, MpxError, MpxStream, WireCode, YOUNG_CARRIER_MS, readTargetReply, type CarrierStats, type ClientSession } from '@mpx/core';
 import { readAcceptedWith } from '@mpx/transport-tcp';
 import { formatAddress, hostPort } from './address.js';
 import { carrierDialer, noteWebSocketMasking } from './carriers.js';
@@ -70,10 +70,17 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     dialCauses.forget(label);
     log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight}${carrierUse(stats)})`);
   });
-  client.on('carrierDown', (label: string, err: MpxError | undefined, stats: CarrierStats) => {
+  client.on('carrierDown', (label: string, err: MpxError | undefined, stats: CarrierStats, redialInMs?: number) => {
     // No error: closed cleanly, by either side (--max-carrier-age, a shutdown).
     const why = err === undefined ? ' (closed without an error)' : `: ${describeError(err)}${limitHint(err, 'carrier')}`;
-    log.info(`carrier #${stats.id} to ${label} down${why}`);
+    if (redialInMs === undefined) {
+      log.info(`carrier #${stats.id} to ${label} down${why}`);
+      return;
+    }
+    // SPEC §9 "Redial": it closed right after it came up, so the redial waits.
+    log.warn(
+      `carrier #${stats.id} to ${label} down${why}; it closed within ${YOUNG_CARRIER_MS / 1000} s of coming up (something on the path may cut carriers once data flows), redialling in ${redialInMs} ms`,
+    );
   });
   client.on('dialError', (label: string, err: Error, nextDelayMs: number) => {
     const why = isAuthFailure(err)

@@ -37,3 +37,14 @@ export function backoffDelay(failures: number, options: BackoffOptions, capMs = 
  * cost a dead server bears easily.
  */
 export const WAITING_REDIAL_CAP_MS = 200;
+
+/**
+ * A carrier that closes sooner than this after coming up counts against its
+ * target like a failed dial (SPEC §9 "Redial"). Rationale: a path that cuts
+ * every carrier once data flows (a proxy that refuses large WebSocket
+ * messages, a server that drops the carrier at once) lets every dial
+ * succeed, so without this the client redialled hundreds of times a second.
+ * A carrier that lived this long proves its path: a proxy's or a network's
+ * verdict on a carrier's first data comes within a few round trips.
+ */
+export const YOUNG_CARRIER_MS = 2_000;

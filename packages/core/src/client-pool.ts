@@ -1,13 +1,14 @@
 // MpxClient: a client session plus the carriers it keeps. It dials each
 // target, redials lost carriers with backoff and jitter (capped while streams
-// wait for a carrier; one success restarts every other target's attempts,
-// SPEC §9 "Redial"), rotates carriers past
+// wait for a carrier; one success restarts every other target's attempts;
+// carriers that close right after they came up back off too, SPEC §9
+// "Redial"), rotates carriers past
 // a maximum age (make-before-break), and starts a new session when the server
 // has lost the old one.
 import { defaultMaxListeners, EventEmitter, setMaxListeners } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { WireCode } from './constants.js';
-import { WAITING_REDIAL_CAP_MS, backoffDelay } from './backoff.js';
+import { WAITING_REDIAL_CAP_MS, YOUNG_CARRIER_MS, backoffDelay } from './backoff.js';
 import { CLIENT_BOUNDS, WEIGHT_BOUND, checkOption, checkWeight, resolveOption } from './bounds.js';
 import type { CarrierStats } from './carrier-link.js';
 import type { CarrierDirection, CarrierRole } from './carrier-use.js';
@@ -62,6 +63,8 @@ export interface TargetStats {
   readonly up: number;
   readonly wanted: number;
   readonly failures: number;
+  /** Carriers in a row that closed within YOUNG_CARRIER_MS of coming up. */
+  readonly youngCloses: number;
 }
 
 export interface MpxClientStats {
@@ -77,15 +80,24 @@ interface TargetState {
   readonly up: Map<number, number>;
   dialing: number;
   failures: number;
+  /** Carriers in a row that closed within YOUNG_CARRIER_MS of coming up (reset by one that lived longer). */
+  youngCloses: number;
   retry: Timer | undefined;
   /** Clock time the pending retry fires. */
   retryAt: number;
+  /**
+   * The pending retry waits out carriers that closed young: dials succeed,
+   * so neither a stream that waits nor another dial's success shortens it.
+   */
+  retryYoung: boolean;
 }
 
 /**
  * Events:
  * - `'carrierUp'` (label, stats: CarrierStats)
- * - `'carrierDown'` (label, error?: MpxError, stats: CarrierStats): `error` undefined when it closed without one
+ * - `'carrierDown'` (label, error?: MpxError, stats: CarrierStats, redialInMs?: number): `error` undefined when it
+ *   closed without one; `redialInMs` set when the redial waits because carriers to this target keep closing
+ *   within YOUNG_CARRIER_MS of coming up
  * - `'dialError'` (label, error: Error, nextDelayMs: number)
  * - `'session'` (session: ClientSession): a session started (the first, or a replacement)
  * - `'sessionClose'` (error?: MpxError)
@@ -113,7 +125,7 @@ export class MpxClient extends EventEmitter {
     this.#targets = targets.map((target) => {
       const weight = checkWeight(target.weight ?? WEIGHT_BOUND.default, `weight of ${target.label}`, 'MPX_ERR_INVALID_CONFIG');
       const wanted = checkOption(`carriers of ${target.label}`, CLIENT_BOUNDS.carriersPerTarget, target.carriers ?? perTarget);
-      return { target, weight, wanted, up: new Map(), dialing: 0, failures: 0, retry: undefined, retryAt: 0 };
+      return { target, weight, wanted, up: new Map(), dialing: 0, failures: 0, youngCloses: 0, retry: undefined, retryAt: 0, retryYoung: false };
     });
     // Every dial in flight listens on the one abort signal (a TCP dial until
     // it settles, @mpx/transport-tcp dial-guard.ts): as many at once as the
@@ -173,6 +185,7 @@ export class MpxClient extends EventEmitter {
         up: t.up.size,
         wanted: t.wanted,
         failures: t.failures,
+        youngCloses: t.youngCloses,
       })),
     };
   }
@@ -196,13 +209,16 @@ export class MpxClient extends EventEmitter {
       t.failures = 0;
       if (t.retry !== undefined) this.options.clock.clearTimeout(t.retry);
       t.retry = undefined;
+      t.retryYoung = false;
     }
     session.on('carrierClose', (stats: CarrierStats, err?: MpxError) => {
       for (const t of this.#targets) {
-        if (t.up.delete(stats.id)) {
-          this.emit('carrierDown', t.target.label, err, stats);
-          if (this.#session === session) this.#fill(t);
-        }
+        const since = t.up.get(stats.id);
+        if (since === undefined) continue;
+        t.up.delete(stats.id);
+        const delay = this.#session === session ? this.#afterClose(t, since) : 0;
+        this.emit('carrierDown', t.target.label, err, stats, delay > 0 ? delay : undefined);
+        if (this.#session === session && delay === 0) this.#fill(t);
       }
       if (this.#session === session) this.#hurry();
     });
@@ -305,11 +321,33 @@ export class MpxClient extends EventEmitter {
     );
   }
 
-  #retryIn(t: TargetState, delay: number): void {
+  /**
+   * Counts a carrier that closed within YOUNG_CARRIER_MS of coming up (a
+   * proxy that cuts it once data flows, a server that drops it at once) and
+   * returns how long the redial waits: 0 for a carrier that lived longer or
+   * was retired, else the backoff of that many young closes in a row, which
+   * the dial's success cannot reset as it does a failed dial's.
+   */
+  #afterClose(t: TargetState, since: number): number {
+    // A retired carrier (make-before-break) is marked with an infinite start.
+    if (since === Number.POSITIVE_INFINITY) return 0;
+    if (this.options.clock.now() - since >= YOUNG_CARRIER_MS) {
+      t.youngCloses = 0;
+      return 0;
+    }
+    t.youngCloses++;
+    const delay = Math.max(1, backoffDelay(t.youngCloses, this.#backoff));
+    this.#retryIn(t, delay, true);
+    return delay;
+  }
+
+  #retryIn(t: TargetState, delay: number, young = false): void {
     if (t.retry !== undefined) this.options.clock.clearTimeout(t.retry);
     t.retryAt = this.options.clock.now() + delay;
+    t.retryYoung = young;
     t.retry = this.options.clock.setTimeout(() => {
       t.retry = undefined;
+      t.retryYoung = false;
       this.#fill(t);
     }, delay);
   }
@@ -325,18 +363,19 @@ export class MpxClient extends EventEmitter {
     if (this.#closed || !this.#waiting()) return;
     const now = this.options.clock.now();
     for (const t of this.#targets) {
-      if (t.retry === undefined || t.retryAt - now <= WAITING_REDIAL_CAP_MS) continue;
+      if (t.retry === undefined || t.retryYoung || t.retryAt - now <= WAITING_REDIAL_CAP_MS) continue;
       this.#retryIn(t, backoffDelay(t.failures, this.#backoff, WAITING_REDIAL_CAP_MS));
     }
   }
 
   /**
    * A dial succeeded, so the network works again: every target waiting out a
-   * backoff is dialled at once, and its failure count starts over.
+   * failed dial's backoff is dialled at once, and its failure count starts
+   * over. A target waiting because its carriers close young keeps waiting.
    */
   #restartAttempts(): void {
     for (const t of this.#targets) {
-      if (t.retry === undefined) continue;
+      if (t.retry === undefined || t.retryYoung) continue;
       this.options.clock.clearTimeout(t.retry);
       t.retry = undefined;
       t.failures = 0;

@@ -45,7 +45,7 @@ export {
 } from './target-header.js';
 export { ClientSession, type AddCarrierOptions, type ClientSessionOptions } from './client.js';
 export { MpxClient, type CarrierRoute, type CarrierTarget, type MpxClientOptions, type MpxClientStats, type TargetStats } from './client-pool.js';
-export { backoffDelay, WAITING_REDIAL_CAP_MS, type BackoffOptions } from './backoff.js';
+export { backoffDelay, WAITING_REDIAL_CAP_MS, YOUNG_CARRIER_MS, type BackoffOptions } from './backoff.js';
 export { MpxServer, SERVER_DEFAULTS, type AcceptInfo, type ServerOptions } from './server.js';
 export { MpxStream, RESUME_ROOM, SEND_AHEAD, type StreamSink, type StreamStats } from './stream.js';
 export type * from './transport.js';

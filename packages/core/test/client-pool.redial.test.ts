@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { createMemoryPair, seededRandom } from '@mpx/testkit';
 import { describe, expect, it } from 'vitest';
-import { WAITING_REDIAL_CAP_MS } from '../src/backoff.js';
+import { WAITING_REDIAL_CAP_MS, YOUNG_CARRIER_MS } from '../src/backoff.js';
 import { MpxClient } from '../src/client-pool.js';
 import type { Clock, Timer } from '../src/clock.js';
 import { MpxServer } from '../src/server.js';
@@ -115,6 +115,67 @@ describe('MpxClient redial policy', () => {
     expect(state.dials.b).toBe(dialsB + 1);
     // b is still refused; its count started over, so its next delay is the first step again.
     expect(state.delays.b.at(-1)).toBeLessThanOrEqual(200);
+    await client.close();
+    server.close();
+  });
+
+  it('backs off a target whose carriers close right after they come up, though every dial succeeds', async () => {
+    const clock = new ManualClock();
+    const server = new MpxServer({ graceMs: 600_000 });
+    let dials = 0;
+    let last: Duplex | undefined;
+    const client = new MpxClient({
+      targets: [
+        {
+          label: 'cut',
+          dial: async () => {
+            dials++;
+            const pair = createMemoryPair();
+            server.accept(pair.b);
+            last = pair.a;
+            return pair.a;
+          },
+        },
+      ],
+      carriersPerTarget: 1,
+      backoffInitialMs: 200,
+      backoffMaxMs: 10_000,
+      random: seededRandom(5),
+      clock,
+      graceMs: 600_000,
+    });
+    // A proxy that cuts every carrier as soon as it carries anything: here, at once.
+    let cut = true;
+    client.on('carrierUp', () => {
+      if (cut) last?.destroy();
+    });
+    const redials: Array<number | undefined> = [];
+    client.on('carrierDown', (_label: string, _err: unknown, _stats: unknown, redialInMs?: number) => redials.push(redialInMs));
+    client.start();
+    client.openStream(); // a stream waits: the waiting cap must not shorten this backoff
+    // Small steps: a handshake settles on real I/O between them.
+    const step = async (ms: number): Promise<void> => {
+      for (let t = 0; t < ms; t += 50) await clock.advance(50);
+    };
+    await step(30_000);
+    // Without the backoff every close was redialled at once (hundreds a second); with it the delays double up to the ceiling.
+    expect(dials).toBeLessThan(15);
+    expect(redials.length).toBeGreaterThan(3);
+    expect(redials.every((d) => d !== undefined)).toBe(true);
+    expect(Math.max(...(redials as number[]))).toBeGreaterThan(WAITING_REDIAL_CAP_MS * 4);
+    expect(client.stats().targets[0]?.youngCloses).toBe(redials.length);
+
+    // Once a carrier lives past YOUNG_CARRIER_MS, its close is redialled at once and the count starts over.
+    cut = false;
+    await step(10_000);
+    expect(client.session?.carrierCount).toBe(1);
+    await step(YOUNG_CARRIER_MS);
+    const before = dials;
+    last?.destroy();
+    await settle();
+    expect(dials).toBe(before + 1);
+    expect(redials.at(-1)).toBeUndefined();
+    expect(client.stats().targets[0]?.youngCloses).toBe(0);
     await client.close();
     server.close();
   });
