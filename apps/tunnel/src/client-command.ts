@@ -21,7 +21,7 @@ import { acceptProxy, type ProxyRequest } from './proxy-listener.js';
 import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.js';
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side, type SpliceState } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
-import { DialCauses } from './dial-causes.js';
+import { DialCauses, WAITING_NOTE_MS, waitingLine } from './dial-causes.js';
 import { readerForStream, type SocketReader } from './socket-reader.js';
 import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
@@ -194,12 +194,17 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
       const counts = `${result.aToB} bytes sent, ${result.bToA} received`;
       const refused = result.errorSide === 'b' && isRefusal(result.error, stream, result.bToA);
       if (refused && code === 'MPX_ERR_STREAM_REFUSED') {
-        log.info(`connection from ${name} closed: the server could not connect to its target (stream refused)`);
+        log.info(`connection from ${name} closed: the server could not connect to its target (stream refused; the server's log has the cause)`);
       } else if (refused && code === 'MPX_ERR_GOING_AWAY') {
         log.info(`connection from ${name} closed: the server is shutting down (stream refused, GOING_AWAY)`);
       } else if (refused) {
         log.warn(
           `connection from ${name} closed: the server refused the stream, it holds its limit of open streams (LIMIT_EXCEEDED, server --max-streams)`,
+        );
+      } else if (result.errorSide === 'b' && stream.resetReceived && (result.error as MpxError | undefined)?.wireCode === WireCode.CANCEL) {
+        // RESET carries a code, not a cause: the server logs the cause on its side.
+        log.info(
+          `connection from ${name} reset by the server: its connection to the target failed or was reset, or it was aborted there (CANCEL; the server's log has the cause) (${counts})`,
         );
       } else if (result.errorSide === 'b') {
         log.info(`connection from ${name} reset: ${describeError(result.error)}${limitHint(result.error, 'stream')} (${counts})`);
@@ -247,15 +252,19 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     sessions: () => (client.session !== undefined && !client.session.closed ? 1 : 0),
   };
   const stopObservers = await startObservers(config, view, book, traffic);
+  const waitingNote = setInterval(() => {
+    const session = client.session;
+    if (session === undefined || session.closed || session.carrierCount > 0 || session.streamCount === 0) return;
+    log.warn(waitingLine(session.streamCount, client.options.graceMs, dialCauses.latest()));
+  }, WAITING_NOTE_MS).unref();
   const memory = startMemoryRelease(log);
 
   return {
     async stop() {
       memory.stop();
+      clearInterval(waitingNote);
       local.close(); // stops accepting; its callback would wait for every connection
-      if (connections.size > 0) log.info(`waiting up to ${config.drainTimeoutMs} ms for ${connections.size} open connections`);
-      const aborted = await connections.drain(config.drainTimeoutMs);
-      if (aborted > 0) log.info(`aborted ${aborted} connections still open after the drain timeout`);
+      await connections.drainLogged(config.drainTimeoutMs, 'connection', log);
       const session = client.session;
       await client.close();
       await stopObservers();

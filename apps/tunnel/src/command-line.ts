@@ -92,12 +92,19 @@ function commonOptions(y: Argv): Argv {
     .option('connect-timeout', {
       type: 'string',
       default: '10',
+      defaultDescription: '10s',
       describe: 'time to connect a carrier (client, relay) or the target (server), e.g. 10, 2.5s, 500ms',
     })
-    .option('drain-timeout', { type: 'string', default: '5', describe: 'time open connections get to finish after SIGINT/SIGTERM' })
+    .option('drain-timeout', {
+      type: 'string',
+      default: '5',
+      defaultDescription: '5s',
+      describe: 'time open connections get to finish after SIGINT/SIGTERM',
+    })
     .option('grace', {
       type: 'string',
-      describe: `how long a session (and its open connections) outlives the loss of every carrier (default ${SESSION_BOUNDS.graceMs.default / 1000} s)`,
+      defaultDescription: `${SESSION_BOUNDS.graceMs.default / 1000}s`,
+      describe: 'how long a session (and its open connections) outlives the loss of every carrier',
     })
     .option('stats', {
       type: 'string',
@@ -228,7 +235,12 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
             default: CLIENT_BOUNDS.carriersPerTarget.default,
             describe: 'carriers kept to each server address',
           })
-          .option('max-carrier-age', { type: 'string', default: '0', describe: 'replace carriers older than this, new one first (0 = never)' }),
+          .option('max-carrier-age', {
+            type: 'string',
+            default: '0',
+            defaultDescription: '0 (never)',
+            describe: 'replace carriers older than this, new one first (0 = never)',
+          }),
       select('client'),
     )
     .command(

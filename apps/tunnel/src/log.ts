@@ -80,6 +80,11 @@ export function resolveLogLevel(logLevel: string | undefined, verbose: number): 
   return 'info';
 }
 
+/** `word`, or `word` + "s" when `n` is not 1: "1 connection", "2 connections". */
+export function plural(n: number, word: string): string {
+  return n === 1 ? word : `${word}s`;
+}
+
 /**
  * describeError() for the one line of a tunnel that cannot start: a listen
  * address whose name does not resolve comes with that name ("ENOTFOUND

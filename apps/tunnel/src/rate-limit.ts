@@ -7,7 +7,7 @@
 // flood from many addresses is as bounded, in lines and memory, as one from
 // a single address. Time comes from an injected clock (tests use a fake one).
 import { systemClock, type Clock, type Timer } from '@mpx/core';
-import type { LogLevel, Logger } from './log.js';
+import { plural, type LogLevel, type Logger } from './log.js';
 
 /** Rationale: a burst shows its first line at once and then one summary per 10 s. */
 const DEFAULT_RATE_LIMIT_INTERVAL_MS = 10_000;
@@ -98,10 +98,6 @@ export class RateLimitedLog {
       this.flush();
     }, this.#intervalMs);
   }
-}
-
-function plural(n: number, word: string): string {
-  return n === 1 ? word : `${word}s`;
 }
 
 /**

@@ -77,9 +77,7 @@ export async function runRelay(config: RelayConfig): Promise<RunningCommand> {
   return {
     async stop() {
       await Promise.all(listeners.map((l) => l.close()));
-      if (connections.size > 0) log.info(`waiting up to ${config.drainTimeoutMs} ms for ${connections.size} relayed carriers`);
-      const aborted = await connections.drain(config.drainTimeoutMs);
-      if (aborted > 0) log.info(`aborted ${aborted} relayed carriers still open after the drain timeout`);
+      await connections.drainLogged(config.drainTimeoutMs, 'relayed carrier', log);
     },
   };
 }

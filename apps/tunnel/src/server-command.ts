@@ -289,7 +289,12 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
           log.info(`stream ${name} reset: no data either way for ${config.limits.streamIdleTimeoutMs / 1000} s (--stream-idle-timeout) (${counts})`);
         return;
       }
-      const why = result.error === undefined ? '' : ` (${result.errorSide === 'a' ? 'tunnel' : 'target'}: ${describeError(result.error)})`;
+      if (result.errorSide === 'b' && result.error !== undefined) {
+        // The client's side only learns that the stream was cancelled (RESET carries a code, no cause).
+        log.info(`stream ${name} reset: the connection to target ${targetLabel} failed: ${describeError(result.error)} (${counts})`);
+        return;
+      }
+      const why = result.error === undefined ? '' : ` (tunnel: ${describeError(result.error)})`;
       log.debug(`stream ${name} closed: ${counts}${why}`);
     });
   }
@@ -384,9 +389,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
       stopping = true;
       memory.stop();
       await Promise.all(listeners.map((l) => l.close()));
-      if (connections.size > 0) log.info(`waiting up to ${config.drainTimeoutMs} ms for ${connections.size} open streams`);
-      const aborted = await connections.drain(config.drainTimeoutMs);
-      if (aborted > 0) log.info(`aborted ${aborted} streams still open after the drain timeout`);
+      await connections.drainLogged(config.drainTimeoutMs, 'stream', log);
       server.close(WireCode.GOING_AWAY, 'server shutting down');
       refusedLog.flush();
       await stopObservers();

@@ -2,7 +2,7 @@
 // connections get --drain-timeout to finish on their own, the rest are
 // aborted, then the process exits 0. A second signal exits at once. SIGHUP is
 // logged and ignored.
-import type { Logger } from './log.js';
+import { plural, type Logger } from './log.js';
 
 /** A started command. */
 export interface RunningCommand {
@@ -43,6 +43,17 @@ export class Connections {
       this.#open.delete(abort);
       if (this.#open.size === 0) this.#onEmpty?.();
     };
+  }
+
+  /**
+   * drain(), logging what it waits for and what it aborts, each open
+   * connection called a `noun` ("connection", "stream", "relayed carrier").
+   */
+  async drainLogged(timeoutMs: number, noun: string, log: Logger): Promise<void> {
+    const open = this.size;
+    if (open > 0) log.info(`waiting up to ${timeoutMs} ms for ${open} open ${plural(open, noun)}`);
+    const aborted = await this.drain(timeoutMs);
+    if (aborted > 0) log.info(`aborted ${aborted} ${plural(aborted, noun)} still open after the drain timeout`);
   }
 
   /**

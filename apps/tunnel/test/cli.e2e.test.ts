@@ -288,7 +288,7 @@ describe('runtime behaviour', () => {
 
     expect(await client.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(client.log).toMatch(/received SIGTERM, shutting down/);
-    expect(client.log).toMatch(/aborted 1 connections still open after the drain timeout/);
+    expect(client.log).toMatch(/aborted 1 connection still open after the drain timeout/);
     await idleClosed;
     expect(idleErrors.map((e) => e.code)).toEqual(['ECONNRESET']); // aborted, not ended as if complete
     expect(await server.stop('SIGINT')).toEqual({ code: 0, signal: null });
@@ -307,7 +307,7 @@ describe('runtime behaviour', () => {
     open.write('x');
     await once(open, 'data');
     server.child.kill('SIGTERM');
-    await server.waitFor(/waiting up to 10000 ms for 1 open streams/);
+    await server.waitFor(/waiting up to 10000 ms for 1 open stream\b/);
 
     const late = await connect(port);
     const errors: Error[] = [];

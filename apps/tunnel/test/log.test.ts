@@ -75,4 +75,22 @@ describe('Connections', () => {
     expect(await connections.drain(1)).toBe(1);
     expect(aborted).toEqual([1]);
   });
+
+  it('logs what it waits for and what it aborts, in the singular for one', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', write: (line) => lines.push(line.slice(25).trim()), now: () => 0 });
+    const connections = new Connections();
+    connections.add(() => {});
+    await connections.drainLogged(1, 'connection', log);
+    const relayed = new Connections();
+    relayed.add(() => {});
+    relayed.add(() => {});
+    await relayed.drainLogged(1, 'relayed carrier', log);
+    expect(lines).toEqual([
+      'INFO  waiting up to 1 ms for 1 open connection',
+      'INFO  aborted 1 connection still open after the drain timeout',
+      'INFO  waiting up to 1 ms for 2 open relayed carriers',
+      'INFO  aborted 2 relayed carriers still open after the drain timeout',
+    ]);
+  });
 });
