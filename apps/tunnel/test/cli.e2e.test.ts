@@ -236,7 +236,7 @@ describe('runtime behaviour', () => {
     expect(errors).toEqual([]);
     await server.waitFor(new RegExp(`WARN  stream \\w+/1 refused: cannot connect to target 127\\.0\\.0\\.1:${target}: ECONNREFUSED$`));
     await client.waitFor(
-      /INFO {2}connection from 127\.0\.0\.1:\d+ \(stream 1\) closed: the server could not connect to its target \(stream refused\)/,
+      /INFO {2}connection from 127\.0\.0\.1:\d+ \(stream 1\) closed: the server could not connect to its target \(stream refused; the server's log has the cause\)/,
     );
   });
 
