@@ -10,10 +10,12 @@
 //   1011 INTERNAL_ERROR    destroy(err) with any other error
 //   (none: TCP close)      destroy() without an error: ws.terminate(), like socket.destroy()
 //
-// Received 1000, 1001, 1005 (no code) and 1006 (connection dropped without a
-// close frame: the peer terminated, like a TCP FIN) end the readable side
-// cleanly ('end' then 'close'). Any other code destroys the carrier with
-// MPX_ERR_CARRIER_CLOSED; the code is kept on `carrier.closeCode`.
+// Received 1000, 1001 and 1005 (no code) end the readable side cleanly ('end'
+// then 'close'); so does 1006 (connection dropped without a close frame) once
+// the peer's EOF came. 1006 before the peer's EOF (it terminated, or a proxy
+// between cut the connection: its byte stream is cut short) and any other
+// code destroy the carrier with a WebSocketClosedError (MPX_ERR_CARRIER_CLOSED,
+// closed-error.ts); the code is kept on `carrier.closeCode`.
 import { MpxError, MpxProtocolError } from '@mpx/core';
 
 export const CloseCode = {
@@ -28,7 +30,7 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
 } as const;
 
-/** Close codes after which the peer's byte stream simply ends. */
+/** Close codes after which the peer's byte stream simply ends (1006: only after its EOF, see ws-duplex.ts). */
 export function isCleanClose(code: number): boolean {
   return code === CloseCode.NORMAL || code === CloseCode.GOING_AWAY || code === CloseCode.NO_STATUS || code === CloseCode.ABNORMAL;
 }

@@ -15,6 +15,7 @@ export type { PemInput, WebSocketDialOptions } from './dial.js';
 export { listenWebSocket, WebSocketCarrierListener } from './listen.js';
 export type { OnWebSocketCarrier, WebSocketCarrierInfo, WebSocketListenOptions } from './listen.js';
 export { CloseCode, closeCodeFor, isCleanClose } from './close-codes.js';
+export { WebSocketClosedError, describeCloseCode } from './closed-error.js';
 export { packMessages } from './batch.js';
 export { webSocketMasking } from './masking.js';
 export type { WebSocketMasking } from './masking.js';

@@ -43,7 +43,6 @@ import {
   tuneSocket,
   type ConnectionOf,
 } from '@mpx/transport-tcp';
-import { CloseCode } from './close-codes.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, WebSocketDuplex } from './ws-duplex.js';
 
 /**
@@ -110,7 +109,7 @@ export class WebSocketCarrierListener extends CarrierListenerBase {
       if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
       return new Promise<void>((resolve) => {
         ws.once('close', () => resolve());
-        if (ws.readyState === WebSocket.OPEN) ws.close(CloseCode.GOING_AWAY, 'MPX_ERR_GOING_AWAY');
+        carrier.goAway();
       });
     });
     await Promise.all(waits);
@@ -150,14 +149,17 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
       connection: connectionOf(socket),
     };
     tuneSocket(socket, keepAliveMs);
-    let carrier: WebSocketDuplex;
+    let carrier: WebSocketDuplex | undefined;
     try {
       carrier = new WebSocketDuplex(ws, carrierOptions);
-      open.add(carrier);
-      carrier.once('close', () => open.delete(carrier));
-      onCarrier(carrier, info);
+      const made = carrier;
+      open.add(made);
+      made.once('close', () => open.delete(made));
+      onCarrier(made, info);
     } catch (err) {
-      ws.terminate();
+      // destroy(), not terminate(): the carrier would fail on the close it did not ask for, with nobody listening.
+      if (carrier === undefined) ws.terminate();
+      else carrier.destroy();
       listener?.emit('clientError', err, info);
     }
   };

@@ -34,10 +34,16 @@
 // connection up to 30 s for a close frame the peer may never send, which a
 // stranger could use to hold descriptors without knowing the key.
 //
-// A WebSocket that closes without EOF (listener.closeAll() sends 1001, a peer
-// that terminated) ends the readable side too, and the writable side finishes:
-// writes still queued then fail with MPX_ERR_CARRIER_CLOSED. Close codes: see
-// close-codes.ts.
+// A WebSocket that closes with 1000, 1001 (listener.closeAll()) or 1005 ends
+// the readable side too, and the writable side finishes: writes still queued
+// then fail with MPX_ERR_CARRIER_CLOSED. One that closes without a close frame
+// (1006: the peer terminated, or a proxy between cut the connection) before
+// the peer's EOF failed: the byte stream is cut short, and the carrier says
+// so (WebSocketClosedError, closed-error.ts). So does any other close code.
+// The close code is the cause, whatever failed first: a write that fails
+// while the WebSocket is closing waits for ws' 'close' (it comes once the
+// socket has closed) and fails with the close code, not with "closing" or
+// EPIPE. Close codes: see close-codes.ts.
 import { Duplex, Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { LEND_READS, MpxError, readBlocks } from '@mpx/core';
@@ -49,6 +55,7 @@ import { maskFunction } from './masking.js';
 import { giveBackMaskedBlock, takeMaskedBlock } from './masked-blocks.js';
 import { takeReads, type OwnReads } from './own-reads.js';
 import { CloseCode, closeCodeFor, closeReasonFor, isCleanClose } from './close-codes.js';
+import { WebSocketClosedError } from './closed-error.js';
 
 /** Rationale: a few 64 KiB frames (SPEC §12) per send, without buffering much per carrier. */
 export const DEFAULT_HIGH_WATER_MARK = 256 * 1024;
@@ -106,6 +113,8 @@ export class WebSocketDuplex extends Duplex {
   /** The socket's reads, once the carrier has taken them from ws (own-reads.ts). */
   #ownReads: OwnReads | undefined;
   #retryQueued = false;
+  /** This side began the close handshake (listener.closeAll()'s goAway(), or both EOFs). */
+  #closeStarted = false;
 
   constructor(ws: WebSocket, options: WebSocketDuplexOptions = {}) {
     const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
@@ -162,9 +171,23 @@ export class WebSocketDuplex extends Duplex {
     if (size > 0) return true;
     this.#eofReceived = true;
     this.push(null);
-    if (this.#eofSent) this.ws.close(CloseCode.NORMAL);
+    if (this.#eofSent) this.#close(CloseCode.NORMAL);
     return false;
   };
+
+  /** Begins the close handshake with `code`. */
+  #close(code: number, reason?: string): void {
+    this.#closeStarted = true;
+    this.ws.close(code, reason);
+  }
+
+  /**
+   * Closes the WebSocket with 1001 (going away), as listener.closeAll()
+   * does: the peer's readable side ends, writes still queued fail.
+   */
+  goAway(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.#close(CloseCode.GOING_AWAY, 'MPX_ERR_GOING_AWAY');
+  }
 
   /**
    * Reads the socket from here on instead of ws' receiver, once it is
@@ -211,15 +234,38 @@ export class WebSocketDuplex extends Duplex {
     this.closeCode = code;
     this.closeReason = reason.toString();
     if (this.destroyed) return;
-    if (isCleanClose(code)) {
+    // 1006 after the peer's EOF, or once this side began closing: the byte stream was complete or being ended anyway,
+    // only the close handshake was skipped.
+    const cutShort = code === CloseCode.ABNORMAL && !this.#eofReceived && !this.#closeStarted;
+    if (isCleanClose(code) && !cutShort) {
       // Nothing more can be sent or received: end both sides (queued writes fail).
       this.push(null);
       if (!this.writableEnded) this.end();
     } else {
-      const why = this.closeReason === '' ? '' : ` (${this.closeReason})`;
-      this.destroy(new MpxError('MPX_ERR_CARRIER_CLOSED', `the peer closed the WebSocket with code ${code}${why}`));
+      this.destroy(this.#closedError());
     }
   };
+
+  /** The error of a carrier whose WebSocket has closed: its close code, and `cause`, what failed before ws said why. */
+  #closedError(cause?: Error): MpxError {
+    const code = this.closeCode ?? CloseCode.ABNORMAL;
+    if (this.#closeStarted) {
+      return new MpxError('MPX_ERR_CARRIER_CLOSED', `the WebSocket was closed by this side with ${code}`, cause === undefined ? {} : { cause });
+    }
+    return new WebSocketClosedError(code, this.closeReason, cause === undefined ? {} : { cause });
+  }
+
+  /**
+   * Fails a write (or the EOF) because the WebSocket is closing or closed:
+   * with its close code once ws knows it (see the top), else at once.
+   */
+  #failWrite(callback: (error?: Error | null) => void, cause?: Error): void {
+    if (this.ws.readyState === WebSocket.CLOSED || this.destroyed) {
+      callback(this.#closedError(cause));
+      return;
+    }
+    this.ws.once('close', () => callback(this.#closedError(cause)));
+  }
 
   #onError = (err: Error): void => {
     // ws emits 'error' (e.g. WS_ERR_UNSUPPORTED_MESSAGE_LENGTH) and then closes
@@ -237,7 +283,7 @@ export class WebSocketDuplex extends Duplex {
 
   override _writev(chunks: WriteChunk[], callback: (error?: Error | null) => void): void {
     if (this.ws.readyState !== WebSocket.OPEN) {
-      callback(new MpxError('MPX_ERR_CARRIER_CLOSED', 'the WebSocket is closing or closed'));
+      this.#failWrite(callback);
       return;
     }
     const mask = this.#mask;
@@ -250,20 +296,25 @@ export class WebSocketDuplex extends Duplex {
       return;
     }
     // One writev for the whole batch; the socket calls back in order, so the
-    // last write's callback means every frame went to the socket.
+    // last write's callback means every frame went to the socket. A write
+    // that fails fails with the WebSocket's close code (see the top).
     const socket = this.#socket;
+    const written = (err?: Error | null): void => {
+      if (err === undefined || err === null) callback();
+      else this.#failWrite(callback, err);
+    };
     socket.cork();
     if (mask === undefined) {
       messages.forEach(({ parts, size }, i) => {
         socket.write(unmaskedHeader(size));
-        parts.forEach((part, j) => socket.write(part, i === messages.length - 1 && j === parts.length - 1 ? callback : undefined));
+        parts.forEach((part, j) => socket.write(part, i === messages.length - 1 && j === parts.length - 1 ? written : undefined));
       });
     } else {
       // Masked into reused blocks (masked-blocks.ts), given back once the socket took them; after a failed write they are left to the collector.
       const blocks: Buffer[] = [];
       const done = (err?: Error | null): void => {
         if (err === undefined || err === null) for (const block of blocks) giveBackMaskedBlock(block);
-        callback(err);
+        written(err);
       };
       messages.forEach(({ parts, size }, i) => {
         const block = takeMaskedBlock(maskedFrameSize(size));
@@ -282,11 +333,11 @@ export class WebSocketDuplex extends Duplex {
     }
     this.ws.send(EOF, { binary: true }, (err) => {
       if (err !== undefined && err !== null) {
-        callback(err);
+        this.#failWrite(callback, err);
         return;
       }
       this.#eofSent = true;
-      if (this.#eofReceived) this.ws.close(CloseCode.NORMAL);
+      if (this.#eofReceived) this.#close(CloseCode.NORMAL);
       callback();
     });
   }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dialWebSocket, listenWebSocket, type WebSocketUpgradeError, type WebSocketDuplex } from '../src/index.js';
 import { acceptingListener, CERT, KEY, rejectionOf, urlOf } from './helpers.js';
 
@@ -12,8 +12,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** The errors each carrier of dial() failed with: recorded from the start, as a carrier may fail before the test looks. */
+const errorsOf = new WeakMap<WebSocketDuplex, Error[]>();
+
 async function dial(url: string): Promise<WebSocketDuplex> {
   const carrier = await dialWebSocket({ url });
+  const errors: Error[] = [];
+  carrier.on('error', (err) => errors.push(err));
+  errorsOf.set(carrier, errors);
   cleanups.push(() => void carrier.destroy());
   return carrier;
 }
@@ -120,10 +126,11 @@ describe('listenWebSocket (standalone)', () => {
     const clientError = once(listener, 'clientError');
     const client = await dial(urlOf(listener));
     client.resume();
-    const closed = once(client, 'close');
     const [err] = (await clientError) as [Error];
     expect(err).toBe(bug);
-    await closed;
+    await vi.waitFor(() => expect(client.destroyed).toBe(true));
+    // Terminated: no close frame, before any EOF.
+    expect(errorsOf.get(client)?.map((e) => (e as Error & { closeCode?: number }).closeCode)).toEqual([1006]);
   });
 
   it('reports a client that does not speak TLS to a wss:// listener as clientError', async () => {

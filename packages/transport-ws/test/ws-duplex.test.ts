@@ -7,7 +7,7 @@ import { sharedReadBuffer } from '@mpx/transport-tcp';
 import { seededRandom } from '@mpx/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer, type ServerOptions } from 'ws';
-import { dialWebSocket, WebSocketDuplex } from '../src/index.js';
+import { dialWebSocket, WebSocketClosedError, WebSocketDuplex } from '../src/index.js';
 import { unmaskedHeader } from '../src/frames.js';
 import { maskedBlockCounts } from '../src/masked-blocks.js';
 import { acceptingListener, urlOf } from './helpers.js';
@@ -416,6 +416,62 @@ describe('WebSocketDuplex closing', () => {
     const peerClosed = closeOf(peer);
     carrier.destroy();
     expect((await peerClosed).code).toBe(1006);
+  });
+
+  it('fails a write made while the peer closes with the close code, not with "closing" (the first cause wins)', async () => {
+    const { carrier, peer } = await rawPeer();
+    const failed = once(carrier, 'error') as Promise<[WebSocketClosedError]>;
+    carrier.cork();
+    carrier.write(Buffer.alloc(1000));
+    // Once ws has the close frame (its 'conclude' listener ran first), the WebSocket is CLOSING: write then.
+    const receiver = (carrier.ws as unknown as { _receiver: NodeJS.EventEmitter })._receiver;
+    receiver.once('conclude', () => {
+      expect(carrier.ws.readyState).toBe(WebSocket.CLOSING);
+      carrier.uncork();
+    });
+    peer.close(1009);
+    const [err] = await failed;
+    expect(err).toBeInstanceOf(WebSocketClosedError);
+    expect(err.code).toBe('MPX_ERR_CARRIER_CLOSED');
+    expect(err.closeCode).toBe(1009);
+    expect(err.message).toBe('closed by the peer with 1009 (message too big)');
+  });
+
+  it("fails with 1006 when the connection closes without a close frame before the peer's EOF", async () => {
+    const { carrier, peer } = await rawPeer();
+    carrier.resume();
+    const failed = once(carrier, 'error') as Promise<[WebSocketClosedError]>;
+    peer.terminate();
+    const [err] = await failed;
+    expect(err.closeCode).toBe(1006);
+    expect(err.message).toBe('the connection closed without a WebSocket close frame (1006)');
+  });
+
+  it("ends cleanly when the connection closes without a close frame after the peer's EOF", async () => {
+    const { carrier, peer } = await rawPeer();
+    const errors: Error[] = [];
+    carrier.on('error', (err) => errors.push(err));
+    carrier.resume();
+    const ended = once(carrier, 'end');
+    peer.send(Buffer.alloc(0), () => peer.terminate());
+    await ended;
+    await once(carrier, 'close');
+    expect(carrier.closeCode).toBe(1006);
+    expect(errors).toEqual([]);
+  });
+
+  it("fails a write cut by the peer's socket closing with the close code, not the socket error", async () => {
+    const { carrier, peer } = await rawPeer();
+    const failed = once(carrier, 'error') as Promise<[WebSocketClosedError]>;
+    (peer as unknown as { _socket: Socket })._socket.destroy();
+    // Writes keep coming until the carrier fails: the last ones meet a socket that is going.
+    const writeMore = (): void => {
+      if (!carrier.destroyed) carrier.write(Buffer.alloc(64 * 1024), () => setImmediate(writeMore));
+    };
+    writeMore();
+    const [err] = await failed;
+    expect(err).toBeInstanceOf(WebSocketClosedError);
+    expect(err.closeCode).toBe(1006);
   });
 
   it('fails writes still queued when the WebSocket closes with MPX_ERR_CARRIER_CLOSED', async () => {
