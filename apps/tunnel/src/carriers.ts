@@ -31,6 +31,8 @@ export interface TransportOptions {
   readonly wsHost?: string;
   /** Dialling ws/wss: extra request headers. */
   readonly headers: Readonly<Record<string, string>>;
+  /** ws/wss, both ends: largest WebSocket message sent (--ws-max-message); undefined: @mpx/transport-ws's default. */
+  readonly wsMaxMessage?: number;
   readonly connectTimeoutMs: number;
 }
 
@@ -94,17 +96,19 @@ function transportOf(address: Address, options: TransportOptions): Transport<Dia
       const headers: Record<string, string> = { ...options.headers };
       if (options.wsHost !== undefined) headers['Host'] = options.wsHost;
       const tls = scheme === 'wss' ? tlsClient(options, options.sni ?? options.wsHost) : {};
+      const size = options.wsMaxMessage === undefined ? {} : { maxMessageSize: options.wsMaxMessage };
       return {
         dial: async ({ route, ...common }) =>
           route === undefined
-            ? (await ws()).dial({ ...common, url, headers, ...tls })
+            ? (await ws()).dial({ ...common, url, headers, ...tls, ...size })
             : (await ws()).dial({
                 ...common,
                 url: withSession(url, route.sessionHex),
                 headers: { ...headers, [SESSION_HEADER]: route.sessionHex },
                 ...tls,
+                ...size,
               }),
-        listen: async (common, onCarrier) => (await ws()).listen({ ...common, host, port, path: address.path }, onCarrier),
+        listen: async (common, onCarrier) => (await ws()).listen({ ...common, host, port, path: address.path, ...size }, onCarrier),
       };
     }
     default: {

@@ -4,12 +4,14 @@
 // Exit codes: 0 normal end (also after SIGINT/SIGTERM), 1 runtime failure, 2 usage error.
 import { readFileSync } from 'node:fs';
 import { CLIENT_BOUNDS, SESSION_BOUNDS, WEIGHT_BOUND } from '@mpx/core';
+import { DEFAULT_MAX_MESSAGE_SIZE, MESSAGE_SIZE_RANGE } from '@mpx/transport-ws/message-size';
 import type { Argv } from 'yargs';
 import { normalizeArgv } from './compat.js';
 import { clientConfig, commonConfig, relayConfig, serverConfig, type CommonConfig, type RawArgs } from './config.js';
 import { ExitCode, UsageError } from './errors.js';
 import { setHeapGrowth } from './heap-growth.js';
 import { setInliningBudget } from './inlining-budget.js';
+import { formatBytes } from './units.js';
 import { LIMIT_DEFAULTS_TEXT, SERVER_LIMIT_FLAGS, SESSION_LIMIT_FLAGS, flagName, helpText, type LimitFlag } from './limits.js';
 import { LOG_LEVELS, describeError, describeStartError, type Logger } from './log.js';
 import { workerIndex } from './workers.js';
@@ -87,6 +89,13 @@ function commonOptions(y: Argv): Argv {
       type: 'string',
       array: true,
       describe: 'client: extra WebSocket request header "Name: value" (repeatable)',
+      group: 'TLS and WebSocket:',
+    })
+    .option('ws-max-message', {
+      type: 'string',
+      requiresArg: true,
+      describe: `largest WebSocket message this end sends on ws:// and wss:// carriers, ${formatBytes(MESSAGE_SIZE_RANGE.min)} to ${formatBytes(MESSAGE_SIZE_RANGE.max)}: set it on both ends below the limit of a proxy that closes larger messages (1009)`,
+      defaultDescription: formatBytes(DEFAULT_MAX_MESSAGE_SIZE),
       group: 'TLS and WebSocket:',
     })
     .option('connect-timeout', {

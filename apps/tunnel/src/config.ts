@@ -14,7 +14,8 @@ import type { ServerEntry } from './server-entry.js';
 import { AllowList, parseAllowRule } from './allow.js';
 import type { ProxyCredentials, ProxyKind } from './proxy-listener.js';
 import { checkTlsFiles } from './tls-files.js';
-import { parseDuration } from './units.js';
+import { MESSAGE_SIZE_RANGE } from '@mpx/transport-ws/message-size';
+import { parseBytes, parseDuration } from './units.js';
 
 /** The flags as yargs hands them over (camel-case keys); durations may carry a unit ("500ms"). */
 export interface RawArgs extends RawLimitArgs {
@@ -33,6 +34,7 @@ export interface RawArgs extends RawLimitArgs {
   sni?: string;
   wsHost?: string;
   header?: string | string[];
+  wsMaxMessage?: string | number;
   connectTimeout?: string | number;
   drainTimeout?: string | number;
   maxCarrierAge?: string | number;
@@ -169,6 +171,7 @@ export function commonConfig(args: RawArgs, env: Env, logWrite?: (line: string) 
     ...(tlsCa === undefined ? {} : { tlsCa }),
     ...(args.sni === undefined ? {} : { sni: String(args.sni) }),
     ...(args.wsHost === undefined ? {} : { wsHost: String(args.wsHost) }),
+    ...(args.wsMaxMessage === undefined ? {} : { wsMaxMessage: parseBytes('ws-max-message', args.wsMaxMessage, MESSAGE_SIZE_RANGE) }),
   };
   let statsSeconds: number | undefined;
   if (args.stats !== undefined) statsSeconds = seconds('stats', args.stats, 0, 1) / 1000;

@@ -96,6 +96,16 @@ describe('commonConfig', () => {
     expect(c.transport).toMatchObject({ wsHost: 'cdn.example.com', headers: { 'X-A': '1', 'X-B': '2' }, insecure: true });
   });
 
+  it('reads --ws-max-message as a size within 1KiB to 1MiB, unset by default', () => {
+    expect(common({ wsMaxMessage: '64KiB' }).transport.wsMaxMessage).toBe(65536);
+    expect(common({ wsMaxMessage: 1024 }).transport.wsMaxMessage).toBe(1024);
+    expect(common().transport.wsMaxMessage).toBeUndefined();
+    expect(usageErrorOf(() => common({ wsMaxMessage: '2MiB' }), 'MPX_TUNNEL_ERR_OPTION').message).toBe(
+      "--ws-max-message must be a whole number of bytes from 1KiB to 1MiB (e.g. 65536, 64KiB, 8MiB), got '2MiB'",
+    );
+    expect(usageErrorOf(() => common({ wsMaxMessage: '100' })).message).toMatch(/^--ws-max-message must be/);
+  });
+
   it('names the bad flag', () => {
     expect(usageErrorOf(() => common({ tlsCert: tlsFixturePath('localhost-cert.pem') })).message).toBe('--tls-cert and --tls-key go together');
     expect(usageErrorOf(() => common({ connectTimeout: 0 })).message).toMatch(/--connect-timeout must be a duration from 1ms/);

@@ -24,7 +24,8 @@ import {
   tlsConnectSettings,
   tuneSocket,
 } from '@mpx/transport-tcp';
-import { DEFAULT_MAX_MESSAGE_SIZE, WebSocketDuplex } from './ws-duplex.js';
+import { DEFAULT_MAX_MESSAGE_SIZE } from './message-size.js';
+import { WebSocketDuplex } from './ws-duplex.js';
 
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS, type PemInput } from '@mpx/transport-tcp';
 
@@ -58,6 +59,7 @@ export function dialWebSocket(options: WebSocketDialOptions): Promise<WebSocketD
     checkUrl(options.url);
     common = resolveCommonDialOptions(options);
     checkPositive('maxPayload', maxPayload);
+    if (options.maxMessageSize !== undefined) checkPositive('maxMessageSize', options.maxMessageSize);
   } catch (err) {
     return Promise.reject(err);
   }

@@ -8,7 +8,8 @@ import { dialWebSocket, type WebSocketDialOptions } from './dial.js';
 import { listenWebSocket, type WebSocketCarrierInfo, type WebSocketListenOptions } from './listen.js';
 import type { WebSocketDuplex } from './ws-duplex.js';
 
-export { WebSocketDuplex, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_MESSAGE_SIZE } from './ws-duplex.js';
+export { WebSocketDuplex, DEFAULT_HIGH_WATER_MARK } from './ws-duplex.js';
+export { DEFAULT_MAX_MESSAGE_SIZE, MESSAGE_SIZE_RANGE } from './message-size.js';
 export type { WebSocketDuplexOptions } from './ws-duplex.js';
 export { dialWebSocket, WebSocketUpgradeError, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS } from './dial.js';
 export type { PemInput, WebSocketDialOptions } from './dial.js';

@@ -43,7 +43,8 @@ import {
   tuneSocket,
   type ConnectionOf,
 } from '@mpx/transport-tcp';
-import { DEFAULT_MAX_MESSAGE_SIZE, WebSocketDuplex } from './ws-duplex.js';
+import { DEFAULT_MAX_MESSAGE_SIZE } from './message-size.js';
+import { WebSocketDuplex } from './ws-duplex.js';
 
 /**
  * The common listen options of the contract (host, port, tls, keepAliveMs,
@@ -123,6 +124,7 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
   try {
     if (!path.startsWith('/')) invalid('path', path);
     checkPositive('maxPayload', maxPayload);
+    if (options.maxMessageSize !== undefined) checkPositive('maxMessageSize', options.maxMessageSize);
     keepAliveMs = checkCommonListenOptions(options);
     if (options.server !== undefined && (options.tls !== undefined || options.port !== undefined || options.onConnection !== undefined)) {
       invalid('server', 'an attached listener takes neither port, tls nor onConnection');

@@ -56,11 +56,10 @@ import { giveBackMaskedBlock, takeMaskedBlock } from './masked-blocks.js';
 import { takeReads, type OwnReads } from './own-reads.js';
 import { CloseCode, closeCodeFor, closeReasonFor, isCleanClose } from './close-codes.js';
 import { WebSocketClosedError } from './closed-error.js';
+import { DEFAULT_MAX_MESSAGE_SIZE } from './message-size.js';
 
 /** Rationale: a few 64 KiB frames (SPEC §12) per send, without buffering much per carrier. */
 export const DEFAULT_HIGH_WATER_MARK = 256 * 1024;
-/** Rationale: matches the receivers' default maxPayload, far below ws's 100 MiB default. */
-export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
 
 export interface WebSocketDuplexOptions {
   /** Largest message sent; must not exceed the peer's `maxPayload`. Default 1 MiB. */

@@ -124,6 +124,7 @@ describe('dialWebSocket', () => {
     ['a malformed URL', { url: 'not a url' }],
     ['a zero connect timeout', { url: 'ws://127.0.0.1:80/', connectTimeoutMs: 0 }],
     ['a zero maxPayload', { url: 'ws://127.0.0.1:80/', maxPayload: 0 }],
+    ['a zero maxMessageSize', { url: 'ws://127.0.0.1:80/', maxMessageSize: 0 }],
   ])('rejects %s with MPX_ERR_INVALID_ARGUMENT', async (_name, options) => {
     const err = await rejectionOf(dialWebSocket(options));
     expect(err.code).toBe('MPX_ERR_INVALID_ARGUMENT');

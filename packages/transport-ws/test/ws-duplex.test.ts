@@ -96,6 +96,33 @@ describe('WebSocketDuplex writes', () => {
     expect(Buffer.concat(messages).equals(data)).toBe(true);
   });
 
+  it('keeps every message of a batch within maxMessageSize: queued small writes and large ones, from the client side', async () => {
+    const { carrier, received } = await clientToServer(4096);
+    const chunks = [...Array.from({ length: 300 }, (_, i) => Buffer.alloc(100, i)), Buffer.alloc(50_000, 7), Buffer.alloc(3, 8)];
+    carrier.cork();
+    for (const chunk of chunks) carrier.write(chunk);
+    carrier.uncork();
+    carrier.end(Buffer.alloc(10_000, 9));
+    const messages = await received;
+    expect(Math.max(...messages.map((m) => m.length))).toBe(4096);
+    expect(Buffer.concat(messages).equals(Buffer.concat([...chunks, Buffer.alloc(10_000, 9)]))).toBe(true);
+  });
+
+  it("keeps every message within the listener's maxMessageSize, from the server side", async () => {
+    const { listener, next } = await acceptingListener({ host: '127.0.0.1', maxMessageSize: 2048 });
+    cleanups.push(() => listener.closeAll());
+    const peer = new WebSocket(urlOf(listener));
+    cleanups.push(() => peer.terminate());
+    const received = messagesUntilEof(peer);
+    const { carrier } = await next();
+    const chunks = Array.from({ length: 50 }, (_, i) => Buffer.alloc(i * 37, i));
+    for (const chunk of chunks) carrier.write(chunk);
+    carrier.end(Buffer.alloc(9000, 1));
+    const messages = await received;
+    expect(Math.max(...messages.map((m) => m.length))).toBe(2048);
+    expect(Buffer.concat(messages).equals(Buffer.concat([...chunks, Buffer.alloc(9000, 1)]))).toBe(true);
+  });
+
   it('masks each message into a reused block (masked-blocks.ts), given back once written and taken again by the next write', async () => {
     const { carrier, received } = await clientToServer(1 << 20);
     const data = Buffer.alloc(2.5 * (1 << 20));

@@ -1,0 +1,42 @@
+// End to end through what stands between WebSocket carriers in the field: a
+// gateway that limits message size, and (further below) what a proxy's
+// mistakes look like in both ends' logs.
+import { afterEach, describe, expect, it } from 'vitest';
+import { echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
+import { startMessageLimitProxy, type MessageLimitProxy } from './message-limit-proxy.js';
+
+const KEY = 'ws-proxy-test-key';
+const MiB = 1024 * 1024;
+const CLIENT_PORT = /listening on 127\.0\.0\.1:(\d+)/;
+const WS_PORT = /listening on ws:\/\/127\.0\.0\.1:(\d+)/;
+
+let echo: EchoServer | undefined;
+let proxy: MessageLimitProxy | undefined;
+
+afterEach(async () => {
+  await killAll();
+  await proxy?.close();
+  await echo?.close();
+  echo = undefined;
+  proxy = undefined;
+});
+
+/** An echo target, a server on ws://…/mpx, a proxy in front of it that cuts messages over 64 KiB, and a client through the proxy. */
+async function behindMessageLimit(extra: string[]): Promise<{ server: Tunnel; client: Tunnel; port: number }> {
+  echo = await startEcho();
+  const server = new Tunnel(['server', '--listen', 'ws://127.0.0.1:0/mpx', '--target', `127.0.0.1:${echo.port}`, '--key', KEY, ...extra]);
+  proxy = await startMessageLimitProxy(await server.port(WS_PORT), 64 * 1024);
+  const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `ws://127.0.0.1:${proxy.port}/mpx`, '-p', '1', '--key', KEY, ...extra]);
+  return { server, client, port: await client.port(CLIENT_PORT) };
+}
+
+describe('WebSocket carriers behind a proxy that limits message size', () => {
+  it('with --ws-max-message 64KiB on both ends, every message fits and data flows', async () => {
+    const { port } = await behindMessageLimit(['--ws-max-message', '64KiB']);
+    const { sent, received } = await echoThrough(port, 8 * MiB, 4242);
+    expect(received).toEqual(sent);
+    expect(proxy?.cut).toBe(0);
+    expect(proxy?.largest.up).toBe(64 * 1024);
+    expect(proxy?.largest.down).toBe(64 * 1024);
+  });
+});
