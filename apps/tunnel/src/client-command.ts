@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { MpxClient, MpxError, MpxStream, WireCode, YOUNG_CARRIER_MS, readTargetReply, type CarrierStats, type ClientSession } from '@mpx/core';
 import { readAcceptedWith } from '@mpx/transport-tcp';
 import { formatAddress, hostPort } from './address.js';
+import { CarrierAges, carrierDownText } from './carrier-down.js';
 import { carrierDialer, noteWebSocketMasking } from './carriers.js';
 import { allocateFeedbackAtFirstCarrier } from './feedback-allocation.js';
 import type { ClientConfig } from './config.js';
@@ -65,14 +66,16 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   /** The dial errors each target logged at warn since its last carrier came up (dial-causes.ts). */
   const dialCauses = new DialCauses();
 
+  const ages = new CarrierAges();
+
   client.on('carrierUp', (label: string, stats: CarrierStats) => {
     allocateFeedbackAtFirstCarrier(log);
     dialCauses.forget(label);
+    ages.up(stats.id);
     log.info(`carrier #${stats.id} to ${label} up (weight ${stats.weight}${carrierUse(stats)})`);
   });
   client.on('carrierDown', (label: string, err: MpxError | undefined, stats: CarrierStats, redialInMs?: number) => {
-    // No error: closed cleanly, by either side (--max-carrier-age, a shutdown).
-    const why = err === undefined ? ' (closed without an error)' : `: ${describeError(err)}${limitHint(err, 'carrier')}`;
+    const why = carrierDownText(err, ages.down(stats.id));
     if (redialInMs === undefined) {
       log.info(`carrier #${stats.id} to ${label} down${why}`);
       return;

@@ -22,6 +22,7 @@ import {
 import { startTcpDial } from '@mpx/transport-tcp';
 import { decideTarget } from './allow-decision.js';
 import { formatAddress, hostPort, isLoopback } from './address.js';
+import { CarrierAges, carrierDownText } from './carrier-down.js';
 import { listenCarriers, noteWebSocketMasking, type CarrierListenerHandle } from './carriers.js';
 import type { ServerConfig } from './config.js';
 import { DescriptorHeadroom } from './descriptors.js';
@@ -73,6 +74,7 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
   let carriersUp = 0;
   const memory = startMemoryRelease(log);
   const storm = new OpenStorm();
+  const ages = new CarrierAges();
 
   server.on('session', (session: Session) => {
     const sid = session.idHex.slice(0, 8);
@@ -80,15 +82,14 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
     session.on('carrier', (stats: CarrierStats) => {
       allocateFeedbackAtFirstCarrier(log);
       carriersUp++;
+      ages.up(stats.id);
       log.info(`carrier #${stats.id} from ${stats.label} up (session ${sid}, weight ${stats.weight}${carrierUse(stats)})`);
     });
     session.on('carrierClose', (stats: CarrierStats, err?: MpxError) => {
       carriersUp--;
       book.closed(groupOf.get(stats.label) ?? stats.label, stats);
       groupOf.delete(stats.label);
-      log.info(
-        `carrier #${stats.id} from ${stats.label} down (session ${sid})${err === undefined ? '' : `: ${describeError(err)}${limitHint(err, 'carrier')}`}`,
-      );
+      log.info(`carrier #${stats.id} from ${stats.label} down${carrierDownText(err, ages.down(stats.id), ` (session ${sid})`)}`);
     });
     session.on('streamRefused', (err: MpxError) => {
       refusals.add('streams', err.code);

@@ -331,7 +331,8 @@ describe('runtime behaviour', () => {
     const serverPort = await server.port(SERVER_PORT);
     const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `127.0.0.1:${serverPort}`, '-p', '1', '--max-carrier-age', '1s']);
     await client.waitFor(/with 1 carrier each$/);
-    await client.waitFor(/INFO {2}carrier #1 to tcp:\/\/127\.0\.0\.1:\d+ down \(closed without an error\)$/);
+    await client.waitFor(/INFO {2}carrier #1 to tcp:\/\/127\.0\.0\.1:\d+ down after \d+\.\d s \(closed without an error\)$/);
+    await server.waitFor(/INFO {2}carrier #\d+ from 127\.0\.0\.1:\d+ down after \d+\.\d s \(session [0-9a-f]{8}\) \(closed without an error\)$/);
     const up2 = client.lines.findIndex((line) => /carrier #2 to \S+ up/.test(line));
     const down1 = client.lines.findIndex((line) => /carrier #1 to \S+ down/.test(line));
     expect(up2).toBeGreaterThanOrEqual(0);

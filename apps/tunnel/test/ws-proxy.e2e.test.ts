@@ -2,7 +2,7 @@
 // gateway that limits message size, and (further below) what a proxy's
 // mistakes look like in both ends' logs.
 import { afterEach, describe, expect, it } from 'vitest';
-import { echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
+import { connect, echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
 import { startMessageLimitProxy, type MessageLimitProxy } from './message-limit-proxy.js';
 
 const KEY = 'ws-proxy-test-key';
@@ -31,6 +31,23 @@ async function behindMessageLimit(extra: string[]): Promise<{ server: Tunnel; cl
 }
 
 describe('WebSocket carriers behind a proxy that limits message size', () => {
+  it('without --ws-max-message, both ends name the close that cut the carrier and the flag', async () => {
+    const { server, client, port } = await behindMessageLimit([]);
+    await client.waitFor(/carrier #\d+ to ws:\/\/\S+ up/);
+    const socket = await connect(port);
+    socket.on('error', () => {});
+    socket.resume();
+    socket.write(Buffer.alloc(4 * MiB, 1));
+    await client.waitFor(
+      /carrier #\d+ to ws:\/\/127\.0\.0\.1:\d+\/mpx down after \d+\.\d s: closed by the peer with 1009 \(message too big\): a proxy may limit message size, see --ws-max-message(;|$)/,
+    );
+    await server.waitFor(
+      /carrier #\d+ from 127\.0\.0\.1:\d+ down after \d+\.\d s \(session [0-9a-f]{8}\) \(the connection closed without a WebSocket close frame, 1006\): a proxy between may have cut it \(an idle timeout, or a limit on message size: see --ws-max-message\)$/,
+    );
+    expect(client.count(/closing or closed/)).toBe(0);
+    socket.destroy();
+  });
+
   it('with --ws-max-message 64KiB on both ends, every message fits and data flows', async () => {
     const { port } = await behindMessageLimit(['--ws-max-message', '64KiB']);
     const { sent, received } = await echoThrough(port, 8 * MiB, 4242);
