@@ -1,6 +1,7 @@
 // End to end through what stands between WebSocket carriers in the field: a
 // gateway that limits message size, and (further below) what a proxy's
 // mistakes look like in both ends' logs.
+import { silentServer } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
 import { startMessageLimitProxy, type MessageLimitProxy } from './message-limit-proxy.js';
@@ -55,5 +56,35 @@ describe('WebSocket carriers behind a proxy that limits message size', () => {
     expect(proxy?.cut).toBe(0);
     expect(proxy?.largest.up).toBe(64 * 1024);
     expect(proxy?.largest.down).toBe(64 * 1024);
+  });
+});
+
+describe('what WebSocket dial errors show', () => {
+  it('never the session id in full: the upgrade URL shows without its query', async () => {
+    const silent = await silentServer();
+    try {
+      const client = new Tunnel([
+        'client',
+        '--listen',
+        '127.0.0.1:0',
+        '--server',
+        `ws://127.0.0.1:${silent.port}/tunnel`,
+        '-p',
+        '1',
+        '--connect-timeout',
+        '300ms',
+      ]);
+      const session = (await client.waitFor(/session ([0-9a-f]{8}) started/))[1] as string;
+      await client.waitFor(
+        new RegExp(
+          `WARN {2}cannot open a carrier to ws://127\\.0\\.0\\.1:${silent.port}/tunnel: MPX_ERR_CONNECT_TIMEOUT: WebSocket connect to ws://127\\.0\\.0\\.1:${silent.port}/tunnel\\?… timed out after 300 ms`,
+        ),
+      );
+      // SECURITY.md: only the first 8 hex digits of a session id are ever shown.
+      expect(client.log).toContain(session);
+      expect(client.log).not.toMatch(/[0-9a-f]{9,}/);
+    } finally {
+      silent.close();
+    }
   });
 });

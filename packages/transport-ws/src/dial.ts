@@ -6,6 +6,9 @@
 //   MPX_ERR_INVALID_ARGUMENT bad options
 //   anything else            the system/TLS error as Node raised it (ECONNREFUSED, ...)
 //
+// Messages show the URL without its query (shown-url.ts): it carries the
+// session id.
+//
 // permessage-deflate is never offered: mpx payloads are usually already
 // compressed or encrypted, and compression would add latency and memory per carrier.
 // ws sets TCP_NODELAY on the socket itself (`setSocket`); we set keep-alive.
@@ -25,6 +28,7 @@ import {
   tuneSocket,
 } from '@mpx/transport-tcp';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './message-size.js';
+import { shownUrl } from './shown-url.js';
 import { WebSocketDuplex } from './ws-duplex.js';
 
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS, type PemInput } from '@mpx/transport-tcp';
@@ -77,7 +81,7 @@ export function dialWebSocket(options: WebSocketDialOptions): Promise<WebSocketD
     // ws hands unknown options to http(s).request, which binds the socket to localAddress.
     Object.assign(clientOptions, localBinding(common.localAddress));
     const ws = new WebSocket(options.url, clientOptions);
-    const settle = guardDial(`WebSocket connect to ${options.url}`, connectTimeoutMs, signal, fail);
+    const settle = guardDial(`WebSocket connect to ${shownUrl(options.url)}`, connectTimeoutMs, signal, fail);
 
     function fail(err: Error): void {
       if (!settle()) return;
@@ -113,7 +117,7 @@ function checkUrl(url: string): void {
   try {
     parsed = new URL(url);
   } catch {
-    invalid('url', url);
+    invalid('url', shownUrl(url));
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') invalid('url', url);
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') invalid('url', shownUrl(url));
 }

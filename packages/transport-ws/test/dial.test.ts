@@ -109,6 +109,20 @@ describe('dialWebSocket', () => {
     await closed;
   });
 
+  it("never shows the URL's query (a session id) or user information in its errors", async () => {
+    const session = '608d6e86aa740fb32ace607d7207ac60';
+    const { port, accepted } = await silentServer();
+    const dialing = dialWebSocket({ url: `ws://user:secret@127.0.0.1:${port}/tunnel?session=${session}`, connectTimeoutMs: 100 });
+    await accepted;
+    const timedOut = await rejectionOf(dialing);
+    expect(timedOut.message).toBe(`WebSocket connect to ws://127.0.0.1:${port}/tunnel?… timed out after 100 ms`);
+    const invalidUrl = await rejectionOf(dialWebSocket({ url: `http://127.0.0.1:1/tunnel?session=${session}` }));
+    for (const err of [timedOut, invalidUrl]) {
+      expect(err.message).not.toContain(session.slice(8));
+      expect(err.message).not.toContain('secret');
+    }
+  });
+
   it('rejects with ABORT_ERR when the signal aborts during the upgrade', async () => {
     const { port, accepted } = await silentServer();
     const controller = new AbortController();
