@@ -14,6 +14,7 @@ import { tcpTransport } from '@mpx/transport-tcp';
 import type { webSocketTransport as WsTransport } from '@mpx/transport-ws';
 import { formatAddress, hostPort, type Address } from './address.js';
 import { UsageError } from './errors.js';
+import { forwardedFor } from './forwarded-for.js';
 import type { Logger } from './log.js';
 
 /** TLS and WebSocket settings from the command line (files already read). */
@@ -193,9 +194,11 @@ export async function listenCarriers(address: Address, options: TransportOptions
   return { label, close: () => listener.close(), adopt: (connection, head) => listener.adopt(connection, head) };
 }
 
-/** A carrier's peer, for logs; behind a proxy or CDN (a WebSocket's x-forwarded-for), also whom it is for. */
-function carrierLabel(info: CarrierInfo & { headers?: IncomingHttpHeaders }): string {
-  const forwarded = info.headers?.['x-forwarded-for'];
-  const via = typeof forwarded === 'string' && forwarded !== '' ? ` (for ${forwarded})` : '';
-  return `${hostPort(info.remoteAddress, info.remotePort)}${via}`;
+/**
+ * A carrier's peer, for logs; behind a proxy or CDN, also whom the proxy
+ * says it is for (a WebSocket's X-Forwarded-For, shown only as an address
+ * list: forwarded-for.ts). Exported for tests.
+ */
+export function carrierLabel(info: Pick<CarrierInfo, 'remoteAddress' | 'remotePort'> & { headers?: IncomingHttpHeaders }): string {
+  return `${hostPort(info.remoteAddress, info.remotePort)}${forwardedFor(info.headers?.['x-forwarded-for'])}`;
 }
