@@ -66,6 +66,9 @@ export function parseAddress(text: string, options: ParseOptions = {}): Address 
   if (!ws && path !== '') bad(`a ${scheme} address takes no path`);
   if (ws && path === '') path = '/';
   if (/\s/.test(path)) bad('the path contains white space');
+  // WebSocket URLs have no fragment (RFC 6455 §3); ws refuses one at every dial.
+  if (path.includes('#')) bad("a WebSocket URL takes no fragment ('#…')");
+  if (/[^\x21-\x7e]/.test(path)) bad('the path contains a character that must be percent-encoded');
   if (authority.includes('@')) bad('user information is not supported');
 
   let host: string;

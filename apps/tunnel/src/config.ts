@@ -131,12 +131,32 @@ export function resolveKey(args: RawArgs, env: Env): string | Buffer | undefined
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
 }
 
-/** "Name: value" → [name, value]; the name must be an HTTP token. */
+/** `text` on one line: characters outside printable ASCII as `\xNN` (`\u{…}` above 0xff). */
+function escaped(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, (c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/**
+ * Characters an HTTP field value may not hold (RFC 9110 §5.5: controls but
+ * tab): what Node refuses at every request, so it is refused at start.
+ */
+const INVALID_FIELD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** "Name: value" → [name, value]; the name must be an HTTP token, the value a valid field value. */
 export function parseHeader(text: string): [string, string] {
   const colon = text.indexOf(':');
   const name = colon === -1 ? '' : text.slice(0, colon).trim();
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw optionError(`--header '${text}' must look like "Name: value"`);
-  return [name, text.slice(colon + 1).trim()];
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw optionError(`--header '${escaped(text)}' must look like "Name: value"`);
+  const value = text.slice(colon + 1).trim();
+  if (INVALID_FIELD_VALUE.test(value)) {
+    throw optionError(
+      `--header '${escaped(text)}': the value holds a character not allowed in an HTTP header (a control character, or one above \\xff)`,
+    );
+  }
+  return [name, value];
 }
 
 function tcpOnly(flag: string, text: string, listen: boolean): Address {
@@ -170,7 +190,7 @@ export function commonConfig(args: RawArgs, env: Env, logWrite?: (line: string) 
     ...(tlsKey === undefined ? {} : { tlsKey }),
     ...(tlsCa === undefined ? {} : { tlsCa }),
     ...(args.sni === undefined ? {} : { sni: String(args.sni) }),
-    ...(args.wsHost === undefined ? {} : { wsHost: String(args.wsHost) }),
+    ...(args.wsHost === undefined ? {} : { wsHost: parseHeader(`Host: ${String(args.wsHost)}`)[1] }),
     ...(args.wsMaxMessage === undefined ? {} : { wsMaxMessage: parseBytes('ws-max-message', args.wsMaxMessage, MESSAGE_SIZE_RANGE) }),
   };
   let statsSeconds: number | undefined;

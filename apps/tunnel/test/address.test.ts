@@ -52,6 +52,8 @@ describe('parseAddress', () => {
     ['bad_host!:1', /not a valid host name/],
     ['user@h:1', /user information/],
     ['ws://h/a b', /white space/],
+    ['ws://127.0.0.1:30200/tunnel#frag', /a WebSocket URL takes no fragment/],
+    ['ws://h/caf\u00e9', /must be percent-encoded/],
   ])('rejects %j with a message naming the problem', (text, why) => {
     const err = usageErrorOf(() => parseAddress(text));
     expect(err.code).toBe('MPX_TUNNEL_ERR_ADDRESS');

@@ -68,6 +68,18 @@ describe('argument errors', () => {
       /--dead-after \(500ms\) must be longer than --ping-interval \(1s\)/,
     ],
     [['client', '--listen', '127.0.0.1:0', '--server', 'a:1', '--max-sessions', '5'], /Unknown arguments?: max-sessions/],
+    [
+      ['client', '--listen', '127.0.0.1:0', '--server', 'ws://127.0.0.1:30200/tunnel#frag'],
+      /invalid address 'ws:\/\/127\.0\.0\.1:30200\/tunnel#frag': a WebSocket URL takes no fragment/,
+    ],
+    [
+      ['client', '--listen', '127.0.0.1:0', '--server', 'ws://h/x', '--header', 'X-Bad: a\x01b'],
+      /--header 'X-Bad: a\\x01b': the value holds a character not allowed in an HTTP header/,
+    ],
+    [
+      ['client', '--listen', '127.0.0.1:0', '--server', 'ws://h/x', '--ws-max-message', '4MiB'],
+      /--ws-max-message must be a whole number of bytes from 1KiB to 1MiB/,
+    ],
     [['relay', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:1', '--handshake-timeout', '1s'], /Unknown arguments?: handshake-timeout/],
   ])('%j exits 2 with one clear line', async (args, message) => {
     const { code, stderr } = await runToExit(args);

@@ -66,6 +66,15 @@ describe('parseHeader', () => {
   it.each(['no colon', ': value', 'Bad Name: v'])('refuses %j', (text) => {
     expect(usageErrorOf(() => parseHeader(text)).code).toBe('MPX_TUNNEL_ERR_OPTION');
   });
+
+  it('refuses a value with a control character at start, showing it escaped on one line', () => {
+    expect(usageErrorOf(() => parseHeader('X-Bad: a\x01b'), 'MPX_TUNNEL_ERR_OPTION').message).toBe(
+      "--header 'X-Bad: a\\x01b': the value holds a character not allowed in an HTTP header (a control character, or one above \\xff)",
+    );
+    expect(usageErrorOf(() => parseHeader('X-Bad: a\nInjected: 1')).message).toMatch(/^--header 'X-Bad: a\\x0aInjected: 1': /);
+    expect(usageErrorOf(() => parseHeader('X-Bad: \u2603')).message).toMatch(/\\u\{2603\}/);
+    expect(parseHeader('X-Tab: a\tb')).toEqual(['X-Tab', 'a\tb']);
+  });
 });
 
 describe('commonConfig', () => {
