@@ -23,6 +23,7 @@ import { checkLocalAddresses, describeEntry, entryLabel } from './server-entry.j
 import { SOCKET_WRITE_BUFFER, abortSocket, splice, type Side, type SpliceState } from './pipe.js';
 import { Connections, waitUntil, type RunningCommand } from './shutdown.js';
 import { DialCauses, WAITING_NOTE_MS, waitingLine } from './dial-causes.js';
+import { schemeHint } from './dial-hints.js';
 import { readerForStream, type SocketReader } from './socket-reader.js';
 import { CarrierBook, Traffic, carrierUse, type TunnelView } from './stats.js';
 
@@ -63,6 +64,8 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
     carriersPerTarget: config.carriersPerServer,
     maxCarrierAgeMs: config.maxCarrierAgeMs,
   });
+  /** Each target's scheme, for what its dial errors suggest (dial-hints.ts). */
+  const schemeOf = new Map(config.servers.map((entry) => [entryLabel(entry), entry.scheme]));
   /** The dial errors each target logged at warn since its last carrier came up (dial-causes.ts). */
   const dialCauses = new DialCauses();
 
@@ -88,7 +91,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   client.on('dialError', (label: string, err: Error, nextDelayMs: number) => {
     const why = isAuthFailure(err)
       ? 'authentication failed (the server does not accept this --key)'
-      : `${describeError(err)}${limitHint(err, 'carrier')}${misroutedHint(err, client.session?.carrierCount ?? 0)}`;
+      : `${describeError(err)}${limitHint(err, 'carrier')}${misroutedHint(err, client.session?.carrierCount ?? 0)}${schemeHint(err, schemeOf.get(label) ?? 'tcp')}`;
     const line = `cannot open a carrier to ${label}: ${why}; retrying in ${nextDelayMs} ms`;
     if (dialCauses.first(label, why)) log.warn(line);
     else log.debug(line);

@@ -10,6 +10,7 @@
 import { formatAddress } from './address.js';
 import { carrierDialer, listenCarriers, noteWebSocketMasking, type CarrierListenerHandle } from './carriers.js';
 import type { RelayConfig } from './config.js';
+import { schemeHint } from './dial-hints.js';
 import { describeError } from './log.js';
 import { splice } from './pipe.js';
 import { Connections, type RunningCommand } from './shutdown.js';
@@ -57,7 +58,9 @@ export async function runRelay(config: RelayConfig): Promise<RunningCommand> {
               incoming.off('close', onEarlyClose);
               incoming.destroy();
               done();
-              if (!aborter.signal.aborted) log.warn(`relay: cannot connect to ${toLabel} for ${remote}: ${describeError(err)}`);
+              if (!aborter.signal.aborted) {
+                log.warn(`relay: cannot connect to ${toLabel} for ${remote}: ${describeError(err)}${schemeHint(err, config.to.scheme)}`);
+              }
             },
           );
         },

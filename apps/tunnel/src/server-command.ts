@@ -329,9 +329,12 @@ export async function runServer(options: ServerConfig): Promise<RunningCommand> 
         onClientError: (err, remote) => {
           const host = remoteHost(remote ?? '?');
           const code = (err as { code?: unknown } | undefined)?.code;
-          const reason = typeof code === 'string' ? code : 'error';
+          // An upgrade refused with 404 or 426 (@mpx/transport-ws listen.ts): behind a proxy, its configuration's mistake; at warn, by status.
+          const status = (err as { statusCode?: unknown } | undefined)?.statusCode;
+          const upgrade = code === 'MPX_ERR_UPGRADE_REFUSED' && typeof status === 'number';
+          const reason = typeof code === 'string' ? (upgrade ? `${code} ${status}` : code) : 'error';
           refusedLog.log(
-            'info',
+            upgrade ? 'warn' : 'info',
             `clientError ${reason} ${host} ${listener.label}`,
             `connections from ${host} on ${listener.label} failed (${reason})`,
             `connection from ${remote ?? '?'} on ${listener.label} failed: ${describeError(err)}`,

@@ -1,7 +1,7 @@
 // End to end through what stands between WebSocket carriers in the field: a
 // gateway that limits message size, and (further below) what a proxy's
 // mistakes look like in both ends' logs.
-import { silentServer } from '@mpx/testkit';
+import { silentServer, tlsFixturePath } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
 import { startMessageLimitProxy, type MessageLimitProxy } from './message-limit-proxy.js';
@@ -10,6 +10,7 @@ const KEY = 'ws-proxy-test-key';
 const MiB = 1024 * 1024;
 const CLIENT_PORT = /listening on 127\.0\.0\.1:(\d+)/;
 const WS_PORT = /listening on ws:\/\/127\.0\.0\.1:(\d+)/;
+const TLS = ['--tls-cert', tlsFixturePath('localhost-cert.pem'), '--tls-key', tlsFixturePath('localhost-key.pem')];
 
 let echo: EchoServer | undefined;
 let proxy: MessageLimitProxy | undefined;
@@ -86,5 +87,36 @@ describe('what WebSocket dial errors show', () => {
     } finally {
       silent.close();
     }
+  });
+});
+
+describe('failed upgrades, as a proxy in front makes them', () => {
+  it('the server logs a request without Upgrade and an upgrade on another path at warn with a hint; the client says who answered', async () => {
+    const server = new Tunnel(['server', '--listen', 'ws://127.0.0.1:0/tunnel', '--target', '127.0.0.1:1']);
+    const port = await server.port(WS_PORT);
+    // nginx without `proxy_set_header Upgrade/Connection`: a plain GET on the path.
+    const plain = await fetch(`http://127.0.0.1:${port}/tunnel`);
+    expect(plain.status).toBe(426);
+    expect(await plain.text()).toBe('request to /tunnel without Upgrade: websocket - does the proxy forward the Upgrade and Connection headers?\n');
+    await server.waitFor(
+      /WARN {2}connection from 127\.0\.0\.1:\d+ on ws:\/\/127\.0\.0\.1:\d+\/tunnel failed: MPX_ERR_UPGRADE_REFUSED: upgrade refused with HTTP 426: request to \/tunnel without Upgrade: websocket - does the proxy forward the Upgrade and Connection headers\?$/,
+    );
+    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `ws://127.0.0.1:${port}/other`, '-p', '1']);
+    await client.waitFor(
+      /WARN {2}cannot open a carrier to ws:\/\/127\.0\.0\.1:\d+\/other: MPX_ERR_UPGRADE_REFUSED: the server refused the WebSocket upgrade with HTTP 404 Not Found: path \/other\?… is not the tunnel path \/tunnel; retrying/,
+    );
+    await server.waitFor(
+      /WARN {2}connection from 127\.0\.0\.1:\d+ on ws:\/\/\S+ failed: MPX_ERR_UPGRADE_REFUSED: upgrade refused with HTTP 404: path \/other\?… is not the tunnel path \/tunnel$/,
+    );
+  });
+
+  it('the client hints at the other scheme: wss:// to a plain port, ws:// to a TLS port', async () => {
+    const server = new Tunnel(['server', '--listen', 'ws://127.0.0.1:0/t', '--listen', 'wss://127.0.0.1:0/t', '--target', '127.0.0.1:1', ...TLS]);
+    const wsPort = await server.port(WS_PORT);
+    const wssPort = await server.port(/listening on wss:\/\/127\.0\.0\.1:(\d+)/);
+    const servers = `wss://127.0.0.1:${wsPort}/t,ws://127.0.0.1:${wssPort}/t`;
+    const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', servers, '-p', '1', '--insecure']);
+    await client.waitFor(new RegExp(`cannot open a carrier to wss://127\\.0\\.0\\.1:${wsPort}/t: .*; is the port TLS\\? .*use ws://; retrying`));
+    await client.waitFor(new RegExp(`cannot open a carrier to ws://127\\.0\\.0\\.1:${wssPort}/t: .*; is the port TLS\\? .*use wss://; retrying`));
   });
 });

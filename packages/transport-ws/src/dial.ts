@@ -1,7 +1,8 @@
 // Dial one WebSocket carrier (SPEC §1). Resolves with a WebSocketDuplex once
 // the upgrade succeeded; rejects with an error whose `code` is stable:
 //   MPX_ERR_CONNECT_TIMEOUT  no open WebSocket within connectTimeoutMs (TCP + TLS + upgrade)
-//   MPX_ERR_UPGRADE_REFUSED  the server answered the upgrade with an HTTP status (`statusCode`)
+//   MPX_ERR_UPGRADE_REFUSED  the server answered the upgrade with an HTTP status (`statusCode`; its
+//                            reason phrase, Server header and a short body: upgrade-error.ts)
 //   ABORT_ERR                options.signal aborted (Node's code; `cause` is the abort reason)
 //   MPX_ERR_INVALID_ARGUMENT bad options
 //   anything else            the system/TLS error as Node raised it (ECONNREFUSED, ...)
@@ -16,7 +17,7 @@
 // with @mpx/transport-tcp.
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { MpxError, type DialOptions, type TlsClientOptions } from '@mpx/core';
+import type { DialOptions, TlsClientOptions } from '@mpx/core';
 import {
   abortError,
   checkPositive,
@@ -29,6 +30,7 @@ import {
 } from '@mpx/transport-tcp';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './message-size.js';
 import { shownUrl } from './shown-url.js';
+import { WebSocketUpgradeError } from './upgrade-error.js';
 import { WebSocketDuplex } from './ws-duplex.js';
 
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_MS, type PemInput } from '@mpx/transport-tcp';
@@ -45,16 +47,8 @@ export interface WebSocketDialOptions extends DialOptions, TlsClientOptions {
   maxMessageSize?: number;
 }
 
-/** The server answered the upgrade request with a plain HTTP response. */
-export class WebSocketUpgradeError extends MpxError {
-  readonly statusCode: number;
-
-  constructor(statusCode: number) {
-    super('MPX_ERR_UPGRADE_REFUSED', `the server refused the WebSocket upgrade with HTTP ${statusCode}`);
-    this.name = 'WebSocketUpgradeError';
-    this.statusCode = statusCode;
-  }
-}
+/** Rationale: room for a short text/plain reason or an error page's title; a larger body is not read. */
+const MAX_BODY_READ = 1024;
 
 export function dialWebSocket(options: WebSocketDialOptions): Promise<WebSocketDuplex> {
   const maxPayload = options.maxPayload ?? DEFAULT_MAX_MESSAGE_SIZE;
@@ -92,8 +86,16 @@ export function dialWebSocket(options: WebSocketDialOptions): Promise<WebSocketD
     // Until open, every failure goes through fail(); afterwards the duplex owns errors.
     ws.on('error', (err) => fail(err));
     ws.once('unexpected-response', (_req, res: IncomingMessage) => {
-      res.resume();
-      fail(new WebSocketUpgradeError(res.statusCode ?? 0));
+      readShortBody(res, (body) => {
+        const { server } = res.headers;
+        const answer = {
+          statusMessage: res.statusMessage,
+          server: Array.isArray(server) ? server.join(', ') : server,
+          body,
+          bodyIsText: /^text\/plain\b/i.test(res.headers['content-type'] ?? ''),
+        };
+        fail(new WebSocketUpgradeError(res.statusCode ?? 0, answer));
+      });
     });
     ws.once('upgrade', (res: IncomingMessage) => tuneSocket(res.socket, keepAliveMs));
     ws.once('open', () => {
@@ -120,4 +122,29 @@ function checkUrl(url: string): void {
     invalid('url', shownUrl(url));
   }
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') invalid('url', shownUrl(url));
+}
+
+/**
+ * Reads a refused upgrade's body when it says it is short (Content-Length up
+ * to MAX_BODY_READ), else drops it; `done` once, with what came. A body that
+ * never ends is cut by the dial's deadline.
+ */
+function readShortBody(res: IncomingMessage, done: (body: string) => void): void {
+  const length = Number(res.headers['content-length'] ?? Number.NaN);
+  if (!(length > 0 && length <= MAX_BODY_READ)) {
+    res.resume();
+    done('');
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let called = false;
+  const finish = (): void => {
+    if (called) return;
+    called = true;
+    done(Buffer.concat(chunks).toString('utf8'));
+  };
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.once('end', finish);
+  res.once('close', finish);
+  res.once('error', finish);
 }

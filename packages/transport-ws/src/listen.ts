@@ -7,6 +7,11 @@
 //   attached to a server that has other 'upgrade' listeners, upgrades on other
 //   paths are left to those listeners instead.
 // - Plain HTTP requests to a standalone listener get 426 on the path, 404 elsewhere.
+// - Both answers carry a line of text saying why ("path /x is not the tunnel
+//   path /mpx"; "request to /mpx without Upgrade: websocket - does the proxy
+//   forward the Upgrade and Connection headers?"), and the refused upgrades
+//   (404 on an upgrade, 426) are 'clientError's with a WebSocketUpgradeError
+//   saying the same: behind a proxy they are its configuration's mistakes.
 //
 // Lifecycle (the listener never owns a carrier it has handed out):
 //   close()     stops accepting (standalone: stops listening; attached: stops
@@ -44,6 +49,8 @@ import {
   type ConnectionOf,
 } from '@mpx/transport-tcp';
 import { DEFAULT_MAX_MESSAGE_SIZE } from './message-size.js';
+import { shownPath } from './shown-url.js';
+import { WebSocketUpgradeError } from './upgrade-error.js';
 import { WebSocketDuplex } from './ws-duplex.js';
 
 /**
@@ -134,7 +141,11 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
   }
 
   const attached = options.server !== undefined;
-  const server = options.server ?? createServer(options, path);
+  // A request on the path without `Upgrade: websocket` (a proxy that does not forward it) is a failed upgrade.
+  const onPlainRequest = (req: IncomingMessage, why: string): void => {
+    listener?.emit('clientError', new WebSocketUpgradeError(426, {}, `upgrade refused with HTTP 426: ${why}`), peerOf(req.socket));
+  };
+  const server = options.server ?? createServer(options, path, onPlainRequest);
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload, clientTracking: false });
   const open = new Set<WebSocketDuplex>();
   let listener: WebSocketCarrierListener | undefined;
@@ -169,7 +180,9 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (pathOf(req.url) !== path) {
       if (attached && server.listenerCount('upgrade') > 1) return; // another handler's path
-      refuse(socket, 404, 'Not Found');
+      const why = `path ${shownPath(req.url)} is not the tunnel path ${path}`;
+      refuse(socket, 404, 'Not Found', why);
+      listener?.emit('clientError', new WebSocketUpgradeError(404, {}, `upgrade refused with HTTP 404: ${why}`), peerOf(socket));
       return;
     }
     if (listener?.closed === true) {
@@ -208,10 +221,26 @@ export function listenWebSocket(options: WebSocketListenOptions, onCarrier: OnWe
   });
 }
 
-function createServer(options: WebSocketListenOptions, path: string): http.Server | https.Server {
+/**
+ * A standalone listener's server. Plain HTTP requests get 426 on the path
+ * (reported with `onPlainRequest`: an upgrade that lost its Upgrade header on
+ * the way) and 404 elsewhere (not reported: scanners, browsers), each with a
+ * line of text saying why.
+ */
+function createServer(
+  options: WebSocketListenOptions,
+  path: string,
+  onPlainRequest: (req: IncomingMessage, why: string) => void,
+): http.Server | https.Server {
   const onRequest = (req: IncomingMessage, res: http.ServerResponse): void => {
-    res.writeHead(pathOf(req.url) === path ? 426 : 404, { connection: 'close', 'content-length': '0' });
-    res.end();
+    const requested = pathOf(req.url);
+    if (requested === path) {
+      const why = `request to ${shownPath(req.url)} without Upgrade: websocket - does the proxy forward the Upgrade and Connection headers?`;
+      answer(res, 426, why);
+      onPlainRequest(req, why);
+    } else {
+      answer(res, 404, `path ${shownPath(req.url)} is not the tunnel path ${path}`);
+    }
   };
   const t = options.tls;
   if (t === undefined) return http.createServer({ noDelay: true }, onRequest);
@@ -219,10 +248,20 @@ function createServer(options: WebSocketListenOptions, path: string): http.Serve
   return https.createServer({ cert: t.cert, key: t.key, ca: t.ca, requestCert, rejectUnauthorized: requestCert, noDelay: true }, onRequest);
 }
 
-function refuse(socket: Duplex, status: number, text: string): void {
+/** A plain HTTP answer with `why` as its text/plain body (dial.ts shows it to the client). */
+function answer(res: http.ServerResponse, status: number, why: string): void {
+  const body = Buffer.from(`${why}\n`);
+  res.writeHead(status, { connection: 'close', 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
+  res.end(body);
+}
+
+function refuse(socket: Duplex, status: number, text: string, why?: string): void {
   socket.once('finish', () => socket.destroy());
   socket.on('error', () => {});
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  const body = why === undefined ? Buffer.alloc(0) : Buffer.from(`${why}\n`);
+  const type = why === undefined ? '' : 'Content-Type: text/plain; charset=utf-8\r\n';
+  socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${body.length}\r\n\r\n`);
+  socket.end(body);
 }
 
 function pathOf(url: string | undefined): string {

@@ -82,10 +82,46 @@ describe('dialWebSocket', () => {
 
   it('rejects an upgrade on another path with MPX_ERR_UPGRADE_REFUSED and status 404', async () => {
     const { listener } = await listen({ host: '127.0.0.1', path: '/mpx' });
-    const err = await rejectionOf(dialWebSocket({ url: urlOf(listener, '/other') }));
+    const err = await rejectionOf(dialWebSocket({ url: urlOf(listener, '/other?session=00112233445566778899aabbccddeeff') }));
     expect(err).toBeInstanceOf(WebSocketUpgradeError);
     expect(err.code).toBe('MPX_ERR_UPGRADE_REFUSED');
     expect((err as WebSocketUpgradeError).statusCode).toBe(404);
+    // The listener's reason comes along: it answers why, in a short text/plain body.
+    expect(err.message).toBe('the server refused the WebSocket upgrade with HTTP 404 Not Found: path /other?… is not the tunnel path /mpx');
+  });
+
+  /** An HTTP server that answers every upgrade as a proxy would: `status`, with `headers` and `body`. */
+  async function answeringProxy(status: number, headers: Record<string, string>, body: string): Promise<number> {
+    const server = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        const head = Object.entries({ ...headers, 'Content-Length': String(Buffer.byteLength(body)), Connection: 'close' })
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('');
+        socket.end(`HTTP/1.1 ${status} ${status === 502 ? 'Bad Gateway' : 'Bad Request'}\r\n${head}\r\n${body}`);
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => void server.close());
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  it('says who refused: the reason phrase and Server header, and for 502, 503 and 504 that the proxy could not reach the mpx server', async () => {
+    const port = await answeringProxy(502, { Server: 'nginx/1.22.1', 'Content-Type': 'text/html' }, '<html><body>502</body></html>');
+    const err = (await rejectionOf(dialWebSocket({ url: `ws://127.0.0.1:${port}/tunnel` }))) as WebSocketUpgradeError;
+    expect(err.message).toBe(
+      'the server refused the WebSocket upgrade with HTTP 502 Bad Gateway from nginx/1.22.1: the proxy could not reach the mpx server',
+    );
+    expect(err).toMatchObject({ statusCode: 502, statusMessage: 'Bad Gateway', server: 'nginx/1.22.1' });
+  });
+
+  it("keeps a refusal's text to printable ASCII on one line, and the body of an error page for whoever wants to look", async () => {
+    const page = '<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head></html>';
+    const port = await answeringProxy(400, { Server: 'caf\u00e9 server', 'Content-Type': 'text/html' }, page);
+    const err = (await rejectionOf(dialWebSocket({ url: `ws://127.0.0.1:${port}/tunnel` }))) as WebSocketUpgradeError;
+    expect(err.message).toBe('the server refused the WebSocket upgrade with HTTP 400 Bad Request from caf server');
+    expect(err.body).toBe('400 The plain HTTP request was sent to HTTPS port');
   });
 
   it('keeps ECONNREFUSED on `code` when nothing listens', async () => {

@@ -65,9 +65,16 @@ describe('listenWebSocket (standalone)', () => {
     let carriers = 0;
     const listener = await listenWebSocket({ host: '127.0.0.1', path: '/mpx' }, () => carriers++);
     cleanups.push(() => listener.closeAll());
-    const response = await rawExchange(listener.address.port, upgradeRequest('/elsewhere'));
+    const clientError = once(listener, 'clientError') as Promise<[WebSocketUpgradeError, { remoteAddress: string }]>;
+    const response = await rawExchange(listener.address.port, upgradeRequest('/elsewhere?session=00112233445566778899aabbccddeeff'));
     expect(response.startsWith('HTTP/1.1 404 ')).toBe(true);
+    expect(response.endsWith(Buffer.from('\r\n\r\npath /elsewhere?… is not the tunnel path /mpx\n').toString('latin1'))).toBe(true);
     expect(carriers).toBe(0);
+    // Reported, so that a server can log it: behind a proxy, a path the proxy rewrote wrongly.
+    const [err, peer] = await clientError;
+    expect(err).toMatchObject({ code: 'MPX_ERR_UPGRADE_REFUSED', statusCode: 404 });
+    expect(err.message).toBe('upgrade refused with HTTP 404: path /elsewhere?… is not the tunnel path /mpx');
+    expect(peer.remoteAddress).toBe('127.0.0.1');
   });
 
   it('accepts the path with a query string', async () => {
@@ -81,10 +88,17 @@ describe('listenWebSocket (standalone)', () => {
   it('answers plain HTTP with 426 on the path and 404 elsewhere', async () => {
     const listener = await listenWebSocket({ host: '127.0.0.1', path: '/mpx' }, () => {});
     cleanups.push(() => listener.closeAll());
+    const clientErrors: Error[] = [];
+    listener.on('clientError', (err: Error) => clientErrors.push(err));
     const onPath = await rawExchange(listener.address.port, 'GET /mpx HTTP/1.1\r\nHost: localhost\r\n\r\n');
     const elsewhere = await rawExchange(listener.address.port, 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    const hint = 'request to /mpx without Upgrade: websocket - does the proxy forward the Upgrade and Connection headers?';
     expect(onPath.startsWith('HTTP/1.1 426 ')).toBe(true);
+    expect(onPath.endsWith(`\r\n\r\n${hint}\n`)).toBe(true);
     expect(elsewhere.startsWith('HTTP/1.1 404 ')).toBe(true);
+    expect(elsewhere.endsWith('\r\n\r\npath / is not the tunnel path /mpx\n')).toBe(true);
+    // The request on the path is an upgrade that lost its headers on the way: reported; one elsewhere is not.
+    expect(clientErrors.map((e) => e.message)).toEqual([`upgrade refused with HTTP 426: ${hint}`]);
   });
 
   it('close() stops accepting while carriers already handed out keep working', async () => {
