@@ -16,6 +16,7 @@ import { formatAddress, hostPort, type Address } from './address.js';
 import { UsageError } from './errors.js';
 import { forwardedFor } from './forwarded-for.js';
 import type { Logger } from './log.js';
+import { userAgent } from './version.js';
 
 /** TLS and WebSocket settings from the command line (files already read). */
 export interface TransportOptions {
@@ -94,8 +95,7 @@ function transportOf(address: Address, options: TransportOptions): Transport<Dia
     case 'ws':
     case 'wss': {
       const url = formatAddress(address);
-      const headers: Record<string, string> = { ...options.headers };
-      if (options.wsHost !== undefined) headers['Host'] = options.wsHost;
+      const headers = webSocketHeaders(options);
       const tls = scheme === 'wss' ? tlsClient(options, options.sni ?? options.wsHost) : {};
       const size = options.wsMaxMessage === undefined ? {} : { maxMessageSize: options.wsMaxMessage };
       return {
@@ -117,6 +117,18 @@ function transportOf(address: Address, options: TransportOptions): Transport<Dia
       throw new Error(`unknown scheme ${String(never)}`);
     }
   }
+}
+
+/**
+ * The upgrade request's headers: --header's, `Host` from --ws-host, and
+ * `User-Agent: mpx-tunnel/<version>` unless --header gives one (in any
+ * case; an empty one too).
+ */
+export function webSocketHeaders(options: Pick<TransportOptions, 'headers' | 'wsHost'>): Record<string, string> {
+  const own = Object.keys(options.headers).some((name) => name.toLowerCase() === 'user-agent');
+  const headers: Record<string, string> = own ? { ...options.headers } : { 'User-Agent': userAgent(), ...options.headers };
+  if (options.wsHost !== undefined) headers['Host'] = options.wsHost;
+  return headers;
 }
 
 /** `localAddress`: the IP the carriers leave from (a --server entry's `from=`); undefined: the OS's choice. */

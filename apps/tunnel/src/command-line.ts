@@ -2,7 +2,6 @@
 // server-command.ts, client-command.ts and relay-command.ts; flags become
 // checked settings in config.ts; fregie/mpx spellings are mapped in compat.ts.
 // Exit codes: 0 normal end (also after SIGINT/SIGTERM), 1 runtime failure, 2 usage error.
-import { readFileSync } from 'node:fs';
 import { CLIENT_BOUNDS, SESSION_BOUNDS, WEIGHT_BOUND } from '@mpx/core';
 import { DEFAULT_MAX_MESSAGE_SIZE, MESSAGE_SIZE_RANGE } from '@mpx/transport-ws/message-size';
 import type { Argv } from 'yargs';
@@ -12,6 +11,7 @@ import { ExitCode, UsageError } from './errors.js';
 import { setHeapGrowth } from './heap-growth.js';
 import { setInliningBudget } from './inlining-budget.js';
 import { formatBytes } from './units.js';
+import { version } from './version.js';
 import { LIMIT_DEFAULTS_TEXT, SERVER_LIMIT_FLAGS, SESSION_LIMIT_FLAGS, flagName, helpText, type LimitFlag } from './limits.js';
 import { LOG_LEVELS, describeError, describeStartError, type Logger } from './log.js';
 import { workerIndex } from './workers.js';
@@ -88,7 +88,7 @@ function commonOptions(y: Argv): Argv {
     .option('header', {
       type: 'string',
       array: true,
-      describe: 'client: extra WebSocket request header "Name: value" (repeatable)',
+      describe: 'client, relay: extra WebSocket request header "Name: value" (repeatable); User-Agent is mpx-tunnel/<version> unless given here',
       group: 'TLS and WebSocket:',
     })
     .option('ws-max-message', {
@@ -156,15 +156,6 @@ function sessionLimitOptions(y: Argv): Argv {
 /** What a server allows its clients. */
 function serverLimitOptions(y: Argv): Argv {
   return limitOptions(sessionLimitOptions(y), SERVER_LIMIT_FLAGS);
-}
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 /**

@@ -1,6 +1,8 @@
 // End to end through what stands between WebSocket carriers in the field: a
 // gateway that limits message size, and (further below) what a proxy's
 // mistakes look like in both ends' logs.
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { silentServer, tlsFixturePath } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, echoThrough, killAll, startEcho, Tunnel, type EchoServer } from './helpers.js';
@@ -86,6 +88,31 @@ describe('what WebSocket dial errors show', () => {
       expect(client.log).not.toMatch(/[0-9a-f]{9,}/);
     } finally {
       silent.close();
+    }
+  });
+});
+
+describe('the upgrade request', () => {
+  it('carries User-Agent: mpx-tunnel/<version>, or the one --header gives', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const [extra, agent] of [
+      [[], `mpx-tunnel/${version}`],
+      [['--header', 'User-Agent: Mozilla/5.0'], 'Mozilla/5.0'],
+    ] as const) {
+      const silent = await silentServer();
+      try {
+        new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `ws://127.0.0.1:${silent.port}/tunnel`, '-p', '1', ...extra]);
+        const socket = await silent.accepted;
+        const [request] = (await once(socket, 'data')) as [Buffer];
+        const agents = request
+          .toString('latin1')
+          .split('\r\n')
+          .filter((line) => /^user-agent:/i.test(line));
+        expect(agents).toEqual([`User-Agent: ${agent}`]);
+      } finally {
+        silent.close();
+        await killAll();
+      }
     }
   });
 });
