@@ -57,6 +57,7 @@ const CONFIG_EXAMPLE = `Config file (--config FILE): a JSON object with any flag
 /** The end of every --help page (main and per command). */
 const EPILOGUE = `${CONFIG_EXAMPLE}\n\nEnvironment: MPX_KEY (pre-shared key); fregie/mpx style without a command: LISTEN_ADDR, TARGET_ADDR, SERVER_ADDR, CONCURRENT_NUM.\nExit codes: 0 done (also after SIGINT/SIGTERM), 1 runtime failure, 2 bad flags or addresses.`;
 
+/** The flags of every command: carriers (TLS, WebSocket), timeouts, logging. */
 function commonOptions(y: Argv): Argv {
   return y
     .epilogue(EPILOGUE)
@@ -64,13 +65,6 @@ function commonOptions(y: Argv): Argv {
       'config',
       'JSON file with any of these flags by their long names, e.g. {"listen": ["0.0.0.0:5512"], "key-file": "/etc/mpx.key"}; flags given on the command line win',
     )
-    .option('key', { type: 'string', describe: 'pre-shared key; every carrier must prove it (default: $MPX_KEY)', group: 'Authentication:' })
-    .option('key-file', {
-      type: 'string',
-      describe: 'read the pre-shared key from this regular file (at most 4 KiB; a trailing newline is dropped)',
-      group: 'Authentication:',
-    })
-    .conflicts('key', 'key-file')
     .option('tls-cert', {
       type: 'string',
       describe: 'PEM certificate: tls:// and wss:// listeners (client: client certificate)',
@@ -110,6 +104,26 @@ function commonOptions(y: Argv): Argv {
       defaultDescription: '5s',
       describe: 'time open connections get to finish after SIGINT/SIGTERM',
     })
+    .option('log-level', { choices: LOG_LEVELS as unknown as string[], describe: 'log level (default info)', group: 'Observability:' })
+    .option('verbose', { alias: 'v', type: 'count', describe: '-v debug (streams), -vv trace', group: 'Observability:' })
+    .option('pprof', { type: 'boolean', hidden: true });
+}
+
+/**
+ * The flags of the commands that hold sessions (server, client): the key,
+ * the session's grace, stats and metrics. The relay does not look inside
+ * carriers (the key is checked end to end), so it takes none of them: yargs
+ * refuses them as unknown, as it does the limit flags.
+ */
+function sessionOptions(y: Argv): Argv {
+  return y
+    .option('key', { type: 'string', describe: 'pre-shared key; every carrier must prove it (default: $MPX_KEY)', group: 'Authentication:' })
+    .option('key-file', {
+      type: 'string',
+      describe: 'read the pre-shared key from this regular file (at most 4 KiB; a trailing newline is dropped)',
+      group: 'Authentication:',
+    })
+    .conflicts('key', 'key-file')
     .option('grace', {
       type: 'string',
       defaultDescription: `${SESSION_BOUNDS.graceMs.default / 1000}s`,
@@ -125,10 +139,7 @@ function commonOptions(y: Argv): Argv {
       describe:
         'serve Prometheus metrics at http://host:port/metrics and a live page of sessions and carriers at http://host:port/ (keep it on loopback or behind a firewall)',
       group: 'Observability:',
-    })
-    .option('log-level', { choices: LOG_LEVELS as unknown as string[], describe: 'log level (default info)', group: 'Observability:' })
-    .option('verbose', { alias: 'v', type: 'count', describe: '-v debug (streams), -vv trace', group: 'Observability:' })
-    .option('pprof', { type: 'boolean', hidden: true });
+    });
 }
 
 const LIMITS = 'Limits (sizes: 65536, 64KiB, 8MiB; times: 10, 2.5s, 500ms):';
@@ -188,7 +199,7 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
       'server',
       'accept carriers on --listen, forward every stream to --target (or where the client asks, within --allow)',
       (y) =>
-        serverLimitOptions(commonOptions(y))
+        serverLimitOptions(sessionOptions(commonOptions(y)))
           .option('listen', {
             type: 'string',
             array: true,
@@ -214,7 +225,7 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
       'client',
       'accept TCP on --listen, carry each connection to the servers',
       (y) =>
-        sessionLimitOptions(commonOptions(y))
+        sessionLimitOptions(sessionOptions(commonOptions(y)))
           .option('listen', {
             type: 'string',
             demandOption: true,

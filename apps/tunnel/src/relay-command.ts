@@ -20,8 +20,6 @@ export async function runRelay(config: RelayConfig): Promise<RunningCommand> {
   const connections = new Connections();
   const dial = carrierDialer(config.to, config.transport);
   const toLabel = formatAddress(config.to);
-  if (config.statsSeconds !== undefined || config.metrics !== undefined)
-    log.warn('relay: --stats and --metrics are ignored (the relay does not look inside carriers)');
 
   const listeners: CarrierListenerHandle[] = [];
   try {

@@ -81,6 +81,11 @@ describe('argument errors', () => {
       /--ws-max-message must be a whole number of bytes from 1KiB to 1MiB/,
     ],
     [['relay', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:1', '--handshake-timeout', '1s'], /Unknown arguments?: handshake-timeout/],
+    // The relay does not look inside carriers: what only a session uses is refused, as the limits are.
+    [['relay', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:1', '--stats', '5'], /Unknown arguments?: stats/],
+    [['relay', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:1', '--metrics', '127.0.0.1:0'], /Unknown arguments?: metrics/],
+    [['relay', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:1', '--grace', '5'], /Unknown arguments?: grace/],
+    [['relay', '--listen', '127.0.0.1:0', '--to', '127.0.0.1:1', '--key', 'k'], /Unknown arguments?: key/],
   ])('%j exits 2 with one clear line', async (args, message) => {
     const { code, stderr } = await runToExit(args);
     expect(code).toBe(2);
@@ -118,6 +123,26 @@ describe('argument errors', () => {
     const client = await runToExit(['client', '--listen', '127.0.0.1:0', '--server', 'tls://127.0.0.1:1', '--tls-ca', notPem]);
     expect(client.code).toBe(2);
     expect(client.stderr).toBe(`mpx-tunnel: --tls-ca file '${notPem}' has no PEM certificate (see mpx-tunnel --help)`);
+  });
+
+  it('lists in relay --help only the flags the relay uses', async () => {
+    const { code, stdout } = await runToExit(['relay', '--help']);
+    expect(code).toBe(0);
+    for (const flag of [
+      '--listen',
+      '--to',
+      '--tls-cert',
+      '--ws-host',
+      '--header',
+      '--ws-max-message',
+      '--connect-timeout',
+      '--drain-timeout',
+      '--log-level',
+    ]) {
+      expect(stdout).toContain(flag);
+    }
+    for (const flag of ['--grace', '--stats', '--metrics', '--key', '--key-file', '--max-frame'])
+      expect(stdout).not.toMatch(new RegExp(`${flag}\\b`));
   });
 
   it('prints help with examples and exits 0', async () => {
