@@ -33,6 +33,7 @@ const TAKES_VALUE: ReadonlySet<string> = new Set([
   'sni',
   'ws-host',
   'header',
+  'ws-max-message',
   'connect-timeout',
   'drain-timeout',
   'max-carrier-age',

@@ -31,6 +31,16 @@ describe('normalizeArgv', () => {
     expect(normalizeArgv(['-listen', ':1', '-target', 't:1', '-p', '4'], {}).argv).toEqual(['server', '--listen', ':1', '--target', 't:1']);
   });
 
+  it('drops an empty value of a flag of this CLI too, --ws-max-message included', () => {
+    expect(normalizeArgv(['-listen', ':1', '-target', 'h:2', '--ws-max-message', '', '--header', ''], {}).argv).toEqual([
+      'server',
+      '--listen',
+      ':1',
+      '--target',
+      'h:2',
+    ]);
+  });
+
   it("treats empty values as unset, as fregie/mpx's Docker entrypoint passes them", () => {
     expect(normalizeArgv(['-listen=0.0.0.0:5512', '-server=', '-target=10.0.0.1:2551', '-p=4'], {}).argv).toEqual([
       'server',
