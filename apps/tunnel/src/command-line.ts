@@ -76,9 +76,17 @@ function commonOptions(y: Argv): Argv {
       describe: 'PEM CA: client trusts it; server requires client certificates from it',
       group: 'TLS and WebSocket:',
     })
-    .option('insecure', { type: 'boolean', describe: 'client: accept any server certificate (self-signed tests only)', group: 'TLS and WebSocket:' })
-    .option('sni', { type: 'string', describe: 'client: TLS server name (default: --ws-host, else the host)', group: 'TLS and WebSocket:' })
-    .option('ws-host', { type: 'string', describe: 'client: Host header for ws:// and wss:// (CDN virtual host)', group: 'TLS and WebSocket:' })
+    .option('insecure', {
+      type: 'boolean',
+      describe: 'client, relay: accept any server certificate (self-signed tests only)',
+      group: 'TLS and WebSocket:',
+    })
+    .option('sni', { type: 'string', describe: 'client, relay: TLS server name (default: --ws-host, else the host)', group: 'TLS and WebSocket:' })
+    .option('ws-host', {
+      type: 'string',
+      describe: 'client, relay: Host header for ws:// and wss:// (CDN virtual host)',
+      group: 'TLS and WebSocket:',
+    })
     .option('header', {
       type: 'string',
       array: true,
