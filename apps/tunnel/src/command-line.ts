@@ -18,6 +18,7 @@ import { workerIndex } from './workers.js';
 import { hideBin, loadYargs } from './yargs-lazy.js';
 import { exitOnSignals, ignoreHangup, type RunningCommand } from './shutdown.js';
 import { capYoungGeneration } from './young-generation.js';
+import { commandOf, describeUnknownFlags } from './unknown-flags.js';
 
 type Command = 'server' | 'client' | 'relay';
 
@@ -150,6 +151,9 @@ function sessionOptions(y: Argv): Argv {
     });
 }
 
+/** Every limit flag's name, for the relay's refusal of them (unknown-flags.ts). */
+const LIMIT_FLAG_NAMES: ReadonlySet<string> = new Set([...SESSION_LIMIT_FLAGS, ...SERVER_LIMIT_FLAGS].map(flagName));
+
 const LIMITS = 'Limits (sizes: 65536, 64KiB, 8MiB; times: 10, 2.5s, 500ms):';
 
 /** The limit flags (limits.ts): ranges and defaults from the core's bounds. */
@@ -277,7 +281,8 @@ async function parse(argv: string[]): Promise<Selected | undefined> {
     .fail((msg: string | null, err: Error | undefined) => {
       if (err instanceof UsageError) throw err;
       // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): keep one line.
-      throw new UsageError('MPX_TUNNEL_ERR_USAGE', (msg ?? err?.message ?? 'invalid arguments').replace(/:?\s*\n\s*/g, ': '));
+      const message = (msg ?? err?.message ?? 'invalid arguments').replace(/:?\s*\n\s*/g, ': ');
+      throw new UsageError('MPX_TUNNEL_ERR_USAGE', describeUnknownFlags(message, commandOf(argv), LIMIT_FLAG_NAMES));
     })
     .exitProcess(false)
     .help()
@@ -358,7 +363,8 @@ export async function main(): Promise<void> {
     exitOnSignals(() => running.stop(), logger, workerIndex() === undefined ? ['SIGINT', 'SIGTERM'] : ['SIGTERM']);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`mpx-tunnel: ${err.message} (see mpx-tunnel --help)\n`);
+      const command = commandOf(normalized.argv);
+      process.stderr.write(`mpx-tunnel: ${err.message} (see mpx-tunnel${command === undefined ? '' : ` ${command}`} --help)\n`);
       process.exit(ExitCode.USAGE);
     }
     const line = `cannot start: ${describeStartError(err)}`;

@@ -54,7 +54,11 @@ describe('--config', () => {
       { listen: ['127.0.0.1:0'], target: '127.0.0.1:1', 'max-streams': '0' },
       /--max-streams must be a whole number from 1 to 2147483647, got '0'/,
     ],
-    ['an unknown key', { listen: ['127.0.0.1:0'], target: '127.0.0.1:1', bogus: true }, /Unknown argument: bogus/],
+    [
+      'an unknown key',
+      { listen: ['127.0.0.1:0'], target: '127.0.0.1:1', bogus: true },
+      /unknown flag for server: --bogus \(see mpx-tunnel server --help\)/,
+    ],
     ['a bad address', { listen: ['http://x:1'], target: '127.0.0.1:1' }, /unsupported scheme 'http'/],
     ['a missing required flag', { listen: ['127.0.0.1:0'] }, /--target is required \(or --allow/],
     ['text that is not JSON', '{"listen": ', /Invalid JSON config file: .*broken\.json/],
