@@ -8,7 +8,13 @@ import { ClientSession, MpxServer } from '@mpx/core';
 
 // Server: every accepted TCP connection is a carrier; streams echo back.
 const server = new MpxServer();
-server.on('stream', (stream) => stream.pipe(stream));
+server.on('stream', (stream) => {
+  // A stream emits 'error' when its session ends under it (the client closed
+  // the session or went away): like a net.Socket, it needs a listener, or
+  // Node throws the error and the process exits.
+  stream.on('error', (err) => console.error(`server: stream ${stream.id} failed: ${err.code}`));
+  stream.pipe(stream);
+});
 const listener = net.createServer((socket) => server.accept(socket));
 listener.listen(0, '127.0.0.1');
 await once(listener, 'listening');
@@ -25,6 +31,10 @@ for (const weight of [1, 2]) {
 // One stream: 8 MiB out, the echo back, compared by hash.
 const data = randomBytes(8 * 1024 * 1024);
 const stream = client.openStream();
+stream.on('error', (err) => {
+  console.error(`client: stream ${stream.id} failed: ${err.code}`);
+  process.exitCode = 1;
+});
 const hash = createHash('sha256');
 let received = 0;
 stream.on('data', (chunk) => {

@@ -10,8 +10,7 @@ import { MpxError, MpxProtocolError } from './errors.js';
 import type { HelloFrame } from './frame.js';
 import { serverHandshake } from './handshake.js';
 import { PendingHandshakes, type PendingHandshake } from './pending-handshakes.js';
-import { Session } from './session.js';
-import type { MpxStream } from './stream.js';
+import { Session, type StreamForwarder } from './session.js';
 
 /** Defaults of the server-only limits (README, SECURITY.md), from SERVER_BOUNDS. */
 export const SERVER_DEFAULTS = defaultsOf(SERVER_BOUNDS);
@@ -51,6 +50,8 @@ export interface AcceptInfo {
  * Events:
  * - `'session'` (session: Session): a client's first carrier created a session.
  * - `'stream'` (stream: MpxStream, session: Session): any session's peer opened a stream.
+ *   With no listener for it, here or on the session, the peer's streams are
+ *   refused (RESET with REFUSED, SPEC §6.2) and the session emits 'streamRefused'.
  * - `'carrierError'` (error: MpxError, info: AcceptInfo): a carrier failed its handshake.
  */
 export class MpxServer extends EventEmitter {
@@ -149,6 +150,12 @@ export class MpxServer extends EventEmitter {
     });
   }
 
+  /** Every session's peer streams become this server's 'stream' events; without a listener here or on the session, they are refused (SPEC §6.2). */
+  readonly #streamForwarder: StreamForwarder = {
+    listening: () => this.listenerCount('stream') > 0,
+    forward: (stream, session) => this.emit('stream', stream, session),
+  };
+
   #pendingLimitError(): MpxProtocolError {
     return new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `${this.#pending.size} handshakes already in progress`, { limit: 'maxPendingHandshakes' });
   }
@@ -171,9 +178,8 @@ export class MpxServer extends EventEmitter {
     if (this.#sessions.size >= this.#maxSessions) {
       throw new MpxProtocolError(WireCode.LIMIT_EXCEEDED, `server already holds ${this.#maxSessions} sessions`, { limit: 'maxSessions' });
     }
-    const session = new Session('server', Uint8Array.from(hello.sessionId), this.options);
+    const session = new Session('server', Uint8Array.from(hello.sessionId), this.options, this.#streamForwarder);
     this.#sessions.set(key, session);
-    session.on('stream', (stream: MpxStream) => this.emit('stream', stream, session));
     session.once('close', () => {
       if (this.#sessions.get(key) === session) this.#sessions.delete(key);
     });

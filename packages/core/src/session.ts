@@ -23,6 +23,15 @@ import { encodeTargetHeader, type StreamTarget } from './target-header.js';
 
 export type SessionRole = 'client' | 'server';
 
+/**
+ * Who else hears of the streams the peer opens: MpxServer, which emits them
+ * as its own 'stream' event. `listening()` says whether anyone does.
+ */
+export interface StreamForwarder {
+  listening(): boolean;
+  forward(stream: MpxStream, session: Session): void;
+}
+
 export interface OpenStreamOptions {
   /** SPEC §6.6: the host and port the peer should connect this stream to (it checks its own policy). */
   readonly target?: StreamTarget;
@@ -48,8 +57,10 @@ export interface SessionStats {
  * - `'stream'` (stream: MpxStream): the peer opened a stream.
  * - `'carrier'` (stats: CarrierStats): a carrier joined after its handshake.
  * - `'carrierClose'` (stats: CarrierStats, error?: MpxError): a carrier left.
- * - `'streamRefused'` (error: MpxError): a peer stream was reset with
- *   LIMIT_EXCEEDED because `maxStreams` streams are open (SPEC §6.2), for logs.
+ * - `'streamRefused'` (error: MpxError): a peer stream was reset, for logs:
+ *   with LIMIT_EXCEEDED because `maxStreams` streams are open, or with
+ *   REFUSED because nothing listens for `'stream'` here (nor on the
+ *   session's MpxServer) to take it (SPEC §6.2).
  * - `'close'` (error?: MpxError): the session ended; every stream is gone.
  */
 export class Session extends EventEmitter {
@@ -67,15 +78,18 @@ export class Session extends EventEmitter {
   readonly #sender: SendLoop;
   readonly #receive: SessionReceive;
   readonly #streamHost: StreamHost;
+  readonly #forwarder: StreamForwarder | undefined;
   #closed = false;
   readonly #bytesReceived = new ByteCount();
   #framesReceived = 0;
 
-  constructor(role: SessionRole, id: Uint8Array, options: ResolvedSessionOptions) {
+  /** `forwarder`: told of every stream the peer opens, before this session's own 'stream' listeners. */
+  constructor(role: SessionRole, id: Uint8Array, options: ResolvedSessionOptions, forwarder?: StreamForwarder) {
     super();
     this.role = role;
     this.id = id;
     this.options = options;
+    this.#forwarder = forwarder;
     this.reorderGaps = new GapBudget(sessionGapLimit(options.sessionWindow));
     this.reorderPins = new PinBudget(sessionPinLimit(options.sessionWindow));
     this.#streams = new StreamTable(role, options, {
@@ -159,21 +173,40 @@ export class Session extends EventEmitter {
   }
 
   #peerOpened(stream: MpxStream, refused: boolean): void {
-    if (!refused) {
-      this.emit('stream', stream);
+    if (refused) {
+      this.#refuse(
+        stream,
+        new MpxError('MPX_ERR_LIMIT_EXCEEDED', `stream ${stream.id} refused: ${this.options.maxStreams} streams are open`, {
+          wireCode: WireCode.LIMIT_EXCEEDED,
+        }),
+      );
       return;
     }
-    // SPEC §6.2: refused. The stream never reached the application, so it is
-    // destroyed without an error: nobody listens for one, and an unhandled
-    // 'error' event would crash the process.
-    this.#resetStream(stream, WireCode.LIMIT_EXCEEDED);
+    const forwarder = this.#forwarder;
+    if (this.listenerCount('stream') === 0 && forwarder?.listening() !== true) {
+      // SPEC §6.2: nobody takes peer streams here. Accepted, the stream would
+      // only wait, and fail unheard (an unhandled 'error') when the session ends.
+      this.#refuse(
+        stream,
+        new MpxError('MPX_ERR_STREAM_REFUSED', `stream ${stream.id} refused: nothing listens for 'stream' to take it`, {
+          wireCode: WireCode.REFUSED,
+        }),
+      );
+      return;
+    }
+    forwarder?.forward(stream, this);
+    this.emit('stream', stream);
+  }
+
+  /**
+   * SPEC §6.2: resets a peer stream with `error`'s wire code. The stream never
+   * reached the application, so it is destroyed without an error: nobody
+   * listens for one, and an unhandled 'error' event would crash the process.
+   */
+  #refuse(stream: MpxStream, error: MpxError): void {
+    this.#resetStream(stream, error.wireCode ?? WireCode.REFUSED);
     stream.destroy();
-    this.emit(
-      'streamRefused',
-      new MpxError('MPX_ERR_LIMIT_EXCEEDED', `stream ${stream.id} refused: ${this.options.maxStreams} streams are open`, {
-        wireCode: WireCode.LIMIT_EXCEEDED,
-      }),
-    );
+    this.emit('streamRefused', error);
   }
 
   #forget(stream: MpxStream): void {

@@ -42,6 +42,7 @@ describe('MpxStream.sendRoom', () => {
 
   it('stops past streamSendBuffer once the streams of the session queue SEND_AHEAD together, whatever the credit', async () => {
     const h = await connect({ client: { streamSendBuffer: SEND_BUFFER } });
+    h.serverSession.on('stream', () => {}); // taken, never read (a stream nobody takes is refused, SPEC §6.2)
     const [a, b, c] = [h.client.openStream(), h.client.openStream(), h.client.openStream()];
     for (const s of [a, b, c]) s.on('error', () => {});
     // Each stream's initial credit (SPEC §7.1) is half of SEND_AHEAD: two streams fill it.
@@ -108,6 +109,7 @@ describe('MpxStream.sendRoom', () => {
 
   it('roomWithin(ahead): past SEND_AHEAD a stream with credit still takes streamSendBuffer; readRoom is the room a read finds once the queue has gone', async () => {
     const h = await connect({ client: { streamSendBuffer: SEND_BUFFER } });
+    h.serverSession.on('stream', () => {}); // taken, never read (a stream nobody takes is refused, SPEC §6.2)
     const [a, b, c] = [h.client.openStream(), h.client.openStream(), h.client.openStream()];
     for (const s of [a, b, c]) s.on('error', () => {});
     // a and b fill SEND_AHEAD in one go (the send loop runs later, in a microtask).
