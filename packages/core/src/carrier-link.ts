@@ -27,7 +27,7 @@ import { FrameDecoder } from './decode.js';
 import { readBlocks } from './read-blocks.js';
 import { GATHER_FROM_BYTES, GATHER_READS, LEND_READS, type GathersReads, type LendsReads } from './transport.js';
 import { dataFlags, encodeFrame, encodedLength, writeDataPrefix } from './encode.js';
-import { MpxError, MpxProtocolError, wireCodeName } from './errors.js';
+import { MpxError, MpxProtocolError, localCodeOf, wireCodeName } from './errors.js';
 import { isCounted, type Frame } from './frame.js';
 import { InFlight } from './in-flight.js';
 import type { SentFrame } from './sent-frames.js';
@@ -604,8 +604,11 @@ export class CarrierLink {
 
   #onPeerClose(code: number, reason: string, session: boolean): void {
     if (code !== WireCode.NO_ERROR || session) {
+      // SPEC §11: a carrier closed with a code of the table fails with that
+      // code's local code (AUTH_FAILED: MPX_ERR_AUTH_FAILED), any other with
+      // MPX_ERR_CARRIER_CLOSED; the session's own end is MPX_ERR_SESSION_CLOSED.
       this.#closeError ??= new MpxError(
-        session ? 'MPX_ERR_SESSION_CLOSED' : 'MPX_ERR_CARRIER_CLOSED',
+        session ? 'MPX_ERR_SESSION_CLOSED' : localCodeOf(code, 'MPX_ERR_CARRIER_CLOSED'),
         `peer closed the ${session ? 'session' : 'carrier'}: ${wireCodeName(code)}${reason ? ` (${reason})` : ''}`,
         { wireCode: code },
       );

@@ -297,21 +297,12 @@ export class MpxClient extends EventEmitter {
           this.#fill(t);
           return;
         }
+        // SESSION_UNKNOWN with no carrier of the session left closed the
+        // session (ClientSession, SPEC §3.2), and its 'close' put a new one
+        // in its place (above). Any other failure, and SESSION_UNKNOWN while
+        // other carriers of the session are open (misrouted by a balancer,
+        // SPEC §3.5): keep the session and redial this carrier with backoff.
         const error = err instanceof Error ? err : new Error(String(err));
-        if (error instanceof MpxError && error.wireCode === WireCode.SESSION_UNKNOWN && session.carrierCount === 0) {
-          // SPEC §3.2: the server lost this session (it restarted). Its
-          // streams cannot be resumed; fail them and start a new session.
-          session.abort(
-            new MpxError('MPX_ERR_SESSION_UNKNOWN', 'the server no longer holds this session (it restarted?)', {
-              wireCode: WireCode.SESSION_UNKNOWN,
-              cause: error,
-            }),
-          );
-          return;
-        }
-        // Any other failure, and SESSION_UNKNOWN while other carriers of the
-        // session are open (misrouted by a balancer, SPEC §3.5): keep the
-        // session and redial this carrier with backoff.
         t.failures++;
         const delay = backoffDelay(t.failures, this.#backoff, this.#waiting() ? WAITING_REDIAL_CAP_MS : Infinity);
         this.emit('dialError', t.target.label, error, delay);

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WEIGHT_BOUND, checkWeight, inBounds } from './bounds.js';
-import { SESSION_ID_SIZE } from './constants.js';
+import { SESSION_ID_SIZE, WireCode } from './constants.js';
 import { CarrierLink, type CarrierStats } from './carrier-link.js';
 import type { CarrierDirection, CarrierRole } from './carrier-use.js';
 import { linkOptions, resolveOptions, type SessionOptions } from './config.js';
@@ -61,10 +61,34 @@ export class ClientSession extends Session {
     link.weight = weight;
     link.use = { role: options.role ?? 'primary', direction: options.direction ?? 'both' };
     const hello = { sessionId: this.id, resume: this.#joined, weight, use: link.use, route: this.#route };
-    await clientHandshake(link, hello, this.options, ({ peer }) => {
-      this.#joined = true;
-      this.attachCarrier(link, peer);
-    });
+    try {
+      await clientHandshake(link, hello, this.options, ({ peer }) => {
+        this.#joined = true;
+        this.attachCarrier(link, peer);
+      });
+    } catch (err) {
+      this.#lostByServer(err);
+      throw err;
+    }
     return link.stats();
+  }
+
+  /**
+   * SPEC §3.2: a carrier refused with SESSION_UNKNOWN while the session has
+   * no other carrier: the server lost the session (it restarted), so its
+   * streams cannot resume. The session closes with MPX_ERR_SESSION_UNKNOWN
+   * and its streams fail at once, instead of waiting out graceMs. While
+   * other carriers are open the carrier reached another server than they
+   * did (a balancer that does not route by session, SPEC §3.5): the session
+   * goes on. MpxClient starts a new session when this one closes.
+   */
+  #lostByServer(err: unknown): void {
+    if (!MpxError.isMpxError(err) || err.wireCode !== WireCode.SESSION_UNKNOWN || this.carrierCount > 0) return;
+    this.abort(
+      new MpxError('MPX_ERR_SESSION_UNKNOWN', 'the server no longer holds this session (it restarted?)', {
+        wireCode: WireCode.SESSION_UNKNOWN,
+        cause: err,
+      }),
+    );
   }
 }

@@ -101,7 +101,10 @@ describe('handshake refusals', () => {
     const server = new MpxServer({ key: 'a' });
     const errors: unknown[] = [];
     server.on('carrierError', (e) => errors.push(e));
-    await expect(connect({ serverInstance: server, client: { key: 'b' } })).rejects.toMatchObject({ code: 'MPX_ERR_CARRIER_CLOSED' });
+    await expect(connect({ serverInstance: server, client: { key: 'b' } })).rejects.toMatchObject({
+      code: 'MPX_ERR_AUTH_FAILED',
+      wireCode: WireCode.AUTH_FAILED,
+    });
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'MPX_ERR_AUTH_FAILED' });
     expect(server.sessions.size).toBe(0);
