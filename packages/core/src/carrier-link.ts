@@ -66,6 +66,14 @@ const GATHER_MAX_BYTES = 256 * 1024;
 
 let nextCarrierId = 1;
 
+/** Every Duplex a link was made for: one Duplex carries one carrier, once (see isLinked). */
+const linkedSockets = new WeakSet<Duplex>();
+
+/** True when a CarrierLink was made for `socket` already (addCarrier() or accept() took it). */
+export function isLinked(socket: Duplex): boolean {
+  return linkedSockets.has(socket);
+}
+
 export class CarrierLink {
   readonly id = nextCarrierId++;
   readonly label: string;
@@ -127,6 +135,7 @@ export class CarrierLink {
   constructor(socket: Duplex, options: CarrierLinkOptions) {
     this.#options = options;
     this.#socket = socket;
+    linkedSockets.add(socket);
     this.#inFlight = new InFlight(wallOffset(options.clock), options.payloadOwner, (frame) => this.#host.onDataAcked?.(frame));
     this.label = options.label ?? `carrier-${this.id}`;
     // Handshake frames are small (SPEC §3): until the carrier opens, a frame

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WEIGHT_BOUND, checkWeight, inBounds } from './bounds.js';
 import { SESSION_ID_SIZE, WireCode } from './constants.js';
-import { CarrierLink, type CarrierStats } from './carrier-link.js';
+import { CarrierLink, isLinked, type CarrierStats } from './carrier-link.js';
 import type { CarrierDirection, CarrierRole } from './carrier-use.js';
 import { linkOptions, resolveOptions, type SessionOptions } from './config.js';
 import { MpxError } from './errors.js';
@@ -45,9 +45,12 @@ export class ClientSession extends Session {
   /**
    * Runs the handshake on `carrier` and adds it to the session. Resolves with
    * the carrier's stats once it carries frames; rejects (and closes the
-   * carrier) when the handshake fails.
+   * carrier) when the handshake fails. A Duplex that is a carrier already is
+   * rejected with MPX_ERR_INVALID_ARGUMENT, and left as it is.
    */
   async addCarrier(carrier: Duplex, options: AddCarrierOptions = {}): Promise<CarrierStats> {
+    // Before anything that destroys `carrier`: it carries a carrier already, which must go on.
+    if (isLinked(carrier)) throw new MpxError('MPX_ERR_INVALID_ARGUMENT', 'this Duplex is already a carrier (addCarrier() or accept() took it)');
     const weight = options.weight ?? WEIGHT_BOUND.default;
     if (!inBounds(WEIGHT_BOUND, weight)) {
       carrier.destroy();
