@@ -4,6 +4,7 @@
 // checks and help text from them instead of repeating the numbers.
 import { DATA_PREFIX_SIZE, MAX_MAX_FRAME, MIN_MAX_FRAME } from './constants.js';
 import { MpxConfigError, MpxError, type MpxErrorCode } from './errors.js';
+import { describeValue } from './option-names.js';
 
 export interface Bound {
   /** Smallest value allowed (inclusive); every bound is a whole number. */
@@ -119,6 +120,14 @@ export const SERVER_BOUNDS = {
 export const CLIENT_BOUNDS = {
   carriersPerTarget: { min: 1, max: 1024, default: 2, unit: 'count', description: 'carriers kept to each target' },
   maxCarrierAgeMs: { min: 0, max: MAX_MS, default: 0, unit: 'ms', description: 'replace a carrier older than this, its successor first; 0 = never' },
+  backoffInitialMs: {
+    min: 1,
+    max: MAX_MS,
+    default: 200,
+    unit: 'ms',
+    description: 'first redial delay after a failure; it doubles per failure, with jitter',
+  },
+  backoffMaxMs: { min: 1, max: MAX_MS, default: 10_000, unit: 'ms', description: 'longest redial delay' },
 } as const satisfies Record<string, Bound>;
 
 /** SPEC §3.2, §8: a carrier's scheduling weight (a u16 in HELLO, never 0). */
@@ -148,7 +157,7 @@ export function inBounds(bound: Pick<Bound, 'min' | 'max'>, value: unknown): val
 }
 
 function rangeMessage(name: string, bound: Pick<Bound, 'min' | 'max'>, value: unknown): string {
-  return `${name} must be an integer in [${bound.min}, ${bound.max}], got ${String(value)}`;
+  return `${name} must be an integer in [${bound.min}, ${bound.max}], got ${describeValue(value)}`;
 }
 
 /** `value` if it is within `bound`, else an MpxConfigError (MPX_ERR_INVALID_CONFIG) naming `field`. */
@@ -172,6 +181,24 @@ export function checkWeight(weight: unknown, name = 'weight', code: MpxErrorCode
   if (inBounds(WEIGHT_BOUND, weight)) return weight;
   if (code === 'MPX_ERR_INVALID_CONFIG') throw new MpxConfigError([name], rangeMessage(name, WEIGHT_BOUND, weight));
   throw new MpxError(code, rangeMessage(name, WEIGHT_BOUND, weight));
+}
+
+/**
+ * `value` if it is one of `choices`, else an MpxError naming `name`:
+ * MPX_ERR_INVALID_ARGUMENT for a call's argument, an MpxConfigError for an
+ * option (`code` MPX_ERR_INVALID_CONFIG).
+ */
+export function checkChoice<C extends string>(
+  value: unknown,
+  choices: readonly C[],
+  name: string,
+  code: MpxErrorCode = 'MPX_ERR_INVALID_ARGUMENT',
+): C {
+  if ((choices as readonly unknown[]).includes(value)) return value as C;
+  const quoted = choices.map((c) => `'${c}'`);
+  const message = `${name} must be ${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}, got ${describeValue(value)}`;
+  if (code === 'MPX_ERR_INVALID_CONFIG') throw new MpxConfigError([name], message);
+  throw new MpxError(code, message);
 }
 
 /** Throws an MpxConfigError naming both fields for the first rule `options` break. */

@@ -28,6 +28,7 @@ import { readBlocks } from './read-blocks.js';
 import { GATHER_FROM_BYTES, GATHER_READS, LEND_READS, type GathersReads, type LendsReads } from './transport.js';
 import { dataFlags, encodeFrame, encodedLength, writeDataPrefix } from './encode.js';
 import { MpxError, MpxProtocolError, localCodeOf, wireCodeName } from './errors.js';
+import { describeValue } from './option-names.js';
 import { isCounted, type Frame } from './frame.js';
 import { InFlight } from './in-flight.js';
 import type { SentFrame } from './sent-frames.js';
@@ -68,6 +69,16 @@ let nextCarrierId = 1;
 
 /** Every Duplex a link was made for: one Duplex carries one carrier, once (see isLinked). */
 const linkedSockets = new WeakSet<Duplex>();
+
+/** What a carrier must have of a Duplex for a link to drive it. */
+const DUPLEX_METHODS = ['on', 'write', 'end', 'cork', 'uncork', 'destroy'] as const;
+
+/** Throws MPX_ERR_INVALID_ARGUMENT unless `carrier` looks like a Duplex (a stream that reads, writes and is destroyed). */
+export function checkCarrier(carrier: unknown): asserts carrier is Duplex {
+  const methods = carrier as Record<string, unknown> | null;
+  if (typeof methods === 'object' && methods !== null && DUPLEX_METHODS.every((m) => typeof methods[m] === 'function')) return;
+  throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `a carrier must be a Duplex stream, got ${describeValue(carrier)}`);
+}
 
 /** True when a CarrierLink was made for `socket` already (addCarrier() or accept() took it). */
 export function isLinked(socket: Duplex): boolean {

@@ -11,11 +11,12 @@ import { WireCode } from './constants.js';
 import { WAITING_REDIAL_CAP_MS, YOUNG_CARRIER_MS, backoffDelay } from './backoff.js';
 import { CLIENT_BOUNDS, WEIGHT_BOUND, checkOption, checkWeight, resolveOption } from './bounds.js';
 import type { CarrierStats } from './carrier-link.js';
-import type { CarrierDirection, CarrierRole } from './carrier-use.js';
-import { ClientSession, type ClientSessionOptions } from './client.js';
+import { checkCarrierUse, type CarrierDirection, type CarrierRole, type CarrierUse } from './carrier-use.js';
+import { ClientSession, checkRouteKey, type ClientSessionOptions } from './client.js';
 import type { Timer } from './clock.js';
-import { resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
+import { SESSION_OPTION_NAMES, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 import { MpxConfigError, MpxError } from './errors.js';
+import { checkOptionNames, describeValue, optionNames } from './option-names.js';
 import type { OpenStreamOptions, SessionStats } from './session.js';
 import type { MpxStream } from './stream.js';
 
@@ -45,9 +46,9 @@ export interface MpxClientOptions extends SessionOptions {
   targets: CarrierTarget[];
   /** Carriers kept to each target unless the target says otherwise, 1–1024 (CLIENT_BOUNDS). Default 2. */
   carriersPerTarget?: number;
-  /** First redial delay after a failure, ms (doubles per failure, with jitter). Default 200. */
+  /** First redial delay after a failure, ms (doubles per failure, with jitter), 1–2^31 (CLIENT_BOUNDS). Default 200. */
   backoffInitialMs?: number;
-  /** Longest redial delay, ms. Default 10000. */
+  /** Longest redial delay, ms, 1–2^31 (CLIENT_BOUNDS). Default 10000. */
   backoffMaxMs?: number;
   /** Replace a carrier older than this, ms, opening its successor first. 0 = never. */
   maxCarrierAgeMs?: number;
@@ -56,6 +57,21 @@ export interface MpxClientOptions extends SessionOptions {
   /** Send the ROUTE frame first on every carrier (SPEC §3.5). Default true. */
   routeKey?: boolean;
 }
+
+/** Every name of MpxClientOptions and of CarrierTarget: any other is refused (option-names.ts). */
+const MPX_CLIENT_OPTION_NAMES = [
+  ...SESSION_OPTION_NAMES,
+  ...optionNames<Omit<MpxClientOptions, keyof SessionOptions>>({
+    targets: true,
+    carriersPerTarget: true,
+    backoffInitialMs: true,
+    backoffMaxMs: true,
+    maxCarrierAgeMs: true,
+    random: true,
+    routeKey: true,
+  }),
+];
+const CARRIER_TARGET_NAMES = optionNames<CarrierTarget>({ dial: true, weight: true, label: true, carriers: true, role: true, direction: true });
 
 export interface TargetStats {
   readonly label: string;
@@ -76,6 +92,7 @@ interface TargetState {
   readonly target: CarrierTarget;
   readonly weight: number;
   readonly wanted: number;
+  readonly use: CarrierUse;
   /** Carrier ids that are up, with the time each came up. */
   readonly up: Map<number, number>;
   dialing: number;
@@ -90,6 +107,19 @@ interface TargetState {
    * so neither a stream that waits nor another dial's success shortens it.
    */
   retryYoung: boolean;
+}
+
+/** Target `index` of the options, checked (names, types, bounds), as the client keeps it. */
+function targetState(given: CarrierTarget, index: number, perTarget: number): TargetState {
+  const target = checkOptionNames(given, CARRIER_TARGET_NAMES, `target ${index}`);
+  const { label, dial } = target;
+  if (typeof label !== 'string')
+    throw new MpxConfigError([`label of target ${index}`], `label of target ${index} must be a string, got ${describeValue(label)}`);
+  if (typeof dial !== 'function') throw new MpxConfigError([`dial of ${label}`], `dial of ${label} must be a function, got ${describeValue(dial)}`);
+  const weight = checkWeight(target.weight ?? WEIGHT_BOUND.default, `weight of ${label}`, 'MPX_ERR_INVALID_CONFIG');
+  const wanted = checkOption(`carriers of ${label}`, CLIENT_BOUNDS.carriersPerTarget, target.carriers ?? perTarget);
+  const use = checkCarrierUse(target, ` of ${label}`, 'MPX_ERR_INVALID_CONFIG');
+  return { target, weight, wanted, use, up: new Map(), dialing: 0, failures: 0, youngCloses: 0, retry: undefined, retryAt: 0, retryYoung: false };
 }
 
 /**
@@ -117,23 +147,29 @@ export class MpxClient extends EventEmitter {
 
   constructor(options: MpxClientOptions) {
     super();
-    const { targets, carriersPerTarget, backoffInitialMs, backoffMaxMs, maxCarrierAgeMs, random, routeKey, ...sessionOptions } = options;
-    if (targets.length === 0) throw new MpxConfigError(['targets'], 'targets must name at least one carrier target');
-    this.#sessionOptions = routeKey === undefined ? sessionOptions : { ...sessionOptions, routeKey };
+    const { targets, carriersPerTarget, backoffInitialMs, backoffMaxMs, maxCarrierAgeMs, random, routeKey, ...sessionOptions } = checkOptionNames(
+      options,
+      MPX_CLIENT_OPTION_NAMES,
+      'MpxClient',
+    );
+    if (!Array.isArray(targets) || targets.length === 0) throw new MpxConfigError(['targets'], 'targets must name at least one carrier target');
+    this.#sessionOptions = routeKey === undefined ? sessionOptions : { ...sessionOptions, routeKey: checkRouteKey(routeKey) };
     this.options = resolveOptions(sessionOptions);
     const perTarget = resolveOption(CLIENT_BOUNDS, 'carriersPerTarget', carriersPerTarget);
-    this.#targets = targets.map((target) => {
-      const weight = checkWeight(target.weight ?? WEIGHT_BOUND.default, `weight of ${target.label}`, 'MPX_ERR_INVALID_CONFIG');
-      const wanted = checkOption(`carriers of ${target.label}`, CLIENT_BOUNDS.carriersPerTarget, target.carriers ?? perTarget);
-      return { target, weight, wanted, up: new Map(), dialing: 0, failures: 0, youngCloses: 0, retry: undefined, retryAt: 0, retryYoung: false };
-    });
+    this.#targets = targets.map((given, i) => targetState(given, i, perTarget));
     // Every dial in flight listens on the one abort signal (a TCP dial until
     // it settles, @mpx/transport-tcp dial-guard.ts): as many at once as the
     // carriers wanted, twice that while a replaced session's dials settle.
     // Node's default limit of 10 warned of a leak from -p 11 on.
     const wantedInAll = this.#targets.reduce((n, t) => n + t.wanted, 0);
     setMaxListeners(Math.max(defaultMaxListeners, 2 * wantedInAll), this.#aborter.signal);
-    this.#backoff = { initialMs: backoffInitialMs ?? 200, maxMs: backoffMaxMs ?? 10_000, random: random ?? Math.random };
+    if (random !== undefined && typeof random !== 'function')
+      throw new MpxConfigError(['random'], `random must be a function, got ${describeValue(random)}`);
+    this.#backoff = {
+      initialMs: resolveOption(CLIENT_BOUNDS, 'backoffInitialMs', backoffInitialMs),
+      maxMs: resolveOption(CLIENT_BOUNDS, 'backoffMaxMs', backoffMaxMs),
+      random: random ?? Math.random,
+    };
     this.#maxAgeMs = resolveOption(CLIENT_BOUNDS, 'maxCarrierAgeMs', maxCarrierAgeMs);
   }
 
@@ -265,13 +301,7 @@ export class MpxClient extends EventEmitter {
         carrier.destroy();
         throw new MpxError('MPX_ERR_SESSION_CLOSED', 'session closed while dialling');
       }
-      const { role, direction } = t.target;
-      return session.addCarrier(carrier, {
-        weight: t.weight,
-        label: t.target.label,
-        ...(role === undefined ? {} : { role }),
-        ...(direction === undefined ? {} : { direction }),
-      });
+      return session.addCarrier(carrier, { weight: t.weight, label: t.target.label, role: t.use.role, direction: t.use.direction });
     };
     attempt().then(
       (stats) => {

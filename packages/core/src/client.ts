@@ -2,13 +2,14 @@
 // (SPEC §3). Carriers may be of any kind and mixed, each with a weight.
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { WEIGHT_BOUND, checkWeight, inBounds } from './bounds.js';
+import { WEIGHT_BOUND, checkWeight } from './bounds.js';
 import { SESSION_ID_SIZE, WireCode } from './constants.js';
-import { CarrierLink, isLinked, type CarrierStats } from './carrier-link.js';
-import type { CarrierDirection, CarrierRole } from './carrier-use.js';
-import { linkOptions, resolveOptions, type SessionOptions } from './config.js';
-import { MpxError } from './errors.js';
+import { CarrierLink, checkCarrier, isLinked, type CarrierStats } from './carrier-link.js';
+import { checkCarrierUse, type CarrierDirection, type CarrierRole, type CarrierUse } from './carrier-use.js';
+import { SESSION_OPTION_NAMES, linkOptions, resolveOptions, type SessionOptions } from './config.js';
+import { MpxConfigError, MpxError } from './errors.js';
 import { clientHandshake } from './handshake.js';
+import { checkOptionNames, describeValue, optionNames } from './option-names.js';
 import { Session } from './session.js';
 
 export interface AddCarrierOptions {
@@ -27,14 +28,25 @@ export interface ClientSessionOptions extends SessionOptions {
   routeKey?: boolean;
 }
 
+/** Every name of ClientSessionOptions and of AddCarrierOptions: any other is refused (option-names.ts). */
+const CLIENT_SESSION_OPTION_NAMES = [...SESSION_OPTION_NAMES, ...optionNames<Omit<ClientSessionOptions, keyof SessionOptions>>({ routeKey: true })];
+const ADD_CARRIER_OPTION_NAMES = optionNames<AddCarrierOptions>({ weight: true, label: true, role: true, direction: true });
+
+/** `routeKey` if it is a boolean, else an MpxConfigError naming it. */
+export function checkRouteKey(routeKey: unknown): boolean {
+  if (typeof routeKey === 'boolean') return routeKey;
+  throw new MpxConfigError(['routeKey'], `routeKey must be a boolean, got ${describeValue(routeKey)}`);
+}
+
 export class ClientSession extends Session {
   #joined = false;
   readonly #route: boolean;
 
-  constructor(options: ClientSessionOptions = {}) {
-    const { routeKey, ...sessionOptions } = options;
+  constructor(options?: ClientSessionOptions) {
+    const { routeKey, ...sessionOptions } = checkOptionNames(options, CLIENT_SESSION_OPTION_NAMES, 'ClientSession');
+    const route = routeKey === undefined ? true : checkRouteKey(routeKey);
     super('client', randomBytes(SESSION_ID_SIZE), resolveOptions(sessionOptions));
-    this.#route = routeKey ?? true;
+    this.#route = route;
   }
 
   /** True once a carrier has joined: later carriers resume the session (SPEC §3.2). */
@@ -45,24 +57,33 @@ export class ClientSession extends Session {
   /**
    * Runs the handshake on `carrier` and adds it to the session. Resolves with
    * the carrier's stats once it carries frames; rejects (and closes the
-   * carrier) when the handshake fails. A Duplex that is a carrier already is
+   * carrier) when the handshake fails, and at once (closing it too) for bad
+   * options: an unknown name (MPX_ERR_INVALID_CONFIG), a bad value
+   * (MPX_ERR_INVALID_ARGUMENT). A Duplex that is a carrier already is
    * rejected with MPX_ERR_INVALID_ARGUMENT, and left as it is.
    */
-  async addCarrier(carrier: Duplex, options: AddCarrierOptions = {}): Promise<CarrierStats> {
+  async addCarrier(carrier: Duplex, options?: AddCarrierOptions): Promise<CarrierStats> {
+    checkCarrier(carrier);
     // Before anything that destroys `carrier`: it carries a carrier already, which must go on.
     if (isLinked(carrier)) throw new MpxError('MPX_ERR_INVALID_ARGUMENT', 'this Duplex is already a carrier (addCarrier() or accept() took it)');
-    const weight = options.weight ?? WEIGHT_BOUND.default;
-    if (!inBounds(WEIGHT_BOUND, weight)) {
+    let given: AddCarrierOptions;
+    let weight: number;
+    let use: CarrierUse;
+    try {
+      given = checkOptionNames(options, ADD_CARRIER_OPTION_NAMES, 'addCarrier()');
+      weight = checkWeight(given.weight ?? WEIGHT_BOUND.default);
+      use = checkCarrierUse(given);
+      if (given.label !== undefined && typeof given.label !== 'string') {
+        throw new MpxError('MPX_ERR_INVALID_ARGUMENT', `label must be a string, got ${describeValue(given.label)}`);
+      }
+      if (this.closed) throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the session is closed');
+    } catch (err) {
       carrier.destroy();
-      checkWeight(weight); // throws MPX_ERR_INVALID_ARGUMENT naming the weight
+      throw err;
     }
-    if (this.closed) {
-      carrier.destroy();
-      throw new MpxError('MPX_ERR_SESSION_CLOSED', 'the session is closed');
-    }
-    const link = new CarrierLink(carrier, linkOptions(this.options, options.label));
+    const link = new CarrierLink(carrier, linkOptions(this.options, given.label));
     link.weight = weight;
-    link.use = { role: options.role ?? 'primary', direction: options.direction ?? 'both' };
+    link.use = use;
     const hello = { sessionId: this.id, resume: this.#joined, weight, use: link.use, route: this.#route };
     try {
       await clientHandshake(link, hello, this.options, ({ peer }) => {

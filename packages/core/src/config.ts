@@ -4,6 +4,8 @@ import { SESSION_BOUNDS, checkRules, defaultsOf, resolveOption, type SessionBoun
 import { systemClock, type Clock } from './clock.js';
 import type { PayloadOwner } from './payload-owner.js';
 import type { CarrierLinkOptions } from './carrier-link.js';
+import { MpxConfigError } from './errors.js';
+import { checkOptionNames, describeValue, optionNames } from './option-names.js';
 
 export interface SessionOptions {
   /** Pre-shared key (SPEC §3.4); empty or absent means no authentication. */
@@ -72,20 +74,50 @@ export interface ResolvedSessionOptions {
   readonly payloadOwner: PayloadOwner | undefined;
 }
 
+/** Every name of SessionOptions: any other is refused (option-names.ts). */
+export const SESSION_OPTION_NAMES = optionNames<SessionOptions>({
+  key: true,
+  streamWindow: true,
+  sessionWindow: true,
+  maxFrame: true,
+  maxPayload: true,
+  maxStreams: true,
+  streamSendBuffer: true,
+  carrierWriteBuffer: true,
+  handshakeTimeoutMs: true,
+  maxInFlight: true,
+  pingIntervalMs: true,
+  deadAfterMs: true,
+  graceMs: true,
+  streamIdleTimeoutMs: true,
+  clock: true,
+  payloadOwner: true,
+});
+
 /** Defaults of the numeric options (SPEC §12), from SESSION_BOUNDS (their rationale is there). */
 export const DEFAULTS = defaultsOf(SESSION_BOUNDS);
 
 /**
  * The options with defaults filled in, every numeric one checked against
- * SESSION_BOUNDS and the pairs against SESSION_RULES; a bad one is an
- * MpxConfigError (MPX_ERR_INVALID_CONFIG) naming it.
+ * SESSION_BOUNDS and the pairs against SESSION_RULES; a bad one, or a name
+ * SessionOptions does not have, is an MpxConfigError (MPX_ERR_INVALID_CONFIG)
+ * naming it.
  */
-export function resolveOptions(options: SessionOptions = {}): ResolvedSessionOptions {
-  const key = typeof options.key === 'string' ? new TextEncoder().encode(options.key) : (options.key ?? new Uint8Array(0));
+export function resolveOptions(given?: SessionOptions): ResolvedSessionOptions {
+  const options = checkOptionNames(given, SESSION_OPTION_NAMES, 'SessionOptions');
+  const key = resolveKey(options.key);
   const numbers = {} as Record<SessionBoundName, number>;
   for (const field of Object.keys(SESSION_BOUNDS) as SessionBoundName[]) numbers[field] = resolveOption(SESSION_BOUNDS, field, options[field]);
   checkRules(numbers);
   return { key, ...numbers, clock: options.clock ?? systemClock, payloadOwner: options.payloadOwner };
+}
+
+/** SPEC §3.4: the key as bytes; empty when there is none. */
+function resolveKey(key: unknown): Uint8Array {
+  if (key === undefined) return new Uint8Array(0);
+  if (typeof key === 'string') return new TextEncoder().encode(key);
+  if (key instanceof Uint8Array) return key;
+  throw new MpxConfigError(['key'], `key must be a string or a Uint8Array, got ${describeValue(key)}`);
 }
 
 /** The options of one carrier link, from the session's. */

@@ -23,6 +23,7 @@ export {
   SESSION_BOUNDS,
   SESSION_RULES,
   WEIGHT_BOUND,
+  checkChoice,
   checkOption,
   checkWeight,
   inBounds,
@@ -32,7 +33,7 @@ export {
 } from './bounds.js';
 export { DEFAULTS, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 export type { CarrierState, CarrierStats } from './carrier-link.js';
-export type { CarrierDirection, CarrierRole, CarrierUse } from './carrier-use.js';
+export { CARRIER_DIRECTIONS, CARRIER_ROLES, type CarrierDirection, type CarrierRole, type CarrierUse } from './carrier-use.js';
 export { Session, type OpenStreamOptions, type SessionRole, type SessionStats } from './session.js';
 export {
   MAX_TARGET_NAME,

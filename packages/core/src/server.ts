@@ -4,11 +4,12 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { WireCode } from './constants.js';
 import { SERVER_BOUNDS, defaultsOf, resolveOption } from './bounds.js';
-import { CarrierLink } from './carrier-link.js';
-import { linkOptions, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
+import { CarrierLink, checkCarrier } from './carrier-link.js';
+import { SESSION_OPTION_NAMES, linkOptions, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 import { MpxError, MpxProtocolError } from './errors.js';
 import type { HelloFrame } from './frame.js';
 import { serverHandshake } from './handshake.js';
+import { checkOptionNames, optionNames } from './option-names.js';
 import { PendingHandshakes, type PendingHandshake } from './pending-handshakes.js';
 import { Session, type StreamForwarder } from './session.js';
 
@@ -34,6 +35,12 @@ export interface ServerOptions extends SessionOptions {
    */
   maxPendingHandshakes?: number;
 }
+
+/** Every name of ServerOptions: any other is refused (option-names.ts). */
+const SERVER_OPTION_NAMES = [
+  ...SESSION_OPTION_NAMES,
+  ...optionNames<Omit<ServerOptions, keyof SessionOptions>>({ maxSessions: true, maxCarriersPerSession: true, maxPendingHandshakes: true }),
+];
 
 export interface AcceptInfo {
   /** Where the carrier came from, for logs. */
@@ -63,12 +70,17 @@ export class MpxServer extends EventEmitter {
   readonly #sessions = new Map<string, Session>();
   #closed = false;
 
-  constructor(options: ServerOptions = {}) {
+  constructor(options?: ServerOptions) {
     super();
-    this.options = resolveOptions(options);
-    this.#maxSessions = resolveOption(SERVER_BOUNDS, 'maxSessions', options.maxSessions);
-    this.#maxCarriers = resolveOption(SERVER_BOUNDS, 'maxCarriersPerSession', options.maxCarriersPerSession);
-    const maxPending = resolveOption(SERVER_BOUNDS, 'maxPendingHandshakes', options.maxPendingHandshakes);
+    const { maxSessions, maxCarriersPerSession, maxPendingHandshakes, ...sessionOptions } = checkOptionNames(
+      options,
+      SERVER_OPTION_NAMES,
+      'MpxServer',
+    );
+    this.options = resolveOptions(sessionOptions);
+    this.#maxSessions = resolveOption(SERVER_BOUNDS, 'maxSessions', maxSessions);
+    this.#maxCarriers = resolveOption(SERVER_BOUNDS, 'maxCarriersPerSession', maxCarriersPerSession);
+    const maxPending = resolveOption(SERVER_BOUNDS, 'maxPendingHandshakes', maxPendingHandshakes);
     this.#pending = new PendingHandshakes(maxPending, this.options.handshakeTimeoutMs, this.options.clock);
   }
 
@@ -106,8 +118,9 @@ export class MpxServer extends EventEmitter {
     return true;
   }
 
-  /** Takes a freshly accepted carrier (any Duplex) and runs the handshake on it. */
+  /** Takes a freshly accepted carrier (any Duplex) and runs the handshake on it; anything else throws MPX_ERR_INVALID_ARGUMENT. */
   accept(carrier: Duplex, info: AcceptInfo = {}): void {
+    checkCarrier(carrier);
     const { connection } = info;
     const admitted = connection === undefined ? undefined : this.#byConnection.get(connection);
     if (connection !== undefined) this.#byConnection.delete(connection);

@@ -154,7 +154,8 @@ describe('checkWeight (WEIGHT_BOUND)', () => {
     for (const value of [...outside(WEIGHT_BOUND), '2']) {
       const err = thrown(() => checkWeight(value, 'weight of x'));
       expect(MpxError.codeOf(err)).toBe('MPX_ERR_INVALID_ARGUMENT');
-      expect((err as Error).message).toBe(`weight of x must be an integer in [1, 65535], got ${String(value)}`);
+      const shown = typeof value === 'string' ? `the string '${value}'` : String(value);
+      expect((err as Error).message).toBe(`weight of x must be an integer in [1, 65535], got ${shown}`);
     }
     expect(configError(() => checkWeight(0, 'weight of x', 'MPX_ERR_INVALID_CONFIG')).fields).toEqual(['weight of x']);
   });
