@@ -60,6 +60,11 @@ export interface CarrierHost {
   onDataAcked?(frame: DataFrame): void;
   /** The liveness schedule ran (every ping interval) and the carrier lives. */
   onTick(link: CarrierLink): void;
+  /**
+   * The carrier failed (a frame that does not decode, SPEC §10.2) and is
+   * closing with `error`; onClose follows once it has closed.
+   */
+  onError?(link: CarrierLink, error: MpxError): void;
   /** Once, when the carrier is gone. */
   onClose(link: CarrierLink, error: MpxError | undefined): void;
 }

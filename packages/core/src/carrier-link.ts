@@ -389,7 +389,11 @@ export class CarrierLink {
     this.#endSoon();
   }
 
-  /** A carrier error (SPEC §10.2): tell the peer why, then close. */
+  /**
+   * A carrier error (SPEC §10.2): tell the peer why, then close. The host
+   * hears of it at once (onError), while the carrier is still closing:
+   * a peer that never ends its side holds the close up to END_TIMEOUT_MS.
+   */
   fail(err: MpxError): void {
     if (this.#state === 'closed') return;
     this.#closeError ??= err;
@@ -397,6 +401,7 @@ export class CarrierLink {
       const code = err.wireCode ?? WireCode.INTERNAL;
       this.close(code, err.message.slice(0, 200));
     }
+    this.#host.onError?.(this, this.#closeError);
   }
 
   /** Drops the carrier at once, without a CLOSE frame. */

@@ -64,6 +64,9 @@ function drive<T>(
     }, timeoutMs);
     link.setHost({
       ...NO_HOST,
+      // The peer sent what is not mpx (or not a handshake): fail now with that
+      // cause, not once the carrier has closed (up to END_TIMEOUT_MS later).
+      onError: (_link, err) => finish(err),
       onClose: (_link, err) => {
         finish(err ?? new MpxError('MPX_ERR_CARRIER_CLOSED', 'carrier closed during the handshake'));
       },
