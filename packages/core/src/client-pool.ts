@@ -19,6 +19,7 @@ import { MpxConfigError, MpxError } from './errors.js';
 import { checkOptionNames, describeValue, optionNames } from './option-names.js';
 import type { OpenStreamOptions, SessionStats } from './session.js';
 import type { MpxStream } from './stream.js';
+import { typedEmitter } from './typed-events.js';
 
 /** What a dial may show a balancer (SPEC §3.5): the session the carrier is for. */
 export interface CarrierRoute {
@@ -122,17 +123,26 @@ function targetState(given: CarrierTarget, index: number, perTarget: number): Ta
   return { target, weight, wanted, use, up: new Map(), dialing: 0, failures: 0, youngCloses: 0, retry: undefined, retryAt: 0, retryYoung: false };
 }
 
-/**
- * Events:
- * - `'carrierUp'` (label, stats: CarrierStats)
- * - `'carrierDown'` (label, error?: MpxError, stats: CarrierStats, redialInMs?: number): `error` undefined when it
- *   closed without one; `redialInMs` set when the redial waits because carriers to this target keep closing
- *   within YOUNG_CARRIER_MS of coming up
- * - `'dialError'` (label, error: Error, nextDelayMs: number)
- * - `'session'` (session: ClientSession): a session started (the first, or a replacement)
- * - `'sessionClose'` (error?: MpxError)
- */
-export class MpxClient extends EventEmitter {
+/** The events of an MpxClient, with their listeners' arguments. */
+export interface ClientEvents {
+  /** A carrier to the target `label` is up. */
+  carrierUp: [label: string, stats: CarrierStats];
+  /**
+   * A carrier to the target `label` closed; `error` undefined when it closed
+   * without one; `redialInMs` set when the redial waits because carriers to
+   * this target keep closing within YOUNG_CARRIER_MS of coming up.
+   */
+  carrierDown: [label: string, error: MpxError | undefined, stats: CarrierStats, redialInMs: number | undefined];
+  /** A dial or a handshake to the target `label` failed; the next try is in `nextDelayMs`. */
+  dialError: [label: string, error: Error, nextDelayMs: number];
+  /** A session started: the first, or one replacing a session that ended. */
+  session: [session: ClientSession];
+  /** The current session ended (a new one starts unless the client is closed). */
+  sessionClose: [error: MpxError | undefined];
+}
+
+/** A client session and the carriers it dials and keeps. Events: ClientEvents. */
+export class MpxClient extends typedEmitter<ClientEvents>(EventEmitter) {
   readonly options: ResolvedSessionOptions;
   readonly #sessionOptions: ClientSessionOptions;
   readonly #targets: TargetState[];

@@ -34,7 +34,7 @@ export {
 export { DEFAULTS, resolveOptions, type ResolvedSessionOptions, type SessionOptions } from './config.js';
 export type { CarrierState, CarrierStats } from './carrier-link.js';
 export { CARRIER_DIRECTIONS, CARRIER_ROLES, type CarrierDirection, type CarrierRole, type CarrierUse } from './carrier-use.js';
-export { Session, type OpenStreamOptions, type SessionRole, type SessionStats } from './session.js';
+export { Session, type OpenStreamOptions, type SessionEvents, type SessionRole, type SessionStats, type StreamForwarder } from './session.js';
 export {
   MAX_TARGET_NAME,
   TARGET_CONNECTED,
@@ -45,9 +45,18 @@ export {
   type StreamTarget,
 } from './target-header.js';
 export { ClientSession, type AddCarrierOptions, type ClientSessionOptions } from './client.js';
-export { MpxClient, type CarrierRoute, type CarrierTarget, type MpxClientOptions, type MpxClientStats, type TargetStats } from './client-pool.js';
+export {
+  MpxClient,
+  type CarrierRoute,
+  type CarrierTarget,
+  type ClientEvents,
+  type MpxClientOptions,
+  type MpxClientStats,
+  type TargetStats,
+} from './client-pool.js';
 export { backoffDelay, WAITING_REDIAL_CAP_MS, YOUNG_CARRIER_MS, type BackoffOptions } from './backoff.js';
-export { MpxServer, SERVER_DEFAULTS, type AcceptInfo, type ServerOptions } from './server.js';
+export { MpxServer, SERVER_DEFAULTS, type AcceptInfo, type ServerEvents, type ServerOptions } from './server.js';
+export type { EventMap, TypedEmitter } from './typed-events.js';
 export { MpxStream, RESUME_ROOM, SEND_AHEAD, type StreamSink, type StreamStats } from './stream.js';
 export type * from './transport.js';
 export { GATHER_FROM_BYTES, GATHER_READS, LEND_READS } from './transport.js';

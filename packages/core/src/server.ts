@@ -12,6 +12,8 @@ import { serverHandshake } from './handshake.js';
 import { checkOptionNames, optionNames } from './option-names.js';
 import { PendingHandshakes, type PendingHandshake } from './pending-handshakes.js';
 import { Session, type StreamForwarder } from './session.js';
+import type { MpxStream } from './stream.js';
+import { typedEmitter } from './typed-events.js';
 
 /** Defaults of the server-only limits (README, SECURITY.md), from SERVER_BOUNDS. */
 export const SERVER_DEFAULTS = defaultsOf(SERVER_BOUNDS);
@@ -53,15 +55,22 @@ export interface AcceptInfo {
   connection?: Duplex;
 }
 
-/**
- * Events:
- * - `'session'` (session: Session): a client's first carrier created a session.
- * - `'stream'` (stream: MpxStream, session: Session): any session's peer opened a stream.
- *   With no listener for it, here or on the session, the peer's streams are
- *   refused (RESET with REFUSED, SPEC §6.2) and the session emits 'streamRefused'.
- * - `'carrierError'` (error: MpxError, info: AcceptInfo): a carrier failed its handshake.
- */
-export class MpxServer extends EventEmitter {
+/** The events of an MpxServer, with their listeners' arguments. */
+export interface ServerEvents {
+  /** A client's first carrier created a session. */
+  session: [session: Session];
+  /**
+   * Any session's peer opened a stream. With no listener for it, here or on
+   * the session, the peer's streams are refused (RESET with REFUSED, SPEC
+   * §6.2) and the session emits 'streamRefused'.
+   */
+  stream: [stream: MpxStream, session: Session];
+  /** A carrier failed its handshake (or was refused before it: a limit, the deadline). */
+  carrierError: [error: MpxError, info: AcceptInfo];
+}
+
+/** Accepts carriers and groups them into sessions. Events: ServerEvents. */
+export class MpxServer extends typedEmitter<ServerEvents>(EventEmitter) {
   readonly options: ResolvedSessionOptions;
   readonly #maxSessions: number;
   readonly #maxCarriers: number;

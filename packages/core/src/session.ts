@@ -20,6 +20,7 @@ import { SessionReceive } from './stream-receiver.js';
 import { StreamTable } from './stream-table.js';
 import { MpxStream, type StreamHost, type StreamStats } from './stream.js';
 import { encodeTargetHeader, type StreamTarget } from './target-header.js';
+import { typedEmitter } from './typed-events.js';
 
 export type SessionRole = 'client' | 'server';
 
@@ -52,18 +53,26 @@ export interface SessionStats {
   readonly carriers: CarrierStats[];
 }
 
-/**
- * Events:
- * - `'stream'` (stream: MpxStream): the peer opened a stream.
- * - `'carrier'` (stats: CarrierStats): a carrier joined after its handshake.
- * - `'carrierClose'` (stats: CarrierStats, error?: MpxError): a carrier left.
- * - `'streamRefused'` (error: MpxError): a peer stream was reset, for logs:
- *   with LIMIT_EXCEEDED because `maxStreams` streams are open, or with
- *   REFUSED because nothing listens for `'stream'` here (nor on the
- *   session's MpxServer) to take it (SPEC §6.2).
- * - `'close'` (error?: MpxError): the session ended; every stream is gone.
- */
-export class Session extends EventEmitter {
+/** The events of a Session (and a ClientSession), with their listeners' arguments. */
+export interface SessionEvents {
+  /** The peer opened a stream. */
+  stream: [stream: MpxStream];
+  /** A carrier joined after its handshake. */
+  carrier: [stats: CarrierStats];
+  /** A carrier left; `error` undefined when it closed without one. */
+  carrierClose: [stats: CarrierStats, error: MpxError | undefined];
+  /**
+   * A peer stream was reset, for logs: with LIMIT_EXCEEDED because
+   * `maxStreams` streams are open, or with REFUSED because nothing listens
+   * for `'stream'` here (nor on the session's MpxServer) to take it (SPEC §6.2).
+   */
+  streamRefused: [error: MpxError];
+  /** The session ended; every stream is gone. `error` undefined for a close with NO_ERROR. */
+  close: [error: MpxError | undefined];
+}
+
+/** Streams and carriers two peers share (SPEC §1). Events: SessionEvents. */
+export class Session extends typedEmitter<SessionEvents>(EventEmitter) {
   readonly role: SessionRole;
   readonly id: Uint8Array;
   readonly options: ResolvedSessionOptions;

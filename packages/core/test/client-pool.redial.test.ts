@@ -67,7 +67,7 @@ function twoTargets(clock: ManualClock) {
     clock,
     graceMs: 600_000,
   });
-  client.on('dialError', (label: 'a' | 'b', _err: Error, delay: number) => state.delays[label].push(delay));
+  client.on('dialError', (label, _err, delay) => state.delays[label as 'a' | 'b'].push(delay));
   return { server, client, state };
 }
 
