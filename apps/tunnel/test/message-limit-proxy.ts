@@ -64,6 +64,9 @@ class FrameWatch {
   }
 }
 
+/** How long a cut connection is kept reading (and dropping) so that its sender reads the close frame before it closes. */
+const CUT_LINGER_MS = 2_000;
+
 /** A close frame 1009 as a server sends it (unmasked) and as a client must (masked, here with a zero key). */
 const CLOSE_1009 = { toClient: Buffer.from([0x88, 0x02, 0x03, 0xf1]), toServer: Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xf1]) };
 
@@ -79,12 +82,19 @@ export async function startMessageLimitProxy(targetPort: number, limit: number):
     }
     const pipe = (from: net.Socket, to: net.Socket, direction: 'up' | 'down'): void => {
       const watch = new FrameWatch();
+      let cut = false;
       from.on('data', (chunk: Buffer) => {
+        if (cut) return; // what the sender still had in flight: read and dropped
         const lengths = watch.feed(chunk);
         proxy.largest[direction] = Math.max(proxy.largest[direction], ...lengths);
         if (lengths.some((n) => n > limit)) {
           proxy.cut++;
-          from.end(direction === 'up' ? CLOSE_1009.toClient : CLOSE_1009.toServer, () => from.destroy());
+          cut = true;
+          // The close frame and a FIN, and the sender's own close awaited: a
+          // destroy with its data unread would send a RST, which may reach
+          // the sender before it has read the close frame (a 1006, not 1009).
+          from.end(direction === 'up' ? CLOSE_1009.toClient : CLOSE_1009.toServer);
+          setTimeout(() => from.destroy(), CUT_LINGER_MS).unref();
           to.destroy();
           return;
         }
