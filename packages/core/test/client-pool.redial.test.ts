@@ -152,7 +152,9 @@ describe('MpxClient redial policy', () => {
     const redials: Array<number | undefined> = [];
     client.on('carrierDown', (_label: string, _err: unknown, _stats: unknown, redialInMs?: number) => redials.push(redialInMs));
     client.start();
-    client.openStream(); // a stream waits: the waiting cap must not shorten this backoff
+    server.on('stream', (stream) => stream.on('error', () => {}));
+    // A stream waits: the waiting cap must not shorten this backoff. It fails when the test closes the client.
+    client.openStream().on('error', () => {});
     // Small steps: a handshake settles on real I/O between them.
     const step = async (ms: number): Promise<void> => {
       for (let t = 0; t < ms; t += 50) await clock.advance(50);
