@@ -2,6 +2,7 @@
 // gateway that limits message size, and (further below) what a proxy's
 // mistakes look like in both ends' logs.
 import { once } from 'node:events';
+import * as net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { silentServer, tlsFixturePath } from '@mpx/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,19 +17,39 @@ const TLS = ['--tls-cert', tlsFixturePath('localhost-cert.pem'), '--tls-key', tl
 
 let echo: EchoServer | undefined;
 let proxy: MessageLimitProxy | undefined;
+let sink: net.Server | undefined;
 
 afterEach(async () => {
   await killAll();
   await proxy?.close();
   await echo?.close();
   echo = undefined;
+  sink?.close();
+  sink = undefined;
   proxy = undefined;
 });
 
-/** An echo target, a server on ws://…/mpx, a proxy in front of it that cuts messages over 64 KiB, and a client through the proxy. */
-async function behindMessageLimit(extra: string[]): Promise<{ server: Tunnel; client: Tunnel; port: number }> {
-  echo = await startEcho();
-  const server = new Tunnel(['server', '--listen', 'ws://127.0.0.1:0/mpx', '--target', `127.0.0.1:${echo.port}`, '--key', KEY, ...extra]);
+/**
+ * A target (an echo, or a sink that sends nothing back, so that only the
+ * client's messages can cross the limit), a server on ws://…/mpx, a proxy in
+ * front of it that cuts messages over 64 KiB, and a client through the proxy.
+ */
+async function behindMessageLimit(extra: string[], target: 'echo' | 'sink' = 'echo'): Promise<{ server: Tunnel; client: Tunnel; port: number }> {
+  let targetPort: number;
+  if (target === 'echo') {
+    echo = await startEcho();
+    targetPort = echo.port;
+  } else {
+    const s = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.resume();
+    });
+    s.listen(0, '127.0.0.1');
+    await once(s, 'listening');
+    sink = s;
+    targetPort = (s.address() as net.AddressInfo).port;
+  }
+  const server = new Tunnel(['server', '--listen', 'ws://127.0.0.1:0/mpx', '--target', `127.0.0.1:${targetPort}`, '--key', KEY, ...extra]);
   proxy = await startMessageLimitProxy(await server.port(WS_PORT), 64 * 1024);
   const client = new Tunnel(['client', '--listen', '127.0.0.1:0', '--server', `ws://127.0.0.1:${proxy.port}/mpx`, '-p', '1', '--key', KEY, ...extra]);
   return { server, client, port: await client.port(CLIENT_PORT) };
@@ -36,7 +57,8 @@ async function behindMessageLimit(extra: string[]): Promise<{ server: Tunnel; cl
 
 describe('WebSocket carriers behind a proxy that limits message size', () => {
   it('without --ws-max-message, both ends name the close that cut the carrier and the flag', async () => {
-    const { server, client, port } = await behindMessageLimit([]);
+    // A sink: were the target's answers to cross the limit first, the proxy would cut the client's side without a close frame.
+    const { server, client, port } = await behindMessageLimit([], 'sink');
     await client.waitFor(/carrier #\d+ to ws:\/\/\S+ up/);
     const socket = await connect(port);
     socket.on('error', () => {});
