@@ -36,9 +36,14 @@ export function formatLifetime(ms: number): string {
   return seconds < 600 ? `${seconds.toFixed(1)} s` : `${Math.round(seconds / 60)} min`;
 }
 
+/** `err` and its causes, the first five at most. */
+function* causeChain(err: unknown): Generator<Error> {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) yield e;
+}
+
 /** The WebSocket close error (@mpx/transport-ws WebSocketClosedError) in `err`'s cause chain, if any. */
 function webSocketClose(err: unknown): (Error & { closeCode: number }) | undefined {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+  for (const e of causeChain(err)) {
     if (MpxError.isMpxError(e) && e.code === 'MPX_ERR_CARRIER_CLOSED' && typeof (e as { closeCode?: unknown }).closeCode === 'number') {
       return e as MpxError & { closeCode: number };
     }
@@ -48,9 +53,7 @@ function webSocketClose(err: unknown): (Error & { closeCode: number }) | undefin
 
 /** ws' own error for a message above maxPayload (it then closes with 1009), in `err`'s cause chain. */
 function messageTooBigReceived(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if ((e as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return true;
-  }
+  for (const e of causeChain(err)) if ((e as { code?: unknown }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return true;
   return false;
 }
 

@@ -14,7 +14,7 @@ import { allocateFeedbackAtFirstCarrier } from './feedback-allocation.js';
 import type { ClientConfig } from './config.js';
 import { limitHint } from './limits.js';
 import { startMemoryRelease } from './memory-release.js';
-import { describeError } from './log.js';
+import { describeError, plural } from './log.js';
 import { startObservers } from './observers.js';
 import { OpenStorm } from './open-storm.js';
 import { PayloadPool } from './payload-pool.js';
@@ -246,7 +246,7 @@ export async function runClient(config: ClientConfig): Promise<RunningCommand> {
   client.start();
   await noteWebSocketMasking(config.servers, log);
   log.info(
-    `connecting to ${config.servers.map((s) => `${formatAddress(s)} (${describeEntry(s)})`).join(', ')} with ${config.carriersPerServer} carrier${config.carriersPerServer === 1 ? '' : 's'} each`,
+    `connecting to ${config.servers.map((s) => `${formatAddress(s)} (${describeEntry(s)})`).join(', ')} with ${config.carriersPerServer} ${plural(config.carriersPerServer, 'carrier')} each`,
   );
 
   const view: TunnelView = {

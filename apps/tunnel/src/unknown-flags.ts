@@ -1,6 +1,7 @@
 // yargs' "Unknown arguments: key-file, keyFile" as a user should read it:
 // each flag once, spelled as typed (`--key-file`), and for the relay, why
 // the session's flags are not its own.
+import { plural } from './log.js';
 
 /** Flags of the client and server that the relay refuses: it passes carriers through without reading them. */
 const SESSION_FLAGS = new Set(['key', 'key-file', 'grace', 'stats', 'metrics']);
@@ -18,7 +19,7 @@ export function describeUnknownFlags(message: string, command: string | undefine
   const names = (m[1] as string).split(', ');
   const kept = names.filter((n) => !names.some((other) => other !== n && other.includes('-') && camel(other) === n));
   const flags = kept.map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ');
-  const line = `unknown ${kept.length === 1 ? 'flag' : 'flags'} for ${command ?? 'mpx-tunnel'}: ${flags}`;
+  const line = `unknown ${plural(kept.length, 'flag')} for ${command ?? 'mpx-tunnel'}: ${flags}`;
   if (command === 'relay' && kept.some((n) => SESSION_FLAGS.has(n) || limitFlags.has(n))) {
     return `${line}: the relay passes carriers through without reading them; the key, --grace, --stats, --metrics and the limit flags belong to the client and server`;
   }
